@@ -1,0 +1,80 @@
+"""The project's own error types.
+
+Every error the package raises on purpose is a `SearchServiceError`. The CLI turns
+them into exit codes in one place (`cli.exit_code_for`), the API into HTTP errors
+in one place (`api` error handlers), so no other module knows about either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SearchServiceError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    code = "error"
+
+
+class ArticleParseError(SearchServiceError):
+    """An article file (or one line of a JSONL export) could not be turned into an article."""
+
+    code = "article_parse_error"
+
+    def __init__(self, path: Path | str, reason: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+class VocabularyError(SearchServiceError):
+    """A vocabulary file in the corpus is missing or malformed."""
+
+    code = "vocabulary_error"
+
+
+class IndexNotFoundError(SearchServiceError):
+    """No generation has been published in the index folder yet."""
+
+    code = "index_not_found"
+
+
+class BuildInProgressError(SearchServiceError):
+    """Another build holds the index lock."""
+
+    code = "build_in_progress"
+
+    def __init__(self, pid: int | None, message: str | None = None) -> None:
+        self.pid = pid
+        super().__init__(message or f"another build is running (pid {pid})")
+
+
+class BuildFailedError(SearchServiceError):
+    """A build did not publish anything; the live generation is untouched."""
+
+    code = "build_failed"
+
+
+class RollbackError(SearchServiceError):
+    """There is no earlier generation to go back to."""
+
+    code = "rollback_impossible"
+
+
+class QueryError(SearchServiceError):
+    """A search request that cannot be answered as asked (turned into HTTP 422)."""
+
+    code = "invalid_query"
+
+    def __init__(self, message: str, code: str = "invalid_query") -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class ArticleNotFoundError(SearchServiceError):
+    """No article with this id in the live generation (turned into HTTP 404)."""
+
+    code = "article_not_found"

@@ -1,0 +1,52 @@
+"""All settings in one place, read from `SEARCH_*` environment variables.
+
+Every field is documented in the README's settings table; a test checks that the
+two agree. Build a `Settings()` where it is needed (in `create_app`, in the CLI),
+never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEARCH_", extra="ignore")
+
+    corpus_dir: Path = Field(
+        default=Path("corpus"), description="Folder of article files and vocabulary files."
+    )
+    index_dir: Path = Field(
+        default=Path("indexes"), description="Folder of index generations and the live pointer."
+    )
+    keep_generations: int = Field(
+        default=3, ge=1, description="How many generations a build keeps (live one included)."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `serve` listens on.")
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes for `serve`.")
+    cors_origins: list[str] = Field(
+        default=["*"],
+        description='Origins allowed to call the API from a browser, as JSON: `["https://a.org"]`.',
+    )
+    reload_interval: float = Field(
+        default=0.5,
+        gt=0,
+        description="Seconds between checks for a newly published generation.",
+    )
+    max_query_words: int = Field(
+        default=32, ge=1, description="Words of a query beyond this are ignored."
+    )
+    max_prefix_expansions: int = Field(
+        default=64, ge=1, description="Most frequent completions a prefix word expands to."
+    )
+    search_time_budget_ms: int = Field(
+        default=1500, ge=10, description="Time budget of one search; past it, results so far."
+    )
+    cache_size: int = Field(
+        default=512, ge=0, description="Search responses cached per generation (0 disables)."
+    )
+    log_level: str = Field(default="info", description="Log level of the service.")
