@@ -28,7 +28,9 @@ class Article(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(min_length=1, description="Stable across rebuilds: from metadata, else the file path.")
+    id: str = Field(
+        min_length=1, description="Stable across rebuilds: from metadata, else the file path."
+    )
     title: str = Field(min_length=1)
     title_inferred: bool = Field(default=False, description="True when no title line was found.")
     date: dt.date | None = None
