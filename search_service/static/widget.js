@@ -1,0 +1,556 @@
+/*! <site-search>: the ESN site search widget. Plain JS, no dependencies, no build step.
+ * Embed: <script src="https://SEARCH-HOST/widget.js" defer></script> + <site-search></site-search>
+ * Docs: docs/widget.md (attributes, theming variables, keyboard, languages). */
+(() => {
+  "use strict";
+  if (!window.customElements || customElements.get("site-search")) return;
+
+  // Captured now: document.currentScript is only set while this file first runs.
+  const SCRIPT_SRC = document.currentScript ? document.currentScript.src : "";
+  const DEFAULT_API = new URL("./", SCRIPT_SRC || location.href).href;
+  const FACETS = ["country", "partner", "year", "language"];
+  const DEBOUNCE_MS = 180;
+  const MAX_FACET_VALUES = 12;
+
+  const STRINGS = {
+    en: {
+      label: "Search the site", placeholder: "Search news…", results: "Search results",
+      filters: "Filters", loading: "Searching…", one: "{n} result", other: "{n} results",
+      none: "No results.", hint: "Try other words or remove some filters.",
+      down: "Search is unavailable right now. Please try again in a moment.",
+      refused: "This search could not be run.", retry: "Try again",
+      dym: "Did you mean {s}?", more: "More results", clear: "Clear filters",
+      country: "Country", partner: "Partner", year: "Year", language: "Language",
+    },
+    fr: {
+      label: "Rechercher sur le site", placeholder: "Rechercher des actualités…",
+      results: "Résultats de recherche", filters: "Filtres", loading: "Recherche en cours…",
+      one: "{n} résultat", other: "{n} résultats", none: "Aucun résultat.",
+      hint: "Essayez d’autres mots ou retirez des filtres.",
+      down: "La recherche est indisponible pour le moment. Veuillez réessayer dans un instant.",
+      refused: "Cette recherche n’a pas pu être effectuée.", retry: "Réessayer",
+      dym: "Vouliez-vous dire {s} ?", more: "Plus de résultats", clear: "Effacer les filtres",
+      country: "Pays", partner: "Partenaire", year: "Année", language: "Langue",
+    },
+    es: {
+      label: "Buscar en el sitio", placeholder: "Buscar noticias…",
+      results: "Resultados de búsqueda", filters: "Filtros", loading: "Buscando…",
+      one: "{n} resultado", other: "{n} resultados", none: "No hay resultados.",
+      hint: "Pruebe con otras palabras o quite algunos filtros.",
+      down: "La búsqueda no está disponible en este momento. Vuelva a intentarlo en unos instantes.",
+      refused: "No se pudo realizar esta búsqueda.", retry: "Reintentar",
+      dym: "¿Quiso decir {s}?", more: "Más resultados", clear: "Borrar filtros",
+      country: "País", partner: "Socio", year: "Año", language: "Idioma",
+    },
+  };
+
+  const STYLE = `
+:host{all:initial;display:block;position:relative;color:var(--ss-text,#1f2328);
+font:var(--ss-font-size,1rem)/1.45 var(--ss-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);
+--a:var(--ss-accent,#0b5cad);--m:var(--ss-muted,#57606a);--bg:var(--ss-bg,#fff);--r:var(--ss-radius,8px);--b:var(--ss-border,#8c959f)}
+:host([hidden]){display:none}
+*,*::before,*::after{box-sizing:border-box}
+[hidden]{display:none!important}
+.box{display:flex;align-items:center;gap:.5em;background:var(--bg);border:1px solid var(--b);border-radius:var(--r);padding:0 .75em}
+.box:focus-within{border-color:var(--a);box-shadow:0 0 0 3px var(--ss-focus-ring,rgba(11,92,173,.3))}
+.box svg{flex:none;width:1.1em;height:1.1em;color:var(--m)}
+input[type=search]{flex:1;min-width:0;border:0;outline:0;background:transparent;font:inherit;color:inherit;padding:.65em 0}
+input::placeholder{color:var(--m);opacity:1}
+.spin{flex:none;width:1em;height:1em;border:2px solid var(--m);border-right-color:transparent;border-radius:50%;animation:r .7s linear infinite}
+@keyframes r{to{transform:rotate(360deg)}}
+@media (prefers-reduced-motion:reduce){.spin{animation:none}}
+.panel{position:var(--ss-panel-position,absolute);left:0;right:0;top:calc(100% + 4px);z-index:var(--ss-z-index,1000);
+background:var(--bg);border:1px solid var(--ss-border-subtle,#d0d7de);border-radius:var(--r);
+box-shadow:var(--ss-shadow,0 12px 32px rgba(0,0,0,.16));max-height:var(--ss-panel-max-height,75vh);overflow:auto;padding:1em;container-type:inline-size}
+.grid{display:grid;grid-template-columns:minmax(9rem,13rem) minmax(0,1fr);gap:1.25em}
+.grid.nof{grid-template-columns:minmax(0,1fr)}
+@container (max-width:36rem){.grid{grid-template-columns:minmax(0,1fr)}}
+fieldset{border:0;margin:0 0 1em;padding:0;min-width:0}
+legend{padding:0;margin-bottom:.3em;font-size:.78em;font-weight:700;letter-spacing:.05em;text-transform:uppercase;color:var(--m)}
+label{display:flex;align-items:baseline;gap:.45em;padding:.12em 0;font-size:.92em;cursor:pointer}
+label span:first-of-type{overflow-wrap:anywhere}
+input[type=checkbox]{flex:none;margin:0;accent-color:var(--a)}
+.n{margin-left:auto;color:var(--m);font-variant-numeric:tabular-nums}
+.status{margin:0 0 .5em;color:var(--m);font-size:.9em}
+.err{color:var(--ss-error,#b3261e)}
+.dym{margin:0 0 .6em}
+ul{list-style:none;margin:0;padding:0}
+ul.busy{opacity:.55}
+li{padding:.6em .7em;border-radius:calc(var(--r) - 2px);cursor:pointer}
+li:hover{background:var(--ss-hover-bg,#f3f6fa)}
+li.act{background:var(--ss-active-bg,#e7f0fb);box-shadow:inset 3px 0 0 var(--a)}
+li a{color:var(--a);font-weight:600;text-decoration:none;overflow-wrap:anywhere}
+li a:hover,li.act a{text-decoration:underline}
+.meta{margin-top:.1em;font-size:.8em;color:var(--m)}
+.snip{margin:.25em 0 0;font-size:.92em;overflow-wrap:anywhere}
+mark{background:var(--ss-mark-bg,#fff0a0);color:var(--ss-mark-text,inherit);border-radius:2px;padding:0 .1em}
+button{font:inherit;cursor:pointer;color:var(--a)}
+.btn{margin-top:.75em;background:var(--bg);border:1px solid var(--b);border-radius:var(--r);padding:.35em .9em}
+.lnk{border:0;background:none;padding:0;text-decoration:underline}
+:focus-visible{outline:2px solid var(--a);outline-offset:2px}
+.sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
+
+  const TEMPLATE = `<style>${STYLE}</style>
+<div class="box" part="box">
+<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2"><circle cx="10.5" cy="10.5" r="6.5"/><path d="m15.5 15.5 5 5"/></svg>
+<input id="q" type="search" part="input" role="combobox" aria-autocomplete="list" aria-expanded="false"
+ aria-controls="list" autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search">
+<span class="spin" hidden></span>
+</div>
+<div class="sr" role="status" aria-live="polite" aria-atomic="true" id="live"></div>
+<div class="panel" part="panel" id="panel" hidden>
+<div class="grid">
+<div class="facets" id="facets"></div>
+<div class="main">
+<p class="status" id="status"></p>
+<p class="dym" id="dym" hidden></p>
+<ul role="listbox" id="list"></ul>
+<button type="button" class="btn" id="more" hidden></button>
+</div></div></div>`;
+
+  /** Turns the API's escaped snippet into nodes: text, plus <mark> and nothing else. */
+  function snippetNodes(snippet) {
+    const frag = document.createDocumentFragment();
+    String(snippet || "").split(/(<mark>|<\/mark>)/).reduce((inMark, part) => {
+      if (part === "<mark>") return true;
+      if (part === "</mark>") return false;
+      if (part) {
+        const text = document.createTextNode(decodeEntities(part));
+        if (inMark) frag.appendChild(el("mark")).appendChild(text);
+        else frag.appendChild(text);
+      }
+      return inMark;
+    }, false);
+    return frag;
+  }
+
+  // A <textarea>'s content is RCDATA: setting it decodes entities and never parses tags.
+  const decoder = document.createElement("textarea");
+  function decodeEntities(text) {
+    if (text.indexOf("&") < 0) return text;
+    decoder.innerHTML = text.replace(/</g, "&lt;");
+    return decoder.value;
+  }
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function emptyFilters() {
+    return { country: [], partner: [], year: [], language: [] };
+  }
+
+  class SiteSearch extends HTMLElement {
+    static get observedAttributes() {
+      return ["api", "lang", "placeholder", "per-page", "facets"];
+    }
+
+    constructor() {
+      super();
+      this.attachShadow({ mode: "open" }).innerHTML = TEMPLATE;
+      const $ = (id) => this.shadowRoot.getElementById(id);
+      this.$ = { input: $("q"), panel: $("panel"), facets: $("facets"), status: $("status"),
+        dym: $("dym"), list: $("list"), more: $("more"), live: $("live"),
+        spin: this.shadowRoot.querySelector(".spin"), grid: this.shadowRoot.querySelector(".grid") };
+      this.q = "";
+      this.filters = emptyFilters();
+      this.result = null; // last successful response (hits accumulated over "more")
+      this.hits = [];
+      this.error = null;
+      this.loading = false;
+      this.active = -1;
+      this.seq = 0;
+      this.controller = null;
+      this.timer = 0;
+      this.onPopState = () => this.restoreFromUrl();
+      this.onOutside = (e) => { if (!e.composedPath().includes(this)) this.close(); };
+      this.bindEvents();
+    }
+
+    connectedCallback() {
+      this.configure();
+      window.addEventListener("popstate", this.onPopState);
+      document.addEventListener("pointerdown", this.onOutside, true);
+      this.restoreFromUrl();
+    }
+
+    disconnectedCallback() {
+      window.removeEventListener("popstate", this.onPopState);
+      document.removeEventListener("pointerdown", this.onOutside, true);
+      clearTimeout(this.timer);
+      if (this.controller) this.controller.abort();
+    }
+
+    attributeChangedCallback() {
+      if (!this.isConnected) return;
+      this.configure();
+      this.render();
+    }
+
+    /** Reads the attributes; the API base ends with "/" so endpoints resolve under it. */
+    configure() {
+      const api = this.getAttribute("api");
+      this.api = api ? new URL(api.replace(/\/?$/, "/"), location.href).href : DEFAULT_API;
+      const lang = (this.getAttribute("lang") || (this.closest("[lang]") || {}).lang ||
+        document.documentElement.lang || "en").slice(0, 2).toLowerCase();
+      this.uiLang = STRINGS[lang] ? lang : "en";
+      this.t = STRINGS[this.uiLang];
+      this.perPage = Math.min(100, Math.max(1, parseInt(this.getAttribute("per-page"), 10) || 10));
+      const facets = this.getAttribute("facets");
+      this.facetNames = (facets == null ? "country,partner,year" : facets)
+        .split(",").map((f) => f.trim()).filter((f) => FACETS.includes(f));
+      this.urlState = this.getAttribute("url-state") !== "off";
+      const { input, list, more } = this.$;
+      input.placeholder = this.getAttribute("placeholder") || this.t.placeholder;
+      input.setAttribute("aria-label", this.getAttribute("label") || this.t.label);
+      list.setAttribute("aria-label", this.t.results);
+      more.textContent = this.t.more;
+      this.dates = new Intl.DateTimeFormat(this.uiLang, { dateStyle: "medium", timeZone: "UTC" });
+      this.languages = Intl.DisplayNames ? new Intl.DisplayNames([this.uiLang], { type: "language" }) : null;
+      this.plurals = new Intl.PluralRules(this.uiLang);
+    }
+
+    bindEvents() {
+      const { input, panel, list, more, facets, dym } = this.$;
+      input.addEventListener("input", () => {
+        this.q = input.value;
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.search({ history: "typing" }), DEBOUNCE_MS);
+      });
+      input.addEventListener("keydown", (e) => this.onKey(e));
+      input.addEventListener("focus", () => this.reopen());
+      input.addEventListener("click", () => this.reopen());
+      panel.addEventListener("keydown", (e) => {
+        if (e.key === "Escape") { e.preventDefault(); this.close(); input.focus(); }
+      });
+      this.addEventListener("focusout", (e) => {
+        const to = e.relatedTarget;
+        if (to && to !== this && !this.contains(to) && !this.shadowRoot.contains(to)) this.close();
+      });
+      list.addEventListener("click", (e) => {
+        const li = e.target.closest("li");
+        if (!li || e.target.closest("a")) return;
+        this.follow(Number(li.dataset.i));
+      });
+      list.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the box
+      more.addEventListener("click", () => this.search({ page: this.result.page + 1 }));
+      facets.addEventListener("change", (e) => {
+        const box = e.target;
+        const values = this.filters[box.name];
+        this.filters[box.name] = box.checked ? values.concat(box.value) : values.filter((v) => v !== box.value);
+        this.search({ history: "push" });
+      });
+      facets.addEventListener("click", (e) => {
+        if (!e.target.closest("button")) return;
+        this.filters = emptyFilters();
+        input.focus();
+        this.search({ history: "push" });
+      });
+      dym.addEventListener("click", (e) => {
+        if (!e.target.closest("button")) return;
+        input.value = this.q = this.result.suggestion;
+        input.focus();
+        this.search({ history: "push" });
+      });
+      this.$.status.addEventListener("click", (e) => {
+        if (e.target.closest("button")) { input.focus(); this.search({ page: this.pendingPage || 1 }); }
+      });
+    }
+
+    onKey(e) {
+      const open = !this.$.panel.hidden;
+      switch (e.key) {
+        case "ArrowDown":
+        case "ArrowUp":
+          e.preventDefault();
+          if (!open) { this.reopen(); return; }
+          this.setActive(this.active + (e.key === "ArrowDown" ? 1 : -1));
+          return;
+        case "Enter":
+          e.preventDefault();
+          if (open && this.active >= 0) this.follow(this.active);
+          else { clearTimeout(this.timer); this.search({ history: "push" }); }
+          return;
+        case "Escape":
+          e.preventDefault(); // also stops Chromium's own clearing of type=search
+          if (open) this.close();
+          else if (this.$.input.value || this.hasFilters()) this.clearAll();
+          return;
+        default:
+      }
+    }
+
+    hasFilters() {
+      return FACETS.some((f) => this.filters[f].length > 0);
+    }
+
+    hasQuery() {
+      return this.q.trim() !== "" || this.hasFilters();
+    }
+
+    /** Runs a search now. Only the newest request may render (the `seq` guard); older ones are aborted. */
+    async search({ page = 1, history = null } = {}) {
+      clearTimeout(this.timer);
+      if (history) this.writeUrl(history);
+      if (this.controller) this.controller.abort();
+      const seq = ++this.seq;
+      if (!this.hasQuery()) {
+        this.controller = null;
+        this.loading = false;
+        this.result = null; this.hits = []; this.error = null;
+        this.close();
+        this.render();
+        return;
+      }
+      const controller = (this.controller = new AbortController());
+      this.loading = true;
+      this.pendingPage = page;
+      this.$.panel.hidden = false;
+      this.renderBusy();
+      try {
+        const response = await fetch(this.searchUrl(page), {
+          signal: controller.signal, headers: { Accept: "application/json" } });
+        const body = await response.json().catch(() => null);
+        if (seq !== this.seq) return;
+        if (!response.ok) throw Object.assign(new Error("refused"), { refused: true, body });
+        this.error = null;
+        this.hits = page > 1 ? this.hits.concat(body.hits) : body.hits;
+        if (page === 1) this.active = -1;
+        this.result = body;
+      } catch (error) {
+        if (seq !== this.seq) return;
+        const detail = error.body && error.body.error && error.body.error.message;
+        this.error = error.refused ? { text: this.t.refused, detail } : { text: this.t.down };
+      }
+      this.loading = false;
+      this.controller = null;
+      this.render();
+      this.announce();
+    }
+
+    searchUrl(page) {
+      const url = new URL("search", this.api);
+      const params = url.searchParams;
+      if (this.q.trim()) params.set("q", this.q.trim());
+      for (const f of FACETS) for (const v of this.filters[f]) params.append(f, v);
+      params.set("page", String(page));
+      params.set("per_page", String(this.perPage));
+      return url.href;
+    }
+
+    /** Keeps q and filters in the page URL: typing replaces the entry, other changes push one. */
+    writeUrl(mode) {
+      if (!this.urlState) return;
+      const url = new URL(location.href);
+      const had = ["q"].concat(FACETS).some((k) => url.searchParams.has(k));
+      for (const k of ["q"].concat(FACETS)) url.searchParams.delete(k);
+      if (this.q.trim()) url.searchParams.set("q", this.q.trim());
+      for (const f of FACETS) for (const v of this.filters[f]) url.searchParams.append(f, v);
+      if (url.href === location.href) return;
+      const push = mode === "push" || (mode === "typing" && !had);
+      window.history[push ? "pushState" : "replaceState"](window.history.state, "", url.href);
+    }
+
+    restoreFromUrl() {
+      if (!this.urlState) return;
+      const params = new URLSearchParams(location.search);
+      const q = params.get("q") || "";
+      const filters = emptyFilters();
+      for (const f of FACETS) filters[f] = params.getAll(f);
+      if (q === this.q.trim() && JSON.stringify(filters) === JSON.stringify(this.filters)) return;
+      this.q = this.$.input.value = q;
+      this.filters = filters;
+      this.search();
+    }
+
+    clearAll() {
+      this.$.input.value = this.q = "";
+      this.filters = emptyFilters();
+      this.search({ history: "push" });
+    }
+
+    reopen() {
+      if (this.$.panel.hidden && (this.result || this.error || this.loading) && this.hasQuery()) {
+        this.$.panel.hidden = false;
+        this.syncExpanded();
+      }
+    }
+
+    close() {
+      this.$.panel.hidden = true;
+      this.setActive(-1);
+      this.syncExpanded();
+    }
+
+    syncExpanded() {
+      this.$.input.setAttribute("aria-expanded", String(!this.$.panel.hidden && this.hits.length > 0));
+    }
+
+    setActive(index) {
+      const options = this.$.list.children;
+      this.active = Math.max(-1, Math.min(index, options.length - 1));
+      for (const li of options) {
+        const on = Number(li.dataset.i) === this.active;
+        li.classList.toggle("act", on);
+        li.setAttribute("aria-selected", String(on));
+        if (on) li.scrollIntoView({ block: "nearest" });
+      }
+      if (this.active >= 0) this.$.input.setAttribute("aria-activedescendant", "o" + this.active);
+      else this.$.input.removeAttribute("aria-activedescendant");
+    }
+
+    follow(index) {
+      const link = this.$.list.querySelector(`#o${index} a`);
+      if (link) window.location.assign(link.href);
+    }
+
+    /** Only http(s) URLs from the API become links; anything else links to the service's page. */
+    hitUrl(hit) {
+      try {
+        const url = new URL(hit.url, this.api);
+        if (hit.url && (url.protocol === "https:" || url.protocol === "http:")) return url.href;
+      } catch (_) { /* fall through to the service's page */ }
+      return new URL("articles/" + encodeURIComponent(hit.id), this.api).href;
+    }
+
+    renderBusy() {
+      this.$.spin.hidden = !this.loading;
+      this.$.list.classList.toggle("busy", this.loading);
+      this.$.list.setAttribute("aria-busy", String(this.loading));
+      if (this.loading && !this.result) this.setStatus(this.t.loading);
+      this.syncExpanded();
+    }
+
+    render() {
+      this.renderBusy();
+      const focused = this.shadowRoot.activeElement;
+      const key = focused && focused.dataset ? focused.dataset.key : null;
+      this.renderFacets();
+      this.renderHits();
+      if (key) (this.shadowRoot.querySelector(`[data-key="${cssEscape(key)}"]`) || this.$.input).focus();
+      else if (focused && focused !== this.$.input && (focused.hidden || !focused.isConnected ||
+        focused.closest("[hidden]"))) this.$.input.focus();
+      this.syncExpanded();
+    }
+
+    setStatus(text, isError, withRetry) {
+      const status = this.$.status;
+      status.textContent = text;
+      status.classList.toggle("err", !!isError);
+      if (withRetry) {
+        status.append(" ");
+        status.appendChild(el("button", "lnk", this.t.retry)).type = "button";
+      }
+    }
+
+    renderHits() {
+      const { list, more, dym } = this.$;
+      const t = this.t;
+      list.replaceChildren();
+      dym.hidden = true;
+      more.hidden = true;
+      if (this.error) {
+        list.hidden = true;
+        this.setStatus(this.error.text + (this.error.detail ? " " + this.error.detail : ""), true, !this.error.detail);
+        return;
+      }
+      const result = this.result;
+      if (!result) return;
+      const suggestion = result.suggestion;
+      if (suggestion && suggestion !== this.q.trim()) {
+        const [before, after] = t.dym.split("{s}");
+        const button = el("button", "lnk", suggestion);
+        button.type = "button";
+        dym.replaceChildren(before, button, after);
+        dym.hidden = false;
+      }
+      this.setStatus(result.total ? this.countText(result.total) : t.none + " " + t.hint);
+      list.hidden = this.hits.length === 0;
+      this.hits.forEach((hit, i) => list.appendChild(this.renderHit(hit, i)));
+      more.hidden = this.hits.length >= result.total;
+      this.setActive(this.active);
+    }
+
+    renderHit(hit, i) {
+      const li = el("li");
+      li.id = "o" + i;
+      li.dataset.i = String(i);
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      const link = li.appendChild(el("a", null, hit.title || hit.id));
+      link.href = this.hitUrl(hit);
+      link.tabIndex = -1;
+      const meta = [];
+      if (hit.date) {
+        const date = new Date(hit.date + "T00:00:00Z");
+        meta.push(isNaN(date) ? String(hit.date) : this.dates.format(date));
+      } else if (hit.year) meta.push(String(hit.year));
+      if (hit.language) meta.push(this.languageName(hit.language));
+      if (hit.countries && hit.countries.length) meta.push(hit.countries.join(", "));
+      if (meta.length) li.appendChild(el("div", "meta", meta.join(" · ")));
+      if (hit.snippet) li.appendChild(el("p", "snip")).appendChild(snippetNodes(hit.snippet));
+      return li;
+    }
+
+    renderFacets() {
+      const box = this.$.facets;
+      box.replaceChildren();
+      const facets = (this.result && !this.error && this.result.facets) || {};
+      let shown = 0;
+      for (const name of this.facetNames) {
+        let values = (facets[name] || []).slice();
+        if (name === "year") values.sort((a, b) => Number(b.value) - Number(a.value));
+        values = values.filter((v, i) => v.selected || (v.count > 0 && i < MAX_FACET_VALUES));
+        if (!values.length) continue;
+        shown++;
+        const set = box.appendChild(el("fieldset"));
+        set.appendChild(el("legend", null, this.t[name]));
+        for (const v of values) {
+          const label = set.appendChild(el("label"));
+          const check = label.appendChild(el("input"));
+          check.type = "checkbox";
+          check.name = name;
+          check.value = String(v.value);
+          check.checked = this.filters[name].includes(String(v.value));
+          check.dataset.key = name + ":" + v.value;
+          label.appendChild(el("span", null, name === "language" ? this.languageName(v.value) : String(v.value)));
+          label.appendChild(el("span", "n", v.count.toLocaleString(this.uiLang)));
+        }
+      }
+      if (this.hasFilters()) {
+        const clear = box.appendChild(el("button", "lnk", this.t.clear));
+        clear.type = "button";
+        shown++;
+      }
+      box.hidden = shown === 0;
+      this.$.grid.classList.toggle("nof", shown === 0);
+    }
+
+    countText(n) {
+      return this.t[this.plurals.select(n) === "one" ? "one" : "other"].replace("{n}", n.toLocaleString(this.uiLang));
+    }
+
+    languageName(code) {
+      try {
+        const name = this.languages && this.languages.of(code);
+        return name ? name.charAt(0).toLocaleUpperCase(this.uiLang) + name.slice(1) : code;
+      } catch (_) {
+        return String(code);
+      }
+    }
+
+    /** The polite live region says how many results there are (or why there are none). */
+    announce() {
+      const text = this.error ? this.error.text
+        : this.result ? (this.result.total ? this.countText(this.result.total) : this.t.none) : "";
+      this.$.live.textContent = text;
+    }
+  }
+
+  const cssEscape = (s) => (window.CSS && CSS.escape ? CSS.escape(s) : s.replace(/["\\]/g, "\\$&"));
+
+  customElements.define("site-search", SiteSearch);
+})();
