@@ -1,0 +1,268 @@
+"""Whoosh analyzers: how article text and query words become index terms.
+
+One analyzer per language (`en`, `fr`, `es`: Snowball stemming and stop words) and
+one neutral analyzer (no stemming, no stop words) for exact words, prefixes and
+spelling. Every analyzer folds case and accents, treats ’ and ' alike (both split
+words) and drops the one-letter leftovers of elisions and contractions (l’, d’,
+qu’, …'s, …n't) without leaving a gap in positions, so the phrase "cote d'ivoire"
+matches "Côte d’Ivoire" and "l’Afrique" matches "Afrique".
+
+Analysis dominates build time, so a whole analyzer is one compiled regex and one
+dict lookup per word: each distinct word is classified (elided, stop word, term)
+once and cached per analyzer. Builds feed Whoosh the ready-made term lists
+(`terms`); the Whoosh-facing `__call__` (query parsing, highlighting) yields the
+same terms as `Token`s with positions and character offsets.
+
+The index pickles its schema, analyzers included: keep `LanguageAnalyzer` and
+`NeutralAnalyzer` importable at this path, and their pickled state tiny.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any, Final
+
+import Stemmer
+from whoosh.analysis import Token, Tokenizer
+from whoosh.lang import stopwords_for_language
+
+from search_service.articles import LANGUAGES, Language
+from search_service.text import fold
+
+#: Words: runs of word characters (combining accents included), dots allowed
+#: inside ("21.900", "u.s"). Apostrophes of both shapes, `*` and every other
+#: character split words — Whoosh's default pattern keeps `*` inside words.
+TOKEN_PATTERN: Final = r"[\w\u0300-\u036f]+(?:\.[\w\u0300-\u036f]+)*"
+_TOKEN_RE: Final = re.compile(TOKEN_PATTERN)
+
+#: Leftovers of French/Spanish elisions and English contractions: l’, d’, j’,
+#: s’, n’, m’, t’, c’, qu’, jusqu’, lorsqu’, puisqu’, quoiqu’, presqu’, quelqu’;
+#: "ESN’s", "don’t". Dropped everywhere (index and query alike), so they never
+#: take a position.
+ELISIONS: Final = frozenset(
+    {"l", "d", "j", "s", "n", "m", "t", "c"}
+    | {"qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"}
+)
+
+_STEMMER_NAMES: Final[dict[Language, str]] = {"en": "english", "fr": "french", "es": "spanish"}
+#: Whoosh's French list lacks these frequent words.
+_EXTRA_STOP_WORDS: Final[dict[Language, frozenset[str]]] = {
+    "en": frozenset(),
+    "fr": frozenset({"les", "jusqu", "ainsi", "entre", "dont", "cette", "ces"}),
+    "es": frozenset(),
+}
+#: Beyond this many distinct words the per-analyzer cache starts again (memory bound).
+_CACHE_LIMIT: Final = 400_000
+
+_ELIDED: Final = 0
+_STOP: Final = 1
+_TERM: Final = 2
+
+
+@cache
+def stop_words(lang: Language) -> frozenset[str]:
+    """The folded stop words of a language (so "où" and "ou" are both stop words)."""
+    words = set(stopwords_for_language(lang)) | _EXTRA_STOP_WORDS[lang]
+    return frozenset(fold(word) for word in words)
+
+
+class _BaseAnalyzer(Tokenizer):  # type: ignore[misc]
+    """A whole analysis chain in one Whoosh tokenizer (no filters to compose)."""
+
+    def __init__(self) -> None:
+        self._setup()
+
+    def _setup(self) -> None:
+        self._terms: dict[str, str] = {}
+        self._kinds: dict[str, tuple[int, str]] = {}
+
+    def _classify(self, word: str) -> tuple[int, str]:
+        """(kind, term) of one word as found in the text; the slow path, cached."""
+        raise NotImplementedError
+
+    def _kind(self, word: str) -> tuple[int, str]:
+        found = self._kinds.get(word)
+        if found is None:
+            if len(self._kinds) >= _CACHE_LIMIT:
+                self._kinds.clear()
+            found = self._kinds[word] = self._classify(word)
+        return found
+
+    def terms(self, text: str) -> list[str]:
+        """The indexed terms of `text`, in order (stop words and elisions left out).
+
+        This is the fast path used by builds: one regex scan and a dict lookup per word.
+        """
+        cache = self._terms
+        out: list[str] = []
+        append = out.append
+        for word in _TOKEN_RE.findall(text):
+            term = cache.get(word)
+            if term is None:
+                kind, term = self._kind(word)
+                if kind != _TERM:
+                    term = ""
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[word] = term
+            if term:
+                append(term)
+        return out
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        """Whoosh's analyzer protocol: the same terms as `terms`, as (reused) tokens.
+
+        With `removestops=False` (highlighting) stop words come out marked `stopped`;
+        they never take a position, so positions agree with the indexed ones.
+        """
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for word, start, end in self._words(value, tokenize):
+            kind, term = self._kind(word) if tokenize else (_TERM, self._classify(word)[1])
+            if kind == _ELIDED:
+                continue
+            if kind == _STOP and removestops:
+                continue
+            token.text = term
+            token.stopped = kind == _STOP
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+                if kind == _TERM:
+                    pos += 1
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+    @staticmethod
+    def _words(value: str, tokenize: bool) -> Iterator[tuple[str, int, int]]:
+        if not tokenize:
+            yield value, 0, len(value)
+            return
+        for match in _TOKEN_RE.finditer(value):
+            yield match.group(), match.start(), match.end()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self._identity()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._setup()
+
+    def _identity(self) -> dict[str, Any]:
+        return {}
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _BaseAnalyzer)
+            and type(other) is type(self)
+            and self._identity() == other._identity()
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(self._identity().items()))))
+
+    def __repr__(self) -> str:
+        details = ", ".join(f"{key}={value!r}" for key, value in self._identity().items())
+        return f"{type(self).__name__}({details})"
+
+
+class NeutralAnalyzer(_BaseAnalyzer):
+    """Exact words, folded: no stemming, no stop words (for exact, prefix, spelling)."""
+
+    def _classify(self, word: str) -> tuple[int, str]:
+        folded = fold(word)
+        if folded in ELISIONS:
+            return _ELIDED, folded
+        return _TERM, folded
+
+
+class LanguageAnalyzer(_BaseAnalyzer):
+    """One language's words: stop words out, Snowball stem (PyStemmer), then accents folded.
+
+    Stemming comes before folding because the French and Spanish stemmers rely on
+    accents ("mutualité" -> "mutual"); an unaccented query word may stem differently,
+    which the neutral fields make up for.
+    """
+
+    def __init__(self, lang: Language) -> None:
+        if lang not in _STEMMER_NAMES:
+            raise ValueError(f"unsupported language: {lang!r}")
+        self.lang: Language = lang
+        super().__init__()
+
+    def _setup(self) -> None:
+        super()._setup()
+        self._stemmer = Stemmer.Stemmer(_STEMMER_NAMES[self.lang])
+        self._stops = stop_words(self.lang)
+
+    def _identity(self) -> dict[str, Any]:
+        return {"lang": self.lang}
+
+    def _classify(self, word: str) -> tuple[int, str]:
+        lowered = word.casefold()
+        folded = fold(lowered)
+        if folded in ELISIONS:
+            return _ELIDED, folded
+        if folded in self._stops:
+            return _STOP, folded
+        return _TERM, fold(self._stemmer.stemWord(lowered))
+
+
+@cache
+def language_analyzer(lang: Language) -> LanguageAnalyzer:
+    """The analyzer of `title_<lang>` / `body_<lang>` (one shared instance per language)."""
+    return LanguageAnalyzer(lang)
+
+
+@cache
+def neutral_analyzer() -> NeutralAnalyzer:
+    """The analyzer of `title_exact` / `body_exact`."""
+    return NeutralAnalyzer()
+
+
+def analyze(text: str, lang: Language) -> list[str]:
+    """Terms of `text` as the `<field>_<lang>` fields index them (for query words)."""
+    return language_analyzer(lang).terms(text)
+
+
+def analyze_neutral(text: str) -> list[str]:
+    """Terms of `text` as the `*_exact` fields index them (for exact/prefix/spelling)."""
+    return neutral_analyzer().terms(text)
+
+
+def is_stop_word(word: str, lang: Language) -> bool:
+    """Whether `word` is dropped by the `lang` analyzer as a stop word."""
+    return fold(word) in stop_words(lang)
+
+
+__all__ = [
+    "ELISIONS",
+    "LANGUAGES",
+    "TOKEN_PATTERN",
+    "LanguageAnalyzer",
+    "NeutralAnalyzer",
+    "analyze",
+    "analyze_neutral",
+    "is_stop_word",
+    "language_analyzer",
+    "neutral_analyzer",
+    "stop_words",
+]

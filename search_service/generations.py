@@ -1,0 +1,324 @@
+"""Index generations on disk: the live pointer, the build lock, pruning, rollback.
+
+Layout of the index folder (see docs/index.md)::
+
+    indexes/
+      live.json                 {"live": "gen-…", "previous": ["gen-…", …]}  (atomic switch)
+      build.lock                pid of the running build (held with flock)
+      gen-20261125T101500123456-3fa2c1/   one complete Whoosh index + manifest.json
+      building-…/               a build in progress (deleted if its build died)
+
+A generation folder is only ever written while it is named `building-…`; it is
+renamed to `gen-…` once complete and checked, then published by replacing
+`live.json` in one `os.replace`. The pointer file also lists the generations that
+were live before (newest first): those are the rollback targets, and anything
+else in the folder is debris of a crash that the next build removes. Readers
+that opened an older generation keep their open files after it is deleted
+(POSIX unlink semantics), so pruning never breaks a searcher until it refreshes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final
+
+from whoosh import index as whoosh_index
+
+from search_service.errors import BuildInProgressError, IndexNotFoundError, RollbackError
+
+POINTER_FILE: Final = "live.json"
+LOCK_FILE: Final = "build.lock"
+MANIFEST_FILE: Final = "manifest.json"
+CHECKSUMS_FILE: Final = "checksums.json"
+GENERATION_PREFIX: Final = "gen-"
+BUILDING_PREFIX: Final = "building-"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One complete generation: its folder and what its manifest says about it."""
+
+    name: str
+    path: Path
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def article_count(self) -> int:
+        return int(self.manifest.get("article_count", 0))
+
+    def checksums(self) -> dict[str, str]:
+        """Article id -> checksum of every article in this generation."""
+        data = json.loads((self.path / CHECKSUMS_FILE).read_text(encoding="utf-8"))
+        return {str(key): str(value) for key, value in data.items()}
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """The content of `live.json`: the live generation and the ones live before it."""
+
+    live: str
+    previous: tuple[str, ...] = ()
+
+
+# --- readers -----------------------------------------------------------------
+
+
+def read_pointer(root: Path) -> str | None:
+    """Name of the live generation, or None before the first publish.
+
+    Cheap (one small file read): the service calls it often to notice new generations.
+    """
+    pointer = read_pointer_file(root)
+    return pointer.live if pointer else None
+
+
+def read_pointer_file(root: Path) -> Pointer | None:
+    try:
+        data = json.loads((Path(root) / POINTER_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return None
+    live = data.get("live") if isinstance(data, dict) else None
+    if not isinstance(live, str) or not live:
+        return None
+    previous = data.get("previous", [])
+    return Pointer(live, tuple(str(name) for name in previous if isinstance(name, str)))
+
+
+def load_generation(root: Path, name: str) -> Generation | None:
+    """The generation called `name`, or None if its folder or manifest is gone."""
+    path = Path(root) / name
+    try:
+        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return Generation(name=name, path=path, manifest=manifest)
+
+
+def live_generation(root: Path) -> Generation | None:
+    """The live generation (name, folder, manifest), or None before the first publish."""
+    name = read_pointer(root)
+    return load_generation(root, name) if name else None
+
+
+def previous_generations(root: Path) -> list[Generation]:
+    """Generations that were live before the current one, newest first (rollback targets)."""
+    pointer = read_pointer_file(root)
+    if pointer is None:
+        return []
+    found = (load_generation(root, name) for name in pointer.previous)
+    return [generation for generation in found if generation is not None]
+
+
+def open_live_index(root: Path, attempts: int = 3) -> tuple[Generation, Any]:
+    """Open the live generation's Whoosh index.
+
+    Retries when a publish and a prune slip between reading the pointer and
+    opening the folder. Raises `IndexNotFoundError` when nothing is published.
+    """
+    last_error: Exception | None = None
+    for _ in range(attempts):
+        generation = live_generation(root)
+        if generation is None:
+            break
+        try:
+            return generation, whoosh_index.open_dir(str(generation.path))
+        except (OSError, whoosh_index.EmptyIndexError) as error:
+            last_error = error
+    detail = f" ({last_error})" if last_error else ""
+    raise IndexNotFoundError(f"no index has been built in {root} yet{detail}")
+
+
+# --- writers (only ever called by a build holding the lock, or by rollback) --
+
+
+def new_generation_name(now: dt.datetime | None = None) -> str:
+    """`gen-<UTC time to the microsecond>-<random>`: names sort by build time."""
+    now = now or dt.datetime.now(dt.UTC)
+    return f"{GENERATION_PREFIX}{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+
+
+def building_path(root: Path, name: str) -> Path:
+    """Where the generation `name` is written before it is complete."""
+    return Path(root) / f"{BUILDING_PREFIX}{name}"
+
+
+def write_json_durably(path: Path, data: Any) -> None:
+    """Write a JSON file via a temporary file, fsync, `os.replace`, fsync of the folder."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def fsync_tree(path: Path) -> None:
+    """Flush every file of a finished generation to disk before it can be published."""
+    for file in path.iterdir():
+        if file.is_file():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
+    fsync_dir(path)
+
+
+def finish_generation(root: Path, name: str) -> Generation:
+    """Rename a complete, checked `building-…` folder to its final `gen-…` name."""
+    final = Path(root) / name
+    fsync_tree(building_path(root, name))
+    os.replace(building_path(root, name), final)
+    fsync_dir(Path(root))
+    generation = load_generation(root, name)
+    if generation is None:
+        raise OSError(errno.ENOENT, "generation vanished after it was finished", str(final))
+    return generation
+
+
+def publish(root: Path, name: str, keep: int) -> list[str]:
+    """Make `name` live (atomically) and prune; returns the names pruned."""
+    pointer = read_pointer_file(root)
+    previous: list[str] = []
+    if pointer is not None and pointer.live != name:
+        previous = [pointer.live, *(n for n in pointer.previous if n != name)]
+    previous = previous[: max(keep - 1, 0)]
+    write_json_durably(Path(root) / POINTER_FILE, {"live": name, "previous": previous})
+    return remove_unreferenced(root)
+
+
+def rollback(root: Path) -> tuple[Generation, str]:
+    """Republish the generation live before the current one; returns it and the one left.
+
+    The generation rolled back from stays on disk (not referenced any more) until
+    the next build cleans the folder, so searchers still on it are unaffected.
+    """
+    pointer = read_pointer_file(root)
+    if pointer is None:
+        raise RollbackError(f"no index has been published in {root}: nothing to roll back")
+    for position, name in enumerate(pointer.previous):
+        target = load_generation(root, name)
+        if target is not None:
+            remaining = list(pointer.previous[position + 1 :])
+            write_json_durably(Path(root) / POINTER_FILE, {"live": name, "previous": remaining})
+            return target, pointer.live
+    raise RollbackError(f"generation {pointer.live} is the only one kept: nothing to roll back to")
+
+
+def remove_unreferenced(root: Path) -> list[str]:
+    """Delete generation folders the pointer no longer names, and builds that died.
+
+    Only safe while holding the build lock (a `building-…` folder of a running
+    build would otherwise be deleted under it).
+    """
+    pointer = read_pointer_file(root)
+    referenced = {pointer.live, *pointer.previous} if pointer else set()
+    removed: list[str] = []
+    for entry in sorted(Path(root).iterdir()):
+        is_generation = entry.name.startswith((GENERATION_PREFIX, BUILDING_PREFIX))
+        if entry.is_dir() and is_generation and entry.name not in referenced:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+        elif entry.is_file() and entry.name.startswith(f".{POINTER_FILE}."):
+            entry.unlink(missing_ok=True)
+    return removed
+
+
+# --- the build lock ------------------------------------------------------------
+
+
+@dataclass
+class BuildLock:
+    """Held for a whole build: `flock` on `build.lock`, which also records the pid.
+
+    The kernel drops a `flock` when its process dies, however it dies, so a lock
+    file left by a killed build never blocks the next one: the next build gets
+    the lock, notes the dead pid it found (`stale_pid`) and writes its own.
+    """
+
+    root: Path
+    handle: IO[str] | None = None
+    stale_pid: int | None = None
+
+    def acquire(self) -> None:
+        path = Path(self.root) / LOCK_FILE
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            holder = _read_pid(handle)
+            handle.close()
+            if error.errno in (errno.EAGAIN, errno.EACCES):
+                raise BuildInProgressError(
+                    holder,
+                    f"another build is running (pid {holder}) in {self.root}; nothing was changed",
+                ) from None
+            raise
+        previous = _read_pid(handle)
+        if previous is not None and previous != os.getpid():
+            self.stale_pid = previous
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self.handle = handle
+
+    def release(self) -> None:
+        if self.handle is None:
+            return
+        with contextlib.suppress(OSError):
+            self.handle.seek(0)
+            self.handle.truncate()
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+        self.handle.close()
+        self.handle = None
+
+
+def _read_pid(handle: IO[str]) -> int | None:
+    handle.seek(0)
+    text = handle.read().strip()
+    return int(text) if text.isdigit() else None
+
+
+@contextlib.contextmanager
+def build_lock(root: Path) -> Iterator[BuildLock]:
+    """Hold the build lock of `root` (creating the folder); `BuildInProgressError` if taken."""
+    Path(root).mkdir(parents=True, exist_ok=True)
+    lock = BuildLock(Path(root))
+    lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+def lock_holder(root: Path) -> int | None:
+    """Pid of a build running in `root`, or None (used by `index status`)."""
+    path = Path(root) / LOCK_FILE
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return _read_pid(handle)
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return None
