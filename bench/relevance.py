@@ -79,7 +79,7 @@ def write_export(records: list[dict[str, Any]], path: Path) -> Path:
 
 def evaluate(rank: Ranker, queries: dict[str, str], qrels: list[Any]) -> dict[str, Any]:
     """nDCG@10 and R@100 of a ranker; the score given to ir-measures keeps its order."""
-    run = []
+    run: list[Any] = []
     start = time.perf_counter()
     for query_id, text in queries.items():
         ids = rank(text, 100)

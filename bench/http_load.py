@@ -1,0 +1,216 @@
+"""HTTP load: a real `search-service serve` on a free loopback port, a bounded async httpx load.
+
+The server runs as its own process (uvicorn, as in production) on the index
+that `bench.speed` built for the same article count; the response cache is
+off (`SEARCH_CACHE_SIZE=0`) unless `--cache` is given, so each request really
+searches. For 1, 8 and 32 concurrent clients a fixed number of requests is
+sent (the query kinds of `bench.queries` in turn, each with facets and
+snippets, as the widget asks; and `/suggest` with prefixes of 1-5 letters):
+throughput, median and p99 latency, error count (any status but 200 or a
+transport error), and the server's memory (RSS of uvicorn and its workers).
+
+The load generator shares the 2 cores with the server, so throughput is a
+lower bound of what the server alone can do; the client's own CPU time is
+reported beside it.
+
+    python -m bench.http_load --count 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from bench.common import DATA_DIR, REPO_ROOT, latency_summary, write_result
+from bench.queries import make_queries, read_articles
+
+CONCURRENCY: tuple[int, ...] = (1, 8, 32)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(
+    index_dir: Path, corpus_dir: Path, workers: int, cache: bool
+) -> Iterator[tuple[str, psutil.Process]]:
+    """`search-service serve` on a free port; stopped (by its pid) on exit."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        SEARCH_CACHE_SIZE="512" if cache else "0",
+        SEARCH_LOG_LEVEL="warning",
+        SEARCH_INDEX_DIR=str(index_dir),
+        SEARCH_CORPUS_DIR=str(corpus_dir),
+    )
+    command = [
+        str(Path(sys.executable).parent / "search-service"), "serve",
+        "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process)
+        yield base, psutil.Process(process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"server exited ({process.returncode}): {error[-2000:]}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {base} not healthy after {timeout} s")
+
+
+def server_rss_mib(server: psutil.Process) -> float:
+    processes = [server, *server.children(recursive=True)]
+    total = 0
+    for process in processes:
+        with suppress(psutil.Error):
+            total += process.memory_info().rss
+    return round(total / 2**20, 1)
+
+
+async def load(base: str, paths: list[tuple[str, dict[str, Any]]], clients: int) -> dict[str, Any]:
+    """Send every request once, `clients` at a time; latencies in ms, errors counted."""
+    latencies: list[float] = []
+    errors = 0
+    next_index = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
+
+        async def worker() -> None:
+            nonlocal next_index, errors
+            while next_index < len(paths):
+                path, params = paths[next_index]
+                next_index += 1
+                start = time.perf_counter()
+                try:
+                    response = await client.get(path, params=params)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append((time.perf_counter() - start) * 1000.0)
+                errors += not ok
+
+        cpu_before = time.process_time()
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu_before
+    summary = latency_summary(latencies)
+    return {
+        "clients": clients,
+        "requests": len(paths),
+        "seconds": round(seconds, 2),
+        "throughput_rps": round(len(paths) / seconds, 1),
+        "median_ms": summary["median_ms"],
+        "p99_ms": summary["p99_ms"],
+        "p95_ms": summary["p95_ms"],
+        "errors": errors,
+        "client_cpu_s": round(cpu, 2),
+    }
+
+
+def request_mix(
+    export: Path, requests: int, seed: int
+) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
+    queries = make_queries(read_articles(export), per_kind=max(20, requests // 8), seed=seed)
+    search = [("/search", q.as_params()) for q in queries.all()]
+    suggest = [("/suggest", {"q": p, "limit": 8}) for p in queries.suggest]
+    return _cycle(search, requests), _cycle(suggest, requests)
+
+
+def _cycle(items: list[tuple[str, dict[str, Any]]], count: int) -> list[tuple[str, dict[str, Any]]]:
+    interleaved = items[::2] + items[1::2]
+    return [interleaved[i % len(interleaved)] for i in range(count)]
+
+
+def run(count: int, requests: int, workers: int, cache: bool, seed: int) -> dict[str, Any]:
+    from bench.generate import default_path
+
+    export = default_path(count, seed)
+    work = DATA_DIR / f"speed-{count}"
+    index_dir = work / "indexes"
+    if not index_dir.exists():
+        raise SystemExit(
+            f"no index in {index_dir}: run `python -m bench.speed --count {count}` first"
+        )
+    search, suggest = request_mix(export, requests, seed=23)
+    figures: dict[str, Any] = {
+        "articles": count,
+        "workers": workers,
+        "cache": cache,
+        "search": [],
+        "suggest": [],
+    }
+    with running_server(index_dir, work / "corpus", workers, cache) as (base, server):
+        figures["server_rss_idle_mib"] = server_rss_mib(server)
+        asyncio.run(load(base, search[: min(200, requests)], 8))  # warm-up, not reported
+        for clients in CONCURRENCY:
+            for endpoint, paths in (("search", search), ("suggest", suggest)):
+                row = asyncio.run(load(base, paths, clients))
+                row["server_rss_mib"] = server_rss_mib(server)
+                figures[endpoint].append(row)
+                print(f"{endpoint:8s} {row}", flush=True)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--count", type=int, default=5000, help="Articles of the index built by bench.speed."
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="Requests per level and endpoint."
+    )
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
+    parser.add_argument("--cache", action="store_true", help="Leave the response cache on (512).")
+    args = parser.parse_args(argv)
+    figures = run(args.count, args.requests, args.workers, args.cache, args.seed)
+    name = f"http-{args.count}-w{args.workers}" + ("-cache" if args.cache else "")
+    parameters = {
+        "requests": args.requests,
+        "workers": args.workers,
+        "cache": args.cache,
+        "concurrency": list(CONCURRENCY),
+    }
+    print(write_result(name, parameters, figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

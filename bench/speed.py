@@ -1,0 +1,230 @@
+"""Speed of our index build and search core (in-process, no HTTP), and where the time goes.
+
+1. **Build**: the admin's command, `search-service index build --full`, run as
+   a subprocess on a corpus folder holding the synthetic export and the
+   project's vocabulary: wall time, articles per second, index size on disk,
+   peak memory (max RSS of the child processes). Then the same articles
+   through `ingest_paths` and `build_from_articles` in-process, timed apart,
+   to say which of the two costs.
+2. **Search**: `SearchEngine` on that index with its production settings but
+   the response cache off, each query kind of `bench.queries` (every request
+   asks for facets and snippets: our engine always computes both), `repeat`
+   rounds after one warm-up round: median, p95, p99. `suggest` likewise on
+   prefixes of 1-5 letters. One row with the cache on shows what it buys for
+   repeated queries. Serving memory: this process's RSS after all that.
+3. **Profile** (`--profile`): cProfile over one round of each query kind; the
+   functions with the most own time and the most cumulative time are written
+   to the results, so a missed target comes with its cause.
+
+    python -m bench.speed --count 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.common import DATA_DIR, REPO_ROOT, directory_size_mib, time_calls, write_result
+from bench.ours import (
+    build_index_from,
+    corpus_for,
+    ingest_export,
+    load_vocabulary,
+    open_engine,
+    request_for,
+)
+from bench.queries import KINDS, QuerySet, make_queries, read_articles
+
+
+def build_with_cli(corpus_dir: Path, index_dir: Path, count: int) -> dict[str, Any]:
+    """The admin's build command in a child process: wall time and the child's peak memory."""
+    if index_dir.exists():
+        import shutil
+
+        shutil.rmtree(index_dir)
+    command = [
+        str(Path(sys.executable).parent / "search-service"),
+        "index", "build", "--full", "--corpus", str(corpus_dir), "--index", str(index_dir),
+    ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, check=False)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if completed.returncode != 0:
+        raise RuntimeError(f"build failed ({completed.returncode}): {completed.stderr[-2000:]}")
+    return {
+        "command": " ".join(command[1:]),
+        "seconds": round(seconds, 2),
+        "articles": count,
+        "articles_per_s": round(count / seconds, 1),
+        "size_mib": directory_size_mib(index_dir),
+        "peak_rss_mib": round(max(peak, before) / 1024, 1),
+        "peak_rss_note": "max RSS of any child process of the benchmark so far",
+        "report_tail": completed.stdout.strip().splitlines()[-6:],
+    }
+
+
+def build_in_process(export: Path, index_dir: Path, vocabulary: Any) -> dict[str, Any]:
+    """Ingest and index timed apart (the same code the command runs)."""
+    articles, ingest_seconds = ingest_export(export, vocabulary)
+    _report, build_seconds = build_index_from(articles, index_dir)
+    return {
+        "articles": len(articles),
+        "ingest_seconds": round(ingest_seconds, 2),
+        "ingest_articles_per_s": round(len(articles) / ingest_seconds, 1),
+        "index_seconds": round(build_seconds, 2),
+        "index_articles_per_s": round(len(articles) / build_seconds, 1),
+    }
+
+
+def time_search(engine: Any, queries: QuerySet, repeat: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for kind in KINDS:
+        requests = [request_for(q) for q in queries.queries[kind]]
+        figures[kind] = time_calls(engine.search, requests, repeat=repeat)
+        totals = [engine.search(r).total for r in requests]
+        figures[kind]["mean_total"] = round(sum(totals) / len(totals), 1)
+    figures["suggest"] = time_calls(engine.suggest, queries.suggest, repeat=repeat)
+    return figures
+
+
+def time_cached(index_dir: Path, vocabulary: Any, queries: QuerySet, repeat: int) -> dict[str, Any]:
+    """The production cache on: the second and later asks of a query are dictionary hits."""
+    engine = open_engine(index_dir, vocabulary, cache_size=512)
+    requests = [request_for(q) for q in queries.queries["two_words_facets_filter"]]
+    return {"two_words_facets_filter_cached": time_calls(engine.search, requests, repeat=repeat)}
+
+
+def profile_kinds(engine: Any, queries: QuerySet, top: int = 12) -> dict[str, Any]:
+    """Own-time and cumulative-time leaders of each query kind (and suggest), by cProfile."""
+    found: dict[str, Any] = {}
+    calls: dict[str, tuple[Any, list[Any]]] = {
+        kind: (engine.search, [request_for(q) for q in queries.queries[kind]]) for kind in KINDS
+    }
+    calls["suggest"] = (engine.suggest, list(queries.suggest))
+    for kind, (function, arguments) in calls.items():
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for argument in arguments:
+            function(argument)
+        profiler.disable()
+        found[kind] = {
+            "by_own_time": _leaders(profiler, "tottime", top),
+            "by_cumulative_time": _leaders(profiler, "cumulative", top),
+        }
+    return found
+
+
+def _leaders(profiler: cProfile.Profile, key: str, top: int) -> list[str]:
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.sort_stats(key)
+    rows: list[tuple[float, float, int, str]] = []
+    for (filename, line, function), (
+        _cc,
+        ncalls,
+        tottime,
+        cumtime,
+        _callers,
+    ) in stats.stats.items():  # type: ignore[attr-defined]
+        where = f"{_short(filename)}:{line}({function})"
+        rows.append((tottime, cumtime, ncalls, where))
+    index = 0 if key == "tottime" else 1
+    rows.sort(key=lambda r: r[index], reverse=True)
+    return [
+        f"{r[0] * 1000:9.1f} ms own {r[1] * 1000:9.1f} ms cum {r[2]:8d} calls  {r[3]}"
+        for r in rows[:top]
+    ]
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", "search_service/", "lib/python3"):
+        if marker in filename:
+            return filename[filename.index(marker) :]
+    return filename
+
+
+def run(
+    export: Path, count: int, repeat: int, per_kind: int, profile: bool, build: bool
+) -> dict[str, Any]:
+    work = DATA_DIR / f"speed-{count}"
+    corpus_dir = corpus_for(export, work / "corpus")
+    index_dir = work / "indexes"
+    figures: dict[str, Any] = {"articles": count}
+    if build or not index_dir.exists():
+        print("build: search-service index build --full ...", flush=True)
+        figures["build_command"] = build_with_cli(corpus_dir, index_dir, count)
+        print(f"build: {figures['build_command']}", flush=True)
+        vocabulary = load_vocabulary()
+        figures["build_in_process"] = build_in_process(
+            export, work / "index-in-process", vocabulary
+        )
+        print(f"build in process: {figures['build_in_process']}", flush=True)
+    vocabulary = load_vocabulary()
+    queries = make_queries(read_articles(export), per_kind=per_kind)
+    rss_before = psutil.Process(os.getpid()).memory_info().rss
+    engine = open_engine(index_dir, vocabulary)
+    rss_open = psutil.Process(os.getpid()).memory_info().rss
+    print("search: timing query kinds ...", flush=True)
+    figures["search"] = time_search(engine, queries, repeat)
+    figures["search"].update(time_cached(index_dir, vocabulary, queries, repeat))
+    rss_after = psutil.Process(os.getpid()).memory_info().rss
+    figures["memory"] = {
+        "engine_open_mib": round((rss_open - rss_before) / 2**20, 1),
+        "process_rss_after_search_mib": round(rss_after / 2**20, 1),
+    }
+    for kind, row in figures["search"].items():
+        median, p95, p99 = row["median_ms"], row["p95_ms"], row["p99_ms"]
+        print(f"  {kind:32s} median {median:8.3f}  p95 {p95:8.3f}  p99 {p99:8.3f} ms")
+    if profile:
+        print("profile: cProfile per kind ...", flush=True)
+        figures["profile"] = profile_kinds(engine, queries)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.generate import default_path, generate
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--count", type=int, default=5000, help="Synthetic articles (generated if missing)."
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--per-kind", type=int, default=100, help="Queries of each kind.")
+    parser.add_argument("--repeat", type=int, default=3, help="Timed rounds over the queries.")
+    parser.add_argument("--no-profile", action="store_true", help="Skip the cProfile pass.")
+    parser.add_argument(
+        "--reuse-index", action="store_true", help="Skip the build if an index exists."
+    )
+    args = parser.parse_args(argv)
+    export = default_path(args.count, args.seed)
+    if not export.exists():
+        generate(args.count, args.seed, export, REPO_ROOT / "corpus")
+    figures = run(
+        export, args.count, args.repeat, args.per_kind, not args.no_profile, not args.reuse_index
+    )
+    parameters = {
+        "articles_file": str(export),
+        "seed": args.seed,
+        "per_kind": args.per_kind,
+        "repeat": args.repeat,
+        "cache": "off (cache_size=0) except the *_cached row",
+    }
+    print(write_result(f"speed-{args.count}", parameters, figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
