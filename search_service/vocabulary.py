@@ -1,0 +1,931 @@
+"""Countries and partners: canonical names, their aliases, and finding them in text.
+
+The vocabulary is data, not code: `corpus/vocabulary/countries.yaml` and
+`corpus/vocabulary/partners.yaml` (format in their header comments and in
+docs/ingest.md). Countries start from `pycountry` (English names plus its French
+and Spanish gettext translations) and the YAML adds aliases, acronyms and
+adjectives; partners come from the YAML only.
+
+Detection works on words, not characters: the text is cut into word tokens once,
+each token is folded (case, accents, apostrophes: `text.fold`) through a memo, and
+at each token a dictionary keyed by the first word of every name yields the few
+names that could start there; the longest one that matches wins. That keeps the
+cost proportional to the number of words (tens of thousands of articles per
+second) whatever the size of the vocabulary. Acronyms and names that are also
+ordinary words ("AIM", "PASS", "Essential") are keyed by their written form, so
+they match only as written (or fully capitalised). One typo is tolerated in
+capitalised spans of 6+ letters through a deletion-neighbourhood index.
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pycountry
+import yaml
+
+from search_service.errors import VocabularyError
+from search_service.text import fold
+
+Kind = Literal["country", "partner"]
+KINDS: tuple[Kind, ...] = ("country", "partner")
+
+COUNTRIES_FILE = "countries.yaml"
+PARTNERS_FILE = "partners.yaml"
+# Bump when the matching rules change, so that checksums (and incremental builds) follow.
+MATCHER_VERSION = "1"
+
+_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+# What may separate two words of one name: spaces (one line break), hyphens, apostrophes.
+_JOINABLE_GAP = re.compile(
+    r"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'\u2019][ \t]*"
+)
+_ABBREVIATION_GAP = re.compile(r"\.[ \t]?")
+_CONNECTORS = frozenset(
+    "d de del des du la le l los las of the and et y da do dos di van von for pour para".split()  # noqa: SIM905
+)
+_TYPO_MIN_LETTERS = 6
+_TYPO_MEMO_LIMIT = 200_000
+_FOLD_MEMO_LIMIT = 500_000
+# Building from pycountry takes ~0.4 s; identical files give the same (read-only) vocabulary.
+_LOADED: dict[tuple[bytes, bytes], Vocabulary] = {}
+
+
+@dataclass(frozen=True)
+class NameEntry:
+    """One country or partner with every way of writing it."""
+
+    kind: Kind
+    canonical: str
+    aliases: tuple[str, ...]
+    adjectives: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A mention of an entry in a text: `text[start:end]` is what was written."""
+
+    kind: Kind
+    canonical: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a pattern stands for: an entry, an ambiguous group, a context word, or nothing."""
+
+    role: Literal["entry", "ambiguous", "context", "ignore"]
+    entry: int = -1  # index in entries (for "entry" and "context")
+    group: int = -1  # index in groups (for "ambiguous" and "context")
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    words: tuple[str, ...]  # folded words, or written words when case-sensitive
+    case_sensitive: bool
+    target: _Target
+
+
+@dataclass(frozen=True)
+class _AmbiguousGroup:
+    """A name shared by several entries ("Congo"), resolved from the rest of the text."""
+
+    name: str
+    kind: Kind
+    options: tuple[int, ...]  # entry indexes
+    default: int
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    raw: str
+    folded: str
+
+
+@dataclass
+class _EntryDraft:
+    kind: Kind
+    canonical: str
+    names: list[str] = field(default_factory=list)  # case-insensitive
+    exact: list[str] = field(default_factory=list)  # case-sensitive (acronyms, common words)
+    adjectives: list[str] = field(default_factory=list)
+    exact_adjectives: list[str] = field(default_factory=list)
+    generated: list[str] = field(default_factory=list)  # from pycountry; dropped on collision
+
+
+def words_of(name: str) -> tuple[str, ...]:
+    """The folded words of a name, as the matcher compares them."""
+    return tuple(fold(m.group()) for m in _TOKEN.finditer(name))
+
+
+def _written_words(name: str) -> tuple[str, ...]:
+    return tuple(m.group() for m in _TOKEN.finditer(name))
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        key = item.strip()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(key)
+    return out
+
+
+class Vocabulary:
+    """Every known country and partner, and the matcher built from them."""
+
+    def __init__(
+        self,
+        entries: Sequence[NameEntry],
+        patterns: Sequence[_Pattern],
+        groups: Sequence[_AmbiguousGroup],
+        typo_exceptions: Iterable[str],
+        not_organisations: Iterable[str],
+        fingerprint: str,
+    ) -> None:
+        self.entries: tuple[NameEntry, ...] = tuple(entries)
+        self.fingerprint = fingerprint
+        self._groups = tuple(groups)
+        self._by_key = {(e.kind, e.canonical): e for e in self.entries}
+        self._index_of = {(e.kind, e.canonical): i for i, e in enumerate(self.entries)}
+        self._folded_first: dict[str, list[_Pattern]] = {}
+        self._written_first: dict[str, list[_Pattern]] = {}
+        for pattern in patterns:
+            index = self._written_first if pattern.case_sensitive else self._folded_first
+            index.setdefault(pattern.words[0], []).append(pattern)
+        for bucket in (*self._folded_first.values(), *self._written_first.values()):
+            bucket.sort(key=lambda p: len(p.words), reverse=True)
+        self._lookup = {
+            (p.target.role, " ".join(p.words)): p for p in patterns if not p.case_sensitive
+        }
+        self._typo_index = _TypoIndex(
+            (
+                p
+                for p in patterns
+                if not p.case_sensitive and p.target.role in ("entry", "ambiguous")
+            ),
+            exceptions={fold(w) for w in typo_exceptions},
+        )
+        self._not_organisations = frozenset(not_organisations)
+        self._known_written = {w for p in patterns if p.case_sensitive for w in p.words}
+        self._fold_memo: dict[str, str] = {}
+
+    # ---- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, directory: Path) -> Vocabulary:
+        """Read `countries.yaml` and `partners.yaml` from `directory`.
+
+        A missing file counts as empty (countries then come from pycountry alone, and
+        no partner is known); a file that exists but cannot be read or has the wrong
+        shape raises `VocabularyError` naming the file and the place.
+        """
+        countries_doc, countries_bytes = _read_yaml(directory / COUNTRIES_FILE)
+        partners_doc, partners_bytes = _read_yaml(directory / PARTNERS_FILE)
+        cache_key = (countries_bytes, partners_bytes)
+        cached = _LOADED.get(cache_key)
+        if cached is not None:
+            return cached
+        digest = hashlib.sha256()
+        for part in (
+            MATCHER_VERSION.encode(),
+            str(getattr(pycountry, "__version__", "")).encode(),
+            countries_bytes,
+            b"\0",
+            partners_bytes,
+        ):
+            digest.update(part)
+        builder = _Builder()
+        builder.add_countries(countries_doc, directory / COUNTRIES_FILE)
+        builder.add_partners(partners_doc, directory / PARTNERS_FILE)
+        vocabulary = builder.build(fingerprint=digest.hexdigest()[:16])
+        if len(_LOADED) >= 8:
+            _LOADED.clear()
+        _LOADED[cache_key] = vocabulary
+        return vocabulary
+
+    # ---- lookups -------------------------------------------------------------------------
+
+    def entry(self, kind: Kind, canonical: str) -> NameEntry:
+        """The entry with this canonical name; `KeyError` when there is none."""
+        return self._by_key[(kind, canonical)]
+
+    def canonical(self, kind: Kind, name: str) -> str | None:
+        """The canonical name that `name` (an alias, acronym or canonical name) stands for."""
+        for match in self.match_names(name, typos=True):
+            if (
+                match.kind == kind
+                and match.start == _leading_space(name)
+                and (match.end == len(name.rstrip()))
+            ):
+                return match.canonical
+        return None
+
+    # ---- detection -----------------------------------------------------------------------
+
+    def find_countries(self, text: str) -> list[str]:
+        """Canonical country names mentioned in `text`, once each, in order of first mention."""
+        return self._find(text, "country")
+
+    def find_partners(self, text: str) -> list[str]:
+        """Canonical partner names mentioned in `text`, once each, in order of first mention."""
+        return self._find(text, "partner")
+
+    def _find(self, text: str, kind: Kind) -> list[str]:
+        seen: dict[str, None] = {}
+        for match in self.match_names(text, typos=True):
+            if match.kind == kind:
+                seen.setdefault(match.canonical, None)
+        return list(seen)
+
+    def match_names(self, text: str, *, typos: bool = False) -> list[NameMatch]:
+        """Every mention of a country or partner in `text`, left to right, not overlapping."""
+        tokens = self._tokenize(text)
+        found: list[tuple[int, int, _Target]] = []  # (first token, token count, target)
+        taken = [False] * len(tokens)
+        i = 0
+        while i < len(tokens):
+            pattern = self._longest_at(text, tokens, i)
+            if pattern is None:
+                i += 1
+                continue
+            size = len(pattern.words)
+            found.append((i, size, pattern.target))
+            for k in range(i, i + size):
+                taken[k] = True
+            i += size
+        if typos:
+            found.extend(self._typo_matches(text, tokens, taken))
+            found.sort(key=lambda item: item[0])
+        return self._resolve(tokens, found)
+
+    def unknown_organisations(self, text: str) -> list[str]:
+        """Capitalised names and acronyms that look like organisations but are not known.
+
+        Two shapes are reported: acronyms (two or more capitals, maybe with digits or
+        a hyphenated part: "CSMF", "MUGEF-CI") and capitalised names that contain an
+        organisation word ("Mutual", "Fédération", "Sindicato", "University" ...).
+        Words inside a known name, and the stop list of `partners.yaml`
+        (`not_organisations`), are left out.
+        """
+        tokens = self._tokenize(text)
+        covered = [False] * len(tokens)
+        for match in self._raw_matches(text, tokens):
+            first, size = match[0], match[1]
+            for k in range(first, first + size):
+                covered[k] = True
+        found: dict[str, None] = {}
+        for name in _organisation_candidates(text, tokens, covered):
+            if name not in self._not_organisations and fold(name) not in {
+                fold(x) for x in self._not_organisations
+            }:
+                found.setdefault(name, None)
+        return list(found)
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _tokenize(self, text: str) -> list[_Token]:
+        memo = self._fold_memo
+        if len(memo) > _FOLD_MEMO_LIMIT:
+            memo.clear()
+        tokens: list[_Token] = []
+        for m in _TOKEN.finditer(text):
+            raw = m.group()
+            folded = memo.get(raw)
+            if folded is None:
+                folded = memo[raw] = fold(raw)
+            tokens.append(_Token(m.start(), m.end(), raw, folded))
+        return tokens
+
+    def _raw_matches(self, text: str, tokens: list[_Token]) -> list[tuple[int, int, _Target]]:
+        found: list[tuple[int, int, _Target]] = []
+        i = 0
+        while i < len(tokens):
+            pattern = self._longest_at(text, tokens, i)
+            if pattern is None:
+                i += 1
+                continue
+            found.append((i, len(pattern.words), pattern.target))
+            i += len(pattern.words)
+        return found
+
+    def _longest_at(self, text: str, tokens: list[_Token], i: int) -> _Pattern | None:
+        best: _Pattern | None = None
+        token = tokens[i]
+        for pattern in self._folded_first.get(token.folded, ()):
+            if best is not None and len(pattern.words) <= len(best.words):
+                break
+            if _fits(text, tokens, i, pattern):
+                best = pattern
+                break
+        for key in (token.raw, token.raw.upper()) if not token.raw.isupper() else (token.raw,):
+            for pattern in self._written_first.get(key, ()):
+                if best is not None and len(pattern.words) <= len(best.words):
+                    break
+                if _fits(text, tokens, i, pattern):
+                    best = pattern
+                    break
+        return best
+
+    def _typo_matches(
+        self, text: str, tokens: list[_Token], taken: list[bool]
+    ) -> Iterator[tuple[int, int, _Target]]:
+        """Spans of capitalised words, not matched exactly, one edit away from a name."""
+        i = 0
+        longest = self._typo_index.max_words
+        while i < len(tokens):
+            if taken[i] or not tokens[i].raw[:1].isupper():
+                i += 1
+                continue
+            hit = None
+            for size in range(min(longest, len(tokens) - i), 0, -1):
+                if not _typo_span_ok(text, tokens, taken, i, size):
+                    continue
+                span = " ".join(t.folded for t in tokens[i : i + size])
+                target = self._typo_index.lookup(span)
+                if target is not None:
+                    hit = (i, size, target)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            yield hit
+            i += hit[1]
+
+    def _resolve(
+        self, tokens: list[_Token], found: list[tuple[int, int, _Target]]
+    ) -> list[NameMatch]:
+        explicit = {t.entry for _, _, t in found if t.role == "entry"}
+        context = {t.entry for _, _, t in found if t.role == "context"}
+        matches: list[NameMatch] = []
+        for first, size, target in found:
+            if target.role == "ignore" or target.role == "context":
+                continue
+            if target.role == "ambiguous":
+                index = self._choose(self._groups[target.group], explicit, context)
+            else:
+                index = target.entry
+            entry = self.entries[index]
+            start, end = tokens[first].start, tokens[first + size - 1].end
+            matches.append(NameMatch(entry.kind, entry.canonical, start, end))
+        return matches
+
+    @staticmethod
+    def _choose(group: _AmbiguousGroup, explicit: set[int], context: set[int]) -> int:
+        """Named elsewhere in the text wins, then a context word, then the group's default."""
+        for evidence in (explicit, context):
+            hits = [option for option in group.options if option in evidence]
+            if len(hits) == 1:
+                return hits[0]
+        return group.default
+
+
+def _leading_space(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _gap_ok(text: str, left: _Token, right: _Token) -> bool:
+    gap = text[left.end : right.start]
+    if _JOINABLE_GAP.fullmatch(gap):
+        return True
+    return len(left.raw) <= 3 and bool(_ABBREVIATION_GAP.fullmatch(gap))
+
+
+def _fits(text: str, tokens: list[_Token], i: int, pattern: _Pattern) -> bool:
+    words = pattern.words
+    if i + len(words) > len(tokens):
+        return False
+    for k in range(1, len(words)):
+        token = tokens[i + k]
+        if pattern.case_sensitive:
+            if token.raw != words[k] and token.raw != words[k].upper():
+                return False
+        elif token.folded != words[k]:
+            return False
+        if not _gap_ok(text, tokens[i + k - 1], token):
+            return False
+    return not (pattern.case_sensitive and tokens[i].raw not in (words[0], words[0].upper()))
+
+
+def _typo_span_ok(text: str, tokens: list[_Token], taken: list[bool], i: int, size: int) -> bool:
+    last = tokens[i + size - 1]
+    if not last.raw[:1].isupper():
+        return False
+    for k in range(i, i + size):
+        if taken[k]:
+            return False
+        token = tokens[k]
+        if k > i:
+            if not (token.raw[:1].isupper() or token.folded in _CONNECTORS):
+                return False
+            if not _gap_ok(text, tokens[k - 1], token):
+                return False
+    return True
+
+
+class _TypoIndex:
+    """Names within one edit (insert, delete, substitute, swap) of a span, via deletions.
+
+    Every name of 6+ letters is stored under itself and under each string made by
+    deleting one of its characters; a span is looked up the same way, and the
+    candidates are confirmed with an exact edit distance. Results are memoised per
+    span because capitalised spans repeat across a corpus.
+    """
+
+    def __init__(self, patterns: Iterable[_Pattern], exceptions: set[str]) -> None:
+        self._by_key: dict[str, list[tuple[str, _Target]]] = {}
+        self._exact: set[str] = set()
+        self._exceptions = exceptions
+        self.max_words = 1
+        for pattern in patterns:
+            name = " ".join(pattern.words)
+            self._exact.add(name)
+            if sum(ch.isalpha() for ch in name) < _TYPO_MIN_LETTERS:
+                continue
+            self.max_words = max(self.max_words, len(pattern.words))
+            for key in {name, *_deletions(name)}:
+                self._by_key.setdefault(key, []).append((name, pattern.target))
+        self._memo: dict[str, _Target | None] = {}
+
+    def lookup(self, span: str) -> _Target | None:
+        if span in self._memo:
+            return self._memo[span]
+        if len(self._memo) > _TYPO_MEMO_LIMIT:
+            self._memo.clear()
+        result = self._compute(span)
+        self._memo[span] = result
+        return result
+
+    def _compute(self, span: str) -> _Target | None:
+        if span in self._exact or span in self._exceptions:
+            return None
+        if sum(ch.isalpha() for ch in span) < _TYPO_MIN_LETTERS - 1:
+            return None
+        targets: dict[_Target, None] = {}
+        for key in (span, *_deletions(span)):
+            for name, target in self._by_key.get(key, ()):
+                if _one_edit(span, name) and not _inflection(span, name):
+                    targets.setdefault(target, None)
+        if len(targets) != 1:
+            return None  # nothing, or a typo that could be either of two names
+        return next(iter(targets))
+
+
+def _deletions(word: str) -> Iterator[str]:
+    for k in range(len(word)):
+        yield word[:k] + word[k + 1 :]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance at most 1, or one swap of neighbours (Damerau)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+def _inflection(span: str, name: str) -> bool:
+    """A difference in the last letter only ("Francis"/"France", "Chiles") is another word."""
+    return span[:-1] == name or name[:-1] == span or span[:-1] == name[:-1]
+
+
+# ---- unknown organisations ---------------------------------------------------------------
+
+_ORGANISATION_WORDS = frozenset(
+    fold(w)
+    for w in """
+    mutual mutuals mutualist mutuality mutuelle mutuelles mutualite mutualites mutualidad
+    mutualidades mutualista mutua mutuo union unions association associations asociacion
+    federation federacion confederation confederacion syndicat syndicats sindicato sindicatos
+    university universite universidad institute institut instituto foundation fondation
+    fundacion organisation organization organizacion ministry ministere ministerio bank banque
+    banco cooperative cooperativa council conseil consejo office oficina agency agence agencia
+    programme program programa society societe sociedad societies fund fonds fondo committee
+    comite centre center centro alliance alianza group groupe grupo ngo ong caisse caja
+    insurance assurance seguro network reseau red league ligue liga movement mouvement
+    movimiento college school ecole escuela trust
+    """.split()  # noqa: SIM905
+)
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,}(?:-[A-Z0-9]{2,})*")
+
+
+def _organisation_candidates(text: str, tokens: list[_Token], covered: list[bool]) -> Iterator[str]:
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if covered[i]:
+            i += 1
+            continue
+        acronym = _acronym_at(text, tokens, covered, i)
+        if acronym is not None:
+            name, size = acronym
+            yield name
+            i += size
+            continue
+        if token.raw[:1].isupper():
+            end = i + 1
+            while end < len(tokens) and not covered[end]:
+                nxt = tokens[end]
+                if not _gap_ok(text, tokens[end - 1], nxt):
+                    break
+                capitalised = nxt.raw[:1].isupper() and not nxt.raw.isupper()
+                connector = (
+                    nxt.folded in _CONNECTORS
+                    and end + 1 < len(tokens)
+                    and tokens[end + 1].raw[:1].isupper()
+                )
+                if not (capitalised or connector):
+                    break
+                end += 1
+            span = tokens[i:end]
+            while span and span[-1].folded in _CONNECTORS:
+                span = span[:-1]
+            if len(span) >= 2 and any(t.folded in _ORGANISATION_WORDS for t in span):
+                yield text[span[0].start : span[-1].end]
+            i = max(end, i + 1)
+            continue
+        i += 1
+
+
+def _acronym_at(
+    text: str, tokens: list[_Token], covered: list[bool], i: int
+) -> tuple[str, int] | None:
+    token = tokens[i]
+    if not (len(token.raw) >= 2 and token.raw.isupper() and token.raw.isascii()):
+        return None
+    if not token.raw[0].isalpha():
+        return None
+    size = 1
+    while (
+        i + size < len(tokens)
+        and not covered[i + size]
+        and text[tokens[i + size - 1].end : tokens[i + size].start] == "-"
+        and tokens[i + size].raw.isupper()
+    ):
+        size += 1
+    name = text[token.start : tokens[i + size - 1].end]
+    if not _ACRONYM.fullmatch(name):
+        return None
+    return name, size
+
+
+# ---- building ----------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> tuple[Mapping[str, Any], bytes]:
+    if not path.exists():
+        return {}, b""
+    try:
+        data = path.read_bytes()
+        doc = yaml.safe_load(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise VocabularyError(f"{path}: cannot read vocabulary file: {error}") from error
+    if doc is None:
+        return {}, data
+    if not isinstance(doc, dict):
+        raise VocabularyError(f"{path}: expected a mapping at the top level")
+    return doc, data
+
+
+def _string_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise VocabularyError(f"{where}: expected a list of names")
+    return [str(v) for v in value]
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise VocabularyError(f"{where}: expected a mapping")
+    return value
+
+
+def _pycountry_translations() -> tuple[gettext.NullTranslations, gettext.NullTranslations]:
+    def load(language: str) -> gettext.NullTranslations:
+        try:
+            return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            return gettext.NullTranslations()
+
+    return load("fr"), load("es")
+
+
+def _name_variants(name: str) -> tuple[list[str], list[str]]:
+    """Usable forms of an ISO-style name: (safe forms, heads that may collide).
+
+    "Congo, The Democratic Republic of the" -> safe "The Democratic Republic of the Congo",
+    head "Congo"; "Holy See (Vatican City State)" -> "Holy See", "Vatican City State".
+    """
+    safe: list[str] = []
+    heads: list[str] = []
+    inside = re.findall(r"\(([^)]*)\)", name)
+    bare = re.sub(r"\s*\([^)]*\)", "", name).strip()
+    for part in inside:
+        if len(part) > 3:
+            heads.append(part)
+    if "," in bare:
+        head, _, rest = bare.partition(",")
+        rest = rest.strip()
+        joiner = "" if rest.endswith("'") else " "
+        safe.append(f"{rest}{joiner}{head.strip()}")
+        heads.append(head.strip())
+    else:
+        safe.append(bare)
+    return safe, heads
+
+
+def _display_name(country: Any) -> str:
+    common = getattr(country, "common_name", None)
+    if common:
+        return str(common)
+    safe, _ = _name_variants(str(country.name))
+    return safe[0]
+
+
+class _Builder:
+    """Collects entries and patterns from pycountry and the two YAML files."""
+
+    def __init__(self) -> None:
+        self.drafts: list[_EntryDraft] = []
+        self.country_by_code: dict[str, int] = {}
+        self.groups: list[tuple[str, Kind, list[int], int, list[str], dict[int, list[str]]]] = []
+        self.ignore: list[str] = []
+        self.typo_exceptions: list[str] = []
+        self.not_organisations: list[str] = []
+        self.removed: dict[int, set[tuple[str, ...]]] = {}
+
+    # -- countries --
+
+    def add_countries(self, doc: Mapping[str, Any], path: Path) -> None:
+        self._add_pycountry()
+        where = str(path)
+        for key, spec in _mapping(doc.get("countries"), f"{where}: countries").items():
+            spec_map = _mapping(spec, f"{where}: countries: {key}")
+            index = self._country_index(str(key), spec_map, where)
+            draft = self.drafts[index]
+            if "canonical" in spec_map:
+                old = draft.canonical
+                draft.canonical = str(spec_map["canonical"]).strip()
+                draft.generated.append(old)
+            self._add_names(draft, spec_map, f"{where}: countries: {key}")
+            removed = _string_list(spec_map.get("remove"), f"{where}: countries: {key}: remove")
+            self.removed.setdefault(index, set()).update(words_of(n) for n in removed)
+        for name, spec in _mapping(doc.get("ambiguous"), f"{where}: ambiguous").items():
+            self._add_group(
+                str(name), "country", _mapping(spec, f"{where}: ambiguous: {name}"), where
+            )
+        self.ignore += _string_list(doc.get("ignore"), f"{where}: ignore")
+        self.typo_exceptions += _string_list(
+            doc.get("typo_exceptions"), f"{where}: typo_exceptions"
+        )
+
+    def _add_pycountry(self) -> None:
+        french, spanish = _pycountry_translations()
+        for country in pycountry.countries:
+            draft = _EntryDraft("country", _display_name(country))
+            official = getattr(country, "official_name", None)
+            sources = [str(country.name), getattr(country, "common_name", None), official]
+            sources += [french.gettext(str(country.name)), spanish.gettext(str(country.name))]
+            if official:
+                sources += [french.gettext(str(official)), spanish.gettext(str(official))]
+            for source in sources:
+                if not source:
+                    continue
+                safe, heads = _name_variants(str(source))
+                draft.names += safe
+                draft.generated += heads
+            self.country_by_code[str(country.alpha_2)] = len(self.drafts)
+            self.country_by_code[str(country.alpha_3)] = len(self.drafts)
+            self.drafts.append(draft)
+
+    def _country_index(self, key: str, spec: Mapping[str, Any], where: str) -> int:
+        if key.upper() in self.country_by_code:
+            return self.country_by_code[key.upper()]
+        try:
+            found = pycountry.countries.lookup(key)
+        except LookupError:
+            found = None
+        if found is not None:
+            return self.country_by_code[str(found.alpha_2)]
+        for index, draft in enumerate(self.drafts):
+            if draft.kind == "country" and fold(draft.canonical) == fold(key):
+                return index
+        self.drafts.append(_EntryDraft("country", str(spec.get("canonical", key)).strip()))
+        self.drafts[-1].names.append(key)
+        return len(self.drafts) - 1
+
+    def _add_group(self, name: str, kind: Kind, spec: Mapping[str, Any], where: str) -> None:
+        place = f"{where}: ambiguous: {name}"
+        contexts = _mapping(spec.get("context"), f"{place}: context")
+        options: list[int] = []
+        words: dict[int, list[str]] = {}
+        for option, terms in contexts.items():
+            index = self._resolve_country(str(option), place)
+            options.append(index)
+            words[index] = _string_list(terms, f"{place}: context: {option}")
+        if "default" not in spec:
+            raise VocabularyError(f"{place}: needs a 'default' country")
+        default = self._resolve_country(str(spec["default"]), place)
+        if default not in options:
+            options.append(default)
+        names = [name, *_string_list(spec.get("names"), f"{place}: names")]
+        names += _string_list(spec.get("adjectives"), f"{place}: adjectives")
+        self.groups.append((name, kind, options, default, names, words))
+
+    def _resolve_country(self, key: str, where: str) -> int:
+        if key.upper() in self.country_by_code:
+            return self.country_by_code[key.upper()]
+        for index, draft in enumerate(self.drafts):
+            if draft.kind == "country" and fold(draft.canonical) == fold(key):
+                return index
+        raise VocabularyError(f"{where}: unknown country {key!r}")
+
+    # -- partners --
+
+    def add_partners(self, doc: Mapping[str, Any], path: Path) -> None:
+        where = str(path)
+        partners = doc.get("partners") or []
+        if not isinstance(partners, list):
+            raise VocabularyError(f"{where}: 'partners' must be a list")
+        seen: set[str] = set()
+        for number, spec in enumerate(partners, start=1):
+            place = f"{where}: partner #{number}"
+            spec_map = _mapping(spec, place)
+            canonical = spec_map.get("canonical")
+            if not isinstance(canonical, str) or not canonical.strip():
+                raise VocabularyError(f"{place}: needs a 'canonical' name")
+            canonical = canonical.strip()
+            if canonical in seen:
+                raise VocabularyError(f"{place}: {canonical!r} is listed twice")
+            seen.add(canonical)
+            draft = _EntryDraft("partner", canonical)
+            self._add_names(draft, spec_map, f"{where}: {canonical}")
+            if canonical not in draft.exact:
+                draft.names.insert(0, canonical)
+            self.drafts.append(draft)
+        self.ignore += _string_list(doc.get("ignore"), f"{where}: ignore")
+        self.not_organisations += _string_list(
+            doc.get("not_organisations"), f"{where}: not_organisations"
+        )
+
+    @staticmethod
+    def _add_names(draft: _EntryDraft, spec: Mapping[str, Any], where: str) -> None:
+        known = {"canonical", "names", "aliases", "acronyms", "exact", "adjectives", "remove"}
+        unknown = set(spec) - known
+        if unknown:
+            raise VocabularyError(
+                f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}"
+            )
+        draft.names += _string_list(spec.get("names"), f"{where}: names")
+        draft.names += _string_list(spec.get("aliases"), f"{where}: aliases")
+        draft.exact += _string_list(spec.get("acronyms"), f"{where}: acronyms")
+        draft.exact += _string_list(spec.get("exact"), f"{where}: exact")
+        for adjective in _string_list(spec.get("adjectives"), f"{where}: adjectives"):
+            forms = [adjective]
+            if not adjective.endswith(("s", "x", "z")):
+                forms.append(adjective + "s")
+            if adjective[:1].isupper() and draft.kind == "country" and adjective.isascii():
+                # English adjectives are capitalised; lower-case they are often common words.
+                draft.exact_adjectives += forms
+            else:
+                draft.adjectives += forms
+
+    # -- result --
+
+    def build(self, fingerprint: str) -> Vocabulary:
+        owners: dict[tuple[str, ...], set[int]] = {}
+        for index, draft in enumerate(self.drafts):
+            for name in {*draft.generated, *draft.names}:
+                words = words_of(name)
+                if words:
+                    owners.setdefault(words, set()).add(index)
+        group_words = {words_of(n) for g in self.groups for n in g[4]}
+        entries: list[NameEntry] = []
+        patterns: list[_Pattern] = []
+        claimed: dict[tuple[bool, tuple[str, ...]], int] = {}
+        for index, draft in enumerate(self.drafts):
+            removed = self.removed.get(index, set())
+
+            def usable(name: str, generated: bool, removed: set[tuple[str, ...]] = removed) -> bool:
+                words = words_of(name)
+                if not words or words in removed or words in group_words:
+                    return False
+                return not (generated and len(owners.get(words, ())) > 1)
+
+            first = [] if draft.canonical in draft.exact else [draft.canonical]
+            names = [n for n in _dedupe([*first, *draft.names]) if usable(n, False)]
+            names += self.group_names_for(index)
+            names += [n for n in _dedupe(draft.generated) if usable(n, True) and n not in names]
+            if draft.kind == "country":
+                names = [
+                    n
+                    for n in names
+                    if len(owners.get(words_of(n), ())) <= 1 or n == draft.canonical
+                ]
+            exact = _dedupe(draft.exact)
+            adjectives = _dedupe(draft.adjectives + draft.exact_adjectives)
+            aliases = _dedupe([draft.canonical, *names, *exact])
+            entries.append(
+                NameEntry(draft.kind, draft.canonical, tuple(aliases), tuple(adjectives))
+            )
+            target = _Target("entry", entry=index)
+            for name in _dedupe([*names, *draft.adjectives]):
+                self._add_pattern(patterns, claimed, words_of(name), False, target, draft)
+            for name in _dedupe(exact + draft.exact_adjectives):
+                self._add_pattern(patterns, claimed, _written_words(name), True, target, draft)
+        for number, (_name, _kind, _options, _default, names, contexts) in enumerate(self.groups):
+            group_target = _Target("ambiguous", group=number)
+            for name in names:
+                self._add_pattern(patterns, claimed, words_of(name), False, group_target, None)
+            for option, terms in contexts.items():
+                for term in terms:
+                    words = words_of(term)
+                    if (False, words) not in claimed and (
+                        True,
+                        _written_words(term),
+                    ) not in claimed:
+                        target = _Target("context", entry=option, group=number)
+                        patterns.append(_Pattern(words, False, target))
+                        claimed[(False, words)] = -1
+        groups = [
+            _AmbiguousGroup(name, kind, tuple(options), default)
+            for name, kind, options, default, _n, _c in self.groups
+        ]
+        for name in self.ignore:
+            if name.isupper():
+                patterns.append(_Pattern(_written_words(name), True, _Target("ignore")))
+                continue
+            words = words_of(name)
+            if words and (False, words) not in claimed:
+                patterns.append(_Pattern(words, False, _Target("ignore")))
+                claimed[(False, words)] = -1
+        return Vocabulary(
+            entries,
+            patterns,
+            groups,
+            typo_exceptions=self.typo_exceptions,
+            not_organisations=self.not_organisations,
+            fingerprint=fingerprint,
+        )
+
+    def group_names_for(self, index: int) -> list[str]:
+        """The shared names ("Congo") of the groups whose default is this entry."""
+        return [group[0] for group in self.groups if group[3] == index]
+
+    @staticmethod
+    def _add_pattern(
+        patterns: list[_Pattern],
+        claimed: dict[tuple[bool, tuple[str, ...]], int],
+        words: tuple[str, ...],
+        case_sensitive: bool,
+        target: _Target,
+        draft: _EntryDraft | None,
+    ) -> None:
+        if not words:
+            return
+        key = (case_sensitive, words)
+        owner = target.entry if target.role == "entry" else -2 - target.group
+        previous = claimed.get(key)
+        if previous is not None:
+            if previous != owner and draft is not None and previous >= 0:
+                raise VocabularyError(
+                    f"the name {' '.join(words)!r} is given to two entries "
+                    f"(the second is {draft.canonical!r}); list it under 'ambiguous' instead"
+                )
+            return
+        claimed[key] = owner
+        patterns.append(_Pattern(words, case_sensitive, target))
+
+
+def unicode_nfc(text: str) -> str:
+    """NFC form, so that "e" + combining accent and "é" are one character everywhere."""
+    return unicodedata.normalize("NFC", text)
