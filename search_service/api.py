@@ -1,0 +1,502 @@
+"""The HTTP API: thin FastAPI routes over the search core, one error shape.
+
+Settings are built in `create_app` (never at import); the engine lives in the
+app's state. Every 4xx and 5xx leaves through `error_response`, so the shape
+`{"error": {"code": …, "message": …}}` is defined in exactly one place.
+Responses are pydantic models (documented in the OpenAPI schema at `/docs`),
+serialised by pydantic-core without a second validation pass.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote_to_bytes
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from search_service import widget
+from search_service.errors import (
+    ArticleNotFoundError,
+    IndexNotFoundError,
+    QueryError,
+    SearchServiceError,
+)
+from search_service.search import SearchEngine, SearchRequest, SearchResult
+from search_service.settings import Settings
+from search_service.vocabulary import Vocabulary
+
+logger = logging.getLogger("search_service.api")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+# ---- response models --------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable error code, e.g. `invalid_parameter`.")
+    message: str = Field(description="What is wrong, for a human.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody = Field(description="The error; every 4xx and 5xx has this shape.")
+
+
+class FacetValueModel(BaseModel):
+    value: str = Field(description="The facet value (a country, partner, year or language).")
+    count: int = Field(description="Results with this value, counted with every other filter.")
+    selected: bool = Field(description="Whether this value is one of the request's filters.")
+
+
+class FacetsModel(BaseModel):
+    country: list[FacetValueModel] = Field(description="Countries the results mention.")
+    partner: list[FacetValueModel] = Field(description="Partner organisations in the results.")
+    year: list[FacetValueModel] = Field(description="Publication years, newest first.")
+    language: list[FacetValueModel] = Field(description="Languages of the results (en, fr, es).")
+
+
+class HitModel(BaseModel):
+    id: str = Field(description="Article id; `/articles/{id}` serves the article.")
+    title: str = Field(description="Article title (plain text, not escaped).")
+    url: str | None = Field(description="The article's own URL, or null (link to /articles/{id}).")
+    date: str | None = Field(description="Publication date (ISO 8601), or null when unknown.")
+    year: int | None = Field(description="Publication year, or null when unknown.")
+    language: str = Field(description="Language of the article: en, fr or es.")
+    countries: list[str] = Field(description="Countries the article is about (canonical names).")
+    partners: list[str] = Field(description="Partner organisations it mentions (canonical names).")
+    snippet: str = Field(
+        description="HTML: a passage of the body, escaped, with matched words in `<mark>`."
+    )
+    score: float = Field(description="Relevance score (comparable within one response only).")
+
+
+class SearchResponse(BaseModel):
+    query: str = Field(description="The query as received.")
+    total: int = Field(description="Number of matching articles (all pages).")
+    page: int = Field(description="Page number, from 1.")
+    per_page: int = Field(description="Results per page.")
+    took_ms: float = Field(description="Time spent searching, in milliseconds.")
+    hits: list[HitModel] = Field(description="The results of this page, best first.")
+    facets: FacetsModel = Field(description="Multi-select facet counts.")
+    suggestion: str | None = Field(description="A corrected query (did you mean…), or null.")
+
+
+class SuggestionModel(BaseModel):
+    text: str = Field(description="The completed query (or an article title).")
+    kind: Literal["title", "word"] = Field(description="`title` of an article, or a `word`.")
+    id: str | None = Field(description="The article id for a title, else null.")
+
+
+class SuggestResponse(BaseModel):
+    query: str = Field(description="The text typed so far, as received.")
+    suggestions: list[SuggestionModel] = Field(description="Completions, most useful first.")
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "no_index"] = Field(description="`ok` when an index is being served.")
+    generation: str | None = Field(description="Name of the live index generation.")
+    articles: int = Field(description="Articles in the live generation.")
+
+
+class ArticleModel(BaseModel):
+    id: str = Field(description="Article id.")
+    title: str = Field(description="Title.")
+    date: str | None = Field(default=None, description="Publication date (ISO 8601) or null.")
+    year: int | None = Field(default=None, description="Publication year or null.")
+    language: str = Field(description="en, fr or es.")
+    countries: list[str] = Field(default_factory=list, description="Countries (canonical names).")
+    partners: list[str] = Field(default_factory=list, description="Partners (canonical names).")
+    url: str | None = Field(default=None, description="The article's own URL, or null.")
+    summary: str | None = Field(default=None, description="Summary, when the source gave one.")
+    body: str = Field(description="Full text of the article.")
+    source: str | None = Field(default=None, description="The corpus file it was read from.")
+
+
+# ---- request parameters -------------------------------------------------------------
+
+
+def search_request(
+    q: Annotated[
+        str, Query(max_length=256, description="The query (empty: browse, newest first).")
+    ] = "",
+    country: Annotated[
+        list[str] | None, Query(description="Filter by country (repeatable, OR).")
+    ] = None,
+    partner: Annotated[
+        list[str] | None, Query(description="Filter by partner (repeatable, OR).")
+    ] = None,
+    year: Annotated[list[int] | None, Query(description="Filter by year (repeatable, OR).")] = None,
+    language: Annotated[
+        list[Literal["en", "fr", "es"]] | None,
+        Query(description="Filter by language (repeatable, OR)."),
+    ] = None,
+    year_from: Annotated[
+        int | None, Query(ge=1, le=9999, description="Only articles from this year on.")
+    ] = None,
+    year_to: Annotated[
+        int | None, Query(ge=1, le=9999, description="Only articles up to this year.")
+    ] = None,
+    sort: Annotated[
+        Literal["relevance", "newest", "oldest"], Query(description="Order of the results.")
+    ] = "relevance",
+    page: Annotated[int, Query(ge=1, le=10_000, description="Page number, from 1.")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100, description="Results per page.")] = 10,
+) -> SearchRequest:
+    return SearchRequest(
+        q=q,
+        country=tuple(country or ()),
+        partner=tuple(partner or ()),
+        year=tuple(str(value) for value in year or ()),
+        language=tuple(language or ()),
+        year_from=year_from,
+        year_to=year_to,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def get_engine(request: Request) -> SearchEngine:
+    engine: SearchEngine = request.app.state.engine
+    return engine
+
+
+Engine = Annotated[SearchEngine, Depends(get_engine)]
+SearchParams = Annotated[SearchRequest, Depends(search_request)]
+
+
+# ---- errors: the one place ----------------------------------------------------------
+
+ERROR_STATUS: dict[type[SearchServiceError], int] = {
+    QueryError: 422,
+    ArticleNotFoundError: 404,
+    IndexNotFoundError: 503,
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """Every error response of the API is built here."""
+    body = ErrorResponse(error=ErrorBody(code=code, message=message))
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for detail in error.errors():
+        location = [str(item) for item in detail.get("loc", ()) if item not in ("query", "path")]
+        name = location[0] if location else "request"
+        parts.append(f"{name}: {detail.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_validation(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return error_response(422, "invalid_parameter", _validation_message(error))
+
+    async def on_http(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        code = _HTTP_CODES.get(error.status_code, "http_error")
+        return error_response(error.status_code, code, str(error.detail))
+
+    async def on_service(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, SearchServiceError)
+        status = next(
+            (s for kind, s in ERROR_STATUS.items() if isinstance(error, kind)),
+            500,
+        )
+        if status == 500:
+            logger.exception("service error on %s", request.url.path, exc_info=error)
+            return error_response(500, "internal_error", "the service failed; try again later")
+        return error_response(status, str(error.code), str(error))
+
+    async def on_bug(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s", request.url.path, exc_info=error)
+        return error_response(500, "internal_error", "the service failed; try again later")
+
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(SearchServiceError, on_service)
+    app.add_exception_handler(Exception, on_bug)
+
+
+# ---- middleware ---------------------------------------------------------------------
+
+
+class RequestGuard:
+    """Logs one line per request and refuses query strings that are not UTF-8.
+
+    A pure ASGI middleware (no per-request task or stream wrapping), so it costs
+    microseconds. Undecodable percent-escapes would otherwise reach the routes
+    as U+FFFD and be searched silently; the visitor deserves to be told.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            problem = _encoding_problem(scope)
+            if problem is not None:
+                response = error_response(422, "invalid_encoding", problem)
+                await response(scope, receive, send_and_record)
+            else:
+                await self.app(scope, receive, send_and_record)
+        finally:
+            logger.info(
+                "%s %s %d %.1fms",
+                scope.get("method", "?"),
+                scope.get("path", "?"),
+                status,
+                (time.perf_counter() - started) * 1000.0,
+            )
+
+
+def _encoding_problem(scope: Scope) -> str | None:
+    raw = scope.get("query_string", b"")
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        path = scope.get("raw_path")
+        if path:
+            unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return "the URL contains percent-escapes that are not UTF-8 text"
+    return None
+
+
+# ---- the app ------------------------------------------------------------------------
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service: settings built here (from `SEARCH_*` variables unless given)."""
+    settings = settings or Settings()
+    engine = SearchEngine(settings, vocabulary=load_vocabulary(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            engine.generation()  # open the live generation before the first request
+        except IndexNotFoundError:
+            logger.warning("no index published in %s yet", settings.index_dir)
+        yield
+
+    app = FastAPI(
+        title="ESN site search",
+        description="Search the news of the Education and Solidarity Network.",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={422: {"model": ErrorResponse, "description": "Invalid request"}},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["*"],
+    )
+    app.add_middleware(RequestGuard)
+    app.include_router(widget.router)
+    _add_routes(app)
+    return app
+
+
+def load_vocabulary(settings: Settings) -> Vocabulary | None:
+    """The corpus's countries and partners (for synonyms), or None if they cannot be read."""
+    try:
+        return Vocabulary.load(Path(settings.corpus_dir) / "vocabulary")
+    except (SearchServiceError, OSError) as error:
+        logger.warning("no vocabulary: synonyms disabled (%s)", error)
+        return None
+
+
+def _json(model: BaseModel, status: int = 200) -> Response:
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
+def _add_routes(app: FastAPI) -> None:
+    @app.get(
+        "/search",
+        response_model=SearchResponse,
+        summary="Search the articles",
+        description="Ranked results with multi-select facets, highlighted snippets and a "
+        "spelling suggestion. The last word of `q` also matches as a prefix.",
+        tags=["search"],
+    )
+    def search(engine: Engine, request: SearchParams) -> Response:
+        return _json(search_response(engine.search(request)))
+
+    @app.get(
+        "/suggest",
+        response_model=SuggestResponse,
+        summary="Completions as the visitor types",
+        tags=["search"],
+    )
+    def suggest(
+        engine: Engine,
+        q: Annotated[str, Query(max_length=256, description="The text typed so far.")] = "",
+        limit: Annotated[int, Query(ge=1, le=20, description="Most completions returned.")] = 8,
+    ) -> Response:
+        found = engine.suggest(q, limit)
+        return _json(
+            SuggestResponse.model_construct(
+                query=q,
+                suggestions=[
+                    SuggestionModel.model_construct(text=s.text, kind=s.kind, id=s.id)
+                    for s in found
+                ],
+            )
+        )
+
+    @app.get(
+        "/articles/{article_id:path}",
+        response_model=ArticleModel,
+        summary="One article",
+        description="The stored article as JSON, or as a readable HTML page when the client "
+        "asks for HTML (a browser following a result link).",
+        responses={404: {"model": ErrorResponse}, 200: {"content": {"text/html": {}}}},
+        tags=["articles"],
+    )
+    def article(
+        engine: Engine,
+        request: Request,
+        article_id: Annotated[str, PathParam(description="The article id.")],
+    ) -> Response:
+        model = ArticleModel.model_validate(_article_fields(engine.article(article_id)))
+        if _wants_html(request.headers.get("accept", "")):
+            return HTMLResponse(article_page(model))
+        return _json(model)
+
+    @app.get(
+        "/health",
+        response_model=HealthResponse,
+        summary="Service status",
+        responses={503: {"model": HealthResponse}},
+        tags=["service"],
+    )
+    def health(engine: Engine) -> Response:
+        try:
+            generation = engine.generation()
+        except IndexNotFoundError:
+            return _json(HealthResponse(status="no_index", generation=None, articles=0), 503)
+        return _json(
+            HealthResponse(
+                status="ok", generation=generation.name, articles=generation.view.live_count
+            )
+        )
+
+
+def search_response(result: SearchResult) -> SearchResponse:
+    """The core's result as the API's response model (no re-validation)."""
+    return SearchResponse.model_construct(
+        query=result.query,
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        took_ms=result.took_ms,
+        hits=[
+            HitModel.model_construct(
+                id=hit.id,
+                title=hit.title,
+                url=hit.url,
+                date=hit.date,
+                year=hit.year,
+                language=hit.language,
+                countries=list(hit.countries),
+                partners=list(hit.partners),
+                snippet=hit.snippet,
+                score=hit.score,
+            )
+            for hit in result.hits
+        ],
+        facets=FacetsModel.model_construct(
+            country=_facet_values(result, "country"),
+            partner=_facet_values(result, "partner"),
+            year=_facet_values(result, "year"),
+            language=_facet_values(result, "language"),
+        ),
+        suggestion=result.suggestion,
+    )
+
+
+def _facet_values(result: SearchResult, name: str) -> list[FacetValueModel]:
+    return [
+        FacetValueModel.model_construct(value=v.value, count=v.count, selected=v.selected)
+        for v in result.facets.get(name, [])
+    ]
+
+
+def _article_fields(stored: dict[str, Any]) -> dict[str, Any]:
+    fields = {name: stored.get(name) for name in ArticleModel.model_fields}
+    fields["body"] = fields.get("body") or ""
+    fields["countries"] = list(stored.get("countries") or [])
+    fields["partners"] = list(stored.get("partners") or [])
+    fields["source"] = str(stored["source"]) if stored.get("source") is not None else None
+    return fields
+
+
+def _wants_html(accept: str) -> bool:
+    """A browser following a link sends `text/html` before any JSON type."""
+    accept = accept.lower()
+    html_at = accept.find("text/html")
+    json_at = accept.find("application/json")
+    return html_at != -1 and (json_at == -1 or html_at < json_at)
+
+
+def article_page(article: ArticleModel) -> str:
+    """A plain, readable page for an article that has no URL of its own; all text escaped."""
+    esc = html.escape
+    facts = [
+        value
+        for value in (
+            article.date,
+            ", ".join(article.countries),
+            ", ".join(article.partners),
+        )
+        if value
+    ]
+    paragraphs = "\n".join(
+        f"<p>{esc(block.strip())}</p>" for block in article.body.split("\n\n") if block.strip()
+    )
+    link = f'<p><a href="{esc(article.url)}">Original page</a></p>' if article.url else ""
+    return (
+        f'<!doctype html>\n<html lang="{esc(article.language)}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(article.title)}</title>\n"
+        "<style>body{font:1.05rem/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;"
+        "padding:0 1rem;color:#222}.facts{color:#555}</style>\n</head>\n<body>\n"
+        f"<article>\n<h1>{esc(article.title)}</h1>\n"
+        f'<p class="facts">{esc(" · ".join(facts))}</p>\n{paragraphs}\n{link}\n</article>\n'
+        "</body>\n</html>\n"
+    )

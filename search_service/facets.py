@@ -1,0 +1,94 @@
+"""Filters and multi-select facet counts from a generation's facet arrays.
+
+Each facet is counted over the matching documents with every filter applied
+except its own, so a visitor who ticked Benin still sees how many results Togo
+would add. Selected values are always listed, even at zero. The counts are
+`bincount`s over precomputed document→value arrays: no per-search grouping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from search_service.index_view import FACETS, IndexView
+
+BoolArray = npt.NDArray[np.bool_]
+#: Values listed per facet (the most frequent; selected values are always added).
+MAX_FACET_VALUES: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool
+
+
+def filter_masks(
+    view: IndexView,
+    selections: Mapping[str, Sequence[str]],
+    year_from: int | None,
+    year_to: int | None,
+) -> dict[str, BoolArray]:
+    """One mask per active filter (OR within a facet); the year range counts as `year`'s."""
+    masks: dict[str, BoolArray] = {}
+    for name in FACETS:
+        wanted = selections.get(name) or ()
+        if wanted:
+            masks[name] = view.facets[name].docs_with_any(wanted, view.doc_count)
+    if year_from is not None or year_to is not None:
+        low = year_from if year_from is not None else 1
+        high = year_to if year_to is not None else 9999
+        in_range = (view.year >= low) & (view.year <= high)
+        masks["year_range"] = in_range
+    return masks
+
+
+def combine(masks: Mapping[str, BoolArray], base: BoolArray, skip: str | None = None) -> BoolArray:
+    """`base` restricted by every mask except `skip`'s (AND across facets)."""
+    out = base.copy()
+    for name, mask in masks.items():
+        if name != skip:
+            out &= mask
+    return out
+
+
+def facet_counts(
+    view: IndexView,
+    candidates: BoolArray,
+    masks: Mapping[str, BoolArray],
+    selections: Mapping[str, Sequence[str]],
+) -> dict[str, list[FacetValue]]:
+    """Multi-select counts of every facet over the candidates."""
+    out: dict[str, list[FacetValue]] = {}
+    for name in FACETS:
+        column = view.facets[name]
+        counts = column.counts(combine(masks, candidates, skip=name))
+        selected = set(selections.get(name) or ())
+        out[name] = _listing(name, column.values, counts, selected)
+    return out
+
+
+def _listing(
+    name: str, values: list[str], counts: npt.NDArray[np.int64], selected: set[str]
+) -> list[FacetValue]:
+    present = np.nonzero(counts)[0]
+    if name == "year":
+        order = sorted(present.tolist(), key=lambda i: values[i], reverse=True)
+    else:
+        order = sorted(present.tolist(), key=lambda i: (-int(counts[i]), values[i]))
+    listed = [
+        FacetValue(values[i], int(counts[i]), values[i] in selected)
+        for i in order[:MAX_FACET_VALUES]
+    ]
+    shown = {item.value for item in listed}
+    index = {value: i for i, value in enumerate(values)} if selected - shown else {}
+    for value in sorted(selected - shown):
+        count = int(counts[index[value]]) if value in index else 0
+        listed.append(FacetValue(value, count, True))
+    return listed

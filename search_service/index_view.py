@@ -1,0 +1,311 @@
+"""One generation's index as numpy arrays: what makes search fast on Whoosh.
+
+Plain Whoosh scores and collects matches one document at a time in Python, and
+its `groupedby` facets rebuild per-document value lists on every search. Here,
+when a generation is opened, the per-document facts every search needs (facet
+values, dates, field lengths, deletions) are read once into arrays; the postings
+of a query term are read once into arrays (`ids`, `tf`) and cached for the
+generation's lifetime. A search is then a few vectorised numpy operations over
+those arrays, and facet counts are `bincount`s over the matching documents.
+
+Whoosh stays the storage format: postings, lengths and stored fields are read
+through its readers (a fast block-level path for its own W3 codec, and the
+generic matcher API as a fallback).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.numlists import delta_decode
+
+from search_service.articles import LANGUAGES
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float32]
+BoolArray = npt.NDArray[np.bool_]
+
+FACETS: Final = ("country", "partner", "year", "language")
+TEXT_FIELDS: Final = (
+    *(f"{kind}_{lang}" for lang in LANGUAGES for kind in ("title", "body")),
+    "title_exact",
+    "body_exact",
+)
+#: Postings cached per generation before the cache starts again (memory bound).
+_POSTINGS_CACHE_LIMIT: Final = 50_000
+_EMPTY_IDS: Final = np.zeros(0, dtype=np.int32)
+_EMPTY_TF: Final = np.zeros(0, dtype=np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """The documents a term occurs in (sorted) and how often it occurs in each."""
+
+    ids: IntArray
+    tf: FloatArray
+
+    @property
+    def df(self) -> int:
+        return int(self.ids.size)
+
+
+EMPTY_POSTINGS: Final = Postings(_EMPTY_IDS, _EMPTY_TF)
+
+
+@dataclass(slots=True)
+class FacetColumn:
+    """Values of one facet for every document, as a CSR matrix (doc → value ids)."""
+
+    values: list[str]
+    index: dict[str, int]
+    doc_of_entry: IntArray
+    value_of_entry: IntArray
+
+    def docs_with_any(self, wanted: Iterable[str], size: int) -> BoolArray:
+        """Mask of documents having at least one of `wanted` (OR within a facet)."""
+        ids = [self.index[value] for value in wanted if value in self.index]
+        mask = np.zeros(size, dtype=np.bool_)
+        if ids:
+            hit = np.isin(self.value_of_entry, np.asarray(ids, dtype=np.int32))
+            mask[self.doc_of_entry[hit]] = True
+        return mask
+
+    def counts(self, mask: BoolArray) -> npt.NDArray[np.int64]:
+        """How many documents of `mask` have each value."""
+        chosen = mask[self.doc_of_entry]
+        return np.bincount(self.value_of_entry[chosen], minlength=len(self.values))
+
+
+@dataclass(slots=True)
+class IndexView:
+    """Arrays of one generation plus a cache of term postings (shared by threads)."""
+
+    generation: str
+    doc_count: int
+    live: BoolArray
+    date_sort: IntArray
+    year: IntArray
+    lengths: dict[str, FloatArray]
+    average_lengths: dict[str, float]
+    facets: dict[str, FacetColumn]
+    language_of_doc: list[str]
+    _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def live_count(self) -> int:
+        return int(self.live.sum())
+
+    def postings(self, reader: Any, fieldname: str, term: str) -> Postings:
+        """Postings of `term` in `fieldname`, read once per generation then cached."""
+        return self.cached(
+            fieldname, term, lambda: read_postings(reader, fieldname, term, self.live)
+        )
+
+    def cached(self, fieldname: str, key: str, build: Callable[[], Postings]) -> Postings:
+        """Postings-like arrays (a term, a merged prefix, a phrase) kept for the generation."""
+        found = self._postings.get((fieldname, key))
+        if found is not None:
+            return found
+        found = build()
+        if len(self._postings) >= _POSTINGS_CACHE_LIMIT:
+            with self._lock:
+                self._postings.clear()
+        self._postings[(fieldname, key)] = found
+        return found
+
+
+def open_view(generation: str, reader: Any) -> IndexView:
+    """Read the per-document arrays of a generation (once, when it is opened)."""
+    size = reader.doc_count_all()
+    live = np.ones(size, dtype=np.bool_)
+    if reader.has_deletions():
+        for docnum in range(size):
+            if reader.is_deleted(docnum):
+                live[docnum] = False
+    lengths = {name: _field_lengths(reader, name, size) for name in TEXT_FIELDS}
+    averages = {}
+    for name, values in lengths.items():
+        present = values[live & (values > 0)]
+        averages[name] = float(present.mean()) if present.size else 1.0
+    facets = {name: _keyword_column(reader, name, size, live) for name in ("country", "partner")}
+    facets["language"] = _keyword_column(reader, "language", size, live)
+    year = _numeric_values(reader, "year", size, live)
+    facets["year"] = _year_column(year)
+    language_of_doc = [""] * size
+    column = facets["language"]
+    for doc, value in zip(
+        column.doc_of_entry.tolist(), column.value_of_entry.tolist(), strict=True
+    ):
+        language_of_doc[doc] = column.values[value]
+    return IndexView(
+        generation=generation,
+        doc_count=size,
+        live=live,
+        date_sort=_date_sort(reader, size),
+        year=year,
+        lengths=lengths,
+        average_lengths=averages,
+        facets=facets,
+        language_of_doc=language_of_doc,
+    )
+
+
+def read_postings(reader: Any, fieldname: str, term: str, live: BoolArray) -> Postings:
+    """All postings of a term over every segment, deleted documents left out."""
+    id_chunks: list[IntArray] = []
+    tf_chunks: list[FloatArray] = []
+    for leaf, offset in _leaves(reader):
+        if (fieldname, term) not in leaf:
+            continue
+        ids, tf = _leaf_postings(leaf, fieldname, term)
+        id_chunks.append(ids + offset)
+        tf_chunks.append(tf)
+    if not id_chunks:
+        return EMPTY_POSTINGS
+    ids = np.concatenate(id_chunks).astype(np.int32, copy=False)
+    tf = np.concatenate(tf_chunks).astype(np.float32, copy=False)
+    keep = live[ids]
+    if not keep.all():
+        ids, tf = ids[keep], tf[keep]
+    return Postings(ids, tf)
+
+
+def _leaves(reader: Any) -> list[tuple[Any, int]]:
+    return list(reader.leaf_readers())
+
+
+def _leaf_postings(leaf: Any, fieldname: str, term: str) -> tuple[IntArray, FloatArray]:
+    """Postings of one segment; whole blocks at once for Whoosh's W3 codec."""
+    fieldobj = leaf.schema[fieldname]
+    try:
+        matcher = leaf._terms.matcher(fieldname, fieldobj.to_bytes(term), fieldobj.format)
+    except (AttributeError, KeyError, TermNotFound):
+        matcher = None
+    if isinstance(matcher, W3LeafMatcher):
+        return _w3_blocks(matcher)
+    return _generic_postings(leaf.postings(fieldname, term))
+
+
+def _w3_blocks(matcher: Any) -> tuple[IntArray, FloatArray]:
+    ids: list[int] = []
+    weights: list[float] = []
+    while not matcher._atend:
+        if matcher._data is None:
+            matcher._read_data()
+        block_ids, block_weights = matcher._data[0], matcher._data[1]
+        count = matcher._blocklength
+        ids.extend(delta_decode(block_ids))
+        if block_weights is None:
+            weights.extend([1.0] * count)
+        elif isinstance(block_weights, float):
+            weights.extend([block_weights] * count)
+        else:
+            weights.extend(block_weights)
+        matcher._next_block()
+        if matcher._lastblock and matcher._atend:
+            break
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+def _generic_postings(matcher: Any) -> tuple[IntArray, FloatArray]:
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+def _field_lengths(reader: Any, fieldname: str, size: int) -> FloatArray:
+    out = np.zeros(size, dtype=np.float32)
+    for leaf, offset in _leaves(reader):
+        count = leaf.doc_count_all()
+        out[offset : offset + count] = [
+            leaf.doc_field_length(docnum, fieldname, 0) or 0 for docnum in range(count)
+        ]
+    return out
+
+
+def _date_sort(reader: Any, size: int) -> IntArray:
+    """Days since 0001-01-01 per document (0 when unknown), from the sortable column."""
+    out = np.zeros(size, dtype=np.int32)
+    if not reader.has_column("date_sort"):
+        return out
+    column = reader.column_reader("date_sort")
+    out[:] = [int(value or 0) for value in column]
+    return out
+
+
+def _keyword_column(reader: Any, fieldname: str, size: int, live: BoolArray) -> FacetColumn:
+    """A facet from the postings of each of its values (no stored-field scan)."""
+    values: list[str] = []
+    docs: list[IntArray] = []
+    for term in _field_terms(reader, fieldname):
+        postings = read_postings(reader, fieldname, term, live)
+        if postings.df:
+            values.append(term)
+            docs.append(postings.ids)
+    return _column(values, docs)
+
+
+def _column(values: list[str], docs: list[IntArray]) -> FacetColumn:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    values = [values[i] for i in order]
+    docs = [docs[i] for i in order]
+    doc_of_entry = np.concatenate(docs).astype(np.int32) if docs else _EMPTY_IDS
+    value_of_entry = (
+        np.concatenate([np.full(d.size, i, dtype=np.int32) for i, d in enumerate(docs)])
+        if docs
+        else _EMPTY_IDS
+    )
+    return FacetColumn(
+        values=values,
+        index={value: i for i, value in enumerate(values)},
+        doc_of_entry=doc_of_entry,
+        value_of_entry=value_of_entry,
+    )
+
+
+def _field_terms(reader: Any, fieldname: str) -> list[str]:
+    if fieldname not in reader.schema:
+        return []
+    return [str(term) for term in reader.field_terms(fieldname)]
+
+
+def _numeric_values(reader: Any, fieldname: str, size: int, live: BoolArray) -> IntArray:
+    """Per-document value of a NUMERIC field (0 when absent), from its full-precision terms."""
+    out = np.zeros(size, dtype=np.int32)
+    if fieldname not in reader.schema:
+        return out
+    fieldobj = reader.schema[fieldname]
+    for raw in fieldobj.sortable_terms(reader, fieldname):
+        value = int(fieldobj.from_bytes(raw))
+        for leaf, offset in _leaves(reader):
+            if (fieldname, raw) not in leaf:
+                continue
+            ids, _ = _generic_postings(leaf.postings(fieldname, raw))
+            out[ids + offset] = value
+    out[~live] = 0
+    return out
+
+
+def _year_column(year: IntArray) -> FacetColumn:
+    docs = np.nonzero(year)[0].astype(np.int32)
+    values = sorted({int(y) for y in year[docs].tolist()})
+    index = {str(v): i for i, v in enumerate(values)}
+    value_of_entry = np.asarray([index[str(int(y))] for y in year[docs].tolist()], dtype=np.int32)
+    return FacetColumn(
+        values=[str(v) for v in values],
+        index=index,
+        doc_of_entry=docs,
+        value_of_entry=value_of_entry,
+    )

@@ -1,0 +1,113 @@
+"""The exact-word dictionary of one generation: prefixes, completions and spelling.
+
+Built once when a generation is opened from the terms of the neutral fields
+(`title_exact`, `body_exact`) and their document frequencies. A sorted list
+answers "which words begin with `mu`" by bisection; the most frequent of them
+are the bounded expansion of a prefix (Whoosh itself expands a prefix to every
+matching term, which is what makes its prefix queries slow). Spelling
+candidates come from rapidfuzz's Levenshtein distance over the words of
+nearby lengths only.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+EXACT_FIELDS: Final = ("title_exact", "body_exact")
+#: The highest Unicode code point: `prefix + _AFTER` sorts after every word beginning with prefix.
+_AFTER: Final = "\U0010ffff"
+
+
+def max_typos(word: str) -> int:
+    """Edits tolerated in a word, as the hosted products do: 1 from 5 letters, 2 from 9."""
+    if len(word) >= 9:
+        return 2
+    if len(word) >= 5:
+        return 1
+    return 0
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """Sorted exact words with how many documents contain each (title or body)."""
+
+    words: list[str]
+    df: npt.NDArray[np.int64]
+    _position: dict[str, int]
+    _by_length: dict[int, list[str]]
+
+    @classmethod
+    def from_reader(cls, reader: Any) -> Lexicon:
+        counts: dict[str, int] = {}
+        for fieldname in EXACT_FIELDS:
+            if fieldname not in reader.schema:
+                continue
+            for raw, info in reader.iter_field(fieldname):
+                word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                counts[word] = max(counts.get(word, 0), int(info.doc_frequency()))
+        return cls.from_counts(counts)
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int]) -> Lexicon:
+        words = sorted(counts)
+        by_length: dict[int, list[str]] = {}
+        for word in words:
+            by_length.setdefault(len(word), []).append(word)
+        return cls(
+            words=words,
+            df=np.asarray([counts[word] for word in words], dtype=np.int64),
+            _position={word: i for i, word in enumerate(words)},
+            _by_length=by_length,
+        )
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def frequency(self, word: str) -> int:
+        position = self._position.get(word)
+        return 0 if position is None else int(self.df[position])
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        """The `limit` most frequent words beginning with `prefix` (itself included)."""
+        if not prefix or limit <= 0:
+            return []
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + _AFTER, lo)
+        if lo >= hi:
+            return []
+        window = self.df[lo:hi]
+        if window.size > limit:
+            top = np.argpartition(-window, limit - 1)[:limit]
+        else:
+            top = np.arange(window.size)
+        top = top[np.lexsort((top, -window[top]))]
+        return [self.words[lo + int(i)] for i in top]
+
+    def correction(self, word: str) -> str | None:
+        """The most frequent known word within the tolerated edits of an unknown `word`."""
+        allowed = max_typos(word)
+        if allowed == 0 or word in self._position:
+            return None
+        best: tuple[int, int, str] | None = None
+        for length in range(len(word) - allowed, len(word) + allowed + 1):
+            choices = self._by_length.get(length)
+            if not choices:
+                continue
+            for candidate, distance, _ in process.extract(
+                word,
+                choices,
+                scorer=Levenshtein.distance,
+                score_cutoff=allowed,
+                limit=8,
+            ):
+                key = (int(distance), -self.frequency(candidate), candidate)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None

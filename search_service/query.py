@@ -1,0 +1,138 @@
+"""Safe parsing of what a visitor types: words, "quoted phrases" and -exclusions.
+
+There is no query syntax error: anything that is not a well-formed phrase or
+exclusion is searched as plain words. Unbalanced quotes close at the end of the
+query, lone operators (`-`, `*`, `?`, `+`, `AND`…) are ignored because they
+yield no word, control characters are spaces, and words beyond the configured
+maximum are dropped. Words are the neutral analyzer's terms (folded, elisions
+dropped), so case, accents and apostrophes never matter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Final
+
+from search_service.analysis import analyze_neutral
+
+#: A phrase (closing quote optional), or a run of non-space characters; each may
+#: start with `-` (exclusion). Typographic quotes count as quotes.
+_PART_RE: Final = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
+_QUOTES: Final = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
+#: More characters than this are never looked at (the API refuses > 256 anyway).
+MAX_QUERY_CHARS: Final = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPart:
+    """One unit of a query: a word, or a phrase of several words matched in order.
+
+    `prefix` marks the last word of a query typed without a trailing space: it
+    also matches the words it begins. `start`/`end` locate the part in the
+    cleaned query text (used to map vocabulary names onto parts).
+    """
+
+    terms: tuple[str, ...]
+    excluded: bool = False
+    quoted: bool = False
+    prefix: bool = False
+    start: int = 0
+    end: int = 0
+    original: str = ""
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.terms) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query reduced to its parts; `text` is the cleaned text the offsets refer to."""
+
+    text: str
+    parts: tuple[QueryPart, ...]
+
+    @property
+    def positive(self) -> tuple[QueryPart, ...]:
+        return tuple(part for part in self.parts if not part.excluded)
+
+    @property
+    def excluded(self) -> tuple[QueryPart, ...]:
+        return tuple(part for part in self.parts if part.excluded)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.positive
+
+    def normalized(self) -> str:
+        """A canonical form of the query, used as a cache key."""
+        out = []
+        for part in self.parts:
+            words = " ".join(part.terms)
+            if part.quoted:
+                words = f'"{words}"'
+            if part.prefix:
+                words += "*"
+            out.append(("-" if part.excluded else "") + words)
+        return " ".join(out)
+
+
+def clean_query_text(text: str) -> str:
+    """Control and format characters become spaces; typographic quotes become `"`."""
+    text = text[:MAX_QUERY_CHARS].translate(_QUOTES)
+    return "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch for ch in text
+    )
+
+
+def parse_query(text: str, max_words: int) -> ParsedQuery:
+    """Parse a visitor's query; never raises on any string."""
+    cleaned = clean_query_text(text)
+    parts: list[QueryPart] = []
+    words = 0
+    for match in _PART_RE.finditer(cleaned):
+        excluded = match.group(1) == "-"
+        quoted = match.group(2) is not None
+        raw = match.group(2) if quoted else match.group(3)
+        terms = tuple(analyze_neutral(raw or ""))
+        if not terms:
+            continue
+        terms = terms[: max(0, max_words - words)]
+        if not terms:
+            break
+        words += len(terms)
+        parts.append(
+            QueryPart(
+                terms=terms,
+                excluded=excluded,
+                quoted=quoted,
+                start=match.start(),
+                end=match.end(),
+                original=raw or "",
+            )
+        )
+    parts = _mark_prefix(parts, cleaned)
+    return ParsedQuery(text=cleaned, parts=tuple(parts))
+
+
+def _mark_prefix(parts: list[QueryPart], text: str) -> list[QueryPart]:
+    """The last word, if it is a plain word at the very end of the text, is a prefix."""
+    if not parts:
+        return parts
+    last = parts[-1]
+    at_end = last.end == len(text.rstrip()) and not text[last.end :].strip()
+    typed_on = at_end and len(text) == len(text.rstrip())
+    if last.excluded or last.quoted or last.is_phrase or not typed_on:
+        return parts
+    parts[-1] = QueryPart(
+        terms=last.terms,
+        excluded=False,
+        quoted=False,
+        prefix=True,
+        start=last.start,
+        end=last.end,
+        original=last.original,
+    )
+    return parts

@@ -1,0 +1,370 @@
+"""Matching and BM25F scoring of a parsed query over one generation's arrays.
+
+Every query part (a word, a phrase, or a name with its synonyms) gets a score
+per document, computed for all documents at once with numpy:
+
+* a word matches the stemmed `title_<lang>`/`body_<lang>` fields of every
+  language and the exact `title_exact`/`body_exact` fields; its term
+  frequencies are combined across fields with field weights and BM25 length
+  normalisation *before* saturation (BM25F), so a title match outweighs a body
+  match and an exact word adds to its stemmed form (exact above stemmed);
+* the last word typed also matches, with a lower weight, the most frequent
+  words it begins (bounded prefix expansion);
+* a phrase matches its words in order in the exact fields;
+* a country or partner named in the query (by any alias, in any language)
+  matches the articles tagged with it, whatever name they use.
+
+Documents are then ranked by how many parts they match (word dropping: all the
+words first, then most of them) and by the sum of part scores. Long queries
+(sentences, claims) use a soft coverage factor instead of strict tiers, because
+for them BM25 itself is the better judge. Adjacent query words found side by
+side earn a proximity bonus.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from whoosh import query as wq
+
+from search_service.analysis import analyze, is_stop_word
+from search_service.articles import LANGUAGES
+from search_service.index_view import EMPTY_POSTINGS, IndexView, Postings
+from search_service.lexicon import Lexicon
+from search_service.query import ParsedQuery, QueryPart
+from search_service.snippets import HighlightTerms
+
+FloatArray = npt.NDArray[np.float32]
+BoolArray = npt.NDArray[np.bool_]
+
+K1: Final = 1.2
+B: Final = 0.75
+TITLE_WEIGHT: Final = 2.0
+EXACT_WEIGHT: Final = 0.35
+PREFIX_WEIGHT: Final = 0.45
+TYPO_WEIGHT: Final = 0.6
+SYNONYM_WEIGHT: Final = 0.8
+PROXIMITY_WEIGHT: Final = 0.25
+#: Queries with more counted parts than this rank by score × coverage, not strict tiers.
+STRICT_TIER_PARTS: Final = 4
+#: Proximity bonuses are computed for queries of at most this many words.
+PROXIMITY_MAX_PARTS: Final = 6
+_TIER: Final = 1.0e6
+
+
+@dataclass(frozen=True, slots=True)
+class NameSynonym:
+    """A country or partner named in the query, and the query text span naming it."""
+
+    kind: str
+    canonical: str
+    start: int
+    end: int
+    alias_terms: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Scored:
+    """The outcome of matching: candidates, their scores, and what to highlight."""
+
+    candidates: BoolArray
+    rank: npt.NDArray[np.float64]
+    score: FloatArray
+    highlight: HighlightTerms
+    corrected: dict[str, str] = field(default_factory=dict)
+    full_matches: int = 0
+
+
+@dataclass(slots=True)
+class _PartMatch:
+    score: FloatArray
+    matched: BoolArray
+    counted: bool
+
+
+@dataclass(slots=True)
+class Scorer:
+    """Scores parsed queries against one generation (one per request thread)."""
+
+    view: IndexView
+    reader: Any
+    searcher: Any
+    lexicon: Lexicon
+    max_prefix_expansions: int
+    deadline: float = math.inf
+    _exact: set[str] = field(default_factory=set)
+    _prefixes: list[str] = field(default_factory=list)
+    _stems: dict[str, set[str]] = field(default_factory=dict)
+
+    # ---- public -----------------------------------------------------------------
+
+    def score(
+        self,
+        parsed: ParsedQuery,
+        synonyms: list[NameSynonym],
+        typo_threshold: int,
+    ) -> Scored:
+        groups = _group_parts(parsed.positive, synonyms)
+        matches = [self._group(parts, synonym) for parts, synonym in groups]
+        corrected: dict[str, str] = {}
+        full = _full_match_count(matches)
+        if full < typo_threshold and time.perf_counter() < self.deadline:
+            matches, corrected = self._with_corrections(groups, matches)
+        scored = self._combine(matches, [parts for parts, _ in groups])
+        scored.corrected = corrected
+        scored.candidates &= ~self._excluded(parsed)
+        scored.full_matches = _full_match_count(matches)
+        return scored
+
+    # ---- parts ------------------------------------------------------------------
+
+    def _group(self, parts: list[QueryPart], synonym: NameSynonym | None) -> _PartMatch:
+        singles = [self._part(part) for part in parts]
+        if synonym is None:
+            return singles[0]
+        return self._name(singles, synonym)
+
+    def _part(self, part: QueryPart, terms: tuple[str, ...] | None = None) -> _PartMatch:
+        terms = terms or part.terms
+        if len(terms) > 1:
+            return self._phrase(terms)
+        return self._word(terms[0], part.original if terms == part.terms else terms[0], part)
+
+    def _word(self, term: str, original: str, part: QueryPart) -> _PartMatch:
+        size = self.view.doc_count
+        tfc = np.zeros(size, dtype=np.float32)
+        counted = not any(is_stop_word(term, lang) for lang in LANGUAGES)
+        self._exact.add(term)
+        for lang in LANGUAGES:
+            stems = analyze(original, lang) or analyze(term, lang)
+            if not stems:
+                continue
+            self._stems.setdefault(lang, set()).add(stems[0])
+            self._add(tfc, f"title_{lang}", self._postings(f"title_{lang}", stems[0]), TITLE_WEIGHT)
+            self._add(tfc, f"body_{lang}", self._postings(f"body_{lang}", stems[0]), 1.0)
+        self._add(
+            tfc, "title_exact", self._postings("title_exact", term), TITLE_WEIGHT * EXACT_WEIGHT
+        )
+        self._add(tfc, "body_exact", self._postings("body_exact", term), EXACT_WEIGHT)
+        if part.prefix and len(term) >= 2:
+            self._add_prefix(tfc, term)
+        if not counted:
+            # A stop word in every language: it ranks but does not count as a word to cover.
+            tfc *= 0.5
+        return _PartMatch(self._saturate(tfc), tfc > 0, counted)
+
+    def _add_prefix(self, tfc: FloatArray, prefix: str) -> None:
+        expansions = [
+            word
+            for word in self.lexicon.completions(prefix, self.max_prefix_expansions)
+            if word != prefix
+        ]
+        if not expansions:
+            return
+        self._prefixes.append(prefix)
+        for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
+            merged = self._merged(fieldname, prefix, expansions)
+            self._add(tfc, fieldname, merged, weight * PREFIX_WEIGHT)
+
+    def _phrase(self, terms: tuple[str, ...]) -> _PartMatch:
+        tfc = np.zeros(self.view.doc_count, dtype=np.float32)
+        self._exact.update(terms)
+        for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
+            self._add(tfc, fieldname, self._phrase_postings(fieldname, terms), weight)
+        return _PartMatch(self._saturate(tfc), tfc > 0, True)
+
+    def _name(self, singles: list[_PartMatch], synonym: NameSynonym) -> _PartMatch:
+        """A name: its own words, or any article tagged with the name it stands for."""
+        facet = self.view.facets.get(synonym.kind)
+        tagged = (
+            facet.docs_with_any([synonym.canonical], self.view.doc_count)
+            if facet is not None
+            else np.zeros(self.view.doc_count, dtype=np.bool_)
+        )
+        tagged &= self.view.live
+        words_score = np.sum([s.score for s in singles], axis=0).astype(np.float32)
+        words_all = np.logical_and.reduce([s.matched for s in singles])
+        tagged_score = np.zeros(self.view.doc_count, dtype=np.float32)
+        count = int(tagged.sum())
+        if count:
+            idf = _idf(self.view.live_count, count)
+            tagged_score[tagged] = idf * SYNONYM_WEIGHT * len(singles)
+        self._exact.update(synonym.alias_terms)
+        return _PartMatch(np.maximum(words_score, tagged_score), words_all | tagged, True)
+
+    # ---- corrections ------------------------------------------------------------
+
+    def _with_corrections(
+        self,
+        groups: list[tuple[list[QueryPart], NameSynonym | None]],
+        matches: list[_PartMatch],
+    ) -> tuple[list[_PartMatch], dict[str, str]]:
+        corrected: dict[str, str] = {}
+        out = list(matches)
+        for i, ((parts, synonym), match) in enumerate(zip(groups, matches, strict=True)):
+            if synonym is not None or len(parts) != 1 or match.matched.any():
+                continue
+            part = parts[0]
+            if part.is_phrase or not match.counted:
+                continue
+            fixed = self.lexicon.correction(part.terms[0])
+            if fixed is None:
+                continue
+            corrected[part.terms[0]] = fixed
+            replacement = self._word(fixed, fixed, part)
+            replacement.score *= TYPO_WEIGHT
+            out[i] = replacement
+        return out, corrected
+
+    # ---- combining --------------------------------------------------------------
+
+    def _combine(self, matches: list[_PartMatch], groups: list[list[QueryPart]]) -> Scored:
+        size = self.view.doc_count
+        score = np.zeros(size, dtype=np.float32)
+        covered = np.zeros(size, dtype=np.float32)
+        counted = [m for m in matches if m.counted] or matches
+        any_match = np.zeros(size, dtype=np.bool_)
+        for match in matches:
+            score += match.score
+        for match in counted:
+            covered += match.matched
+            any_match |= match.matched
+        if time.perf_counter() < self.deadline:
+            score += self._proximity(groups, any_match)
+        total = max(1, len(counted))
+        if total <= STRICT_TIER_PARTS:
+            rank = covered.astype(np.float64) * _TIER + score
+        else:
+            rank = score.astype(np.float64) * np.sqrt(covered / total)
+        candidates = any_match & self.view.live
+        return Scored(
+            candidates=candidates,
+            rank=rank,
+            score=score,
+            highlight=HighlightTerms(
+                exact=frozenset(self._exact),
+                prefixes=tuple(self._prefixes),
+                stems={lang: frozenset(stems) for lang, stems in self._stems.items()},
+            ),
+        )
+
+    def _proximity(self, groups: list[list[QueryPart]], any_match: BoolArray) -> FloatArray:
+        """Bonus for adjacent query words found side by side (a phrase of two words)."""
+        bonus = np.zeros(self.view.doc_count, dtype=np.float32)
+        words = [
+            parts[0].terms[0] for parts in groups if len(parts) == 1 and not parts[0].is_phrase
+        ]
+        if not 2 <= len(words) <= PROXIMITY_MAX_PARTS:
+            return bonus
+        for first, second in itertools.pairwise(words):
+            tfc = np.zeros(self.view.doc_count, dtype=np.float32)
+            for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
+                self._add(tfc, fieldname, self._phrase_postings(fieldname, (first, second)), weight)
+            bonus += PROXIMITY_WEIGHT * self._saturate(tfc)
+            if time.perf_counter() > self.deadline:
+                break
+        return bonus
+
+    def _excluded(self, parsed: ParsedQuery) -> BoolArray:
+        out = np.zeros(self.view.doc_count, dtype=np.bool_)
+        for part in parsed.excluded:
+            out |= self._part(part).matched
+        return out
+
+    # ---- postings and BM25F -----------------------------------------------------
+
+    def _postings(self, fieldname: str, term: str) -> Postings:
+        return self.view.postings(self.reader, fieldname, term)
+
+    def _merged(self, fieldname: str, prefix: str, words: list[str]) -> Postings:
+        """Union of the postings of a prefix's expansions, cached like a term's."""
+        key = f"{prefix}*{self.max_prefix_expansions}"
+
+        def build() -> Postings:
+            tf = np.zeros(self.view.doc_count, dtype=np.float32)
+            for word in words:
+                postings = self._postings(fieldname, word)
+                tf[postings.ids] += postings.tf
+            ids = np.nonzero(tf)[0].astype(np.int32)
+            return Postings(ids, tf[ids])
+
+        return self.view.cached(fieldname, key, build)
+
+    def _phrase_postings(self, fieldname: str, terms: tuple[str, ...]) -> Postings:
+        key = '"' + " ".join(terms) + '"'
+
+        def build() -> Postings:
+            if any(self._postings(fieldname, term).df == 0 for term in terms):
+                return EMPTY_POSTINGS
+            matcher = wq.Phrase(fieldname, list(terms)).matcher(self.searcher)
+            return _matcher_postings(matcher, self.view.live)
+
+        return self.view.cached(fieldname, key, build)
+
+    def _add(self, tfc: FloatArray, fieldname: str, postings: Postings, weight: float) -> None:
+        if not postings.df:
+            return
+        lengths = self.view.lengths[fieldname][postings.ids]
+        norm = 1.0 - B + B * lengths / self.view.average_lengths[fieldname]
+        tfc[postings.ids] += weight * postings.tf / norm
+
+    def _saturate(self, tfc: FloatArray) -> FloatArray:
+        df = int(np.count_nonzero(tfc))
+        if df == 0:
+            return tfc
+        idf = _idf(self.view.live_count, df)
+        return (idf * tfc * (K1 + 1.0) / (K1 + tfc)).astype(np.float32)
+
+
+def _idf(total: int, df: int) -> float:
+    return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+
+def _matcher_postings(matcher: Any, live: BoolArray) -> Postings:
+    ids: list[int] = []
+    tf: list[float] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        tf.append(matcher.weight())
+        matcher.next()
+    if not ids:
+        return EMPTY_POSTINGS
+    id_array = np.asarray(ids, dtype=np.int32)
+    keep = live[id_array]
+    return Postings(id_array[keep], np.asarray(tf, dtype=np.float32)[keep])
+
+
+def _full_match_count(matches: list[_PartMatch]) -> int:
+    counted = [m.matched for m in matches if m.counted]
+    if not counted:
+        return 0
+    return int(np.logical_and.reduce(counted).sum())
+
+
+def _group_parts(
+    parts: tuple[QueryPart, ...], synonyms: list[NameSynonym]
+) -> list[tuple[list[QueryPart], NameSynonym | None]]:
+    """Parts covered by a name the vocabulary knows become one group with that name."""
+    groups: list[tuple[list[QueryPart], NameSynonym | None]] = []
+    used: set[int] = set()
+    for synonym in synonyms:
+        inside = [
+            i
+            for i, part in enumerate(parts)
+            if i not in used and part.start < synonym.end and synonym.start < part.end
+        ]
+        if inside:
+            used.update(inside)
+            groups.append(([parts[i] for i in inside], synonym))
+    for i, part in enumerate(parts):
+        if i not in used:
+            groups.append(([part], None))
+    order = {id(group[0][0]): min(p.start for p in group[0]) for group in groups}
+    groups.sort(key=lambda group: order[id(group[0][0])])
+    return groups

@@ -1,0 +1,403 @@
+"""The search core: requests in, ranked pages with facets and snippets out. No HTTP.
+
+`SearchEngine` follows the live generation: it checks the pointer at most every
+`reload_interval` seconds and, when a new generation is published, opens it
+(arrays, dictionary) and swaps it in; requests already running keep the
+generation they started with. Whoosh searchers are not thread-safe, so each
+thread gets its own searcher per generation. Responses are cached per
+generation in a small LRU keyed by the normalised request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from search_service.errors import ArticleNotFoundError, IndexNotFoundError, QueryError
+from search_service.facets import FacetValue, combine, facet_counts, filter_masks
+from search_service.generations import open_live_index, read_pointer
+from search_service.index_view import IndexView, open_view
+from search_service.lexicon import Lexicon
+from search_service.query import ParsedQuery, parse_query
+from search_service.ranking import NameSynonym, Scorer
+from search_service.settings import Settings
+from search_service.snippets import HighlightTerms, make_snippet
+from search_service.text import fold
+
+Sort = Literal["relevance", "newest", "oldest"]
+#: Results deeper than this are refused: nobody reads them, and they cost.
+MAX_RESULT_DEPTH: Final = 10_000
+#: Typo correction is tried when fewer documents than this contain every word.
+TYPO_THRESHOLD: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """What a visitor asks for; every filter is a tuple of values (OR within, AND across)."""
+
+    q: str = ""
+    country: tuple[str, ...] = ()
+    partner: tuple[str, ...] = ()
+    year: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: Sort = "relevance"
+    page: int = 1
+    per_page: int = 10
+    snippets: bool = True
+
+    def selections(self) -> dict[str, tuple[str, ...]]:
+        return {
+            "country": self.country,
+            "partner": self.partner,
+            "year": self.year,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: str
+    title: str
+    url: str | None
+    date: str | None
+    year: int | None
+    language: str
+    countries: tuple[str, ...]
+    partners: tuple[str, ...]
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: tuple[SearchHit, ...]
+    facets: dict[str, list[FacetValue]]
+    suggestion: str | None
+    generation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    text: str
+    kind: Literal["title", "word"]
+    id: str | None
+
+
+@dataclass(slots=True)
+class Generation:
+    """One opened generation: its Whoosh index, arrays, dictionary and per-thread searchers."""
+
+    name: str
+    index: Any
+    view: IndexView
+    lexicon: Lexicon
+    cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+    _local: threading.local = field(default_factory=threading.local)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def searcher(self) -> Any:
+        """This thread's searcher of this generation (Whoosh searchers are not thread-safe)."""
+        found = getattr(self._local, "searcher", None)
+        if found is None:
+            found = self._local.searcher = self.index.searcher()
+        return found
+
+    def cached(self, key: Any, limit: int) -> Any:
+        with self._lock:
+            found = self.cache.get(key)
+            if found is not None:
+                self.cache.move_to_end(key)
+            return found
+
+    def remember(self, key: Any, value: Any, limit: int) -> None:
+        if limit <= 0:
+            return
+        with self._lock:
+            self.cache[key] = value
+            while len(self.cache) > limit:
+                self.cache.popitem(last=False)
+
+
+def open_generation(root: Path) -> Generation:
+    """Open the live generation and read its arrays (raises IndexNotFoundError)."""
+    generation, index = open_live_index(root)
+    name = str(getattr(generation, "name", None) or read_pointer(root) or generation)
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        view = open_view(name, reader)
+        lexicon = Lexicon.from_reader(reader)
+    return Generation(name=name, index=index, view=view, lexicon=lexicon)
+
+
+class SearchEngine:
+    """Searches the live generation of `settings.index_dir`; safe to share between threads."""
+
+    def __init__(self, settings: Settings, vocabulary: Any | None = None) -> None:
+        self.settings = settings
+        self.vocabulary = vocabulary
+        self._root = Path(settings.index_dir)
+        self._current: Generation | None = None
+        self._pointer: str | None = None
+        self._checked = 0.0
+        self._swap = threading.Lock()
+
+    # ---- generations --------------------------------------------------------------
+
+    def generation(self) -> Generation:
+        """The live generation, reopened when the pointer changed (checked every interval)."""
+        now = time.monotonic()
+        current = self._current
+        if current is not None and now - self._checked < self.settings.reload_interval:
+            return current
+        with self._swap:
+            if self._current is not None and now - self._checked < self.settings.reload_interval:
+                return self._current
+            pointer = read_pointer(self._root)
+            if self._current is None or pointer != self._pointer:
+                if pointer is None and self._current is None:
+                    raise IndexNotFoundError(f"no index published in {self._root}")
+                if pointer is not None:
+                    self._current = open_generation(self._root)
+                    self._pointer = pointer
+            self._checked = time.monotonic()
+            assert self._current is not None
+            return self._current
+
+    def article_count(self) -> int:
+        return self.generation().view.live_count
+
+    # ---- search --------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """One page of results with facets and snippets (raises QueryError on bad paging)."""
+        started = time.perf_counter()
+        _check_paging(request)
+        generation = self.generation()
+        key = (request, self.settings.max_query_words, self.settings.max_prefix_expansions)
+        cached = generation.cached(key, self.settings.cache_size)
+        if cached is not None:
+            return _with_time(cached, started)
+        result = self._search(generation, request, started)
+        generation.remember(key, result, self.settings.cache_size)
+        return result
+
+    def _search(
+        self, generation: Generation, request: SearchRequest, started: float
+    ) -> SearchResult:
+        view = generation.view
+        parsed = parse_query(request.q, self.settings.max_query_words)
+        selections = request.selections()
+        masks = filter_masks(view, selections, request.year_from, request.year_to)
+        suggestion = None
+        highlight = HighlightTerms()
+        if parsed.is_empty:
+            candidates = view.live.copy()
+            rank = np.zeros(view.doc_count, dtype=np.float64)
+            score = np.zeros(view.doc_count, dtype=np.float32)
+        else:
+            scorer = self._scorer(generation, started)
+            scored = scorer.score(parsed, self._synonyms(parsed), TYPO_THRESHOLD)
+            candidates, rank, score = scored.candidates, scored.rank, scored.score
+            highlight = scored.highlight
+            suggestion = _suggestion(parsed, scored.corrected)
+        matching = combine(masks, candidates)
+        facets = facet_counts(view, candidates, masks, selections)
+        order = _order(view, matching, rank, request, parsed)
+        hits = tuple(
+            self._hit(generation, int(doc), float(score[doc]), highlight, request.snippets)
+            for doc in order
+        )
+        return SearchResult(
+            query=request.q,
+            total=int(matching.sum()),
+            page=request.page,
+            per_page=request.per_page,
+            took_ms=_elapsed_ms(started),
+            hits=hits,
+            facets=facets,
+            suggestion=suggestion,
+            generation=generation.name,
+        )
+
+    def _scorer(self, generation: Generation, started: float) -> Scorer:
+        searcher = generation.searcher()
+        return Scorer(
+            view=generation.view,
+            reader=searcher.reader(),
+            searcher=searcher,
+            lexicon=generation.lexicon,
+            max_prefix_expansions=self.settings.max_prefix_expansions,
+            deadline=started + self.settings.search_time_budget_ms / 1000.0,
+        )
+
+    def _synonyms(self, parsed: ParsedQuery) -> list[NameSynonym]:
+        """Countries and partners the query names, with the words of all their names."""
+        if self.vocabulary is None:
+            return []
+        out = []
+        for found in self.vocabulary.match_names(parsed.text):
+            entry = self.vocabulary.entry(found.kind, found.canonical)
+            names = [found.canonical, *(getattr(entry, "aliases", ()) or ())]
+            terms = frozenset(
+                word
+                for name in names
+                for word in fold(name).replace("'", " ").split()
+                if len(word) > 2
+            )
+            out.append(NameSynonym(found.kind, found.canonical, found.start, found.end, terms))
+        return out
+
+    def _hit(
+        self, generation: Generation, doc: int, score: float, terms: HighlightTerms, snippets: bool
+    ) -> SearchHit:
+        stored = generation.searcher().stored_fields(doc)
+        language = str(stored.get("language") or "")
+        body = str(stored.get("body") or "")
+        return SearchHit(
+            id=str(stored.get("id")),
+            title=str(stored.get("title") or ""),
+            url=stored.get("url") or None,
+            date=stored.get("date") or None,
+            year=int(stored["year"]) if stored.get("year") else None,
+            language=language,
+            countries=_split(stored.get("country")),
+            partners=_split(stored.get("partner")),
+            snippet=make_snippet(body, terms, language) if snippets else "",
+            score=round(score, 4),
+        )
+
+    # ---- articles ---------------------------------------------------------------------
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        """The stored fields of one article (raises ArticleNotFoundError)."""
+        generation = self.generation()
+        searcher = generation.searcher()
+        doc = searcher.document_number(id=article_id)
+        if doc is None or not generation.view.live[doc]:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        stored = dict(searcher.stored_fields(doc))
+        stored["countries"] = list(_split(stored.pop("country", None)))
+        stored["partners"] = list(_split(stored.pop("partner", None)))
+        return stored
+
+    # ---- suggest ------------------------------------------------------------------------
+
+    def suggest(self, q: str, limit: int = 8) -> list[Suggestion]:
+        """Completions of what the visitor is typing: matching titles, then frequent words."""
+        from search_service.suggest import suggest
+
+        generation = self.generation()
+        key = ("suggest", q, limit)
+        cached = generation.cached(key, self.settings.cache_size)
+        if cached is not None:
+            return list(cached)
+        found = suggest(generation, q, limit, self.settings.max_query_words)
+        generation.remember(key, tuple(found), self.settings.cache_size)
+        return found
+
+
+def _check_paging(request: SearchRequest) -> None:
+    if request.page < 1:
+        raise QueryError("page must be 1 or more", code="invalid_page")
+    if not 1 <= request.per_page <= 100:
+        raise QueryError("per_page must be between 1 and 100", code="invalid_per_page")
+    if request.page * request.per_page > MAX_RESULT_DEPTH:
+        raise QueryError(
+            f"results beyond the first {MAX_RESULT_DEPTH:,} are not served; refine the query",
+            code="too_deep",
+        )
+    year_from, year_to = request.year_from, request.year_to
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise QueryError("year_from is after year_to", code="invalid_year_range")
+
+
+def _order(
+    view: IndexView,
+    matching: npt.NDArray[np.bool_],
+    rank: npt.NDArray[np.float64],
+    request: SearchRequest,
+    parsed: ParsedQuery,
+) -> list[int]:
+    """Document numbers of the requested page, in order."""
+    docs = np.nonzero(matching)[0]
+    end = request.page * request.per_page
+    start = end - request.per_page
+    if start >= docs.size:
+        return []
+    dates = view.date_sort[docs]
+    if request.sort == "newest" or (request.sort == "relevance" and parsed.is_empty):
+        keys: tuple[Any, ...] = (docs, -dates)
+    elif request.sort == "oldest":
+        keys = (docs, np.where(dates == 0, np.iinfo(np.int32).max, dates))
+    else:
+        keys = (docs, -dates, -rank[docs])
+    if docs.size > end * 4 and request.sort == "relevance" and not parsed.is_empty:
+        top = np.argpartition(-rank[docs], end - 1)[:end]
+        threshold = rank[docs][top].min()
+        keep = rank[docs] >= threshold
+        docs = docs[keep]
+        keys = (docs, -view.date_sort[docs], -rank[docs])
+    order = np.lexsort(keys)
+    return [int(doc) for doc in docs[order][start:end]]
+
+
+def _suggestion(parsed: ParsedQuery, corrected: dict[str, str]) -> str | None:
+    if not corrected:
+        return None
+    words = []
+    for part in parsed.parts:
+        text = " ".join(corrected.get(term, term) for term in part.terms)
+        if part.quoted:
+            text = f'"{text}"'
+        words.append(("-" if part.excluded else "") + text)
+    return " ".join(words)
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return tuple(v.strip() for v in str(value).split(",") if v.strip())
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 3)
+
+
+def _with_time(result: SearchResult, started: float) -> SearchResult:
+    return SearchResult(
+        query=result.query,
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        took_ms=_elapsed_ms(started),
+        hits=result.hits,
+        facets=result.facets,
+        suggestion=result.suggestion,
+        generation=result.generation,
+    )
+
+
+__all__: Sequence[str] = (
+    "SearchEngine",
+    "SearchHit",
+    "SearchRequest",
+    "SearchResult",
+    "Suggestion",
+)

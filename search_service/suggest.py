@@ -1,0 +1,78 @@
+"""Completions for the search box, cheap enough for every keystroke.
+
+The last word typed is a prefix. Titles come first: articles whose title holds
+every earlier word and a word beginning with the prefix (newest first), found
+with the cached postings of `title_exact`. Then frequent words: the earlier
+words followed by the most frequent completions of the prefix from the
+generation's dictionary. Everything is compared folded, so accents never matter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from search_service.index_view import Postings
+from search_service.query import parse_query
+
+if TYPE_CHECKING:
+    from search_service.search import Generation, Suggestion
+
+#: Words of the dictionary a prefix is completed with, at most (before ranking).
+_TITLE_PREFIX_EXPANSIONS: Final = 32
+
+
+def suggest(generation: Generation, q: str, limit: int, max_words: int) -> list[Suggestion]:
+    from search_service.search import Suggestion
+
+    parsed = parse_query(q, max_words)
+    words = [term for part in parsed.positive for term in part.terms]
+    if not words or limit <= 0:
+        return []
+    *head, last = words
+    typed_on = bool(parsed.positive) and parsed.positive[-1].prefix
+    titles = _titles(generation, head, last, typed_on, max(1, limit // 2 + limit % 2))
+    out = [Suggestion(text=title, kind="title", id=doc_id) for doc_id, title in titles]
+    seen = {title.casefold() for _, title in titles}
+    completions = generation.lexicon.completions(last, limit * 2) if typed_on else [last]
+    for word in completions:
+        if len(out) >= limit:
+            break
+        text = " ".join([*head, word])
+        if text.casefold() in seen or (word == last and len(completions) > 1 and typed_on):
+            continue
+        seen.add(text.casefold())
+        out.append(Suggestion(text=text, kind="word", id=None))
+    return out[:limit]
+
+
+def _titles(
+    generation: Generation, head: list[str], last: str, prefix: bool, limit: int
+) -> list[tuple[str, str]]:
+    view = generation.view
+    searcher = generation.searcher()
+    reader = searcher.reader()
+    matching = np.zeros(view.doc_count, dtype=np.bool_)
+    lasts = generation.lexicon.completions(last, _TITLE_PREFIX_EXPANSIONS) if prefix else [last]
+    for word in lasts:
+        matching[_ids(view.postings(reader, "title_exact", word))] = True
+    for word in head:
+        required = np.zeros(view.doc_count, dtype=np.bool_)
+        required[_ids(view.postings(reader, "title_exact", word))] = True
+        matching &= required
+    matching &= view.live
+    docs = np.nonzero(matching)[0]
+    if not docs.size:
+        return []
+    docs = docs[np.argsort(-view.date_sort[docs], kind="stable")][:limit]
+    out = []
+    for doc in docs.tolist():
+        stored = searcher.stored_fields(int(doc))
+        out.append((str(stored.get("id")), str(stored.get("title") or "")))
+    return out
+
+
+def _ids(postings: Postings) -> npt.NDArray[np.int32]:
+    return postings.ids

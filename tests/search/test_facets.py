@@ -1,0 +1,107 @@
+"""Filters and multi-select facet counts, exact on a corpus built for the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from search_service.articles import Article
+from search_service.search import SearchEngine, SearchRequest, SearchResult
+
+EngineFor = Callable[..., SearchEngine]
+MakeArticle = Callable[..., Article]
+
+
+@pytest.fixture
+def engine(engine_for: EngineFor, make_article: MakeArticle) -> SearchEngine:
+    plan = [
+        ("a", "en", "2019-01-01", ("Benin",), ("ILO",)),
+        ("b", "en", "2019-05-01", ("Benin", "Togo"), ()),
+        ("c", "fr", "2020-01-01", ("Togo",), ("ILO",)),
+        ("d", "fr", "2021-01-01", ("Senegal",), ("Education International",)),
+        ("e", "es", "2021-06-01", (), ()),
+        ("f", "en", "2018-01-01", ("Benin",), ()),
+    ]
+    return engine_for(
+        [
+            make_article(
+                name,
+                f"Teachers {name}",
+                "Teachers and unions.",
+                lang,
+                date,
+                countries=countries,
+                partners=partners,
+            )
+            for name, lang, date, countries, partners in plan
+        ]
+    )
+
+
+def counts(result: SearchResult, facet: str) -> dict[str, int]:
+    return {item.value: item.count for item in result.facets[facet]}
+
+
+def search(engine: SearchEngine, **options: Any) -> SearchResult:
+    return engine.search(SearchRequest(q=options.pop("q", ""), per_page=100, **options))
+
+
+def test_counts_without_filters(engine: SearchEngine) -> None:
+    result = search(engine)
+    assert counts(result, "country") == {"Benin": 3, "Togo": 2, "Senegal": 1}
+    assert counts(result, "partner") == {"ILO": 2, "Education International": 1}
+    assert counts(result, "year") == {"2018": 1, "2019": 2, "2020": 1, "2021": 2}
+    assert counts(result, "language") == {"en": 3, "fr": 2, "es": 1}
+
+
+def test_values_within_a_facet_are_ored(engine: SearchEngine) -> None:
+    result = search(engine, country=("Benin", "Senegal"))
+    assert sorted(hit.id for hit in result.hits) == ["a", "b", "d", "f"]
+
+
+def test_facets_are_anded(engine: SearchEngine) -> None:
+    result = search(engine, country=("Benin", "Togo"), language=("fr",))
+    assert [hit.id for hit in result.hits] == ["c"]
+
+
+def test_facet_counts_ignore_their_own_filter(engine: SearchEngine) -> None:
+    result = search(engine, country=("Benin",))
+    assert result.total == 3
+    # Own facet: counted as if no country were ticked, so Togo shows what it would add.
+    assert counts(result, "country") == {"Benin": 3, "Togo": 2, "Senegal": 1}
+    # Other facets: counted within the Benin results.
+    assert counts(result, "language") == {"en": 3}
+    assert counts(result, "partner") == {"ILO": 1}
+
+
+def test_selected_values_are_listed_even_at_zero(engine: SearchEngine) -> None:
+    result = search(engine, language=("es",), partner=("ILO",))
+    assert result.total == 0
+    partner = {item.value: (item.count, item.selected) for item in result.facets["partner"]}
+    assert partner["ILO"] == (0, True)
+    language = {item.value: (item.count, item.selected) for item in result.facets["language"]}
+    assert language["es"] == (0, True)
+    assert language["en"] == (1, False)
+
+
+def test_unknown_filter_values_match_nothing_and_are_listed(engine: SearchEngine) -> None:
+    result = search(engine, country=("Atlantis",))
+    assert result.total == 0
+    assert ("Atlantis", 0, True) in [
+        (i.value, i.count, i.selected) for i in result.facets["country"]
+    ]
+
+
+def test_year_filter_and_range(engine: SearchEngine) -> None:
+    assert sorted(hit.id for hit in search(engine, year=("2019",)).hits) == ["a", "b"]
+    ranged = search(engine, year_from=2019, year_to=2020)
+    assert sorted(hit.id for hit in ranged.hits) == ["a", "b", "c"]
+    assert sorted(hit.id for hit in search(engine, year_from=2021).hits) == ["d", "e"]
+
+
+def test_filters_apply_to_text_queries(engine: SearchEngine) -> None:
+    result = search(engine, q="teachers", country=("Togo",))
+    assert sorted(hit.id for hit in result.hits) == ["b", "c"]
+    assert counts(result, "country") == {"Benin": 3, "Togo": 2, "Senegal": 1}

@@ -1,0 +1,61 @@
+"""The query parser never fails and reduces any text to words, phrases and exclusions."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from search_service.query import parse_query
+
+
+def test_words_are_folded_and_elisions_dropped() -> None:
+    parsed = parse_query("Côte D’Ivoire ", max_words=10)
+    assert [part.terms for part in parsed.parts] == [("cote",), ("ivoire",)]
+
+
+def test_quoted_phrase_and_exclusion() -> None:
+    parsed = parse_query('"mutual society" -abidjan teachers', max_words=10)
+    phrase, excluded, word = parsed.parts
+    assert phrase.terms == ("mutual", "society") and phrase.quoted
+    assert excluded.terms == ("abidjan",) and excluded.excluded
+    assert word.terms == ("teachers",) and word.prefix
+
+
+def test_unbalanced_quote_closes_at_the_end() -> None:
+    parsed = parse_query('health "mutual society', max_words=10)
+    assert parsed.parts[-1].terms == ("mutual", "society")
+    assert parsed.parts[-1].quoted
+
+
+def test_lone_operators_and_wildcards_are_ignored() -> None:
+    parsed = parse_query('- * ? + "" AND ( ) teachers*', max_words=10)
+    assert [part.terms for part in parsed.positive][-1] == ("teachers",)
+    assert all(part.terms != ("",) for part in parsed.parts)
+
+
+def test_control_characters_are_spaces() -> None:
+    parsed = parse_query("health\x00insurance\x1b", max_words=10)
+    assert [part.terms for part in parsed.parts] == [("health",), ("insurance",)]
+
+
+def test_only_the_last_word_typed_without_a_space_is_a_prefix() -> None:
+    assert parse_query("health insur", max_words=10).parts[-1].prefix
+    assert not parse_query("health insur ", max_words=10).parts[-1].prefix
+    assert not parse_query('"health insur"', max_words=10).parts[-1].prefix
+
+
+def test_words_beyond_the_maximum_are_dropped() -> None:
+    parsed = parse_query("a b c d e f g h", max_words=3)
+    assert sum(len(part.terms) for part in parsed.parts) == 3
+
+
+def test_huge_queries_are_bounded() -> None:
+    parsed = parse_query("word " * 10_000, max_words=32)
+    assert len(parsed.parts) == 32
+
+
+@given(st.text())
+def test_any_text_parses(text: str) -> None:
+    parsed = parse_query(text, max_words=32)
+    assert sum(len(part.terms) for part in parsed.parts) <= 32
+    assert all(all(term for term in part.terms) for part in parsed.parts)

@@ -1,0 +1,79 @@
+"""The engine follows the live generation without a restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from search_service.articles import Article
+from search_service.build import build_from_articles
+from search_service.search import SearchEngine, SearchRequest
+from search_service.settings import Settings
+
+MakeArticle = Callable[..., Article]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_new_generation_is_served_without_restart(
+    tmp_path: Path, make_article: MakeArticle
+) -> None:
+    index_dir = tmp_path / "indexes"
+    build_from_articles([make_article("old", "Old news", "Pensions and teachers.")], index_dir)
+    engine = SearchEngine(Settings(index_dir=index_dir, reload_interval=0.05))
+    first = engine.search(SearchRequest(q="pensions"))
+    assert [hit.id for hit in first.hits] == ["old"]
+
+    articles = [
+        make_article("old", "Old news", "Pensions and teachers."),
+        make_article("new", "New news", "Pensions again."),
+    ]
+    build_from_articles(articles, index_dir)
+
+    def sees_new() -> bool:
+        return engine.search(SearchRequest(q="pensions")).total == 2
+
+    assert wait_for(sees_new)
+    assert engine.generation().name != first.generation
+
+
+def test_searches_running_during_publishes_never_fail(
+    tmp_path: Path, make_article: MakeArticle
+) -> None:
+    index_dir = tmp_path / "indexes"
+    corpus = [make_article(f"a{i}", f"Title {i}", f"Teachers unions {i}") for i in range(20)]
+    build_from_articles(corpus, index_dir)
+    engine = SearchEngine(Settings(index_dir=index_dir, reload_interval=0.01, cache_size=0))
+    errors: list[BaseException] = []
+    totals: list[int] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            try:
+                totals.append(engine.search(SearchRequest(q="teachers unio")).total)
+                engine.suggest("tea")
+            except BaseException as error:  # the assertion below reports it
+                errors.append(error)
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for extra in range(1, 4):
+        more = [make_article(f"n{extra}-{i}", "More", "Teachers unions") for i in range(extra)]
+        build_from_articles(corpus + more, index_dir, keep=1)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert totals and set(totals) <= {20, 21, 22, 23}
+    assert wait_for(lambda: engine.search(SearchRequest(q="teachers")).total == 23)

@@ -1,0 +1,202 @@
+"""Ranking, matching and typo tolerance of the search core on real indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from search_service.articles import Article
+from search_service.errors import QueryError
+from search_service.search import SearchEngine, SearchRequest
+
+EngineFor = Callable[..., SearchEngine]
+MakeArticle = Callable[..., Article]
+
+
+def ids(engine: SearchEngine, q: str, **options: Any) -> list[str]:
+    result = engine.search(SearchRequest(q=q, **options))
+    return [hit.id for hit in result.hits]
+
+
+def test_articles_with_all_words_come_before_articles_with_most(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    engine = engine_for(
+        [
+            make_article("two", "Health", "teachers health teachers health"),
+            make_article("three", "Other", "teachers health insurance in a long text of words"),
+            make_article("one", "Else", "insurance insurance insurance insurance"),
+        ]
+    )
+    assert ids(engine, "teachers health insurance ") == ["three", "two", "one"]
+
+
+def test_a_sentence_still_finds_the_article_by_most_of_its_words(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    hits = ids(engine, "what about the universal health coverage of mutual societies in Africa ")
+    assert hits[0] == "en-coverage"
+
+
+def test_title_matches_rank_above_body_matches(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    engine = engine_for(
+        [
+            make_article("body", "Something else", "A note on pensions and other things here."),
+            make_article("title", "Pensions", "A note on something and other things here."),
+        ]
+    )
+    assert ids(engine, "pensions ") == ["title", "body"]
+
+
+def test_exact_words_rank_above_stemmed_forms(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    engine = engine_for(
+        [
+            make_article("singular", "News", "A mutual everywhere."),
+            make_article("plural", "News", "Mutuals everywhere."),
+        ]
+    )
+    assert ids(engine, "mutuals ") == ["plural", "singular"]
+    assert ids(engine, "mutual ") == ["singular", "plural"]
+
+
+def test_a_french_plural_finds_the_singular(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    assert "fr-mutuelle" in ids(engine, "mutuelles ")
+
+
+def test_case_accents_and_apostrophes_never_matter(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    variants = ["Côte d’Ivoire", "cote d'ivoire", "COTE D’IVOIRE", "côte d'ivoire"]
+    results = [ids(engine, q) for q in variants]
+    assert results[0] == ["fr-syndicats"]
+    assert all(found == results[0] for found in results)
+
+
+def test_names_find_articles_using_another_alias(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    assert ids(engine, "Ivory Coast") == ["fr-syndicats"]
+
+
+def test_the_last_word_is_a_prefix(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    assert "en-coverage" in ids(engine, "universal cover")
+    assert "en-coverage" not in ids(engine, "cover ")
+
+
+def test_a_misspelt_word_is_corrected_and_suggested(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    result = engine.search(SearchRequest(q="insurnace"))
+    assert [hit.id for hit in result.hits] == ["en-health"]
+    assert result.suggestion == "insurance"
+
+
+def test_correctly_spelt_queries_get_no_suggestion(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    assert engine.search(SearchRequest(q="insurance")).suggestion is None
+
+
+def test_short_words_are_not_corrected(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    assert engine.search(SearchRequest(q="ilx ")).total == 0
+
+
+def test_quoted_phrases_match_words_in_order(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    engine = engine_for(
+        [
+            make_article("in-order", "A", "social protection for all"),
+            make_article("apart", "B", "protection of the social fabric"),
+        ]
+    )
+    assert ids(engine, '"social protection"') == ["in-order"]
+    assert ids(engine, "social protection ")[0] == "in-order"
+
+
+def test_excluded_words_remove_articles(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    found = ids(engine, "teachers -senegal", per_page=100)
+    assert "en-health" not in found
+    assert "en-undated" in found
+
+
+def test_empty_query_browses_newest_first(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    result = engine.search(SearchRequest(q="", per_page=100))
+    assert result.total == len(news)
+    dates = [hit.date for hit in result.hits if hit.date]
+    assert dates == sorted(dates, reverse=True)
+    assert result.hits[-1].id == "en-undated"
+
+
+def test_sort_by_date(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    newest = engine.search(SearchRequest(q="teachers ", sort="newest", per_page=100)).hits
+    oldest = engine.search(SearchRequest(q="teachers ", sort="oldest", per_page=100)).hits
+    dated_newest = [hit.date for hit in newest if hit.date]
+    assert dated_newest == sorted(dated_newest, reverse=True)
+    dated_oldest = [hit.date for hit in oldest if hit.date]
+    assert dated_oldest == sorted(dated_oldest)
+    assert oldest[-1].date is None
+
+
+def test_paging_splits_the_results(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    everything = ids(engine, "", per_page=100)
+    pages = [ids(engine, "", page=page, per_page=3) for page in (1, 2, 3)]
+    assert [hit for page in pages for hit in page] == everything
+    assert ids(engine, "", page=9, per_page=3) == []
+
+
+def test_paging_deeper_than_ten_thousand_is_refused(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    with pytest.raises(QueryError) as caught:
+        engine.search(SearchRequest(q="", page=101, per_page=100))
+    assert caught.value.code == "too_deep"
+
+
+def test_snippets_escape_html_and_mark_matches(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    [hit] = engine.search(SearchRequest(q="beware")).hits
+    assert "<script>" not in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet
+    assert "<mark>Beware</mark>" in hit.snippet
+    assert "&amp;" in hit.snippet
+
+
+def test_snippets_mark_stemmed_forms(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    [hit] = engine.search(SearchRequest(q="mutuelles ", language=("fr",))).hits
+    assert "<mark>mutuelle</mark>" in hit.snippet
+
+
+def test_snippet_without_a_body_match_is_the_start_of_the_body(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    [hit] = engine.search(SearchRequest(q="hostile ")).hits
+    assert hit.snippet.startswith("Beware &lt;script&gt;")
+
+
+def test_any_query_text_is_answered(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    for q in ['"', '"unbalanced', "-", "*", "?", "\x00\x01", "a" * 10_000, "-teachers", "AND OR"]:
+        result = engine.search(SearchRequest(q=q))
+        assert result.total >= 0
