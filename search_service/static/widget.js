@@ -79,8 +79,8 @@ ul.busy{opacity:.55}
 li{padding:.6em .7em;border-radius:calc(var(--r) - 2px);cursor:pointer}
 li:hover{background:var(--ss-hover-bg,#f3f6fa)}
 li.act{background:var(--ss-active-bg,#e7f0fb);box-shadow:inset 3px 0 0 var(--a)}
-li a{color:var(--a);font-weight:600;text-decoration:none;overflow-wrap:anywhere}
-li a:hover,li.act a{text-decoration:underline}
+.title{color:var(--a);font-weight:600;overflow-wrap:anywhere}
+li:hover .title,li.act .title{text-decoration:underline}
 .meta{margin-top:.1em;font-size:.8em;color:var(--m)}
 .snip{margin:.25em 0 0;font-size:.92em;overflow-wrap:anywhere}
 mark{background:var(--ss-mark-bg,#fff0a0);color:var(--ss-mark-text,inherit);border-radius:2px;padding:0 .1em}
@@ -221,7 +221,6 @@ button{font:inherit;cursor:pointer;color:var(--a)}
         this.timer = setTimeout(() => this.search({ history: "typing" }), DEBOUNCE_MS);
       });
       input.addEventListener("keydown", (e) => this.onKey(e));
-      input.addEventListener("focus", () => this.reopen());
       input.addEventListener("click", () => this.reopen());
       panel.addEventListener("keydown", (e) => {
         if (e.key === "Escape") { e.preventDefault(); this.close(); input.focus(); }
@@ -230,11 +229,13 @@ button{font:inherit;cursor:pointer;color:var(--a)}
         const to = e.relatedTarget;
         if (to && to !== this && !this.contains(to) && !this.shadowRoot.contains(to)) this.close();
       });
-      list.addEventListener("click", (e) => {
+      // Options hold no links (nothing focusable may nest in an option): they navigate themselves.
+      const open = (e, newTab) => {
         const li = e.target.closest("li");
-        if (!li || e.target.closest("a")) return;
-        this.follow(Number(li.dataset.i));
-      });
+        if (li) this.follow(Number(li.dataset.i), newTab || e.ctrlKey || e.metaKey || e.shiftKey);
+      };
+      list.addEventListener("click", (e) => open(e, false));
+      list.addEventListener("auxclick", (e) => { if (e.button === 1) open(e, true); });
       list.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the box
       more.addEventListener("click", () => this.search({ page: this.result.page + 1 }));
       facets.addEventListener("change", (e) => {
@@ -271,7 +272,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
           return;
         case "Enter":
           e.preventDefault();
-          if (open && this.active >= 0) this.follow(this.active);
+          if (open && this.active >= 0) this.follow(this.active, e.ctrlKey || e.metaKey);
           else { clearTimeout(this.timer); this.search({ history: "push" }); }
           return;
         case "Escape":
@@ -402,9 +403,11 @@ button{font:inherit;cursor:pointer;color:var(--a)}
       else this.$.input.removeAttribute("aria-activedescendant");
     }
 
-    follow(index) {
-      const link = this.$.list.querySelector(`#o${index} a`);
-      if (link) window.location.assign(link.href);
+    follow(index, newTab) {
+      const li = this.$.list.querySelector("#o" + index);
+      if (!li) return;
+      if (newTab) window.open(li.dataset.href, "_blank", "noopener");
+      else window.location.assign(li.dataset.href);
     }
 
     /** Only http(s) URLs from the API become links; anything else links to the service's page. */
@@ -480,9 +483,8 @@ button{font:inherit;cursor:pointer;color:var(--a)}
       li.dataset.i = String(i);
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
-      const link = li.appendChild(el("a", null, hit.title || hit.id));
-      link.href = this.hitUrl(hit);
-      link.tabIndex = -1;
+      li.dataset.href = this.hitUrl(hit);
+      li.appendChild(el("span", "title", hit.title || hit.id));
       const meta = [];
       if (hit.date) {
         const date = new Date(hit.date + "T00:00:00Z");

@@ -1,0 +1,96 @@
+"""Screen-reader semantics, an axe-core audit, and the screenshot of the open widget."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from conftest import WidgetPage
+
+pytestmark = pytest.mark.browser
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def run_axe(widget: WidgetPage, axe_script: Path) -> list[dict[str, Any]]:
+    """axe-core's violations on the whole page; axe looks inside open shadow roots."""
+    widget.page.add_script_tag(path=str(axe_script))
+    result: dict[str, Any] = widget.page.evaluate(
+        "async () => await axe.run(document, { resultTypes: ['violations'] })"
+    )
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['impact']}: {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in violations
+    )
+
+
+def test_the_input_is_a_named_combobox_that_controls_the_results_listbox(
+    widget: WidgetPage,
+) -> None:
+    widget.open()
+    box = widget.page.get_by_role("combobox", name="Search the site")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).to_have_attribute("aria-autocomplete", "list")
+
+    widget.search("health")
+
+    expect(box).to_have_attribute("aria-expanded", "true")
+    listbox = widget.page.get_by_role("listbox", name="Search results")
+    expect(listbox).to_have_attribute("id", box.get_attribute("aria-controls") or "")
+    expect(listbox.get_by_role("option")).to_have_count(5)
+    expect(widget.live_region).to_have_attribute("aria-live", "polite")
+    expect(widget.live_region).to_have_text("5 results")
+
+
+def test_axe_finds_no_serious_violation_with_results_open(
+    widget: WidgetPage, axe_script: Path, artifacts: Path
+) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.options).to_have_count(5)
+    widget.checkbox("Benin").check()
+    expect(widget.options).to_have_count(3)
+    widget.box.press("ArrowDown")
+    expect(widget.options.first).to_have_attribute("aria-selected", "true")
+
+    violations = run_axe(widget, axe_script)
+
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert blocking == [], describe(blocking)
+
+
+def test_axe_finds_no_serious_violation_in_the_empty_and_error_states(
+    widget: WidgetPage, axe_script: Path
+) -> None:
+    widget.open(attributes='api="http://127.0.0.1:9/" lang="es"', query="?q=salud")
+    expect(widget.status).to_contain_text("no está disponible")
+
+    violations = run_axe(widget, axe_script)
+
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert blocking == [], describe(blocking)
+
+
+def test_screenshot_of_the_widget_with_results_open(widget: WidgetPage, artifacts: Path) -> None:
+    """The picture in the README comes from here (copied to docs/widget-screenshot.png)."""
+    widget.page.goto(widget.api_origin + "/")
+    widget.page.get_by_role("combobox").press_sequentially("health")
+    expect(widget.options).to_have_count(5)
+    widget.page.get_by_role("combobox").press("ArrowDown")
+    expect(widget.options.first).to_have_attribute("aria-selected", "true")
+
+    target = artifacts / "widget-results.png"
+    target.unlink(missing_ok=True)
+    widget.page.screenshot(path=str(target))
+
+    assert target.stat().st_size > 10_000

@@ -1,0 +1,331 @@
+"""The widget in a real browser, embedded in a page of another origin, over the real API."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from conftest import WidgetPage
+
+pytestmark = pytest.mark.browser
+
+
+def url_params(widget: WidgetPage) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(widget.page.url).query)
+
+
+def test_typing_shows_results_with_highlighted_words(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+
+    expect(widget.options).to_have_count(5)
+    expect(widget.status).to_have_text("5 results")
+    first = widget.options.first
+    expect(first.locator("mark").first).to_have_text(re.compile("^health$", re.IGNORECASE))
+    expect(first).to_have_attribute("data-href", re.compile(r"^http"))
+    expect(widget.page.locator("site-search .meta").first).to_contain_text("English")
+    assert widget.console_errors == []
+
+
+def test_results_link_to_the_article_url_or_to_the_service_page(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+
+    with_url = widget.options.filter(has_text="Health mutuals grow in Benin")
+    expect(with_url).to_have_attribute("data-href", "https://esn.example.org/news/benin-mutuals")
+    widget.box.fill("abidjan")
+    without_url = widget.options.filter(has_text="Abidjan conference")
+    expect(without_url).to_have_attribute(
+        "data-href", f"{widget.api_origin}/articles/abidjan-conference"
+    )
+
+
+def test_ticking_a_country_narrows_results_and_updates_counts(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.facet_count("Benin")).to_have_text("3")
+    expect(widget.facet_count("Togo")).to_have_text("2")
+    expect(widget.facet_count("Solidaris")).to_have_text("2")
+
+    widget.checkbox("Benin").check()
+
+    expect(widget.options).to_have_count(3)
+    expect(widget.status).to_have_text("3 results")
+    expect(widget.facet_count("AIM")).to_have_text("1")  # partner counts follow the filter
+    expect(widget.facet_count("Togo")).to_have_text("2")  # a facet ignores its own filter
+    expect(widget.checkbox("Benin")).to_be_checked()
+
+    widget.checkbox("Togo").check()  # OR within one facet
+    expect(widget.options).to_have_count(4)
+
+    widget.page.get_by_role("button", name="Clear filters").click()
+    expect(widget.options).to_have_count(5)
+    expect(widget.checkbox("Benin")).not_to_be_checked()
+    expect(widget.box).to_be_focused()
+
+
+def test_counts_update_with_the_query(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.facet_count("Benin")).to_have_text("3")
+
+    widget.box.fill("abidjan")
+
+    expect(widget.options).to_have_count(1)
+    expect(widget.facet_count("Benin")).to_have_text("1")
+    expect(widget.checkbox("Togo")).to_have_count(0)
+
+
+def test_ticking_a_filter_with_the_keyboard_keeps_focus_on_it(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.facet_count("Benin")).to_have_text("3")
+
+    widget.checkbox("Benin").focus()
+    widget.page.keyboard.press("Space")
+
+    expect(widget.options).to_have_count(3)
+    expect(widget.checkbox("Benin")).to_be_checked()
+    expect(widget.checkbox("Benin")).to_be_focused()
+
+
+def test_arrow_keys_move_through_results_and_enter_opens_the_active_one(
+    widget: WidgetPage,
+) -> None:
+    widget.page.route(  # an article on the site itself: answer for it, the network is not ours
+        "https://esn.example.org/**", lambda route: route.fulfill(body="<title>Article</title>")
+    )
+    widget.open()
+    widget.search("health")
+    expect(widget.options).to_have_count(5)
+
+    widget.box.press("ArrowDown")
+    expect(widget.box).to_have_attribute("aria-activedescendant", "o0")
+    expect(widget.options.nth(0)).to_have_attribute("aria-selected", "true")
+    widget.box.press("ArrowDown")
+    widget.box.press("ArrowDown")
+    widget.box.press("ArrowUp")
+    expect(widget.box).to_have_attribute("aria-activedescendant", "o1")
+    expect(widget.options.nth(1)).to_have_attribute("aria-selected", "true")
+    expect(widget.options.nth(0)).to_have_attribute("aria-selected", "false")
+    expect(widget.box).to_be_focused()
+
+    target = widget.options.nth(1).get_attribute("data-href")
+    assert target
+    widget.box.press("Enter")
+    expect(widget.page).to_have_url(target)
+
+
+def test_escape_closes_the_list_then_clears_the_box(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.listbox).to_be_visible()
+    widget.box.press("ArrowDown")
+
+    widget.box.press("Escape")
+    expect(widget.listbox).to_be_hidden()
+    expect(widget.box).to_have_attribute("aria-expanded", "false")
+    expect(widget.box).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    expect(widget.box).to_have_value("health")
+    expect(widget.box).to_be_focused()
+
+    widget.box.press("Escape")
+    expect(widget.box).to_have_value("")
+    expect(widget.box).to_be_focused()
+    assert "q" not in url_params(widget)
+
+    widget.box.press_sequentially("togo")
+    expect(widget.listbox).to_be_visible()  # the box still works after clearing
+
+
+def test_escape_in_the_filters_closes_the_list_and_returns_focus_to_the_box(
+    widget: WidgetPage,
+) -> None:
+    widget.open()
+    widget.search("health")
+    widget.checkbox("Togo").focus()
+
+    widget.page.keyboard.press("Escape")
+
+    expect(widget.listbox).to_be_hidden()
+    expect(widget.box).to_be_focused()
+    widget.box.press("ArrowDown")  # reopens
+    expect(widget.listbox).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("html_lang", "attributes", "label", "count", "legend", "more"),
+    [
+        ("fr", "", "Rechercher sur le site", "5 résultats", "Pays", "Année"),
+        ("es", "", "Buscar en el sitio", "5 resultados", "País", "Año"),
+        ("en", 'lang="fr"', "Rechercher sur le site", "5 résultats", "Pays", "Année"),
+        ("fr-CA", 'lang="es"', "Buscar en el sitio", "5 resultados", "País", "Año"),
+    ],
+)
+def test_ui_strings_follow_the_lang_attribute_or_the_page_language(
+    widget: WidgetPage,
+    html_lang: str,
+    attributes: str,
+    label: str,
+    count: str,
+    legend: str,
+    more: str,
+) -> None:
+    widget.open(html_lang=html_lang, attributes=attributes)
+    expect(widget.page.get_by_role("combobox", name=label)).to_be_visible()
+
+    widget.search("health")
+
+    expect(widget.status).to_have_text(count)
+    expect(widget.live_region).to_have_text(count)
+    legends = widget.page.locator("site-search legend")
+    expect(legends.first).to_have_text(legend)
+    expect(legends.filter(has_text=more)).to_have_count(1)
+
+
+def test_french_page_shows_french_empty_state_and_dates(widget: WidgetPage) -> None:
+    widget.open(html_lang="fr")
+    widget.search("abidjan")
+    expect(widget.page.locator("site-search .meta").first).to_contain_text("sept. 2016")
+    expect(widget.page.locator("site-search .meta").first).to_contain_text("Anglais")
+
+    widget.box.fill("qqxxzzwwvv")
+    expect(widget.status).to_contain_text("Aucun résultat.")
+
+
+def test_no_results_shows_the_empty_state(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("qqxxzzwwvv")
+
+    expect(widget.status).to_have_text("No results. Try other words or remove some filters.")
+    expect(widget.live_region).to_have_text("No results.")
+    expect(widget.listbox).to_be_hidden()
+    expect(widget.box).to_have_attribute("aria-expanded", "false")
+
+
+def test_did_you_mean_applies_the_suggestion_in_one_click(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("solidarty")
+
+    suggestion = widget.page.locator("site-search #dym button")
+    expect(suggestion).to_have_text("solidarity")
+    suggestion.click()
+
+    expect(widget.box).to_have_value("solidarity")
+    expect(widget.box).to_be_focused()
+    expect(widget.status).to_have_text("14 results")
+    expect(suggestion).to_be_hidden()
+
+
+def test_more_results_appends_the_next_page(widget: WidgetPage) -> None:
+    widget.open(attributes='per-page="10"')
+    widget.search("solidarity")
+    expect(widget.options).to_have_count(10)
+
+    more = widget.page.get_by_role("button", name="More results")
+    more.click()
+
+    expect(widget.options).to_have_count(14)
+    expect(more).to_be_hidden()
+    expect(widget.box).to_be_focused()  # the button went away: focus is not lost
+
+
+def test_query_and_filters_are_kept_in_the_url_and_the_back_button_restores_them(
+    widget: WidgetPage,
+) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.options).to_have_count(5)
+    expect(widget.page).to_have_url(re.compile(r"\?q=health$"))
+
+    widget.checkbox("Benin").check()
+    expect(widget.options).to_have_count(3)
+    assert url_params(widget) == {"q": ["health"], "country": ["Benin"]}
+
+    widget.page.go_back()
+    expect(widget.page).to_have_url(re.compile(r"\?q=health$"))
+    expect(widget.options).to_have_count(5)
+    expect(widget.checkbox("Benin")).not_to_be_checked()
+
+    widget.page.go_back()
+    expect(widget.box).to_have_value("")
+    expect(widget.listbox).to_be_hidden()
+
+    widget.page.go_forward()
+    expect(widget.box).to_have_value("health")
+    expect(widget.options).to_have_count(5)
+
+
+def test_a_shared_url_restores_the_search_on_load(widget: WidgetPage) -> None:
+    widget.open(query="?q=health&country=Togo")
+
+    expect(widget.box).to_have_value("health")
+    expect(widget.checkbox("Togo")).to_be_checked()
+    expect(widget.options).to_have_count(2)
+    expect(widget.status).to_have_text("2 results")
+
+
+def test_a_stale_response_never_overwrites_a_newer_one(widget: WidgetPage) -> None:
+    """The first request is held back until the second one has rendered, then released."""
+    held: list[Any] = []
+    aborted: list[str] = []
+    page = widget.page
+    page.on("requestfailed", lambda r: aborted.append(r.url) if "q=togo&" in r.url else None)
+
+    def hold_first(route: Any) -> None:
+        if "q=togo&" in route.request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/search\?"), hold_first)
+    widget.open()
+    with page.expect_request(lambda r: "q=togo&" in r.url):
+        widget.search("togo")
+    widget.box.fill("abidjan")
+
+    expect(widget.status).to_have_text("1 result")
+    expect(widget.options).to_have_count(1)
+    assert len(held) == 1
+    stale = '{"query":"togo","total":99,"page":1,"per_page":10,"took_ms":1,"hits":[],' + (
+        '"facets":{},"suggestion":null}'
+    )
+    try:
+        held[0].fulfill(status=200, content_type="application/json", body=stale)
+    except Exception:  # the widget already aborted it: exactly what we want
+        pass
+
+    expect(widget.options).to_have_count(1)
+    expect(widget.status).to_have_text("1 result")
+    expect(widget.box).to_have_value("abidjan")
+    assert aborted, "the superseded request should have been aborted"
+
+
+def test_normal_use_logs_no_console_errors(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.options).to_have_count(5)
+    widget.checkbox("Benin").check()
+    expect(widget.options).to_have_count(3)
+    widget.box.press("ArrowDown")
+    widget.box.press("Escape")
+    widget.box.press("Escape")
+    expect(widget.box).to_have_value("")
+
+    assert widget.console_errors == []
+    assert widget.dialogs == []
+
+
+def test_the_demo_page_embeds_the_widget_from_its_own_origin(widget: WidgetPage) -> None:
+    widget.page.goto(widget.api_origin + "/")
+    box = widget.page.get_by_role("combobox", name="Search the site")
+    box.press_sequentially("abidjan")
+
+    expect(widget.options.first).to_contain_text("Abidjan conference")
+    assert widget.page.locator('script[src="/widget.js"]').count() == 1
+    assert widget.console_errors == []
