@@ -165,12 +165,15 @@ def run(
     figures: dict[str, Any] = {"articles": count}
     if build or not index_dir.exists():
         print("build: search-service index build --full ...", flush=True)
-        figures["build_command"] = build_with_cli(corpus_dir, index_dir, count)
+        try:
+            figures["build_command"] = build_with_cli(corpus_dir, index_dir, count)
+            in_process_dir = work / "index-in-process"
+        except RuntimeError as error:
+            figures["build_command"] = {"error": str(error)[-600:]}
+            in_process_dir = index_dir
         print(f"build: {figures['build_command']}", flush=True)
         vocabulary = load_vocabulary()
-        figures["build_in_process"] = build_in_process(
-            export, work / "index-in-process", vocabulary
-        )
+        figures["build_in_process"] = build_in_process(export, in_process_dir, vocabulary)
         print(f"build in process: {figures['build_in_process']}", flush=True)
     vocabulary = load_vocabulary()
     queries = make_queries(read_articles(export), per_kind=per_kind)

@@ -1,0 +1,412 @@
+"""Turn `bench/results/*.json` into `bench/results/RESULTS.md`: targets first, then the details.
+
+Nothing in the table is typed by hand: each figure is read from a results
+file, and each target row says which file, the measured value, and either
+"met" or the gap (how far off, as a factor of the target).
+
+    python -m bench.report
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS_DIR, read_results
+from bench.queries import KINDS
+
+Results = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One figure the issue asks for: `limit` is a ceiling unless `at_least`."""
+
+    what: str
+    limit: float
+    unit: str
+    at_least: bool
+    measure: Callable[[Results], tuple[float, str] | None]
+
+    def row(self, results: Results) -> str:
+        sign = "≥" if self.at_least else "≤"
+        wanted = f"{sign} {_fmt(self.limit)} {self.unit}"
+        found = self.measure(results)
+        if found is None:
+            return f"| {self.what} | {wanted} | not measured | – | – |"
+        value, source = found
+        met = value >= self.limit if self.at_least else value <= self.limit
+        if met:
+            verdict = "**met**"
+        elif self.at_least:
+            factor = _fmt(self.limit / value) if value else "∞"
+            verdict = f"gap: {_fmt(self.limit - value)} {self.unit} short ({factor}× to go)"
+        else:
+            factor = _fmt(value / self.limit) if self.limit else "–"
+            verdict = f"gap: {_fmt(value - self.limit)} {self.unit} over ({factor}× the target)"
+        return f"| {self.what} | {wanted} | {_fmt(value)} {self.unit} | {verdict} | `{source}` |"
+
+
+def row(*cells: object) -> str:
+    """One Markdown table row."""
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _fmt(value: float) -> str:
+    """Three significant figures, thousands separated, no trailing zeros: 2, 0.69, 1,500."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def best_http(results: Results, count: int) -> tuple[str, dict[str, Any]] | None:
+    """The uncached HTTP run of `count` articles with the most /search throughput at 8 clients."""
+    runs = [
+        (name, doc["figures"])
+        for name, doc in results.items()
+        if name.startswith(f"http-{count}-") and not doc["figures"].get("cache")
+    ]
+    if not runs:
+        return None
+    return max(runs, key=lambda r: _at(r[1]["search"], 8).get("throughput_rps", 0))
+
+
+def _at(rows: list[dict[str, Any]], clients: int) -> dict[str, Any]:
+    return next((r for r in rows if r["clients"] == clients), {})
+
+
+def http_figure(
+    count: int, endpoint: str, clients: int | None, key: str
+) -> Callable[[Results], tuple[float, str] | None]:
+    def measure(results: Results) -> tuple[float, str] | None:
+        found = best_http(results, count)
+        if found is None:
+            return None
+        name, figures = found
+        rows = figures[endpoint]
+        if clients is None:
+            best = max(rows, key=lambda r: float(r[key]))
+            return float(best[key]), f"{name}.json, best at {best['clients']} clients"
+        return float(_at(rows, clients)[key]), f"{name}.json, {clients} clients"
+
+    return measure
+
+
+def server_memory(count: int) -> Callable[[Results], tuple[float, str] | None]:
+    def measure(results: Results) -> tuple[float, str] | None:
+        found = best_http(results, count)
+        if found is None:
+            return None
+        name, figures = found
+        peak = max(r["server_rss_mib"] for r in figures["search"] + figures["suggest"])
+        return float(peak), f"{name}.json, server RSS, all workers"
+
+    return measure
+
+
+def build_rate(count: int) -> Callable[[Results], tuple[float, str] | None]:
+    def measure(results: Results) -> tuple[float, str] | None:
+        doc = results.get(f"speed-{count}")
+        build = (doc or {}).get("figures", {}).get("build_command", {})
+        if "articles_per_s" not in build:
+            return None
+        return float(build["articles_per_s"]), f"speed-{count}.json, `index build --full`"
+
+    return measure
+
+
+def facet_ratio(count: int) -> Callable[[Results], tuple[float, str] | None]:
+    """Worst median ratio ours / SQLite FTS5 over the query kinds that ask for facets."""
+
+    def measure(results: Results) -> tuple[float, str] | None:
+        doc = results.get(f"peers-{count}")
+        ratios = (doc or {}).get("figures", {}).get("ratios", {}).get("sqlite_fts5")
+        if not ratios:
+            return None
+        kinds = [k for k in KINDS if "facets" in k and k in ratios]
+        worst = max(kinds, key=lambda k: ratios[k]["median"])
+        return float(ratios[worst]["median"]), f"peers-{count}.json, median, worst kind: {worst}"
+
+    return measure
+
+
+def scifact_ndcg(results: Results) -> tuple[float, str] | None:
+    row = results.get("relevance", {}).get("figures", {}).get("scifact", {}).get("ours")
+    return (float(row["nDCG@10"]), "relevance.json") if row else None
+
+
+def known_item_loss(results: Results) -> tuple[float, str] | None:
+    """Largest drop of fr/es success@10, ours against plain Whoosh, over the query kinds."""
+    known = results.get("relevance", {}).get("figures", {}).get("known_item", {})
+    ours, reference = known.get("ours"), known.get("whoosh_naive")
+    if not ours or not reference:
+        return None
+    drops = [
+        reference[lang][kind]["success@10"] - ours[lang][kind]["success@10"]
+        for lang in ("fr", "es")
+        for kind in ours.get(lang, {})
+        if kind in reference.get(lang, {})
+    ]
+    return max(0.0, max(drops)), "relevance.json, vs plain Whoosh, fr/es known items"
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "5k: HTTP /search (facets, snippets) p50, 8 clients",
+        2, "ms", False, http_figure(5000, "search", 8, "median_ms"),
+    ),
+    Target(
+        "5k: HTTP /search p99, 8 clients", 10, "ms", False, http_figure(5000, "search", 8, "p99_ms")
+    ),
+    Target(
+        "5k: HTTP /suggest p99, 8 clients",
+        3, "ms", False, http_figure(5000, "suggest", 8, "p99_ms"),
+    ),
+    Target(
+        "5k: HTTP /search throughput, 2 cores",
+        800, "req/s", True, http_figure(5000, "search", None, "throughput_rps"),
+    ),
+    Target(
+        "100k: HTTP /search p99, 8 clients",
+        50, "ms", False, http_figure(100000, "search", 8, "p99_ms"),
+    ),
+    Target("100k: index build rate", 1500, "articles/s", True, build_rate(100000)),
+    Target("100k: serving memory", 1024, "MiB", False, server_memory(100000)),
+    Target("5k: core search with facets, ours / SQLite FTS5", 5, "×", False, facet_ratio(5000)),
+    Target("SciFact nDCG@10 (test, 300 queries)", 0.69, "", True, scifact_ndcg),
+    Target("fr/es known-item success@10 loss vs plain Whoosh", 0, "", False, known_item_loss),
+)  # fmt: skip
+
+
+def machine_section(results: Results) -> list[str]:
+    machines = {str(doc["machine"].get("cpu_model")): doc["machine"] for doc in results.values()}
+    lines = ["## Machine", ""]
+    for m in machines.values():
+        lines.append(
+            f"- {m['nproc']} cores, {m['cpu_model']}, {m['memory_gib']} GiB memory, "
+            f"Python {m['python']}, {m['platform']}"
+        )
+    lines.append(
+        "- Shared with four other engineers' test runs while measuring: the load average "
+        "at the start of each run is in its JSON (`machine.load_average_at_start`)."
+    )
+    return [*lines, ""]
+
+
+def targets_section(results: Results) -> list[str]:
+    return [
+        "## Targets (issue 5)",
+        "",
+        row("target", "wanted", "measured", "verdict", "from"),
+        row(*["---"] * 5),
+        *(t.row(results) for t in TARGETS),
+        "",
+    ]
+
+
+def build_section(results: Results) -> list[str]:
+    lines = [
+        "## Index build",
+        "",
+        row("articles", "system", "articles/s", "seconds", "size MiB", "peak RSS MiB", "from"),
+        row(*["---"] * 7),
+    ]
+    for name, doc in results.items():
+        figures = doc["figures"]
+        if name.startswith("speed-"):
+            count = f"{figures['articles']:,}"
+            b = figures.get("build_command", {})
+            if "articles_per_s" in b:
+                what = "ours, `index build --full` (ingest + index)"
+                lines.append(
+                    row(count, what, f"{b['articles_per_s']:,}", b["seconds"], b["size_mib"],
+                        b["peak_rss_mib"], name)
+                )  # fmt: skip
+            p = figures.get("build_in_process", {})
+            if p:
+                what = (
+                    f"ours in-process: ingest {p['ingest_articles_per_s']:,}/s, "
+                    f"index {p['index_articles_per_s']:,}/s"
+                )
+                seconds = f"{p['ingest_seconds']} + {p['index_seconds']}"
+                lines.append(row(count, what, "–", seconds, "–", "–", name))
+        if name.startswith("peers-"):
+            for system, data in figures["systems"].items():
+                b = data["build"]
+                lines.append(
+                    row(f"{figures['articles']:,}", f"{system} (in-process)",
+                        f"{b['articles_per_s']:,}", b["seconds"], b["size_mib"], "–", name)
+                )  # fmt: skip
+    return [*lines, ""]
+
+
+def search_section(results: Results) -> list[str]:
+    lines: list[str] = []
+    for name, doc in results.items():
+        if not name.startswith("speed-"):
+            continue
+        figures = doc["figures"]
+        lines += [
+            f"## Core search, {figures['articles']:,} articles "
+            f"(in-process, cache off; `{name}.json`)",
+            "",
+            "Every request of ours computes facet counts (4 facets, multi-select) and 10 snippets.",
+            "",
+            row("kind", "median ms", "p95 ms", "p99 ms", "mean total hits"),
+            row(*["---"] * 5),
+        ]
+        for kind, r in figures["search"].items():
+            cells = (
+                _fmt(r["median_ms"]),
+                _fmt(r["p95_ms"]),
+                _fmt(r["p99_ms"]),
+                r.get("mean_total", "–"),
+            )
+            lines.append(row(kind, *cells))
+        memory = figures.get("memory", {})
+        if memory:
+            lines += [
+                "",
+                f"Memory: opening the engine adds {memory['engine_open_mib']} MiB; the benchmark "
+                f"process's RSS after the run: {memory['process_rss_after_search_mib']} MiB.",
+            ]
+        lines.append("")
+    return lines
+
+
+def peers_section(results: Results) -> list[str]:
+    lines: list[str] = []
+    for name, doc in results.items():
+        if not name.startswith("peers-"):
+            continue
+        figures = doc["figures"]
+        systems = list(figures["systems"])
+        ratios = figures.get("ratios", {})
+        lines += [
+            f"## Peers, {figures['articles']:,} articles, same run (`{name}.json`)",
+            "",
+            "Median (p99) in ms; the `ours/…` columns divide our median by the peer's "
+            "(below 1: we are faster).",
+            "",
+            row("kind", *systems, *(f"ours/{s}" for s in ratios)),
+            row(*["---"] * (1 + len(systems) + len(ratios))),
+        ]
+        for kind in KINDS:
+            cells = []
+            for system in systems:
+                r = figures["systems"][system]["search"].get(kind)
+                cells.append(f"{_fmt(r['median_ms'])} ({_fmt(r['p99_ms'])})" if r else "–")
+            cells += [str(r.get(kind, {}).get("median", "–")) for r in ratios.values()]
+            lines.append(row(kind, *cells))
+        lines.append("")
+    return lines
+
+
+def http_section(results: Results) -> list[str]:
+    lines: list[str] = []
+    for name, doc in results.items():
+        if not name.startswith("http-"):
+            continue
+        f = doc["figures"]
+        cache = "on" if f.get("cache") else "off"
+        lines += [
+            f"## HTTP, {f['articles']:,} articles, {f['workers']} uvicorn worker(s), "
+            f"cache {cache} (`{name}.json`)",
+            "",
+            f"Server RSS idle: {f.get('server_rss_idle_mib')} MiB. "
+            "The load generator (async httpx) runs on the same 2 cores.",
+            "",
+            row("endpoint", "clients", "requests", "req/s", "median ms", "p99 ms", "errors",
+                "server RSS MiB", "client CPU s"),
+            row(*["---"] * 9),
+        ]  # fmt: skip
+        for endpoint in ("search", "suggest"):
+            for r in f[endpoint]:
+                lines.append(
+                    row(f"/{endpoint}", r["clients"], r["requests"], r["throughput_rps"],
+                        r["median_ms"], r["p99_ms"], r["errors"], r["server_rss_mib"],
+                        r["client_cpu_s"])
+                )  # fmt: skip
+        lines.append("")
+    return lines
+
+
+def relevance_section(results: Results) -> list[str]:
+    doc = results.get("relevance") or results.get("relevance-baselines")
+    if not doc:
+        return []
+    figures = doc["figures"]
+    lines = [
+        "## Relevance",
+        "",
+        "SciFact test split (300 queries, BEIR layout), top 100, `ir-measures`:",
+        "",
+        row("system", "nDCG@10", "R@100", "ms/query"),
+        row(*["---"] * 4),
+    ]
+    for system, r in figures["scifact"].items():
+        lines.append(row(system, r["nDCG@10"], r["R@100"], r["mean_query_ms"]))
+    lines += [
+        row("published: BM25 Elasticsearch (BEIR)", 0.665, "–", "–"),
+        row("published: BM25 flat, Anserini", 0.679, 0.925, "–"),
+        "",
+        "Known-item check on synthetic articles (success@10 / MRR@10):",
+        "",
+        row("system", "language", "query kind", "queries", "success@10", "MRR@10"),
+        row(*["---"] * 6),
+    ]
+    for system, languages in figures["known_item"].items():
+        for language, kinds in languages.items():
+            for kind, r in kinds.items():
+                cells = (r["queries"], r["success@10"], r["MRR@10"])
+                lines.append(row(system, language, kind, *cells))
+    return [*lines, ""]
+
+
+def profile_section(results: Results) -> list[str]:
+    lines: list[str] = []
+    for name, doc in results.items():
+        profile = doc["figures"].get("profile") if name.startswith("speed-") else None
+        if not profile:
+            continue
+        lines += [f"## Where the time goes (`{name}.json`, cProfile, one round per kind)", ""]
+        for kind, leaders in profile.items():
+            lines += [f"**{kind}**, most own time:", "", "```", *leaders["by_own_time"][:6], "```"]
+            lines.append("")
+    return lines
+
+
+def render(results: Results) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Generated by `python -m bench.report` from the JSON files beside this one; "
+        "how to run each benchmark: [bench/README.md](../README.md).",
+        "",
+        *machine_section(results),
+        *targets_section(results),
+        *build_section(results),
+        *search_section(results),
+        *peers_section(results),
+        *http_section(results),
+        *relevance_section(results),
+        *profile_section(results),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "RESULTS.md")
+    args = parser.parse_args(argv)
+    results = read_results()
+    args.out.write_text(render(results))
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
