@@ -1,0 +1,122 @@
+"""`search-service corpus check`: what the ingest understands of each article file.
+
+For editors: per article the title, date, language, countries and partners that
+would be indexed, every problem, and per file the capitalised names and acronyms
+that look like organisations but are not in the vocabulary (candidates to add to
+`corpus/vocabulary/partners.yaml`). `--json` prints one JSON object per article
+and nothing else on stdout, for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.markup import escape
+
+from search_service.articles import Article, Problem
+from search_service.ingest import IngestResult, ingest_paths, load_vocabulary
+from search_service.settings import Settings
+from search_service.vocabulary import Vocabulary
+
+
+def run_check(paths: list[Path], *, as_json: bool, settings: Settings) -> int:
+    """Ingest `paths` (default: the corpus) and report; 1 when some file or article was skipped."""
+    corpus_root = Path(settings.corpus_dir)
+    vocabulary = load_vocabulary(corpus_root)
+    targets = list(paths) or [corpus_root]
+    result = ingest_paths(targets, corpus_root=corpus_root, vocabulary=vocabulary)
+    if as_json:
+        print_json(result, sys.stdout)
+        for problem in result.skipped:
+            print(problem, file=sys.stderr)
+    else:
+        print_report(result, vocabulary, Console(highlight=False, soft_wrap=True))
+    return 1 if result.skipped else 0
+
+
+def article_record(article: Article, problems: list[Problem]) -> dict[str, Any]:
+    """An article's fields plus its `problems`, as JSON-ready values."""
+    record = article.model_dump(mode="json")
+    record["problems"] = [p.model_dump(mode="json") for p in problems]
+    return record
+
+
+def print_json(result: IngestResult, out: TextIO) -> None:
+    by_article = _problems_by_article(result.problems)
+    for article in result.articles:
+        record = article_record(article, by_article.get((article.source.path, article.id), []))
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def print_report(result: IngestResult, vocabulary: Vocabulary, console: Console) -> None:
+    by_article = _problems_by_article(result.problems)
+    by_file: dict[str, list[Article]] = defaultdict(list)
+    for article in result.articles:
+        by_file[article.source.path].append(article)
+    file_problems: dict[str, list[Problem]] = defaultdict(list)
+    for problem in result.problems:
+        if problem.article_id is None or problem.severity == "error":
+            file_problems[problem.path].append(problem)
+    for path in dict.fromkeys([*by_file, *file_problems]):
+        console.print(f"[bold]{escape(path)}[/bold]")
+        for problem in file_problems.get(path, []):
+            _print_problem(console, problem)
+        articles = by_file.get(path, [])
+        for article in articles:
+            _print_article(console, article, by_article.get((path, article.id), []))
+        unknown = _unknown_organisations(articles, vocabulary)
+        if unknown:
+            console.print(f"  not in the vocabulary: {escape(', '.join(unknown))}")
+    _print_summary(console, result)
+
+
+def _print_article(console: Console, article: Article, problems: list[Problem]) -> None:
+    where = f" (line {article.source.line})" if article.source.line is not None else ""
+    inferred = " [dim](inferred)[/dim]" if article.title_inferred else ""
+    console.print(f"  [cyan]{escape(article.id)}[/cyan]{where}")
+    console.print(f"    title:     {escape(article.title)}{inferred}")
+    console.print(f"    date:      {article.date.isoformat() if article.date else '—'}")
+    console.print(f"    language:  {article.language}")
+    console.print(f"    countries: {escape(', '.join(article.countries) or '—')}")
+    console.print(f"    partners:  {escape(', '.join(article.partners) or '—')}")
+    for problem in problems:
+        _print_problem(console, problem, indent="    ")
+
+
+def _print_problem(console: Console, problem: Problem, indent: str = "  ") -> None:
+    colour = "red" if problem.severity == "error" else "yellow"
+    where = f"line {problem.line}: " if problem.line is not None else ""
+    console.print(
+        f"{indent}[{colour}]{problem.severity}[/{colour}] [{escape(problem.code)}] "
+        f"{escape(where + problem.message)}"
+    )
+
+
+def _print_summary(console: Console, result: IngestResult) -> None:
+    errors = len(result.skipped)
+    warnings = len(result.problems) - errors
+    console.print(
+        f"\n{len(result.articles)} article(s) from {result.files_read} file(s); "
+        f"{errors} skipped, {warnings} warning(s)."
+    )
+
+
+def _unknown_organisations(articles: list[Article], vocabulary: Vocabulary) -> list[str]:
+    found: dict[str, None] = {}
+    for article in articles:
+        for name in vocabulary.unknown_organisations(f"{article.title}\n\n{article.body}"):
+            found.setdefault(name, None)
+    return list(found)
+
+
+def _problems_by_article(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
+    grouped: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for problem in problems:
+        if problem.article_id is not None and problem.severity == "warning":
+            grouped[(problem.path, problem.article_id)].append(problem)
+    return grouped

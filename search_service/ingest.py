@@ -1,0 +1,644 @@
+"""Files under `corpus/` -> validated `Article` records, plus a `Problem` per thing wrong.
+
+Three inputs, chosen by extension: saved site pages (`.txt`, furniture stripped by
+`pages`, with an optional `NAME.meta.yaml` sidecar), Markdown with YAML front
+matter (`.md`), and JSON Lines exports (`.jsonl`, one article per line). Facts
+stated in metadata (front matter, sidecar, JSONL fields) always win over what is
+inferred from the text; metadata `countries` / `partners` *replace* the detected
+ones (so an editor can also remove a wrong detection), after being mapped to
+canonical names through the vocabulary.
+
+Nothing escapes this module but `SearchServiceError`: a bad file or line becomes a
+`Problem` (`error` = skipped, `warning` = kept), and the other articles are still
+produced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from search_service.articles import LANGUAGES, Article, Language, Problem, SourceRef
+from search_service.errors import ArticleParseError
+from search_service.pages import infer_title, parse_page
+from search_service.vocabulary import Kind, Vocabulary
+
+VOCABULARY_DIR = "vocabulary"
+EXTENSIONS = (".txt", ".md", ".jsonl")
+SIDECAR_SUFFIX = ".meta.yaml"
+METADATA_KEYS = ("id", "title", "date", "language", "url", "countries", "partners", "summary")
+DETECTION_CHARS = 800  # language detection reads this much of title + body: fast, and enough
+PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
+
+Progress = Callable[[int], None]
+
+_MOJIBAKE_HINT = re.compile("[ÃÂĂÅâÐÑ][\u0080-\u00ff\u0100-\u017f\u2010-\u203a\u20ac\u2122]|Ă")
+# "í" is C3 AD in UTF-8; read as cp1250 that is "Ă" + a soft hyphen, which is often lost.
+_LOST_SOFT_HYPHEN = re.compile(r"Ă(?=[a-zñ])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_LANGUAGE_NAMES: dict[str, Language] = {
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "anglais": "en",
+    "ingles": "en",
+    "fr": "fr",
+    "fre": "fr",
+    "fra": "fr",
+    "french": "fr",
+    "francais": "fr",
+    "frances": "fr",
+    "es": "es",
+    "spa": "es",
+    "spanish": "es",
+    "espagnol": "es",
+    "espanol": "es",
+    "castellano": "es",
+}
+
+
+@dataclass
+class IngestResult:
+    """What the ingest produced: articles in file order, and every problem met."""
+
+    articles: list[Article]
+    problems: list[Problem]
+    files_read: int
+
+    @property
+    def skipped(self) -> list[Problem]:
+        """Problems that cost an article (or a whole file)."""
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def load_vocabulary(corpus_dir: Path) -> Vocabulary:
+    """The vocabulary kept in `corpus_dir/vocabulary/` (raises `VocabularyError`)."""
+    return Vocabulary.load(Path(corpus_dir) / VOCABULARY_DIR)
+
+
+def ingest_corpus(corpus_dir: Path, *, on_progress: Progress | None = None) -> IngestResult:
+    """Every article file under `corpus_dir`, with the vocabulary kept there."""
+    corpus_dir = Path(corpus_dir)
+    vocabulary = load_vocabulary(corpus_dir)
+    return ingest_paths(
+        [corpus_dir], corpus_root=corpus_dir, vocabulary=vocabulary, on_progress=on_progress
+    )
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    *,
+    corpus_root: Path,
+    vocabulary: Vocabulary,
+    on_progress: Progress | None = None,
+) -> IngestResult:
+    """Articles of the given files and folders (folders are walked recursively).
+
+    `on_progress` receives the number of articles produced so far, after each file
+    and every `PROGRESS_EVERY` lines of a JSONL export.
+    """
+    run = _Run(Path(corpus_root), vocabulary, on_progress)
+    for path in _article_files(paths, Path(corpus_root), run):
+        run.read_file(path)
+    return IngestResult(articles=run.articles, problems=run.problems, files_read=run.files_read)
+
+
+# ---- walking ---------------------------------------------------------------------------
+
+
+def _article_files(paths: Sequence[Path], corpus_root: Path, run: _Run) -> Iterator[Path]:
+    vocabulary_dir = (corpus_root / VOCABULARY_DIR).resolve()
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            candidates = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in EXTENSIONS
+                and not _hidden(p.relative_to(path))
+                and not p.resolve().is_relative_to(vocabulary_dir)
+            )
+        elif path.exists():
+            if path.suffix.lower() not in EXTENSIONS:
+                run.problem(
+                    path,
+                    "unsupported_file",
+                    f"not an article file (expected {', '.join(EXTENSIONS)})",
+                )
+                continue
+            candidates = [path]
+        else:
+            run.problem(path, "unreadable_file", "no such file or folder")
+            continue
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield candidate
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+# ---- one run ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    """An article before validation: what was read, and what metadata said."""
+
+    id: str
+    title: str | None
+    body: str
+    date: dt.date | None = None
+    language: Language | None = None
+    url: str | None = None
+    summary: str | None = None
+    countries: tuple[str, ...] | None = None
+    partners: tuple[str, ...] | None = None
+    line: int | None = None
+    title_inferred: bool = False
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (code, message) warnings
+
+
+@dataclass
+class _Run:
+    corpus_root: Path
+    vocabulary: Vocabulary
+    on_progress: Progress | None
+    articles: list[Article] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files_read: int = 0
+    first_seen: dict[str, str] = field(default_factory=dict)
+
+    def display(self, path: Path) -> str:
+        """A path relative to the corpus root when inside it (posix), else as given."""
+        try:
+            return path.resolve().relative_to(self.corpus_root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def problem(
+        self,
+        path: Path,
+        code: str,
+        message: str,
+        *,
+        line: int | None = None,
+        severity: str = "error",
+        article_id: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                path=self.display(path),
+                line=line,
+                code=code,
+                message=message,
+                severity="warning" if severity == "warning" else "error",
+                article_id=article_id,
+            )
+        )
+
+    def report_progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(len(self.articles))
+
+    # -- files --
+
+    def read_file(self, path: Path) -> None:
+        try:
+            text = self.decode(path)
+            self.files_read += 1
+            suffix = path.suffix.lower()
+            if suffix == ".jsonl":
+                self.read_jsonl(path, text)
+            elif suffix == ".md":
+                self.add(path, self.read_markdown(path, text))
+            else:
+                self.add(path, self.read_page(path, text))
+        except ArticleParseError as error:
+            self.problem(path, _code_of(error), error.reason, line=error.line)
+        self.report_progress()
+
+    def decode(self, path: Path) -> str:
+        """The file's text: UTF-8, else cp1252/latin-1 with a warning; mojibake repaired."""
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise _Skip(
+                "unreadable_file", path, f"cannot read: {error.strerror or error}"
+            ) from error
+        if not data.strip():
+            raise _Skip("empty_file", path, "the file is empty")
+        if b"\x00" in data[:8192] or _looks_binary(data[:8192]):
+            raise _Skip("binary_file", path, "this is a binary file, not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            text = _decode_fallback(data)
+            self.problem(
+                path,
+                "invalid_utf8",
+                f"not valid UTF-8 (byte {error.start}); read as Windows-1252 and repaired",
+                severity="warning",
+            )
+        if _CONTROL.search(text) and len(_CONTROL.findall(text)) > max(8, len(text) // 100):
+            raise _Skip("binary_file", path, "this is a binary file, not text")
+        repaired = repair_text(text)
+        if repaired != text and _MOJIBAKE_HINT.search(text):
+            self.problem(
+                path,
+                "mojibake",
+                "wrongly encoded characters repaired (e.g. 'QuĂ©bec' -> 'Québec')",
+                severity="warning",
+            )
+        return repaired
+
+    def read_page(self, path: Path, text: str) -> _Draft:
+        page = parse_page(text)
+        draft = _Draft(id=self.default_id(path), title=page.title, body=page.body, date=page.date)
+        for note in page.notes:
+            self.problem(path, note.code, note.message, line=note.line, severity="warning")
+        sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
+        if sidecar.exists():
+            meta = self.read_sidecar(sidecar)
+            if meta is not None:
+                self.apply_metadata(draft, meta, path, None)
+        return draft
+
+    def read_sidecar(self, sidecar: Path) -> Mapping[str, Any] | None:
+        try:
+            meta = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            self.problem(
+                sidecar,
+                "bad_metadata",
+                f"metadata file ignored: {_first_line(error)}",
+                severity="warning",
+            )
+            return None
+        if meta is None:
+            return {}
+        if not isinstance(meta, dict):
+            self.problem(
+                sidecar, "bad_metadata", "metadata file ignored: not a mapping", severity="warning"
+            )
+            return None
+        return meta
+
+    def read_markdown(self, path: Path, text: str) -> _Draft:
+        import frontmatter
+
+        try:
+            post = frontmatter.loads(text)
+        except Exception as error:  # python-frontmatter surfaces YAML and its own errors
+            raise _Skip(
+                "bad_front_matter",
+                path,
+                f"the front matter is not valid YAML: {_first_line(error)}",
+            ) from error
+        meta = post.metadata if isinstance(post.metadata, dict) else {}
+        body, heading = _split_heading(str(post.content))
+        draft = _Draft(id=self.default_id(path), title=heading, body=_normalise_body(body))
+        self.apply_metadata(draft, meta, path, None)
+        return draft
+
+    def read_jsonl(self, path: Path, text: str) -> None:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                draft = self.jsonl_draft(path, line, number)
+            except ArticleParseError as error:
+                self.problem(path, _code_of(error), error.reason, line=number)
+                continue
+            self.add(path, draft)
+            if number % PROGRESS_EVERY == 0:
+                self.report_progress()
+
+    def jsonl_draft(self, path: Path, line: str, number: int) -> _Draft:
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as error:
+            raise _Skip(
+                "bad_json", path, f"line is not valid JSON ({_first_line(error)})", number
+            ) from error
+        if not isinstance(record, dict):
+            raise _Skip(
+                "bad_record", path, f"expected a JSON object, got {type(record).__name__}", number
+            )
+        for key in ("id", "title", "body"):
+            if key not in record or record[key] is None:
+                raise _Skip("missing_field", path, f"no {key!r} field", number)
+        identifier, title, body = record["id"], record["title"], record["body"]
+        if not isinstance(identifier, str | int) or isinstance(identifier, bool):
+            raise _Skip("bad_field", path, "'id' must be a string", number)
+        for key, value in (("title", title), ("body", body)):
+            if not isinstance(value, str):
+                raise _Skip("bad_field", path, f"{key!r} must be a string", number)
+            if not value.strip():
+                raise _Skip("missing_field", path, f"{key!r} is empty", number)
+        if not str(identifier).strip():
+            raise _Skip("missing_field", path, "'id' is empty", number)
+        draft = _Draft(
+            id=str(identifier).strip(),
+            title=_one_line(repair_text(title)),
+            body=_normalise_body(repair_text(body)),
+            line=number,
+        )
+        meta = {k: v for k, v in record.items() if k not in ("id", "title", "body")}
+        self.apply_metadata(draft, meta, path, number)
+        return draft
+
+    def default_id(self, path: Path) -> str:
+        return self.display(path.with_suffix(""))
+
+    # -- metadata --
+
+    def apply_metadata(
+        self, draft: _Draft, meta: Mapping[str, Any], path: Path, line: int | None
+    ) -> None:
+        """Metadata wins over inference; a bad value is a warning and inference stays."""
+
+        def warn(code: str, message: str) -> None:
+            draft.notes.append((code, message))
+
+        if "id" in meta and meta["id"] is not None:
+            if isinstance(meta["id"], str | int) and str(meta["id"]).strip():
+                draft.id = str(meta["id"]).strip()
+            else:
+                warn("bad_metadata", f"'id' {meta['id']!r} ignored: not a string")
+        if isinstance(meta.get("title"), str) and meta["title"].strip():
+            draft.title = _one_line(meta["title"])
+            draft.title_inferred = False
+        if meta.get("date") not in (None, ""):
+            parsed = parse_metadata_date(meta["date"])
+            if parsed is None:
+                kept = f"; kept {draft.date.isoformat()} from the page" if draft.date else ""
+                warn("bad_date", f"date {meta['date']!r} is not an ISO 8601 date{kept}")
+            else:
+                draft.date = parsed
+        if meta.get("language") not in (None, ""):
+            language = normalise_language(meta["language"])
+            if language is None:
+                warn(
+                    "unknown_language",
+                    f"language {meta['language']!r} is not one of en, fr, es; detected instead",
+                )
+            else:
+                draft.language = language
+        for key in ("url", "summary"):
+            value = meta.get(key)
+            if isinstance(value, str) and value.strip():
+                setattr(draft, key, value.strip())
+            elif value not in (None, ""):
+                warn("bad_metadata", f"{key!r} ignored: not a string")
+        kinds: tuple[tuple[str, Kind], ...] = (("countries", "country"), ("partners", "partner"))
+        for key, kind in kinds:
+            if key in meta and meta[key] is not None:
+                names = self.canonical_names(meta[key], kind, warn, key)
+                if names is not None:
+                    setattr(draft, key, names)
+
+    def canonical_names(
+        self, value: Any, kind: Kind, warn: Callable[[str, str], None], key: str
+    ) -> tuple[str, ...] | None:
+        if isinstance(value, str):
+            value = [v for v in value.split(",")]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            warn("bad_metadata", f"{key!r} ignored: expected a list of names")
+            return None
+        names: dict[str, None] = {}
+        for raw in value:
+            name = raw.strip()
+            if not name:
+                continue
+            canonical = self.vocabulary.canonical(kind, name)
+            if canonical is None:
+                warn(
+                    f"unknown_{kind}",
+                    f"{kind} {name!r} is not in the vocabulary; kept as written",
+                )
+                canonical = name
+            names.setdefault(canonical, None)
+        return tuple(names)
+
+    # -- validation --
+
+    def add(self, path: Path, draft: _Draft) -> None:
+        where = self.display(path)
+        for code, message in draft.notes:
+            self.problem(
+                path, code, message, line=draft.line, severity="warning", article_id=draft.id
+            )
+        if not draft.body.strip():
+            self.problem(
+                path,
+                "no_text",
+                "no article text left once the site's furniture is removed",
+                line=draft.line,
+                article_id=draft.id,
+            )
+            return
+        previous = self.first_seen.get(draft.id)
+        if previous is not None:
+            self.problem(
+                path,
+                "duplicate_id",
+                f"id {draft.id!r} was already used by {previous}; this one is skipped",
+                line=draft.line,
+                article_id=draft.id,
+            )
+            return
+        title = draft.title
+        inferred = draft.title_inferred
+        if not title:
+            title, inferred = infer_title(draft.body), True
+        language = draft.language
+        if language is None:
+            language = detect_language(f"{title}\n{draft.body[:DETECTION_CHARS]}")
+            if language is None:
+                language = "en"
+                self.problem(
+                    path,
+                    "unknown_language",
+                    "language could not be detected (too little text); assumed en",
+                    line=draft.line,
+                    severity="warning",
+                    article_id=draft.id,
+                )
+        text = f"{title}\n\n{draft.body}"
+        countries = draft.countries
+        if countries is None:
+            countries = tuple(self.vocabulary.find_countries(text))
+        partners = draft.partners
+        if partners is None:
+            partners = tuple(self.vocabulary.find_partners(text))
+        source = SourceRef(path=where, line=draft.line)
+        fields: dict[str, Any] = {
+            "id": draft.id,
+            "title": title,
+            "title_inferred": inferred,
+            "date": draft.date,
+            "year": draft.date.year if draft.date else None,
+            "language": language,
+            "body": draft.body,
+            "countries": countries,
+            "partners": partners,
+            "url": draft.url,
+            "summary": draft.summary,
+            "source": source,
+        }
+        fields["checksum"] = _checksum(fields, self.vocabulary.fingerprint)
+        self.articles.append(Article(**fields))
+        self.first_seen[draft.id] = str(source)
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+
+class _Skip(ArticleParseError):
+    """A file or JSONL line that cannot give an article, with the `Problem` code to report."""
+
+    def __init__(self, code: str, path: Path, reason: str, line: int | None = None) -> None:
+        self.problem_code = code
+        super().__init__(path, reason, line)
+
+
+def _code_of(error: ArticleParseError) -> str:
+    return error.problem_code if isinstance(error, _Skip) else "parse_error"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if not sample:
+        return False
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
+    return controls > max(4, len(sample) // 50)
+
+
+def _decode_fallback(data: bytes) -> str:
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def repair_text(text: str) -> str:
+    """NFC text with mojibake ("QuÃ©bec", "QuĂ©bec", "MedellĂn") repaired by ftfy and one rule."""
+    if _MOJIBAKE_HINT.search(text):
+        import ftfy
+
+        config = ftfy.TextFixerConfig(
+            uncurl_quotes=False,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            normalization="NFC",
+            explain=False,
+        )
+        text = ftfy.fix_text(text, config)
+        text = _LOST_SOFT_HYPHEN.sub("í", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def _normalise_body(text: str) -> str:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        paragraphs[-1].append(stripped)
+    return "\n\n".join("\n".join(p) for p in paragraphs if p)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _split_heading(body: str) -> tuple[str, str | None]:
+    """A Markdown body's first `# heading` (if it opens the body) becomes the title."""
+    stripped = body.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    match = re.fullmatch(r"#\s+(.+?)\s*#*\s*", first)
+    if match:
+        return rest, _one_line(match.group(1))
+    return body, None
+
+
+def parse_metadata_date(value: Any) -> dt.date | None:
+    """An ISO 8601 date (or date-time) from metadata; YAML may already have made it a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def normalise_language(value: Any) -> Language | None:
+    """'en', 'EN', 'en-GB', 'English', 'français' -> a supported code; None otherwise."""
+    if not isinstance(value, str):
+        return None
+    from search_service.text import fold
+
+    key = fold(value.strip()).replace("_", "-").split("-", 1)[0]
+    language = _LANGUAGE_NAMES.get(key)
+    return language if language in LANGUAGES else None
+
+
+_DETECTOR: Any = None
+
+
+def detect_language(text: str) -> Language | None:
+    """en, fr or es as lingua reads the text; None when it cannot tell."""
+    global _DETECTOR
+    if _DETECTOR is None:
+        from lingua import Language as Lingua
+        from lingua import LanguageDetectorBuilder
+
+        _DETECTOR = LanguageDetectorBuilder.from_languages(
+            Lingua.ENGLISH, Lingua.FRENCH, Lingua.SPANISH
+        ).build()
+    detected = _DETECTOR.detect_language_of(text)
+    if detected is None:
+        return None
+    code = str(detected.iso_code_639_1.name).lower()
+    return _LANGUAGE_NAMES.get(code)
+
+
+def _checksum(fields: Mapping[str, Any], fingerprint: str) -> str:
+    """sha256 over every indexed field and the vocabulary, so any change is noticed."""
+    payload = {k: v for k, v in fields.items() if k != "source"}
+    payload["date"] = fields["date"].isoformat() if fields["date"] else None
+    payload["source"] = str(fields["source"])
+    payload["vocabulary"] = fingerprint
+    encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=list)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

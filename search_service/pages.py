@@ -1,0 +1,366 @@
+"""Saved pages of the site (`.txt`): strip the site's furniture, find title and date.
+
+A saved page is the article wrapped in the site's furniture: a banner ("🌎 Join
+online ESN’s International Meeting", with a countdown on Spanish pages), the
+site-name line (in English whatever the page's language, sometimes twice),
+category lines, a region menu, or on old pages a header such as "Espagnol English
+Français" / "PDF Imprimer Envoyer" / "E-mail"; then the article; then a footer
+("Latest news", "Les dernières actualités", ...) followed by other articles' teasers.
+
+The page is read top-down as a *header zone* then a body. In the header zone,
+furniture lines are dropped, the date line is parsed (and only there: a date in
+the body is never taken as the article's date), and the title is the last line of
+text that is followed by an *anchor* (the site-name line, the date line, or the
+old site's "PDF Imprimer Envoyer" / "E-mail"). The first line of text that is
+not followed by an anchor starts the body. Pages without a title line get none
+here; the ingest makes one from the first sentence (`infer_title`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from search_service.text import fold
+
+HEADER_SEARCH_LINES = 60  # the header zone never extends beyond this many lines
+TITLE_MAX_CHARS = 90
+
+
+def _folded_words(text: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in text.split())
+
+
+LineKind = Literal["blank", "furniture", "site_name", "date", "old_anchor", "text"]
+
+_SITE_NAMES = frozenset(
+    fold(name)
+    for name in (
+        "Education and Solidarity Network",
+        "Education & Solidarity Network",
+        "Réseau Education et Solidarité",
+        "Réseau Éducation et Solidarité",
+        "Réseau Education & Solidarité",
+        "Red Educación y Solidaridad",
+        "Red Educación & Solidaridad",
+    )
+)
+_FOOTERS = frozenset(
+    fold(line)
+    for line in (
+        "Latest news",
+        "Les dernières actualités",
+        "Dernières actualités",
+        "Últimas noticias",
+        "Las últimas noticias",
+        "Please login or register to see the full article",
+        "Connectez-vous ou inscrivez-vous pour voir l'article complet",
+        "Inicie sesión o regístrese para ver el artículo completo",
+    )
+)
+_OLD_ANCHORS = frozenset(("pdf imprimer envoyer", "e mail", "email", "pdf print email", "pdf"))
+_OLD_HEADER_WORDS = frozenset(
+    "espagnol english francais frances ingles espanol anglais spanish french".split()  # noqa: SIM905
+)
+_SOCIAL = re.compile(
+    r"^(rejoignez nous|suivez nous|join us|follow us|siguenos|unete a nosotros)\b.*"
+    r"\b(facebook|twitter|linkedin|youtube|instagram|x)$"
+)
+_COUNTDOWN_WORDS = frozenset(
+    "dias dia horas hora minutos minuto segundos segundo days day hours hour minutes minute "  # noqa: SIM905
+    "seconds second jours jour heures heure secondes seconde d h m s".split()
+)
+_BANNER = re.compile(
+    r"(join|rejoignez|rejoindre|participez|unete|unase|inscribete|register)\b.*"
+    r"\b(meeting|rencontre|reunion|encuentro|conference|conferencia|congres|congreso)\b"
+)
+_REGION_WORDS = _folded_words(
+    "Africa Afrique África Americas America Amériques Amérique Américas América Asia Asie "
+    "Europe Europa Oceania Océanie Middle East Moyen Orient Oriente Medio Latin Latine "
+    "Latina North South Nord Sud Norte Sur Central Centrale World Monde Mundo International "
+    "Internacional Caribbean Caraïbes Caribe Maghreb Magreb du de la del and et y all tout "
+    "todo toutes todas regions régions regiones"
+)
+_KNOWN_CATEGORIES = frozenset(
+    fold(c)
+    for c in (
+        "Gouvernance",
+        "Governance",
+        "Gobernanza",
+        "Vie de l'association",
+        "Life of the association",
+        "Vida de la asociación",
+        "Personnel éducatif",
+        "Education staff",
+        "Educational staff",
+        "Personal educativo",
+        "Protection sociale",
+        "Social protection",
+        "Protección social",
+        "Actualités",
+        "News",
+        "Noticias",
+        "Santé",
+        "Health",
+        "Salud",
+        "Éducation",
+        "Education",
+        "Educación",
+    )
+)
+_CATEGORY_SEPARATORS = re.compile(r"\s+[/|>»·•]\s+")
+_MONTHS = _folded_words(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec janvier février mars avril mai juin "
+    "juillet août septembre octobre novembre décembre janv févr fév avr juil déc enero "
+    "febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre "
+    "diciembre ene abr ago dic"
+)
+_WEEKDAYS = _folded_words(
+    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi "
+    "vendredi samedi dimanche lunes martes miércoles jueves viernes sábado domingo"
+)
+_WORD_DATE = re.compile(
+    r"^(?:(?P<weekday>[a-z]+),?\s+)?"
+    r"(?:(?P<day>\d{1,2})(?:er|st|nd|rd|th|º|°)?\s+(?:de\s+)?(?P<month>[a-z]+)\.?,?\s+(?:de\s+)?"
+    r"|(?P<month2>[a-z]+)\.?\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?\s+)"
+    r"(?P<year>\d{4})$"
+)
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_SETTINGS: dict[str, Any] = {
+    "STRICT_PARSING": True,
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "DATE_ORDER": "DMY",
+    "PREFER_DATES_FROM": "past",
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[\"'“«(¿¡]*[A-ZÀ-Ý0-9])")
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_TRAILING_WEAK = _folded_words(
+    "a an the of and or to in on for with by at from as le la les l de du des d et ou à au "
+    "aux en pour par sur avec un une el los las lo del y o a al en para por con un una su "
+    "sus"
+)
+
+
+@dataclass(frozen=True)
+class PageNote:
+    """Something the ingest should report about a page (turned into a `Problem`)."""
+
+    code: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """What a saved page says once its furniture is gone."""
+
+    title: str | None
+    date: dt.date | None
+    body: str
+    notes: tuple[PageNote, ...] = ()
+
+
+def parse_page(text: str) -> ParsedPage:
+    """Split a saved page into title (or None), date (or None) and cleaned body."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    notes: list[PageNote] = []
+    kinds = [_classify(line) for line in lines[:HEADER_SEARCH_LINES]]
+    body_start, title_index, date_index = _read_header(lines, kinds)
+    date: dt.date | None = None
+    if date_index is not None:
+        date = parse_date_line(lines[date_index])
+        if date is None:
+            notes.append(
+                PageNote(
+                    "bad_date",
+                    f"date line {lines[date_index].strip()!r} is not a valid date; date left empty",
+                    date_index + 1,
+                )
+            )
+    title = _clean_line(lines[title_index]) if title_index is not None else None
+    body_lines = _drop_footer(lines[body_start:])
+    body = clean_body(body_lines)
+    return ParsedPage(title=title or None, date=date, body=body, notes=tuple(notes))
+
+
+def _read_header(
+    lines: Sequence[str], kinds: Sequence[LineKind]
+) -> tuple[int, int | None, int | None]:
+    """(index where the body starts, title line index, date line index)."""
+    title: int | None = None
+    date: int | None = None
+    index = 0
+    while index < len(kinds):
+        kind = kinds[index]
+        if kind == "date":
+            if date is not None:
+                return index, title, date
+            date = index
+        elif kind == "text":
+            if date is not None or not _anchor_follows(kinds, index):
+                return index, title, date
+            title = index
+        index += 1
+    return min(index, len(lines)), title, date
+
+
+def _anchor_follows(kinds: Sequence[LineKind], index: int) -> bool:
+    for kind in kinds[index + 1 :]:
+        if kind in ("blank", "furniture"):
+            continue
+        return kind in ("site_name", "date", "old_anchor")
+    return False
+
+
+def _classify(line: str) -> LineKind:
+    stripped = line.strip()
+    if not stripped:
+        return "blank"
+    words = _words(stripped)
+    key = " ".join(words)
+    if not words:
+        # emoji, bullets or punctuation only
+        return "furniture"
+    if key in _SITE_NAMES:
+        return "site_name"
+    if key in _OLD_ANCHORS:
+        return "old_anchor"
+    if looks_like_date(stripped):
+        return "date"
+    if _is_furniture(stripped, words, key):
+        return "furniture"
+    return "text"
+
+
+def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
+    if stripped[0] in "🌎🌍🌏" or _BANNER.search(key):
+        return True
+    if all(w in _COUNTDOWN_WORDS or w.isdigit() for w in words):
+        return True
+    if all(w in _OLD_HEADER_WORDS for w in words) or _SOCIAL.match(key):
+        return True
+    if all(w in _REGION_WORDS for w in words) and len(words) <= 12:
+        return True
+    return _is_category_line(stripped, key)
+
+
+def _is_category_line(stripped: str, key: str) -> bool:
+    if key in _KNOWN_CATEGORIES:
+        return True
+    segments = _CATEGORY_SEPARATORS.split(stripped)
+    if len(segments) < 2 or len(stripped) > 100 or stripped.endswith((".", "!", "?", ":")):
+        return False
+    known = sum(" ".join(_words(s)) in _KNOWN_CATEGORIES for s in segments)
+    short = all(0 < len(_words(s)) <= 4 for s in segments)
+    return short and (known >= 1 or all(s[:1].isupper() for s in segments))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+def looks_like_date(line: str) -> bool:
+    """Shaped like a date line: "December 19, 2016", "22 septembre 2016", "19/12/2016"."""
+    folded = fold(line.strip()).strip(" .")
+    if len(folded) > 40:
+        return False
+    if _NUMERIC_DATE.match(folded):
+        return True
+    match = _WORD_DATE.match(folded)
+    if match is None:
+        return False
+    month = (match.group("month") or match.group("month2") or "").rstrip(".")
+    weekday = match.group("weekday")
+    return month in _MONTHS and (weekday is None or weekday in _WEEKDAYS)
+
+
+def parse_date_line(line: str) -> dt.date | None:
+    """The date of a date line, in English, French or Spanish; None when it is not a date."""
+    text = line.strip().strip(".")
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric is not None:
+        day, month, year = (
+            (numeric.group(1), numeric.group(2), numeric.group(3))
+            if numeric.group(1)
+            else (numeric.group(6), numeric.group(5), numeric.group(4))
+        )
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+    parsed = _dateparser_parse(text)
+    return parsed.date() if parsed is not None else None
+
+
+def _dateparser_parse(text: str) -> dt.datetime | None:
+    import dateparser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return dateparser.parse(text, languages=["en", "fr", "es"], settings=_DATE_SETTINGS)
+        except (ValueError, TypeError, OverflowError, RecursionError, LookupError):
+            return None
+
+
+def _drop_footer(lines: Sequence[str]) -> list[str]:
+    for index, line in enumerate(lines):
+        if " ".join(_words(line)) in _FOOTERS and line.strip():
+            return list(lines[:index])
+    return list(lines)
+
+
+def clean_body(lines: Sequence[str]) -> str:
+    """Paragraphs separated by one blank line; stray furniture lines and edge spaces removed."""
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        stripped = _clean_line(line)
+        if not stripped:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        key = " ".join(_words(stripped))
+        if (
+            key in _SITE_NAMES
+            or key in _OLD_ANCHORS
+            or (stripped[0] in "🌎🌍🌏" and _BANNER.search(key))
+        ):
+            continue
+        paragraphs[-1].append(stripped)
+    return "\n\n".join("\n".join(p) for p in paragraphs if p)
+
+
+def _clean_line(line: str) -> str:
+    return " ".join(line.replace("\u00a0", " ").split())
+
+
+def infer_title(body: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """A readable title from the first sentence: asides in brackets dropped, cut at a word."""
+    first_paragraph = body.strip().split("\n", 1)[0]
+    sentence = _SENTENCE_END.split(first_paragraph, maxsplit=1)[0].strip()
+    shorter = _PARENTHESES.sub("", sentence).strip() or sentence
+    shorter = " ".join(shorter.split())
+    if len(shorter) <= max_chars:
+        return shorter.rstrip(" ,;:") or body.strip()[:max_chars]
+    cut = shorter[: max_chars + 1].rsplit(" ", 1)[0] if " " in shorter[:max_chars] else ""
+    words = cut.split()
+    while len(words) > 1 and (
+        fold(words[-1]).strip(".,;:") in _TRAILING_WEAK or words[-1][-1] in ",;:-–—"
+    ):
+        words.pop()
+    if not words:
+        return shorter[:max_chars].rstrip() + "…"
+    return " ".join(words).rstrip(" ,;:") + "…"
+
+
+def nfc(text: str) -> str:
+    """NFC form of `text` (one code point per accented letter)."""
+    if unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
