@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 Sort = Literal["relevance", "newest"]
 WORD = re.compile(r"[^\W\d_]{4,}")
+ANY_WORD = re.compile(r"[^\W\d_]+")
+SENTENCE_END = re.compile(r"[.!?\n]")
 
 # The query kinds the issue asks for, in the order of the results table.
 KINDS: tuple[str, ...] = (
@@ -97,8 +99,11 @@ def _word_pool(articles: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def _phrase_from(article: dict[str, Any], rng: random.Random) -> tuple[str, str] | None:
-    words = [w.lower() for w in WORD.findall(article["body"])]
-    pairs = [(a, b) for a, b in itertools.pairwise(words) if len(a) > 4 and len(b) > 4]
+    """Two adjacent words of one sentence of the body, both longer than four letters."""
+    pairs: list[tuple[str, str]] = []
+    for sentence in SENTENCE_END.split(article["body"]):
+        words = [w.lower() for w in ANY_WORD.findall(sentence)]
+        pairs += [(a, b) for a, b in itertools.pairwise(words) if len(a) > 4 and len(b) > 4]
     return rng.choice(pairs) if pairs else None
 
 

@@ -1,0 +1,191 @@
+"""The benchmark's own parts: generator, query sets, statistics, peers and report.
+
+No timing is asserted here: these tests check that the benchmarks measure what
+they say (right articles, right queries, right counts, honest verdicts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.common import latency_summary, percentile
+from bench.generate import FIRST_DAY, LAST_DAY, generate, load_names
+from bench.peers import SqliteFts5
+from bench.queries import KINDS, BenchQuery, make_queries, read_articles
+from bench.report import TARGETS, Target, render
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def articles_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "articles.jsonl"
+    generate(600, 3, out, REPO_ROOT / "corpus")
+    return out
+
+
+def test_same_seed_gives_the_same_articles(tmp_path: Path, articles_file: Path) -> None:
+    again = tmp_path / "again.jsonl"
+    generate(600, 3, again, REPO_ROOT / "corpus")
+    assert again.read_bytes() == articles_file.read_bytes()
+
+
+def test_another_seed_gives_other_articles(tmp_path: Path, articles_file: Path) -> None:
+    other = tmp_path / "other.jsonl"
+    generate(600, 4, other, REPO_ROOT / "corpus")
+    assert other.read_bytes() != articles_file.read_bytes()
+
+
+def test_articles_are_in_the_export_format_and_marked_synthetic(articles_file: Path) -> None:
+    articles = read_articles(articles_file)
+    assert len(articles) == 600
+    for article in articles:
+        assert article["id"].startswith("synthetic-3-")
+        assert article["title"] and len(article["body"].split()) >= 40
+        assert FIRST_DAY <= dt.date.fromisoformat(article["date"]) <= LAST_DAY
+        assert article["language"] in {"en", "fr", "es"}
+        assert article["url"].startswith("https://synthetic.invalid/")
+        assert isinstance(article["countries"], list) and isinstance(article["partners"], list)
+    assert len({a["id"] for a in articles}) == 600
+
+
+def test_languages_come_in_the_sites_proportions(articles_file: Path) -> None:
+    shares = Counter(a["language"] for a in read_articles(articles_file))
+    assert 0.53 < shares["en"] / 600 < 0.67
+    assert 0.24 < shares["fr"] / 600 < 0.36
+    assert 0.06 < shares["es"] / 600 < 0.14
+
+
+def test_word_frequencies_are_zipf_shaped(articles_file: Path) -> None:
+    words = Counter(
+        w.lower()
+        for a in read_articles(articles_file)
+        if a["language"] == "en"
+        for w in a["body"].split()
+    )
+    ranked = [count for _, count in words.most_common()]
+    # Zipf: the 10th word is roughly ten times rarer than the first, and most words are rare.
+    assert 4 < ranked[0] / ranked[9] < 25
+    assert sum(1 for c in ranked if c == 1) > len(ranked) / 3
+
+
+def test_french_elisions_are_written_with_apostrophes(articles_file: Path) -> None:
+    french = " ".join(a["body"] for a in read_articles(articles_file) if a["language"] == "fr")
+    assert "l’" in french.lower() or "l'" in french.lower()
+    assert " l " not in french
+
+
+def test_countries_and_partners_are_also_named_in_the_text(articles_file: Path) -> None:
+    """Metadata names are written in the article too (canonical name or an alias)."""
+    countries, partners = load_names(REPO_ROOT / "corpus")
+    names = {entry[0]: entry for entry in countries.entries + partners.entries}
+    named = [a for a in read_articles(articles_file) if a["countries"] or a["partners"]]
+    assert len(named) > 400
+    mentioned = 0
+    for article in named:
+        text = article["title"] + " " + article["body"]
+        wanted = [names[c] for c in article["countries"] + article["partners"]]
+        mentioned += any(name in text for entry in wanted for name in entry)
+    assert mentioned / len(named) > 0.95
+
+
+def test_every_query_kind_is_drawn_and_phrases_are_adjacent_words(articles_file: Path) -> None:
+    articles = read_articles(articles_file)
+    queries = make_queries(articles, per_kind=20)
+    assert set(queries.queries) == set(KINDS)
+    assert all(len(queries.queries[kind]) == 20 for kind in KINDS)
+    bodies = " ".join(a["body"].lower() for a in articles)
+    for query in queries.queries["phrase"]:
+        assert query.phrase and " ".join(query.words) in bodies
+    assert all(q.prefix and len(q.prefix) <= 4 for q in queries.queries["prefix"])
+    assert all(q.countries and q.year_from for q in queries.queries["two_words_facets_filter"])
+    assert all(q.sort == "newest" for q in queries.queries["browse_newest_facets"])
+    assert len(queries.suggest) == 20
+
+
+def test_queries_are_reproducible(articles_file: Path) -> None:
+    articles = read_articles(articles_file)
+    assert make_queries(articles, 10).to_json() == make_queries(articles, 10).to_json()
+
+
+def test_percentiles_use_the_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 201)]
+    assert percentile(values, 0.99) == 198.0
+    assert percentile(values, 0.5) == 100.0
+    summary = latency_summary(reversed(values))
+    assert summary["median_ms"] == 100.5
+    assert summary["p99_ms"] == 198.0
+    assert summary["max_ms"] == 200.0
+    assert summary["n"] == 200
+
+
+def test_sqlite_peer_counts_and_filters_like_the_articles_say(tmp_path: Path) -> None:
+    articles = [
+        _article("a", "mutual health in Benin", ["Benin"], "2012-03-01"),
+        _article("b", "health insurance in Togo", ["Togo"], "2015-05-01"),
+        _article("c", "health and education", ["Benin", "Togo"], "2020-01-01"),
+    ]
+    peer = SqliteFts5()
+    peer.build(articles, tmp_path)
+    assert peer.search(BenchQuery("one_word", "health", ("health",))) == 3
+    assert peer.search(BenchQuery("one_word", "health", ("health",), countries=("Togo",))) == 2
+    assert peer.search(BenchQuery("prefix", "insu", (), prefix="insu")) == 1
+    assert (
+        peer.search(
+            BenchQuery("phrase", '"health insurance"', ("health", "insurance"), phrase=True)
+        )
+        == 1
+    )
+    filtered = BenchQuery(
+        "x", "health", ("health",), countries=("Benin",), year_from=2010, year_to=2014
+    )
+    assert peer.search(filtered) == 1
+    assert dict(peer._facet_counts(filtered, "country")) == {"Benin": 1}  # country filter ignored
+    peer.close()
+
+
+def _article(article_id: str, body: str, countries: list[str], date: str) -> dict[str, Any]:
+    return {
+        "id": article_id, "title": body.split()[0], "body": body, "date": date,
+        "language": "en", "countries": countries, "partners": [],
+    }  # fmt: skip
+
+
+def _results_with(figures: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
+    machine = {
+        "nproc": 2,
+        "cpu_model": "cpu",
+        "memory_gib": 1,
+        "python": "3.11",
+        "platform": "linux",
+    }
+    return {name: {"machine": machine, "figures": figures}}
+
+
+def test_a_missed_target_shows_its_gap_and_a_met_one_says_met() -> None:
+    speed = {"articles": 100000, "build_command": {"articles_per_s": 500.0}}
+    results = _results_with(speed, "speed-100000")
+    build_target = next(t for t in TARGETS if "build rate" in t.what)
+    assert "gap: 1,000 articles/s short (3× to go)" in build_target.row(results)
+    ceiling = Target("latency", 10, "ms", False, lambda r: (5.0, "x.json"))
+    assert "**met**" in ceiling.row(results)
+    over = Target("latency", 10, "ms", False, lambda r: (25.0, "x.json"))
+    assert "gap: 15 ms over (2.5× the target)" in over.row(results)
+
+
+def test_report_marks_unmeasured_targets_and_describes_the_machine() -> None:
+    text = render(_results_with({"articles": 10, "systems": {}, "ratios": {}}, "peers-10"))
+    assert "2 cores, cpu" in text
+    assert text.count("not measured") == len(TARGETS)
+
+
+def test_results_files_are_valid_json_in_the_shared_envelope() -> None:
+    for path in (REPO_ROOT / "bench" / "results").glob("*.json"):
+        document = json.loads(path.read_text())
+        assert {"benchmark", "machine", "parameters", "figures"} <= set(document)
