@@ -11,6 +11,7 @@ Any failure before the switch removes the new folder and raises
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -67,6 +68,7 @@ class BuildReport:
     generation: str | None = None
     previous: str | None = None
     pruned: list[str] = field(default_factory=list)
+    """Generation folders removed: beyond `keep`, unreferenced, or left by a dead build."""
     stale_lock_pid: int | None = None
     seconds: float = 0.0
 
@@ -224,7 +226,7 @@ def _build(
         )
     with gens.build_lock(root) as lock:
         report.stale_lock_pid = lock.stale_pid
-        gens.remove_unreferenced(root)
+        cleaned = gens.remove_unreferenced(root)
         live = gens.live_generation(root)
         plan = _plan(articles, live, full)
         report.full, report.full_reason = plan.full, plan.full_reason
@@ -248,7 +250,7 @@ def _build(
                 f"the build failed ({type(error).__name__}: {error}); "
                 f"nothing was published, {report.previous or 'no generation'} is still live"
             ) from error
-        report.pruned = gens.publish(root, name, keep)
+        report.pruned = cleaned + gens.publish(root, name, keep)
         report.generation = name
     report.seconds = time.perf_counter() - started
     return report
@@ -336,11 +338,13 @@ def _write_generation(
         for article in plan.to_update:
             writer.delete_by_term("id", article.id)
         _add_documents(writer, [*plan.to_add, *plan.to_update], progress)
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        with contextlib.suppress(Exception):
+            writer.cancel()
         raise
-    writer.commit()
-    index.close()
+    finally:
+        index.close()
 
 
 def _add_documents(writer: Any, articles: list[Article], progress: Progress | None) -> None:

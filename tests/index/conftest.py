@@ -124,3 +124,23 @@ def _all_words(words: list[str], fields: tuple[str, ...]) -> Any:
     if not words:
         return query.NullQuery
     return query.And([query.Or([query.Term(field, word) for field in fields]) for word in words])
+
+
+def live_ids(root: Path) -> set[str]:
+    """Ids of every article in the live generation."""
+    from search_service.generations import open_live_index
+
+    _, index = open_live_index(root)
+    with index.searcher() as searcher:
+        return {fields["id"] for fields in searcher.all_stored_fields()}
+
+
+def live_stored(root: Path, article_id: str) -> dict[str, Any]:
+    """Stored fields of one article of the live generation."""
+    from search_service.generations import open_live_index
+
+    _, index = open_live_index(root)
+    with index.searcher() as searcher:
+        found = searcher.document(id=article_id)
+    assert found is not None, article_id
+    return dict(found)

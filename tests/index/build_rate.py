@@ -1,0 +1,67 @@
+"""Measure full-build speed: `python tests/index/build_rate.py ARTICLES.jsonl [--procs N]`.
+
+Not a test (no timing assertions in tests): a script whose figures go into
+docs/index.md. Reads a JSON Lines file made by `python -m bench.generate`
+(realistic synthetic articles), turns each line into an `Article`, and times
+`build_from_articles` into a temporary folder: articles/s end to end (analysis,
+writing, commit, checks and publish).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from search_service.articles import Article, SourceRef
+from search_service.build import build_from_articles
+
+
+def load_articles(path: Path, limit: int | None) -> list[Article]:
+    articles: list[Article] = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if limit is not None and number > limit:
+                break
+            data = json.loads(line)
+            articles.append(
+                Article(
+                    id=data["id"],
+                    title=data["title"],
+                    body=data["body"],
+                    language=data["language"],
+                    date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
+                    countries=tuple(data.get("countries", ())),
+                    partners=tuple(data.get("partners", ())),
+                    url=data.get("url"),
+                    source=SourceRef(path=str(path), line=number),
+                    checksum=hashlib.sha256(line.encode()).hexdigest()[:16],
+                )
+            )
+    return articles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("jsonl", type=Path)
+    parser.add_argument("--limit", type=int)
+    args = parser.parse_args()
+    articles = load_articles(args.jsonl, args.limit)
+    words = sum(len(article.body.split()) for article in articles) / len(articles)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        report = build_from_articles(articles, Path(folder) / "indexes")
+        seconds = time.perf_counter() - started
+    print(
+        f"{len(articles)} articles ({words:.0f} body words on average): "
+        f"{seconds:.1f}s, {len(articles) / seconds:.0f} articles/s "
+        f"(published {report.generation})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Builds: full and incremental, what they report, and failures that publish nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from whoosh.writing import SegmentWriter
+
+from search_service import generations
+from search_service.articles import Article, Problem
+from search_service.build import build_from_articles
+from search_service.errors import BuildFailedError
+from search_service.index import split_facet_value
+
+from .conftest import MakeArticle, live_ids, live_stored, matching_ids
+
+
+def test_build_publishes_a_generation_whose_articles_are_found(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    report = build_from_articles(small_corpus, index_root)
+
+    assert report.generation is not None
+    assert generations.read_pointer(index_root) == report.generation
+    assert sorted(report.added) == sorted(article.id for article in small_corpus)
+    assert live_ids(index_root) == {article.id for article in small_corpus}
+    assert matching_ids(index_root, "solidaridad") == {"es-educacion"}
+
+
+def test_stored_fields_carry_what_a_hit_needs(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    build_from_articles(small_corpus, index_root)
+
+    stored = live_stored(index_root, "en-insurance")
+    assert stored["title"] == "Health insurance for teachers"
+    assert stored["language"] == "en"
+    assert stored["date"] == "2016-12-19"
+    assert stored["year"] == 2016
+    assert split_facet_value(stored["country"]) == ["Senegal", "Benin"]
+    assert split_facet_value(stored["partner"]) == ["AIM"]
+    assert "Senegal*" in stored["body"]
+    assert "url" not in stored  # unknown facts are left out, not stored empty
+
+
+def test_manifest_counts_articles_by_language_and_facet(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    build_from_articles(small_corpus, index_root)
+
+    live = generations.live_generation(index_root)
+    assert live is not None
+    assert live.article_count == 3
+    assert live.manifest["languages"] == {"en": 1, "fr": 1, "es": 1}
+    assert live.manifest["facets"]["country"]["Senegal"] == 1
+    assert live.manifest["facets"]["year"] == {"2016": 2, "2018": 1}
+    assert live.checksums() == {article.id: article.checksum for article in small_corpus}
+
+
+def test_incremental_build_applies_exactly_the_edits_additions_and_deletions(
+    small_corpus: list[Article], index_root: Path, make_article: MakeArticle
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    french, english, spanish = small_corpus
+    edited = make_article(
+        english.id, english.title, "Teachers unions now run a pharmacy cooperative.", "en"
+    )
+    added = make_article("fr-nouveau", "Nouvelle école", "Une école à Dakar.", "fr")
+
+    second = build_from_articles([french, edited, added], index_root, full=False)
+
+    assert not second.full
+    assert (second.added, second.updated, second.deleted) == (
+        ["fr-nouveau"],
+        [english.id],
+        [spanish.id],
+    )
+    assert second.unchanged == 1
+    assert second.generation != first.generation
+    assert live_ids(index_root) == {french.id, english.id, "fr-nouveau"}
+    assert matching_ids(index_root, "pharmacy") == {english.id}
+    assert matching_ids(index_root, "senegal") == set()  # the old text is gone
+    assert matching_ids(index_root, "solidaridad") == set()
+    assert matching_ids(index_root, "ecole dakar") == {"fr-nouveau"}
+    assert live_stored(index_root, french.id)["checksum"] == french.checksum
+
+
+def test_incremental_build_reindexes_nothing_when_nothing_changed(
+    small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_from_articles(small_corpus, index_root)
+    indexed: list[str] = []
+    original = SegmentWriter.add_document
+
+    def counting(self: SegmentWriter, **fields: object) -> None:
+        indexed.append(str(fields["id"]))
+        original(self, **fields)
+
+    monkeypatch.setattr(SegmentWriter, "add_document", counting)
+    report = build_from_articles(small_corpus, index_root, full=False)
+
+    assert indexed == []
+    assert (report.added, report.updated, report.deleted, report.unchanged) == ([], [], [], 3)
+    assert live_ids(index_root) == {article.id for article in small_corpus}
+
+
+def test_incremental_build_reindexes_only_the_changed_article(
+    small_corpus: list[Article],
+    index_root: Path,
+    make_article: MakeArticle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    build_from_articles(small_corpus, index_root)
+    indexed: list[str] = []
+    original = SegmentWriter.add_document
+
+    def counting(self: SegmentWriter, **fields: object) -> None:
+        indexed.append(str(fields["id"]))
+        original(self, **fields)
+
+    monkeypatch.setattr(SegmentWriter, "add_document", counting)
+    french, english, spanish = small_corpus
+    edited = make_article(french.id, french.title, "La mutuelle de Bouaké.", "fr")
+    build_from_articles([edited, english, spanish], index_root, full=False)
+
+    assert indexed == [french.id]
+
+
+def test_full_build_reindexes_everything(small_corpus: list[Article], index_root: Path) -> None:
+    build_from_articles(small_corpus, index_root)
+    report = build_from_articles(small_corpus, index_root, full=True)
+
+    assert report.full and report.full_reason == "--full"
+    assert len(report.added) == 3
+    assert live_ids(index_root) == {article.id for article in small_corpus}
+
+
+def test_schema_change_makes_the_next_build_full(
+    small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_from_articles(small_corpus, index_root)
+    monkeypatch.setattr("search_service.build.schema_fingerprint", lambda: "a-new-schema")
+
+    report = build_from_articles(small_corpus, index_root, full=False)
+
+    assert report.full
+    assert report.full_reason == "the schema changed"
+    assert len(report.added) == 3
+
+
+def test_corpus_without_articles_fails_and_leaves_the_live_generation(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    problem = Problem(path="articles/empty.txt", code="empty_file", message="the file is empty")
+
+    with pytest.raises(BuildFailedError, match="no articles"):
+        build_from_articles([], index_root, problems=[problem], full=False)
+
+    assert generations.read_pointer(index_root) == first.generation
+    assert live_ids(index_root) == {article.id for article in small_corpus}
+
+
+def test_crash_in_the_writer_fails_the_build_and_leaves_the_live_generation(
+    small_corpus: list[Article],
+    index_root: Path,
+    make_article: MakeArticle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    before = sorted(path.name for path in index_root.iterdir())
+
+    def crash(self: SegmentWriter, **kwargs: object) -> None:
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(SegmentWriter, "commit", crash)
+    changed = [*small_corpus[:2], make_article("new", "New", "A new article.", "en")]
+    with pytest.raises(BuildFailedError, match="disk full"):
+        build_from_articles(changed, index_root, full=False)
+    with pytest.raises(BuildFailedError, match="disk full"):
+        build_from_articles(changed, index_root, full=True)
+
+    assert generations.read_pointer(index_root) == first.generation
+    assert sorted(path.name for path in index_root.iterdir()) == before
+    monkeypatch.undo()
+    assert live_ids(index_root) == {article.id for article in small_corpus}
+    assert build_from_articles(changed, index_root, full=False).generation is not None
+
+
+def test_strict_build_with_a_skipped_file_publishes_nothing(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    skipped = Problem(path="articles/broken.md", code="bad_front_matter", message="bad YAML")
+
+    with pytest.raises(BuildFailedError, match=r"broken\.md"):
+        build_from_articles(small_corpus, index_root, problems=[skipped], strict=True)
+    assert generations.read_pointer(index_root) is None
+
+    report = build_from_articles(small_corpus, index_root, problems=[skipped])
+    assert report.skipped == [skipped]
+    assert any("broken.md" in line for line in report.summary_lines())
+
+
+def test_duplicate_ids_keep_the_first_article_and_report_the_others(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    first = make_article("same", "First", "One.", "en")
+    second = make_article("same", "Second", "Two.", "en", date=dt.date(2020, 1, 1))
+
+    report = build_from_articles([first, second], index_root)
+
+    assert live_ids(index_root) == {"same"}
+    assert live_stored(index_root, "same")["title"] == "First"
+    assert [problem.code for problem in report.skipped] == ["duplicate_id"]

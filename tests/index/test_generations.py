@@ -1,0 +1,198 @@
+"""Generations on disk: publish, prune, rollback, the build lock and crash debris."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from whoosh.query import Term
+
+from search_service import generations
+from search_service.articles import Article
+from search_service.build import build_from_articles
+from search_service.errors import BuildInProgressError, IndexNotFoundError, RollbackError
+
+from .conftest import MakeArticle, live_ids
+
+
+def _versions(make_article: MakeArticle, count: int) -> list[list[Article]]:
+    """`count` successive corpora: version n holds articles v0..vn."""
+    return [
+        [make_article(f"v{i}", f"Version {i}", f"Body number{i}.", "en") for i in range(n + 1)]
+        for n in range(count)
+    ]
+
+
+def test_nothing_published_yet_is_a_clear_error(index_root: Path) -> None:
+    assert generations.read_pointer(index_root) is None
+    assert generations.live_generation(index_root) is None
+    with pytest.raises(IndexNotFoundError):
+        generations.open_live_index(index_root)
+
+
+def test_builds_keep_the_configured_number_of_generations(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    reports = [
+        build_from_articles(corpus, index_root, keep=2) for corpus in _versions(make_article, 4)
+    ]
+
+    folders = sorted(p.name for p in index_root.iterdir() if p.name.startswith("gen-"))
+    assert folders == sorted([reports[-2].generation, reports[-1].generation])
+    assert reports[-1].pruned == [reports[-3].generation]
+    assert [g.name for g in generations.previous_generations(index_root)] == [
+        reports[-2].generation
+    ]
+
+
+def test_a_searcher_keeps_answering_after_its_generation_is_pruned(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    corpora = _versions(make_article, 3)
+    build_from_articles(corpora[0], index_root, keep=1)
+    old_generation, index = generations.open_live_index(index_root)
+    searcher = index.searcher()
+    try:
+        build_from_articles(corpora[1], index_root, keep=1)
+        build_from_articles(corpora[2], index_root, keep=1)
+        assert not old_generation.path.exists()  # pruned from disk
+
+        hits = searcher.search(Term("body_exact", "number0"))
+        assert [hit["id"] for hit in hits] == ["v0"]
+        assert searcher.doc_count() == 1
+    finally:
+        searcher.close()
+    assert live_ids(index_root) == {"v0", "v1", "v2"}
+
+
+def test_rollback_republishes_the_previous_generation(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    first, second, third = (
+        build_from_articles(corpus, index_root) for corpus in _versions(make_article, 3)
+    )
+
+    target, left = generations.rollback(index_root)
+
+    assert (target.name, left) == (second.generation, third.generation)
+    assert generations.read_pointer(index_root) == second.generation
+    assert live_ids(index_root) == {"v0", "v1"}
+    target, _ = generations.rollback(index_root)
+    assert target.name == first.generation
+    assert live_ids(index_root) == {"v0"}
+    with pytest.raises(RollbackError, match="nothing to roll back"):
+        generations.rollback(index_root)
+
+
+def test_rollback_without_any_index_is_refused(index_root: Path) -> None:
+    with pytest.raises(RollbackError):
+        generations.rollback(index_root)
+
+
+def test_a_build_after_a_rollback_starts_from_the_rolled_back_generation(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    corpora = _versions(make_article, 2)
+    build_from_articles(corpora[0], index_root)
+    abandoned = build_from_articles(corpora[1], index_root)
+    generations.rollback(index_root)
+
+    report = build_from_articles(corpora[1], index_root, full=False)
+
+    assert report.added == ["v1"]  # compared with the rolled-back generation
+    assert abandoned.generation in report.pruned  # no longer referenced: removed
+    assert live_ids(index_root) == {"v0", "v1"}
+
+
+def test_debris_of_crashed_builds_is_removed_by_the_next_build(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    half_built = generations.building_path(index_root, generations.new_generation_name())
+    half_built.mkdir()
+    (half_built / "MAIN_x.seg").write_bytes(b"partial")
+    orphan = index_root / generations.new_generation_name()  # renamed, never published
+    orphan.mkdir()
+
+    report = build_from_articles(small_corpus, index_root, full=False)
+
+    assert not half_built.exists()
+    assert not orphan.exists()
+    assert (index_root / str(first.generation)).is_dir()  # still a rollback target
+    assert generations.read_pointer(index_root) == report.generation
+
+
+def test_a_stale_lock_of_a_dead_build_is_cleared(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    index_root.mkdir()
+    (index_root / generations.LOCK_FILE).write_text(f"{dead_pid}\n")
+
+    report = build_from_articles(small_corpus, index_root)
+
+    assert report.generation is not None
+    assert report.stale_lock_pid == dead_pid
+    assert any(str(dead_pid) in line for line in report.summary_lines())
+
+
+def test_a_build_while_another_holds_the_lock_is_refused_touching_nothing(
+    small_corpus: list[Article], index_root: Path, make_article: MakeArticle
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from search_service.generations import build_lock\n"
+            "with build_lock(Path(sys.argv[1])):\n"
+            "    print('locked', flush=True); time.sleep(60)",
+            str(index_root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        before = sorted(p.name for p in index_root.iterdir())
+
+        with pytest.raises(BuildInProgressError) as refused:
+            build_from_articles([make_article("x", "X", "x", "en")], index_root)
+
+        assert refused.value.pid == holder.pid
+        assert str(holder.pid) in str(refused.value)
+        assert sorted(p.name for p in index_root.iterdir()) == before
+        assert generations.read_pointer(index_root) == first.generation
+        assert generations.lock_holder(index_root) == holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    deadline = time.monotonic() + 10
+    while generations.lock_holder(index_root) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert build_from_articles(small_corpus, index_root, full=False).generation is not None
+
+
+def test_the_pointer_names_the_live_and_previous_generations(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    first, second = (
+        build_from_articles(corpus, index_root) for corpus in _versions(make_article, 2)
+    )
+
+    pointer = generations.read_pointer_file(index_root)
+
+    assert pointer == generations.Pointer(str(second.generation), (str(first.generation),))
+    assert not [p for p in index_root.iterdir() if p.name.endswith(".tmp")]
