@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote_to_bytes
 
@@ -26,7 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from search_service import widget
+from search_service import ingest, widget
 from search_service.errors import (
     ArticleNotFoundError,
     IndexNotFoundError,
@@ -326,7 +325,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     app.add_middleware(RequestGuard)
-    app.include_router(widget.router)
+    # The widget's files and demo page are not part of the API reference at /docs.
+    app.include_router(widget.router, include_in_schema=False)
     _add_routes(app)
     return app
 
@@ -334,7 +334,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def load_vocabulary(settings: Settings) -> Vocabulary | None:
     """The corpus's countries and partners (for synonyms), or None if they cannot be read."""
     try:
-        return Vocabulary.load(Path(settings.corpus_dir) / "vocabulary")
+        return ingest.load_vocabulary(settings.corpus_dir)
     except (SearchServiceError, OSError) as error:
         logger.warning("no vocabulary: synonyms disabled (%s)", error)
         return None
@@ -488,7 +488,11 @@ def article_page(article: ArticleModel) -> str:
     paragraphs = "\n".join(
         f"<p>{esc(block.strip())}</p>" for block in article.body.split("\n\n") if block.strip()
     )
-    link = f'<p><a href="{esc(article.url)}">Original page</a></p>' if article.url else ""
+    link = (
+        f'<p><a href="{esc(article.url)}">Original page</a></p>'
+        if article.url and article.url.lower().startswith(("https://", "http://"))
+        else ""
+    )
     return (
         f'<!doctype html>\n<html lang="{esc(article.language)}">\n<head>\n'
         '<meta charset="utf-8">\n'

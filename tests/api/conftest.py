@@ -1,0 +1,159 @@
+"""Fixtures of the API tests: real indexes in tmp_path, the real app, a real uvicorn."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from search_service.api import create_app
+from search_service.articles import Article, Language, SourceRef
+from search_service.build import build_from_articles
+from search_service.settings import Settings
+
+with warnings.catch_warnings():
+    # Starlette asks for `httpx2`; plain httpx is what the project declares.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+MakeArticle = Callable[..., Article]
+ClientFor = Callable[..., TestClient]
+
+
+def article(
+    article_id: str,
+    title: str,
+    body: str,
+    language: Language = "en",
+    date: str | None = None,
+    countries: Sequence[str] = (),
+    partners: Sequence[str] = (),
+    url: str | None = None,
+) -> Article:
+    when = dt.date.fromisoformat(date) if date else None
+    return Article(
+        id=article_id,
+        title=title,
+        body=body,
+        language=language,
+        date=when,
+        year=when.year if when else None,
+        countries=tuple(countries),
+        partners=tuple(partners),
+        url=url,
+        source=SourceRef(path=f"articles/{article_id}.txt"),
+        checksum=str(hash((article_id, title, body, language, date, tuple(countries)))),
+    )
+
+
+@pytest.fixture
+def make_article() -> MakeArticle:
+    return article
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path, shipped_corpus: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {"index_dir": tmp_path / "indexes", "corpus_dir": shipped_corpus}
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def client_for(settings_for: Callable[..., Settings]) -> Iterator[ClientFor]:
+    """Build `articles` into a fresh index and return a TestClient over the real app."""
+    clients: list[TestClient] = []
+
+    def make(articles: Sequence[Article], **overrides: Any) -> TestClient:
+        settings = settings_for(**overrides)
+        build_from_articles(articles, settings.index_dir)
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def news(make_article: MakeArticle) -> list[Article]:
+    return [
+        make_article(
+            "en/health",
+            "Health insurance for teachers",
+            "Teachers in Senegal join a mutual health insurance scheme.",
+            "en",
+            "2018-01-20",
+            countries=("Senegal",),
+            partners=("ILO",),
+            url="https://example.org/health",
+        ),
+        make_article(
+            "fr-mutuelle",
+            "La mutuelle des enseignants",
+            "Une mutuelle de santé pour les enseignants du Bénin et du Togo.",
+            "fr",
+            "2019-03-01",
+            countries=("Benin", "Togo"),
+        ),
+        make_article(
+            "en-script",
+            "A <b>hostile</b> article",
+            "Beware <script>alert('x')</script> of teachers & unions.",
+            "en",
+            "2016-05-05",
+            url="javascript:alert(1)",
+        ),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """The app under a real uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server() -> Callable[[FastAPI], LiveServer]:
+    return LiveServer

@@ -1,0 +1,156 @@
+"""One error shape for every error, clear 4xx for bad input, never a 5xx on user input."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search_service.api import create_app
+from search_service.articles import Article
+
+ClientFor = Callable[..., Any]
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, str]:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    error: dict[str, str] = body["error"]
+    return error
+
+
+def test_the_error_shape_is_the_same_for_every_error(
+    client_for: ClientFor, news: list[Article]
+) -> None:
+    client = client_for(news)
+    assert_error(client.get("/search", params={"per_page": 0}), 422, "invalid_parameter")
+    assert_error(client.get("/search", params={"page": 101, "per_page": 100}), 422, "too_deep")
+    assert_error(client.get("/articles/missing"), 404, "article_not_found")
+    assert_error(client.get("/no/such/route"), 404, "not_found")
+    assert_error(client.post("/search"), 405, "method_not_allowed")
+
+
+def test_validation_messages_name_the_parameter(client_for: ClientFor, news: list[Article]) -> None:
+    client = client_for(news)
+    error = assert_error(client.get("/search", params={"per_page": 500}), 422, "invalid_parameter")
+    assert error["message"].startswith("per_page:")
+    error = assert_error(client.get("/search", params={"sort": "best"}), 422, "invalid_parameter")
+    assert error["message"].startswith("sort:")
+    error = assert_error(client.get("/search", params={"q": "x" * 257}), 422, "invalid_parameter")
+    assert error["message"].startswith("q:")
+    error = assert_error(client.get("/search", params={"year": "soon"}), 422, "invalid_parameter")
+    assert error["message"].startswith("year:")
+
+
+def test_an_inverted_year_range_is_refused(client_for: ClientFor, news: list[Article]) -> None:
+    client = client_for(news)
+    response = client.get("/search", params={"year_from": 2020, "year_to": 2010})
+    assert_error(response, 422, "invalid_year_range")
+
+
+def test_hostile_queries_are_searched_as_words(client_for: ClientFor, news: list[Article]) -> None:
+    client = client_for(news)
+    for q in ['"', '"teachers', "-", "*", "?", "teach*", "AND OR NOT", "\x00\x07", "(((", "-x -y"]:
+        response = client.get("/search", params={"q": q})
+        assert response.status_code == 200, q
+    assert client.get("/search", params={"q": '"teachers'}).json()["total"] == 2
+
+
+def test_a_genuine_bug_is_a_json_500_without_details(
+    settings_for: Callable[..., Any], client_for: ClientFor, news: list[Article]
+) -> None:
+    client = client_for(news)
+    app = client.app
+
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/broken", broken)
+    error = assert_error(client.get("/broken"), 500, "internal_error")
+    assert "secret" not in error["message"]
+
+
+def test_non_utf8_percent_escapes_are_refused_over_a_real_socket(
+    client_for: ClientFor,
+    news: list[Article],
+    settings_for: Callable[..., Any],
+    live_server: Callable[..., Any],
+) -> None:
+    client_for(news)  # builds the index
+    with live_server(create_app(settings_for())) as server:
+        for target in (b"/search?q=%ff%fe", b"/search?country=%c3%28", b"/articles/%ff"):
+            status, body = raw_get(server.port, target)
+            assert status == 422, target
+            assert b'"invalid_encoding"' in body
+        status, _ = raw_get(server.port, b"/search?q=%C3%A9cole")
+        assert status == 200
+
+
+def raw_get(port: int, target: bytes) -> tuple[int, bytes]:
+    """A GET written byte for byte, so no client library re-encodes the target."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    status = int(data.split(b" ", 2)[1])
+    return status, data.split(b"\r\n\r\n", 1)[1]
+
+
+text = st.text(max_size=300)
+values = st.one_of(text, st.integers(min_value=-(10**12), max_value=10**12).map(str))
+PARAMETERS = (
+    "q", "country", "partner", "year", "language", "year_from", "year_to", "sort", "page",
+    "per_page", "limit",
+)  # fmt: skip
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=text,
+    extra=st.lists(st.tuples(st.sampled_from(PARAMETERS), values), max_size=6),
+    path=st.sampled_from(["/search", "/suggest"]),
+)
+def test_arbitrary_parameters_never_give_a_5xx(
+    client_for: ClientFor, news: list[Article], q: str, extra: list[tuple[str, str]], path: str
+) -> None:
+    client = shared_client(client_for, news)
+    response = client.get(path, params=[("q", q), *extra])
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert set(response.json()["error"]) == {"code", "message"}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(article_id=st.text(min_size=1, max_size=80))
+def test_arbitrary_article_ids_never_give_a_5xx(
+    client_for: ClientFor, news: list[Article], article_id: str
+) -> None:
+    client = shared_client(client_for, news)
+    response = client.get("/articles/" + quote(article_id, safe=""))
+    assert response.status_code < 500
+
+
+_clients: dict[int, Any] = {}
+
+
+def shared_client(client_for: ClientFor, news: list[Article]) -> Any:
+    """One client per test function (hypothesis calls the body many times)."""
+    key = id(client_for)
+    if key not in _clients:
+        _clients.clear()
+        _clients[key] = client_for(news)
+    return _clients[key]

@@ -1,0 +1,71 @@
+"""The acceptance queries of the issue, against a real index of the shipped seed pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search_service.api import create_app
+from search_service.build import build_index
+from search_service.settings import Settings
+
+SEED_000 = "articles/000_197affed672c23d7"
+SEED_001 = "articles/001_119e6c8c953a1bce"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, shipped_corpus: Path) -> Iterator[Any]:
+    from fastapi.testclient import TestClient  # imported by conftest without its warning
+
+    index_dir = tmp_path_factory.mktemp("seeds") / "indexes"
+    report = build_index(shipped_corpus, index_dir, full=True)
+    assert report.articles == 2
+    settings = Settings(index_dir=index_dir, corpus_dir=shipped_corpus)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def hit_ids(client: Any, q: str, **params: Any) -> list[str]:
+    response = client.get("/search", params={"q": q, **params})
+    assert response.status_code == 200
+    return [hit["id"] for hit in response.json()["hits"]]
+
+
+def test_abidjan_ranks_the_conference_article_first(client: Any) -> None:
+    assert hit_ids(client, "Abidjan")[0] == SEED_000
+
+
+def test_masmut_finds_the_programme_article(client: Any) -> None:
+    assert hit_ids(client, "Masmut")[0] == SEED_001
+
+
+def test_a_typo_still_finds_the_programme_and_suggests_the_word(client: Any) -> None:
+    response = client.get("/search", params={"q": "masmutt"}).json()
+    assert response["hits"][0]["id"] == SEED_001
+    assert response["suggestion"] == "masmut"
+
+
+def test_unaccented_french_words_find_the_programme(client: Any) -> None:
+    assert hit_ids(client, "mutualite chretienne")[0] == SEED_001
+
+
+def test_cote_divoire_and_the_accented_name_give_the_same_hits(client: Any) -> None:
+    assert hit_ids(client, "cote divoire") == hit_ids(client, "Côte d’Ivoire") == [SEED_000]
+
+
+def test_ivory_coast_finds_the_article_that_says_cote_divoire(client: Any) -> None:
+    assert hit_ids(client, "Ivory Coast") == [SEED_000]
+
+
+def test_the_seed_snippet_highlights_the_query(client: Any) -> None:
+    [hit, *_] = client.get("/search", params={"q": "Abidjan"}).json()["hits"]
+    assert "<mark>Abidjan</mark>" in hit["snippet"]
+
+
+def test_a_seed_without_url_is_served_as_a_page(client: Any) -> None:
+    response = client.get(f"/articles/{SEED_001}", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "Masmut programme" in response.text
