@@ -45,10 +45,11 @@
   };
 
   const STYLE = `
-:host{all:initial;display:block;position:relative;color:var(--ss-text,#1f2328);
+:host{display:block;position:relative}
+:host([hidden]){display:none}
+.root{all:initial;display:block;position:relative;color:var(--ss-text,#1f2328);
 font:var(--ss-font-size,1rem)/1.45 var(--ss-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);
 --a:var(--ss-accent,#0b5cad);--m:var(--ss-muted,#57606a);--bg:var(--ss-bg,#fff);--r:var(--ss-radius,8px);--b:var(--ss-border,#8c959f)}
-:host([hidden]){display:none}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
 .box{display:flex;align-items:center;gap:.5em;background:var(--bg);border:1px solid var(--b);border-radius:var(--r);padding:0 .75em}
@@ -90,7 +91,8 @@ button{font:inherit;cursor:pointer;color:var(--a)}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 
-  const TEMPLATE = `<style>${STYLE}</style>
+  // .root resets every inherited property (all:initial): host page styles stop at the shadow root.
+  const TEMPLATE = `<style>${STYLE}</style><div class="root" part="root">
 <div class="box" part="box">
 <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2"><circle cx="10.5" cy="10.5" r="6.5"/><path d="m15.5 15.5 5 5"/></svg>
 <input id="q" type="search" part="input" role="combobox" aria-autocomplete="list" aria-expanded="false"
@@ -106,7 +108,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
 <p class="dym" id="dym" hidden></p>
 <ul role="listbox" id="list"></ul>
 <button type="button" class="btn" id="more" hidden></button>
-</div></div></div>`;
+</div></div></div></div>`;
 
   /** Turns the API's escaped snippet into nodes: text, plus <mark> and nothing else. */
   function snippetNodes(snippet) {

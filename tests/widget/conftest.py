@@ -265,12 +265,14 @@ def host_pages() -> Iterator[HostPages]:
     pages.stop()
 
 
-def host_html(api_origin: str, *, html_lang: str = "en", attributes: str = "") -> str:
+def host_html(
+    api_origin: str, *, html_lang: str = "en", attributes: str = "", style: str = ""
+) -> str:
     """A page of another site embedding the widget with the documented one-line snippet."""
     return f"""<!doctype html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>Host page</title>
 <link rel="icon" href="data:,">
-<style>body {{ font: 16px Georgia, serif; margin: 2rem; }} p {{ color: #333; }}</style>
+<style>body {{ font: 16px Georgia, serif; margin: 2rem; }} p {{ color: #333; }} {style}</style>
 </head><body>
 <h1>Host site</h1>
 <main>
@@ -306,13 +308,13 @@ class WidgetPage:
     pages_opened: int = 0
 
     def open(
-        self, *, html_lang: str = "en", attributes: str = "", query: str = "", api: str = ""
+        self, *, html_lang: str = "en", attributes: str = "", query: str = "", style: str = ""
     ) -> None:
+        """Loads a new host page (of the other origin) embedding the widget."""
         self.pages_opened += 1
         path = f"/host-{id(self)}-{self.pages_opened}.html"
-        url = self.host_pages.add(
-            path, host_html(api or self.api_origin, html_lang=html_lang, attributes=attributes)
-        )
+        html = host_html(self.api_origin, html_lang=html_lang, attributes=attributes, style=style)
+        url = self.host_pages.add(path, html)
         self.page.goto(url + query)
         self.page.wait_for_function("customElements.get('site-search') !== undefined")
 
@@ -354,9 +356,7 @@ def widget(browser: Any, api: UvicornThread, host_pages: HostPages) -> Iterator[
     page = context.new_page()
     page.set_default_timeout(15_000)
     tab = WidgetPage(page=page, host_pages=host_pages, api_origin=api.origin)
-    page.on(
-        "console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None
-    )
+    page.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: tab.console_errors.append(f"uncaught: {e}"))
 
     def on_dialog(dialog: Any) -> None:
@@ -378,4 +378,3 @@ def axe_script() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-

@@ -1,4 +1,4 @@
-"""Hostile article text and a dead API: the widget shows text and a friendly message, never breaks."""
+"""Hostile article text and a dead API: the widget shows text and a friendly message."""
 
 from __future__ import annotations
 
