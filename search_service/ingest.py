@@ -480,12 +480,11 @@ class _Run:
                     article_id=draft.id,
                 )
         text = f"{title}\n\n{draft.body}"
-        countries = draft.countries
-        if countries is None:
-            countries = tuple(self.vocabulary.find_countries(text))
-        partners = draft.partners
-        if partners is None:
-            partners = tuple(self.vocabulary.find_partners(text))
+        countries, partners = draft.countries, draft.partners
+        if countries is None or partners is None:
+            found_countries, found_partners = self.vocabulary.find_names(text)
+            countries = tuple(found_countries) if countries is None else countries
+            partners = tuple(found_partners) if partners is None else partners
         source = SourceRef(path=where, line=draft.line)
         fields: dict[str, Any] = {
             "id": draft.id,

@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +43,8 @@ PARTNERS_FILE = "partners.yaml"
 # Bump when the matching rules change, so that checksums (and incremental builds) follow.
 MATCHER_VERSION = "1"
 
-_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+_TOKEN = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 # What may separate two words of one name: spaces (one line break), hyphens, apostrophes.
 _JOINABLE_GAP = re.compile(
     r"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'\u2019][ \t]*"
@@ -104,12 +106,51 @@ class _AmbiguousGroup:
     default: int
 
 
-@dataclass
-class _Token:
-    start: int
-    end: int
-    raw: str
-    folded: str
+class _Tokens:
+    """The words of a text, as written and folded, with the gaps between them.
+
+    Built with one `re.split` (C speed); character offsets are only computed for the
+    few words that end up in a match.
+    """
+
+    __slots__ = ("_offsets", "_parts", "folds", "gaps", "raws", "text")
+
+    def __init__(self, text: str, memo: dict[str, str]) -> None:
+        self.text = text
+        parts = _TOKEN_SPLIT.split(text)  # [lead, w0, gap0, w1, gap1, ..., w(n-1), tail]
+        self._parts = parts
+        self.raws: list[str] = parts[1::2]
+        self.gaps: list[str] = parts[2::2]  # gaps[k] lies between word k and word k+1
+        get = memo.get
+        folds: list[str] = []
+        for raw in self.raws:
+            folded = get(raw)
+            if folded is None:
+                folded = memo[raw] = fold(raw)
+            folds.append(folded)
+        self.folds = folds
+        self._offsets: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.raws)
+
+    def start(self, k: int) -> int:
+        return self._offset(2 * k + 1)
+
+    def end(self, k: int) -> int:
+        return self._offset(2 * k + 2)
+
+    def _offset(self, part: int) -> int:
+        if self._offsets is None:
+            self._offsets = [0, *accumulate(map(len, self._parts))]
+        return self._offsets[part]
+
+    def joinable(self, k: int) -> bool:
+        """May word k and word k+1 belong to one name (space, hyphen, apostrophe between)?"""
+        gap = self.gaps[k]
+        if gap == " " or _JOINABLE_GAP.fullmatch(gap):
+            return True
+        return len(self.raws[k]) <= 3 and bool(_ABBREVIATION_GAP.fullmatch(gap))
 
 
 @dataclass
@@ -163,8 +204,12 @@ class Vocabulary:
         self._folded_first: dict[str, list[_Pattern]] = {}
         self._written_first: dict[str, list[_Pattern]] = {}
         for pattern in patterns:
-            index = self._written_first if pattern.case_sensitive else self._folded_first
-            index.setdefault(pattern.words[0], []).append(pattern)
+            if pattern.case_sensitive:
+                first = pattern.words[0]
+                for key in dict.fromkeys((first, first.upper())):
+                    self._written_first.setdefault(key, []).append(pattern)
+            else:
+                self._folded_first.setdefault(pattern.words[0], []).append(pattern)
         for bucket in (*self._folded_first.values(), *self._written_first.values()):
             bucket.sort(key=lambda p: len(p.words), reverse=True)
         self._lookup = {
@@ -178,7 +223,7 @@ class Vocabulary:
             ),
             exceptions={fold(w) for w in typo_exceptions},
         )
-        self._not_organisations = frozenset(not_organisations)
+        self._not_organisations = frozenset(fold(name) for name in not_organisations)
         self._known_written = {w for p in patterns if p.case_sensitive for w in p.words}
         self._fold_memo: dict[str, str] = {}
 
@@ -243,32 +288,29 @@ class Vocabulary:
         """Canonical partner names mentioned in `text`, once each, in order of first mention."""
         return self._find(text, "partner")
 
-    def _find(self, text: str, kind: Kind) -> list[str]:
-        seen: dict[str, None] = {}
+    def find_names(self, text: str) -> tuple[list[str], list[str]]:
+        """(countries, partners) in one pass: what the ingest uses."""
+        found: dict[Kind, dict[str, None]] = {"country": {}, "partner": {}}
         for match in self.match_names(text, typos=True):
-            if match.kind == kind:
-                seen.setdefault(match.canonical, None)
-        return list(seen)
+            found[match.kind].setdefault(match.canonical, None)
+        return list(found["country"]), list(found["partner"])
+
+    def _find(self, text: str, kind: Kind) -> list[str]:
+        countries, partners = self.find_names(text)
+        return countries if kind == "country" else partners
 
     def match_names(self, text: str, *, typos: bool = False) -> list[NameMatch]:
         """Every mention of a country or partner in `text`, left to right, not overlapping."""
         tokens = self._tokenize(text)
-        found: list[tuple[int, int, _Target]] = []  # (first token, token count, target)
-        taken = [False] * len(tokens)
-        i = 0
-        while i < len(tokens):
-            pattern = self._longest_at(text, tokens, i)
-            if pattern is None:
-                i += 1
-                continue
-            size = len(pattern.words)
-            found.append((i, size, pattern.target))
-            for k in range(i, i + size):
-                taken[k] = True
-            i += size
+        found = self._exact_matches(tokens)  # (first word, word count, target)
         if typos:
-            found.extend(self._typo_matches(text, tokens, taken))
-            found.sort(key=lambda item: item[0])
+            taken = [False] * len(tokens)
+            for first, size, _target in found:
+                for k in range(first, first + size):
+                    taken[k] = True
+            typo_found = list(self._typo_matches(tokens, taken))
+            if typo_found:
+                found = sorted([*found, *typo_found], key=lambda item: item[0])
         return self._resolve(tokens, found)
 
     def unknown_organisations(self, text: str) -> list[str]:
@@ -282,38 +324,33 @@ class Vocabulary:
         """
         tokens = self._tokenize(text)
         covered = [False] * len(tokens)
-        for match in self._raw_matches(text, tokens):
-            first, size = match[0], match[1]
+        for first, size, _target in self._exact_matches(tokens):
             for k in range(first, first + size):
                 covered[k] = True
         found: dict[str, None] = {}
-        for name in _organisation_candidates(text, tokens, covered):
-            if name not in self._not_organisations and fold(name) not in {
-                fold(x) for x in self._not_organisations
-            }:
+        for name in _organisation_candidates(tokens, covered):
+            if fold(name) not in self._not_organisations:
                 found.setdefault(name, None)
         return list(found)
 
     # ---- internals -----------------------------------------------------------------------
 
-    def _tokenize(self, text: str) -> list[_Token]:
-        memo = self._fold_memo
-        if len(memo) > _FOLD_MEMO_LIMIT:
-            memo.clear()
-        tokens: list[_Token] = []
-        for m in _TOKEN.finditer(text):
-            raw = m.group()
-            folded = memo.get(raw)
-            if folded is None:
-                folded = memo[raw] = fold(raw)
-            tokens.append(_Token(m.start(), m.end(), raw, folded))
-        return tokens
+    def _tokenize(self, text: str) -> _Tokens:
+        if len(self._fold_memo) > _FOLD_MEMO_LIMIT:
+            self._fold_memo.clear()
+        return _Tokens(text, self._fold_memo)
 
-    def _raw_matches(self, text: str, tokens: list[_Token]) -> list[tuple[int, int, _Target]]:
+    def _exact_matches(self, tokens: _Tokens) -> list[tuple[int, int, _Target]]:
         found: list[tuple[int, int, _Target]] = []
+        folded_first, written_first = self._folded_first, self._written_first
+        folds, raws = tokens.folds, tokens.raws
+        count = len(raws)
         i = 0
-        while i < len(tokens):
-            pattern = self._longest_at(text, tokens, i)
+        while i < count:
+            if folds[i] not in folded_first and raws[i] not in written_first:
+                i += 1
+                continue
+            pattern = self._longest_at(tokens, i)
             if pattern is None:
                 i += 1
                 continue
@@ -321,42 +358,53 @@ class Vocabulary:
             i += len(pattern.words)
         return found
 
-    def _longest_at(self, text: str, tokens: list[_Token], i: int) -> _Pattern | None:
+    def _longest_at(self, tokens: _Tokens, i: int) -> _Pattern | None:
         best: _Pattern | None = None
-        token = tokens[i]
-        for pattern in self._folded_first.get(token.folded, ()):
-            if best is not None and len(pattern.words) <= len(best.words):
-                break
-            if _fits(text, tokens, i, pattern):
+        for pattern in self._folded_first.get(tokens.folds[i], ()):
+            if _fits(tokens, i, pattern):
                 best = pattern
                 break
-        for key in (token.raw, token.raw.upper()) if not token.raw.isupper() else (token.raw,):
-            for pattern in self._written_first.get(key, ()):
-                if best is not None and len(pattern.words) <= len(best.words):
-                    break
-                if _fits(text, tokens, i, pattern):
-                    best = pattern
-                    break
+        for pattern in self._written_first.get(tokens.raws[i], ()):
+            if best is not None and len(pattern.words) <= len(best.words):
+                break
+            if _fits(tokens, i, pattern):
+                best = pattern
+                break
         return best
 
     def _typo_matches(
-        self, text: str, tokens: list[_Token], taken: list[bool]
+        self, tokens: _Tokens, taken: list[bool]
     ) -> Iterator[tuple[int, int, _Target]]:
-        """Spans of capitalised words, not matched exactly, one edit away from a name."""
-        i = 0
+        """Spans of capitalised words, not matched exactly, one edit away from a name.
+
+        A span starts and ends with a capitalised word and may hold short connectors
+        ("Cote d Ivoir"); the longest span that is one edit from a name wins.
+        """
         longest = self._typo_index.max_words
-        while i < len(tokens):
-            if taken[i] or not tokens[i].raw[:1].isupper():
+        lookup = self._typo_index.lookup
+        raws, folds = tokens.raws, tokens.folds
+        count = len(raws)
+        i = 0
+        while i < count:
+            if taken[i] or not raws[i][:1].isupper():
                 i += 1
                 continue
+            ends = [i]
+            j = i + 1
+            while j < count and j - i < longest and not taken[j] and tokens.joinable(j - 1):
+                upper = raws[j][:1].isupper()
+                if not (upper or folds[j] in _CONNECTORS):
+                    break
+                if upper:
+                    ends.append(j)
+                j += 1
             hit = None
-            for size in range(min(longest, len(tokens) - i), 0, -1):
-                if not _typo_span_ok(text, tokens, taken, i, size):
+            for last in reversed(ends):
+                if last == i and len(folds[i]) < _TYPO_MIN_LETTERS - 1:
                     continue
-                span = " ".join(t.folded for t in tokens[i : i + size])
-                target = self._typo_index.lookup(span)
+                target = lookup(" ".join(folds[i : last + 1]))
                 if target is not None:
-                    hit = (i, size, target)
+                    hit = (i, last + 1 - i, target)
                     break
             if hit is None:
                 i += 1
@@ -364,9 +412,7 @@ class Vocabulary:
             yield hit
             i += hit[1]
 
-    def _resolve(
-        self, tokens: list[_Token], found: list[tuple[int, int, _Target]]
-    ) -> list[NameMatch]:
+    def _resolve(self, tokens: _Tokens, found: list[tuple[int, int, _Target]]) -> list[NameMatch]:
         explicit = {t.entry for _, _, t in found if t.role == "entry"}
         context = {t.entry for _, _, t in found if t.role == "context"}
         matches: list[NameMatch] = []
@@ -378,7 +424,7 @@ class Vocabulary:
             else:
                 index = target.entry
             entry = self.entries[index]
-            start, end = tokens[first].start, tokens[first + size - 1].end
+            start, end = tokens.start(first), tokens.end(first + size - 1)
             matches.append(NameMatch(entry.kind, entry.canonical, start, end))
         return matches
 
@@ -396,43 +442,24 @@ def _leading_space(text: str) -> int:
     return len(text) - len(text.lstrip())
 
 
-def _gap_ok(text: str, left: _Token, right: _Token) -> bool:
-    gap = text[left.end : right.start]
-    if _JOINABLE_GAP.fullmatch(gap):
-        return True
-    return len(left.raw) <= 3 and bool(_ABBREVIATION_GAP.fullmatch(gap))
-
-
-def _fits(text: str, tokens: list[_Token], i: int, pattern: _Pattern) -> bool:
+def _fits(tokens: _Tokens, i: int, pattern: _Pattern) -> bool:
     words = pattern.words
-    if i + len(words) > len(tokens):
+    size = len(words)
+    if size == 1:
+        return not pattern.case_sensitive or tokens.raws[i] in (words[0], words[0].upper())
+    if i + size > len(tokens.raws):
         return False
-    for k in range(1, len(words)):
-        token = tokens[i + k]
-        if pattern.case_sensitive:
-            if token.raw != words[k] and token.raw != words[k].upper():
+    if pattern.case_sensitive:
+        raws = tokens.raws
+        for k in range(size):
+            if raws[i + k] != words[k] and raws[i + k] != words[k].upper():
                 return False
-        elif token.folded != words[k]:
-            return False
-        if not _gap_ok(text, tokens[i + k - 1], token):
-            return False
-    return not (pattern.case_sensitive and tokens[i].raw not in (words[0], words[0].upper()))
-
-
-def _typo_span_ok(text: str, tokens: list[_Token], taken: list[bool], i: int, size: int) -> bool:
-    last = tokens[i + size - 1]
-    if not last.raw[:1].isupper():
-        return False
-    for k in range(i, i + size):
-        if taken[k]:
-            return False
-        token = tokens[k]
-        if k > i:
-            if not (token.raw[:1].isupper() or token.folded in _CONNECTORS):
+    else:
+        folds = tokens.folds
+        for k in range(1, size):
+            if folds[i + k] != words[k]:
                 return False
-            if not _gap_ok(text, tokens[k - 1], token):
-                return False
-    return True
+    return all(tokens.joinable(i + k) for k in range(size - 1))
 
 
 class _TypoIndex:
@@ -533,61 +560,54 @@ _ORGANISATION_WORDS = frozenset(
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,}(?:-[A-Z0-9]{2,})*")
 
 
-def _organisation_candidates(text: str, tokens: list[_Token], covered: list[bool]) -> Iterator[str]:
+def _organisation_candidates(tokens: _Tokens, covered: list[bool]) -> Iterator[str]:
+    raws, folds, text = tokens.raws, tokens.folds, tokens.text
+    count = len(raws)
     i = 0
-    while i < len(tokens):
-        token = tokens[i]
+    while i < count:
         if covered[i]:
             i += 1
             continue
-        acronym = _acronym_at(text, tokens, covered, i)
+        acronym = _acronym_at(tokens, covered, i)
         if acronym is not None:
             name, size = acronym
             yield name
             i += size
             continue
-        if token.raw[:1].isupper():
-            end = i + 1
-            while end < len(tokens) and not covered[end]:
-                nxt = tokens[end]
-                if not _gap_ok(text, tokens[end - 1], nxt):
-                    break
-                capitalised = nxt.raw[:1].isupper() and not nxt.raw.isupper()
-                connector = (
-                    nxt.folded in _CONNECTORS
-                    and end + 1 < len(tokens)
-                    and tokens[end + 1].raw[:1].isupper()
-                )
-                if not (capitalised or connector):
-                    break
-                end += 1
-            span = tokens[i:end]
-            while span and span[-1].folded in _CONNECTORS:
-                span = span[:-1]
-            if len(span) >= 2 and any(t.folded in _ORGANISATION_WORDS for t in span):
-                yield text[span[0].start : span[-1].end]
-            i = max(end, i + 1)
+        if not raws[i][:1].isupper():
+            i += 1
             continue
-        i += 1
+        end = i + 1
+        while end < count and not covered[end] and tokens.joinable(end - 1):
+            capitalised = raws[end][:1].isupper() and not raws[end].isupper()
+            connector = (
+                folds[end] in _CONNECTORS and end + 1 < count and raws[end + 1][:1].isupper()
+            )
+            if not (capitalised or connector):
+                break
+            end += 1
+        last = end - 1
+        while last > i and folds[last] in _CONNECTORS:
+            last -= 1
+        if last > i and any(folds[k] in _ORGANISATION_WORDS for k in range(i, last + 1)):
+            yield text[tokens.start(i) : tokens.end(last)]
+        i = end
 
 
-def _acronym_at(
-    text: str, tokens: list[_Token], covered: list[bool], i: int
-) -> tuple[str, int] | None:
-    token = tokens[i]
-    if not (len(token.raw) >= 2 and token.raw.isupper() and token.raw.isascii()):
-        return None
-    if not token.raw[0].isalpha():
+def _acronym_at(tokens: _Tokens, covered: list[bool], i: int) -> tuple[str, int] | None:
+    raws = tokens.raws
+    raw = raws[i]
+    if not (len(raw) >= 2 and raw.isupper() and raw.isascii() and raw[0].isalpha()):
         return None
     size = 1
     while (
-        i + size < len(tokens)
+        i + size < len(raws)
         and not covered[i + size]
-        and text[tokens[i + size - 1].end : tokens[i + size].start] == "-"
-        and tokens[i + size].raw.isupper()
+        and tokens.gaps[i + size - 1] == "-"
+        and raws[i + size].isupper()
     ):
         size += 1
-    name = text[token.start : tokens[i + size - 1].end]
+    name = tokens.text[tokens.start(i) : tokens.end(i + size - 1)]
     if not _ACRONYM.fullmatch(name):
         return None
     return name, size
