@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import platform
 import resource
@@ -66,10 +67,10 @@ def git_commit() -> str | None:
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of values already sorted (p99 of 200 samples is the 198th)."""
+    """Nearest-rank percentile of sorted values: the ceil(fraction × n)-th (p99 of 300: 297th)."""
     if not sorted_values:
         raise ValueError("no values")
-    rank = max(1, min(len(sorted_values), round(fraction * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(fraction * len(sorted_values) - 1e-9)))
     return sorted_values[rank - 1]
 
 

@@ -14,8 +14,9 @@ behave alike, for a search engine:
   santé", "protección social" ...) mixed into titles and bodies, so phrase
   queries have realistic targets.
 - **Facets**: dates uniform over 2009-01-01..2026-10-31, 0-3 countries and
-  0-2 partners drawn from the project's vocabulary (`corpus/vocabulary`) and
-  also named in the text (by canonical name or an alias).
+  0-2 partners drawn from the project's vocabulary (`corpus/vocabulary`),
+  Zipf-like (a few names in many articles, most in few), and also named in
+  the text (by canonical name or an alias).
 
 Every article is clearly synthetic (id `synthetic-<seed>-<n>`, url under
 `https://synthetic.invalid/`), and the output depends only on N and `--seed`.
@@ -206,6 +207,7 @@ class ArticleGenerator:
         self.partners = partners
         self.models = {lang: LanguageModel.for_language(lang) for lang in LANGUAGE_SHARES}
         self.days = (LAST_DAY - FIRST_DAY).days
+        self._popularity: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
 
     def articles(self, count: int) -> Iterator[dict[str, Any]]:
         languages = list(LANGUAGE_SHARES)
@@ -232,8 +234,16 @@ class ArticleGenerator:
         }
 
     def _pick(self, names: Names, count: int) -> list[tuple[str, ...]]:
+        """Names drawn Zipf-like: a few countries and partners in many articles, most in few."""
         count = min(count, len(names.entries))
-        chosen = self.rng.choice(len(names.entries), size=count, replace=False)
+        weights = self._popularity.get(names.source + str(len(names.entries)))
+        if weights is None:
+            order = self.rng.permutation(len(names.entries))
+            ranks = np.empty(len(order), dtype=np.float64)
+            ranks[order] = np.arange(1, len(order) + 1)
+            weights = (1.0 / ranks) / (1.0 / ranks).sum()
+            self._popularity[names.source + str(len(names.entries))] = weights
+        chosen = self.rng.choice(len(names.entries), size=count, replace=False, p=weights)
         return [names.entries[int(i)] for i in chosen]
 
     def _mention(self, names: tuple[str, ...]) -> str:

@@ -118,6 +118,8 @@ def test_percentiles_use_the_nearest_rank() -> None:
     values = [float(v) for v in range(1, 201)]
     assert percentile(values, 0.99) == 198.0
     assert percentile(values, 0.5) == 100.0
+    assert percentile([float(v) for v in range(1, 301)], 0.99) == 297.0
+    assert percentile([7.0], 0.99) == 7.0
     summary = latency_summary(reversed(values))
     assert summary["median_ms"] == 100.5
     assert summary["p99_ms"] == 198.0

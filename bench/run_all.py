@@ -1,0 +1,73 @@
+"""Run every benchmark in order, then regenerate RESULTS.md.
+
+Each step is the same command as in bench/README.md, run as its own process
+(so one step's memory does not weigh on the next). `--quick` runs a small
+version (2,000 articles, fewer queries) to check that everything works.
+
+    python -m bench.run_all            # 5,000 and 100,000 articles: about an hour on 2 cores
+    python -m bench.run_all --quick    # 2,000 articles: a few minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+from bench.common import REPO_ROOT
+
+
+def steps(quick: bool, skip_large: bool) -> list[list[str]]:
+    if quick:
+        small = ["--count", "2000"]
+        return [
+            ["bench.speed", *small, "--per-kind", "30", "--repeat", "2"],
+            ["bench.http_load", *small, "--requests", "300"],
+            ["bench.peers", *small, "--per-kind", "30", "--repeat", "2"],
+            ["bench.relevance", *small, "--per-language", "20"],
+        ]
+    planned = [
+        ["bench.speed", "--count", "5000"],
+        ["bench.http_load", "--count", "5000", "--workers", "1"],
+        ["bench.http_load", "--count", "5000", "--workers", "2"],
+        ["bench.peers", "--count", "5000"],
+        ["bench.relevance"],
+    ]
+    if not skip_large:
+        planned += [
+            [
+                "bench.speed",
+                "--count",
+                "100000",
+                "--per-kind",
+                "50",
+                "--repeat",
+                "2",
+                "--no-in-process-build",
+            ],
+            ["bench.http_load", "--count", "100000", "--workers", "2", "--requests", "1000"],
+        ]
+    return planned
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 articles, to check the set-up.")
+    parser.add_argument(
+        "--skip-large", action="store_true", help="Leave out the 100,000-article runs."
+    )
+    args = parser.parse_args(argv)
+    failed = 0
+    for step in [*steps(args.quick, args.skip_large), ["bench.report"]]:
+        command = [sys.executable, "-m", *step]
+        print(f"$ python -m {' '.join(step)}", flush=True)
+        started = time.perf_counter()
+        code = subprocess.call(command, cwd=REPO_ROOT)
+        print(f"  exit {code} after {time.perf_counter() - started:.0f} s", flush=True)
+        failed += code != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
