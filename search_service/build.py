@@ -77,6 +77,11 @@ class BuildReport:
         return self.generation is not None
 
     @property
+    def up_to_date(self) -> bool:
+        """An incremental build found nothing to change: no new generation was needed."""
+        return self.generation is None and self.previous is not None and self.changed == 0
+
+    @property
     def changed(self) -> int:
         return len(self.added) + len(self.updated) + len(self.deleted)
 
@@ -95,6 +100,8 @@ class BuildReport:
             lines.append(f"  cleared the lock of a dead build (pid {self.stale_lock_pid})")
         if self.generation:
             lines.append(f"  published {self.generation} in {self.seconds:.1f}s")
+        elif self.up_to_date:
+            lines.append(f"  nothing changed: {self.previous} stays live ({self.seconds:.1f}s)")
         else:
             lines.append(f"  nothing published ({self.seconds:.1f}s)")
         if self.pruned:
@@ -132,20 +139,26 @@ def build_index(
     strict: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Read the corpus and build (incrementally unless `full`) and publish a generation."""
+    """Read the corpus and build (incrementally unless `full`) and publish a generation.
+
+    The lock is taken before the corpus is read, so a second build is refused at
+    once (`BuildInProgressError` with the running build's pid), touching nothing.
+    """
     started = time.perf_counter()
-    result = _ingest(corpus_dir, progress)
-    return _build(
-        result.articles,
-        result.problems,
-        Path(index_dir),
-        files_read=result.files_read,
-        full=full,
-        keep=keep,
-        strict=strict,
-        progress=progress,
-        started=started,
-    )
+    root = Path(index_dir)
+    with gens.build_lock(root) as lock:
+        result = _ingest(corpus_dir, progress)
+        report = _report_for(result.articles, result.problems, result.files_read, lock)
+        return _build_locked(
+            result.articles,
+            report,
+            root,
+            full=full,
+            keep=keep,
+            strict=strict,
+            progress=progress,
+            started=started,
+        )
 
 
 def build_from_articles(
@@ -162,24 +175,25 @@ def build_from_articles(
 
     The same code path as `build_index` after the ingest.
     """
+    started = time.perf_counter()
+    root = Path(index_dir)
     articles = list(articles)
-    return _build(
-        articles,
-        list(problems),
-        Path(index_dir),
-        files_read=len(articles),
-        full=full,
-        keep=keep,
-        strict=strict,
-        progress=progress,
-        started=time.perf_counter(),
-    )
+    with gens.build_lock(root) as lock:
+        report = _report_for(articles, list(problems), len(articles), lock)
+        return _build_locked(
+            articles,
+            report,
+            root,
+            full=full,
+            keep=keep,
+            strict=strict,
+            progress=progress,
+            started=started,
+        )
 
 
 def _ingest(corpus_dir: Path, progress: Progress | None) -> _IngestResult:
-    import importlib
-
-    ingest_corpus = importlib.import_module("search_service.ingest").ingest_corpus
+    from search_service.ingest import ingest_corpus
 
     def on_progress(files: int) -> None:
         if progress is not None:
@@ -192,78 +206,88 @@ def _ingest(corpus_dir: Path, progress: Progress | None) -> _IngestResult:
 # --- the build ---------------------------------------------------------------------
 
 
-def _build(
+def _report_for(
+    articles: list[Article], problems: list[Problem], files_read: int, lock: gens.BuildLock
+) -> BuildReport:
+    duplicates = _duplicate_problems(articles)
+    problems = [*problems, *duplicates]
+    return BuildReport(
+        skipped=[p for p in problems if p.severity == "error"],
+        warnings=[p for p in problems if p.severity != "error"],
+        files_read=files_read,
+        stale_lock_pid=lock.stale_pid,
+    )
+
+
+def _build_locked(
     articles: list[Article],
-    problems: list[Problem],
+    report: BuildReport,
     root: Path,
     *,
-    files_read: int,
     full: bool,
     keep: int,
     strict: bool,
     progress: Progress | None,
     started: float,
 ) -> BuildReport:
-    articles, duplicates = _unique_articles(articles)
-    problems = [*problems, *duplicates]
-    report = BuildReport(
-        skipped=[p for p in problems if p.severity == "error"],
-        warnings=[p for p in problems if p.severity != "error"],
-        files_read=files_read,
-        articles=len(articles),
-    )
+    """The build proper, while holding the lock: plan, write, check, publish, prune."""
+    articles = _first_of_each_id(articles)
+    report.articles = len(articles)
     if not articles:
-        report.seconds = time.perf_counter() - started
         raise BuildFailedError(
-            f"the corpus yielded no articles ({files_read} files read, "
+            f"the corpus yielded no articles ({report.files_read} files read, "
             f"{len(report.skipped)} skipped); nothing was published"
         )
     if strict and report.skipped:
-        report.seconds = time.perf_counter() - started
         raise BuildFailedError(
             f"--strict: {len(report.skipped)} file(s) skipped, nothing was published: "
             + "; ".join(str(problem) for problem in report.skipped[:5])
         )
-    with gens.build_lock(root) as lock:
-        report.stale_lock_pid = lock.stale_pid
-        cleaned = gens.remove_unreferenced(root)
-        live = gens.live_generation(root)
-        plan = _plan(articles, live, full)
-        report.full, report.full_reason = plan.full, plan.full_reason
-        report.added = [article.id for article in plan.to_add]
-        report.updated = [article.id for article in plan.to_update]
-        report.deleted = list(plan.to_delete)
-        report.unchanged = plan.unchanged
-        report.previous = live.name if live else None
-        name = gens.new_generation_name()
-        try:
-            _write_generation(root, name, live, plan, progress)
-            _check_generation(gens.building_path(root, name), articles)
-            _write_manifest(gens.building_path(root, name), name, articles, report)
-            gens.finish_generation(root, name)
-        except Exception as error:
-            shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
-            shutil.rmtree(root / name, ignore_errors=True)
-            if isinstance(error, SearchServiceError):
-                raise
-            raise BuildFailedError(
-                f"the build failed ({type(error).__name__}: {error}); "
-                f"nothing was published, {report.previous or 'no generation'} is still live"
-            ) from error
-        report.pruned = cleaned + gens.publish(root, name, keep)
-        report.generation = name
+    cleaned = gens.remove_unreferenced(root)
+    live = gens.live_generation(root)
+    plan = _plan(articles, live, full)
+    report.full, report.full_reason = plan.full, plan.full_reason
+    report.added = [article.id for article in plan.to_add]
+    report.updated = [article.id for article in plan.to_update]
+    report.deleted = list(plan.to_delete)
+    report.unchanged = plan.unchanged
+    report.previous = live.name if live else None
+    report.pruned = cleaned
+    if live is not None and not plan.full and report.changed == 0:
+        report.seconds = time.perf_counter() - started
+        return report  # up to date: the live generation stays, no copy is made
+    name = gens.new_generation_name()
+    try:
+        _write_generation(root, name, live, plan, progress)
+        _check_generation(gens.building_path(root, name), articles)
+        _write_manifest(gens.building_path(root, name), name, articles, report)
+        gens.finish_generation(root, name)
+    except Exception as error:
+        shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
+        shutil.rmtree(root / name, ignore_errors=True)
+        if isinstance(error, SearchServiceError):
+            raise
+        raise BuildFailedError(
+            f"the build failed ({type(error).__name__}: {error}); "
+            f"nothing was published, {report.previous or 'no generation'} is still live"
+        ) from error
+    report.pruned += gens.publish(root, name, keep)
+    report.generation = name
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _unique_articles(articles: list[Article]) -> tuple[list[Article], list[Problem]]:
-    """Keep the first article of each id; the others become skips with a reason."""
+def _first_of_each_id(articles: list[Article]) -> list[Article]:
+    return list({article.id: article for article in reversed(articles)}.values())[::-1]
+
+
+def _duplicate_problems(articles: list[Article]) -> list[Problem]:
+    """A skip (with its reason) for every article whose id an earlier one already has."""
     seen: dict[str, Article] = {}
     problems: list[Problem] = []
     for article in articles:
-        first = seen.get(article.id)
-        if first is None:
-            seen[article.id] = article
+        first = seen.setdefault(article.id, article)
+        if first is article:
             continue
         problems.append(
             Problem(
@@ -274,7 +298,7 @@ def _unique_articles(articles: list[Article]) -> tuple[list[Article], list[Probl
                 article_id=article.id,
             )
         )
-    return list(seen.values()), problems
+    return problems
 
 
 def _plan(articles: list[Article], live: gens.Generation | None, full: bool) -> _Plan:
@@ -350,6 +374,8 @@ def _write_generation(
 def _add_documents(writer: Any, articles: list[Article], progress: Progress | None) -> None:
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
     total = len(articles)
+    if progress is not None:
+        progress("index", 0, total)
     for start in range(0, total, BATCH_SIZE):
         for article in articles[start : start + BATCH_SIZE]:
             writer.add_document(**article_document(article))
@@ -505,16 +531,17 @@ class _PlainProgress:
 
     def __init__(self) -> None:
         self._next: dict[str, int] = {}
-        self._started = time.perf_counter()
+        self._started: dict[str, float] = {}
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        started = self._started.setdefault(phase, time.perf_counter())
+        rate = done / max(time.perf_counter() - started, 1e-9)
         if total <= 0:
+            print(f"{phase}: {done} files", flush=True)
             return
-        step = max(total // 10, 1)
         if done < self._next.get(phase, 0) and done != total:
             return
-        self._next[phase] = done + step
-        rate = done / max(time.perf_counter() - self._started, 1e-9)
+        self._next[phase] = done + max(total // 10, 1)
         print(f"{phase}: {done}/{total} ({rate:.0f}/s)", flush=True)
 
     def __enter__(self) -> _PlainProgress:

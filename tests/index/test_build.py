@@ -90,7 +90,7 @@ def test_incremental_build_applies_exactly_the_edits_additions_and_deletions(
 def test_incremental_build_reindexes_nothing_when_nothing_changed(
     small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build_from_articles(small_corpus, index_root)
+    first = build_from_articles(small_corpus, index_root)
     indexed: list[str] = []
     original = SegmentWriter.add_document
 
@@ -103,6 +103,9 @@ def test_incremental_build_reindexes_nothing_when_nothing_changed(
 
     assert indexed == []
     assert (report.added, report.updated, report.deleted, report.unchanged) == ([], [], [], 3)
+    assert report.up_to_date and report.generation is None
+    assert generations.read_pointer(index_root) == first.generation  # no needless copy
+    assert any("nothing changed" in line for line in report.summary_lines())
     assert live_ids(index_root) == {article.id for article in small_corpus}
 
 
