@@ -147,7 +147,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
 
   class SiteSearch extends HTMLElement {
     static get observedAttributes() {
-      return ["api", "lang", "placeholder", "per-page", "facets"];
+      return ["api", "lang", "placeholder", "label", "per-page", "facets", "url-state"];
     }
 
     constructor() {

@@ -108,6 +108,21 @@ def test_clicking_outside_closes_the_list_and_clicking_the_box_reopens_it(
     expect(widget.box).to_have_attribute("aria-expanded", "true")
 
 
+def test_tabbing_out_of_the_widget_closes_the_list(widget: WidgetPage) -> None:
+    widget.open(attributes='facets=""')
+    widget.page.evaluate(
+        "() => document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<a id=after href=\"#\">after the widget</a>')"
+    )
+    widget.search("abidjan")
+    expect(widget.options).to_have_count(1)
+
+    widget.box.press("Tab")
+
+    expect(widget.page.locator("#after")).to_be_focused()
+    expect(widget.listbox).to_be_hidden()
+
+
 def test_the_placeholder_and_facets_attributes_are_honoured(widget: WidgetPage) -> None:
     widget.open(attributes='placeholder="Find a story" facets="year"')
     expect(widget.box).to_have_attribute("placeholder", "Find a story")
