@@ -124,7 +124,9 @@ def _mark_prefix(parts: list[QueryPart], text: str) -> list[QueryPart]:
     last = parts[-1]
     at_end = last.end == len(text.rstrip()) and not text[last.end :].strip()
     typed_on = at_end and len(text) == len(text.rstrip())
-    if last.excluded or last.quoted or last.is_phrase or not typed_on:
+    # "…properties." ends a sentence: a word followed by punctuation is complete.
+    ends_in_word = bool(last.original) and (last.original[-1].isalnum())
+    if last.excluded or last.quoted or last.is_phrase or not typed_on or not ends_in_word:
         return parts
     parts[-1] = QueryPart(
         terms=last.terms,

@@ -43,16 +43,20 @@ from search_service.snippets import HighlightTerms
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 
-K1: Final = 1.2
+K1: Final = 1.8
 B: Final = 0.75
 TITLE_WEIGHT: Final = 2.0
-EXACT_WEIGHT: Final = 0.35
+EXACT_WEIGHT: Final = 0.15
 PREFIX_WEIGHT: Final = 0.45
 TYPO_WEIGHT: Final = 0.6
 SYNONYM_WEIGHT: Final = 0.8
 PROXIMITY_WEIGHT: Final = 0.25
 #: Queries with more counted parts than this rank by score × coverage, not strict tiers.
 STRICT_TIER_PARTS: Final = 4
+#: How strongly long queries favour documents covering more of their words.
+COVERAGE_POWER: Final = 0.15
+#: Stop words (in every language) weigh this much of a word.
+STOP_WORD_WEIGHT: Final = 0.5
 #: Proximity bonuses are computed for queries of at most this many words.
 PROXIMITY_MAX_PARTS: Final = 6
 _TIER: Final = 1.0e6
@@ -156,7 +160,7 @@ class Scorer:
             self._add_prefix(tfc, term)
         if not counted:
             # A stop word in every language: it ranks but does not count as a word to cover.
-            tfc *= 0.5
+            tfc *= STOP_WORD_WEIGHT
         return _PartMatch(self._saturate(tfc), tfc > 0, counted)
 
     def _add_prefix(self, tfc: FloatArray, prefix: str) -> None:
@@ -241,7 +245,7 @@ class Scorer:
         if total <= STRICT_TIER_PARTS:
             rank = covered.astype(np.float64) * _TIER + score
         else:
-            rank = score.astype(np.float64) * np.sqrt(covered / total)
+            rank = score.astype(np.float64) * (covered / total) ** COVERAGE_POWER
         candidates = any_match & self.view.live
         return Scored(
             candidates=candidates,
