@@ -29,7 +29,8 @@ from typing import Any, Literal
 from search_service.text import fold
 
 HEADER_SEARCH_LINES = 60  # the header zone never extends beyond this many lines
-TITLE_MAX_CHARS = 90
+TITLE_MAX_CHARS = 90  # inferred titles
+TITLE_LINE_MAX_CHARS = 250  # a longer line is a paragraph, not a title
 
 
 def _folded_words(text: str) -> frozenset[str]:
@@ -203,11 +204,21 @@ def _read_header(
                 return index, title, date
             date = index
         elif kind == "text":
-            if date is not None or not _anchor_follows(kinds, index):
+            if date is not None or not _title_like(lines[index]):
+                return index, title, date
+            if not _anchor_follows(kinds, index):
                 return index, title, date
             title = index
         index += 1
     return min(index, len(lines)), title, date
+
+
+def _title_like(line: str) -> bool:
+    """Titles are short and do not end like a sentence of the body does."""
+    stripped = line.strip()
+    return len(stripped) <= TITLE_LINE_MAX_CHARS and not (
+        stripped.endswith(".") and not stripped.endswith("...")
+    )
 
 
 def _anchor_follows(kinds: Sequence[LineKind], index: int) -> bool:

@@ -1,0 +1,226 @@
+"""Saved site pages: furniture removed, title and date lines found, paragraphs kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from search_service.pages import infer_title, parse_page
+
+SITE = "Education and Solidarity Network"
+
+
+def page(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("December 19, 2016", dt.date(2016, 12, 19)),
+        ("Dec 19, 2016", dt.date(2016, 12, 19)),
+        ("19 December 2016", dt.date(2016, 12, 19)),
+        ("Monday, December 19, 2016", dt.date(2016, 12, 19)),
+        ("22 septembre 2016", dt.date(2016, 9, 22)),
+        ("8 juillet 2020", dt.date(2020, 7, 8)),
+        ("2 décembre 2020", dt.date(2020, 12, 2)),
+        ("2 decembre 2020", dt.date(2020, 12, 2)),
+        ("1er juillet 2020", dt.date(2020, 7, 1)),
+        ("lundi 19 décembre 2016", dt.date(2016, 12, 19)),
+        ("22 octubre 2020", dt.date(2020, 10, 22)),
+        ("9 agosto 2014", dt.date(2014, 8, 9)),
+        ("19 de diciembre de 2016", dt.date(2016, 12, 19)),
+        ("19/12/2016", dt.date(2016, 12, 19)),
+        ("2016-12-19", dt.date(2016, 12, 19)),
+    ],
+)
+def test_the_date_line_is_read_in_english_french_and_spanish(line: str, expected: dt.date) -> None:
+    parsed = parse_page(page(SITE, line, "", "Body text of the article."))
+    assert parsed.date == expected
+    assert parsed.body == "Body text of the article."
+
+
+def test_a_french_date_on_an_english_page_is_the_page_date() -> None:
+    parsed = parse_page(page(SITE, "22 septembre 2016", "", "From 2 to 3 March 2016, AIM met."))
+    assert parsed.date == dt.date(2016, 9, 22)
+    assert parsed.title is None
+
+
+def test_a_date_inside_the_body_is_never_the_page_date() -> None:
+    text = page(
+        "Espagnol English Français",
+        "",
+        "The meeting took place in Dakar.",
+        "",
+        "22 septembre 2016",
+        "",
+        "More text.",
+    )
+    parsed = parse_page(text)
+    assert parsed.date is None
+    assert "22 septembre 2016" in parsed.body
+
+
+def test_an_invalid_date_line_leaves_the_date_empty_with_a_note() -> None:
+    parsed = parse_page(page(SITE, "31 septembre 2016", "", "Texte de l'article."))
+    assert parsed.date is None
+    [note] = parsed.notes
+    assert note.code == "bad_date" and note.line == 2 and "31 septembre 2016" in note.message
+    assert parsed.body == "Texte de l'article."
+
+
+def test_english_banner_site_name_twice_and_title_before_the_date() -> None:
+    text = page(
+        "🌎 Join online ESN’s International Meeting",
+        SITE,
+        "",
+        "Masmut programme: a controlled landing",
+        "",
+        SITE,
+        "December 19, 2016",
+        "",
+        "The MASMUT programme will come to an end.",
+        "",
+        "Second paragraph.",
+        "",
+        "",
+        "Latest news",
+        "Another article's teaser",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Masmut programme: a controlled landing"
+    assert parsed.date == dt.date(2016, 12, 19)
+    assert parsed.body == "The MASMUT programme will come to an end.\n\nSecond paragraph."
+
+
+def test_spanish_banner_countdown_categories_and_footer_are_dropped() -> None:
+    text = page(
+        "🌎 Únete en línea a la Reunión Internacional de la RES",
+        "Días",
+        "Horas",
+        "Minutos",
+        "Segundos",
+        SITE,
+        SITE,
+        "África / Personal educativo / Protección social",
+        "La protección social en Senegal",
+        SITE,
+        "22 octubre 2020",
+        "",
+        "El sindicato organizó un taller en Dakar.",
+        "",
+        "Últimas noticias",
+        "Otra noticia",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "La protección social en Senegal"
+    assert parsed.date == dt.date(2020, 10, 22)
+    assert parsed.body == "El sindicato organizó un taller en Dakar."
+
+
+def test_countdown_with_numbers_and_french_banner_are_dropped() -> None:
+    text = page(
+        "🌎 Rejoignez en ligne la Rencontre internationale du RES",
+        "12 Jours 05 Heures 33 Minutes 10 Secondes",
+        SITE,
+        "Gouvernance / Vie de l'association",
+        "L'assemblée générale du Réseau",
+        SITE,
+        "8 juillet 2020",
+        "L'assemblée s'est tenue en ligne.",
+        "Les dernières actualités",
+        "Un autre article",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "L'assemblée générale du Réseau"
+    assert parsed.date == dt.date(2020, 7, 8)
+    assert parsed.body == "L'assemblée s'est tenue en ligne."
+
+
+def test_region_menu_lines_are_dropped() -> None:
+    text = page(
+        "Africa Americas Europe",
+        "Afrique / Amériques / Europe",
+        "International",
+        "Teachers' health in Europe",
+        SITE,
+        "2 décembre 2020",
+        "",
+        "A survey of teachers.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Teachers' health in Europe"
+    assert parsed.body == "A survey of teachers."
+
+
+def test_old_site_header_without_date_gives_title_and_body() -> None:
+    text = page(
+        "Espagnol English Français",
+        "Rejoignez-nous sur facebook",
+        "Assemblée générale 2012 à Paris",
+        "PDF Imprimer Envoyer",
+        "E-mail",
+        "",
+        "L'assemblée générale s'est tenue à Paris.",
+        "",
+        "Please login or register to see the full article",
+        "Teaser of the next article",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Assemblée générale 2012 à Paris"
+    assert parsed.date is None
+    assert parsed.body == "L'assemblée générale s'est tenue à Paris."
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Latest news",
+        "Les dernières actualités",
+        "Últimas noticias",
+        "Please login or register to see the full article",
+    ],
+)
+def test_every_footer_and_what_follows_it_is_dropped(footer: str) -> None:
+    text = page(SITE, "9 agosto 2014", "", "Body.", "", footer, "Teaser one", "", "Teaser two")
+    parsed = parse_page(text)
+    assert parsed.body == "Body."
+
+
+def test_a_footer_on_the_last_line_without_newline_is_dropped() -> None:
+    parsed = parse_page(f"{SITE}\n22 septembre 2016\n\nBody.\n\n\nLes dernières actualités")
+    assert parsed.body == "Body."
+
+
+def test_paragraphs_are_kept_and_blank_runs_collapsed() -> None:
+    text = page(SITE, "9 agosto 2014", "", "First.", "", "", "", "  • item one", "  • item two")
+    assert parse_page(text).body == "First.\n\n• item one\n• item two"
+
+
+def test_a_page_without_furniture_has_no_title_line() -> None:
+    parsed = parse_page("Just one paragraph of text. And another sentence.\n")
+    assert parsed.title is None and parsed.date is None
+    assert parsed.body == "Just one paragraph of text. And another sentence."
+
+
+def test_inferred_title_is_the_first_sentence_without_asides_cut_at_a_word() -> None:
+    body = (
+        "From 2 to 3 March 2016, AIM (the International Association of Mutual Benefit "
+        "Societies) organised an international conference in Abidjan (Côte d’Ivoire) on the "
+        "African mutualist movement’s prospects regarding universal health coverage.\n\nMore."
+    )
+    title = infer_title(body)
+    assert title.startswith("From 2 to 3 March 2016, AIM organised an international conference")
+    assert "(" not in title
+    assert title.endswith("…") and len(title) <= 91
+    assert (
+        body.replace("(the International Association of Mutual Benefit Societies) ", "")[
+            : len(title) - 1
+        ]
+        == title[:-1]
+    )
+
+
+def test_a_short_first_sentence_is_the_whole_inferred_title() -> None:
+    assert infer_title("Teachers meet in Lomé. Then they vote.") == "Teachers meet in Lomé."

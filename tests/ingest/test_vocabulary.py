@@ -1,0 +1,286 @@
+"""Countries and partners found in text: aliases, adjectives, apostrophes, typos, acronyms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search_service.errors import VocabularyError
+from search_service.vocabulary import Vocabulary
+
+
+def countries(vocabulary: Vocabulary, text: str) -> list[str]:
+    return vocabulary.find_countries(text)
+
+
+def partners(vocabulary: Vocabulary, text: str) -> list[str]:
+    return vocabulary.find_partners(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Abidjan (Côte d’Ivoire)",
+        "Abidjan (Côte d'Ivoire)",
+        "Abidjan (Cote d'Ivoire)",
+        "ABIDJAN (CÔTE D’IVOIRE)",
+        "the Ivory Coast",
+        "la Costa de Marfil",
+        "an Ivorian mutual society",
+        "une mutuelle ivoirienne",
+        "les Ivoiriens",
+        "un sindicato marfileño",
+    ],
+)
+def test_cote_d_ivoire_is_found_under_every_name_apostrophe_and_adjective(
+    vocabulary: Vocabulary, text: str
+) -> None:
+    assert countries(vocabulary, text) == ["Côte d'Ivoire"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the Belgian society Solidaris", "Belgium"),
+        ("une mutuelle belge", "Belgium"),
+        ("la cooperación belga", "Belgium"),
+        ("en Belgique", "Belgium"),
+        ("en Bélgica", "Belgium"),
+        ("the French organisation", "France"),
+        ("au Sénégal", "Senegal"),
+        ("en Guinée-Conakry", "Guinea"),
+        ("in Guinea-Conakry", "Guinea"),
+        ("in Guinea Conakry", "Guinea"),
+        ("en Guinea-Bisáu", "Guinea-Bissau"),
+        ("la RDC", "Democratic Republic of the Congo"),
+        ("the DR Congo", "Democratic Republic of the Congo"),
+        ("la République démocratique du Congo", "Democratic Republic of the Congo"),
+        ("le Congo-Brazzaville", "Republic of the Congo"),
+        ("en España", "Spain"),
+        ("au Mexique", "Mexico"),
+        ("in Peru", "Peru"),
+    ],
+)
+def test_aliases_and_adjectives_in_three_languages_give_the_canonical_country(
+    vocabulary: Vocabulary, text: str, expected: str
+) -> None:
+    assert countries(vocabulary, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The mutual of Kinshasa works across Congo.", "Democratic Republic of the Congo"),
+        ("Unions of the RDC met in Congo last year.", "Democratic Republic of the Congo"),
+        ("Teachers in Brazzaville: Congo ratified the convention.", "Republic of the Congo"),
+        ("Les enseignants congolais de Brazzaville", "Republic of the Congo"),
+        ("A study for Central Africa (Congo).", "Democratic Republic of the Congo"),
+    ],
+)
+def test_bare_congo_is_resolved_from_context_else_to_dr_congo(
+    vocabulary: Vocabulary, text: str, expected: str
+) -> None:
+    assert countries(vocabulary, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("training in Bukina Faso and Togo", ["Burkina Faso", "Togo"]),
+        ("a mission to the Ivory Cost", ["Côte d'Ivoire"]),
+        ("au Sénagal", ["Senegal"]),
+        ("en Etiopia", ["Ethiopia"]),
+        ("in Camerun", ["Cameroon"]),
+    ],
+)
+def test_one_typo_is_tolerated_in_capitalised_names_of_six_letters_or_more(
+    vocabulary: Vocabulary, text: str, expected: list[str]
+) -> None:
+    assert countries(vocabulary, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pope Francis spoke.",  # one letter from "France"/"Francia", but another word
+        "Spains and Belgiums",  # a changed last letter is another word, not a typo
+        "in Malo",  # names under six letters take no typo
+        "bukina faso",  # typos only in capitalised spans
+        "Senagall",  # two typos
+    ],
+)
+def test_typo_tolerance_does_not_invent_countries(vocabulary: Vocabulary, text: str) -> None:
+    assert countries(vocabulary, text) == []
+
+
+def test_typos_are_off_in_match_names_unless_asked(vocabulary: Vocabulary) -> None:
+    text = "Bukina Faso"
+    assert vocabulary.match_names(text) == []
+    [match] = vocabulary.match_names(text, typos=True)
+    assert (match.canonical, text[match.start : match.end]) == ("Burkina Faso", "Bukina Faso")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We aim to pass the essential reforms.",
+        "Essential reforms are needed.".lower(),
+        "a pass for all, an aim for each",
+        "who knows",
+        "a bit of help",
+        "he said: ie the members",
+    ],
+)
+def test_acronyms_and_common_word_names_match_only_as_written(
+    vocabulary: Vocabulary, text: str
+) -> None:
+    assert partners(vocabulary, text) == []
+
+
+def test_acronyms_written_in_capitals_are_partners(vocabulary: Vocabulary) -> None:
+    text = "AIM, PASS and Essential met the WHO, the BIT and IE."
+    assert partners(vocabulary, text) == [
+        "AIM",
+        "PASS",
+        "Essential",
+        "WHO",
+        "ILO",
+        "Education International",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the International Labour Organization", "ILO"),
+        ("l'Organisation internationale du Travail", "ILO"),
+        ("la OIT", "ILO"),
+        ("l’Internationale de l’Education", "Education International"),
+        ("l'Internationale de l'Éducation", "Education International"),
+        ("la Internacional de la Educación", "Education International"),
+        ("the Christian Mutual Society", "Mutualité Chrétienne"),
+        ("la Mutualité chrétienne", "Mutualité Chrétienne"),
+        ("la Mutuelle Générale de l’Éducation Nationale", "MGEN"),
+        ("la Asociación Internacional de la Mutualidad", "AIM"),
+        ("the International Association of Mutual Benefit Societies", "AIM"),
+        ("la mugef-ci", "MUGEF-CI"),
+        ("UAM AFRO", "UAM-AFRO"),
+    ],
+)
+def test_partner_long_names_in_three_languages_give_the_canonical_partner(
+    vocabulary: Vocabulary, text: str, expected: str
+) -> None:
+    assert partners(vocabulary, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Education and Solidarity Network",
+        "le Réseau Education et Solidarité",
+        "la Red Educación y Solidaridad",
+        "ESN and RES",
+    ],
+)
+def test_the_network_itself_is_not_a_partner(vocabulary: Vocabulary, text: str) -> None:
+    assert vocabulary.match_names(text, typos=True) == []
+
+
+@pytest.mark.parametrize("text", ["Nigeria", "Perugia", "Romania", "Malians"])
+def test_names_match_whole_words_only(vocabulary: Vocabulary, text: str) -> None:
+    found = countries(vocabulary, text)
+    assert "Niger" not in found and "Peru" not in found and "Oman" not in found
+    assert "Mali" not in found or text == "Malians"
+
+
+def test_names_are_deduplicated_in_order_of_first_mention(vocabulary: Vocabulary) -> None:
+    text = "Togo, Benin and Togo again; then Bénin and the Togolese."
+    assert countries(vocabulary, text) == ["Togo", "Benin"]
+
+
+def test_match_names_gives_spans_in_the_text(vocabulary: Vocabulary) -> None:
+    text = "Ivory Coast and OIT"
+    spans = [(m.kind, m.canonical, text[m.start : m.end]) for m in vocabulary.match_names(text)]
+    assert spans == [("country", "Côte d'Ivoire", "Ivory Coast"), ("partner", "ILO", "OIT")]
+
+
+def test_entries_list_aliases_in_all_languages_and_adjectives_apart(
+    vocabulary: Vocabulary,
+) -> None:
+    ivory = vocabulary.entry("country", "Côte d'Ivoire")
+    assert {"Côte d'Ivoire", "Ivory Coast", "Costa de Marfil"} <= set(ivory.aliases)
+    assert {"Ivorian", "ivoirien", "ivoirienne", "marfileño"} <= set(ivory.adjectives)
+    assert "Ivorian" not in ivory.aliases
+    ilo = vocabulary.entry("partner", "ILO")
+    assert {"ILO", "BIT", "OIT", "Organización Internacional del Trabajo"} <= set(ilo.aliases)
+    with pytest.raises(KeyError):
+        vocabulary.entry("partner", "Nobody")
+
+
+def test_unknown_organisations_lists_acronyms_and_organisation_names_not_known(
+    vocabulary: Vocabulary,
+) -> None:
+    text = (
+        "The CSMF and the Fédération Nationale des Mutuelles de Santé met AIM, the NGO "
+        "Asmade and the Sindicato Unitario de Trabajadores in Dakar under UHC plans."
+    )
+    unknown = vocabulary.unknown_organisations(text)
+    assert "CSMF" in unknown
+    assert "Fédération Nationale des Mutuelles de Santé" in unknown
+    assert "Sindicato Unitario de Trabajadores" in unknown
+    assert not {"AIM", "Asmade", "NGO", "UHC", "Dakar"} & set(unknown)
+
+
+def test_an_editor_adds_a_partner_without_touching_code(tmp_path: Path) -> None:
+    (tmp_path / "partners.yaml").write_text(
+        "partners:\n  - canonical: CSMF\n    acronyms: [CSMF]\n"
+        "    names: [Confédération des syndicats médicaux français]\n",
+        encoding="utf-8",
+    )
+    vocabulary = Vocabulary.load(tmp_path)
+    text = "La CSMF, Confédération des Syndicats Médicaux Français, et la csmf"
+    assert [m.canonical for m in vocabulary.match_names(text)] == ["CSMF", "CSMF"]
+
+
+def test_fingerprint_changes_when_a_vocabulary_file_changes(tmp_path: Path) -> None:
+    partners_file = tmp_path / "partners.yaml"
+    partners_file.write_text("partners:\n  - canonical: Alpha Mutual\n", encoding="utf-8")
+    before = Vocabulary.load(tmp_path).fingerprint
+    partners_file.write_text("partners:\n  - canonical: Beta Mutual\n", encoding="utf-8")
+    assert Vocabulary.load(tmp_path).fingerprint != before
+
+
+def test_missing_vocabulary_files_leave_pycountry_countries_and_no_partners(
+    tmp_path: Path,
+) -> None:
+    vocabulary = Vocabulary.load(tmp_path / "nowhere")
+    assert vocabulary.find_countries("Sénégal y Bélgica") == ["Senegal", "Belgium"]
+    assert vocabulary.find_partners("AIM and ILO") == []
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("partners.yaml", "partners: [\n", "cannot read"),
+        ("partners.yaml", "- just a list\n", "mapping"),
+        ("partners.yaml", "partners:\n  - acronyms: [X]\n", "canonical"),
+        ("partners.yaml", "partners:\n  - canonical: X\n    nmaes: [Y]\n", "unknown key"),
+        (
+            "partners.yaml",
+            "partners:\n  - canonical: A\n    names: [Same Name]\n"
+            "  - canonical: B\n    names: [Same Name]\n",
+            "two entries",
+        ),
+        ("countries.yaml", "ambiguous:\n  Congo:\n    context: {CD: [Kinshasa]}\n", "default"),
+        ("countries.yaml", "ambiguous:\n  X:\n    default: Atlantis\n", "unknown country"),
+        ("countries.yaml", "countries:\n  FR: [not, a, mapping]\n", "mapping"),
+    ],
+)
+def test_malformed_vocabulary_files_raise_vocabulary_error_naming_the_file(
+    tmp_path: Path, file: str, content: str, message: str
+) -> None:
+    (tmp_path / file).write_text(content, encoding="utf-8")
+    with pytest.raises(VocabularyError, match=message) as raised:
+        Vocabulary.load(tmp_path)
+    assert file in str(raised.value) or "two entries" in str(raised.value)
