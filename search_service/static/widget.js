@@ -6,7 +6,8 @@
   if (!window.customElements || customElements.get("site-search")) return;
 
   // Captured now: document.currentScript is only set while this file first runs.
-  const SCRIPT_SRC = document.currentScript ? document.currentScript.src : "";
+  const SCRIPT = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const SCRIPT_SRC = SCRIPT ? SCRIPT.src : "";
   const DEFAULT_API = new URL("./", SCRIPT_SRC || location.href).href;
   const FACETS = ["country", "partner", "year", "language"];
   const DEBOUNCE_MS = 180;
@@ -96,7 +97,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
 <div class="box" part="box">
 <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2"><circle cx="10.5" cy="10.5" r="6.5"/><path d="m15.5 15.5 5 5"/></svg>
 <input id="q" type="search" part="input" role="combobox" aria-autocomplete="list" aria-expanded="false"
- aria-controls="list" autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search">
+ aria-controls="list" maxlength="256" autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search">
 <span class="spin" hidden></span>
 </div>
 <div class="sr" role="status" aria-live="polite" aria-atomic="true" id="live"></div>
@@ -264,6 +265,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
     }
 
     onKey(e) {
+      if (e.isComposing) return; // an IME is composing: Enter and arrows belong to it
       const open = !this.$.panel.hidden;
       switch (e.key) {
         case "ArrowDown":
@@ -318,7 +320,8 @@ button{font:inherit;cursor:pointer;color:var(--a)}
           signal: controller.signal, headers: { Accept: "application/json" } });
         const body = await response.json().catch(() => null);
         if (seq !== this.seq) return;
-        if (!response.ok) throw Object.assign(new Error("refused"), { refused: true, body });
+        // A 4xx says what is wrong with the request; a 5xx (e.g. no index yet) is "unavailable".
+        if (!response.ok) throw Object.assign(new Error("refused"), { refused: response.status < 500, body });
         this.error = null;
         this.hits = page > 1 ? this.hits.concat(body.hits) : body.hits;
         if (page === 1) this.active = -1;
@@ -389,7 +392,8 @@ button{font:inherit;cursor:pointer;color:var(--a)}
     }
 
     syncExpanded() {
-      this.$.input.setAttribute("aria-expanded", String(!this.$.panel.hidden && this.hits.length > 0));
+      const shown = !this.$.panel.hidden && !this.$.list.hidden && this.$.list.children.length > 0;
+      this.$.input.setAttribute("aria-expanded", String(shown));
     }
 
     setActive(index) {
@@ -412,10 +416,10 @@ button{font:inherit;cursor:pointer;color:var(--a)}
       else window.location.assign(li.dataset.href);
     }
 
-    /** Only http(s) URLs from the API become links; anything else links to the service's page. */
+    /** Only http(s) URLs (relative ones are on the host site) are followed; else the service's page. */
     hitUrl(hit) {
       try {
-        const url = new URL(hit.url, this.api);
+        const url = new URL(hit.url, location.href);
         if (hit.url && (url.protocol === "https:" || url.protocol === "http:")) return url.href;
       } catch (_) { /* fall through to the service's page */ }
       return new URL("articles/" + encodeURIComponent(hit.id), this.api).href;
@@ -465,7 +469,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
       const result = this.result;
       if (!result) return;
       const suggestion = result.suggestion;
-      if (suggestion && suggestion !== this.q.trim()) {
+      if (suggestion && suggestion.toLowerCase() !== this.q.trim().toLowerCase()) {
         const [before, after] = t.dym.split("{s}");
         const button = el("button", "lnk", suggestion);
         button.type = "button";

@@ -65,6 +65,7 @@ def test_the_api_being_down_shows_a_friendly_error(
     expect(widget.status).to_contain_text(message)
     expect(widget.live_region).to_have_text(message)
     expect(widget.options).to_have_count(0)
+    expect(widget.box).to_have_attribute("aria-expanded", "false")
     expect(widget.box).to_be_focused()
     expect(widget.page.get_by_role("button", name="Try again")).to_be_visible()
     assert widget.page.evaluate("window.__xss") is None
@@ -75,3 +76,25 @@ def test_an_unreachable_api_on_load_shows_the_error_in_french(widget: WidgetPage
 
     expect(widget.status).to_contain_text("La recherche est indisponible pour le moment.")
     expect(widget.page.get_by_role("button", name="Réessayer")).to_be_visible()
+
+
+def test_a_request_the_api_refuses_shows_its_message(widget: WidgetPage) -> None:
+    widget.open(query="?q=health&year=last")
+
+    expect(widget.status).to_contain_text("This search could not be run.")
+    expect(widget.status).to_contain_text("year")  # the API's own explanation
+    expect(widget.options).to_have_count(0)
+
+
+def test_a_service_without_an_index_is_reported_as_unavailable(
+    widget: WidgetPage, tmp_path: Path, start_api: Callable[[Path], UvicornThread]
+) -> None:
+    empty = start_api(tmp_path)  # nothing published there: the API answers 503
+    try:
+        widget.open(attributes=f'api="{empty.origin}"')
+        widget.search("health")
+
+        expect(widget.status).to_contain_text("Search is unavailable right now.")
+        expect(widget.status).not_to_contain_text("index")
+    finally:
+        empty.stop()
