@@ -92,7 +92,7 @@ def _print_problem(console: Console, problem: Problem, indent: str = "  ") -> No
     colour = "red" if problem.severity == "error" else "yellow"
     where = f"line {problem.line}: " if problem.line is not None else ""
     console.print(
-        f"{indent}[{colour}]{problem.severity}[/{colour}] [{escape(problem.code)}] "
+        f"{indent}[{colour}]{problem.severity}[/{colour}] \\[{escape(problem.code)}] "
         f"{escape(where + problem.message)}"
     )
 

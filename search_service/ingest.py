@@ -170,7 +170,7 @@ class _Draft:
     partners: tuple[str, ...] | None = None
     line: int | None = None
     title_inferred: bool = False
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (code, message) warnings
+    notes: list[tuple[str, str, int | None]] = field(default_factory=list)  # warnings
 
 
 @dataclass
@@ -269,8 +269,7 @@ class _Run:
     def read_page(self, path: Path, text: str) -> _Draft:
         page = parse_page(text)
         draft = _Draft(id=self.default_id(path), title=page.title, body=page.body, date=page.date)
-        for note in page.notes:
-            self.problem(path, note.code, note.message, line=note.line, severity="warning")
+        draft.notes += [(note.code, note.message, note.line) for note in page.notes]
         sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
         if sidecar.exists():
             meta = self.read_sidecar(sidecar)
@@ -373,7 +372,7 @@ class _Run:
         """Metadata wins over inference; a bad value is a warning and inference stays."""
 
         def warn(code: str, message: str) -> None:
-            draft.notes.append((code, message))
+            draft.notes.append((code, message, draft.line))
 
         if "id" in meta and meta["id"] is not None:
             if isinstance(meta["id"], str | int) and str(meta["id"]).strip():
@@ -439,10 +438,8 @@ class _Run:
 
     def add(self, path: Path, draft: _Draft) -> None:
         where = self.display(path)
-        for code, message in draft.notes:
-            self.problem(
-                path, code, message, line=draft.line, severity="warning", article_id=draft.id
-            )
+        for code, message, line in draft.notes:
+            self.problem(path, code, message, line=line, severity="warning", article_id=draft.id)
         if not draft.body.strip():
             self.problem(
                 path,
