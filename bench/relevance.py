@@ -17,6 +17,7 @@
   Run before and after a ranking change: fr/es must not drop.
 
     python -m bench.relevance [--scifact DIR]
+    python -m bench.relevance --diagnose    # which ranking constant the SciFact figure depends on
 """
 
 from __future__ import annotations
@@ -215,6 +216,44 @@ def run(scifact: Path, synthetic: Path, per_language: int, include_ours: bool) -
     return figures
 
 
+#: Diagnostic variants of the ranking constants (module globals of search_service.ranking).
+#: They say which knob the SciFact gap depends on; they are not settings to ship.
+VARIANTS: dict[str, dict[str, float]] = {
+    "production": {},
+    "no prefix on the last word": {"PREFIX_WEIGHT": 0.0},
+    "no exact-field bonus": {"EXACT_WEIGHT": 0.0},
+    "no proximity bonus": {"PROXIMITY_WEIGHT": 0.0},
+    "title weight 1": {"TITLE_WEIGHT": 1.0},
+    "no coverage factor": {"COVERAGE_POWER": 0.0},
+    "stop words full weight": {"STOP_WORD_WEIGHT": 1.0},
+    "k1=0.9 b=0.4 (Anserini)": {"K1": 0.9, "B": 0.4},
+    "k1=1.2 b=0.75": {"K1": 1.2, "B": 0.75},
+}
+
+
+def diagnose(scifact: Path) -> dict[str, Any]:
+    """SciFact with each variant of the ranking constants, on one index built once."""
+    from bench.ours import ours_ranker_from_export
+    from search_service import ranking
+
+    work = DATA_DIR / "relevance"
+    records, queries, qrels = load_scifact(scifact)
+    export = write_export(records, work / "scifact-corpus" / "articles" / "scifact.jsonl")
+    rank = ours_ranker_from_export(export, work / "scifact-ours")
+    figures: dict[str, Any] = {}
+    for name, changes in VARIANTS.items():
+        saved = {key: getattr(ranking, key) for key in changes}
+        try:
+            for key, value in changes.items():
+                setattr(ranking, key, value)
+            figures[name] = evaluate(rank, queries, qrels)
+        finally:
+            for key, value in saved.items():
+                setattr(ranking, key, value)
+        print(f"diagnose: {name}: {figures[name]}", flush=True)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.generate import default_path, generate
 
@@ -228,7 +267,16 @@ def main(argv: list[str] | None = None) -> int:
         "--per-language", type=int, default=60, help="Known-item articles per language."
     )
     parser.add_argument("--baselines-only", action="store_true", help="Leave our engine out.")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="SciFact only, with variants of the ranking constants: which knob matters.",
+    )
     args = parser.parse_args(argv)
+    if args.diagnose:
+        parameters = {"scifact": str(args.scifact), "variants": VARIANTS}
+        print(write_result("relevance-diagnose", parameters, diagnose(args.scifact)))
+        return 0
     synthetic = default_path(args.count, args.seed)
     if not synthetic.exists():
         generate(args.count, args.seed, synthetic, REPO_ROOT / "corpus")
