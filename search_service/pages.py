@@ -31,6 +31,9 @@ from search_service.text import fold
 HEADER_SEARCH_LINES = 60  # the header zone never extends beyond this many lines
 TITLE_MAX_CHARS = 90  # inferred titles
 TITLE_LINE_MAX_CHARS = 250  # a longer line is a paragraph, not a title
+BARE_TITLE_MAX_CHARS = 150  # first line taken as title on a page without the site's furniture
+HEADER_MENU_LINES = 3  # unknown short lines tolerated between a title and its anchor
+MENU_LINE_MAX_CHARS = 120
 
 
 def _folded_words(text: str) -> frozenset[str]:
@@ -64,7 +67,9 @@ _FOOTERS = frozenset(
         "Inicie sesión o regístrese para ver el artículo completo",
     )
 )
-_OLD_ANCHORS = frozenset(("pdf imprimer envoyer", "e mail", "email", "pdf print email", "pdf"))
+_OLD_ANCHOR_WORDS = frozenset(
+    "pdf imprimer envoyer print e mail email imprimir enviar send courriel correo".split()  # noqa: SIM905
+)
 _OLD_HEADER_WORDS = frozenset(
     "espagnol english francais frances ingles espanol anglais spanish french".split()  # noqa: SIM905
 )
@@ -132,6 +137,11 @@ _WORD_DATE = re.compile(
     r"|(?P<month2>[a-z]+)\.?\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?\s+)"
     r"(?P<year>\d{4})$"
 )
+_DATE_PREFIX = re.compile(
+    r"^(?:publi[ée]e?\s+le|mis\s+en\s+ligne\s+le|posted\s+on|published\s+on|published|posted"
+    r"|publicad[oa]\s+el|publicad[oa]|le|el|on)\s+",
+    re.IGNORECASE,
+)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 _DATE_SETTINGS: dict[str, Any] = {
     "STRICT_PARSING": True,
@@ -196,6 +206,7 @@ def _read_header(
     """(index where the body starts, title line index, date line index)."""
     title: int | None = None
     date: int | None = None
+    anchored = False
     index = 0
     while index < len(kinds):
         kind = kinds[index]
@@ -203,14 +214,36 @@ def _read_header(
             if date is not None:
                 return index, title, date
             date = index
+            anchored = True
+        elif kind in ("site_name", "old_anchor"):
+            anchored = True
         elif kind == "text":
             if date is not None or not _title_like(lines[index]):
-                return index, title, date
-            if not _anchor_follows(kinds, index):
-                return index, title, date
+                break
+            if not _anchor_ahead(lines, kinds, index):
+                break
             title = index
         index += 1
+    if not anchored and title is None and index < len(kinds):
+        return _bare_title(lines, kinds, index)
     return min(index, len(lines)), title, date
+
+
+def _bare_title(
+    lines: Sequence[str], kinds: Sequence[LineKind], index: int
+) -> tuple[int, int | None, int | None]:
+    """A page with none of the site's furniture: a short first line before a blank is a title."""
+    line = lines[index].strip()
+    followed_by_blank = index + 1 < len(kinds) and kinds[index + 1] == "blank"
+    more_text = any(kind == "text" for kind in kinds[index + 2 :])
+    if (
+        followed_by_blank
+        and more_text
+        and len(line) <= BARE_TITLE_MAX_CHARS
+        and not line.endswith((".", ":", ";", ","))
+    ):
+        return index + 1, index, None
+    return index, None, None
 
 
 def _title_like(line: str) -> bool:
@@ -221,11 +254,24 @@ def _title_like(line: str) -> bool:
     )
 
 
-def _anchor_follows(kinds: Sequence[LineKind], index: int) -> bool:
-    for kind in kinds[index + 1 :]:
+def _anchor_ahead(lines: Sequence[str], kinds: Sequence[LineKind], index: int) -> bool:
+    """Is this line in the header, i.e. does an anchor come before the body starts?
+
+    The anchor (site name, date line, the old site's "PDF Imprimer Envoyer") may be
+    a few short lines further down, past unknown menu lines; a line that reads like
+    body text on the way means the body has started.
+    """
+    skipped = 0
+    for position in range(index + 1, len(kinds)):
+        kind = kinds[position]
         if kind in ("blank", "furniture"):
             continue
-        return kind in ("site_name", "date", "old_anchor")
+        if kind in ("site_name", "date", "old_anchor"):
+            return True
+        skipped += 1
+        line = lines[position].strip()
+        if skipped > HEADER_MENU_LINES or len(line) > MENU_LINE_MAX_CHARS or not _title_like(line):
+            return False
     return False
 
 
@@ -240,13 +286,18 @@ def _classify(line: str) -> LineKind:
         return "furniture"
     if key in _SITE_NAMES:
         return "site_name"
-    if key in _OLD_ANCHORS:
+    if _is_old_anchor(words):
         return "old_anchor"
     if looks_like_date(stripped):
         return "date"
     if _is_furniture(stripped, words, key):
         return "furniture"
     return "text"
+
+
+def _is_old_anchor(words: Sequence[str]) -> bool:
+    """The old site's "PDF Imprimer Envoyer" and "E-mail" lines (any of their words only)."""
+    return 0 < len(words) <= 4 and all(word in _OLD_ANCHOR_WORDS for word in words)
 
 
 def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
@@ -276,9 +327,14 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", fold(text))
 
 
+def _date_text(line: str) -> str:
+    """The date part of a date line: "Publié le 8 juillet 2020" -> "8 juillet 2020"."""
+    return _DATE_PREFIX.sub("", line.strip()).strip(" .")
+
+
 def looks_like_date(line: str) -> bool:
     """Shaped like a date line: "December 19, 2016", "22 septembre 2016", "19/12/2016"."""
-    folded = fold(line.strip()).strip(" .")
+    folded = fold(_date_text(line))
     if len(folded) > 40:
         return False
     if _NUMERIC_DATE.match(folded):
@@ -293,7 +349,7 @@ def looks_like_date(line: str) -> bool:
 
 def parse_date_line(line: str) -> dt.date | None:
     """The date of a date line, in English, French or Spanish; None when it is not a date."""
-    text = line.strip().strip(".")
+    text = _date_text(line)
     numeric = _NUMERIC_DATE.match(text)
     if numeric is not None:
         day, month, year = (
@@ -339,7 +395,7 @@ def clean_body(lines: Sequence[str]) -> str:
         key = " ".join(_words(stripped))
         if (
             key in _SITE_NAMES
-            or key in _OLD_ANCHORS
+            or _is_old_anchor(key.split())
             or (stripped[0] in "🌎🌍🌏" and _BANNER.search(key))
         ):
             continue

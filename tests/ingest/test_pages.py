@@ -224,3 +224,55 @@ def test_inferred_title_is_the_first_sentence_without_asides_cut_at_a_word() -> 
 
 def test_a_short_first_sentence_is_the_whole_inferred_title() -> None:
     assert infer_title("Teachers meet in Lomé. Then they vote.") == "Teachers meet in Lomé."
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Publié le 8 juillet 2020", dt.date(2020, 7, 8)),
+        ("Posted on December 19, 2016", dt.date(2016, 12, 19)),
+        ("Publicado el 22 octubre 2020", dt.date(2020, 10, 22)),
+    ],
+)
+def test_date_lines_with_a_published_on_prefix_are_read(line: str, expected: dt.date) -> None:
+    assert parse_page(page(SITE, line, "", "Body.")).date == expected
+
+
+def test_unknown_menu_lines_above_the_title_do_not_hide_it() -> None:
+    text = page(
+        "Home Who we are Our actions Contact",
+        "Accueil",
+        "Solidarity with Haiti",
+        SITE,
+        "December 19, 2016",
+        "",
+        "The network sent help to Haitian teachers.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Solidarity with Haiti"
+    assert parsed.body == "The network sent help to Haitian teachers."
+
+
+def test_a_body_sentence_followed_by_a_date_line_is_not_a_title() -> None:
+    text = page(
+        "The assembly met in Lomé and elected its board for the next three years.",
+        "",
+        "December 19, 2016",
+        "",
+        "More text.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title is None and parsed.date is None
+    assert parsed.body.startswith("The assembly met in Lomé")
+
+
+def test_a_page_without_furniture_takes_a_short_first_line_as_title() -> None:
+    parsed = parse_page(page("Teachers' health in Togo", "", "The union met in Lomé.", "", "More."))
+    assert parsed.title == "Teachers' health in Togo"
+    assert parsed.body == "The union met in Lomé.\n\nMore."
+
+
+@pytest.mark.parametrize("line", ["PDF Imprimer Envoyer", "PDF Print E-mail", "E-mail", "Imprimir"])
+def test_old_site_tool_lines_are_dropped_from_the_body_too(line: str) -> None:
+    text = page(SITE, "9 agosto 2014", "", "First part.", line, "", "Second part.")
+    assert parse_page(text).body == "First part.\n\nSecond part."
