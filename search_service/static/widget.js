@@ -66,7 +66,7 @@ background:var(--bg);border:1px solid var(--ss-border-subtle,#d0d7de);border-rad
 box-shadow:var(--ss-shadow,0 12px 32px rgba(0,0,0,.16));max-height:var(--ss-panel-max-height,75vh);overflow:auto;padding:1em;container-type:inline-size}
 .grid{display:grid;grid-template-columns:minmax(9rem,13rem) minmax(0,1fr);gap:1.25em}
 .grid.nof{grid-template-columns:minmax(0,1fr)}
-@container (max-width:36rem){.grid{grid-template-columns:minmax(0,1fr)}}
+@container (max-width:36rem){.grid{grid-template-columns:minmax(0,1fr)}.facets{order:2;border-top:1px solid var(--ss-border-subtle,#d0d7de);padding-top:.75em}}
 fieldset{border:0;margin:0 0 1em;padding:0;min-width:0}
 legend{padding:0;margin-bottom:.3em;font-size:.78em;font-weight:700;letter-spacing:.05em;text-transform:uppercase;color:var(--m)}
 label{display:flex;align-items:baseline;gap:.45em;padding:.12em 0;font-size:.92em;cursor:pointer}
