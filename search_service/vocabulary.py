@@ -702,6 +702,7 @@ class _Builder:
         self.typo_exceptions: list[str] = []
         self.not_organisations: list[str] = []
         self.removed: dict[int, set[tuple[str, ...]]] = {}
+        self.shared: dict[int, tuple[list[str], list[str]]] = {}  # default entry -> group names
 
     # -- countries --
 
@@ -778,8 +779,9 @@ class _Builder:
         if default not in options:
             options.append(default)
         names = [name, *_string_list(spec.get("names"), f"{place}: names")]
-        names += _string_list(spec.get("adjectives"), f"{place}: adjectives")
-        self.groups.append((name, kind, options, default, names, words))
+        adjectives = _string_list(spec.get("adjectives"), f"{place}: adjectives")
+        self.shared[default] = (names, adjectives)
+        self.groups.append((name, kind, options, default, names + adjectives, words))
 
     def _resolve_country(self, key: str, where: str) -> int:
         if key.upper() in self.country_by_code:
@@ -863,7 +865,6 @@ class _Builder:
 
             first = [] if draft.canonical in draft.exact else [draft.canonical]
             names = [n for n in _dedupe([*first, *draft.names]) if usable(n, False)]
-            names += self.group_names_for(index)
             names += [n for n in _dedupe(draft.generated) if usable(n, True) and n not in names]
             if draft.kind == "country":
                 names = [
@@ -872,8 +873,11 @@ class _Builder:
                     if len(owners.get(words_of(n), ())) <= 1 or n == draft.canonical
                 ]
             exact = _dedupe(draft.exact)
-            adjectives = _dedupe(draft.adjectives + draft.exact_adjectives)
-            aliases = _dedupe([draft.canonical, *names, *exact])
+            # A shared name ("Congo") is listed under the entry it defaults to, for synonyms;
+            # matching it stays with the ambiguous group.
+            shared_names, shared_adjectives = self.shared.get(index, ([], []))
+            adjectives = _dedupe(draft.adjectives + draft.exact_adjectives + shared_adjectives)
+            aliases = _dedupe([draft.canonical, *names, *exact, *shared_names])
             entries.append(
                 NameEntry(draft.kind, draft.canonical, tuple(aliases), tuple(adjectives))
             )
@@ -916,10 +920,6 @@ class _Builder:
             not_organisations=self.not_organisations,
             fingerprint=fingerprint,
         )
-
-    def group_names_for(self, index: int) -> list[str]:
-        """The shared names ("Congo") of the groups whose default is this entry."""
-        return [group[0] for group in self.groups if group[3] == index]
 
     @staticmethod
     def _add_pattern(
