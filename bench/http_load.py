@@ -47,7 +47,7 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    index_dir: Path, corpus_dir: Path, workers: int, cache: bool
+    index_dir: Path, corpus_dir: Path, workers: int, cache: bool, arenas: int | None = None
 ) -> Iterator[tuple[str, psutil.Process]]:
     """`search-service serve` on a free port; stopped (by its pid) on exit."""
     port = free_port()
@@ -58,6 +58,8 @@ def running_server(
         SEARCH_INDEX_DIR=str(index_dir),
         SEARCH_CORPUS_DIR=str(corpus_dir),
     )
+    if arenas is not None:
+        env["MALLOC_ARENA_MAX"] = str(arenas)
     command = [
         str(Path(sys.executable).parent / "search-service"), "serve",
         "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port),
@@ -158,7 +160,9 @@ def _cycle(items: list[tuple[str, dict[str, Any]]], count: int) -> list[tuple[st
     return [interleaved[i % len(interleaved)] for i in range(count)]
 
 
-def run(count: int, requests: int, workers: int, cache: bool, seed: int) -> dict[str, Any]:
+def run(
+    count: int, requests: int, workers: int, cache: bool, seed: int, arenas: int | None = None
+) -> dict[str, Any]:
     from bench.generate import default_path
 
     export = default_path(count, seed)
@@ -176,7 +180,8 @@ def run(count: int, requests: int, workers: int, cache: bool, seed: int) -> dict
         "search": [],
         "suggest": [],
     }
-    with running_server(index_dir, work / "corpus", workers, cache) as (base, server):
+    figures["malloc_arena_max"] = arenas
+    with running_server(index_dir, work / "corpus", workers, cache, arenas) as (base, server):
         figures["server_rss_idle_mib"] = server_rss_mib(server)
         asyncio.run(load(base, search[: min(200, requests)], 8))  # warm-up, not reported
         for clients in CONCURRENCY:
@@ -199,9 +204,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
     parser.add_argument("--cache", action="store_true", help="Leave the response cache on (512).")
+    parser.add_argument(
+        "--malloc-arena-max",
+        type=int,
+        help="Set MALLOC_ARENA_MAX for the server (glibc: fewer per-thread malloc arenas).",
+    )
     args = parser.parse_args(argv)
-    figures = run(args.count, args.requests, args.workers, args.cache, args.seed)
+    arenas = args.malloc_arena_max
+    figures = run(args.count, args.requests, args.workers, args.cache, args.seed, arenas)
     name = f"http-{args.count}-w{args.workers}" + ("-cache" if args.cache else "")
+    name += f"-arenas{arenas}" if arenas is not None else ""
     parameters = {
         "requests": args.requests,
         "workers": args.workers,
