@@ -11,7 +11,7 @@
   const DEFAULT_API = new URL("./", SCRIPT_SRC || location.href).href;
   const FACETS = ["country", "partner", "year", "language"];
   const DEBOUNCE_MS = 180;
-  const MAX_FACET_VALUES = 12;
+  const FACET_PREVIEW = 6; // values shown per facet before "Show all"
 
   const STRINGS = {
     en: {
@@ -22,6 +22,7 @@
       refused: "This search could not be run.", retry: "Try again",
       dym: "Did you mean {s}?", more: "More results", clear: "Clear filters",
       country: "Country", partner: "Partner", year: "Year", language: "Language",
+      all: "Show all ({n})", fewer: "Show fewer",
     },
     fr: {
       label: "Rechercher sur le site", placeholder: "Rechercher des actualités…",
@@ -32,6 +33,7 @@
       refused: "Cette recherche n’a pas pu être effectuée.", retry: "Réessayer",
       dym: "Vouliez-vous dire {s} ?", more: "Plus de résultats", clear: "Effacer les filtres",
       country: "Pays", partner: "Partenaire", year: "Année", language: "Langue",
+      all: "Tout afficher ({n})", fewer: "Afficher moins",
     },
     es: {
       label: "Buscar en el sitio", placeholder: "Buscar noticias…",
@@ -42,6 +44,7 @@
       refused: "No se pudo realizar esta búsqueda.", retry: "Reintentar",
       dym: "¿Quiso decir {s}?", more: "Más resultados", clear: "Borrar filtros",
       country: "País", partner: "Socio", year: "Año", language: "Idioma",
+      all: "Mostrar todo ({n})", fewer: "Mostrar menos",
     },
   };
 
@@ -89,6 +92,7 @@ mark{background:var(--ss-mark-bg,#fff0a0);color:var(--ss-mark-text,inherit);bord
 button{font:inherit;cursor:pointer;color:var(--a)}
 .btn{margin-top:.75em;background:var(--bg);border:1px solid var(--b);border-radius:var(--r);padding:.35em .9em}
 .lnk{border:0;background:none;padding:0;text-decoration:underline}
+fieldset .lnk{margin-top:.2em;font-size:.85em}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 
@@ -165,6 +169,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
       this.error = null;
       this.loading = false;
       this.active = -1;
+      this.expanded = {}; // facets whose values are all shown
       this.seq = 0;
       this.controller = null;
       this.timer = 0;
@@ -248,7 +253,14 @@ button{font:inherit;cursor:pointer;color:var(--a)}
         this.search({ history: "push" });
       });
       facets.addEventListener("click", (e) => {
-        if (!e.target.closest("button")) return;
+        const button = e.target.closest("button");
+        if (!button) return;
+        const facet = button.dataset.toggle;
+        if (facet) {
+          this.expanded[facet] = !this.expanded[facet];
+          this.render();
+          return;
+        }
         this.filters = emptyFilters();
         input.focus();
         this.search({ history: "push" });
@@ -497,7 +509,8 @@ button{font:inherit;cursor:pointer;color:var(--a)}
         meta.push(isNaN(date) ? String(hit.date) : this.dates.format(date));
       } else if (hit.year) meta.push(String(hit.year));
       if (hit.language) meta.push(this.languageName(hit.language));
-      if (hit.countries && hit.countries.length) meta.push(hit.countries.join(", "));
+      const countries = hit.countries || [];
+      if (countries.length) meta.push(countries.slice(0, 3).join(", ") + (countries.length > 3 ? " +" + (countries.length - 3) : ""));
       if (meta.length) li.appendChild(el("div", "meta", meta.join(" · ")));
       if (hit.snippet) li.appendChild(el("p", "snip")).appendChild(snippetNodes(hit.snippet));
       return li;
@@ -509,9 +522,9 @@ button{font:inherit;cursor:pointer;color:var(--a)}
       const facets = (this.result && !this.error && this.result.facets) || {};
       let shown = 0;
       for (const name of this.facetNames) {
-        let values = (facets[name] || []).slice();
-        if (name === "year") values.sort((a, b) => Number(b.value) - Number(a.value));
-        values = values.filter((v, i) => v.selected || (v.count > 0 && i < MAX_FACET_VALUES));
+        const all = (facets[name] || []).filter((v) => v.selected || v.count > 0);
+        if (name === "year") all.sort((a, b) => Number(b.value) - Number(a.value));
+        const values = this.expanded[name] ? all : all.filter((v, i) => v.selected || i < FACET_PREVIEW);
         if (!values.length) continue;
         shown++;
         const set = box.appendChild(el("fieldset"));
@@ -526,6 +539,14 @@ button{font:inherit;cursor:pointer;color:var(--a)}
           check.dataset.key = name + ":" + v.value;
           label.appendChild(el("span", null, name === "language" ? this.languageName(v.value) : String(v.value)));
           label.appendChild(el("span", "n", v.count.toLocaleString(this.uiLang)));
+        }
+        if (all.length > FACET_PREVIEW) {
+          const more = this.expanded[name];
+          const toggle = set.appendChild(el("button", "lnk", more ? this.t.fewer : this.t.all.replace("{n}", all.length)));
+          toggle.type = "button";
+          toggle.dataset.toggle = name;
+          toggle.dataset.key = "toggle:" + name;
+          toggle.setAttribute("aria-expanded", String(!!more));
         }
       }
       if (this.hasFilters()) {

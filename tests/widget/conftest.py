@@ -42,6 +42,7 @@ XSS_BODY = (
     "<script>window.__xss = 3</script> The end of the zanzibar report."
 )
 XSS_URL = "javascript:window.__xss = 4"
+BULLETIN_COUNTRIES = ("Belgium", "Mali", "Niger", "Chad", "Ghana", "Peru", "Chile", "Cuba")
 
 
 def require(available: bool, reason: str) -> None:
@@ -83,7 +84,8 @@ def article(
 
 
 def widget_corpus() -> list[Article]:
-    """Facet counts are known: "health" matches 5 articles, 3 in Benin, 2 in Togo, 1 in both."""
+    """Facet counts are known: "health" matches 5 articles, 3 in Benin, 2 in Togo, 1 in both;
+    "solidarity" matches 14 bulletins in 8 countries."""
     articles = [
         article(
             "abidjan-conference",
@@ -149,7 +151,7 @@ def widget_corpus() -> list[Article]:
             f"Solidarity bulletin number {n}",
             f"Bulletin {n} of the solidarity network between education unions.",
             date=f"{2010 + n % 10}-0{1 + n % 9}-1{n % 10}",
-            countries=("Belgium",),
+            countries=(BULLETIN_COUNTRIES[n % len(BULLETIN_COUNTRIES)],),
         )
         for n in range(1, 15)
     ]

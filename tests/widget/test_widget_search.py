@@ -83,6 +83,24 @@ def test_counts_update_with_the_query(widget: WidgetPage) -> None:
     expect(widget.checkbox("Togo")).to_have_count(0)
 
 
+def test_long_facets_show_six_values_until_show_all(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("solidarity")
+    countries = widget.page.locator("site-search fieldset", has_text="Country")
+    expect(countries.locator("input[type=checkbox]")).to_have_count(6)
+
+    show_all = countries.get_by_role("button", name="Show all (8)")
+    expect(show_all).to_have_attribute("aria-expanded", "false")
+    show_all.click()
+
+    expect(countries.locator("input[type=checkbox]")).to_have_count(8)
+    show_fewer = countries.get_by_role("button", name="Show fewer")
+    expect(show_fewer).to_have_attribute("aria-expanded", "true")
+    expect(show_fewer).to_be_focused()
+    show_fewer.click()
+    expect(countries.locator("input[type=checkbox]")).to_have_count(6)
+
+
 def test_ticking_a_filter_with_the_keyboard_keeps_focus_on_it(widget: WidgetPage) -> None:
     widget.open()
     widget.search("health")
