@@ -11,7 +11,8 @@ transport error), and the server's memory (RSS of uvicorn and its workers).
 
 The load generator shares the 2 cores with the server, so throughput is a
 lower bound of what the server alone can do; the client's own CPU time is
-reported beside it.
+reported beside it, and a first level against `/health` (no search at all)
+shows the ceiling of client plus HTTP stack on this machine.
 
     python -m bench.http_load --count 5000
 """
@@ -184,6 +185,9 @@ def run(
     with running_server(index_dir, work / "corpus", workers, cache, arenas) as (base, server):
         figures["server_rss_idle_mib"] = server_rss_mib(server)
         asyncio.run(load(base, search[: min(200, requests)], 8))  # warm-up, not reported
+        health = [("/health", {})] * min(1000, requests)
+        figures["client_ceiling"] = asyncio.run(load(base, health, 8))
+        print(f"/health  {figures['client_ceiling']} (ceiling of client + HTTP stack)", flush=True)
         for clients in CONCURRENCY:
             for endpoint, paths in (("search", search), ("suggest", suggest)):
                 row = asyncio.run(load(base, paths, clients))
