@@ -184,7 +184,9 @@ def run(
     figures["malloc_arena_max"] = arenas
     with running_server(index_dir, work / "corpus", workers, cache, arenas) as (base, server):
         figures["server_rss_idle_mib"] = server_rss_mib(server)
-        asyncio.run(load(base, search[: min(200, requests)], 8))  # warm-up, not reported
+        # Warm-up, not reported: at the highest concurrency, so that every worker thread
+        # has opened its searcher before anything is timed.
+        asyncio.run(load(base, search[: min(400, requests)], max(CONCURRENCY)))
         health = [("/health", {})] * min(1000, requests)
         figures["client_ceiling"] = asyncio.run(load(base, health, 8))
         print(f"/health  {figures['client_ceiling']} (ceiling of client + HTTP stack)", flush=True)
