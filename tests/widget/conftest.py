@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from search_service.articles import Article, SourceRef
 
@@ -288,7 +290,7 @@ def host_html(
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     require(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     expect.set_options(timeout=10_000)  # CI runs on two busy cores
 
@@ -348,8 +350,26 @@ class WidgetPage:
         return self.page.locator("site-search label", has=checkbox).locator(".n")
 
     def search(self, text: str) -> None:
+        """Types like a visitor, then waits until the results for the whole text are shown.
+
+        Without the wait, results for a prefix ("heal") could land between two steps of a
+        test and, say, reset the highlighted option.
+        """
         self.box.click()
-        self.box.press_sequentially(text)
+        with self.page.expect_response(lambda r: self.is_search_for(r.url, text)):
+            self.box.press_sequentially(text)
+        expect(self.listbox).to_have_attribute("aria-busy", "false")
+
+    def replace(self, text: str) -> None:
+        """Replaces the box's text at once (like a paste) and waits for its results."""
+        with self.page.expect_response(lambda r: self.is_search_for(r.url, text)):
+            self.box.fill(text)
+        expect(self.listbox).to_have_attribute("aria-busy", "false")
+
+    @staticmethod
+    def is_search_for(url: str, text: str) -> bool:
+        parts = urlsplit(url)
+        return parts.path.endswith("/search") and parse_qs(parts.query).get("q") == [text.strip()]
 
 
 @pytest.fixture

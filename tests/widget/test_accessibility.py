@@ -84,9 +84,9 @@ def test_axe_finds_no_serious_violation_in_the_empty_and_error_states(
 def test_screenshot_of_the_widget_with_results_open(widget: WidgetPage, artifacts: Path) -> None:
     """The picture in the README comes from here (copied to docs/widget-screenshot.png)."""
     widget.page.goto(widget.api_origin + "/")
-    widget.page.get_by_role("combobox").press_sequentially("health")
+    widget.search("health")
     expect(widget.options).to_have_count(5)
-    widget.page.get_by_role("combobox").press("ArrowDown")
+    widget.box.press("ArrowDown")
     expect(widget.options.first).to_have_attribute("aria-selected", "true")
 
     target = artifacts / "widget-results.png"

@@ -40,7 +40,7 @@ def test_results_link_to_the_article_url_or_to_the_service_page(widget: WidgetPa
 
     with_url = widget.options.filter(has_text="Health mutuals grow in Benin")
     expect(with_url).to_have_attribute("data-href", "https://esn.example.org/news/benin-mutuals")
-    widget.box.fill("abidjan")
+    widget.replace("abidjan")
     without_url = widget.options.filter(has_text="Abidjan conference")
     expect(without_url).to_have_attribute(
         "data-href", f"{widget.api_origin}/articles/abidjan-conference"
@@ -76,7 +76,7 @@ def test_counts_update_with_the_query(widget: WidgetPage) -> None:
     widget.search("health")
     expect(widget.facet_count("Benin")).to_have_text("3")
 
-    widget.box.fill("abidjan")
+    widget.replace("abidjan")
 
     expect(widget.options).to_have_count(1)
     expect(widget.facet_count("Benin")).to_have_text("1")
@@ -214,7 +214,7 @@ def test_french_page_shows_french_empty_state_and_dates(widget: WidgetPage) -> N
     expect(widget.page.locator("site-search .meta").first).to_contain_text("sept. 2016")
     expect(widget.page.locator("site-search .meta").first).to_contain_text("Anglais")
 
-    widget.box.fill("qqxxzzwwvv")
+    widget.replace("qqxxzzwwvv")
     expect(widget.status).to_contain_text("Aucun résultat.")
 
 
@@ -306,8 +306,9 @@ def test_a_stale_response_never_overwrites_a_newer_one(widget: WidgetPage) -> No
     page.route(re.compile(r"/search\?"), hold_first)
     widget.open()
     with page.expect_request(lambda r: "q=togo&" in r.url):
-        widget.search("togo")
-    widget.box.fill("abidjan")
+        widget.box.click()
+        widget.box.press_sequentially("togo")
+    widget.replace("abidjan")
 
     expect(widget.status).to_have_text("1 result")
     expect(widget.options).to_have_count(1)
@@ -341,8 +342,8 @@ def test_normal_use_logs_no_console_errors(widget: WidgetPage) -> None:
 
 def test_the_demo_page_embeds_the_widget_from_its_own_origin(widget: WidgetPage) -> None:
     widget.page.goto(widget.api_origin + "/")
-    box = widget.page.get_by_role("combobox", name="Search the site")
-    box.press_sequentially("abidjan")
+    expect(widget.page.get_by_role("combobox", name="Search the site")).to_be_visible()
+    widget.search("abidjan")
 
     expect(widget.options.first).to_contain_text("Abidjan conference")
     assert widget.page.locator('script[src="/widget.js"]').count() == 1
