@@ -41,6 +41,8 @@ PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
 
 Progress = Callable[[int], None]
 
+# Lead characters of UTF-8 read as cp1252/cp1250 ("Ã©", "Ă©", "â€™"): a cheap test first.
+_MOJIBAKE_LEAD = re.compile("[ÃÂĂÅâÐÑ]")
 _MOJIBAKE_HINT = re.compile("[ÃÂĂÅâÐÑ][\u0080-\u00ff\u0100-\u017f\u2010-\u203a\u20ac\u2122]|Ă")
 # "í" is C3 AD in UTF-8; read as cp1250 that is "Ă" + a soft hyphen, which is often lost.
 _LOST_SOFT_HYPHEN = re.compile(r"Ă(?=[a-zñ])")
@@ -182,13 +184,18 @@ class _Run:
     problems: list[Problem] = field(default_factory=list)
     files_read: int = 0
     first_seen: dict[str, str] = field(default_factory=dict)
+    shown: dict[Path, str] = field(default_factory=dict)
 
     def display(self, path: Path) -> str:
         """A path relative to the corpus root when inside it (posix), else as given."""
-        try:
-            return path.resolve().relative_to(self.corpus_root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        shown = self.shown.get(path)
+        if shown is None:
+            try:
+                shown = path.resolve().relative_to(self.corpus_root.resolve()).as_posix()
+            except ValueError:
+                shown = path.as_posix()
+            self.shown[path] = shown
+        return shown
 
     def problem(
         self,
@@ -538,7 +545,7 @@ def _decode_fallback(data: bytes) -> str:
 
 def repair_text(text: str) -> str:
     """NFC text with mojibake ("QuÃ©bec", "QuĂ©bec", "MedellĂn") repaired by ftfy and one rule."""
-    if _MOJIBAKE_HINT.search(text):
+    if _MOJIBAKE_LEAD.search(text) and _MOJIBAKE_HINT.search(text):
         import ftfy
 
         config = ftfy.TextFixerConfig(

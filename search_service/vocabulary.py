@@ -106,6 +106,11 @@ class _AmbiguousGroup:
     default: int
 
 
+def _remember_fold(memo: dict[str, str], raw: str) -> str:
+    folded = memo[raw] = fold(raw)
+    return folded
+
+
 class _Tokens:
     """The words of a text, as written and folded, with the gaps between them.
 
@@ -121,14 +126,9 @@ class _Tokens:
         self._parts = parts
         self.raws: list[str] = parts[1::2]
         self.gaps: list[str] = parts[2::2]  # gaps[k] lies between word k and word k+1
-        get = memo.get
-        folds: list[str] = []
-        for raw in self.raws:
-            folded = get(raw)
-            if folded is None:
-                folded = memo[raw] = fold(raw)
-            folds.append(folded)
-        self.folds = folds
+        self.folds: list[str] = [
+            memo[raw] if raw in memo else _remember_fold(memo, raw) for raw in self.raws
+        ]
         self._offsets: list[int] | None = None
 
     def __len__(self) -> int:
@@ -201,7 +201,9 @@ class Vocabulary:
         self._groups = tuple(groups)
         self._by_key = {(e.kind, e.canonical): e for e in self.entries}
         self._index_of = {(e.kind, e.canonical): i for i, e in enumerate(self.entries)}
-        self._folded_first: dict[str, list[_Pattern]] = {}
+        # Folded names are found through their first two words: {first: {second: patterns}},
+        # with "" as the second word of one-word names, longest patterns first.
+        self._folded_first: dict[str, dict[str, list[_Pattern]]] = {}
         self._written_first: dict[str, list[_Pattern]] = {}
         for pattern in patterns:
             if pattern.case_sensitive:
@@ -209,8 +211,12 @@ class Vocabulary:
                 for key in dict.fromkeys((first, first.upper())):
                     self._written_first.setdefault(key, []).append(pattern)
             else:
-                self._folded_first.setdefault(pattern.words[0], []).append(pattern)
-        for bucket in (*self._folded_first.values(), *self._written_first.values()):
+                second = pattern.words[1] if len(pattern.words) > 1 else ""
+                by_second = self._folded_first.setdefault(pattern.words[0], {})
+                by_second.setdefault(second, []).append(pattern)
+        buckets = [*self._written_first.values()]
+        buckets += [b for by_second in self._folded_first.values() for b in by_second.values()]
+        for bucket in buckets:
             bucket.sort(key=lambda p: len(p.words), reverse=True)
         self._lookup = {
             (p.target.role, " ".join(p.words)): p for p in patterns if not p.case_sensitive
@@ -360,10 +366,15 @@ class Vocabulary:
 
     def _longest_at(self, tokens: _Tokens, i: int) -> _Pattern | None:
         best: _Pattern | None = None
-        for pattern in self._folded_first.get(tokens.folds[i], ()):
-            if _fits(tokens, i, pattern):
-                best = pattern
-                break
+        by_second = self._folded_first.get(tokens.folds[i])
+        if by_second is not None:
+            if i + 1 < len(tokens.folds):
+                for pattern in by_second.get(tokens.folds[i + 1], ()):
+                    if _fits(tokens, i, pattern):
+                        best = pattern
+                        break
+            if best is None and "" in by_second:
+                best = by_second[""][0]
         for pattern in self._written_first.get(tokens.raws[i], ()):
             if best is not None and len(pattern.words) <= len(best.words):
                 break
@@ -384,10 +395,9 @@ class Vocabulary:
         lookup = self._typo_index.lookup
         raws, folds = tokens.raws, tokens.folds
         count = len(raws)
-        i = 0
-        while i < count:
-            if taken[i] or not raws[i][:1].isupper():
-                i += 1
+        resume = 0
+        for i in [k for k, raw in enumerate(raws) if raw[0].isupper()]:
+            if i < resume or taken[i]:
                 continue
             ends = [i]
             j = i + 1
@@ -406,11 +416,9 @@ class Vocabulary:
                 if target is not None:
                     hit = (i, last + 1 - i, target)
                     break
-            if hit is None:
-                i += 1
-                continue
-            yield hit
-            i += hit[1]
+            if hit is not None:
+                yield hit
+                resume = i + hit[1]
 
     def _resolve(self, tokens: _Tokens, found: list[tuple[int, int, _Target]]) -> list[NameMatch]:
         explicit = {t.entry for _, _, t in found if t.role == "entry"}

@@ -86,14 +86,16 @@ def measure(count: int, with_language: bool) -> None:
         lines = [article(rng, n, rng.choice(languages), with_language) for n in range(count)]
         export.write_text("\n".join(lines) + "\n", encoding="utf-8")
         vocabulary = load_vocabulary(REPO / "corpus")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = ingest_paths([export], corpus_root=root, vocabulary=vocabulary)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         words = sum(len(a.body.split()) for a in result.articles) / len(result.articles)
         label = "language given" if with_language else "language detected"
         print(
-            f"{len(result.articles)} articles (~{words:.0f} words), {label}: {elapsed:.2f} s "
-            f"({len(result.articles) / elapsed:,.0f} articles/s), problems: {len(result.problems)}"
+            f"{len(result.articles)} articles (~{words:.0f} words), {label}: {elapsed:.2f} s wall, "
+            f"{cpu:.2f} s CPU ({len(result.articles) / elapsed:,.0f} articles/s), "
+            f"problems: {len(result.problems)}"
         )
 
 
