@@ -22,8 +22,9 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 from whoosh.util.numlists import delta_decode
 
 from search_service.articles import LANGUAGES
@@ -226,13 +227,33 @@ def _generic_postings(matcher: Any) -> tuple[IntArray, FloatArray]:
 
 
 def _field_lengths(reader: Any, fieldname: str, size: int) -> FloatArray:
+    """Per-document length of a field, decoded from Whoosh's one-byte length column."""
     out = np.zeros(size, dtype=np.float32)
     for leaf, offset in _leaves(reader):
         count = leaf.doc_count_all()
-        out[offset : offset + count] = [
-            leaf.doc_field_length(docnum, fieldname, 0) or 0 for docnum in range(count)
-        ]
+        encoded = _length_bytes(leaf, fieldname)
+        if encoded is not None:
+            out[offset : offset + encoded.size] = _BYTE_TO_LENGTH[encoded]
+        else:
+            out[offset : offset + count] = [
+                leaf.doc_field_length(docnum, fieldname, 0) or 0 for docnum in range(count)
+            ]
     return out
+
+
+_BYTE_TO_LENGTH: Final = np.asarray([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+def _length_bytes(leaf: Any, fieldname: str) -> npt.NDArray[np.uint8] | None:
+    """The raw length column of a W3 segment (None: use the slow generic path)."""
+    try:
+        column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return np.zeros(0, dtype=np.uint8)
+        raw = column._dbfile.get(column._basepos, column._count)
+    except AttributeError:
+        return None
+    return np.frombuffer(bytes(raw), dtype=np.uint8)
 
 
 def _date_sort(reader: Any, size: int) -> IntArray:

@@ -10,6 +10,7 @@ generation in a small LRU keyed by the normalised request.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +32,8 @@ from search_service.ranking import NameSynonym, Scorer
 from search_service.settings import Settings
 from search_service.snippets import HighlightTerms, make_snippet
 from search_service.text import fold
+
+logger = logging.getLogger(__name__)
 
 Sort = Literal["relevance", "newest", "oldest"]
 #: Results deeper than this are refused: nobody reads them, and they cost.
@@ -136,7 +139,7 @@ class Generation:
 def open_generation(root: Path) -> Generation:
     """Open the live generation and read its arrays (raises IndexNotFoundError)."""
     generation, index = open_live_index(root)
-    name = str(getattr(generation, "name", None) or read_pointer(root) or generation)
+    name = str(generation.name)
     with index.searcher() as searcher:
         reader = searcher.reader()
         view = open_view(name, reader)
@@ -152,31 +155,57 @@ class SearchEngine:
         self.vocabulary = vocabulary
         self._root = Path(settings.index_dir)
         self._current: Generation | None = None
-        self._pointer: str | None = None
+        self._opening: str | None = None
         self._checked = 0.0
         self._swap = threading.Lock()
 
     # ---- generations --------------------------------------------------------------
 
     def generation(self) -> Generation:
-        """The live generation, reopened when the pointer changed (checked every interval)."""
-        now = time.monotonic()
+        """The live generation; a newly published one is opened in the background.
+
+        The pointer is read at most every `reload_interval` seconds. Opening a
+        generation (reading its arrays and dictionary) takes a moment, so it
+        happens on a thread of its own while requests keep being answered by the
+        current one; the swap is one assignment. Only the very first generation
+        is opened in the caller's thread, since there is nothing to serve before.
+        """
         current = self._current
+        now = time.monotonic()
         if current is not None and now - self._checked < self.settings.reload_interval:
             return current
         with self._swap:
-            if self._current is not None and now - self._checked < self.settings.reload_interval:
+            if self._current is None:
+                self._current = open_generation(self._root)
+                self._checked = time.monotonic()
                 return self._current
-            pointer = read_pointer(self._root)
-            if self._current is None or pointer != self._pointer:
-                if pointer is None and self._current is None:
-                    raise IndexNotFoundError(f"no index published in {self._root}")
-                if pointer is not None:
-                    self._current = open_generation(self._root)
-                    self._pointer = pointer
-            self._checked = time.monotonic()
-            assert self._current is not None
+            if now - self._checked >= self.settings.reload_interval:
+                self._checked = now
+                pointer = read_pointer(self._root)
+                if pointer not in (None, self._current.name, self._opening):
+                    self._opening = pointer
+                    threading.Thread(target=self._open_next, name="open-generation").start()
             return self._current
+
+    def _open_next(self) -> None:
+        try:
+            generation = open_generation(self._root)
+        except (IndexNotFoundError, OSError) as error:
+            logger.warning("could not open the new generation (%s); will retry", error)
+            generation = None
+        with self._swap:
+            if generation is not None:
+                self._current = generation
+            self._opening = None
+
+    def wait_for_generation(self, name: str, timeout: float = 10.0) -> bool:
+        """Block until generation `name` is served (for tests and the CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.generation().name == name:
+                return True
+            time.sleep(min(0.01, self.settings.reload_interval))
+        return False
 
     def article_count(self) -> int:
         return self.generation().view.live_count

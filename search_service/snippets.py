@@ -38,27 +38,66 @@ def _fold_word(word: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class HighlightTerms:
-    """What counts as a match in a body: exact words, prefixes, stems per language."""
+    """What counts as a match in a body: exact words, prefixes, stems per language.
+
+    Each distinct written word is judged once per query (`_judged`): bodies repeat
+    their words, and the ten hits of a page share most of them.
+    """
 
     exact: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     stems: dict[str, frozenset[str]] = field(default_factory=dict)
+    _judged: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
+    _candidates: list[re.Pattern[str]] = field(default_factory=list, compare=False)
 
     @property
     def is_empty(self) -> bool:
         return not (self.exact or self.prefixes or any(self.stems.values()))
 
+    def candidates(self) -> re.Pattern[str]:
+        """Words that could match: those beginning like a query word, found by one regex.
+
+        A stem or a prefix begins with the same letters as the words it matches, so
+        only the words beginning with the first two letters of some query term
+        (accents and case aside) need judging; the regex finds them in C.
+        """
+        if not self._candidates:
+            heads = {term[:2] for term in self.exact | set(self.prefixes) if term}
+            heads |= {stem[:2] for stems in self.stems.values() for stem in stems if stem}
+            alternatives = "|".join(sorted(_accent_insensitive(head) for head in heads))
+            word = r"[\w\u0300-\u036f]"
+            pattern = rf"(?<!{word})(?:{alternatives}){word}*(?:\.{word}+)*"
+            self._candidates.append(re.compile(pattern, re.IGNORECASE))
+        return self._candidates[0]
+
     def matches(self, word: str, lang: str) -> bool:
-        folded = _fold_word(word)
+        found = self._judged.get((word, lang))
+        if found is None:
+            found = self._judged[(word, lang)] = self._judge(word, lang)
+        return found
+
+    def _judge(self, word: str, lang: str) -> bool:
+        folded, stem = _word_forms(word, lang)
         if folded in self.exact:
             return True
         if self.prefixes and folded.startswith(self.prefixes):
             return True
-        stems = self.stems.get(lang)
-        if stems and lang in LANGUAGES:
-            terms = language_analyzer(_as_language(lang)).terms(word)
-            return bool(terms) and terms[0] in stems
-        return False
+        return stem in self.stems.get(lang, frozenset())
+
+
+_forms: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _word_forms(word: str, lang: str) -> tuple[str, str]:
+    """(folded, stemmed) forms of a written word, computed once per process (bounded)."""
+    key = (word, lang)
+    found = _forms.get(key)
+    if found is None:
+        if len(_forms) >= _FOLD_CACHE_LIMIT:
+            _forms.clear()
+        terms = language_analyzer(_as_language(lang)).terms(word) if lang in LANGUAGES else []
+        found = _forms[key] = (_fold_word(word), terms[0] if terms else "")
+    return found
 
 
 def _as_language(lang: str) -> Language:
@@ -79,12 +118,32 @@ def make_snippet(body: str, terms: HighlightTerms, lang: str, size: int = SNIPPE
 
 
 def _matched_spans(text: str, terms: HighlightTerms, lang: str) -> list[tuple[int, int, str]]:
-    spans = []
-    for match in _WORD_RE.finditer(text):
-        word = match.group()
-        if terms.matches(word, lang):
-            spans.append((match.start(), match.end(), _fold_word(word)))
-    return spans
+    """Spans of matched words: candidates found by regex, each distinct word judged once."""
+    return [
+        (match.start(), match.end(), _fold_word(match.group()))
+        for match in terms.candidates().finditer(text)
+        if terms.matches(match.group(), lang)
+    ]
+
+
+def _letter_variants() -> dict[str, str]:
+    """Every Latin letter with its accented forms: "e" -> "eéèêëēĕėęě"."""
+    variants: dict[str, set[str]] = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = fold(char)
+        if len(base) == 1 and base.isascii() and base.isalpha() and char.islower():
+            variants.setdefault(base, set()).add(char)
+    return {base: base + "".join(sorted(chars)) for base, chars in variants.items()}
+
+
+_VARIANTS: Final = _letter_variants()
+
+
+def _accent_insensitive(head: str) -> str:
+    return "".join(
+        f"[{re.escape(_VARIANTS[ch])}]" if ch in _VARIANTS else re.escape(ch) for ch in head
+    )
 
 
 def _best_window_start(text: str, spans: list[tuple[int, int, str]], size: int) -> int:
