@@ -50,6 +50,7 @@ _JOINABLE_GAP = re.compile(
     r"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'\u2019][ \t]*"
 )
 _ABBREVIATION_GAP = re.compile(r"\.[ \t]?")
+_SENTENCE_GAP = re.compile(r"[.!?…\n]\W*$")
 _CONNECTORS = frozenset(
     "d de del des du la le l los las of the and et y da do dos di van von for pour para".split()  # noqa: SIM905
 )
@@ -94,6 +95,9 @@ class _Pattern:
     words: tuple[str, ...]  # folded words, or written words when case-sensitive
     case_sensitive: bool
     target: _Target
+    # An ordinary word used as a name ("Essential"): its capital proves nothing at the
+    # start of a sentence, so it is not matched there.
+    mid_sentence_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,13 @@ class _Tokens:
             self._offsets = [0, *accumulate(map(len, self._parts))]
         return self._offsets[part]
 
+    def sentence_start(self, k: int) -> bool:
+        """Does word k open the text, a line or a sentence (capitalised for grammar's sake)?"""
+        before = self.gaps[k - 1] if k > 0 else self._parts[0]
+        if k == 0 and not before.strip(" \t\"'“«(¿¡-–—•*"):
+            return True
+        return bool(_SENTENCE_GAP.search(before))
+
     def joinable(self, k: int) -> bool:
         """May word k and word k+1 belong to one name (space, hyphen, apostrophe between)?"""
         gap = self.gaps[k]
@@ -159,6 +170,7 @@ class _EntryDraft:
     canonical: str
     names: list[str] = field(default_factory=list)  # case-insensitive
     exact: list[str] = field(default_factory=list)  # case-sensitive (acronyms, common words)
+    common_words: list[str] = field(default_factory=list)  # partner names that are words
     adjectives: list[str] = field(default_factory=list)
     exact_adjectives: list[str] = field(default_factory=list)
     generated: list[str] = field(default_factory=list)  # from pycountry; dropped on collision
@@ -378,6 +390,8 @@ class Vocabulary:
         for pattern in self._written_first.get(tokens.raws[i], ()):
             if best is not None and len(pattern.words) <= len(best.words):
                 break
+            if pattern.mid_sentence_only and tokens.sentence_start(i):
+                continue
             if _fits(tokens, i, pattern):
                 best = pattern
                 break
@@ -838,7 +852,10 @@ class _Builder:
         draft.names += _string_list(spec.get("names"), f"{where}: names")
         draft.names += _string_list(spec.get("aliases"), f"{where}: aliases")
         draft.exact += _string_list(spec.get("acronyms"), f"{where}: acronyms")
-        draft.exact += _string_list(spec.get("exact"), f"{where}: exact")
+        exact = _string_list(spec.get("exact"), f"{where}: exact")
+        draft.exact += exact
+        if draft.kind == "partner":
+            draft.common_words += [name for name in exact if not name.isupper()]
         for adjective in _string_list(spec.get("adjectives"), f"{where}: adjectives"):
             forms = [adjective]
             if not adjective.endswith(("s", "x", "z")):
@@ -893,7 +910,15 @@ class _Builder:
             for name in _dedupe([*names, *draft.adjectives]):
                 self._add_pattern(patterns, claimed, words_of(name), False, target, draft)
             for name in _dedupe(exact + draft.exact_adjectives):
-                self._add_pattern(patterns, claimed, _written_words(name), True, target, draft)
+                self._add_pattern(
+                    patterns,
+                    claimed,
+                    _written_words(name),
+                    True,
+                    target,
+                    draft,
+                    mid_sentence_only=name in draft.common_words,
+                )
         for number, (_name, _kind, _options, _default, names, contexts) in enumerate(self.groups):
             group_target = _Target("ambiguous", group=number)
             for name in names:
@@ -937,6 +962,8 @@ class _Builder:
         case_sensitive: bool,
         target: _Target,
         draft: _EntryDraft | None,
+        *,
+        mid_sentence_only: bool = False,
     ) -> None:
         if not words:
             return
@@ -951,7 +978,7 @@ class _Builder:
                 )
             return
         claimed[key] = owner
-        patterns.append(_Pattern(words, case_sensitive, target))
+        patterns.append(_Pattern(words, case_sensitive, target, mid_sentence_only))
 
 
 def unicode_nfc(text: str) -> str:

@@ -284,3 +284,28 @@ def test_malformed_vocabulary_files_raise_vocabulary_error_naming_the_file(
     with pytest.raises(VocabularyError, match=message) as raised:
         Vocabulary.load(tmp_path)
     assert file in str(raised.value) or "two entries" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the French organisation Essential, which operates in Guinea", ["Essential"]),
+        ("partners: Essential and AIM", ["Essential", "AIM"]),
+        ("Essential to this work is the AIM.", ["AIM"]),
+        ("Reforms are due. Essential steps remain.", []),
+        ("an essential step", []),
+    ],
+)
+def test_a_partner_named_by_an_ordinary_word_is_decided_by_case_and_place(
+    vocabulary: Vocabulary, text: str, expected: list[str]
+) -> None:
+    assert partners(vocabulary, text) == expected
+
+
+def test_capitalised_adjectives_still_count_at_the_start_of_a_sentence(
+    vocabulary: Vocabulary,
+) -> None:
+    assert countries(vocabulary, "Mutuals met. Belgian and Polish unions came.") == [
+        "Belgium",
+        "Poland",
+    ]
