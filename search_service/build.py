@@ -32,6 +32,7 @@ from search_service.errors import BuildFailedError, IndexNotFoundError, SearchSe
 from search_service.index import (
     FACET_FIELDS,
     SCHEMA_VERSION,
+    FastCodec,
     article_document,
     make_schema,
     schema_fingerprint,
@@ -42,7 +43,7 @@ from search_service.settings import Settings
 BATCH_SIZE: Final = 250
 #: Full builds of at least this many articles use Whoosh's two-process writer.
 PARALLEL_THRESHOLD: Final = 2_000
-WRITER_LIMIT_MB: Final = 128
+WRITER_LIMIT_MB: Final = 1024
 #: Test hook (documented in docs/index.md): seconds to sleep after each batch, so
 #: a test can kill a real build mid-write deterministically.
 PAUSE_ENV: Final = "SEARCH_TEST_BUILD_PAUSE"
@@ -345,9 +346,9 @@ def _write_generation(
         index = whoosh_index.create_in(str(path), make_schema())
         parallel = len(plan.to_add) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1
         writer = (
-            index.writer(procs=2, limitmb=WRITER_LIMIT_MB, multisegment=True)
+            index.writer(procs=2, limitmb=WRITER_LIMIT_MB, multisegment=True, codec=FastCodec())
             if parallel
-            else index.writer(limitmb=WRITER_LIMIT_MB)
+            else index.writer(limitmb=WRITER_LIMIT_MB, codec=FastCodec())
         )
     else:
         assert live is not None
@@ -355,7 +356,7 @@ def _write_generation(
         for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE):
             (path / stale).unlink(missing_ok=True)
         index = whoosh_index.open_dir(str(path))
-        writer = index.writer(limitmb=WRITER_LIMIT_MB)
+        writer = index.writer(limitmb=WRITER_LIMIT_MB, codec=FastCodec())
     try:
         for article_id in plan.to_delete:
             writer.delete_by_term("id", article_id)

@@ -13,10 +13,12 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
 
+from search_service import build
 from search_service.articles import Article, SourceRef
 from search_service.build import build_from_articles
 
@@ -49,18 +51,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("jsonl", type=Path)
     parser.add_argument("--limit", type=int)
+    parser.add_argument(
+        "--single-process", action="store_true", help="Never use the two-process writer."
+    )
     args = parser.parse_args()
+    if args.single_process:
+        build.PARALLEL_THRESHOLD = 10**12
     articles = load_articles(args.jsonl, args.limit)
     words = sum(len(article.body.split()) for article in articles) / len(articles)
     with tempfile.TemporaryDirectory() as folder:
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         report = build_from_articles(articles, Path(folder) / "indexes")
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
+        size = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
     print(
         f"{len(articles)} articles ({words:.0f} body words on average): "
-        f"{seconds:.1f}s, {len(articles) / seconds:.0f} articles/s "
-        f"(published {report.generation})"
+        f"{seconds:.1f}s wall, {len(articles) / seconds:.0f} articles/s; "
+        f"{cpu:.1f}s CPU (all processes), {len(articles) / cpu:.0f} articles per CPU-second; "
+        f"index {size / 1e6:.0f} MB (published {report.generation})"
     )
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":
