@@ -36,7 +36,12 @@ VOCABULARY_DIR = "vocabulary"
 EXTENSIONS = (".txt", ".md", ".jsonl")
 SIDECAR_SUFFIX = ".meta.yaml"
 METADATA_KEYS = ("id", "title", "date", "language", "url", "countries", "partners", "summary")
-DETECTION_CHARS = 800  # language detection reads this much of title + body: fast, and enough
+# Language detection reads the start of title + body: a short sample first (fast), and
+# a longer one when lingua is not sure of the short one (names of places and
+# organisations in another language can sway a few sentences).
+DETECTION_CHARS = 400
+DETECTION_CHARS_UNSURE = 2000
+DETECTION_SURE = 0.9
 PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
 
 Progress = Callable[[int], None]
@@ -472,7 +477,7 @@ class _Run:
             title, inferred = infer_title(draft.body), True
         language = draft.language
         if language is None:
-            language = detect_language(f"{title}\n{draft.body[:DETECTION_CHARS]}")
+            language = detect_language(f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}")
             if language is None:
                 language = "en"
                 self.problem(
@@ -621,7 +626,26 @@ _DETECTOR: Any = None
 
 
 def detect_language(text: str) -> Language | None:
-    """en, fr or es as lingua reads the text; None when it cannot tell."""
+    """en, fr or es as lingua reads the text; None when it cannot tell (no letters)."""
+    detector = _detector()
+    values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS))
+    if values and values[0].value < DETECTION_SURE and len(text) > DETECTION_CHARS:
+        values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS_UNSURE))
+    if not values or values[0].value <= 0:
+        return None
+    return _LANGUAGE_NAMES.get(str(values[0].language.iso_code_639_1.name).lower())
+
+
+def _sample(text: str, size: int) -> str:
+    """The first `size` characters, cut at a space so no word is broken."""
+    if len(text) <= size:
+        return text
+    cut = text.rfind(" ", 0, size)
+    return text[: cut if cut > size // 2 else size]
+
+
+def _detector() -> Any:
+    """One lingua detector per process (building it loads nothing; models load lazily)."""
     global _DETECTOR
     if _DETECTOR is None:
         from lingua import Language as Lingua
@@ -630,11 +654,7 @@ def detect_language(text: str) -> Language | None:
         _DETECTOR = LanguageDetectorBuilder.from_languages(
             Lingua.ENGLISH, Lingua.FRENCH, Lingua.SPANISH
         ).build()
-    detected = _DETECTOR.detect_language_of(text)
-    if detected is None:
-        return None
-    code = str(detected.iso_code_639_1.name).lower()
-    return _LANGUAGE_NAMES.get(code)
+    return _DETECTOR
 
 
 def _checksum(fields: Mapping[str, Any], fingerprint: str) -> str:
