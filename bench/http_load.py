@@ -187,7 +187,7 @@ def run(
         # Warm-up, not reported: at the highest concurrency, so that every worker thread
         # has opened its searcher before anything is timed.
         asyncio.run(load(base, search[: min(400, requests)], max(CONCURRENCY)))
-        health = [("/health", {})] * min(1000, requests)
+        health: list[tuple[str, dict[str, Any]]] = [("/health", {})] * min(1000, requests)
         figures["client_ceiling"] = asyncio.run(load(base, health, 8))
         print(f"/health  {figures['client_ceiling']} (ceiling of client + HTTP stack)", flush=True)
         for clients in CONCURRENCY:

@@ -113,31 +113,36 @@ def make_queries(articles: list[dict[str, Any]], per_kind: int = 100, seed: int 
     pool = _word_pool(articles)
     if len(pool) < 10:
         raise ValueError("too few articles to draw queries from")
-    countries = sorted({c for a in articles for c in a.get("countries", [])})
-    years = sorted({int(a["date"][:4]) for a in articles if a.get("date")})
+    tagged = [a for a in articles if a.get("countries") and a.get("date")]
+    if not tagged:
+        raise ValueError("no article has both a country and a date to filter on")
     qs = QuerySet()
+    pool_set = set(pool)
 
     def word() -> str:
         return rng.choice(pool)
 
-    pool_set = set(pool)
+    def words_of(article: dict[str, Any], count: int) -> tuple[str, ...] | None:
+        found = sorted({w.lower() for w in WORD.findall(article["body"])} & pool_set)
+        return tuple(rng.sample(found, count)) if len(found) >= count else None
 
     def two() -> tuple[str, str]:
         """Two words of one article, so that the pair has at least one match."""
         while True:
-            body = rng.choice(articles)["body"]
-            found = sorted({w.lower() for w in WORD.findall(body)} & pool_set)
-            if len(found) >= 2:
-                first, second = rng.sample(found, 2)
-                return first, second
+            found = words_of(rng.choice(articles), 2)
+            if found:
+                return found[0], found[1]
 
-    def filters() -> dict[str, Any]:
-        start = rng.choice(years) if years else None
-        return {
-            "countries": (rng.choice(countries),) if countries else (),
-            "year_from": start,
-            "year_to": start + 4 if start is not None else None,
-        }
+    def filtered(count: int) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """Words of a tagged article with a filter it passes: one of its countries, 5 years."""
+        while True:
+            article = rng.choice(tagged)
+            found = words_of(article, count) if count else ()
+            if found is not None:
+                year = int(article["date"][:4])
+                start = year - rng.randint(0, 4)
+                country = rng.choice(article["countries"])
+                return found, {"countries": (country,), "year_from": start, "year_to": start + 4}
 
     qs.queries["one_word"] = [
         BenchQuery("one_word", w, (w,)) for w in (word() for _ in range(per_kind))
@@ -153,7 +158,7 @@ def make_queries(articles: list[dict[str, Any]], per_kind: int = 100, seed: int 
     qs.queries["phrase"] = phrases
     prefixes: list[BenchQuery] = []
     for _ in range(per_kind):
-        full, partial = word(), word()
+        full, partial = two()  # of one article: one language, as a visitor types
         cut = partial[: rng.choice((2, 3, 4))]
         if rng.random() < 0.5:
             prefixes.append(BenchQuery("prefix", cut, (), prefix=cut))
@@ -164,17 +169,17 @@ def make_queries(articles: list[dict[str, Any]], per_kind: int = 100, seed: int 
         BenchQuery("one_word_facets", w, (w,), facets=True)
         for w in (word() for _ in range(per_kind))
     ]
+    rows = [filtered(2) for _ in range(per_kind)]
     qs.queries["two_words_facets_filter"] = [
-        BenchQuery("two_words_facets_filter", f"{a} {b}", (a, b), facets=True, **filters())
-        for a, b in (two() for _ in range(per_kind))
+        BenchQuery("two_words_facets_filter", " ".join(w), w, facets=True, **f) for w, f in rows
     ]
+    rows = [filtered(1) for _ in range(per_kind)]
     qs.queries["one_word_filter_newest"] = [
-        BenchQuery("one_word_filter_newest", w, (w,), sort="newest", **filters())
-        for w in (word() for _ in range(per_kind))
+        BenchQuery("one_word_filter_newest", w[0], w, sort="newest", **f) for w, f in rows
     ]
+    rows = [filtered(0) for _ in range(per_kind)]
     qs.queries["browse_newest_facets"] = [
-        BenchQuery("browse_newest_facets", "", (), facets=True, sort="newest", **filters())
-        for _ in range(per_kind)
+        BenchQuery("browse_newest_facets", "", (), facets=True, sort="newest", **f) for _, f in rows
     ]
     qs.suggest = [
         w[:n] for w in (word() for _ in range(per_kind)) for n in (rng.choice((1, 2, 3, 4, 5)),)
