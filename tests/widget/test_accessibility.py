@@ -53,7 +53,7 @@ def test_the_input_is_a_named_combobox_that_controls_the_results_listbox(
 
 
 def test_axe_finds_no_serious_violation_with_results_open(
-    widget: WidgetPage, axe_script: Path, artifacts: Path
+    widget: WidgetPage, axe_script: Path
 ) -> None:
     widget.open()
     widget.search("health")
