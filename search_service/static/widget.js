@@ -94,6 +94,7 @@ button{font:inherit;cursor:pointer;color:var(--a)}
 .lnk{border:0;background:none;padding:0;text-decoration:underline}
 fieldset .lnk{margin-top:.2em;font-size:.85em}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px}
+@media (forced-colors:active){li.act{outline:2px solid Highlight}}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 
   // .root resets every inherited property (all:initial): host page styles stop at the shadow root.

@@ -228,6 +228,37 @@ def test_no_results_shows_the_empty_state(widget: WidgetPage) -> None:
     expect(widget.box).to_have_attribute("aria-expanded", "false")
 
 
+def test_a_search_in_progress_shows_the_loading_state(widget: WidgetPage) -> None:
+    held: list[Any] = []
+    widget.page.route(re.compile(r"/search\?"), lambda route: held.append(route))
+    widget.open()
+
+    with widget.page.expect_request(lambda r: "q=health&" in r.url):
+        widget.box.click()
+        widget.box.press_sequentially("health")
+
+    expect(widget.status).to_have_text("Searching…")
+    expect(widget.page.locator("site-search .spin")).to_be_visible()
+    expect(widget.listbox).to_have_attribute("aria-busy", "true")
+    for route in held:
+        with contextlib.suppress(PlaywrightError):  # the earlier ones were aborted
+            route.continue_()
+    expect(widget.options).to_have_count(5)
+    expect(widget.page.locator("site-search .spin")).to_be_hidden()
+
+
+def test_dates_and_strings_follow_a_lang_attribute_set_later(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("abidjan")
+    expect(widget.status).to_have_text("1 result")
+
+    widget.page.locator("site-search").evaluate("e => e.setAttribute('lang', 'es')")
+
+    expect(widget.page.get_by_role("combobox", name="Buscar en el sitio")).to_be_visible()
+    expect(widget.status).to_have_text("1 resultado")
+    expect(widget.page.locator("site-search .meta").first).to_contain_text("sept 2016")
+
+
 def test_did_you_mean_applies_the_suggestion_in_one_click(widget: WidgetPage) -> None:
     widget.open()
     widget.search("solidarty")
