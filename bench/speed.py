@@ -10,8 +10,10 @@
    the response cache off, each query kind of `bench.queries` (every request
    asks for facets and snippets: our engine always computes both), `repeat`
    rounds after one warm-up round: median, p95, p99. `suggest` likewise on
-   prefixes of 1-5 letters. One row with the cache on shows what it buys for
-   repeated queries. Serving memory: this process's RSS after all that.
+   prefixes of 1-5 letters. Extra rows: two words without snippets (what
+   snippets cost), the first search on a fresh thread (it opens that thread's
+   searcher), and the cache on (what it buys for repeated queries).
+   Serving memory: this process's RSS after all that.
 3. **Profile** (`--profile`): cProfile over one round of each query kind; the
    functions with the most own time and the most cumulative time are written
    to the results, so a missed target comes with its cause.
@@ -30,12 +32,20 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from bench.common import DATA_DIR, REPO_ROOT, directory_size_mib, time_calls, write_result
+from bench.common import (
+    DATA_DIR,
+    REPO_ROOT,
+    directory_size_mib,
+    latency_summary,
+    time_calls,
+    write_result,
+)
 from bench.ours import (
     build_index_from,
     corpus_for,
@@ -98,6 +108,36 @@ def time_search(engine: Any, queries: QuerySet, repeat: int) -> dict[str, Any]:
         figures[kind]["mean_total"] = round(sum(totals) / len(totals), 1)
     figures["suggest"] = time_calls(engine.suggest, queries.suggest, repeat=repeat)
     return figures
+
+
+def time_fresh_threads(engine: Any, queries: QuerySet, count: int = 30) -> dict[str, Any]:
+    """The first search on a new thread: it opens that thread's Whoosh searcher.
+
+    In the service this happens whenever the thread pool starts a thread: at
+    start-up, under a burst, and after a quiet spell (AnyIO's worker threads
+    exit after 10 s idle), so it is part of what visitors see.
+    """
+    import threading
+
+    requests = [request_for(q) for q in queries.queries["two_words"][:count]]
+    samples: list[float] = []
+
+    def first_search(request: Any) -> None:
+        start = time.perf_counter()
+        engine.search(request)
+        samples.append((time.perf_counter() - start) * 1000.0)
+
+    for request in requests:
+        thread = threading.Thread(target=first_search, args=(request,))
+        thread.start()
+        thread.join()
+    return {"two_words_on_a_fresh_thread": latency_summary(samples)}
+
+
+def time_without_snippets(engine: Any, queries: QuerySet, repeat: int) -> dict[str, Any]:
+    """The same requests without snippets: what snippets cost, by difference."""
+    requests = [replace(request_for(q), snippets=False) for q in queries.queries["two_words"]]
+    return {"two_words_without_snippets": time_calls(engine.search, requests, repeat=repeat)}
 
 
 def time_cached(index_dir: Path, vocabulary: Any, queries: QuerySet, repeat: int) -> dict[str, Any]:
@@ -189,6 +229,8 @@ def run(
     rss_open = psutil.Process(os.getpid()).memory_info().rss
     print("search: timing query kinds ...", flush=True)
     figures["search"] = time_search(engine, queries, repeat)
+    figures["search"].update(time_without_snippets(engine, queries, repeat))
+    figures["search"].update(time_fresh_threads(engine, queries))
     figures["search"].update(time_cached(index_dir, vocabulary, queries, repeat))
     rss_after = psutil.Process(os.getpid()).memory_info().rss
     figures["memory"] = {
