@@ -77,6 +77,10 @@ _SOCIAL = re.compile(
     r"^(rejoignez nous|suivez nous|join us|follow us|siguenos|unete a nosotros)\b.*"
     r"\b(facebook|twitter|linkedin|youtube|instagram|x)$"
 )
+_SHARE_WORDS = frozenset(
+    "share partager compartir tweet facebook twitter linkedin whatsapp telegram x email e mail "  # noqa: SIM905
+    "print imprimer imprimir this ce cet article cette page esta este on sur en".split()
+)
 _COUNTDOWN_WORDS = frozenset(
     "dias dia horas hora minutos minuto segundos segundo days day hours hour minutes minute "  # noqa: SIM905
     "seconds second jours jour heures heure secondes seconde d h m s".split()
@@ -93,7 +97,7 @@ _REGION_WORDS = _folded_words(
     "todo toutes todas regions régions regiones"
 )
 _KNOWN_CATEGORIES = frozenset(
-    fold(c)
+    " ".join(re.findall(r"[^\W_]+", fold(c)))
     for c in (
         "Gouvernance",
         "Governance",
@@ -300,12 +304,22 @@ def _is_old_anchor(words: Sequence[str]) -> bool:
     return 0 < len(words) <= 4 and all(word in _OLD_ANCHOR_WORDS for word in words)
 
 
+def _is_share_line(words: Sequence[str]) -> bool:
+    """ "Share this: Facebook Twitter", "Partager : Facebook LinkedIn" (a network name needed)."""
+    networks = {"facebook", "twitter", "linkedin", "whatsapp", "telegram", "tweet"}
+    return (
+        0 < len(words) <= 10
+        and all(word in _SHARE_WORDS for word in words)
+        and (bool(networks & set(words)) or words[0] in ("share", "partager", "compartir"))
+    )
+
+
 def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
     if stripped[0] in "🌎🌍🌏" or _BANNER.search(key):
         return True
     if all(w in _COUNTDOWN_WORDS or w.isdigit() for w in words):
         return True
-    if all(w in _OLD_HEADER_WORDS for w in words) or _SOCIAL.match(key):
+    if all(w in _OLD_HEADER_WORDS for w in words) or _SOCIAL.match(key) or _is_share_line(words):
         return True
     if all(w in _REGION_WORDS for w in words) and len(words) <= 12:
         return True
@@ -316,6 +330,10 @@ def _is_category_line(stripped: str, key: str) -> bool:
     if key in _KNOWN_CATEGORIES:
         return True
     segments = _CATEGORY_SEPARATORS.split(stripped)
+    if len(segments) < 2 and "/" in stripped:
+        tight = [segment.strip() for segment in stripped.split("/")]
+        if all(" ".join(_words(t)) in _KNOWN_CATEGORIES | _REGION_WORDS for t in tight):
+            return True
     if len(segments) < 2 or len(stripped) > 100 or stripped.endswith((".", "!", "?", ":")):
         return False
     known = sum(" ".join(_words(s)) in _KNOWN_CATEGORIES for s in segments)
@@ -396,6 +414,7 @@ def clean_body(lines: Sequence[str]) -> str:
         if (
             key in _SITE_NAMES
             or _is_old_anchor(key.split())
+            or _is_share_line(key.split())
             or (stripped[0] in "🌎🌍🌏" and _BANNER.search(key))
         ):
             continue

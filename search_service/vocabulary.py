@@ -212,6 +212,10 @@ class Vocabulary:
         self.fingerprint = fingerprint
         self._groups = tuple(groups)
         self._by_key = {(e.kind, e.canonical): e for e in self.entries}
+        self._names: dict[tuple[Kind, str], str] = {}
+        for e in self.entries:
+            for name in (e.canonical, *e.aliases, *e.adjectives):
+                self._names.setdefault((e.kind, fold(name)), e.canonical)
         self._index_of = {(e.kind, e.canonical): i for i, e in enumerate(self.entries)}
         # Folded names are found through their first two words: {first: {second: patterns}},
         # with "" as the second word of one-word names, longest patterns first.
@@ -286,7 +290,14 @@ class Vocabulary:
         return self._by_key[(kind, canonical)]
 
     def canonical(self, kind: Kind, name: str) -> str | None:
-        """The canonical name that `name` (an alias, acronym or canonical name) stands for."""
+        """The canonical name that `name` (an alias, acronym, adjective or typo) stands for.
+
+        Meant for names given on their own (metadata, facet values): any case is
+        accepted, since nothing around the name could make it an ordinary word.
+        """
+        known = self._names.get((kind, fold(name.strip())))
+        if known is not None:
+            return known
         for match in self.match_names(name, typos=True):
             if (
                 match.kind == kind

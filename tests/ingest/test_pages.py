@@ -276,3 +276,17 @@ def test_a_page_without_furniture_takes_a_short_first_line_as_title() -> None:
 def test_old_site_tool_lines_are_dropped_from_the_body_too(line: str) -> None:
     text = page(SITE, "9 agosto 2014", "", "First part.", line, "", "Second part.")
     assert parse_page(text).body == "First part.\n\nSecond part."
+
+
+@pytest.mark.parametrize(
+    "line", ["Share this: Facebook Twitter LinkedIn", "Partager : Facebook", "Compartir"]
+)
+def test_share_lines_are_dropped(line: str) -> None:
+    text = page(SITE, "9 agosto 2014", "", "Body.", "", line)
+    assert parse_page(text).body == "Body."
+
+
+def test_a_category_line_without_spaces_around_the_slash_is_dropped() -> None:
+    text = page(SITE, "8 juillet 2020", "Gouvernance/Vie de l’association", "", "Texte.")
+    parsed = parse_page(text)
+    assert (parsed.title, parsed.body) == (None, "Texte.")

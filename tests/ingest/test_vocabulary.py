@@ -309,3 +309,21 @@ def test_capitalised_adjectives_still_count_at_the_start_of_a_sentence(
         "Belgium",
         "Poland",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        ("partner", "Essential", "Essential"),
+        ("partner", "oit", "ILO"),
+        ("country", "Ivorian", "Côte d'Ivoire"),
+        ("country", "Bukina Faso", "Burkina Faso"),
+        ("country", "Congo", "Democratic Republic of the Congo"),
+        ("country", "Atlantis", None),
+        ("partner", "Senegal", None),
+    ],
+)
+def test_canonical_maps_a_name_given_alone(
+    vocabulary: Vocabulary, kind: str, name: str, expected: str | None
+) -> None:
+    assert vocabulary.canonical(kind, name) == expected  # type: ignore[arg-type]
