@@ -130,7 +130,7 @@ class ArticleModel(BaseModel):
 # ---- request parameters -------------------------------------------------------------
 
 
-def search_request(
+async def search_request(
     q: Annotated[
         str, Query(max_length=256, description="The query (empty: browse, newest first).")
     ] = "",
@@ -171,7 +171,7 @@ def search_request(
     )
 
 
-def get_engine(request: Request) -> SearchEngine:
+async def get_engine(request: Request) -> SearchEngine:
     engine: SearchEngine = request.app.state.engine
     return engine
 
@@ -353,7 +353,7 @@ def _add_routes(app: FastAPI) -> None:
         "spelling suggestion. The last word of `q` also matches as a prefix.",
         tags=["search"],
     )
-    def search(engine: Engine, request: SearchParams) -> Response:
+    async def search(engine: Engine, request: SearchParams) -> Response:
         return _json(search_response(engine.search(request)))
 
     @app.get(
@@ -362,7 +362,7 @@ def _add_routes(app: FastAPI) -> None:
         summary="Completions as the visitor types",
         tags=["search"],
     )
-    def suggest(
+    async def suggest(
         engine: Engine,
         q: Annotated[str, Query(max_length=256, description="The text typed so far.")] = "",
         limit: Annotated[int, Query(ge=1, le=20, description="Most completions returned.")] = 8,
@@ -387,7 +387,7 @@ def _add_routes(app: FastAPI) -> None:
         responses={404: {"model": ErrorResponse}, 200: {"content": {"text/html": {}}}},
         tags=["articles"],
     )
-    def article(
+    async def article(
         engine: Engine,
         request: Request,
         article_id: Annotated[str, PathParam(description="The article id.")],
@@ -404,7 +404,7 @@ def _add_routes(app: FastAPI) -> None:
         responses={503: {"model": HealthResponse}},
         tags=["service"],
     )
-    def health(engine: Engine) -> Response:
+    async def health(engine: Engine) -> Response:
         try:
             generation = engine.generation()
         except IndexNotFoundError:

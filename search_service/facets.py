@@ -77,18 +77,23 @@ def facet_counts(
 def _listing(
     name: str, values: list[str], counts: npt.NDArray[np.int64], selected: set[str]
 ) -> list[FacetValue]:
+    """Values with results, most frequent first (years newest first), then selected ones.
+
+    `values` are sorted, so a stable sort by count keeps ties in alphabetical order.
+    """
     present = np.nonzero(counts)[0]
     if name == "year":
-        order = sorted(present.tolist(), key=lambda i: values[i], reverse=True)
+        order = present[::-1]
     else:
-        order = sorted(present.tolist(), key=lambda i: (-int(counts[i]), values[i]))
+        order = present[np.argsort(-counts[present], kind="stable")]
     listed = [
         FacetValue(values[i], int(counts[i]), values[i] in selected)
-        for i in order[:MAX_FACET_VALUES]
+        for i in order[:MAX_FACET_VALUES].tolist()
     ]
-    shown = {item.value for item in listed}
-    index = {value: i for i, value in enumerate(values)} if selected - shown else {}
-    for value in sorted(selected - shown):
-        count = int(counts[index[value]]) if value in index else 0
-        listed.append(FacetValue(value, count, True))
+    missing = selected - {item.value for item in listed}
+    if missing:
+        index = {value: i for i, value in enumerate(values)}
+        for value in sorted(missing):
+            count = int(counts[index[value]]) if value in index else 0
+            listed.append(FacetValue(value, count, True))
     return listed

@@ -40,6 +40,8 @@ Sort = Literal["relevance", "newest", "oldest"]
 MAX_RESULT_DEPTH: Final = 10_000
 #: Typo correction is tried when fewer documents than this contain every word.
 TYPO_THRESHOLD: Final = 3
+#: Documents whose stored fields are kept in memory per generation.
+_STORED_CACHE_LIMIT: Final = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,22 @@ class Generation:
     lexicon: Lexicon
     cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _local: threading.local = field(default_factory=threading.local)
+    _stored: dict[int, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stored(self, doc: int) -> dict[str, Any]:
+        """Stored fields of a document, kept in a bounded per-generation cache.
+
+        Whoosh decompresses and unpickles them on every read; the documents of
+        the first result pages recur across queries.
+        """
+        found = self._stored.get(doc)
+        if found is None:
+            found = self.searcher().stored_fields(doc)
+            if len(self._stored) >= _STORED_CACHE_LIMIT:
+                self._stored.clear()
+            self._stored[doc] = found
+        return found
 
     def searcher(self) -> Any:
         """This thread's searcher of this generation (Whoosh searchers are not thread-safe)."""
@@ -294,7 +311,7 @@ class SearchEngine:
     def _hit(
         self, generation: Generation, doc: int, score: float, terms: HighlightTerms, snippets: bool
     ) -> SearchHit:
-        stored = generation.searcher().stored_fields(doc)
+        stored = generation.stored(doc)
         language = str(stored.get("language") or "")
         body = str(stored.get("body") or "")
         return SearchHit(

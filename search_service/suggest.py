@@ -52,8 +52,7 @@ def _titles(
     generation: Generation, head: list[str], last: str, prefix: bool, limit: int
 ) -> list[tuple[str, str]]:
     view = generation.view
-    searcher = generation.searcher()
-    reader = searcher.reader()
+    reader = generation.searcher().reader()
     matching = np.zeros(view.doc_count, dtype=np.bool_)
     lasts = generation.lexicon.completions(last, _TITLE_PREFIX_EXPANSIONS) if prefix else [last]
     for word in lasts:
@@ -69,7 +68,7 @@ def _titles(
     docs = docs[np.argsort(-view.date_sort[docs], kind="stable")][:limit]
     out = []
     for doc in docs.tolist():
-        stored = searcher.stored_fields(int(doc))
+        stored = generation.stored(int(doc))
         out.append((str(stored.get("id")), str(stored.get("title") or "")))
     return out
 
