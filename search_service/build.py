@@ -279,7 +279,11 @@ def _build_locked(
 
 
 def _first_of_each_id(articles: list[Article]) -> list[Article]:
-    return list({article.id: article for article in reversed(articles)}.values())[::-1]
+    """The articles in order, without the later ones of a repeated id (reported as skips)."""
+    first: dict[str, Article] = {}
+    for article in articles:
+        first.setdefault(article.id, article)
+    return list(first.values())
 
 
 def _duplicate_problems(articles: list[Article]) -> list[Problem]:
@@ -581,10 +585,17 @@ class _RichProgress:
         label = {"read": "reading files", "index": "indexing articles"}.get(phase, phase)
         task = self._tasks.get(phase)
         if task is None:
+            self._finish_tasks()
             task = self._tasks[phase] = self._progress.add_task(label, total=total or None, rate="")
             self._started = time.perf_counter()
         rate = done / max(time.perf_counter() - self._started, 1e-9)
         self._progress.update(task, completed=done, total=total or None, rate=f"{rate:.0f}/s")
+
+    def _finish_tasks(self) -> None:
+        """A phase is over when the next starts: show its bar full (its total may be unknown)."""
+        for task in self._progress.tasks:
+            if task.total is None or task.completed < task.total:
+                self._progress.update(task.id, total=task.completed, completed=task.completed)
 
     def __enter__(self) -> _RichProgress:
         self._progress.start()
