@@ -1,0 +1,65 @@
+"""`search-service search` and the first-run build of `serve`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search_service.articles import Article
+from search_service.build import build_from_articles
+from search_service.cli import main
+from search_service.generations import read_pointer
+from search_service.server import ensure_index, run_search
+from search_service.settings import Settings
+
+
+def test_serve_builds_an_index_first_when_none_is_published(
+    tmp_path: Path, shipped_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(index_dir=tmp_path / "indexes", corpus_dir=shipped_corpus)
+    assert read_pointer(settings.index_dir) is None
+    ensure_index(settings)
+    assert read_pointer(settings.index_dir) is not None
+    assert "building one from" in capsys.readouterr().out
+    first = read_pointer(settings.index_dir)
+    ensure_index(settings)  # already published: nothing rebuilt
+    assert read_pointer(settings.index_dir) == first
+
+
+def test_search_command_prints_ranked_results(
+    settings_for: Callable[..., Settings],
+    news: list[Article],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = settings_for()
+    build_from_articles(news, settings.index_dir)
+    assert run_search(settings, "teachers", limit=5, as_json=False) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 results for 'teachers'")
+    assert "Health insurance for teachers  [en/health, en, 2018-01-20]" in out
+    assert "[Teachers]" in out
+
+
+def test_search_command_json_and_exit_status(
+    settings_for: Callable[..., Settings],
+    news: list[Article],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = settings_for()
+    build_from_articles(news, settings.index_dir)
+    assert main(["search", "teachers", "--index", str(settings.index_dir), "--json"]) == 0
+    data: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert data["total"] == 2
+    assert {hit["id"] for hit in data["hits"]} == {"en/health", "en-script"}
+    assert main(["search", "zzzzqqq", "--index", str(settings.index_dir)]) == 1
+
+
+def test_search_command_without_an_index_fails_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "teachers", "--index", str(tmp_path / "none")]) == 4
+    assert "no index" in capsys.readouterr().err
