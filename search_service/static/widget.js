@@ -81,20 +81,20 @@ input[type=checkbox]{flex:none;margin:0;accent-color:var(--a)}
 .dym{margin:0 0 .6em}
 ul{list-style:none;margin:0;padding:0}
 ul.busy{opacity:.55}
-li{padding:.6em .7em;border-radius:calc(var(--r) - 2px);cursor:pointer}
-li:hover{background:var(--ss-hover-bg,#f3f6fa)}
-li.act{background:var(--ss-active-bg,#e7f0fb);box-shadow:inset 3px 0 0 var(--a)}
-.title{color:var(--a);font-weight:600;overflow-wrap:anywhere}
-li:hover .title,li.act .title{text-decoration:underline}
-.meta{margin-top:.1em;font-size:.8em;color:var(--m)}
-.snip{margin:.25em 0 0;font-size:.92em;overflow-wrap:anywhere}
+.opt{display:block;padding:.6em .7em;border-radius:calc(var(--r) - 2px);color:inherit;text-decoration:none}
+.opt:hover{background:var(--ss-hover-bg,#f3f6fa)}
+.opt.act{background:var(--ss-active-bg,#e7f0fb);box-shadow:inset 3px 0 0 var(--a)}
+.title{display:block;color:var(--a);font-weight:600;overflow-wrap:anywhere}
+.opt:hover .title,.act .title{text-decoration:underline}
+.meta{display:block;margin-top:.1em;font-size:.8em;color:var(--m)}
+.snip{display:block;margin-top:.25em;font-size:.92em;overflow-wrap:anywhere}
 mark{background:var(--ss-mark-bg,#fff0a0);color:var(--ss-mark-text,inherit);border-radius:2px;padding:0 .1em}
 button{font:inherit;cursor:pointer;color:var(--a)}
 .btn{margin-top:.75em;background:var(--bg);border:1px solid var(--b);border-radius:var(--r);padding:.35em .9em}
 .lnk{border:0;background:none;padding:0;text-decoration:underline}
 fieldset .lnk{margin-top:.2em;font-size:.85em}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px}
-@media (forced-colors:active){li.act{outline:2px solid Highlight}}
+@media (forced-colors:active){.opt.act{outline:2px solid Highlight}}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 
   // .root resets every inherited property (all:initial): host page styles stop at the shadow root.
@@ -238,13 +238,6 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         const to = e.relatedTarget;
         if (to && to !== this && !this.contains(to) && !this.shadowRoot.contains(to)) this.close();
       });
-      // Options hold no links (nothing focusable may nest in an option): they navigate themselves.
-      const open = (e, newTab) => {
-        const li = e.target.closest("li");
-        if (li) this.follow(Number(li.dataset.i), newTab || e.ctrlKey || e.metaKey || e.shiftKey);
-      };
-      list.addEventListener("click", (e) => open(e, false));
-      list.addEventListener("auxclick", (e) => { if (e.button === 1) open(e, true); });
       list.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the box
       more.addEventListener("click", () => this.search({ page: this.result.page + 1 }));
       facets.addEventListener("change", (e) => {
@@ -410,23 +403,23 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     }
 
     setActive(index) {
-      const options = this.$.list.children;
+      const options = this.$.list.querySelectorAll("[role=option]");
       this.active = Math.max(-1, Math.min(index, options.length - 1));
-      for (const li of options) {
-        const on = Number(li.dataset.i) === this.active;
-        li.classList.toggle("act", on);
-        li.setAttribute("aria-selected", String(on));
-        if (on) li.scrollIntoView({ block: "nearest" });
-      }
+      options.forEach((option, i) => {
+        const on = i === this.active;
+        option.classList.toggle("act", on);
+        option.setAttribute("aria-selected", String(on));
+        if (on) option.scrollIntoView({ block: "nearest" });
+      });
       if (this.active >= 0) this.$.input.setAttribute("aria-activedescendant", "o" + this.active);
       else this.$.input.removeAttribute("aria-activedescendant");
     }
 
     follow(index, newTab) {
-      const li = this.$.list.querySelector("#o" + index);
-      if (!li) return;
-      if (newTab) window.open(li.dataset.href, "_blank", "noopener");
-      else window.location.assign(li.dataset.href);
+      const option = this.$.list.querySelector("#o" + index);
+      if (!option) return;
+      if (newTab) window.open(option.href, "_blank", "noopener");
+      else window.location.assign(option.href);
     }
 
     /** Only http(s) URLs (relative ones are on the host site) are followed; else the service's page. */
@@ -496,14 +489,18 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.setActive(this.active);
     }
 
+    /** The option is the link itself (an <a role="option">): native clicks, middle-clicks and
+     * "open in new tab" work, and no focusable element nests inside an option. */
     renderHit(hit, i) {
       const li = el("li");
-      li.id = "o" + i;
-      li.dataset.i = String(i);
-      li.setAttribute("role", "option");
-      li.setAttribute("aria-selected", "false");
-      li.dataset.href = this.hitUrl(hit);
-      li.appendChild(el("span", "title", hit.title || hit.id));
+      li.setAttribute("role", "none");
+      const option = li.appendChild(el("a", "opt"));
+      option.id = "o" + i;
+      option.href = this.hitUrl(hit);
+      option.tabIndex = -1;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.appendChild(el("span", "title", hit.title || hit.id));
       const meta = [];
       if (hit.date) {
         const date = new Date(hit.date + "T00:00:00Z");
@@ -512,8 +509,8 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       if (hit.language) meta.push(this.languageName(hit.language));
       const countries = hit.countries || [];
       if (countries.length) meta.push(countries.slice(0, 3).join(", ") + (countries.length > 3 ? " +" + (countries.length - 3) : ""));
-      if (meta.length) li.appendChild(el("div", "meta", meta.join(" · ")));
-      if (hit.snippet) li.appendChild(el("p", "snip")).appendChild(snippetNodes(hit.snippet));
+      if (meta.length) option.appendChild(el("span", "meta", meta.join(" · ")));
+      if (hit.snippet) option.appendChild(el("span", "snip", "")).appendChild(snippetNodes(hit.snippet));
       return li;
     }
 

@@ -29,7 +29,7 @@ def test_typing_shows_results_with_highlighted_words(widget: WidgetPage) -> None
     expect(widget.status).to_have_text("5 results")
     first = widget.options.first
     expect(first.locator("mark").first).to_have_text(re.compile("^health$", re.IGNORECASE))
-    expect(first).to_have_attribute("data-href", re.compile(r"^http"))
+    expect(first).to_have_attribute("href", re.compile(r"^http"))
     expect(widget.page.locator("site-search .meta").first).to_contain_text("English")
     assert widget.console_errors == []
 
@@ -39,11 +39,11 @@ def test_results_link_to_the_article_url_or_to_the_service_page(widget: WidgetPa
     widget.search("health")
 
     with_url = widget.options.filter(has_text="Health mutuals grow in Benin")
-    expect(with_url).to_have_attribute("data-href", "https://esn.example.org/news/benin-mutuals")
+    expect(with_url).to_have_attribute("href", "https://esn.example.org/news/benin-mutuals")
     widget.replace("abidjan")
     without_url = widget.options.filter(has_text="Abidjan conference")
     expect(without_url).to_have_attribute(
-        "data-href", f"{widget.api_origin}/articles/abidjan-conference"
+        "href", f"{widget.api_origin}/articles/abidjan-conference"
     )
 
 
@@ -135,7 +135,7 @@ def test_arrow_keys_move_through_results_and_enter_opens_the_active_one(
     expect(widget.options.nth(0)).to_have_attribute("aria-selected", "false")
     expect(widget.box).to_be_focused()
 
-    target = widget.options.nth(1).get_attribute("data-href")
+    target = widget.options.nth(1).get_attribute("href")
     assert target
     widget.box.press("Enter")
     expect(widget.page).to_have_url(target)
