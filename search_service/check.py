@@ -10,6 +10,7 @@ and nothing else on stdout, for scripts.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -30,12 +31,17 @@ def run_check(paths: list[Path], *, as_json: bool, settings: Settings) -> int:
     vocabulary = load_vocabulary(corpus_root)
     targets = list(paths) or [corpus_root]
     result = ingest_paths(targets, corpus_root=corpus_root, vocabulary=vocabulary)
-    if as_json:
-        print_json(result, sys.stdout)
-        for problem in result.skipped:
-            print(problem, file=sys.stderr)
-    else:
-        print_report(result, vocabulary, Console(highlight=False, soft_wrap=True))
+    try:
+        if as_json:
+            print_json(result, sys.stdout)
+            for problem in result.skipped:
+                print(problem, file=sys.stderr)
+        else:
+            print_report(result, vocabulary, Console(highlight=False, soft_wrap=True))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `corpus check --json | head`: the reader left, not an error
+        # Python's documented recipe: point stdout at devnull so the flush at exit is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1 if result.skipped else 0
 
 
@@ -47,10 +53,17 @@ def article_record(article: Article, problems: list[Problem]) -> dict[str, Any]:
 
 
 def print_json(result: IngestResult, out: TextIO) -> None:
+    """One line per article; warnings about its whole file (encoding) are listed with it."""
     by_article = _problems_by_article(result.problems)
+    file_warnings: dict[str, list[Problem]] = defaultdict(list)
+    for problem in result.problems:
+        if problem.article_id is None and problem.severity == "warning":
+            file_warnings[problem.path].append(problem)
     for article in result.articles:
-        record = article_record(article, by_article.get((article.source.path, article.id), []))
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        problems = file_warnings.get(article.source.path, []) + by_article.get(
+            (article.source.path, article.id), []
+        )
+        out.write(json.dumps(article_record(article, problems), ensure_ascii=False) + "\n")
 
 
 def print_report(result: IngestResult, vocabulary: Vocabulary, console: Console) -> None:

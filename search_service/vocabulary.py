@@ -590,6 +590,9 @@ _ORGANISATION_WORDS = frozenset(
     movimiento college school ecole escuela trust
     """.split()  # noqa: SIM905
 )
+_ARTICLES = frozenset(
+    ("the", "a", "an", "la", "le", "les", "l", "el", "los", "las", "un", "une", "una")
+)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,}(?:-[A-Z0-9]{2,})*")
 
 
@@ -619,11 +622,13 @@ def _organisation_candidates(tokens: _Tokens, covered: list[bool]) -> Iterator[s
             if not (capitalised or connector):
                 break
             end += 1
-        last = end - 1
-        while last > i and folds[last] in _CONNECTORS:
+        first, last = i, end - 1
+        while first < last and folds[first] in _ARTICLES:
+            first += 1
+        while last > first and folds[last] in _CONNECTORS:
             last -= 1
-        if last > i and any(folds[k] in _ORGANISATION_WORDS for k in range(i, last + 1)):
-            yield text[tokens.start(i) : tokens.end(last)]
+        if last > first and any(folds[k] in _ORGANISATION_WORDS for k in range(first, last + 1)):
+            yield text[tokens.start(first) : tokens.end(last)]
         i = end
 
 

@@ -95,3 +95,17 @@ def test_check_with_a_broken_vocabulary_fails_with_the_vocabulary_exit_code(
     (corpus / "vocabulary" / "partners.yaml").write_text("partners: [\n", encoding="utf-8")
     assert main(["corpus", "check", "--corpus", str(corpus)]) == 6
     assert "partners.yaml" in capsys.readouterr().err
+
+
+def test_check_json_lists_file_warnings_with_the_article(
+    write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("m.txt", "Les enseignants de QuĂ©bec.\n".encode("utf-8"))
+    write("w.txt", "Les enseignants de Québec.\n".encode("cp1252"))
+    assert main(["corpus", "check", "--corpus", str(corpus), "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], [p["code"] for p in r["problems"]]) for r in records] == [
+        ("m", ["mojibake"]),
+        ("w", ["invalid_utf8"]),
+    ]
+    assert records[0]["body"] == "Les enseignants de Québec."
