@@ -100,7 +100,7 @@ def test_check_with_a_broken_vocabulary_fails_with_the_vocabulary_exit_code(
 def test_check_json_lists_file_warnings_with_the_article(
     write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write("m.txt", "Les enseignants de QuĂ©bec.\n".encode("utf-8"))
+    write("m.txt", "Les enseignants de QuĂ©bec.\n".encode())
     write("w.txt", "Les enseignants de Québec.\n".encode("cp1252"))
     assert main(["corpus", "check", "--corpus", str(corpus), "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
