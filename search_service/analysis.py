@@ -133,7 +133,7 @@ class _BaseAnalyzer(Tokenizer):  # type: ignore[misc]
         pos = start_pos
         for word, start, end in self._words(value, tokenize):
             kind, term = self._kind(word) if tokenize else (_TERM, self._classify(word)[1])
-            if kind == _ELIDED:
+            if kind == _ELIDED or not term:
                 continue
             if kind == _STOP and removestops:
                 continue
@@ -189,7 +189,7 @@ class NeutralAnalyzer(_BaseAnalyzer):
 
     def _classify(self, word: str) -> tuple[int, str]:
         folded = fold(word)
-        if folded in ELISIONS:
+        if not folded or folded in ELISIONS:  # a lone combining accent folds to nothing
             return _ELIDED, folded
         return _TERM, folded
 
@@ -219,7 +219,7 @@ class LanguageAnalyzer(_BaseAnalyzer):
     def _classify(self, word: str) -> tuple[int, str]:
         lowered = word.casefold()
         folded = fold(lowered)
-        if folded in ELISIONS:
+        if not folded or folded in ELISIONS:
             return _ELIDED, folded
         if folded in self._stops:
             return _STOP, folded
