@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -22,7 +22,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search_service import ingest, widget
@@ -32,7 +32,7 @@ from search_service.errors import (
     QueryError,
     SearchServiceError,
 )
-from search_service.search import SearchEngine, SearchRequest, SearchResult
+from search_service.search import SearchEngine, SearchRequest, SearchResult, Suggestion
 from search_service.settings import Settings
 from search_service.vocabulary import Vocabulary
 
@@ -340,6 +340,10 @@ def load_vocabulary(settings: Settings) -> Vocabulary | None:
         return None
 
 
+def _raw_json(content: bytes) -> Response:
+    return Response(content, media_type="application/json")
+
+
 def _json(model: BaseModel, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status, media_type="application/json")
 
@@ -354,7 +358,7 @@ def _add_routes(app: FastAPI) -> None:
         tags=["search"],
     )
     async def search(engine: Engine, request: SearchParams) -> Response:
-        return _json(search_response(engine.search(request)))
+        return _raw_json(search_json(engine.search(request)))
 
     @app.get(
         "/suggest",
@@ -367,16 +371,7 @@ def _add_routes(app: FastAPI) -> None:
         q: Annotated[str, Query(max_length=256, description="The text typed so far.")] = "",
         limit: Annotated[int, Query(ge=1, le=20, description="Most completions returned.")] = 8,
     ) -> Response:
-        found = engine.suggest(q, limit)
-        return _json(
-            SuggestResponse.model_construct(
-                query=q,
-                suggestions=[
-                    SuggestionModel.model_construct(text=s.text, kind=s.kind, id=s.id)
-                    for s in found
-                ],
-            )
-        )
+        return _raw_json(suggest_json(q, engine.suggest(q, limit)))
 
     @app.get(
         "/articles/{article_id:path}",
@@ -416,44 +411,27 @@ def _add_routes(app: FastAPI) -> None:
         )
 
 
-def search_response(result: SearchResult) -> SearchResponse:
-    """The core's result as the API's response model (no re-validation)."""
-    return SearchResponse.model_construct(
-        query=result.query,
-        total=result.total,
-        page=result.page,
-        per_page=result.per_page,
-        took_ms=result.took_ms,
-        hits=[
-            HitModel.model_construct(
-                id=hit.id,
-                title=hit.title,
-                url=hit.url,
-                date=hit.date,
-                year=hit.year,
-                language=hit.language,
-                countries=list(hit.countries),
-                partners=list(hit.partners),
-                snippet=hit.snippet,
-                score=hit.score,
-            )
-            for hit in result.hits
-        ],
-        facets=FacetsModel.model_construct(
-            country=_facet_values(result, "country"),
-            partner=_facet_values(result, "partner"),
-            year=_facet_values(result, "year"),
-            language=_facet_values(result, "language"),
-        ),
-        suggestion=result.suggestion,
+#: The core's results serialised straight to JSON by pydantic-core: building the
+#: response models first would cost ten times more (0.6 ms for a page with facets).
+#: Their shape is `SearchResponse`/`SuggestResponse`, which a test checks.
+_RESULT_JSON: Final = TypeAdapter(SearchResult)
+_SUGGESTIONS_JSON: Final = TypeAdapter(list[Suggestion])
+
+
+def search_json(result: SearchResult) -> bytes:
+    """A `SearchResponse` document for a core result."""
+    return _RESULT_JSON.dump_json(result, exclude={"generation"})
+
+
+def suggest_json(query: str, found: list[Suggestion]) -> bytes:
+    """A `SuggestResponse` document."""
+    query_json = _QUERY_JSON.dump_json(query)
+    return (
+        b'{"query":' + query_json + b',"suggestions":' + _SUGGESTIONS_JSON.dump_json(found) + b"}"
     )
 
 
-def _facet_values(result: SearchResult, name: str) -> list[FacetValueModel]:
-    return [
-        FacetValueModel.model_construct(value=v.value, count=v.count, selected=v.selected)
-        for v in result.facets.get(name, [])
-    ]
+_QUERY_JSON: Final = TypeAdapter(str)
 
 
 def _article_fields(stored: dict[str, Any]) -> dict[str, Any]:

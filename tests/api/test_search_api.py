@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from search_service.api import SearchResponse, SuggestResponse
 from search_service.articles import Article
 
 ClientFor = Callable[..., Any]
@@ -15,6 +16,7 @@ def test_search_response_has_every_documented_field(
 ) -> None:
     client = client_for(news)
     body = client.get("/search", params={"q": "teachers health"}).json()
+    SearchResponse.model_validate(body)
     assert set(body) == {
         "query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion"
     }  # fmt: skip
@@ -72,6 +74,7 @@ def test_snippets_are_escaped_html(client_for: ClientFor, news: list[Article]) -
 def test_suggest(client_for: ClientFor, news: list[Article]) -> None:
     client = client_for(news)
     body = client.get("/suggest", params={"q": "heal", "limit": 5}).json()
+    SuggestResponse.model_validate(body)
     assert body["query"] == "heal"
     assert {"text": "Health insurance for teachers", "kind": "title", "id": "en/health"} in body[
         "suggestions"
