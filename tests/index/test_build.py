@@ -217,3 +217,19 @@ def test_duplicate_ids_keep_the_first_article_and_report_the_others(
     assert live_ids(index_root) == {"same"}
     assert live_stored(index_root, "same")["title"] == "First"
     assert [problem.code for problem in report.skipped] == ["duplicate_id"]
+
+
+def test_a_build_never_writes_into_the_live_generation(
+    small_corpus: list[Article], index_root: Path, make_article: MakeArticle
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    live_folder = index_root / str(first.generation)
+    before = {path.name: path.read_bytes() for path in live_folder.iterdir()}
+
+    build_from_articles(
+        [*small_corpus[1:], make_article("new", "New", "A new article.", "en")],
+        index_root,
+        full=False,
+    )
+
+    assert {path.name: path.read_bytes() for path in live_folder.iterdir()} == before
