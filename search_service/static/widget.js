@@ -328,6 +328,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         if (seq !== this.seq) return;
         // A 4xx says what is wrong with the request; a 5xx (e.g. no index yet) is "unavailable".
         if (!response.ok) throw Object.assign(new Error("refused"), { refused: response.status < 500, body });
+        if (!body || !Array.isArray(body.hits)) throw new Error("not a search response");
         this.error = null;
         this.hits = page > 1 ? this.hits.concat(body.hits) : body.hits;
         if (page === 1) this.active = -1;

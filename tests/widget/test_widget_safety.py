@@ -99,3 +99,22 @@ def test_a_service_without_an_index_is_reported_as_unavailable(
         expect(widget.status).not_to_contain_text("index")
     finally:
         empty.stop()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("text/html", "<h1>Captive portal</h1>"), ("application/json", '{"status": "ok"}')],
+)
+def test_a_garbled_answer_reads_as_unavailable_without_breaking_the_page(
+    widget: WidgetPage, content_type: str, body: str
+) -> None:
+    """A proxy or captive portal answering 200 with something else must not break the widget."""
+    widget.page.route(
+        re.compile(r"/search\?"),
+        lambda route: route.fulfill(status=200, content_type=content_type, body=body),
+    )
+    widget.open()
+    widget.search("health")
+
+    expect(widget.status).to_contain_text("Search is unavailable right now.")
+    assert widget.console_errors == []
