@@ -106,8 +106,30 @@ def server_rss_mib(server: psutil.Process) -> float:
     return round(total / 2**20, 1)
 
 
-async def load(base: str, paths: list[tuple[str, dict[str, Any]]], clients: int) -> dict[str, Any]:
+class MemoryGuard:
+    """Stops a load level when the server's memory passes a limit (the machine is shared)."""
+
+    def __init__(self, server: psutil.Process | None, limit_mib: float) -> None:
+        self.server = server
+        self.limit_mib = limit_mib
+        self.tripped: str | None = None
+
+    async def watch(self) -> None:
+        while self.server is not None and self.tripped is None:
+            rss = server_rss_mib(self.server)
+            if rss > self.limit_mib:
+                self.tripped = f"server RSS {rss} MiB passed the {self.limit_mib} MiB guard"
+            await asyncio.sleep(0.25)
+
+
+async def load(
+    base: str,
+    paths: list[tuple[str, dict[str, Any]]],
+    clients: int,
+    guard: MemoryGuard | None = None,
+) -> dict[str, Any]:
     """Send every request once, `clients` at a time; latencies in ms, errors counted."""
+    guard = guard or MemoryGuard(None, float("inf"))
     latencies: list[float] = []
     errors = 0
     next_index = 0
@@ -116,7 +138,7 @@ async def load(base: str, paths: list[tuple[str, dict[str, Any]]], clients: int)
 
         async def worker() -> None:
             nonlocal next_index, errors
-            while next_index < len(paths):
+            while next_index < len(paths) and guard.tripped is None:
                 path, params = paths[next_index]
                 next_index += 1
                 start = time.perf_counter()
@@ -128,23 +150,28 @@ async def load(base: str, paths: list[tuple[str, dict[str, Any]]], clients: int)
                 latencies.append((time.perf_counter() - start) * 1000.0)
                 errors += not ok
 
+        watcher = asyncio.create_task(guard.watch())
         cpu_before = time.process_time()
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_before
+        watcher.cancel()
     summary = latency_summary(latencies)
-    return {
+    row: dict[str, Any] = {
         "clients": clients,
-        "requests": len(paths),
+        "requests": len(latencies),
         "seconds": round(seconds, 2),
-        "throughput_rps": round(len(paths) / seconds, 1),
+        "throughput_rps": round(len(latencies) / seconds, 1),
         "median_ms": summary["median_ms"],
         "p99_ms": summary["p99_ms"],
         "p95_ms": summary["p95_ms"],
         "errors": errors,
         "client_cpu_s": round(cpu, 2),
     }
+    if guard.tripped:
+        row["aborted"] = guard.tripped
+    return row
 
 
 def request_mix(
@@ -162,7 +189,13 @@ def _cycle(items: list[tuple[str, dict[str, Any]]], count: int) -> list[tuple[st
 
 
 def run(
-    count: int, requests: int, workers: int, cache: bool, seed: int, arenas: int | None = None
+    count: int,
+    requests: int,
+    workers: int,
+    cache: bool,
+    seed: int,
+    arenas: int | None = None,
+    max_server_mib: float = 8192,
 ) -> dict[str, Any]:
     from bench.generate import default_path
 
@@ -186,16 +219,27 @@ def run(
         figures["server_rss_idle_mib"] = server_rss_mib(server)
         # Warm-up, not reported: at the highest concurrency, so that every worker thread
         # has opened its searcher before anything is timed.
-        asyncio.run(load(base, search[: min(400, requests)], max(CONCURRENCY)))
+        asyncio.run(
+            load(
+                base,
+                search[: min(400, requests)],
+                max(CONCURRENCY),
+                MemoryGuard(server, max_server_mib),
+            )
+        )
         health: list[tuple[str, dict[str, Any]]] = [("/health", {})] * min(1000, requests)
         figures["client_ceiling"] = asyncio.run(load(base, health, 8))
         print(f"/health  {figures['client_ceiling']} (ceiling of client + HTTP stack)", flush=True)
+        guard = MemoryGuard(server, max_server_mib)
         for clients in CONCURRENCY:
             for endpoint, paths in (("search", search), ("suggest", suggest)):
-                row = asyncio.run(load(base, paths, clients))
+                if guard.tripped:
+                    break
+                row = asyncio.run(load(base, paths, clients, guard))
                 row["server_rss_mib"] = server_rss_mib(server)
                 figures[endpoint].append(row)
                 print(f"{endpoint:8s} {row}", flush=True)
+        figures["aborted"] = guard.tripped
     return figures
 
 
@@ -215,9 +259,17 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="Set MALLOC_ARENA_MAX for the server (glibc: fewer per-thread malloc arenas).",
     )
+    parser.add_argument(
+        "--max-server-mib",
+        type=float,
+        default=8192,
+        help="Stop loading when the server's RSS passes this (the machine is shared).",
+    )
     args = parser.parse_args(argv)
     arenas = args.malloc_arena_max
-    figures = run(args.count, args.requests, args.workers, args.cache, args.seed, arenas)
+    figures = run(
+        args.count, args.requests, args.workers, args.cache, args.seed, arenas, args.max_server_mib
+    )
     name = f"http-{args.count}-w{args.workers}" + ("-cache" if args.cache else "")
     name += f"-arenas{arenas}" if arenas is not None else ""
     parameters = {

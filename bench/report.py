@@ -334,6 +334,8 @@ def http_section(results: Results) -> list[str]:
                 "server RSS MiB", "client CPU s"),
             row(*["---"] * 9),
         ]  # fmt: skip
+        if f.get("aborted"):
+            lines[-2:-2] = [f"**Stopped early**: {f['aborted']}.", ""]
         for endpoint in ("search", "suggest"):
             for r in f[endpoint]:
                 lines.append(
