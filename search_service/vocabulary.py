@@ -174,6 +174,7 @@ class _EntryDraft:
     adjectives: list[str] = field(default_factory=list)
     exact_adjectives: list[str] = field(default_factory=list)
     generated: list[str] = field(default_factory=list)  # from pycountry; dropped on collision
+    lookup_only: list[str] = field(default_factory=list)  # ISO codes and raw ISO names
 
 
 def words_of(name: str) -> tuple[str, ...]:
@@ -207,14 +208,16 @@ class Vocabulary:
         typo_exceptions: Iterable[str],
         not_organisations: Iterable[str],
         fingerprint: str,
+        lookup_only: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
         self.entries: tuple[NameEntry, ...] = tuple(entries)
         self.fingerprint = fingerprint
         self._groups = tuple(groups)
         self._by_key = {(e.kind, e.canonical): e for e in self.entries}
         self._names: dict[tuple[Kind, str], str] = {}
-        for e in self.entries:
-            for name in (e.canonical, *e.aliases, *e.adjectives):
+        for index, e in enumerate(self.entries):
+            extra = (lookup_only or {}).get(index, ())
+            for name in (e.canonical, *e.aliases, *e.adjectives, *extra):
                 self._names.setdefault((e.kind, fold(name)), e.canonical)
         self._index_of = {(e.kind, e.canonical): i for i, e in enumerate(self.entries)}
         # Folded names are found through their first two words: {first: {second: patterns}},
@@ -782,6 +785,7 @@ class _Builder:
                 safe, heads = _name_variants(str(source))
                 draft.names += safe
                 draft.generated += heads
+            draft.lookup_only += [str(country.alpha_2), str(country.alpha_3), str(country.name)]
             self.country_by_code[str(country.alpha_2)] = len(self.drafts)
             self.country_by_code[str(country.alpha_3)] = len(self.drafts)
             self.drafts.append(draft)
@@ -968,6 +972,7 @@ class _Builder:
             typo_exceptions=self.typo_exceptions,
             not_organisations=self.not_organisations,
             fingerprint=fingerprint,
+            lookup_only={i: d.lookup_only for i, d in enumerate(self.drafts) if d.lookup_only},
         )
 
     @staticmethod

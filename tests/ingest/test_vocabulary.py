@@ -319,6 +319,9 @@ def test_capitalised_adjectives_still_count_at_the_start_of_a_sentence(
         ("country", "Ivorian", "Côte d'Ivoire"),
         ("country", "Bukina Faso", "Burkina Faso"),
         ("country", "Congo", "Democratic Republic of the Congo"),
+        ("country", "SN", "Senegal"),
+        ("country", "CIV", "Côte d'Ivoire"),
+        ("country", "Tanzania, United Republic of", "Tanzania"),
         ("country", "Atlantis", None),
         ("partner", "Senegal", None),
     ],
@@ -327,3 +330,27 @@ def test_canonical_maps_a_name_given_alone(
     vocabulary: Vocabulary, kind: str, name: str, expected: str | None
 ) -> None:
     assert vocabulary.canonical(kind, name) == expected  # type: ignore[arg-type]
+
+
+AFRICA = (
+    "DZ AO BJ BW BF BI CV CM CF TD KM CD CG CI DJ EG GQ ER SZ ET GA GM GH GN GW KE LS LR LY MG "
+    "MW ML MR MU MA MZ NA NE NG RW ST SN SC SL SO ZA SS SD TZ TG TN UG ZM ZW"
+)
+EUROPE = (
+    "AL AD AT BY BE BA BG HR CY CZ DK EE FI FR DE GR HU IS IE IT LV LI LT LU MT MD MC ME NL MK "
+    "NO PL PT RO RU SM RS SK SI ES SE CH UA GB"
+)
+LATIN_AMERICA = "AR BO BR CL CO CR CU DO EC SV GT HT HN MX NI PA PY PE UY VE PR"
+
+
+@pytest.mark.parametrize("code", f"{AFRICA} {EUROPE} {LATIN_AMERICA}".split())
+def test_every_african_european_and_latin_american_country_has_names_and_adjectives(
+    vocabulary: Vocabulary, code: str
+) -> None:
+    import pycountry
+
+    canonical = vocabulary.canonical("country", pycountry.countries.get(alpha_2=code).name)
+    assert canonical is not None
+    entry = vocabulary.entry("country", canonical)
+    assert entry.adjectives, f"{canonical} has no adjectives"
+    assert vocabulary.find_countries(f"News from {canonical}.") == [canonical]
