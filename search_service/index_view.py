@@ -80,8 +80,9 @@ class FacetColumn:
 
     def counts(self, mask: BoolArray) -> npt.NDArray[np.int64]:
         """How many documents of `mask` have each value."""
-        chosen = mask[self.doc_of_entry]
-        return np.bincount(self.value_of_entry[chosen], minlength=len(self.values))
+        weights = mask[self.doc_of_entry].view(np.uint8)
+        counts = np.bincount(self.value_of_entry, weights=weights, minlength=len(self.values))
+        return counts.astype(np.int64)
 
 
 @dataclass(slots=True)
@@ -97,12 +98,9 @@ class IndexView:
     average_lengths: dict[str, float]
     facets: dict[str, FacetColumn]
     language_of_doc: list[str]
+    live_count: int
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def live_count(self) -> int:
-        return int(self.live.sum())
 
     def postings(self, reader: Any, fieldname: str, term: str) -> Postings:
         """Postings of `term` in `fieldname`, read once per generation then cached."""
@@ -156,6 +154,7 @@ def open_view(generation: str, reader: Any) -> IndexView:
         average_lengths=averages,
         facets=facets,
         language_of_doc=language_of_doc,
+        live_count=int(live.sum()),
     )
 
 

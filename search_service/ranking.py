@@ -141,40 +141,68 @@ class Scorer:
         return self._word(terms[0], part.original if terms == part.terms else terms[0], part)
 
     def _word(self, term: str, original: str, part: QueryPart) -> _PartMatch:
-        size = self.view.doc_count
-        tfc = np.zeros(size, dtype=np.float32)
+        """A word in every field; its sparse scores are kept per generation.
+
+        Visitors' words repeat far more than their queries, so the BM25F scores of
+        a word (with its prefix expansion, if any) are computed once per
+        generation and only scattered into a dense array per query.
+        """
         counted = not any(is_stop_word(term, lang) for lang in LANGUAGES)
+        stems = self._stems_of(term, original)
+        prefix = part.prefix and len(term) >= 2
+        expansions = self._expansions(term) if prefix else []
         self._exact.add(term)
+        for lang, stem in stems:
+            self._stems.setdefault(lang, set()).add(stem)
+        if expansions:
+            self._prefixes.append(term)
+        key = f"{term}|{stems}|{'*' if expansions else ''}|{counted}"
+        sparse = self.view.cached(
+            "*word", key, lambda: self._word_scores(term, stems, expansions, counted)
+        )
+        score = np.zeros(self.view.doc_count, dtype=np.float32)
+        score[sparse.ids] = sparse.tf
+        return _PartMatch(score, score > 0, counted)
+
+    def _stems_of(self, term: str, original: str) -> tuple[tuple[str, str], ...]:
+        out = []
         for lang in LANGUAGES:
             stems = analyze(original, lang) or analyze(term, lang)
-            if not stems:
-                continue
-            self._stems.setdefault(lang, set()).add(stems[0])
-            self._add(tfc, f"title_{lang}", self._postings(f"title_{lang}", stems[0]), TITLE_WEIGHT)
-            self._add(tfc, f"body_{lang}", self._postings(f"body_{lang}", stems[0]), 1.0)
-        self._add(
-            tfc, "title_exact", self._postings("title_exact", term), TITLE_WEIGHT * EXACT_WEIGHT
-        )
-        self._add(tfc, "body_exact", self._postings("body_exact", term), EXACT_WEIGHT)
-        if part.prefix and len(term) >= 2:
-            self._add_prefix(tfc, term)
-        if not counted:
-            # A stop word in every language: it ranks but does not count as a word to cover.
-            tfc *= STOP_WORD_WEIGHT
-        return _PartMatch(self._saturate(tfc), tfc > 0, counted)
+            if stems:
+                out.append((lang, stems[0]))
+        return tuple(out)
 
-    def _add_prefix(self, tfc: FloatArray, prefix: str) -> None:
-        expansions = [
+    def _expansions(self, prefix: str) -> list[str]:
+        return [
             word
             for word in self.lexicon.completions(prefix, self.max_prefix_expansions)
             if word != prefix
         ]
-        if not expansions:
-            return
-        self._prefixes.append(prefix)
+
+    def _word_scores(
+        self,
+        term: str,
+        stems: tuple[tuple[str, str], ...],
+        expansions: list[str],
+        counted: bool,
+    ) -> Postings:
+        tfc = np.zeros(self.view.doc_count, dtype=np.float32)
+        for lang, stem in stems:
+            self._add(tfc, f"title_{lang}", self._postings(f"title_{lang}", stem), TITLE_WEIGHT)
+            self._add(tfc, f"body_{lang}", self._postings(f"body_{lang}", stem), 1.0)
+        exact_title = TITLE_WEIGHT * EXACT_WEIGHT
+        self._add(tfc, "title_exact", self._postings("title_exact", term), exact_title)
+        self._add(tfc, "body_exact", self._postings("body_exact", term), EXACT_WEIGHT)
         for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
-            merged = self._merged(fieldname, prefix, expansions)
-            self._add(tfc, fieldname, merged, weight * PREFIX_WEIGHT)
+            if expansions:
+                merged = self._merged(fieldname, term, expansions)
+                self._add(tfc, fieldname, merged, weight * PREFIX_WEIGHT)
+        if not counted:
+            # A stop word in every language: it ranks but does not count as a word to cover.
+            tfc *= STOP_WORD_WEIGHT
+        score = self._saturate(tfc)
+        ids = np.nonzero(score)[0].astype(np.int32)
+        return Postings(ids, score[ids])
 
     def _phrase(self, terms: tuple[str, ...]) -> _PartMatch:
         tfc = np.zeros(self.view.doc_count, dtype=np.float32)

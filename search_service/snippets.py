@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from search_service.analysis import TOKEN_PATTERN, language_analyzer
@@ -64,10 +65,7 @@ class HighlightTerms:
         if not self._candidates:
             heads = {term[:2] for term in self.exact | set(self.prefixes) if term}
             heads |= {stem[:2] for stems in self.stems.values() for stem in stems if stem}
-            alternatives = "|".join(sorted(_accent_insensitive(head) for head in heads))
-            word = r"[\w\u0300-\u036f]"
-            pattern = rf"(?<!{word})(?:{alternatives}){word}*(?:\.{word}+)*"
-            self._candidates.append(re.compile(pattern, re.IGNORECASE))
+            self._candidates.append(_candidate_regex(tuple(sorted(heads))))
         return self._candidates[0]
 
     def matches(self, word: str, lang: str) -> bool:
@@ -134,16 +132,24 @@ def _letter_variants() -> dict[str, str]:
         base = fold(char)
         if len(base) == 1 and base.isascii() and base.isalpha() and char.islower():
             variants.setdefault(base, set()).add(char)
-    return {base: base + "".join(sorted(chars)) for base, chars in variants.items()}
+    return {
+        base: "[" + re.escape(base + "".join(sorted(chars))) + "]"
+        for base, chars in variants.items()
+    }
 
 
 _VARIANTS: Final = _letter_variants()
 
 
 def _accent_insensitive(head: str) -> str:
-    return "".join(
-        f"[{re.escape(_VARIANTS[ch])}]" if ch in _VARIANTS else re.escape(ch) for ch in head
-    )
+    return "".join(_VARIANTS.get(ch) or re.escape(ch) for ch in head)
+
+
+@lru_cache(maxsize=4096)
+def _candidate_regex(heads: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(_accent_insensitive(head) for head in heads)
+    word = r"[\w\u0300-\u036f]"
+    return re.compile(rf"(?<!{word})(?:{alternatives}){word}*(?:\.{word}+)*", re.IGNORECASE)
 
 
 def _best_window_start(text: str, spans: list[tuple[int, int, str]], size: int) -> int:
