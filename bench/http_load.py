@@ -38,6 +38,7 @@ from bench.common import DATA_DIR, REPO_ROOT, latency_summary, write_result
 from bench.queries import make_queries, read_articles
 
 CONCURRENCY: tuple[int, ...] = (1, 8, 32)
+WRK_SECONDS = 10
 
 
 def free_port() -> int:
@@ -174,6 +175,77 @@ async def load(
     return row
 
 
+WRK_SCRIPT = r"""
+local paths = {}
+for line in io.lines(os.getenv("BENCH_WRK_PATHS")) do paths[#paths + 1] = line end
+local next_path = 0
+request = function()
+  next_path = next_path % #paths + 1
+  return wrk.format("GET", paths[next_path])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, ' ..
+    '"p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+def wrk_load(
+    base: str, paths: list[tuple[str, dict[str, Any]]], clients: int, seconds: int
+) -> dict[str, Any]:
+    """The same requests with wrk (C, one thread): a load generator that costs little CPU."""
+    import json
+    import resource
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        listing = Path(folder) / "paths.txt"
+        listing.write_text("\n".join(_url(path, params) for path, params in paths) + "\n")
+        script = Path(folder) / "bench.lua"
+        script.write_text(WRK_SCRIPT)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        completed = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{clients}",
+                f"-d{seconds}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(script),
+                base,
+            ],
+            env={**os.environ, "BENCH_WRK_PATHS": str(listing)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    duration = found["duration_us"] / 1e6
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "clients": clients,
+        "requests": found["requests"],
+        "seconds": round(duration, 2),
+        "throughput_rps": round(found["requests"] / duration, 1),
+        "median_ms": round(found["p50_us"] / 1000, 3),
+        "p99_ms": round(found["p99_us"] / 1000, 3),
+        "p95_ms": round(found["p95_us"] / 1000, 3),
+        "errors": found["non_2xx"] + found["socket_errors"],
+        "client_cpu_s": round(cpu, 2),
+    }
+
+
+def _url(path: str, params: dict[str, Any]) -> str:
+    return str(httpx.URL(path, params=params))
+
+
 def request_mix(
     export: Path, requests: int, seed: int
 ) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
@@ -196,6 +268,7 @@ def run(
     seed: int,
     arenas: int | None = None,
     max_server_mib: float = 8192,
+    use_wrk: bool = False,
 ) -> dict[str, Any]:
     from bench.generate import default_path
 
@@ -215,6 +288,7 @@ def run(
         "suggest": [],
     }
     figures["malloc_arena_max"] = arenas
+    figures["client"] = f"wrk, {WRK_SECONDS} s per level" if use_wrk else "async httpx"
     with running_server(index_dir, work / "corpus", workers, cache, arenas) as (base, server):
         figures["server_rss_idle_mib"] = server_rss_mib(server)
         # Warm-up, not reported: at the highest concurrency, so that every worker thread
@@ -228,14 +302,19 @@ def run(
             )
         )
         health: list[tuple[str, dict[str, Any]]] = [("/health", {})] * min(1000, requests)
-        figures["client_ceiling"] = asyncio.run(load(base, health, 8))
+        figures["client_ceiling"] = (
+            wrk_load(base, health, 8, 5) if use_wrk else asyncio.run(load(base, health, 8))
+        )
         print(f"/health  {figures['client_ceiling']} (ceiling of client + HTTP stack)", flush=True)
         guard = MemoryGuard(server, max_server_mib)
         for clients in CONCURRENCY:
             for endpoint, paths in (("search", search), ("suggest", suggest)):
                 if guard.tripped:
                     break
-                row = asyncio.run(load(base, paths, clients, guard))
+                if use_wrk:
+                    row = wrk_load(base, paths, clients, WRK_SECONDS)
+                else:
+                    row = asyncio.run(load(base, paths, clients, guard))
                 row["server_rss_mib"] = server_rss_mib(server)
                 figures[endpoint].append(row)
                 print(f"{endpoint:8s} {row}", flush=True)
@@ -265,12 +344,25 @@ def main(argv: list[str] | None = None) -> int:
         default=8192,
         help="Stop loading when the server's RSS passes this (the machine is shared).",
     )
+    parser.add_argument(
+        "--wrk",
+        action="store_true",
+        help=f"Load with wrk (apt-get install wrk) for {WRK_SECONDS} s per level instead of httpx.",
+    )
     args = parser.parse_args(argv)
     arenas = args.malloc_arena_max
     figures = run(
-        args.count, args.requests, args.workers, args.cache, args.seed, arenas, args.max_server_mib
+        args.count,
+        args.requests,
+        args.workers,
+        args.cache,
+        args.seed,
+        arenas,
+        args.max_server_mib,
+        use_wrk=args.wrk,
     )
     name = f"http-{args.count}-w{args.workers}" + ("-cache" if args.cache else "")
+    name += "-wrk" if args.wrk else ""
     name += f"-arenas{arenas}" if arenas is not None else ""
     parameters = {
         "requests": args.requests,
