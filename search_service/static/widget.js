@@ -97,8 +97,20 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
 @media (forced-colors:active){.opt.act{outline:2px solid Highlight}}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 
+  // A constructed stylesheet is not an inline <style>: pages whose Content-Security-Policy
+  // forbids inline styles still style the widget. Older browsers get the <style> element.
+  const SHEET = (() => {
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      return sheet;
+    } catch (_) {
+      return null;
+    }
+  })();
+
   // .root resets every inherited property (all:initial): host page styles stop at the shadow root.
-  const TEMPLATE = `<style>${STYLE}</style><div class="root" part="root">
+  const TEMPLATE = `${SHEET ? "" : `<style>${STYLE}</style>`}<div class="root" part="root">
 <div class="box" part="box">
 <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2"><circle cx="10.5" cy="10.5" r="6.5"/><path d="m15.5 15.5 5 5"/></svg>
 <input id="q" type="search" part="input" role="combobox" aria-autocomplete="list" aria-expanded="false"
@@ -158,7 +170,9 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
 
     constructor() {
       super();
-      this.attachShadow({ mode: "open" }).innerHTML = TEMPLATE;
+      const root = this.attachShadow({ mode: "open" });
+      if (SHEET) root.adoptedStyleSheets = [SHEET];
+      root.innerHTML = TEMPLATE;
       const $ = (id) => this.shadowRoot.getElementById(id);
       this.$ = { input: $("q"), panel: $("panel"), facets: $("facets"), status: $("status"),
         dym: $("dym"), list: $("list"), more: $("more"), live: $("live"),

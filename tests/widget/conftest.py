@@ -270,12 +270,12 @@ def host_pages() -> Iterator[HostPages]:
 
 
 def host_html(
-    api_origin: str, *, html_lang: str = "en", attributes: str = "", style: str = ""
+    api_origin: str, *, html_lang: str = "en", attributes: str = "", style: str = "", head: str = ""
 ) -> str:
     """A page of another site embedding the widget with the documented one-line snippet."""
     return f"""<!doctype html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>Host page</title>
-<link rel="icon" href="data:,">
+<link rel="icon" href="data:,">{head}
 <style>body {{ font: 16px Georgia, serif; margin: 2rem; }} p {{ color: #333; }} {style}</style>
 </head><body>
 <h1>Host site</h1>
@@ -312,12 +312,20 @@ class WidgetPage:
     pages_opened: int = 0
 
     def open(
-        self, *, html_lang: str = "en", attributes: str = "", query: str = "", style: str = ""
+        self,
+        *,
+        html_lang: str = "en",
+        attributes: str = "",
+        query: str = "",
+        style: str = "",
+        head: str = "",
     ) -> None:
         """Loads a new host page (of the other origin) embedding the widget."""
         self.pages_opened += 1
         path = f"/host-{id(self)}-{self.pages_opened}.html"
-        html = host_html(self.api_origin, html_lang=html_lang, attributes=attributes, style=style)
+        html = host_html(
+            self.api_origin, html_lang=html_lang, attributes=attributes, style=style, head=head
+        )
         url = self.host_pages.add(path, html)
         self.page.goto(url + query)
         self.page.wait_for_function("customElements.get('site-search') !== undefined")

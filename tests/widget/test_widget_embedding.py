@@ -92,6 +92,28 @@ def test_css_custom_properties_theme_the_widget(widget: WidgetPage) -> None:
     assert "monospace" in widget.box.evaluate("e => getComputedStyle(e).fontFamily")
 
 
+def test_a_page_with_a_strict_content_security_policy_can_embed_the_widget(
+    widget: WidgetPage,
+) -> None:
+    """No inline style or script of the widget's own: only the API origin must be allowed."""
+    policy = (
+        f"default-src 'none'; script-src {widget.api_origin}; connect-src {widget.api_origin}; "
+        "style-src 'none'; img-src data:"
+    )
+    widget.open(head=f'<meta http-equiv="Content-Security-Policy" content="{policy}">')
+    widget.search("health")
+
+    expect(widget.options).to_have_count(5)
+    panel = widget.page.locator("site-search #panel")
+    assert panel.evaluate("e => getComputedStyle(e).position") == "absolute"
+    title_weight = widget.options.first.locator(".title").evaluate(
+        "e => getComputedStyle(e).fontWeight"
+    )
+    assert title_weight == "600"
+    blocked = [e for e in widget.console_errors if "Content Security Policy" in e]
+    assert len(blocked) == 1, blocked  # the host page's own <style>, nothing of the widget
+
+
 def test_clicking_outside_closes_the_list_and_clicking_the_box_reopens_it(
     widget: WidgetPage,
 ) -> None:
