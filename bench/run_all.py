@@ -11,6 +11,7 @@ version (2,000 articles, fewer queries) to check that everything works.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import time
@@ -27,28 +28,22 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
             ["bench.peers", *small, "--per-kind", "30", "--repeat", "2"],
             ["bench.relevance", *small, "--per-language", "20"],
         ]
+    wrk = ["--wrk"] if shutil.which("wrk") else []
     planned = [
         ["bench.speed", "--count", "5000"],
         ["bench.http_load", "--count", "5000", "--workers", "1"],
-        ["bench.http_load", "--count", "5000", "--workers", "2"],
+        ["bench.http_load", "--count", "5000", "--workers", "1", *wrk],
+        ["bench.http_load", "--count", "5000", "--workers", "2", *wrk],
         ["bench.peers", "--count", "5000"],
         ["bench.relevance"],
     ]
     if not skip_large:
         planned += [
-            [
-                "bench.speed",
-                "--count",
-                "100000",
-                "--per-kind",
-                "50",
-                "--repeat",
-                "2",
-                "--no-in-process-build",
-            ],
-            ["bench.http_load", "--count", "100000", "--workers", "2", "--requests", "1000"],
-        ]
-    return planned
+            ["bench.speed", "--count", "100000", "--per-kind", "50", "--repeat", "2",
+             "--no-in-process-build"],
+            ["bench.http_load", "--count", "100000", "--workers", "1", "--requests", "1000", *wrk],
+        ]  # fmt: skip
+    return [step for i, step in enumerate(planned) if step not in planned[:i]]
 
 
 def main(argv: list[str] | None = None) -> int:
