@@ -657,12 +657,27 @@ def _acronym_at(tokens: _Tokens, covered: list[bool], i: int) -> tuple[str, int]
 # ---- building ----------------------------------------------------------------------------
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice (YAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> tuple[Mapping[str, Any], bytes]:
     if not path.exists():
         return {}, b""
     try:
         data = path.read_bytes()
-        doc = yaml.safe_load(data.decode("utf-8"))
+        doc = yaml.load(data.decode("utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise VocabularyError(f"{path}: cannot read vocabulary file: {error}") from error
     if doc is None:
@@ -704,32 +719,41 @@ def _name_variants(name: str) -> tuple[list[str], list[str]]:
     """Usable forms of an ISO-style name: (safe forms, heads that may collide).
 
     "Congo, The Democratic Republic of the" -> safe "The Democratic Republic of the Congo",
-    head "Congo"; "Holy See (Vatican City State)" -> "Holy See", "Vatican City State".
+    head "Congo"; "Virgin Islands, British" -> "British Virgin Islands"; "Holy See (Vatican
+    City State)" -> "Holy See", head "Vatican City State". Qualifiers in brackets such as
+    "(French part)" are not names; a list such as "Bonaire, Sint Eustatius and Saba" is
+    not inverted.
     """
     safe: list[str] = []
     heads: list[str] = []
-    inside = re.findall(r"\(([^)]*)\)", name)
     bare = re.sub(r"\s*\([^)]*\)", "", name).strip()
-    for part in inside:
-        if len(part) > 3:
+    for part in re.findall(r"\(([^)]*)\)", name):
+        if len(part) > 3 and not _QUALIFIER_WORDS & set(words_of(part)):
             heads.append(part)
-    if "," in bare:
-        head, _, rest = bare.partition(",")
-        rest = rest.strip()
+    if "," not in bare:
+        return [bare], heads
+    head, _, rest = (piece.strip() for piece in bare.partition(","))
+    rest_words = words_of(rest)
+    if len(rest_words) == 1 or (rest_words and rest_words[-1] in _INVERSION_ENDINGS):
         joiner = "" if rest.endswith("'") else " "
-        safe.append(f"{rest}{joiner}{head.strip()}")
-        heads.append(head.strip())
+        safe.append(f"{rest}{joiner}{head}")
     else:
-        safe.append(bare)
+        safe.append(f"{head} {rest}")
+    heads.append(head)
     return safe, heads
+
+
+_QUALIFIER_WORDS = frozenset(("part", "partie", "zona", "parte"))
+_INVERSION_ENDINGS = frozenset(("of", "the", "de", "del", "du", "d", "des", "la", "le"))
 
 
 def _display_name(country: Any) -> str:
     common = getattr(country, "common_name", None)
     if common:
         return str(common)
-    safe, _ = _name_variants(str(country.name))
-    return safe[0]
+    name = str(country.name)
+    safe, _ = _name_variants(name)
+    return safe[0] if words_of(safe[0]) != words_of(name) else re.sub(r"\s*\([^)]*\)", "", name)
 
 
 class _Builder:

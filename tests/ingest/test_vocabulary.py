@@ -107,6 +107,7 @@ def test_one_typo_is_tolerated_in_capitalised_names_of_six_letters_or_more(
         "Spains and Belgiums",  # a changed last letter is another word, not a typo
         "in Malo",  # names under six letters take no typo
         "bukina faso",  # typos only in capitalised spans
+        "Granada, the city",  # a real place one letter from Grenada: a typo exception
         "Senagall",  # two typos
     ],
 )
@@ -185,6 +186,26 @@ def test_partner_long_names_in_three_languages_give_the_canonical_partner(
 )
 def test_the_network_itself_is_not_a_partner(vocabulary: Vocabulary, text: str) -> None:
     assert vocabulary.match_names(text, typos=True) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La Reunión Internacional de la RES",
+        "la réunion du bureau",
+        "a Christmas reunion",
+        "Salvador Allende",
+        "Jersey cows",
+        "the French part",
+    ],
+)
+def test_iso_names_that_are_ordinary_words_are_not_countries(
+    vocabulary: Vocabulary, text: str
+) -> None:
+    assert vocabulary.find_countries(text) in ([], ["France"])
+    assert not {"Réunion", "Christmas Island", "El Salvador", "Jersey", "Saint Martin"} & set(
+        vocabulary.find_countries(text)
+    )
 
 
 @pytest.mark.parametrize("text", ["Nigeria", "Perugia", "Romania", "Malians"])
@@ -275,6 +296,7 @@ def test_missing_vocabulary_files_leave_pycountry_countries_and_no_partners(
         ("countries.yaml", "ambiguous:\n  Congo:\n    context: {CD: [Kinshasa]}\n", "default"),
         ("countries.yaml", "ambiguous:\n  X:\n    default: Atlantis\n", "unknown country"),
         ("countries.yaml", "countries:\n  FR: [not, a, mapping]\n", "mapping"),
+        ("countries.yaml", "countries:\n  SV: {}\n  SV: {}\n", "given twice"),
     ],
 )
 def test_malformed_vocabulary_files_raise_vocabulary_error_naming_the_file(
