@@ -20,8 +20,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from bench.common import DATA_DIR, REPO_ROOT, write_result
 from bench.http_load import load, request_mix, running_server
@@ -79,6 +82,15 @@ def cycle(items: list[tuple[str, dict[str, Any]]], count: int) -> list[tuple[str
     return [items[i % len(items)] for i in range(count)]
 
 
+def server_cpu_seconds(server: psutil.Process) -> float:
+    total = 0.0
+    for process in (server, *server.children(recursive=True)):
+        with suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def measure(
     index_dir: Path,
     corpus: Path,
@@ -87,12 +99,23 @@ def measure(
     clients: int,
     cache: bool,
 ) -> dict[str, Any]:
+    """Each endpoint at 1 client (latency alone) and at `clients` (under load).
+
+    The server's CPU time per request is reported too: on a machine shared with
+    other work it is the steadier figure of the two.
+    """
     figures: dict[str, Any] = {}
-    with running_server(index_dir, corpus, 1, cache) as (base, _):
+    with running_server(index_dir, corpus, 1, cache) as (base, server):
         asyncio.run(load(base, search[: min(300, len(search))], clients))  # warm-up, untimed
         for endpoint, paths in (("search", search), ("suggest", suggest)):
-            figures[endpoint] = asyncio.run(load(base, paths, clients))
-            print(f"  {endpoint:8s} {figures[endpoint]}", flush=True)
+            for level in sorted({1, clients}):
+                before = server_cpu_seconds(server)
+                row = asyncio.run(load(base, paths, level))
+                row["server_cpu_ms_per_request"] = round(
+                    (server_cpu_seconds(server) - before) * 1000 / len(paths), 3
+                )
+                figures[f"{endpoint}_c{level}"] = row
+                print(f"  {endpoint:8s} {row}", flush=True)
     return figures
 
 

@@ -298,6 +298,7 @@ def _encoding_problem(scope: Scope) -> str | None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service: settings built here (from `SEARCH_*` variables unless given)."""
     settings = settings or Settings()
+    _configure_logging(settings)
     engine = SearchEngine(settings, vocabulary=load_vocabulary(settings))
 
     @asynccontextmanager
@@ -329,6 +330,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router, include_in_schema=False)
     _add_routes(app)
     return app
+
+
+def _configure_logging(settings: Settings) -> None:
+    """The request log at the configured level, also in worker processes of `serve`."""
+    logging.getLogger("search_service").setLevel(settings.log_level.upper())
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
 
 
 def load_vocabulary(settings: Settings) -> Vocabulary | None:

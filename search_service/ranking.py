@@ -59,6 +59,8 @@ COVERAGE_POWER: Final = 0.15
 STOP_WORD_WEIGHT: Final = 0.5
 #: Proximity bonuses are computed for queries of at most this many words.
 PROXIMITY_MAX_PARTS: Final = 6
+#: Word pairs whose rarer word is in more documents than this get no proximity check.
+PROXIMITY_MAX_DF: Final = 5_000
 _TIER: Final = 1.0e6
 
 
@@ -295,6 +297,9 @@ class Scorer:
         if not 2 <= len(words) <= PROXIMITY_MAX_PARTS:
             return bonus
         for first, second in itertools.pairwise(words):
+            rarer = min(self._postings("body_exact", w).df for w in (first, second))
+            if rarer > PROXIMITY_MAX_DF:
+                continue  # two very common words: checking positions would cost more than it tells
             tfc = np.zeros(self.view.doc_count, dtype=np.float32)
             for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
                 self._add(tfc, fieldname, self._phrase_postings(fieldname, (first, second)), weight)
