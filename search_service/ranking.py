@@ -124,7 +124,7 @@ class Scorer:
             matches, corrected = self._with_corrections(groups, matches)
         scored = self._combine(matches, [parts for parts, _ in groups])
         scored.corrected = corrected
-        scored.candidates &= ~self._excluded(parsed)
+        scored.candidates &= ~self.excluded(parsed)
         scored.full_matches = _full_match_count(matches)
         return scored
 
@@ -308,7 +308,8 @@ class Scorer:
                 break
         return bonus
 
-    def _excluded(self, parsed: ParsedQuery) -> BoolArray:
+    def excluded(self, parsed: ParsedQuery) -> BoolArray:
+        """Documents matching any excluded word or phrase."""
         out = np.zeros(self.view.doc_count, dtype=np.bool_)
         for part in parsed.excluded:
             out |= self._part(part).matched

@@ -253,6 +253,8 @@ class SearchEngine:
         highlight = HighlightTerms()
         if parsed.is_empty:
             candidates = view.live.copy()
+            if parsed.excluded:  # "-word" alone: browse everything without it
+                candidates &= ~self._scorer(generation, started).excluded(parsed)
             rank = np.zeros(view.doc_count, dtype=np.float64)
             score = np.zeros(view.doc_count, dtype=np.float32)
         else:

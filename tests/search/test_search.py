@@ -135,6 +135,15 @@ def test_excluded_words_remove_articles(engine_for: EngineFor, news: list[Articl
     assert "en-undated" in found
 
 
+def test_exclusions_alone_browse_everything_else(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    found = ids(engine, "-teachers", per_page=100)
+    assert "en-health" not in found and "en-undated" not in found
+    assert "es-salud" in found and "fr-mutuelle" in found
+
+
 def test_empty_query_browses_newest_first(engine_for: EngineFor, news: list[Article]) -> None:
     engine = engine_for(news)
     result = engine.search(SearchRequest(q="", per_page=100))
