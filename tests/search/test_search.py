@@ -88,6 +88,29 @@ def test_names_find_articles_using_another_alias(
     assert ids(engine, "Ivory Coast") == ["fr-syndicats"]
 
 
+def test_partner_aliases_in_other_languages_find_the_partner(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    assert ids(engine, "OIT") == ["en-health"]
+    assert ids(engine, "Internationale de l’Education") == ["fr-syndicats"]
+
+
+def test_a_spanish_country_name_finds_the_french_article(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    assert ids(engine, "Costa de Marfil") == ["fr-syndicats"]
+
+
+def test_synonym_matches_highlight_the_name_as_written(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    [hit] = engine.search(SearchRequest(q="Internationale de l’Education", per_page=1)).hits
+    assert "<mark>éducation</mark>" in hit.snippet
+
+
 def test_the_last_word_is_a_prefix(engine_for: EngineFor, news: list[Article]) -> None:
     engine = engine_for(news)
     assert "en-coverage" in ids(engine, "universal cover")
