@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
@@ -98,6 +99,8 @@ class _Pattern:
     # An ordinary word used as a name ("Essential"): its capital proves nothing at the
     # start of a sentence, so it is not matched there.
     mid_sentence_only: bool = False
+    # Names (not adjectives, acronyms or context words) tolerate one typo.
+    typo_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,11 +244,7 @@ class Vocabulary:
             (p.target.role, " ".join(p.words)): p for p in patterns if not p.case_sensitive
         }
         self._typo_index = _TypoIndex(
-            (
-                p
-                for p in patterns
-                if not p.case_sensitive and p.target.role in ("entry", "ambiguous")
-            ),
+            (p for p in patterns if p.typo_ok),
             exceptions={fold(w) for w in typo_exceptions},
         )
         self._not_organisations = frozenset(fold(name) for name in not_organisations)
@@ -438,7 +437,7 @@ class Vocabulary:
                 j += 1
             hit = None
             for last in reversed(ends):
-                if last == i and len(folds[i]) < _TYPO_MIN_LETTERS - 1:
+                if last == i and not _single_word_typo_candidate(tokens, i):
                     continue
                 target = lookup(" ".join(folds[i : last + 1]))
                 if target is not None:
@@ -498,6 +497,21 @@ def _fits(tokens: _Tokens, i: int, pattern: _Pattern) -> bool:
     return all(tokens.joinable(i + k) for k in range(size - 1))
 
 
+def _single_word_typo_candidate(tokens: _Tokens, i: int) -> bool:
+    """One capitalised word is a typo candidate only where it cannot be a word of its own.
+
+    At the start of a sentence every word is capitalised ("Create", "Alien"), so a lone
+    word there is never taken for a misspelt country; elsewhere it needs 6+ letters and
+    must not be a known word or name ("Angela", "George", "Malaria", "Armonía").
+    Spans of several capitalised words ("Bukina Faso") are evidence enough.
+    """
+    return (
+        len(tokens.folds[i]) >= _TYPO_MIN_LETTERS
+        and not tokens.sentence_start(i)
+        and not _is_a_word(tokens.raws[i])
+    )
+
+
 class _TypoIndex:
     """Names within one edit (insert, delete, substitute, swap) of a span, via deletions.
 
@@ -537,13 +551,30 @@ class _TypoIndex:
         if sum(ch.isalpha() for ch in span) < _TYPO_MIN_LETTERS - 1:
             return None
         targets: dict[_Target, None] = {}
+        single = " " not in span
         for key in (span, *_deletions(span)):
             for name, target in self._by_key.get(key, ()):
+                if single and name[0] != span[0]:
+                    continue  # a lone word with another first letter is another word
                 if _one_edit(span, name) and not _inflection(span, name):
                     targets.setdefault(target, None)
         if len(targets) != 1:
             return None  # nothing, or a typo that could be either of two names
         return next(iter(targets))
+
+
+@lru_cache(maxsize=65_536)
+def _is_a_word(word: str) -> bool:
+    """Is `word` (as written) a known word or name of English, French or Spanish?
+
+    wordfreq's small lists: words of frequency 1e-6 and above, loaded in ~0.05 s.
+    """
+    import wordfreq
+
+    return any(
+        wordfreq.zipf_frequency(word, language, wordlist="small") > 0
+        for language in ("en", "fr", "es")
+    )
 
 
 def _deletions(word: str) -> Iterator[str]:
@@ -951,7 +982,11 @@ class _Builder:
                 NameEntry(draft.kind, draft.canonical, tuple(aliases), tuple(adjectives))
             )
             target = _Target("entry", entry=index)
-            for name in _dedupe([*names, *draft.adjectives]):
+            for name in _dedupe(names):
+                self._add_pattern(
+                    patterns, claimed, words_of(name), False, target, draft, typo_ok=True
+                )
+            for name in _dedupe(draft.adjectives):
                 self._add_pattern(patterns, claimed, words_of(name), False, target, draft)
             for name in _dedupe(exact + draft.exact_adjectives):
                 self._add_pattern(
@@ -966,7 +1001,9 @@ class _Builder:
         for number, (_name, _kind, _options, _default, names, contexts) in enumerate(self.groups):
             group_target = _Target("ambiguous", group=number)
             for name in names:
-                self._add_pattern(patterns, claimed, words_of(name), False, group_target, None)
+                self._add_pattern(
+                    patterns, claimed, words_of(name), False, group_target, None, typo_ok=True
+                )
             for option, terms in contexts.items():
                 for term in terms:
                     words = words_of(term)
@@ -1009,6 +1046,7 @@ class _Builder:
         draft: _EntryDraft | None,
         *,
         mid_sentence_only: bool = False,
+        typo_ok: bool = False,
     ) -> None:
         if not words:
             return
@@ -1023,7 +1061,7 @@ class _Builder:
                 )
             return
         claimed[key] = owner
-        patterns.append(_Pattern(words, case_sensitive, target, mid_sentence_only))
+        patterns.append(_Pattern(words, case_sensitive, target, mid_sentence_only, typo_ok))
 
 
 def unicode_nfc(text: str) -> str:

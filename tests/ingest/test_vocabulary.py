@@ -90,6 +90,7 @@ def test_bare_congo_is_resolved_from_context_else_to_dr_congo(
         ("training in Bukina Faso and Togo", ["Burkina Faso", "Togo"]),
         ("a mission to the Ivory Cost", ["Côte d'Ivoire"]),
         ("au Sénagal", ["Senegal"]),
+        ("a trip to Madagaskar", ["Madagascar"]),
         ("en Etiopia", ["Ethiopia"]),
         ("in Camerun", ["Cameroon"]),
     ],
@@ -108,6 +109,9 @@ def test_one_typo_is_tolerated_in_capitalised_names_of_six_letters_or_more(
         "in Malo",  # names under six letters take no typo
         "bukina faso",  # typos only in capitalised spans
         "Granada, the city",  # a real place one letter from Grenada: a typo exception
+        "with Angela Merkel and George Bush",  # real names one letter from Angola, Georgia
+        "a Malaria programme",  # a real word one letter from Malaysia
+        "Senagal was first.",  # a lone word at the start of a sentence is capitalised anyway
         "Senagall",  # two typos
     ],
 )
