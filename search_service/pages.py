@@ -146,6 +146,10 @@ _DATE_PREFIX = re.compile(
     r"|publicad[oa]\s+el|publicad[oa]|le|el|on)\s+",
     re.IGNORECASE,
 )
+_TIME_SUFFIX = re.compile(
+    r"(?<=\d)(?:\s*[-,|–]?\s*(?:à|a|at|um|T)?\s*\d{1,2}[:h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|h)?)$",
+    re.IGNORECASE,
+)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 _DATE_SETTINGS: dict[str, Any] = {
     "STRICT_PARSING": True,
@@ -346,8 +350,9 @@ def _words(text: str) -> list[str]:
 
 
 def _date_text(line: str) -> str:
-    """The date part of a date line: "Publié le 8 juillet 2020" -> "8 juillet 2020"."""
-    return _DATE_PREFIX.sub("", line.strip()).strip(" .")
+    """The date part of a date line: "Publié le 8 juillet 2020 à 10h30" -> "8 juillet 2020"."""
+    text = _DATE_PREFIX.sub("", line.strip()).strip(" .")
+    return _TIME_SUFFIX.sub("", text)
 
 
 def looks_like_date(line: str) -> bool:

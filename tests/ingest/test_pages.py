@@ -290,3 +290,18 @@ def test_a_category_line_without_spaces_around_the_slash_is_dropped() -> None:
     text = page(SITE, "8 juillet 2020", "Gouvernance/Vie de l’association", "", "Texte.")
     parsed = parse_page(text)
     assert (parsed.title, parsed.body) == (None, "Texte.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Thursday 22 September 2016 10:30",
+        "22 septembre 2016 à 10h30",
+        "September 22, 2016 - 3:45 pm",
+        "2016-09-22 10:30",
+        "22 de septiembre de 2016, 18:00",
+    ],
+)
+def test_a_time_after_the_date_is_ignored(line: str) -> None:
+    parsed = parse_page(page(SITE, line, "", "Body."))
+    assert (parsed.date, parsed.body) == (dt.date(2016, 9, 22), "Body.")
