@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from search_service.articles import LANGUAGES, Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError
@@ -510,7 +511,15 @@ class _Run:
             "source": source,
         }
         fields["checksum"] = _checksum(fields, self.vocabulary.fingerprint)
-        self.articles.append(Article(**fields))
+        try:
+            article = Article(**fields)
+        except ValidationError as error:  # a last guard: every field is checked above
+            reason = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
+            )
+            self.problem(path, "invalid_article", reason, line=draft.line, article_id=draft.id)
+            return
+        self.articles.append(article)
         self.first_seen[draft.id] = str(source)
 
 
