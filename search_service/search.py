@@ -381,25 +381,31 @@ def _order(
     request: SearchRequest,
     parsed: ParsedQuery,
 ) -> list[int]:
-    """Document numbers of the requested page, in order."""
+    """Document numbers of the requested page, in order.
+
+    Only the first `page × per_page` documents are ever sorted: a partition
+    selects them first (with their ties, so pages never overlap or skip).
+    """
     docs = np.nonzero(matching)[0]
     end = request.page * request.per_page
     start = end - request.per_page
     if start >= docs.size:
         return []
-    dates = view.date_sort[docs]
-    if request.sort == "newest" or (request.sort == "relevance" and parsed.is_empty):
-        keys: tuple[Any, ...] = (docs, -dates)
+    by_relevance = request.sort == "relevance" and not parsed.is_empty
+    if by_relevance:
+        primary = -rank[docs]
     elif request.sort == "oldest":
-        keys = (docs, np.where(dates == 0, np.iinfo(np.int32).max, dates))
+        dates = view.date_sort[docs].astype(np.int64)
+        primary = np.where(dates == 0, np.iinfo(np.int32).max, dates).astype(np.float64)
     else:
-        keys = (docs, -dates, -rank[docs])
-    if docs.size > end * 4 and request.sort == "relevance" and not parsed.is_empty:
-        top = np.argpartition(-rank[docs], end - 1)[:end]
-        threshold = rank[docs][top].min()
-        keep = rank[docs] >= threshold
-        docs = docs[keep]
-        keys = (docs, -view.date_sort[docs], -rank[docs])
+        primary = -view.date_sort[docs].astype(np.float64)
+    if docs.size > end * 2:
+        threshold = np.partition(primary, end - 1)[end - 1]
+        keep = primary <= threshold
+        docs, primary = docs[keep], primary[keep]
+    keys: tuple[Any, ...] = (docs, primary)
+    if by_relevance:
+        keys = (docs, -view.date_sort[docs], primary)
     order = np.lexsort(keys)
     return [int(doc) for doc in docs[order][start:end]]
 

@@ -195,6 +195,20 @@ def test_paging_splits_the_results(engine_for: EngineFor, news: list[Article]) -
     assert ids(engine, "", page=9, per_page=3) == []
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_pages_never_overlap_even_with_ties(
+    engine_for: EngineFor, make_article: MakeArticle, sort: str
+) -> None:
+    same = [
+        make_article(f"a{i:02}", "Same title", "Same teachers text.", "en", "2020-01-01")
+        for i in range(30)
+    ]
+    engine = engine_for(same)
+    pages = [ids(engine, "teachers", sort=sort, page=p, per_page=7) for p in range(1, 6)]
+    seen = [doc for page in pages for doc in page]
+    assert sorted(seen) == sorted(article.id for article in same)
+
+
 def test_paging_deeper_than_ten_thousand_is_refused(
     engine_for: EngineFor, news: list[Article]
 ) -> None:
