@@ -331,18 +331,32 @@ def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
 
 
 def _is_category_line(stripped: str, key: str) -> bool:
+    """ "Gouvernance / Vie de l'association", "África / Personal educativo / Protección social".
+
+    Segments must be short; at least one must be a known category or region, or every
+    word must be capitalised ("Home » News » Africa"). A title with a slash keeps
+    lower-case words or a colon ("Haiti / Chile: solidarity"), so it is not taken.
+    """
     if key in _KNOWN_CATEGORIES:
         return True
-    segments = _CATEGORY_SEPARATORS.split(stripped)
+    segments = [s.strip() for s in _CATEGORY_SEPARATORS.split(stripped)]
     if len(segments) < 2 and "/" in stripped:
-        tight = [segment.strip() for segment in stripped.split("/")]
-        if all(" ".join(_words(t)) in _KNOWN_CATEGORIES | _REGION_WORDS for t in tight):
-            return True
-    if len(segments) < 2 or len(stripped) > 100 or stripped.endswith((".", "!", "?", ":")):
+        segments = [segment.strip() for segment in stripped.split("/")]
+        return all(" ".join(_words(s)) in _KNOWN_CATEGORIES | _REGION_WORDS for s in segments)
+    if len(segments) < 2 or len(stripped) > 100 or ":" in stripped:
         return False
-    known = sum(" ".join(_words(s)) in _KNOWN_CATEGORIES for s in segments)
-    short = all(0 < len(_words(s)) <= 4 for s in segments)
-    return short and (known >= 1 or all(s[:1].isupper() for s in segments))
+    if stripped.endswith((".", "!", "?")):
+        return False
+    words = [_words(s) for s in segments]
+    if not all(0 < len(w) <= 4 for w in words):
+        return False
+    if any(" ".join(w) in _KNOWN_CATEGORIES or " ".join(w) in _REGION_WORDS for w in words):
+        return True
+    written = [word for s in segments for word in re.findall(r"[^\W_]+", s)]
+    return all(w[0].isupper() or fold(w) in _CATEGORY_CONNECTORS for w in written)
+
+
+_CATEGORY_CONNECTORS = frozenset("de du des la le l d et y of and the el del los las".split())  # noqa: SIM905
 
 
 def _words(text: str) -> list[str]:

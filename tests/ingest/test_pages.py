@@ -305,3 +305,16 @@ def test_a_category_line_without_spaces_around_the_slash_is_dropped() -> None:
 def test_a_time_after_the_date_is_ignored(line: str) -> None:
     parsed = parse_page(page(SITE, line, "", "Body."))
     assert (parsed.date, parsed.body) == (dt.date(2016, 9, 22), "Body.")
+
+
+def test_a_title_with_a_slash_is_not_taken_for_a_category_line() -> None:
+    text = page(
+        SITE, "Haiti / Chile: solidarity after the earthquakes", SITE, "9 agosto 2014", "Body."
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Haiti / Chile: solidarity after the earthquakes"
+
+
+def test_breadcrumbs_after_the_date_are_dropped() -> None:
+    text = page(SITE, "9 agosto 2014", "Home » News » Latin America", "", "Body.")
+    assert parse_page(text).body == "Body."
