@@ -437,9 +437,9 @@ class Vocabulary:
                 j += 1
             hit = None
             for last in reversed(ends):
-                if last == i and not _single_word_typo_candidate(tokens, i):
-                    continue
-                target = lookup(" ".join(folds[i : last + 1]))
+                target = lookup(" ".join(folds[i : last + 1]))  # memoised: cheap when None
+                if target is not None and last == i and not _single_word_typo_candidate(tokens, i):
+                    target = None
                 if target is not None:
                     hit = (i, last + 1 - i, target)
                     break
