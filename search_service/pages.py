@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -462,10 +461,3 @@ def infer_title(body: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     if not words:
         return shorter[:max_chars].rstrip() + "…"
     return " ".join(words).rstrip(" ,;:") + "…"
-
-
-def nfc(text: str) -> str:
-    """NFC form of `text` (one code point per accented letter)."""
-    if unicodedata.is_normalized("NFC", text):
-        return text
-    return unicodedata.normalize("NFC", text)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import gettext
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -1062,8 +1061,3 @@ class _Builder:
             return
         claimed[key] = owner
         patterns.append(_Pattern(words, case_sensitive, target, mid_sentence_only, typo_ok))
-
-
-def unicode_nfc(text: str) -> str:
-    """NFC form, so that "e" + combining accent and "é" are one character everywhere."""
-    return unicodedata.normalize("NFC", text)
