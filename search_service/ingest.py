@@ -450,52 +450,46 @@ class _Run:
     # -- validation --
 
     def add(self, path: Path, draft: _Draft) -> None:
-        where = self.display(path)
+        """Validate a draft, fill in what metadata did not say, and keep the article."""
         for code, message, line in draft.notes:
             self.problem(path, code, message, line=line, severity="warning", article_id=draft.id)
-        if not draft.body.strip():
-            self.problem(
-                path,
-                "no_text",
-                "no article text left once the site's furniture is removed",
-                line=draft.line,
-                article_id=draft.id,
-            )
+        refusal = self.refusal(draft)
+        if refusal is not None:
+            code, message = refusal
+            self.problem(path, code, message, line=draft.line, article_id=draft.id)
             return
+        fields = self.complete(path, draft)
+        try:
+            article = Article(**fields)
+        except ValidationError as error:  # a last guard: every field is checked above
+            reason = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
+            )
+            self.problem(path, "invalid_article", reason, line=draft.line, article_id=draft.id)
+            return
+        self.articles.append(article)
+        self.first_seen[draft.id] = str(article.source)
+
+    def refusal(self, draft: _Draft) -> tuple[str, str] | None:
+        """Why this draft cannot become an article, if it cannot."""
+        if not draft.body.strip():
+            return "no_text", "no article text left once the site's furniture is removed"
         previous = self.first_seen.get(draft.id)
         if previous is not None:
-            self.problem(
-                path,
-                "duplicate_id",
-                f"id {draft.id!r} was already used by {previous}; this one is skipped",
-                line=draft.line,
-                article_id=draft.id,
-            )
-            return
-        title = draft.title
-        inferred = draft.title_inferred
+            return "duplicate_id", f"id {draft.id!r} was already used by {previous}; skipped"
+        return None
+
+    def complete(self, path: Path, draft: _Draft) -> dict[str, Any]:
+        """Every Article field: metadata first, then what the text says."""
+        title, inferred = draft.title, draft.title_inferred
         if not title:
             title, inferred = infer_title(draft.body), True
-        language = draft.language
-        if language is None:
-            language = detect_language(f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}")
-            if language is None:
-                language = "en"
-                self.problem(
-                    path,
-                    "unknown_language",
-                    "language could not be detected (too little text); assumed en",
-                    line=draft.line,
-                    severity="warning",
-                    article_id=draft.id,
-                )
-        text = f"{title}\n\n{draft.body}"
+        language = draft.language or self.detected_language(path, draft, title)
         countries, partners = draft.countries, draft.partners
         if countries is None or partners is None:
-            found_countries, found_partners = self.vocabulary.find_names(text)
+            found_countries, found_partners = self.vocabulary.find_names(f"{title}\n\n{draft.body}")
             countries = tuple(found_countries) if countries is None else countries
             partners = tuple(found_partners) if partners is None else partners
-        source = SourceRef(path=where, line=draft.line)
         fields: dict[str, Any] = {
             "id": draft.id,
             "title": title,
@@ -508,19 +502,24 @@ class _Run:
             "partners": partners,
             "url": draft.url,
             "summary": draft.summary,
-            "source": source,
+            "source": SourceRef(path=self.display(path), line=draft.line),
         }
         fields["checksum"] = _checksum(fields, self.vocabulary.fingerprint)
-        try:
-            article = Article(**fields)
-        except ValidationError as error:  # a last guard: every field is checked above
-            reason = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
-            )
-            self.problem(path, "invalid_article", reason, line=draft.line, article_id=draft.id)
-            return
-        self.articles.append(article)
-        self.first_seen[draft.id] = str(source)
+        return fields
+
+    def detected_language(self, path: Path, draft: _Draft, title: str) -> Language:
+        language = detect_language(f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}")
+        if language is not None:
+            return language
+        self.problem(
+            path,
+            "unknown_language",
+            "language could not be detected (too little text); assumed en",
+            line=draft.line,
+            severity="warning",
+            article_id=draft.id,
+        )
+        return "en"
 
 
 # ---- helpers -------------------------------------------------------------------------
