@@ -317,8 +317,21 @@ def _is_share_line(words: Sequence[str]) -> bool:
     )
 
 
+def _is_banner(stripped: str, words: Sequence[str], key: str) -> bool:
+    """The meeting banner: a globe emoji, or "join … online … meeting" naming the network.
+
+    Without the emoji all three are needed, so a title such as "Teachers join the
+    international meeting in Dakar" stays a title.
+    """
+    if stripped[0] in "🌎🌍🌏":
+        return True
+    online = "online" in words or "en ligne" in key or "en linea" in key
+    network = bool({"esn", "res", "network", "reseau", "red"} & set(words))
+    return online and network and bool(_BANNER.search(key))
+
+
 def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
-    if stripped[0] in "🌎🌍🌏" or _BANNER.search(key):
+    if _is_banner(stripped, words, key):
         return True
     if all(w in _COUNTDOWN_WORDS or w.isdigit() for w in words):
         return True
@@ -433,7 +446,7 @@ def clean_body(lines: Sequence[str]) -> str:
             key in _SITE_NAMES
             or _is_old_anchor(key.split())
             or _is_share_line(key.split())
-            or (stripped[0] in "🌎🌍🌏" and _BANNER.search(key))
+            or (_is_banner(stripped, key.split(), key) and _BANNER.search(key))
         ):
             continue
         paragraphs[-1].append(stripped)

@@ -318,3 +318,22 @@ def test_a_title_with_a_slash_is_not_taken_for_a_category_line() -> None:
 def test_breadcrumbs_after_the_date_are_dropped() -> None:
     text = page(SITE, "9 agosto 2014", "Home » News » Latin America", "", "Body.")
     assert parse_page(text).body == "Body."
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        "🌎 Join online ESN’s International Meeting",
+        "Join online ESN's International Meeting",
+        "🌎 Únete en línea a la Reunión Internacional de la RES",
+        "Rejoignez en ligne la Rencontre internationale du RES",
+    ],
+)
+def test_banners_with_or_without_the_globe_are_dropped(banner: str) -> None:
+    parsed = parse_page(page(banner, SITE, "A title", SITE, "9 agosto 2014", "", "Body."))
+    assert (parsed.title, parsed.body) == ("A title", "Body.")
+
+
+def test_a_title_about_joining_a_meeting_is_not_a_banner() -> None:
+    text = page("Teachers join the international meeting in Dakar", SITE, "9 agosto 2014", "Body.")
+    assert parse_page(text).title == "Teachers join the international meeting in Dakar"
