@@ -291,7 +291,7 @@ def _classify(line: str) -> LineKind:
     if not words:
         # emoji, bullets or punctuation only
         return "furniture"
-    if key in _SITE_NAMES:
+    if _is_site_name(key):
         return "site_name"
     if _is_old_anchor(words):
         return "old_anchor"
@@ -315,6 +315,23 @@ def _is_share_line(words: Sequence[str]) -> bool:
         and all(word in _SHARE_WORDS for word in words)
         and (bool(networks & set(words)) or words[0] in ("share", "partager", "compartir"))
     )
+
+
+def _is_site_name(key: str) -> bool:
+    """The network's name alone, repeated, or with menu words ("… Menu", "… Search")."""
+    if key in _SITE_NAMES:
+        return True
+    rest = key
+    for name in _SITE_NAMES:
+        rest = rest.replace(name, " ")
+    if rest == key:
+        return False
+    return all(word in _MENU_WORDS for word in rest.split())
+
+
+_MENU_WORDS = frozenset(
+    "menu search rechercher recherche buscar home accueil inicio en fr es".split()  # noqa: SIM905
+)
 
 
 def _is_banner(stripped: str, words: Sequence[str], key: str) -> bool:

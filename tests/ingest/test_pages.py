@@ -337,3 +337,16 @@ def test_banners_with_or_without_the_globe_are_dropped(banner: str) -> None:
 def test_a_title_about_joining_a_meeting_is_not_a_banner() -> None:
     text = page("Teachers join the international meeting in Dakar", SITE, "9 agosto 2014", "Body.")
     assert parse_page(text).title == "Teachers join the international meeting in Dakar"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Education and Solidarity Network Menu",
+        "Education and Solidarity Network – Réseau Education et Solidarité",
+        "EDUCATION AND SOLIDARITY NETWORK",
+    ],
+)
+def test_site_name_lines_with_menu_words_or_both_names_are_anchors(line: str) -> None:
+    parsed = parse_page(page(line, "A title", line, "9 agosto 2014", "", "Body."))
+    assert (parsed.title, parsed.body) == ("A title", "Body.")
