@@ -460,7 +460,7 @@ def clean_body(lines: Sequence[str]) -> str:
             continue
         key = " ".join(_words(stripped))
         if (
-            key in _SITE_NAMES
+            _is_site_name(key)
             or _is_old_anchor(key.split())
             or _is_share_line(key.split())
             or (_is_banner(stripped, key.split(), key) and _BANNER.search(key))
