@@ -10,6 +10,8 @@
   const SCRIPT_SRC = SCRIPT ? SCRIPT.src : "";
   const DEFAULT_API = new URL("./", SCRIPT_SRC || location.href).href;
   const FACETS = ["country", "partner", "year", "language"];
+  const SORTS = ["relevance", "newest", "oldest"];
+  const URL_KEYS = ["q", "sort"].concat(FACETS); // what the widget keeps in the page URL
   const DEBOUNCE_MS = 180;
   const FACET_PREVIEW = 6; // values shown per facet before "Show all"
 
@@ -21,6 +23,7 @@
       down: "Search is unavailable right now. Please try again in a moment.",
       refused: "This search could not be run.", retry: "Try again",
       dym: "Did you mean {s}?", more: "More results", clear: "Clear filters",
+      sort: "Sort by", relevance: "Relevance", newest: "Newest first", oldest: "Oldest first",
       country: "Country", partner: "Partner", year: "Year", language: "Language",
       all: "Show all ({n})", fewer: "Show fewer",
     },
@@ -32,6 +35,7 @@
       down: "La recherche est indisponible pour le moment. Veuillez réessayer dans un instant.",
       refused: "Cette recherche n’a pas pu être effectuée.", retry: "Réessayer",
       dym: "Vouliez-vous dire {s} ?", more: "Plus de résultats", clear: "Effacer les filtres",
+      sort: "Trier par", relevance: "Pertinence", newest: "Plus récents", oldest: "Plus anciens",
       country: "Pays", partner: "Partenaire", year: "Année", language: "Langue",
       all: "Tout afficher ({n})", fewer: "Afficher moins",
     },
@@ -43,6 +47,7 @@
       down: "La búsqueda no está disponible en este momento. Vuelva a intentarlo en unos instantes.",
       refused: "No se pudo realizar esta búsqueda.", retry: "Reintentar",
       dym: "¿Quiso decir {s}?", more: "Más resultados", clear: "Borrar filtros",
+      sort: "Ordenar por", relevance: "Relevancia", newest: "Más recientes", oldest: "Más antiguos",
       country: "País", partner: "Socio", year: "Año", language: "Idioma",
       all: "Mostrar todo ({n})", fewer: "Mostrar menos",
     },
@@ -76,7 +81,10 @@ label{display:flex;align-items:baseline;gap:.45em;padding:.12em 0;font-size:.92e
 label span:first-of-type{overflow-wrap:anywhere}
 input[type=checkbox]{flex:none;margin:0;accent-color:var(--a)}
 .n{margin-left:auto;color:var(--m);font-variant-numeric:tabular-nums}
-.status{margin:0 0 .5em;color:var(--m);font-size:.9em}
+.bar{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:.25em 1em;margin:0 0 .5em}
+.status{margin:0;color:var(--m);font-size:.9em}
+.sortl{font-size:.85em;color:var(--m)}
+select{font:inherit;color:var(--ss-text,#1f2328);background:var(--bg);border:1px solid var(--b);border-radius:calc(var(--r) / 2);padding:.1em .3em;margin-left:.3em}
 .err{color:var(--ss-error,#b3261e)}
 .dym{margin:0 0 .6em}
 ul{list-style:none;margin:0;padding:0}
@@ -122,7 +130,8 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
 <div class="grid">
 <div class="facets" id="facets"></div>
 <div class="main">
-<p class="status" id="status"></p>
+<div class="bar"><p class="status" id="status"></p>
+<label class="sortl" id="sortl" hidden><span id="sortt"></span><select id="sort"></select></label></div>
 <p class="dym" id="dym" hidden></p>
 <ul role="listbox" id="list"></ul>
 <button type="button" class="btn" id="more" hidden></button>
@@ -176,9 +185,11 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       const $ = (id) => this.shadowRoot.getElementById(id);
       this.$ = { input: $("q"), panel: $("panel"), facets: $("facets"), status: $("status"),
         dym: $("dym"), list: $("list"), more: $("more"), live: $("live"),
+        sort: $("sort"), sortLabel: $("sortl"), sortText: $("sortt"),
         spin: this.shadowRoot.querySelector(".spin"), grid: this.shadowRoot.querySelector(".grid") };
       this.q = "";
       this.filters = emptyFilters();
+      this.sort = "relevance";
       this.result = null; // last successful response (hits accumulated over "more")
       this.hits = [];
       this.error = null;
@@ -231,6 +242,9 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       input.setAttribute("aria-label", this.getAttribute("label") || this.t.label);
       list.setAttribute("aria-label", this.t.results);
       more.textContent = this.t.more;
+      this.$.sortText.textContent = this.t.sort;
+      this.$.sort.replaceChildren(...SORTS.map((value) => Object.assign(el("option", null, this.t[value]), { value })));
+      this.$.sort.value = this.sort;
       this.dates = new Intl.DateTimeFormat(this.uiLang, { dateStyle: "medium", timeZone: "UTC" });
       this.languages = Intl.DisplayNames ? new Intl.DisplayNames([this.uiLang], { type: "language" }) : null;
       this.plurals = new Intl.PluralRules(this.uiLang);
@@ -254,6 +268,10 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       });
       list.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the box
       more.addEventListener("click", () => this.search({ page: this.result.page + 1 }));
+      this.$.sort.addEventListener("change", (e) => {
+        this.sort = e.target.value;
+        this.search({ history: "push" });
+      });
       facets.addEventListener("change", (e) => {
         const box = e.target;
         const values = this.filters[box.name];
@@ -362,6 +380,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       const url = new URL("search", this.api);
       const params = url.searchParams;
       if (this.q.trim()) params.set("q", this.q.trim());
+      if (this.sort !== "relevance") params.set("sort", this.sort);
       for (const f of FACETS) for (const v of this.filters[f]) params.append(f, v);
       params.set("page", String(page));
       params.set("per_page", String(this.perPage));
@@ -372,9 +391,10 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     writeUrl(mode) {
       if (!this.urlState) return;
       const url = new URL(location.href);
-      const had = ["q"].concat(FACETS).some((k) => url.searchParams.has(k));
-      for (const k of ["q"].concat(FACETS)) url.searchParams.delete(k);
+      const had = URL_KEYS.some((k) => url.searchParams.has(k));
+      for (const k of URL_KEYS) url.searchParams.delete(k);
       if (this.q.trim()) url.searchParams.set("q", this.q.trim());
+      if (this.sort !== "relevance") url.searchParams.set("sort", this.sort);
       for (const f of FACETS) for (const v of this.filters[f]) url.searchParams.append(f, v);
       if (url.href === location.href) return;
       const push = mode === "push" || (mode === "typing" && !had);
@@ -387,15 +407,19 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       const q = params.get("q") || "";
       const filters = emptyFilters();
       for (const f of FACETS) filters[f] = params.getAll(f);
-      if (q === this.q.trim() && JSON.stringify(filters) === JSON.stringify(this.filters)) return;
+      const sort = SORTS.includes(params.get("sort")) ? params.get("sort") : "relevance";
+      if (q === this.q.trim() && sort === this.sort &&
+        JSON.stringify(filters) === JSON.stringify(this.filters)) return;
       this.q = this.$.input.value = q;
       this.filters = filters;
+      this.sort = this.$.sort.value = sort;
       this.search();
     }
 
     clearAll() {
       this.$.input.value = this.q = "";
       this.filters = emptyFilters();
+      this.sort = this.$.sort.value = "relevance";
       this.search({ history: "push" });
     }
 
@@ -479,6 +503,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     renderHits() {
       const { list, more, dym } = this.$;
       const t = this.t;
+      this.$.sortLabel.hidden = !(this.result && !this.error && this.result.total > 1);
       list.replaceChildren();
       dym.hidden = true;
       more.hidden = true;

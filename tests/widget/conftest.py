@@ -333,11 +333,13 @@ class WidgetPage:
 
     @property
     def box(self) -> Any:
-        return self.page.get_by_role("combobox")
+        """The search box (the sort menu is a combobox too)."""
+        return self.page.locator("site-search input[role=combobox]")
 
     @property
     def options(self) -> Any:
-        return self.page.get_by_role("option")
+        """The results (the sort menu's options are options too)."""
+        return self.listbox.get_by_role("option")
 
     @property
     def listbox(self) -> Any:

@@ -312,6 +312,25 @@ def test_query_and_filters_are_kept_in_the_url_and_the_back_button_restores_them
     expect(widget.options).to_have_count(5)
 
 
+def test_sorting_by_date_reorders_results_and_is_kept_in_the_url(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+    sort = widget.page.get_by_role("combobox", name="Sort by")
+    expect(sort).to_have_value("relevance")
+
+    sort.select_option("newest")
+    expect(widget.options.first).to_contain_text("Health education programme in Senegal")
+    expect(widget.options.last).to_contain_text("Abidjan conference")
+    assert url_params(widget)["sort"] == ["newest"]
+
+    sort.select_option("oldest")
+    expect(widget.options.first).to_contain_text("Abidjan conference")
+
+    widget.page.go_back()
+    expect(sort).to_have_value("newest")
+    expect(widget.options.first).to_contain_text("Health education programme in Senegal")
+
+
 def test_a_shared_url_restores_the_search_on_load(widget: WidgetPage) -> None:
     widget.open(query="?q=health&country=Togo")
 
