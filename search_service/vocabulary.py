@@ -404,10 +404,30 @@ class Vocabulary:
                 break
             if pattern.mid_sentence_only and tokens.sentence_start(i):
                 continue
-            if _fits(tokens, i, pattern):
+            if _fits(tokens, i, pattern) and not self._shouted(tokens, i, len(pattern.words)):
                 best = pattern
                 break
         return best
+
+    def _shouted(self, tokens: _Tokens, i: int, size: int) -> bool:
+        """Is this acronym an ordinary word inside a run of capitals ("CONTACT US", "WHO WE ARE")?
+
+        Only acronyms that are also words (US, WHO, AIM, PASS, BIT) can be shouted words;
+        "ILO" in "NEWS FROM THE ILO" stays the ILO. A neighbour that is itself a known
+        name ("AIM, PASS", "MASMUT-UEMOA") does not count as shouting.
+        """
+        raws = tokens.raws
+        if size != 1 or not _is_a_word(raws[i].lower()):
+            return False
+        for k in (i - 1, i + 1):
+            if not 0 <= k < len(raws):
+                continue
+            word = raws[k]
+            shouting = len(word) > 1 and word.isupper() and word.isalpha()
+            known = word in self._written_first or "" in self._folded_first.get(word.lower(), {})
+            if shouting and not known:
+                return True
+        return False
 
     def _typo_matches(
         self, tokens: _Tokens, taken: list[bool]

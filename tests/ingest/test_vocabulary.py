@@ -380,3 +380,19 @@ def test_every_african_european_and_latin_american_country_has_names_and_adjecti
     entry = vocabulary.entry("country", canonical)
     assert entry.adjectives, f"{canonical} has no adjectives"
     assert vocabulary.find_countries(f"News from {canonical}.") == [canonical]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CONTACT US", []),
+        ("ABOUT US | WHO WE ARE", []),
+        ("WE AIM TO PASS", []),
+        ("NEWS FROM THE ILO", ["ILO"]),
+        ("AIM, PASS and the US", ["AIM", "PASS", "United States"]),
+    ],
+)
+def test_acronyms_that_are_words_do_not_count_inside_a_run_of_capitals(
+    vocabulary: Vocabulary, text: str, expected: list[str]
+) -> None:
+    assert [m.canonical for m in vocabulary.match_names(text, typos=True)] == expected
