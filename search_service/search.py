@@ -10,6 +10,7 @@ generation in a small LRU keyed by the normalised request.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -234,10 +235,13 @@ class SearchEngine:
         started = time.perf_counter()
         _check_paging(request)
         generation = self.generation()
-        key = (request, self.settings.max_query_words, self.settings.max_prefix_expansions)
+        # Requests that differ only in spacing share one entry (case may not: "AIM"
+        # the partner is not "aim" the word; a trailing space ends the prefix word).
+        words = " ".join(request.q.split())
+        key = (words, request.q[-1:].isspace(), dataclasses.replace(request, q=""))
         cached = generation.cached(key, self.settings.cache_size)
         if cached is not None:
-            return _with_time(cached, started)
+            return _with_time(cached, started, request.q)
         result = self._search(generation, request, started)
         generation.remember(key, result, self.settings.cache_size)
         return result
@@ -434,9 +438,9 @@ def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 3)
 
 
-def _with_time(result: SearchResult, started: float) -> SearchResult:
+def _with_time(result: SearchResult, started: float, query: str) -> SearchResult:
     return SearchResult(
-        query=result.query,
+        query=query,
         total=result.total,
         page=result.page,
         per_page=result.per_page,

@@ -246,3 +246,14 @@ def test_any_query_text_is_answered(engine_for: EngineFor, news: list[Article]) 
     for q in ['"', '"unbalanced', "-", "*", "?", "\x00\x01", "a" * 10_000, "-teachers", "AND OR"]:
         result = engine.search(SearchRequest(q=q))
         assert result.total >= 0
+
+
+def test_cached_responses_echo_the_query_as_sent(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    first = engine.search(SearchRequest(q="teachers  unions"))
+    second = engine.search(SearchRequest(q=" teachers unions"))
+    assert second.query == " teachers unions"
+    assert [hit.id for hit in second.hits] == [hit.id for hit in first.hits]
+    assert engine.search(SearchRequest(q="teachers unions ")).query == "teachers unions "
