@@ -54,7 +54,10 @@ def main() -> None:
     parser.add_argument(
         "--single-process", action="store_true", help="Never use the two-process writer."
     )
+    parser.add_argument("--limit-mb", type=int, help="Cap of each writer process's posting pool.")
     args = parser.parse_args()
+    if args.limit_mb:
+        build.POOL_MB_MAX = args.limit_mb
     if args.single_process:
         build.PARALLEL_THRESHOLD = 10**12
     articles = load_articles(args.jsonl, args.limit)
