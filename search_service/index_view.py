@@ -25,7 +25,6 @@ import numpy.typing as npt
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
-from whoosh.util.numlists import delta_decode
 
 from search_service.articles import LANGUAGES
 
@@ -195,24 +194,25 @@ def _leaf_postings(leaf: Any, fieldname: str, term: str) -> tuple[IntArray, Floa
 
 
 def _w3_blocks(matcher: Any) -> tuple[IntArray, FloatArray]:
-    ids: list[int] = []
-    weights: list[float] = []
+    """Decode a W3 posting list a block at a time (delta-coded ids, weights) with numpy."""
+    ids: list[npt.NDArray[np.int64]] = []
+    weights: list[FloatArray] = []
     while not matcher._atend:
         if matcher._data is None:
             matcher._read_data()
         block_ids, block_weights = matcher._data[0], matcher._data[1]
         count = matcher._blocklength
-        ids.extend(delta_decode(block_ids))
+        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
         if block_weights is None:
-            weights.extend([1.0] * count)
+            weights.append(np.ones(count, dtype=np.float32))
         elif isinstance(block_weights, float):
-            weights.extend([block_weights] * count)
+            weights.append(np.full(count, block_weights, dtype=np.float32))
         else:
-            weights.extend(block_weights)
+            weights.append(np.asarray(block_weights, dtype=np.float32))
         matcher._next_block()
-        if matcher._lastblock and matcher._atend:
-            break
-    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+    if not ids:
+        return _EMPTY_IDS, _EMPTY_TF
+    return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
 
 def _generic_postings(matcher: Any) -> tuple[IntArray, FloatArray]:
