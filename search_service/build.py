@@ -244,11 +244,12 @@ def _build_locked(
         raise BuildFailedError(
             f"the corpus yielded no articles ({report.files_read} files read, "
             f"{len(report.skipped)} skipped); nothing was published"
+            + _first_problems(report.skipped)
         )
     if strict and report.skipped:
         raise BuildFailedError(
-            f"--strict: {len(report.skipped)} file(s) skipped, nothing was published: "
-            + "; ".join(str(problem) for problem in report.skipped[:5])
+            f"--strict: {len(report.skipped)} file(s) skipped, nothing was published"
+            + _first_problems(report.skipped)
         )
     cleaned = gens.remove_unreferenced(root)
     live = gens.live_generation(root)
@@ -269,10 +270,10 @@ def _build_locked(
         _check_generation(gens.building_path(root, name), articles)
         _write_manifest(gens.building_path(root, name), name, articles, report)
         gens.finish_generation(root, name)
-    except Exception as error:
+    except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
         shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
         shutil.rmtree(root / name, ignore_errors=True)
-        if isinstance(error, SearchServiceError):
+        if isinstance(error, SearchServiceError) or not isinstance(error, Exception):
             raise
         raise BuildFailedError(
             f"the build failed ({type(error).__name__}: {error}); "
@@ -282,6 +283,14 @@ def _build_locked(
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _first_problems(problems: list[Problem], shown: int = 5) -> str:
+    """The first skips, for an error message: the admin sees what to fix."""
+    if not problems:
+        return ""
+    more = f"; and {len(problems) - shown} more" if len(problems) > shown else ""
+    return ": " + "; ".join(str(problem) for problem in problems[:shown]) + more
 
 
 def _first_of_each_id(articles: list[Article]) -> list[Article]:

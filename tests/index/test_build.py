@@ -233,3 +233,17 @@ def test_a_build_never_writes_into_the_live_generation(
     )
 
     assert {path.name: path.read_bytes() for path in live_folder.iterdir()} == before
+
+
+def test_a_failed_build_says_which_files_were_skipped_and_why(index_root: Path) -> None:
+    problems = [
+        Problem(path=f"articles/{n}.txt", code="empty_file", message="the file is empty")
+        for n in range(7)
+    ]
+
+    with pytest.raises(BuildFailedError) as failed:
+        build_from_articles([], index_root, problems=problems)
+
+    message = str(failed.value)
+    assert "articles/0.txt: error: the file is empty" in message
+    assert "and 2 more" in message
