@@ -247,3 +247,29 @@ def test_a_failed_build_says_which_files_were_skipped_and_why(index_root: Path) 
     message = str(failed.value)
     assert "articles/0.txt: error: the file is empty" in message
     assert "and 2 more" in message
+
+
+def test_the_two_process_writer_builds_the_same_index(
+    index_root: Path, make_article: MakeArticle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("search_service.build.PARALLEL_THRESHOLD", 2)
+    corpus = [
+        make_article(f"a{n}", f"Title {n}", f"Body word{n} about pensions.", "en")
+        for n in range(300)
+    ]
+
+    report = build_from_articles(corpus, index_root)
+    generation, index = generations.open_live_index(index_root)
+    with index.searcher() as searcher:
+        segments = len(searcher.reader().leaf_readers()) if not searcher.is_atomic() else 1
+
+    assert report.generation == generation.name
+    assert segments >= 2  # written by two worker processes
+    assert live_ids(index_root) == {f"a{n}" for n in range(300)}
+    assert matching_ids(index_root, "word299 pension") == {"a299"}
+
+    edited = make_article("a7", "Title 7", "Now about cooperatives.", "en")
+    build_from_articles([*corpus[:7], edited, *corpus[8:299]], index_root, full=False)
+    assert matching_ids(index_root, "cooperatives") == {"a7"}
+    assert matching_ids(index_root, "word299") == set()
+    assert len(live_ids(index_root)) == 299
