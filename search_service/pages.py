@@ -31,6 +31,7 @@ HEADER_SEARCH_LINES = 60  # the header zone never extends beyond this many lines
 TITLE_MAX_CHARS = 90  # inferred titles
 TITLE_LINE_MAX_CHARS = 250  # a longer line is a paragraph, not a title
 BARE_TITLE_MAX_CHARS = 150  # first line taken as title on a page without the site's furniture
+CATEGORY_MAX_WORDS = 4  # a label glued under the site name is at most this long
 HEADER_MENU_LINES = 3  # unknown short lines tolerated between a title and its anchor
 MENU_LINE_MAX_CHARS = 120
 
@@ -120,6 +121,33 @@ _KNOWN_CATEGORIES = frozenset(
         "Éducation",
         "Education",
         "Educación",
+        "The Network",
+        "Le Réseau",
+        "La Red",
+        "Education personnel",
+        "Personnel de l'éducation",
+        "Personal de la educación",
+        "Youth engagement",
+        "Engagement des jeunes",
+        "Compromiso juvenil",
+        "Health promotion",
+        "Promotion de la santé",
+        "Promoción de la salud",
+        "Mutualism",
+        "Mutualisme",
+        "Mutualismo",
+        "Social and solidarity economy",
+        "Économie sociale et solidaire",
+        "Economía social y solidaria",
+        "Projects",
+        "Projets",
+        "Proyectos",
+        "Events",
+        "Événements",
+        "Eventos",
+        "Members",
+        "Membres",
+        "Miembros",
     )
 )
 _CATEGORY_SEPARATORS = re.compile(r"\s+[/|>»·•]\s+")
@@ -188,7 +216,7 @@ def parse_page(text: str) -> ParsedPage:
     """Split a saved page into title (or None), date (or None) and cleaned body."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     notes: list[PageNote] = []
-    kinds = [_classify(line) for line in lines[:HEADER_SEARCH_LINES]]
+    kinds = _mark_category_blocks(lines, [_classify(line) for line in lines[:HEADER_SEARCH_LINES]])
     body_start, title_index, date_index = _read_header(lines, kinds)
     date: dt.date | None = None
     if date_index is not None:
@@ -205,6 +233,27 @@ def parse_page(text: str) -> ParsedPage:
     body_lines = _drop_footer(lines[body_start:])
     body = clean_body(body_lines)
     return ParsedPage(title=title or None, date=date, body=body, notes=tuple(notes))
+
+
+def _mark_category_blocks(lines: Sequence[str], kinds: list[LineKind]) -> list[LineKind]:
+    """Short lines hanging right under the site name or banner are category labels.
+
+    On the site, labels such as "Education personnel" / "Youth engagement" follow the
+    site-name line with no blank line between, while a title stands apart, after a
+    blank line, or directly above the site-name + date anchor. A short line glued
+    under furniture and not glued above an anchor is therefore a label, not a title.
+    """
+    marked = list(kinds)
+    for index in range(1, len(marked)):
+        if marked[index] != "text" or marked[index - 1] not in ("site_name", "furniture"):
+            continue
+        following = marked[index + 1] if index + 1 < len(marked) else "blank"
+        if following in ("site_name", "date", "old_anchor"):
+            continue
+        line = lines[index].strip()
+        if len(_words(line)) <= CATEGORY_MAX_WORDS and not line.endswith((".", "!", "?", ":")):
+            marked[index] = "furniture"
+    return marked
 
 
 def _read_header(

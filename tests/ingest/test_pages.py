@@ -350,3 +350,54 @@ def test_a_title_about_joining_a_meeting_is_not_a_banner() -> None:
 def test_site_name_lines_with_menu_words_or_both_names_are_anchors(line: str) -> None:
     parsed = parse_page(page(line, "A title", line, "9 agosto 2014", "", "Body."))
     assert (parsed.title, parsed.body) == ("A title", "Body.")
+
+
+def test_category_labels_glued_under_the_site_name_are_not_a_title() -> None:
+    text = page(
+        SITE,
+        "Education personnel",
+        "Youth engagement",
+        "",
+        "",
+        SITE,
+        "September 5, 2014",
+        "",
+        "The network is building a social network for young teachers.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title is None and parsed.date == dt.date(2014, 9, 5)
+    assert parsed.body == "The network is building a social network for young teachers."
+
+
+@pytest.mark.parametrize("first", [SITE, "🌎 Join online ESN’s International Meeting"])
+def test_a_label_under_the_site_name_then_a_title_apart(first: str) -> None:
+    text = page(
+        first,
+        "The Network",
+        "",
+        "Best wishes for 2022!",
+        "",
+        SITE,
+        "January 10, 2022",
+        "",
+        "Dear friends,",
+        "",
+        "Text.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Best wishes for 2022!"
+    assert parsed.body == "Dear friends,\n\nText."
+
+
+def test_a_label_on_the_first_line_then_a_title() -> None:
+    text = page(
+        "The Network", "", "Remote board meeting", "", SITE, "December 2, 2020", "", "Text."
+    )
+    parsed = parse_page(text)
+    assert (parsed.title, parsed.body) == ("Remote board meeting", "Text.")
+
+
+def test_site_name_twice_with_blank_lines_and_no_title() -> None:
+    text = page(SITE, "", "", SITE, "September 22, 2016", "", "On 5 July 2016 the assembly met.")
+    parsed = parse_page(text)
+    assert parsed.title is None and parsed.date == dt.date(2016, 9, 22)
