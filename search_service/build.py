@@ -28,7 +28,12 @@ from whoosh.query import Term
 from search_service import generations as gens
 from search_service.analysis import analyze_neutral
 from search_service.articles import Article, Problem
-from search_service.errors import BuildFailedError, IndexNotFoundError, SearchServiceError
+from search_service.errors import (
+    BuildFailedError,
+    IndexNotFoundError,
+    RollbackError,
+    SearchServiceError,
+)
 from search_service.index import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -279,7 +284,14 @@ def _build_locked(
             f"the build failed ({type(error).__name__}: {error}); "
             f"nothing was published, {report.previous or 'no generation'} is still live"
         ) from error
-    report.pruned += gens.publish(root, name, keep)
+    try:
+        report.pruned += gens.publish(root, name, keep)
+    except OSError as error:
+        shutil.rmtree(root / name, ignore_errors=True)
+        raise BuildFailedError(
+            f"the new generation could not be published ({error}); "
+            f"{report.previous or 'no generation'} is still live"
+        ) from error
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report
@@ -546,7 +558,10 @@ def run_rollback(settings: Settings) -> int:
     """`index rollback`: republish the previous generation (`RollbackError` if none)."""
     root = Path(settings.index_dir)
     with gens.build_lock(root):
-        target, left = gens.rollback(root)
+        try:
+            target, left = gens.rollback(root)
+        except OSError as error:
+            raise RollbackError(f"could not switch the live pointer: {error}") from error
     print(f"rolled back: {target.name} is live again ({target.article_count} articles); was {left}")
     return 0
 

@@ -34,7 +34,12 @@ from typing import IO, Any, Final
 
 from whoosh import index as whoosh_index
 
-from search_service.errors import BuildInProgressError, IndexNotFoundError, RollbackError
+from search_service.errors import (
+    BuildFailedError,
+    BuildInProgressError,
+    IndexNotFoundError,
+    RollbackError,
+)
 
 POINTER_FILE: Final = "live.json"
 LOCK_FILE: Final = "build.lock"
@@ -300,10 +305,19 @@ def _read_pid(handle: IO[str]) -> int | None:
 
 @contextlib.contextmanager
 def build_lock(root: Path) -> Iterator[BuildLock]:
-    """Hold the build lock of `root` (creating the folder); `BuildInProgressError` if taken."""
-    Path(root).mkdir(parents=True, exist_ok=True)
+    """Hold the build lock of `root` (creating the folder); `BuildInProgressError` if taken.
+
+    A folder that cannot be created or locked (permissions, a file in the way) is a
+    `BuildFailedError` naming it, not a traceback.
+    """
     lock = BuildLock(Path(root))
-    lock.acquire()
+    try:
+        Path(root).mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as error:
+        raise BuildFailedError(
+            f"cannot use the index folder {root}: {error.strerror or error}"
+        ) from error
     try:
         yield lock
     finally:

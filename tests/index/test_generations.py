@@ -13,7 +13,12 @@ from whoosh.query import Term
 from search_service import generations
 from search_service.articles import Article
 from search_service.build import build_from_articles
-from search_service.errors import BuildInProgressError, IndexNotFoundError, RollbackError
+from search_service.errors import (
+    BuildFailedError,
+    BuildInProgressError,
+    IndexNotFoundError,
+    RollbackError,
+)
 
 from .conftest import MakeArticle, live_ids
 
@@ -196,3 +201,13 @@ def test_the_pointer_names_the_live_and_previous_generations(
 
     assert pointer == generations.Pointer(str(second.generation), (str(first.generation),))
     assert not [p for p in index_root.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_unusable_index_folder_is_a_clear_build_failure(
+    small_corpus: list[Article], tmp_path: Path
+) -> None:
+    in_the_way = tmp_path / "indexes"
+    in_the_way.write_text("not a folder")
+
+    with pytest.raises(BuildFailedError, match="cannot use the index folder"):
+        build_from_articles(small_corpus, in_the_way)
