@@ -153,12 +153,14 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     return frag;
   }
 
-  // A <textarea>'s content is RCDATA: setting it decodes entities and never parses tags.
-  const decoder = document.createElement("textarea");
+  // Decoded by hand, so no text from the API ever goes through an HTML parser.
+  const NAMED = new Map([["amp", "&"], ["lt", "<"], ["gt", ">"], ["quot", '"'], ["apos", "'"], ["nbsp", "\u00a0"]]);
   function decodeEntities(text) {
-    if (text.indexOf("&") < 0) return text;
-    decoder.innerHTML = text.replace(/</g, "&lt;");
-    return decoder.value;
+    return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (entity, code) => {
+      if (code[0] !== "#") return NAMED.get(code.toLowerCase()) || entity;
+      const n = /x/i.test(code[1]) ? parseInt(code.slice(2), 16) : parseInt(code.slice(1), 10);
+      return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : entity;
+    });
   }
 
   function el(tag, cls, text) {

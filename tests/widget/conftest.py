@@ -45,6 +45,8 @@ XSS_BODY = (
     "<script>window.__xss = 3</script> The end of the zanzibar report."
 )
 XSS_URL = "javascript:window.__xss = 4"
+# Text that looks like markup or entities: shown exactly as written, decoded exactly once.
+ENTITY_TEXT = 'Fish & chips, "quoted", O\'Brien, &lt;tag&gt; and &amp; as typed.'
 BULLETIN_COUNTRIES = ("Belgium", "Mali", "Niger", "Chad", "Ghana", "Peru", "Chile", "Cuba")
 
 
@@ -147,6 +149,12 @@ def widget_corpus() -> list[Article]:
             countries=("Spain",),
         ),
         article("hostile", XSS_TITLE, XSS_BODY, date="2021-07-07", url=XSS_URL),
+        article(
+            "entities",
+            "Kilimanjaro & friends",
+            f"Kilimanjaro notes: {ENTITY_TEXT} End of the kilimanjaro notes.",
+            date="2015-05-05",
+        ),
     ]
     articles += [
         article(
@@ -222,6 +230,11 @@ def start_api_fixture() -> Callable[[Path], UvicornThread]:
 @pytest.fixture
 def hostile_title() -> str:
     return XSS_TITLE
+
+
+@pytest.fixture
+def entity_text() -> str:
+    return ENTITY_TEXT
 
 
 @pytest.fixture(scope="session")

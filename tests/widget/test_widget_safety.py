@@ -40,6 +40,16 @@ def test_hostile_article_text_is_shown_as_text_and_runs_nothing(
     assert widget.dialogs == []
 
 
+def test_text_that_looks_like_entities_is_shown_exactly_as_written(
+    widget: WidgetPage, entity_text: str
+) -> None:
+    widget.open()
+    widget.search("kilimanjaro")
+
+    hit = widget.options.filter(has_text="Kilimanjaro & friends")
+    expect(hit.locator(".snip")).to_contain_text(entity_text)
+
+
 def test_hostile_text_in_the_page_url_is_shown_as_text(widget: WidgetPage) -> None:
     widget.open(query="?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3Ezanzibar")
 
