@@ -99,6 +99,7 @@ class IndexView:
     language_of_doc: list[str]
     live_count: int
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
+    _adjacency: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def postings(self, reader: Any, fieldname: str, term: str) -> Postings:
@@ -106,6 +107,17 @@ class IndexView:
         return self.cached(
             fieldname, term, lambda: read_postings(reader, fieldname, term, self.live)
         )
+
+    def adjacency(self, fieldname: str, first: str, second: str) -> dict[int, int]:
+        """Per-document counts of `second` right after `first`, filled in by the scorer."""
+        key = (fieldname, first, second)
+        found = self._adjacency.get(key)
+        if found is None:
+            if len(self._adjacency) >= _POSTINGS_CACHE_LIMIT:
+                with self._lock:
+                    self._adjacency.clear()
+            found = self._adjacency[key] = {}
+        return found
 
     def cached(self, fieldname: str, key: str, build: Callable[[], Postings]) -> Postings:
         """Postings-like arrays (a term, a merged prefix, a phrase) kept for the generation."""

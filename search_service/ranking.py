@@ -32,6 +32,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 
 from search_service.analysis import analyze, is_stop_word
 from search_service.articles import LANGUAGES
@@ -59,8 +60,8 @@ COVERAGE_POWER: Final = 0.15
 STOP_WORD_WEIGHT: Final = 0.5
 #: Proximity bonuses are computed for queries of at most this many words.
 PROXIMITY_MAX_PARTS: Final = 6
-#: Word pairs whose rarer word is in more documents than this get no proximity check.
-PROXIMITY_MAX_DF: Final = 5_000
+#: Proximity is checked among this many best documents (by the other criteria).
+PROXIMITY_CANDIDATES: Final = 50
 _TIER: Final = 1.0e6
 
 
@@ -269,14 +270,14 @@ class Scorer:
         for match in counted:
             covered += match.matched
             any_match |= match.matched
-        if time.perf_counter() < self.deadline:
-            score += self._proximity(groups, any_match)
-        total = max(1, len(counted))
-        if total <= STRICT_TIER_PARTS:
-            rank = covered.astype(np.float64) * _TIER + score
-        else:
-            rank = score.astype(np.float64) * (covered / total) ** COVERAGE_POWER
         candidates = any_match & self.view.live
+        total = max(1, len(counted))
+        rank = _rank(score, covered, total)
+        if time.perf_counter() < self.deadline:
+            bonus = self._proximity(groups, candidates, rank)
+            if bonus is not None:
+                score += bonus
+                rank = _rank(score, covered, total)
         return Scored(
             candidates=candidates,
             rank=rank,
@@ -288,25 +289,58 @@ class Scorer:
             ),
         )
 
-    def _proximity(self, groups: list[list[QueryPart]], any_match: BoolArray) -> FloatArray:
-        """Bonus for adjacent query words found side by side (a phrase of two words)."""
-        bonus = np.zeros(self.view.doc_count, dtype=np.float32)
+    def _proximity(
+        self, groups: list[list[QueryPart]], candidates: BoolArray, rank: npt.NDArray[np.float64]
+    ) -> FloatArray | None:
+        """Bonus for adjacent query words found side by side, among the best candidates.
+
+        Positions are only read for the `PROXIMITY_CANDIDATES` best documents so
+        far, so the cost does not grow with the corpus (a phrase query over the
+        whole index would decode the positions of every document holding both
+        words).
+        """
         words = [
             parts[0].terms[0] for parts in groups if len(parts) == 1 and not parts[0].is_phrase
         ]
         if not 2 <= len(words) <= PROXIMITY_MAX_PARTS:
-            return bonus
+            return None
+        docs = np.nonzero(candidates)[0]
+        if docs.size > PROXIMITY_CANDIDATES:
+            best = np.argpartition(-rank[docs], PROXIMITY_CANDIDATES - 1)[:PROXIMITY_CANDIDATES]
+            docs = np.sort(docs[best])
+        bonus = np.zeros(self.view.doc_count, dtype=np.float32)
         for first, second in itertools.pairwise(words):
-            rarer = min(self._postings("body_exact", w).df for w in (first, second))
-            if rarer > PROXIMITY_MAX_DF:
-                continue  # two very common words: checking positions would cost more than it tells
-            tfc = np.zeros(self.view.doc_count, dtype=np.float32)
+            tfc = np.zeros(docs.size, dtype=np.float32)
             for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
-                self._add(tfc, fieldname, self._phrase_postings(fieldname, (first, second)), weight)
-            bonus += PROXIMITY_WEIGHT * self._saturate(tfc)
+                tfc += weight * self._adjacent_counts(fieldname, first, second, docs)
+            if tfc.any():
+                rarer = min(self._postings("body_exact", w).df for w in (first, second)) or 1
+                idf = _idf(self.view.live_count, rarer)
+                bonus[docs] += PROXIMITY_WEIGHT * idf * tfc * (K1 + 1.0) / (K1 + tfc)
             if time.perf_counter() > self.deadline:
                 break
         return bonus
+
+    def _adjacent_counts(
+        self, fieldname: str, first: str, second: str, docs: npt.NDArray[np.intp]
+    ) -> FloatArray:
+        """How often `second` directly follows `first` in each of `docs` (sorted).
+
+        Counts are remembered per generation and document, so positions are read
+        once per (word pair, document) however often the pair is searched.
+        """
+        known = self.view.adjacency(fieldname, first, second)
+        missing = np.asarray([doc for doc in docs.tolist() if doc not in known], dtype=np.intp)
+        if missing.size:
+            a, b = self._postings(fieldname, first), self._postings(fieldname, second)
+            both = np.intersect1d(np.intersect1d(a.ids, b.ids, assume_unique=True), missing)
+            firsts = _positions_of(self.reader, fieldname, first, both)
+            seconds = _positions_of(self.reader, fieldname, second, both)
+            for doc in missing.tolist():
+                follow = seconds.get(doc)
+                starts = firsts.get(doc)
+                known[doc] = len({p + 1 for p in starts} & set(follow)) if starts and follow else 0
+        return np.asarray([known[doc] for doc in docs.tolist()], dtype=np.float32)
 
     def excluded(self, parsed: ParsedQuery) -> BoolArray:
         """Documents matching any excluded word or phrase."""
@@ -358,6 +392,33 @@ class Scorer:
             return tfc
         idf = _idf(self.view.live_count, df)
         return (idf * tfc * (K1 + 1.0) / (K1 + tfc)).astype(np.float32)
+
+
+def _rank(score: FloatArray, covered: FloatArray, total: int) -> npt.NDArray[np.float64]:
+    """Short queries: matched words first (strict tiers); long ones: score × coverage^p."""
+    if total <= STRICT_TIER_PARTS:
+        return covered.astype(np.float64) * _TIER + score
+    return score.astype(np.float64) * (covered / total) ** COVERAGE_POWER
+
+
+def _positions_of(
+    reader: Any, fieldname: str, term: str, docs: npt.NDArray[np.intp]
+) -> dict[int, list[int]]:
+    """Positions of a term in a few documents (sorted), skipping through its postings."""
+    out: dict[int, list[int]] = {}
+    if not docs.size:
+        return out
+    try:
+        matcher = reader.postings(fieldname, term)
+    except TermNotFound:
+        return out
+    for doc in docs.tolist():
+        if not matcher.is_active():
+            break
+        matcher.skip_to(doc)
+        if matcher.is_active() and matcher.id() == doc:
+            out[doc] = list(matcher.value_as("positions"))
+    return out
 
 
 def _idf(total: int, df: int) -> float:
