@@ -255,10 +255,11 @@ class _Run:
             ) from error
         if not data.strip():
             raise _Skip("empty_file", path, "the file is empty")
-        if b"\x00" in data[:8192] or _looks_binary(data[:8192]):
+        utf16 = _utf16_text(data)
+        if utf16 is None and (b"\x00" in data[:8192] or _looks_binary(data[:8192])):
             raise _Skip("binary_file", path, "this is a binary file, not text")
         try:
-            text = data.decode("utf-8-sig")
+            text = utf16 if utf16 is not None else data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             text = _decode_fallback(data)
             self.problem(
@@ -547,6 +548,16 @@ def _looks_binary(sample: bytes) -> bool:
         return False
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
     return controls > max(4, len(sample) // 50)
+
+
+def _utf16_text(data: bytes) -> str | None:
+    """Text saved as UTF-16 (Windows editors) starts with a byte-order mark."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError:
+        return None
 
 
 def _decode_fallback(data: bytes) -> str:

@@ -296,6 +296,21 @@ def test_invalid_utf8_is_decoded_as_windows_1252_with_a_warning(
     assert codes(result) == [("invalid_utf8", "warning")]
 
 
+def test_utf16_text_with_a_byte_order_mark_is_read(write: Write, ingest: Ingest) -> None:
+    write("w.txt", "Les enseignants de Côte d’Ivoire.\n".encode("utf-16"))
+    result = ingest()
+    assert only(result).body == "Les enseignants de Côte d’Ivoire."
+    assert result.problems == []
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_repaired(write: Write, ingest: Ingest) -> None:
+    data = "Teachers of Côte d’Ivoire and Québec.".encode() + " Fin de la réunion.".encode("cp1252")
+    write("mixed.txt", data)
+    result = ingest()
+    assert only(result).body == "Teachers of Côte d’Ivoire and Québec. Fin de la réunion."
+    assert [p.code for p in result.problems] == ["invalid_utf8", "mojibake"]
+
+
 @pytest.mark.parametrize(
     ("broken", "fixed"),
     [
