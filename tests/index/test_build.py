@@ -87,10 +87,8 @@ def test_incremental_build_applies_exactly_the_edits_additions_and_deletions(
     assert live_stored(index_root, french.id)["checksum"] == french.checksum
 
 
-def test_incremental_build_reindexes_nothing_when_nothing_changed(
-    small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first = build_from_articles(small_corpus, index_root)
+def record_indexed_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the id of every document handed to a Whoosh writer, in order."""
     indexed: list[str] = []
     original = SegmentWriter.add_document
 
@@ -99,6 +97,14 @@ def test_incremental_build_reindexes_nothing_when_nothing_changed(
         original(self, **fields)
 
     monkeypatch.setattr(SegmentWriter, "add_document", counting)
+    return indexed
+
+
+def test_incremental_build_reindexes_nothing_when_nothing_changed(
+    small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    indexed = record_indexed_ids(monkeypatch)
     report = build_from_articles(small_corpus, index_root, full=False)
 
     assert indexed == []
@@ -116,14 +122,7 @@ def test_incremental_build_reindexes_only_the_changed_article(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     build_from_articles(small_corpus, index_root)
-    indexed: list[str] = []
-    original = SegmentWriter.add_document
-
-    def counting(self: SegmentWriter, **fields: object) -> None:
-        indexed.append(str(fields["id"]))
-        original(self, **fields)
-
-    monkeypatch.setattr(SegmentWriter, "add_document", counting)
+    indexed = record_indexed_ids(monkeypatch)
     french, english, spanish = small_corpus
     edited = make_article(french.id, french.title, "La mutuelle de Bouaké.", "fr")
     build_from_articles([edited, english, spanish], index_root, full=False)

@@ -3,6 +3,7 @@ refuse a concurrent build, show the status, roll back."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -18,6 +19,8 @@ from search_service import generations
 from search_service.build import PAUSE_ENV
 
 from .conftest import live_ids, live_stored, matching_ids, phrase_ids
+
+pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ("mutualist", "Masmut", "cote d'ivoire", "solidaris burundi", "universal health")
@@ -69,10 +72,17 @@ def results_of(index: Path) -> dict[str, set[str]]:
 
 @pytest.fixture
 def slow_build(corpus: Path, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """A real `index build` paused after each batch (test hook), started but not awaited."""
+    """A build of the corpus plus a 1,000-article export, paused after each batch."""
     add_export(corpus, 1_000)
+    with paused_build(corpus, tmp_path / "ix") as process:
+        yield process
+
+
+@contextlib.contextmanager
+def paused_build(corpus: Path, index: Path) -> Iterator[subprocess.Popen[str]]:
+    """A real `index build` that sleeps after each batch (the test hook), not awaited."""
     process = subprocess.Popen(
-        _command("index", "build", "--corpus", str(corpus), "--index", str(tmp_path / "ix")),
+        _command("index", "build", "--corpus", str(corpus), "--index", str(index)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -156,22 +166,11 @@ def test_build_killed_with_sigkill_leaves_the_live_generation_answering(
     before = results_of(index)
     add_export(corpus, 1_000)
 
-    killed = subprocess.Popen(
-        _command("index", "build", "--corpus", str(corpus), "--index", str(index)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=REPO_ROOT,
-        env={**os.environ, PAUSE_ENV: "1.5"},
-    )
-    try:
+    with paused_build(corpus, index) as killed:
         wait_until_writing(killed)
         assert [p for p in index.iterdir() if p.name.startswith("building-")]  # mid-write
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait()
-    finally:
-        if killed.stdout is not None:
-            killed.stdout.close()
 
     assert killed.returncode == -signal.SIGKILL
     assert generations.read_pointer(index) == live
