@@ -41,7 +41,7 @@ KINDS: tuple[Kind, ...] = ("country", "partner")
 COUNTRIES_FILE = "countries.yaml"
 PARTNERS_FILE = "partners.yaml"
 # Bump when the matching rules change, so that checksums (and incremental builds) follow.
-MATCHER_VERSION = "1"
+MATCHER_VERSION = "2"
 
 _TOKEN = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
@@ -221,7 +221,6 @@ class Vocabulary:
             extra = (lookup_only or {}).get(index, ())
             for name in (e.canonical, *e.aliases, *e.adjectives, *extra):
                 self._names.setdefault((e.kind, fold(name)), e.canonical)
-        self._index_of = {(e.kind, e.canonical): i for i, e in enumerate(self.entries)}
         # Folded names are found through their first two words: {first: {second: patterns}},
         # with "" as the second word of one-word names, longest patterns first.
         self._folded_first: dict[str, dict[str, list[_Pattern]]] = {}
@@ -239,15 +238,11 @@ class Vocabulary:
         buckets += [b for by_second in self._folded_first.values() for b in by_second.values()]
         for bucket in buckets:
             bucket.sort(key=lambda p: len(p.words), reverse=True)
-        self._lookup = {
-            (p.target.role, " ".join(p.words)): p for p in patterns if not p.case_sensitive
-        }
         self._typo_index = _TypoIndex(
             (p for p in patterns if p.typo_ok),
             exceptions={fold(w) for w in typo_exceptions},
         )
         self._not_organisations = frozenset(fold(name) for name in not_organisations)
-        self._known_written = {w for p in patterns if p.case_sensitive for w in p.words}
         self._fold_memo: dict[str, str] = {}
 
     # ---- loading -------------------------------------------------------------------------
