@@ -199,6 +199,8 @@ def test_two_concurrent_builds_one_succeeds_the_other_is_refused_with_the_pid(
     assert second.returncode == 3
     assert f"another build is running (pid {slow_build.pid})" in second.stderr
     assert sorted(path.name for path in index.iterdir()) == before
+    assert run_cli("index", "rollback", "--index", str(index)).returncode == 3
+    assert generations.lock_holder(index) == slow_build.pid
     out, err = slow_build.communicate(timeout=240)
     assert slow_build.returncode == 0, err
     assert "published gen-" in out
