@@ -40,6 +40,8 @@ TEXT_FIELDS: Final = (
 )
 #: Postings cached per generation before the cache starts again (memory bound).
 _POSTINGS_CACHE_LIMIT: Final = 50_000
+#: ... and before their arrays take more memory than this (serving stays well under 1 GB).
+_CACHE_BYTES: Final = 256 * 2**20
 _EMPTY_IDS: Final = np.zeros(0, dtype=np.int32)
 _EMPTY_TF: Final = np.zeros(0, dtype=np.float32)
 
@@ -100,6 +102,7 @@ class IndexView:
     live_count: int
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
     _adjacency: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
+    _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def postings(self, reader: Any, fieldname: str, term: str) -> Postings:
@@ -125,10 +128,13 @@ class IndexView:
         if found is not None:
             return found
         found = build()
-        if len(self._postings) >= _POSTINGS_CACHE_LIMIT:
+        size = found.ids.nbytes + found.tf.nbytes
+        if len(self._postings) >= _POSTINGS_CACHE_LIMIT or self._bytes + size > _CACHE_BYTES:
             with self._lock:
                 self._postings.clear()
+                self._bytes = 0
         self._postings[(fieldname, key)] = found
+        self._bytes += size
         return found
 
 
