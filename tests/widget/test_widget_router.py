@@ -65,6 +65,50 @@ def test_head_requests_are_answered(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/javascript")
 
 
+def test_the_widget_goes_gzipped_to_browsers_that_accept_it(client: TestClient) -> None:
+    response = client.get("/widget.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert int(response.headers["content-length"]) < len(widget_source()) / 2
+    assert response.content == widget_source()  # httpx decodes it
+
+
+def test_clients_without_gzip_get_the_plain_file(client: TestClient) -> None:
+    response = client.get("/widget.js", headers={"Accept-Encoding": "identity"})
+
+    assert "content-encoding" not in response.headers
+    assert int(response.headers["content-length"]) == len(widget_source())
+    assert response.content == widget_source()
+
+
+def test_each_encoding_has_its_own_etag(client: TestClient) -> None:
+    zipped = client.get("/widget.js", headers={"Accept-Encoding": "gzip"}).headers["etag"]
+    plain = client.get("/widget.js", headers={"Accept-Encoding": "identity"}).headers["etag"]
+
+    assert zipped != plain
+    revalidated = client.get(
+        "/widget.js", headers={"Accept-Encoding": "gzip", "If-None-Match": plain}
+    )
+    assert revalidated.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br, zstd", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("identity", False),
+        ("", False),
+    ],
+)
+def test_accepts_gzip_reads_the_accept_encoding_header(header: str, expected: bool) -> None:
+    assert widget.accepts_gzip(header) is expected
+
+
 def test_the_demo_page_embeds_the_widget_with_the_one_line_snippet(client: TestClient) -> None:
     response = client.get("/")
 
