@@ -167,6 +167,19 @@ class _Tokens:
 
 
 @dataclass
+class _GroupDraft:
+    """An `ambiguous:` entry of countries.yaml as read."""
+
+    name: str
+    kind: Kind
+    options: list[int]
+    default: int
+    names: list[str]
+    adjectives: list[str]
+    contexts: dict[int, list[str]]
+
+
+@dataclass
 class _EntryDraft:
     kind: Kind
     canonical: str
@@ -807,7 +820,7 @@ class _Builder:
     def __init__(self) -> None:
         self.drafts: list[_EntryDraft] = []
         self.country_by_code: dict[str, int] = {}
-        self.groups: list[tuple[str, Kind, list[int], int, list[str], dict[int, list[str]]]] = []
+        self.groups: list[_GroupDraft] = []
         self.ignore: list[str] = []
         self.typo_exceptions: list[str] = []
         self.not_organisations: list[str] = []
@@ -892,7 +905,7 @@ class _Builder:
         names = [name, *_string_list(spec.get("names"), f"{place}: names")]
         adjectives = _string_list(spec.get("adjectives"), f"{place}: adjectives")
         self.shared[default] = (names, adjectives)
-        self.groups.append((name, kind, options, default, names + adjectives, words))
+        self.groups.append(_GroupDraft(name, kind, options, default, names, adjectives, words))
 
     def _resolve_country(self, key: str, where: str) -> int:
         if key.upper() in self.country_by_code:
@@ -964,7 +977,7 @@ class _Builder:
                 words = words_of(name)
                 if words:
                     owners.setdefault(words, set()).add(index)
-        group_words = {words_of(n) for g in self.groups for n in g[4]}
+        group_words = {words_of(n) for g in self.groups for n in (*g.names, *g.adjectives)}
         entries: list[NameEntry] = []
         patterns: list[_Pattern] = []
         claimed: dict[tuple[bool, tuple[str, ...]], int] = {}
@@ -1012,13 +1025,15 @@ class _Builder:
                     draft,
                     mid_sentence_only=name in draft.common_words,
                 )
-        for number, (_name, _kind, _options, _default, names, contexts) in enumerate(self.groups):
+        for number, group in enumerate(self.groups):
             group_target = _Target("ambiguous", group=number)
-            for name in names:
+            for name in group.names:
                 self._add_pattern(
                     patterns, claimed, words_of(name), False, group_target, None, typo_ok=True
                 )
-            for option, terms in contexts.items():
+            for name in group.adjectives:
+                self._add_pattern(patterns, claimed, words_of(name), False, group_target, None)
+            for option, terms in group.contexts.items():
                 for term in terms:
                     words = words_of(term)
                     if (False, words) not in claimed and (
@@ -1028,10 +1043,7 @@ class _Builder:
                         target = _Target("context", entry=option, group=number)
                         patterns.append(_Pattern(words, False, target))
                         claimed[(False, words)] = -1
-        groups = [
-            _AmbiguousGroup(name, kind, tuple(options), default)
-            for name, kind, options, default, _n, _c in self.groups
-        ]
+        groups = [_AmbiguousGroup(g.name, g.kind, tuple(g.options), g.default) for g in self.groups]
         for name in self.ignore:
             if name.isupper():
                 patterns.append(_Pattern(_written_words(name), True, _Target("ignore")))
