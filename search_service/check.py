@@ -37,7 +37,7 @@ def run_check(paths: list[Path], *, as_json: bool, settings: Settings) -> int:
             for problem in result.skipped:
                 print(problem, file=sys.stderr)
         else:
-            print_report(result, vocabulary, Console(highlight=False, soft_wrap=True))
+            print_report(result, vocabulary, Console(highlight=False, soft_wrap=True, emoji=False))
         sys.stdout.flush()
     except BrokenPipeError:  # `corpus check --json | head`: the reader left, not an error
         # Python's documented recipe: point stdout at devnull so the flush at exit is quiet.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -129,14 +130,7 @@ def _article_files(paths: Sequence[Path], corpus_root: Path, run: _Run) -> Itera
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            candidates = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in EXTENSIONS
-                and not _hidden(p.relative_to(path))
-                and not p.resolve().is_relative_to(vocabulary_dir)
-            )
+            candidates = _folder_files(path, vocabulary_dir, run)
         elif path.exists():
             if path.suffix.lower() not in EXTENSIONS:
                 run.problem(
@@ -156,8 +150,33 @@ def _article_files(paths: Sequence[Path], corpus_root: Path, run: _Run) -> Itera
                 yield candidate
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
+def _relative(path: Path, root: Path) -> str:
+    """`path` relative to `root` (posix), links not followed, else `path` as given."""
+    for left, right in (
+        (Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+        (path.resolve(), root.resolve()),
+    ):
+        if left.is_relative_to(right):
+            return left.relative_to(right).as_posix()
+    return path.as_posix()
+
+
+def _folder_files(folder: Path, vocabulary_dir: Path, run: _Run) -> list[Path]:
+    """Article files under `folder`, sorted; a sub-folder that cannot be listed is a problem."""
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(folder, onerror=run.unlistable):
+        here = Path(directory)
+        subdirectories[:] = sorted(
+            d
+            for d in subdirectories
+            if not d.startswith(".") and (here / d).resolve() != vocabulary_dir
+        )
+        found += [
+            here / name
+            for name in files
+            if not name.startswith(".") and Path(name).suffix.lower() in EXTENSIONS
+        ]
+    return sorted(found)
 
 
 # ---- one run ---------------------------------------------------------------------------
@@ -196,10 +215,7 @@ class _Run:
         """A path relative to the corpus root when inside it (posix), else as given."""
         shown = self.shown.get(path)
         if shown is None:
-            try:
-                shown = path.resolve().relative_to(self.corpus_root.resolve()).as_posix()
-            except ValueError:
-                shown = path.as_posix()
+            shown = _relative(path, self.corpus_root)
             self.shown[path] = shown
         return shown
 
@@ -223,6 +239,10 @@ class _Run:
                 article_id=article_id,
             )
         )
+
+    def unlistable(self, error: OSError) -> None:
+        where = Path(error.filename) if error.filename else self.corpus_root
+        self.problem(where, "unreadable_file", f"cannot list this folder: {error.strerror}")
 
     def report_progress(self) -> None:
         if self.on_progress is not None:

@@ -487,3 +487,14 @@ def test_load_vocabulary_reads_the_corpus_vocabulary_folder(corpus: Path) -> Non
     )
     vocabulary = load_vocabulary(corpus)
     assert vocabulary.find_partners("the acme mutual") == ["Acme Mutual"]
+
+
+def test_symlinked_folders_are_not_followed_and_broken_links_are_problems(
+    write: Write, ingest: Ingest, corpus: Path, tmp_path: Path
+) -> None:
+    write("a/real.txt", "Teachers of Togo.\n")
+    (corpus / "a" / "loop").symlink_to(corpus / "a", target_is_directory=True)
+    (corpus / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    result = ingest()
+    assert [a.id for a in result.articles] == ["a/real"]
+    assert [(p.path, p.code) for p in result.problems] == [("dangling.txt", "unreadable_file")]
