@@ -231,8 +231,18 @@ def parse_page(text: str) -> ParsedPage:
             )
     title = _clean_line(lines[title_index]) if title_index is not None else None
     body_lines = _drop_footer(lines[body_start:])
-    body = clean_body(body_lines)
+    body = _without_repeated_title(clean_body(body_lines), title)
     return ParsedPage(title=title or None, date=date, body=body, notes=tuple(notes))
+
+
+def _without_repeated_title(body: str, title: str | None) -> str:
+    """Some saved pages repeat the title as the body's first line: keep it once."""
+    if not title:
+        return body
+    first, _, rest = body.partition("\n\n")
+    if fold(first) == fold(title) and rest:
+        return rest
+    return body
 
 
 def _mark_category_blocks(lines: Sequence[str], kinds: list[LineKind]) -> list[LineKind]:

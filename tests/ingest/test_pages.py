@@ -401,3 +401,11 @@ def test_site_name_twice_with_blank_lines_and_no_title() -> None:
     text = page(SITE, "", "", SITE, "September 22, 2016", "", "On 5 July 2016 the assembly met.")
     parsed = parse_page(text)
     assert parsed.title is None and parsed.date == dt.date(2016, 9, 22)
+
+
+def test_a_title_repeated_as_the_first_body_line_is_kept_once() -> None:
+    text = page(
+        "Teachers meet in Lomé", SITE, "9 agosto 2014", "", "Teachers meet in Lomé", "", "Body."
+    )
+    parsed = parse_page(text)
+    assert (parsed.title, parsed.body) == ("Teachers meet in Lomé", "Body.")
