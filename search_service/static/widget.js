@@ -268,7 +268,10 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         const to = e.relatedTarget;
         if (to && to !== this && !this.contains(to) && !this.shadowRoot.contains(to)) this.close();
       });
-      list.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the box
+      // A click on a result or a blank part of the panel keeps the focus in the box.
+      panel.addEventListener("mousedown", (e) => {
+        if (!e.target.closest("input, label, select, button")) e.preventDefault();
+      });
       more.addEventListener("click", () => this.search({ page: this.result.page + 1 }));
       this.$.sort.addEventListener("change", (e) => {
         this.sort = e.target.value;

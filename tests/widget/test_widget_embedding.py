@@ -130,6 +130,16 @@ def test_clicking_outside_closes_the_list_and_clicking_the_box_reopens_it(
     expect(widget.box).to_have_attribute("aria-expanded", "true")
 
 
+def test_clicking_a_blank_part_of_the_panel_keeps_focus_in_the_box(widget: WidgetPage) -> None:
+    widget.open()
+    widget.search("health")
+
+    widget.status.click()
+
+    expect(widget.box).to_be_focused()
+    expect(widget.listbox).to_be_visible()
+
+
 def test_tabbing_out_of_the_widget_closes_the_list(widget: WidgetPage) -> None:
     widget.open(attributes='facets=""')
     widget.page.evaluate(
