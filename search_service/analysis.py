@@ -9,9 +9,9 @@ matches "Côte d’Ivoire" and "l’Afrique" matches "Afrique".
 
 Analysis dominates build time, so a whole analyzer is one compiled regex and one
 dict lookup per word: each distinct word is classified (elided, stop word, term)
-once and cached per analyzer. Builds feed Whoosh the ready-made term lists
-(`terms`); the Whoosh-facing `__call__` (query parsing, highlighting) yields the
-same terms as `Token`s with positions and character offsets.
+once and cached per analyzer. Builds use that fast path (`terms`, called by the
+index's field format); the Whoosh-facing `__call__` (query parsing,
+highlighting) yields the same terms as `Token`s with positions and offsets.
 
 The index pickles its schema, analyzers included: keep `LanguageAnalyzer` and
 `NeutralAnalyzer` importable at this path, and their pickled state tiny.
@@ -68,7 +68,7 @@ def stop_words(lang: Language) -> frozenset[str]:
     return frozenset(fold(word) for word in words)
 
 
-class _BaseAnalyzer(Tokenizer):  # type: ignore[misc]
+class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
     """A whole analysis chain in one Whoosh tokenizer (no filters to compose)."""
 
     def __init__(self) -> None:
@@ -171,7 +171,7 @@ class _BaseAnalyzer(Tokenizer):  # type: ignore[misc]
 
     def __eq__(self, other: object) -> bool:
         return (
-            isinstance(other, _BaseAnalyzer)
+            isinstance(other, BaseAnalyzer)
             and type(other) is type(self)
             and self._identity() == other._identity()
         )
@@ -184,7 +184,7 @@ class _BaseAnalyzer(Tokenizer):  # type: ignore[misc]
         return f"{type(self).__name__}({details})"
 
 
-class NeutralAnalyzer(_BaseAnalyzer):
+class NeutralAnalyzer(BaseAnalyzer):
     """Exact words, folded: no stemming, no stop words (for exact, prefix, spelling)."""
 
     def _classify(self, word: str) -> tuple[int, str]:
@@ -194,7 +194,7 @@ class NeutralAnalyzer(_BaseAnalyzer):
         return _TERM, folded
 
 
-class LanguageAnalyzer(_BaseAnalyzer):
+class LanguageAnalyzer(BaseAnalyzer):
     """One language's words: stop words out, Snowball stem (PyStemmer), then accents folded.
 
     Stemming comes before folding because the French and Spanish stemmers rely on

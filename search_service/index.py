@@ -6,10 +6,11 @@ fields (stemmed) and into `title_exact`/`body_exact` for every article (folded,
 unstemmed). No field boost is set at index time: the search core weights title
 against body at query time, where it can be tuned without a rebuild.
 
-Text fields receive ready-made term lists from the analyzers' fast path rather
-than raw text (Whoosh accepts a list of terms for a field and numbers their
-positions), which is what makes builds fast; the analyzers in the schema give the
-same terms for query parsing and highlighting.
+Text fields use the `TermListPositions` format: at indexing time it takes the
+analyzer's fast path (`terms()`: a regex and a cached dict lookup per word) instead
+of Whoosh's token stream, in whichever process writes (both writer processes of a
+parallel build); the analyzers' Whoosh protocol gives the same terms for query
+parsing and highlighting. A field value may also be a ready list of terms.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from whoosh import fields, formats
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.system import pack_uint
 
-from search_service.analysis import language_analyzer, neutral_analyzer
+from search_service.analysis import BaseAnalyzer, language_analyzer, neutral_analyzer
 from search_service.articles import LANGUAGES, Article
 
 #: Bump when what is indexed changes without the schema's shape changing (the
@@ -102,13 +103,14 @@ def facet_value(names: tuple[str, ...]) -> str:
 
 
 def article_document(article: Article) -> dict[str, Any]:
-    """The Whoosh document of one article: stored facts, facets, analysed text.
+    """The Whoosh document of one article: stored facts, facets, and its text.
+
+    The text goes to its language's fields and the exact fields; the fields'
+    format analyses it (see `TermListPositions`).
 
     Optional facts (date, year, url, summary, countries, partners) are left out
     when unknown rather than stored empty, so readers use `.get`.
     """
-    analyzer = language_analyzer(article.language)
-    neutral = neutral_analyzer()
     document: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -117,10 +119,10 @@ def article_document(article: Article) -> dict[str, Any]:
         "checksum": article.checksum,
         "language": article.language,
         "date_sort": article.date.toordinal() if article.date else 0,
-        f"title_{article.language}": analyzer.terms(article.title),
-        f"body_{article.language}": analyzer.terms(article.body),
-        "title_exact": neutral.terms(article.title),
-        "body_exact": neutral.terms(article.body),
+        f"title_{article.language}": article.title,
+        f"body_{article.language}": article.body,
+        "title_exact": article.title,
+        "body_exact": article.body,
     }
     optional: dict[str, Any] = {
         "date": article.date.isoformat() if article.date else None,
@@ -149,7 +151,7 @@ def split_facet_value(value: str | None) -> list[str]:
 
 
 class TermListPositions(formats.Positions):  # type: ignore[misc]
-    """`Positions`, with a fast path for the ready-made term lists builds pass.
+    """`Positions`, with a fast path for our analyzers and for ready term lists.
 
     Same postings as `Positions.word_values` gives for the same terms (position
     deltas, pickled), without a `Token` object per word.
@@ -158,6 +160,8 @@ class TermListPositions(formats.Positions):  # type: ignore[misc]
     def word_values(
         self, value: Any, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:
+        if isinstance(value, str) and isinstance(analyzer, BaseAnalyzer):
+            value = analyzer.terms(value)
         if not isinstance(value, list):
             yield from super().word_values(value, analyzer, **kwargs)
             return

@@ -1,0 +1,55 @@
+"""The schema and the field format's fast path."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import formats
+
+from search_service.analysis import language_analyzer, neutral_analyzer
+from search_service.index import (
+    TermListPositions,
+    facet_value,
+    make_schema,
+    schema_fingerprint,
+    split_facet_value,
+)
+
+WORDS = st.lists(
+    st.sampled_from(
+        ["la", "mutuelle", "Côte", "d’Ivoire", "mutuelles", "l'", "école", "*", "21.9"]
+    ),
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(WORDS)
+def test_fast_postings_equal_whoosh_positions_postings(text: str) -> None:
+    for analyzer in (language_analyzer("fr"), neutral_analyzer()):
+        whoosh_way = sorted(formats.Positions().word_values(text, analyzer, mode="index"))
+        fast_way = sorted(TermListPositions().word_values(text, analyzer, mode="index"))
+        from_list = sorted(TermListPositions().word_values(analyzer.terms(text), analyzer))
+        assert fast_way == whoosh_way
+        assert from_list == whoosh_way
+
+
+def test_schema_has_the_contract_fields() -> None:
+    names = set(make_schema().names())
+    assert {"id", "title", "body", "url", "summary", "source", "checksum", "date"} <= names
+    assert {"date_sort", "year", "language", "country", "partner"} <= names
+    assert {f"{part}_{lang}" for part in ("title", "body") for lang in ("en", "fr", "es")} <= names
+    assert {"title_exact", "body_exact"} <= names
+
+
+def test_fingerprint_is_stable_and_follows_the_schema() -> None:
+    assert schema_fingerprint() == schema_fingerprint(make_schema())
+    smaller = make_schema()
+    smaller.remove("summary")
+    assert schema_fingerprint(smaller) != schema_fingerprint()
+
+
+def test_a_comma_inside_a_facet_name_does_not_split_it() -> None:
+    joined = facet_value(("Benin", "Korea, Republic of"))
+    assert split_facet_value(joined) == ["Benin", "Korea  Republic of"]
+    assert split_facet_value(None) == []
