@@ -176,11 +176,22 @@ class Scorer:
         return tuple(out)
 
     def _expansions(self, prefix: str) -> list[str]:
-        return [
-            word
-            for word in self.lexicon.completions(prefix, self.max_prefix_expansions)
-            if word != prefix
-        ]
+        """The most frequent completions, until their postings would cover the corpus.
+
+        A short prefix ("co") has dozens of very frequent completions; once the
+        ones taken already reach about every article, more of them change little
+        but cost a posting list each (the first keystrokes would be the slowest).
+        """
+        out: list[str] = []
+        budget = max(self.view.live_count, 1)
+        for word in self.lexicon.completions(prefix, self.max_prefix_expansions):
+            if word == prefix:
+                continue
+            out.append(word)
+            budget -= self.lexicon.frequency(word)
+            if budget <= 0:
+                break
+        return out
 
     def _word_scores(
         self,
