@@ -10,7 +10,7 @@ import pytest
 from search_service.articles import Article
 from search_service.build import build_from_articles
 
-from .conftest import matching_ids, phrase_ids
+from .conftest import MakeArticle, matching_ids, phrase_ids
 
 
 @pytest.fixture
@@ -75,3 +75,20 @@ def test_words_of_one_language_are_not_stemmed_by_another(built: Path) -> None:
     assert b"insur" in english_terms
     assert b"insur" not in french_terms
     assert b"mutual" in french_terms
+
+
+def test_the_issue_examples_in_both_directions(index_root: Path, make_article: MakeArticle) -> None:
+    build_from_articles(
+        [
+            make_article("singular", "Une mutuelle", "Une mutuelle en Afrique et au Togo.", "fr"),
+            make_article("ivory", "Nouvelles", "Réunion à Abidjan, Côte d’Ivoire.", "fr"),
+            make_article("plain", "News", "Ivoire is a word here, and so is Afrique.", "en"),
+        ],
+        index_root,
+    )
+
+    assert matching_ids(index_root, "mutuelles") == {"singular"}
+    assert matching_ids(index_root, "l’Afrique") == {"singular", "plain"}
+    assert matching_ids(index_root, "d’Ivoire") == {"ivory", "plain"}
+    assert phrase_ids(index_root, "cote d'ivoire") == {"ivory"}
+    assert phrase_ids(index_root, "Côte d’Ivoire") == {"ivory"}
