@@ -43,6 +43,7 @@ from bench.common import (
     DATA_DIR,
     REPO_ROOT,
     directory_size_mib,
+    git_commit,
     latency_summary,
     time_calls,
     write_result,
@@ -68,6 +69,7 @@ def build_with_cli(corpus_dir: Path, index_dir: Path, count: int) -> dict[str, A
         str(Path(sys.executable).parent / "search-service"),
         "index", "build", "--full", "--corpus", str(corpus_dir), "--index", str(index_dir),
     ]  # fmt: skip
+    commit = git_commit()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -82,6 +84,7 @@ def build_with_cli(corpus_dir: Path, index_dir: Path, count: int) -> dict[str, A
         raise RuntimeError(f"build failed ({child.returncode}): {stderr[-2000:]}")
     return {
         "command": " ".join(command[1:]),
+        "git_commit_at_start": commit,
         "seconds": round(seconds, 2),
         "articles": count,
         "articles_per_s": round(count / seconds, 1),
