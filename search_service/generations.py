@@ -250,6 +250,35 @@ def remove_unreferenced(root: Path) -> list[str]:
 # --- the build lock ------------------------------------------------------------
 
 
+#: Descriptors of the build locks this process holds. A forked child (Whoosh's
+#: writer processes) inherits them, and a flock lives as long as any descriptor of
+#: it is open: a child orphaned by a killed build would keep the lock forever.
+#: Children close their copies at once, so the lock lives exactly as long as the
+#: build's own process.
+_HELD_LOCK_FDS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    """In a forked child: point each inherited lock descriptor at /dev/null.
+
+    (Rather than closing it: the child's copy of the lock's file object still holds
+    the number, and must not close some other file that reuses it.)
+    """
+    if not _HELD_LOCK_FDS:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for descriptor in _HELD_LOCK_FDS:
+            with contextlib.suppress(OSError):
+                os.dup2(null, descriptor)
+    finally:
+        os.close(null)
+    _HELD_LOCK_FDS.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 @dataclass
 class BuildLock:
     """Held for a whole build: `flock` on `build.lock`, which also records the pid.
@@ -285,10 +314,12 @@ class BuildLock:
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         self.handle = handle
+        _HELD_LOCK_FDS.add(handle.fileno())
 
     def release(self) -> None:
         if self.handle is None:
             return
+        _HELD_LOCK_FDS.discard(self.handle.fileno())
         with contextlib.suppress(OSError):
             self.handle.seek(0)
             self.handle.truncate()

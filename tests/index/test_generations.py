@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -211,3 +214,59 @@ def test_an_unusable_index_folder_is_a_clear_build_failure(
 
     with pytest.raises(BuildFailedError, match="cannot use the index folder"):
         build_from_articles(small_corpus, in_the_way)
+
+
+PARALLEL_BUILD = """
+import multiprocessing, sys
+from pathlib import Path
+from search_service import build
+from search_service.articles import Article, SourceRef
+
+build.PARALLEL_THRESHOLD = 2
+articles = [
+    Article(id=f"p{n}", title=f"Title {n}", body=f"Body {n} about pensions.", language="en",
+            source=SourceRef(path=f"p{n}.txt"), checksum=str(n))
+    for n in range(600)
+]
+
+def progress(phase, done, total):
+    if phase == "index" and done:
+        pids = " ".join(str(child.pid) for child in multiprocessing.active_children())
+        print("children", pids, flush=True)
+
+build.build_from_articles(articles, Path(sys.argv[1]), progress=progress)
+"""
+
+
+def test_writer_processes_of_a_killed_build_do_not_keep_its_lock(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    build_from_articles(small_corpus, index_root)
+    killed = subprocess.Popen(
+        [sys.executable, "-c", PARALLEL_BUILD, str(index_root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SEARCH_TEST_BUILD_PAUSE": "30"},
+    )
+    children: list[int] = []
+    try:
+        assert killed.stdout is not None
+        line = killed.stdout.readline()
+        children = [int(pid) for pid in line.split()[1:]]
+        assert children  # Whoosh's writer processes are running
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+
+        report = build_from_articles(small_corpus[:2], index_root, full=False)
+
+        assert report.generation is not None
+        assert report.stale_lock_pid == killed.pid
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if killed.poll() is None:
+            killed.kill()
+            killed.wait()
+        if killed.stdout is not None:
+            killed.stdout.close()
