@@ -238,15 +238,11 @@ def run(
     figures: dict[str, Any] = {"articles": count}
     if build or not index_dir.exists():
         print("build: search-service index build --full ...", flush=True)
-        try:
-            figures["build_command"] = build_with_cli(corpus_dir, index_dir, count)
-            in_process_dir = work / "index-in-process"
-        except RuntimeError as error:
-            figures["build_command"] = {"error": str(error)[-600:]}
-            in_process_dir = index_dir
+        figures["build_command"] = build_with_cli(corpus_dir, index_dir, count)
         print(f"build: {figures['build_command']}", flush=True)
         vocabulary = load_vocabulary()
-        if in_process or in_process_dir == index_dir:
+        if in_process:
+            in_process_dir = work / "index-in-process"
             figures["build_in_process"] = build_in_process(export, in_process_dir, vocabulary)
             print(f"build in process: {figures['build_in_process']}", flush=True)
     vocabulary = load_vocabulary()
