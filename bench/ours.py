@@ -39,49 +39,11 @@ def load_vocabulary() -> Any:
     return Vocabulary.load(VOCABULARY_DIR)
 
 
-def articles_without_ingest(export: Path) -> list[Any]:
-    """Article records made straight from the export's fields (no inference, no checks).
-
-    Only for when the ingest module is missing; the results say so.
-    """
-    import datetime as dt
-    import hashlib
-    import json
-
-    from search_service.articles import Article, SourceRef
-
-    articles = []
-    with export.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            record = json.loads(line)
-            date = dt.date.fromisoformat(record["date"]) if record.get("date") else None
-            articles.append(
-                Article(
-                    id=record["id"],
-                    title=record["title"],
-                    date=date,
-                    year=date.year if date else None,
-                    language=record["language"],
-                    body=record["body"],
-                    countries=tuple(record.get("countries", ())),
-                    partners=tuple(record.get("partners", ())),
-                    url=record.get("url"),
-                    source=SourceRef(path=export.name, line=number),
-                    checksum=hashlib.sha256(line.encode()).hexdigest()[:16],
-                )
-            )
-    return articles
-
-
 def ingest_export(export: Path, vocabulary: Any) -> tuple[list[Any], float]:
     """The articles of a JSONL export through the project's ingest, and the seconds it took."""
+    from search_service.ingest import ingest_paths
+
     start = time.perf_counter()
-    try:
-        from search_service.ingest import ingest_paths
-    except ImportError:
-        print("note: search_service.ingest missing: articles made from the export directly")
-        articles = articles_without_ingest(export)
-        return articles, time.perf_counter() - start
     result = ingest_paths([export], corpus_root=export.parent, vocabulary=vocabulary)
     seconds = time.perf_counter() - start
     errors = [p for p in result.problems if getattr(p, "severity", "error") == "error"]
