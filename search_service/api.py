@@ -22,7 +22,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search_service import ingest, widget
@@ -130,45 +130,91 @@ class ArticleModel(BaseModel):
 # ---- request parameters -------------------------------------------------------------
 
 
-async def search_request(
-    q: Annotated[
-        str, Query(max_length=256, description="The query (empty: browse, newest first).")
-    ] = "",
-    country: Annotated[
-        list[str] | None, Query(description="Filter by country (repeatable, OR).")
-    ] = None,
-    partner: Annotated[
-        list[str] | None, Query(description="Filter by partner (repeatable, OR).")
-    ] = None,
-    year: Annotated[list[int] | None, Query(description="Filter by year (repeatable, OR).")] = None,
-    language: Annotated[
-        list[Literal["en", "fr", "es"]] | None,
-        Query(description="Filter by language (repeatable, OR)."),
-    ] = None,
-    year_from: Annotated[
-        int | None, Query(ge=1, le=9999, description="Only articles from this year on.")
-    ] = None,
-    year_to: Annotated[
-        int | None, Query(ge=1, le=9999, description="Only articles up to this year.")
-    ] = None,
-    sort: Annotated[
-        Literal["relevance", "newest", "oldest"], Query(description="Order of the results.")
-    ] = "relevance",
-    page: Annotated[int, Query(ge=1, le=10_000, description="Page number, from 1.")] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100, description="Results per page.")] = 10,
-) -> SearchRequest:
-    return SearchRequest(
-        q=q,
-        country=tuple(country or ()),
-        partner=tuple(partner or ()),
-        year=tuple(str(value) for value in year or ()),
-        language=tuple(language or ()),
-        year_from=year_from,
-        year_to=year_to,
-        sort=sort,
-        page=page,
-        per_page=per_page,
+class SearchQuery(BaseModel):
+    """The parameters of `/search`, validated in one pass by pydantic-core.
+
+    The route reads them itself (`search_query`) and documents them in the OpenAPI
+    schema from this model (`query_parameters`): FastAPI's per-parameter
+    resolution cost 0.2 ms per request, a sixth of a whole search.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: str = Field(
+        default="", max_length=256, description="The query (empty: browse, newest first)."
     )
+    country: list[str] = Field(default=[], description="Filter by country (repeatable, OR).")
+    partner: list[str] = Field(default=[], description="Filter by partner (repeatable, OR).")
+    year: list[int] = Field(default=[], description="Filter by year (repeatable, OR).")
+    language: list[Literal["en", "fr", "es"]] = Field(
+        default=[], description="Filter by language (repeatable, OR)."
+    )
+    year_from: int | None = Field(
+        default=None, ge=1, le=9999, description="Only articles from this year on."
+    )
+    year_to: int | None = Field(
+        default=None, ge=1, le=9999, description="Only articles up to this year."
+    )
+    sort: Literal["relevance", "newest", "oldest"] = Field(
+        default="relevance", description="Order of the results."
+    )
+    page: int = Field(default=1, ge=1, le=10_000, description="Page number, from 1.")
+    per_page: int = Field(default=10, ge=1, le=100, description="Results per page.")
+
+    def request(self) -> SearchRequest:
+        return SearchRequest(
+            q=self.q,
+            country=tuple(self.country),
+            partner=tuple(self.partner),
+            year=tuple(str(value) for value in self.year),
+            language=tuple(self.language),
+            year_from=self.year_from,
+            year_to=self.year_to,
+            sort=self.sort,
+            page=self.page,
+            per_page=self.per_page,
+        )
+
+
+_LIST_PARAMETERS: Final = frozenset(
+    name for name, info in SearchQuery.model_fields.items() if isinstance(info.default, list)
+)
+
+
+async def search_query(request: Request) -> SearchRequest:
+    """The `/search` parameters of a request (422 through the usual handler when invalid)."""
+    params = request.query_params
+    data: dict[str, Any] = {}
+    for name in SearchQuery.model_fields:
+        if name in params:
+            data[name] = params.getlist(name) if name in _LIST_PARAMETERS else params[name]
+    try:
+        return SearchQuery.model_validate(data).request()
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors()]
+        ) from None
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """OpenAPI descriptions of query parameters read from a model's fields."""
+    properties = model.model_json_schema()["properties"]
+    out = []
+    for name, info in model.model_fields.items():
+        schema = dict(properties[name])
+        description = schema.pop("description", info.description)
+        schema.pop("title", None)
+        out.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": schema,
+                **({"style": "form", "explode": True} if name in _LIST_PARAMETERS else {}),
+            }
+        )
+    return out
 
 
 async def get_engine(request: Request) -> SearchEngine:
@@ -177,7 +223,7 @@ async def get_engine(request: Request) -> SearchEngine:
 
 
 Engine = Annotated[SearchEngine, Depends(get_engine)]
-SearchParams = Annotated[SearchRequest, Depends(search_request)]
+SearchParams = Annotated[SearchRequest, Depends(search_query)]
 
 
 # ---- errors: the one place ----------------------------------------------------------
@@ -364,6 +410,7 @@ def _add_routes(app: FastAPI) -> None:
         description="Ranked results with multi-select facets, highlighted snippets and a "
         "spelling suggestion. The last word of `q` also matches as a prefix.",
         tags=["search"],
+        openapi_extra={"parameters": query_parameters(SearchQuery)},
     )
     async def search(engine: Engine, request: SearchParams) -> Response:
         return _raw_json(search_json(engine.search(request)))
