@@ -23,6 +23,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from search_service.text import fold
@@ -31,6 +32,7 @@ HEADER_SEARCH_LINES = 60  # the header zone never extends beyond this many lines
 TITLE_MAX_CHARS = 90  # inferred titles
 TITLE_LINE_MAX_CHARS = 250  # a longer line is a paragraph, not a title
 BARE_TITLE_MAX_CHARS = 150  # first line taken as title on a page without the site's furniture
+FURNITURE_MAX_CHARS = 160  # longer lines are article text: never folded for furniture tests
 CATEGORY_MAX_WORDS = 4  # a label glued under the site name is at most this long
 HEADER_MENU_LINES = 3  # unknown short lines tolerated between a title and its anchor
 MENU_LINE_MAX_CHARS = 120
@@ -345,6 +347,8 @@ def _classify(line: str) -> LineKind:
     stripped = line.strip()
     if not stripped:
         return "blank"
+    if len(stripped) > FURNITURE_MAX_CHARS:
+        return "text"  # no furniture, anchor or date line is this long: skip the folding
     words = _words(stripped)
     key = " ".join(words)
     if not words:
@@ -486,24 +490,63 @@ def parse_date_line(line: str) -> dt.date | None:
             return dt.date(int(year), int(month), int(day))
         except ValueError:
             return None
+    shaped, worded = _worded_date(text)
+    if shaped:
+        return worded
     parsed = _dateparser_parse(text)
     return parsed.date() if parsed is not None else None
 
 
-def _dateparser_parse(text: str) -> dt.datetime | None:
-    import dateparser
+def _worded_date(text: str) -> tuple[bool, dt.date | None]:
+    """ "22 septembre 2016", "December 19, 2016": day and year read here, the month by dateparser.
 
+    dateparser knows every month name and abbreviation of en/fr/es but costs ~1 ms per
+    call; asking it once per month word (cached) and building the date here makes a
+    corpus of pages with thousands of distinct dates fast. `dt.date` keeps it strict
+    ("31 septembre 2016" is no date). Returns (whether the shape was recognised, the
+    date or None); shapes it does not recognise go to dateparser whole.
+    """
+    match = _WORD_DATE.match(fold(text))
+    if match is None:
+        return False, None
+    month = _month_number((match.group("month") or match.group("month2") or "").rstrip("."))
+    day = match.group("day") or match.group("day2")
+    if month is None or day is None:
+        return False, None
+    try:
+        return True, dt.date(int(match.group("year")), month, int(day))
+    except ValueError:
+        return True, None
+
+
+@lru_cache(maxsize=512)
+def _month_number(word: str) -> int | None:
+    parsed = _dateparser_parse(f"15 {word} 2001")
+    return parsed.month if parsed is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _dateparser_parse(text: str) -> dt.datetime | None:
+    """dateparser, restricted to en/fr/es and strict; one parser, results cached per text."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return dateparser.parse(text, languages=["en", "fr", "es"], settings=_DATE_SETTINGS)
+            return _date_parser().get_date_data(text).date_obj  # type: ignore[no-any-return]
         except (ValueError, TypeError, OverflowError, RecursionError, LookupError):
             return None
 
 
+@lru_cache(maxsize=1)
+def _date_parser() -> Any:
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=["en", "fr", "es"], settings=_DATE_SETTINGS)
+
+
 def _drop_footer(lines: Sequence[str]) -> list[str]:
     for index, line in enumerate(lines):
-        if " ".join(_words(line)) in _FOOTERS and line.strip():
+        short = len(line) <= FURNITURE_MAX_CHARS
+        if short and line.strip() and " ".join(_words(line)) in _FOOTERS:
             return list(lines[:index])
     return list(lines)
 
@@ -517,8 +560,8 @@ def clean_body(lines: Sequence[str]) -> str:
             if paragraphs[-1]:
                 paragraphs.append([])
             continue
-        key = " ".join(_words(stripped))
-        if (
+        key = " ".join(_words(stripped)) if len(stripped) <= FURNITURE_MAX_CHARS else ""
+        if key and (
             _is_site_name(key)
             or _is_old_anchor(key.split())
             or _is_share_line(key.split())
