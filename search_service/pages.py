@@ -583,7 +583,7 @@ def infer_title(body: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     shorter = _PARENTHESES.sub("", sentence).strip() or sentence
     shorter = " ".join(shorter.split())
     if len(shorter) <= max_chars:
-        return shorter.rstrip(" ,;:") or body.strip()[:max_chars]
+        return shorter.rstrip(" ,;:.") or body.strip()[:max_chars]
     cut = shorter[: max_chars + 1].rsplit(" ", 1)[0] if " " in shorter[:max_chars] else ""
     words = cut.split()
     while len(words) > 1 and (

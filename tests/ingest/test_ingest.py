@@ -456,7 +456,7 @@ def test_a_broken_sidecar_is_ignored_with_a_warning(write: Write, ingest: Ingest
     write("p.txt", "Teachers of Togo.\n")
     write("p.meta.yaml", "title: [broken\n")
     result = ingest()
-    assert only(result).title == "Teachers of Togo."
+    assert only(result).title == "Teachers of Togo"
     assert [(p.path, p.code, p.severity) for p in result.problems] == [
         ("p.meta.yaml", "bad_metadata", "warning")
     ]

@@ -223,7 +223,7 @@ def test_inferred_title_is_the_first_sentence_without_asides_cut_at_a_word() -> 
 
 
 def test_a_short_first_sentence_is_the_whole_inferred_title() -> None:
-    assert infer_title("Teachers meet in Lomé. Then they vote.") == "Teachers meet in Lomé."
+    assert infer_title("Teachers meet in Lomé. Then they vote.") == "Teachers meet in Lomé"
 
 
 @pytest.mark.parametrize(
