@@ -396,3 +396,11 @@ def test_acronyms_that_are_words_do_not_count_inside_a_run_of_capitals(
     vocabulary: Vocabulary, text: str, expected: list[str]
 ) -> None:
     assert [m.canonical for m in vocabulary.match_names(text, typos=True)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the report is available in French", "une version en espagnol", "French-speaking Africa"],
+)
+def test_language_names_are_not_countries(vocabulary: Vocabulary, text: str) -> None:
+    assert vocabulary.find_countries(text) == []
