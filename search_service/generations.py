@@ -20,6 +20,7 @@ that opened an older generation keep their open files after it is deleted
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import errno
 import fcntl
@@ -27,6 +28,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,11 +260,14 @@ def remove_unreferenced(root: Path) -> list[str]:
 _HELD_LOCK_FDS: set[int] = set()
 
 
-def _close_inherited_locks() -> None:
-    """In a forked child: point each inherited lock descriptor at /dev/null.
+def _after_fork_of_a_build() -> None:
+    """In a child forked by a build (Whoosh's writer processes): drop the lock, die with us.
 
-    (Rather than closing it: the child's copy of the lock's file object still holds
-    the number, and must not close some other file that reuses it.)
+    Each inherited lock descriptor is pointed at /dev/null rather than closed (the
+    child's copy of the lock's file object still holds the number, and must not
+    close some other file that reuses it). And the child asks the kernel to kill
+    it when its parent dies: Whoosh's writer processes otherwise wait forever for
+    work from a build that was killed.
     """
     if not _HELD_LOCK_FDS:
         return
@@ -274,9 +279,19 @@ def _close_inherited_locks() -> None:
     finally:
         os.close(null)
     _HELD_LOCK_FDS.clear()
+    _die_with_parent()
 
 
-os.register_at_fork(after_in_child=_close_inherited_locks)
+def _die_with_parent() -> None:
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG: Final = 1
+os.register_at_fork(after_in_child=_after_fork_of_a_build)
 
 
 @dataclass

@@ -256,6 +256,7 @@ def test_writer_processes_of_a_killed_build_do_not_keep_its_lock(
         assert children  # Whoosh's writer processes are running
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait()
+        assert _all_gone(children)  # they die with the build instead of waiting forever
 
         report = build_from_articles(small_corpus[:2], index_root, full=False)
 
@@ -270,3 +271,21 @@ def test_writer_processes_of_a_killed_build_do_not_keep_its_lock(
             killed.wait()
         if killed.stdout is not None:
             killed.stdout.close()
+
+
+def _all_gone(pids: list[int], seconds: float = 10) -> bool:
+    """Whether every process has exited (a zombie nobody reaps counts as exited)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not [pid for pid in pids if _running(pid)]:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
