@@ -233,6 +233,13 @@ def _w3_blocks(matcher: Any) -> tuple[IntArray, FloatArray]:
     return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
 
+def matcher_postings(matcher: Any, live: BoolArray) -> Postings:
+    """Postings of any Whoosh matcher (a phrase, say), deleted documents left out."""
+    ids, tf = _generic_postings(matcher)
+    keep = live[ids]
+    return Postings(ids[keep], tf[keep]) if ids.size else EMPTY_POSTINGS
+
+
 def _generic_postings(matcher: Any) -> tuple[IntArray, FloatArray]:
     ids: list[int] = []
     weights: list[float] = []

@@ -36,7 +36,7 @@ from whoosh.reading import TermNotFound
 
 from search_service.analysis import analyze, is_stop_word
 from search_service.articles import LANGUAGES
-from search_service.index_view import EMPTY_POSTINGS, IndexView, Postings
+from search_service.index_view import EMPTY_POSTINGS, IndexView, Postings, matcher_postings
 from search_service.lexicon import Lexicon
 from search_service.query import ParsedQuery, QueryPart
 from search_service.snippets import HighlightTerms
@@ -386,7 +386,7 @@ class Scorer:
             if any(self._postings(fieldname, term).df == 0 for term in terms):
                 return EMPTY_POSTINGS
             matcher = wq.Phrase(fieldname, list(terms)).matcher(self.searcher)
-            return _matcher_postings(matcher, self.view.live)
+            return matcher_postings(matcher, self.view.live)
 
         return self.view.cached(fieldname, key, build)
 
@@ -434,20 +434,6 @@ def _positions_of(
 
 def _idf(total: int, df: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
-
-
-def _matcher_postings(matcher: Any, live: BoolArray) -> Postings:
-    ids: list[int] = []
-    tf: list[float] = []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        tf.append(matcher.weight())
-        matcher.next()
-    if not ids:
-        return EMPTY_POSTINGS
-    id_array = np.asarray(ids, dtype=np.int32)
-    keep = live[id_array]
-    return Postings(id_array[keep], np.asarray(tf, dtype=np.float32)[keep])
 
 
 def _full_match_count(matches: list[_PartMatch]) -> int:
