@@ -344,6 +344,7 @@ class _Run:
             ) from error
         meta = post.metadata if isinstance(post.metadata, dict) else {}
         body, heading = _split_heading(str(post.content))
+        body = _markdown_to_text(repair_text(body))
         draft = _Draft(id=self.default_id(path), title=heading, body=_normalise_body(body))
         self.apply_metadata(draft, meta, path, None)
         return draft
@@ -621,6 +622,28 @@ def _normalise_body(text: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_MD_EMPHASIS = re.compile(
+    r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)"
+)
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _markdown_to_text(text: str) -> str:
+    """The words of a Markdown body: links, images, headings and emphasis reduced to text.
+
+    Bodies are indexed and quoted in snippets, where "**AIM**" or "[ILO](https://…)"
+    would show their markup; lists and paragraphs are kept as they are.
+    """
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_HEADING.sub(r"\1", text)
+    text = _MD_CODE.sub(r"\1", text)
+    return _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", text)
 
 
 def _split_heading(body: str) -> tuple[str, str | None]:

@@ -498,3 +498,16 @@ def test_symlinked_folders_are_not_followed_and_broken_links_are_problems(
     result = ingest()
     assert [a.id for a in result.articles] == ["a/real"]
     assert [(p.path, p.code) for p in result.problems] == [("dangling.txt", "unreadable_file")]
+
+
+def test_markdown_markup_is_reduced_to_its_words(write: Write, ingest: Ingest) -> None:
+    write(
+        "a.md",
+        "---\ntitle: T\n---\n## Context\n\nThe **AIM** met [the ILO](https://ilo.org) "
+        "in *Dakar*.\n\n* first point\n* second point\n",
+    )
+    article = only(ingest())
+    assert (
+        article.body == "Context\n\nThe AIM met the ILO in Dakar.\n\n* first point\n* second point"
+    )
+    assert article.partners == ("AIM", "ILO") and article.countries == ()
