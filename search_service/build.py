@@ -436,7 +436,8 @@ def _check_generation(path: Path, articles: list[Article]) -> None:
             if searcher.doc_count() != len(articles):
                 raise BuildFailedError(
                     f"the new generation holds {searcher.doc_count()} articles, "
-                    f"the ingest produced {len(articles)}; nothing was published"
+                    f"the ingest produced {len(articles)}; nothing was published "
+                    "(if the live generation is damaged, `index build --full` starts afresh)"
                 )
             _smoke_query(searcher, articles[-1])
     finally:
