@@ -404,3 +404,63 @@ def test_acronyms_that_are_words_do_not_count_inside_a_run_of_capitals(
 )
 def test_language_names_are_not_countries(vocabulary: Vocabulary, text: str) -> None:
     assert vocabulary.find_countries(text) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "names", "canonical"),
+    [
+        (
+            "partner",
+            [
+                "AIM",
+                "IAM",
+                "International Association of Mutual Benefit Societies",
+                "Association Internationale de la Mutualité",
+                "Asociación Internacional de la Mutualidad",
+            ],
+            "AIM",
+        ),
+        (
+            "partner",
+            [
+                "ILO",
+                "BIT",
+                "OIT",
+                "International Labour Office",
+                "International Labour Organization",
+            ],
+            "ILO",
+        ),
+        (
+            "partner",
+            ["Education International", "EI", "IE", "Internationale de l’Education"],
+            "Education International",
+        ),
+        ("partner", ["MGEN", "Mutuelle Générale de l’Education Nationale"], "MGEN"),
+        ("partner", ["Mutualité Chrétienne", "Christian Mutual Society"], "Mutualité Chrétienne"),
+        (
+            "country",
+            [
+                "Ivory Coast",
+                "Côte d’Ivoire",
+                "Côte d'Ivoire",
+                "Cote d'Ivoire",
+                "Ivorian",
+                "ivoirien",
+                "ivoirienne",
+                "marfileño",
+            ],
+            "Côte d'Ivoire",
+        ),
+        ("country", ["Belgian", "belge"], "Belgium"),
+        ("country", ["Guinea-Conakry"], "Guinea"),
+        ("country", ["RDC", "DR Congo"], "Democratic Republic of the Congo"),
+    ],
+)
+def test_the_examples_of_the_issue_map_to_their_canonical_name(
+    vocabulary: Vocabulary, kind: str, names: list[str], canonical: str
+) -> None:
+    for name in names:
+        found = [m.canonical for m in vocabulary.match_names(f"news: {name} met", typos=False)]
+        assert found == [canonical], name
+        assert vocabulary.canonical(kind, name) == canonical  # type: ignore[arg-type]
