@@ -272,3 +272,21 @@ def test_the_two_process_writer_builds_the_same_index(
     assert matching_ids(index_root, "cooperatives") == {"a7"}
     assert matching_ids(index_root, "word299") == set()
     assert len(live_ids(index_root)) == 299
+
+
+def test_a_generation_that_lost_an_article_is_not_published(
+    small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build_from_articles(small_corpus[:1], index_root)
+    original = SegmentWriter.add_document
+
+    def losing(self: SegmentWriter, **fields: object) -> None:
+        if fields["id"] != "es-educacion":
+            original(self, **fields)
+
+    monkeypatch.setattr(SegmentWriter, "add_document", losing)
+    with pytest.raises(BuildFailedError, match="holds 2 articles, the ingest produced 3"):
+        build_from_articles(small_corpus, index_root, full=False)
+
+    assert generations.read_pointer(index_root) == first.generation
+    assert not [p for p in index_root.iterdir() if p.name.startswith("building-")]
