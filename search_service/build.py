@@ -334,11 +334,9 @@ def _duplicate_problems(articles: list[Article]) -> list[Problem]:
 
 
 def _plan(articles: list[Article], live: gens.Generation | None, full: bool) -> _Plan:
-    reason = _full_reason(live, full)
+    reason, indexed = _full_reason(live, full)
     if reason is not None:
         return _Plan(True, reason, list(articles), [], [], 0)
-    assert live is not None
-    indexed = live.checksums()
     to_add = [article for article in articles if article.id not in indexed]
     to_update = [
         article
@@ -351,17 +349,19 @@ def _plan(articles: list[Article], live: gens.Generation | None, full: bool) -> 
     return _Plan(False, None, to_add, to_update, to_delete, unchanged)
 
 
-def _full_reason(live: gens.Generation | None, full: bool) -> str | None:
-    """Why this build must index everything afresh, or None for an incremental build."""
+def _full_reason(live: gens.Generation | None, full: bool) -> tuple[str | None, dict[str, str]]:
+    """Why this build must index everything afresh (None: incremental), and the
+    live generation's checksums an incremental build compares with."""
     if full:
-        return "--full"
+        return "--full", {}
     if live is None:
-        return "no live generation"
+        return "no live generation", {}
     if live.manifest.get("schema_fingerprint") != schema_fingerprint():
-        return "the schema changed"
-    if not (live.path / gens.CHECKSUMS_FILE).is_file():
-        return "the live generation has no checksums"
-    return None
+        return "the schema changed", {}
+    try:
+        return None, live.checksums()
+    except (OSError, ValueError, AttributeError):
+        return "the live generation's checksums are missing or unreadable", {}
 
 
 def _write_generation(

@@ -290,3 +290,16 @@ def test_a_generation_that_lost_an_article_is_not_published(
 
     assert generations.read_pointer(index_root) == first.generation
     assert not [p for p in index_root.iterdir() if p.name.startswith("building-")]
+
+
+def test_unreadable_checksums_make_the_next_build_full(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    first = build_from_articles(small_corpus, index_root)
+    (index_root / str(first.generation) / generations.CHECKSUMS_FILE).write_text("{broken")
+
+    report = build_from_articles(small_corpus, index_root, full=False)
+
+    assert report.full
+    assert report.full_reason == "the live generation's checksums are missing or unreadable"
+    assert live_ids(index_root) == {article.id for article in small_corpus}
