@@ -280,9 +280,10 @@ def _build_locked(
         shutil.rmtree(root / name, ignore_errors=True)
         if isinstance(error, SearchServiceError) or not isinstance(error, Exception):
             raise
+        hint = "" if plan.full else " (`index build --full` does not reuse it)"
         raise BuildFailedError(
             f"the build failed ({type(error).__name__}: {error}); "
-            f"nothing was published, {report.previous or 'no generation'} is still live"
+            f"nothing was published, {report.previous or 'no generation'} is still live{hint}"
         ) from error
     try:
         report.pruned += gens.publish(root, name, keep)
