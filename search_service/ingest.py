@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import unicodedata
@@ -30,7 +31,7 @@ import yaml
 from pydantic import ValidationError
 
 from search_service.articles import LANGUAGES, Article, Language, Problem, SourceRef
-from search_service.errors import ArticleParseError
+from search_service.errors import ArticleParseError, SearchServiceError
 from search_service.pages import infer_title, parse_page
 from search_service.vocabulary import Kind, Vocabulary
 
@@ -47,6 +48,7 @@ DETECTION_SURE = 0.9
 PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
 
 Progress = Callable[[int], None]
+logger = logging.getLogger(__name__)
 
 # Lead characters of UTF-8 read as cp1252/cp1250 ("Ã©", "Ă©", "â€™"): a cheap test first.
 _MOJIBAKE_LEAD = re.compile("[ÃÂĂÅâÐÑ]")
@@ -263,6 +265,13 @@ class _Run:
                 self.add(path, self.read_page(path, text))
         except ArticleParseError as error:
             self.problem(path, _code_of(error), error.reason, line=error.line)
+        except SearchServiceError:
+            raise
+        except Exception as error:  # a bug must cost one file, not the whole build
+            logger.exception("ingest failed on %s", path)
+            self.problem(
+                path, "internal_error", f"could not be read ({type(error).__name__}: {error})"
+            )
         self.report_progress()
 
     def decode(self, path: Path) -> str:
@@ -354,11 +363,15 @@ class _Run:
             if not line.strip():
                 continue
             try:
-                draft = self.jsonl_draft(path, line, number)
+                self.add(path, self.jsonl_draft(path, line, number))
             except ArticleParseError as error:
                 self.problem(path, _code_of(error), error.reason, line=number)
-                continue
-            self.add(path, draft)
+            except SearchServiceError:
+                raise
+            except Exception as error:  # a bug must cost one line, not the file
+                logger.exception("ingest failed on %s line %d", path, number)
+                message = f"could not be read ({type(error).__name__}: {error})"
+                self.problem(path, "internal_error", message, line=number)
             if number % PROGRESS_EVERY == 0:
                 self.report_progress()
 

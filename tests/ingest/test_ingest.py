@@ -511,3 +511,26 @@ def test_markdown_markup_is_reduced_to_its_words(write: Write, ingest: Ingest) -
         article.body == "Context\n\nThe AIM met the ILO in Dakar.\n\n* first point\n* second point"
     )
     assert article.partners == ("AIM", "ILO") and article.countries == ()
+
+
+def test_an_unexpected_failure_costs_one_file_not_the_run(
+    write: Write, ingest: Ingest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a reader (simulated) becomes a problem; the other files are still read."""
+    import search_service.ingest as ingest_module
+
+    real_parse = ingest_module.parse_page
+
+    def parse_page(text: str) -> object:
+        if "boom" in text:
+            raise IndexError("simulated bug")
+        return real_parse(text)
+
+    monkeypatch.setattr(ingest_module, "parse_page", parse_page)
+    write("a.txt", "boom\n")
+    write("b.txt", "Teachers of Togo.\n")
+    result = ingest()
+    assert [a.id for a in result.articles] == ["b"]
+    [problem] = result.problems
+    assert (problem.path, problem.code) == ("a.txt", "internal_error")
+    assert "IndexError: simulated bug" in problem.message
