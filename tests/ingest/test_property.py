@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,28 +37,31 @@ PIECES = st.sampled_from(
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=60)), max_size=12).map("".join)
 
 
-def ingest_files(contents: list[tuple[str, bytes]]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        for number, (suffix, data) in enumerate(contents):
-            (root / f"f{number}{suffix}").write_bytes(data)
-        result = ingest_paths([root], corpus_root=root, vocabulary=VOCABULARY)
-        assert all(isinstance(a, Article) for a in result.articles)
-        assert all(isinstance(p, Problem) for p in result.problems)
-        unread = {p.path for p in result.skipped if p.code in ("empty_file", "binary_file")}
-        assert result.files_read + len(unread) == len(contents)
+def ingest_files(root: Path, contents: list[tuple[str, bytes]]) -> None:
+    """Write the contents as files in a fresh folder and ingest it: nothing may raise."""
+    for number, (suffix, data) in enumerate(contents):
+        (root / f"f{number}{suffix}").write_bytes(data)
+    result = ingest_paths([root], corpus_root=root, vocabulary=VOCABULARY)
+    assert all(isinstance(a, Article) for a in result.articles)
+    assert all(isinstance(p, Problem) for p in result.problems)
+    unread = {p.path for p in result.skipped if p.code in ("empty_file", "binary_file")}
+    assert result.files_read + len(unread) == len(contents)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(SUFFIXES, TEXT.map(lambda t: t.encode("utf-8"))), max_size=4))
-def test_arbitrary_text_never_crashes_the_ingest(contents: list[tuple[str, bytes]]) -> None:
-    ingest_files(contents)
+def test_arbitrary_text_never_crashes_the_ingest(
+    tmp_path_factory: pytest.TempPathFactory, contents: list[tuple[str, bytes]]
+) -> None:
+    ingest_files(tmp_path_factory.mktemp("text"), contents)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(SUFFIXES, st.binary(max_size=300)), max_size=4))
-def test_arbitrary_bytes_never_crash_the_ingest(contents: list[tuple[str, bytes]]) -> None:
-    ingest_files(contents)
+def test_arbitrary_bytes_never_crash_the_ingest(
+    tmp_path_factory: pytest.TempPathFactory, contents: list[tuple[str, bytes]]
+) -> None:
+    ingest_files(tmp_path_factory.mktemp("bytes"), contents)
 
 
 @settings(max_examples=200, deadline=None)
