@@ -138,7 +138,8 @@ class Generation:
             found = self._local.searcher = self.index.searcher()
         return found
 
-    def cached(self, key: Any, limit: int) -> Any:
+    def cached(self, key: Any) -> Any:
+        """A response remembered for this generation (None when absent)."""
         with self._lock:
             found = self.cache.get(key)
             if found is not None:
@@ -146,6 +147,7 @@ class Generation:
             return found
 
     def remember(self, key: Any, value: Any, limit: int) -> None:
+        """Keep a response, forgetting the least recently used beyond `limit`."""
         if limit <= 0:
             return
         with self._lock:
@@ -239,7 +241,7 @@ class SearchEngine:
         # the partner is not "aim" the word; a trailing space ends the prefix word).
         words = " ".join(request.q.split())
         key = (words, request.q[-1:].isspace(), dataclasses.replace(request, q=""))
-        cached = generation.cached(key, self.settings.cache_size)
+        cached = generation.cached(key)
         if cached is not None:
             return _with_time(cached, started, request.q)
         result = self._search(generation, request, started)
@@ -355,7 +357,7 @@ class SearchEngine:
 
         generation = self.generation()
         key = ("suggest", q, limit)
-        cached = generation.cached(key, self.settings.cache_size)
+        cached = generation.cached(key)
         if cached is not None:
             return list(cached)
         found = suggest(generation, q, limit, self.settings.max_query_words)
