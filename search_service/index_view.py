@@ -71,6 +71,18 @@ class FacetColumn:
     index: dict[str, int]
     doc_of_entry: IntArray
     value_of_entry: IntArray
+    #: For facets with at most one value per document (language, year): that value's
+    #: id per document, `len(values)` when it has none. Counting then needs no gather.
+    value_of_doc: IntArray | None = None
+
+    def single_valued(self, size: int) -> FacetColumn:
+        """This column with `value_of_doc` filled in, when no document has two values."""
+        if np.unique(self.doc_of_entry).size != self.doc_of_entry.size:
+            return self
+        value_of_doc = np.full(size, len(self.values), dtype=np.int32)
+        value_of_doc[self.doc_of_entry] = self.value_of_entry
+        self.value_of_doc = value_of_doc
+        return self
 
     def docs_with_any(self, wanted: Iterable[str], size: int) -> BoolArray:
         """Mask of documents having at least one of `wanted` (OR within a facet)."""
@@ -83,6 +95,11 @@ class FacetColumn:
 
     def counts(self, mask: BoolArray) -> npt.NDArray[np.int64]:
         """How many documents of `mask` have each value."""
+        if self.value_of_doc is not None:
+            counts = np.bincount(
+                self.value_of_doc, weights=mask.view(np.uint8), minlength=len(self.values) + 1
+            )
+            return counts[: len(self.values)].astype(np.int64)
         weights = mask[self.doc_of_entry].view(np.uint8)
         counts = np.bincount(self.value_of_entry, weights=weights, minlength=len(self.values))
         return counts.astype(np.int64)
@@ -154,9 +171,9 @@ def open_view(generation: str, reader: Any) -> IndexView:
         present = values[live & (values > 0)]
         averages[name] = float(present.mean()) if present.size else 1.0
     facets = {name: _keyword_column(reader, name, size, live) for name in ("country", "partner")}
-    facets["language"] = _keyword_column(reader, "language", size, live)
+    facets["language"] = _keyword_column(reader, "language", size, live).single_valued(size)
     year = _numeric_values(reader, "year", size, live)
-    facets["year"] = _year_column(year)
+    facets["year"] = _year_column(year).single_valued(size)
     language_of_doc = [""] * size
     column = facets["language"]
     for doc, value in zip(
