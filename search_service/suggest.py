@@ -1,8 +1,9 @@
 """Completions for the search box, cheap enough for every keystroke.
 
 The last word typed is a prefix. Titles come first: articles whose title holds
-every earlier word and a word beginning with the prefix (newest first), found
-with the cached postings of `title_exact`. Then frequent words: the earlier
+every earlier word and a word beginning with the prefix (those holding the typed
+word itself first, then newest first), found with the cached postings of
+`title_exact`. Then frequent words: the earlier
 words followed by the most frequent completions of the prefix from the
 generation's dictionary. Everything is compared folded, so accents never matter.
 """
@@ -65,7 +66,9 @@ def _titles(
     docs = np.nonzero(matching)[0]
     if not docs.size:
         return []
-    docs = docs[np.argsort(-view.date_sort[docs], kind="stable")][:limit]
+    # Titles holding the last word as typed (not only a longer word) first, then newest.
+    whole = np.isin(docs, _ids(view.postings(reader, "title_exact", last)))
+    docs = docs[np.lexsort((-view.date_sort[docs], ~whole))][:limit]
     out = []
     for doc in docs.tolist():
         stored = generation.stored(int(doc))

@@ -8,6 +8,7 @@ from search_service.articles import Article
 from search_service.search import SearchEngine
 
 EngineFor = Callable[..., SearchEngine]
+MakeArticle = Callable[..., Article]
 
 
 def test_titles_and_words_complete_the_last_word(
@@ -46,3 +47,16 @@ def test_nothing_typed_suggests_nothing(engine_for: EngineFor, news: list[Articl
     assert engine.suggest("", limit=5) == []
     assert engine.suggest("zzzz", limit=5) == []
     assert len(engine.suggest("t", limit=3)) <= 3
+
+
+def test_titles_with_the_word_as_typed_come_before_longer_words(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    engine = engine_for(
+        [
+            make_article("longer", "Unions of teachers", "x", "en", "2024-01-01"),
+            make_article("typed", "The union of workers", "x", "en", "2010-01-01"),
+        ]
+    )
+    titles = [s.id for s in engine.suggest("union", limit=4) if s.kind == "title"]
+    assert titles == ["typed", "longer"]
