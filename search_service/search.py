@@ -41,6 +41,8 @@ Sort = Literal["relevance", "newest", "oldest"]
 MAX_RESULT_DEPTH: Final = 10_000
 #: Typo correction is tried when fewer documents than this contain every word.
 TYPO_THRESHOLD: Final = 3
+#: Seconds spent at most replaying recent searches on a newly opened generation.
+_WARM_SECONDS: Final = 0.5
 #: Documents whose stored fields are kept in memory per generation.
 _STORED_CACHE_LIMIT: Final = 4096
 
@@ -213,10 +215,35 @@ class SearchEngine:
         except (IndexNotFoundError, OSError) as error:
             logger.warning("could not open the new generation (%s); will retry", error)
             generation = None
+        previous = self._current
+        if generation is not None and previous is not None:
+            self._warm(generation, previous)
         with self._swap:
             if generation is not None:
                 self._current = generation
             self._opening = None
+
+    def _warm(self, generation: Generation, previous: Generation) -> None:
+        """Replay the latest searches of the previous generation on the new one.
+
+        A fresh generation starts with empty caches; replaying what visitors just
+        asked (for at most `_WARM_SECONDS`, before the swap) means the first
+        requests after a publish are not all cold. Failures only end the warm-up.
+        """
+        deadline = time.perf_counter() + _WARM_SECONDS
+        for key in reversed(list(previous.cache.keys())):
+            if time.perf_counter() > deadline:
+                break
+            if not (isinstance(key, tuple) and len(key) == 3 and isinstance(key[2], SearchRequest)):
+                continue
+            words, trailing, stripped = key
+            request = dataclasses.replace(stripped, q=words + (" " if trailing else ""))
+            try:
+                result = self._search(generation, request, time.perf_counter())
+            except Exception:  # warming is an optimisation, never a failure
+                logger.exception("warming the new generation failed")
+                break
+            generation.remember(key, result, self.settings.cache_size)
 
     def wait_for_generation(self, name: str, timeout: float = 10.0) -> bool:
         """Block until generation `name` is served (for tests and the CLI)."""

@@ -77,3 +77,19 @@ def test_searches_running_during_publishes_never_fail(
     assert errors == []
     assert totals and set(totals) <= {20, 21, 22, 23}
     assert wait_for(lambda: engine.search(SearchRequest(q="teachers")).total == 23)
+
+
+def test_a_new_generation_is_warmed_with_the_latest_searches(
+    tmp_path: Path, make_article: MakeArticle
+) -> None:
+    index_dir = tmp_path / "indexes"
+    build_from_articles([make_article("old", "Old news", "Pensions and teachers.")], index_dir)
+    engine = SearchEngine(Settings(index_dir=index_dir, reload_interval=0.05))
+    engine.search(SearchRequest(q="pensions  teachers"))
+    first = engine.generation().name
+    build_from_articles([make_article("new", "New news", "Pensions again.")], index_dir)
+    assert wait_for(lambda: engine.generation().name != first)
+    warmed = engine.generation()
+    assert len(warmed.cache) == 1
+    [result] = warmed.cache.values()
+    assert [hit.id for hit in result.hits] == ["new"]
