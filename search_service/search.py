@@ -15,13 +15,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from whoosh.index import EmptyIndexError
 
 from search_service.errors import ArticleNotFoundError, IndexNotFoundError, QueryError
 from search_service.facets import FacetValue, combine, facet_counts, filter_masks
@@ -35,6 +36,7 @@ from search_service.snippets import HighlightTerms, make_snippet
 from search_service.text import fold
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 Sort = Literal["relevance", "newest", "oldest"]
 #: Results deeper than this are refused: nobody reads them, and they cost.
@@ -106,6 +108,10 @@ class Suggestion:
     id: str | None
 
 
+class GenerationGoneError(IndexNotFoundError):
+    """A thread needed a new searcher of a generation whose folder was pruned meanwhile."""
+
+
 @dataclass(slots=True)
 class Generation:
     """One opened generation: its Whoosh index, arrays, dictionary and per-thread searchers."""
@@ -137,7 +143,10 @@ class Generation:
         """This thread's searcher of this generation (Whoosh searchers are not thread-safe)."""
         found = getattr(self._local, "searcher", None)
         if found is None:
-            found = self._local.searcher = self.index.searcher()
+            try:
+                found = self._local.searcher = self.index.searcher()
+            except (EmptyIndexError, OSError) as error:
+                raise GenerationGoneError(f"generation {self.name} was removed") from error
         return found
 
     def cached(self, key: Any) -> Any:
@@ -209,6 +218,26 @@ class SearchEngine:
                     threading.Thread(target=self._open_next, name="open-generation").start()
             return self._current
 
+    def _on_live(self, work: Callable[[Generation], _T]) -> _T:
+        """Run `work` on the live generation, once more on a fresh one if it was pruned.
+
+        A thread opens its searcher lazily; if the generation it got was replaced
+        and its folder removed in between, that open fails, and the request is
+        answered by the generation now live instead.
+        """
+        generation = self.generation()
+        try:
+            return work(generation)
+        except GenerationGoneError:
+            return work(self._replace(generation))
+
+    def _replace(self, gone: Generation) -> Generation:
+        with self._swap:
+            if self._current is gone or self._current is None:
+                self._current = open_generation(self._root)
+                self._checked = time.monotonic()
+            return self._current
+
     def _open_next(self) -> None:
         try:
             generation = open_generation(self._root)
@@ -263,7 +292,11 @@ class SearchEngine:
         """One page of results with facets and snippets (raises QueryError on bad paging)."""
         started = time.perf_counter()
         _check_paging(request)
-        generation = self.generation()
+        return self._on_live(lambda generation: self._cached_search(generation, request, started))
+
+    def _cached_search(
+        self, generation: Generation, request: SearchRequest, started: float
+    ) -> SearchResult:
         # Requests that differ only in spacing share one entry (case may not: "AIM"
         # the partner is not "aim" the word; a trailing space ends the prefix word).
         words = " ".join(request.q.split())
@@ -366,7 +399,9 @@ class SearchEngine:
 
     def article(self, article_id: str) -> dict[str, Any]:
         """The stored fields of one article (raises ArticleNotFoundError)."""
-        generation = self.generation()
+        return self._on_live(lambda generation: self._article(generation, article_id))
+
+    def _article(self, generation: Generation, article_id: str) -> dict[str, Any]:
         searcher = generation.searcher()
         doc = searcher.document_number(id=article_id)
         if doc is None or not generation.view.live[doc]:
@@ -380,9 +415,11 @@ class SearchEngine:
 
     def suggest(self, q: str, limit: int = 8) -> list[Suggestion]:
         """Completions of what the visitor is typing: matching titles, then frequent words."""
+        return self._on_live(lambda generation: self._suggest(generation, q, limit))
+
+    def _suggest(self, generation: Generation, q: str, limit: int) -> list[Suggestion]:
         from search_service.suggest import suggest
 
-        generation = self.generation()
         key = ("suggest", q, limit)
         cached = generation.cached(key)
         if cached is not None:

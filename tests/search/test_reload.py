@@ -93,3 +93,29 @@ def test_a_new_generation_is_warmed_with_the_latest_searches(
     assert len(warmed.cache) == 1
     [result] = warmed.cache.values()
     assert [hit.id for hit in result.hits] == ["new"]
+
+
+def test_a_thread_whose_generation_was_pruned_is_answered_by_the_live_one(
+    tmp_path: Path, make_article: MakeArticle
+) -> None:
+    index_dir = tmp_path / "indexes"
+    build_from_articles([make_article("old", "Old", "Pensions.")], index_dir, keep=1)
+    engine = SearchEngine(Settings(index_dir=index_dir, reload_interval=3600))
+    assert engine.search(SearchRequest(q="pensions")).total == 1  # this thread's searcher
+    build_from_articles(
+        [make_article("old", "Old", "Pensions."), make_article("new", "New", "Pensions.")],
+        index_dir,
+        keep=1,  # the generation the engine holds is deleted
+    )
+    outcome: list[object] = []
+
+    def other_thread() -> None:  # no searcher of the old generation yet
+        try:
+            outcome.append(engine.search(SearchRequest(q="pensions", per_page=5)).total)
+        except Exception as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert outcome == [2]
