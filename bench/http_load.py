@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -35,7 +36,7 @@ import httpx
 import psutil
 
 from bench.common import DATA_DIR, REPO_ROOT, latency_summary, write_result
-from bench.queries import make_queries, read_articles
+from bench.queries import KINDS, make_queries, read_articles
 
 CONCURRENCY: tuple[int, ...] = (1, 8, 32)
 WRK_SECONDS = 10
@@ -246,18 +247,42 @@ def _url(path: str, params: dict[str, Any]) -> str:
     return str(httpx.URL(path, params=params))
 
 
-def request_mix(
-    export: Path, requests: int, seed: int
-) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
-    queries = make_queries(read_articles(export), per_kind=max(20, requests // 8), seed=seed)
-    search = [("/search", q.as_params()) for q in queries.all()]
-    suggest = [("/suggest", {"q": p, "limit": 8}) for p in queries.suggest]
-    return _cycle(search, requests), _cycle(suggest, requests)
+Requests = list[tuple[str, dict[str, Any]]]
 
 
-def _cycle(items: list[tuple[str, dict[str, Any]]], count: int) -> list[tuple[str, dict[str, Any]]]:
-    interleaved = items[::2] + items[1::2]
-    return [interleaved[i % len(interleaved)] for i in range(count)]
+def request_mix(export: Path, requests: int, seed: int) -> tuple[Requests, Requests]:
+    """`requests` shuffled `/search` requests (every query kind) and as many `/suggest` ones."""
+    searches, suggests = level_mixes(export, requests, 0, seed)
+    return searches[0], suggests[0]
+
+
+def level_mixes(
+    export: Path, per_level: int, levels: int, seed: int
+) -> tuple[list[Requests], list[Requests]]:
+    """Disjoint, shuffled lists of `/search` and `/suggest` requests: one per level, plus warm-up.
+
+    Each level gets requests no earlier level sent, so no level is flattered by
+    the engine's caches having seen exactly its queries before (common words
+    are warm, as they would be in production).
+    """
+    rng = random.Random(seed)
+    lists = levels + 1
+    queries = make_queries(
+        read_articles(export), per_kind=max(20, -(-per_level * lists // len(KINDS))), seed=seed
+    )
+    search: Requests = [("/search", q.as_params()) for q in queries.all()]
+    suggest: Requests = [("/suggest", {"q": p, "limit": 8}) for p in queries.suggest]
+    rng.shuffle(search)
+    rng.shuffle(suggest)
+    return _split(search, per_level, lists), _split(suggest, per_level, lists)
+
+
+def _split(items: Requests, size: int, count: int) -> list[Requests]:
+    """`count` consecutive slices of `size` items (wrapping around if there are too few)."""
+    return [
+        [items[(start + i) % len(items)] for i in range(size)]
+        for start in range(0, size * count, size)
+    ]
 
 
 def run(
@@ -279,7 +304,7 @@ def run(
         raise SystemExit(
             f"no index in {index_dir}: run `python -m bench.speed --count {count}` first"
         )
-    search, suggest = request_mix(export, requests, seed=23)
+    searches, suggests = level_mixes(export, requests, len(CONCURRENCY), seed=23)
     figures: dict[str, Any] = {
         "articles": count,
         "workers": workers,
@@ -296,7 +321,7 @@ def run(
         asyncio.run(
             load(
                 base,
-                search[: min(400, requests)],
+                searches[0][: min(400, requests)],
                 max(CONCURRENCY),
                 MemoryGuard(server, max_server_mib),
             )
@@ -307,8 +332,8 @@ def run(
         )
         print(f"/health  {figures['client_ceiling']} (ceiling of client + HTTP stack)", flush=True)
         guard = MemoryGuard(server, max_server_mib)
-        for clients in CONCURRENCY:
-            for endpoint, paths in (("search", search), ("suggest", suggest)):
+        for level, clients in enumerate(CONCURRENCY, start=1):
+            for endpoint, paths in (("search", searches[level]), ("suggest", suggests[level])):
                 if guard.tripped:
                     break
                 if use_wrk:

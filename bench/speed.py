@@ -8,8 +8,10 @@
    to say which of the two costs.
 2. **Search**: `SearchEngine` on that index with its production settings but
    the response cache off, each query kind of `bench.queries` (every request
-   asks for facets and snippets: our engine always computes both), `repeat`
-   rounds after one warm-up round: median, p95, p99. `suggest` likewise on
+   asks for facets and snippets: our engine always computes both). *Cold*:
+   each query once on a freshly opened engine (nothing decoded yet); *warm*:
+   `repeat` rounds after one warm-up round (postings the engine keeps are
+   reused): median, p95, p99. `suggest` likewise on
    prefixes of 1-5 letters. Extra rows: two words without snippets (what
    snippets cost), the first search on a fresh thread (it opens that thread's
    searcher), and the cache on (what it buys for repeated queries).
@@ -42,6 +44,7 @@ import psutil
 from bench.common import (
     DATA_DIR,
     REPO_ROOT,
+    RESULTS_DIR,
     directory_size_mib,
     git_commit,
     latency_summary,
@@ -113,6 +116,20 @@ def _watch_tree_memory(child: subprocess.Popen[str]) -> int:
     return peak
 
 
+def earlier_build_figures(count: int) -> dict[str, Any]:
+    """With `--reuse-index`: the build figures of the run that built the index, marked as such."""
+    import json
+
+    path = RESULTS_DIR / f"speed-{count}.json"
+    if not path.exists():
+        return {}
+    earlier = json.loads(path.read_text())
+    kept = {k: v for k, v in earlier["figures"].items() if k.startswith("build_")}
+    for figures in kept.values():
+        figures.setdefault("from_run_finished_at", earlier.get("finished_at"))
+    return kept
+
+
 def build_in_process(export: Path, index_dir: Path, vocabulary: Any) -> dict[str, Any]:
     """Ingest and index timed apart (the same code the command runs)."""
     articles, ingest_seconds = ingest_export(export, vocabulary)
@@ -134,6 +151,21 @@ def time_search(engine: Any, queries: QuerySet, repeat: int) -> dict[str, Any]:
         totals = [engine.search(r).total for r in requests]
         figures[kind]["mean_total"] = round(sum(totals) / len(totals), 1)
     figures["suggest"] = time_calls(engine.suggest, queries.suggest, repeat=repeat)
+    return figures
+
+
+def time_cold(index_dir: Path, vocabulary: Any, queries: QuerySet) -> dict[str, Any]:
+    """Each query once on a freshly opened engine per kind: nothing of it is in any cache yet.
+
+    The engine keeps decoded postings between requests, so the warm figures are
+    those of queries (or words) asked before; these are those of the long tail.
+    """
+    figures: dict[str, Any] = {}
+    for kind in KINDS:
+        engine = open_engine(index_dir, vocabulary)
+        requests = [request_for(q) for q in queries.queries[kind]]
+        figures[kind] = time_calls(engine.search, requests, repeat=1, warmup=0)
+        del engine
     return figures
 
 
@@ -245,12 +277,16 @@ def run(
             in_process_dir = work / "index-in-process"
             figures["build_in_process"] = build_in_process(export, in_process_dir, vocabulary)
             print(f"build in process: {figures['build_in_process']}", flush=True)
+    else:
+        figures.update(earlier_build_figures(count))
     vocabulary = load_vocabulary()
     queries = make_queries(read_articles(export), per_kind=per_kind)
     rss_before = psutil.Process(os.getpid()).memory_info().rss
     engine = open_engine(index_dir, vocabulary)
     rss_open = psutil.Process(os.getpid()).memory_info().rss
-    print("search: timing query kinds ...", flush=True)
+    print("search: each query once on a fresh engine (cold) ...", flush=True)
+    figures["search_cold"] = time_cold(index_dir, vocabulary, queries)
+    print("search: timing query kinds, warm ...", flush=True)
     figures["search"] = time_search(engine, queries, repeat)
     figures["search"].update(time_without_snippets(engine, queries, repeat))
     figures["search"].update(time_fresh_threads(engine, queries))
