@@ -103,11 +103,17 @@ class Lexicon:
         return [self.words[lo + int(i)] for i in top]
 
     def correction(self, word: str) -> str | None:
-        """The most frequent known word within the tolerated edits of an unknown `word`."""
+        """The closest known word within the tolerated edits of an unknown `word`.
+
+        Fewest edits first; then the longest shared beginning (typos and inflections
+        are mostly at the end of a word, and in a three-language dictionary the
+        Spanish "relacions" should become "relacion", not the English "relations");
+        then the most frequent.
+        """
         allowed = max_typos(word)
         if allowed == 0 or word in self._position:
             return None
-        best: tuple[int, int, str] | None = None
+        best: tuple[int, int, int, str] | None = None
         for length in range(len(word) - allowed, len(word) + allowed + 1):
             choices = self._by_length.get(length)
             if not choices:
@@ -119,10 +125,21 @@ class Lexicon:
                 score_cutoff=allowed,
                 limit=8,
             ):
-                key = (int(distance), -self.frequency(candidate), candidate)
+                shared = _shared_start(word, candidate)
+                key = (int(distance), -shared, -self.frequency(candidate), candidate)
                 if best is None or key < best:
                     best = key
-        return best[2] if best else None
+        return best[3] if best else None
+
+
+def _shared_start(first: str, second: str) -> int:
+    """How many leading characters two words have in common."""
+    count = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 _DF: Final = struct.Struct("!I")
