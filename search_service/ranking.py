@@ -50,6 +50,9 @@ TITLE_WEIGHT: Final = 2.0
 EXACT_WEIGHT: Final = 0.15
 PREFIX_WEIGHT: Final = 0.45
 TYPO_WEIGHT: Final = 0.6
+#: Another language's stem of the word, looked up in a language's fields ("paraguays"
+#: stems to "paraguay" in English, which a Spanish article's "Paraguay" also gives).
+CROSS_STEM_WEIGHT: Final = 0.5
 SYNONYM_WEIGHT: Final = 0.8
 PROXIMITY_WEIGHT: Final = 0.25
 #: Queries with more counted parts than this rank by score × coverage, not strict tiers.
@@ -204,6 +207,13 @@ class Scorer:
         for lang, stem in stems:
             self._add(tfc, f"title_{lang}", self._postings(f"title_{lang}", stem), TITLE_WEIGHT)
             self._add(tfc, f"body_{lang}", self._postings(f"body_{lang}", stem), 1.0)
+        own = dict(stems)
+        for lang, stem in own.items():
+            for other in sorted(set(own.values()) - {stem}):
+                title = self._postings(f"title_{lang}", other)
+                self._add(tfc, f"title_{lang}", title, TITLE_WEIGHT * CROSS_STEM_WEIGHT)
+                body = self._postings(f"body_{lang}", other)
+                self._add(tfc, f"body_{lang}", body, CROSS_STEM_WEIGHT)
         exact_title = TITLE_WEIGHT * EXACT_WEIGHT
         self._add(tfc, "title_exact", self._postings("title_exact", term), exact_title)
         self._add(tfc, "body_exact", self._postings("body_exact", term), EXACT_WEIGHT)

@@ -71,6 +71,21 @@ def test_a_french_plural_finds_the_singular(engine_for: EngineFor, news: list[Ar
     assert "fr-mutuelle" in ids(engine, "mutuelles ")
 
 
+def test_another_languages_stem_of_a_word_still_finds_the_article(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    engine = engine_for(
+        [
+            make_article("es", "Encuesta", "Una encuesta en Paraguay.", "es"),
+            make_article("en", "Survey", "A survey of the Paraguays.", "en"),
+            make_article("other", "Other", "Nothing about that country.", "en"),
+        ]
+    )
+    # Spanish stems "paraguays" to itself, English to "paraguay": the English stem
+    # finds the Spanish article too (no typo correction: the word does match).
+    assert sorted(ids(engine, "paraguays ")) == ["en", "es"]
+
+
 def test_case_accents_and_apostrophes_never_matter(
     engine_for: EngineFor, news: list[Article]
 ) -> None:
