@@ -242,6 +242,11 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status)
 
 
+def internal_error_response() -> JSONResponse:
+    """The answer to a bug: no details leak (they are logged where it was caught)."""
+    return error_response(500, "internal_error", "the service failed; try again later")
+
+
 def _validation_message(error: RequestValidationError) -> str:
     parts = []
     for detail in error.errors():
@@ -269,29 +274,29 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         if status == 500:
             logger.exception("service error on %s", request.url.path, exc_info=error)
-            return error_response(500, "internal_error", "the service failed; try again later")
+            return internal_error_response()
         return error_response(status, str(error.code), str(error))
-
-    async def on_bug(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unexpected error on %s", request.url.path, exc_info=error)
-        return error_response(500, "internal_error", "the service failed; try again later")
 
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(SearchServiceError, on_service)
-    app.add_exception_handler(Exception, on_bug)
 
 
 # ---- middleware ---------------------------------------------------------------------
+#
+# Three pure ASGI layers (no per-request task or stream wrapping, so each costs
+# microseconds), installed in `create_app` in this order, outermost first:
+#
+#   RequestLog      one line per request, CORS preflights and 500s included;
+#   CORSMiddleware  its headers on every response below it: errors, 500s, HEAD;
+#   RequestGuard    HEAD answered as GET, non-UTF-8 URLs refused, a bug made a JSON 500.
+#
+# Starlette's own 500 handler sits outside every middleware (its responses would
+# carry no CORS headers), which is why the guard turns bugs into responses itself.
 
 
-class RequestGuard:
-    """Logs one line per request and refuses query strings that are not UTF-8.
-
-    A pure ASGI middleware (no per-request task or stream wrapping), so it costs
-    microseconds. Undecodable percent-escapes would otherwise reach the routes
-    as U+FFFD and be searched silently; the visitor deserves to be told.
-    """
+class RequestLog:
+    """Logs one line per request: `METHOD path status duration`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -310,12 +315,7 @@ class RequestGuard:
             await send(message)
 
         try:
-            problem = _encoding_problem(scope)
-            if problem is not None:
-                response = error_response(422, "invalid_encoding", problem)
-                await response(scope, receive, send_and_record)
-            else:
-                await self.app(scope, receive, send_and_record)
+            await self.app(scope, receive, send_and_record)
         finally:
             logger.info(
                 "%s %s %d %.1fms",
@@ -324,6 +324,56 @@ class RequestGuard:
                 status,
                 (time.perf_counter() - started) * 1000.0,
             )
+
+
+class RequestGuard:
+    """What every request goes through inside CORS, so its answers get CORS headers too.
+
+    * `HEAD` is answered as `GET` without the body (uptime monitors use `HEAD /health`);
+    * undecodable percent-escapes are refused (`invalid_encoding`): they would
+      otherwise reach the routes as U+FFFD and be searched silently;
+    * an unexpected exception becomes the JSON `internal_error` (details only logged).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
+        responded = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal responded
+            responded = responded or message["type"] == "http.response.start"
+            await send(message)
+
+        problem = _encoding_problem(scope)
+        if problem is not None:
+            await error_response(422, "invalid_encoding", problem)(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception as error:
+            if responded:  # too late for an error response; the server closes the connection
+                raise
+            logger.exception("unexpected error on %s", scope.get("path", "?"), exc_info=error)
+            await internal_error_response()(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    """A `send` that drops the body of the response (keeping its headers)."""
+
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_headers_only
 
 
 def _encoding_problem(scope: Scope) -> str | None:
@@ -365,13 +415,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
+    # The last added runs first: RequestLog, then CORS, then the guard (see "middleware").
+    app.add_middleware(RequestGuard)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["*"],
     )
-    app.add_middleware(RequestGuard)
+    app.add_middleware(RequestLog)
     # The widget's files and demo page are not part of the API reference at /docs.
     app.include_router(widget.router, include_in_schema=False)
     _add_routes(app)
