@@ -1,11 +1,11 @@
 """Highlighted passages: a short window of the body around the best matches.
 
 Whoosh's highlighter costs about 5 ms for ten hits and escapes nothing in custom
-formatters; this one scans the stored body once with the analyzers' own word
-pattern, decides per word whether it matched the query (its folded form is a
-query word, begins with the typed prefix, or stems like a query word in the
-article's language) and picks the window holding the most distinct matched
-words. Everything is HTML-escaped; only our own `<mark>` tags are markup.
+formatters; this one looks in the folded body for the words that begin like a
+query term (`str.find`, in C), decides for each whether it matched the query (its
+folded form is a query word, begins with the typed prefix, or stems like a query
+word in the article's language) and picks the window holding the most distinct
+matched words. Everything is HTML-escaped; only our own `<mark>` tags are markup.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Final
 
 from search_service.analysis import TOKEN_PATTERN, language_analyzer
@@ -24,6 +23,8 @@ _WORD_RE: Final = re.compile(TOKEN_PATTERN)
 SNIPPET_CHARS: Final = 220
 #: Bodies longer than this are highlighted in their first part only (speed bound).
 _SCAN_CHARS: Final = 60_000
+#: Letters of a stem that its word forms begin with (see `HighlightTerms.heads`).
+_STEM_HEAD: Final = 3
 _FOLD_CACHE_LIMIT: Final = 200_000
 _folded: dict[str, str] = {}
 
@@ -42,31 +43,40 @@ class HighlightTerms:
     """What counts as a match in a body: exact words, prefixes, stems per language.
 
     Each distinct written word is judged once per query (`_judged`): bodies repeat
-    their words, and the ten hits of a page share most of them.
+    their words, and the ten hits of a page share most of them. Only words that
+    begin with one of the `heads` are judged at all.
     """
 
     exact: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     stems: dict[str, frozenset[str]] = field(default_factory=dict)
     _judged: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
-    _candidates: list[re.Pattern[str]] = field(default_factory=list, compare=False)
+    _heads: list[str] = field(default_factory=list, compare=False)
 
     @property
     def is_empty(self) -> bool:
         return not (self.exact or self.prefixes or any(self.stems.values()))
 
-    def candidates(self) -> re.Pattern[str]:
-        """Words that could match: those beginning like a query word, found by one regex.
+    def heads(self) -> tuple[str, ...]:
+        """What a matching word begins with, folded: the shortest such beginnings.
 
-        A stem or a prefix begins with the same letters as the words it matches, so
-        only the words beginning with the first two letters of some query term
-        (accents and case aside) need judging; the regex finds them in C.
+        An exact word or a typed prefix begins the words it matches; a stem's first
+        three letters begin nearly every word that stems to it (French "publication"
+        stems to "publiqu", so more than three would miss it). Heads that begin
+        with another head are left out: that one finds their words already.
         """
-        if not self._candidates:
-            heads = {term[:2] for term in self.exact | set(self.prefixes) if term}
-            heads |= {stem[:2] for stems in self.stems.values() for stem in stems if stem}
-            self._candidates.append(_candidate_regex(tuple(sorted(heads))))
-        return self._candidates[0]
+        if not self._heads:
+            found = {term for term in self.exact | set(self.prefixes) if term}
+            found |= {
+                stem[: min(_STEM_HEAD, max(2, len(stem) - 1))]
+                for stems in self.stems.values()
+                for stem in stems
+                if stem
+            }
+            ordered = sorted(found, key=len)
+            kept = [h for i, h in enumerate(ordered) if not h.startswith(tuple(ordered[:i]))]
+            self._heads.extend(sorted(kept))
+        return tuple(self._heads)
 
     def matches(self, word: str, lang: str) -> bool:
         found = self._judged.get((word, lang))
@@ -116,40 +126,98 @@ def make_snippet(body: str, terms: HighlightTerms, lang: str, size: int = SNIPPE
 
 
 def _matched_spans(text: str, terms: HighlightTerms, lang: str) -> list[tuple[int, int, str]]:
-    """Spans of matched words: candidates found by regex, each distinct word judged once."""
-    return [
-        (match.start(), match.end(), _fold_word(match.group()))
-        for match in terms.candidates().finditer(text)
-        if terms.matches(match.group(), lang)
-    ]
+    """Spans of matched words, in order: candidates found by `str.find`, each judged once."""
+    spans = []
+    for start in _candidate_starts(text, terms.heads()):
+        match = _WORD_RE.match(text, start)
+        if match is not None and terms.matches(match.group(), lang):
+            spans.append((start, match.end(), _fold_word(match.group())))
+    return spans
 
 
-def _letter_variants() -> dict[str, str]:
-    """Every Latin letter with its accented forms: "e" -> "eéèêëēĕėęě"."""
-    variants: dict[str, set[str]] = {}
+def _candidate_starts(text: str, heads: tuple[str, ...]) -> list[int]:
+    """Sorted starts of the words of `text` that begin with a head (folded, at a word start).
+
+    A search of each head in the folded text runs in C; a regex of accent-insensitive
+    alternatives, run over the whole body, cost ten times more.
+    """
+    folded = _folded_text(text)
+    starts: set[int] = set()
+    for head in heads:
+        at = folded.find(head)
+        while at != -1:
+            if at == 0 or not _is_word_char(folded[at - 1]):
+                starts.add(at)
+            at = folded.find(head, at + 1)
+    return sorted(starts)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_" or "\u0300" <= char <= "\u036f"
+
+
+_folded_texts: dict[str, str] = {}
+_FOLDED_TEXTS_LIMIT: Final = 4096
+
+
+def _folded_text(text: str) -> str:
+    """`text` lower-cased and without accents, character for character (same offsets).
+
+    Kept for the bodies shown recently (the same hits recur across queries). Most
+    bodies are ASCII or Latin-1 plus punctuation, folded by a byte table in C;
+    other letters of the Latin alphabets take a slower per-character table.
+    Letters whose folded form is longer ("ß", "œ", "İ") stay as they are.
+    """
+    found = _folded_texts.get(text)
+    if found is None:
+        found = _fold_same_length(text)
+        if len(_folded_texts) >= _FOLDED_TEXTS_LIMIT:
+            _folded_texts.clear()
+        _folded_texts[text] = found
+    return found
+
+
+def _fold_same_length(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    if _BEYOND_LATIN1_LETTERS.search(text) is None:
+        # Characters beyond Latin-1 here are punctuation ("’", "–"): "?" stands for them.
+        latin1 = text.encode("latin-1", errors="replace")
+        return latin1.translate(_LATIN1_FOLD).decode("latin-1")
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(char if len(low := char.lower()) > 1 else low for char in text)
+    return lowered.translate(_ACCENT_TABLE)
+
+
+#: Letters of Latin Extended-A/B and combining accents: not in Latin-1's byte table.
+_BEYOND_LATIN1_LETTERS: Final = re.compile("[\u0100-\u024f\u0300-\u036f]")
+
+
+def _accent_table() -> dict[int, str]:
+    """Accented Latin lower-case letters -> their base letter: "é" -> "e"."""
+    table = {}
     for code in range(0xC0, 0x250):
         char = chr(code)
         base = fold(char)
-        if len(base) == 1 and base.isascii() and base.isalpha() and char.islower():
-            variants.setdefault(base, set()).add(char)
-    return {
-        base: "[" + re.escape(base + "".join(sorted(chars))) + "]"
-        for base, chars in variants.items()
-    }
+        if char.islower() and len(base) == 1 and base.isascii() and base.isalpha():
+            table[code] = base
+    return table
 
 
-_VARIANTS: Final = _letter_variants()
+def _latin1_fold() -> bytes:
+    """The byte table of `_fold_same_length` for Latin-1 text: "É" -> "e", "ß" kept."""
+    out = bytearray(range(256))
+    for code in range(256):
+        lowered = chr(code).lower()
+        if len(lowered) == 1 and ord(lowered) < 256:
+            base = fold(lowered)
+            out[code] = ord(base) if len(base) == 1 and base.isascii() else ord(lowered)
+    return bytes(out)
 
 
-def _accent_insensitive(head: str) -> str:
-    return "".join(_VARIANTS.get(ch) or re.escape(ch) for ch in head)
-
-
-@lru_cache(maxsize=4096)
-def _candidate_regex(heads: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(_accent_insensitive(head) for head in heads)
-    word = r"[\w\u0300-\u036f]"
-    return re.compile(rf"(?<!{word})(?:{alternatives}){word}*(?:\.{word}+)*", re.IGNORECASE)
+_LATIN1_FOLD: Final = _latin1_fold()
+_ACCENT_TABLE: Final = _accent_table()
 
 
 def _best_window_start(text: str, spans: list[tuple[int, int, str]], size: int) -> int:
