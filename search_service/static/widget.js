@@ -256,6 +256,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       const { input, panel, list, more, facets, dym } = this.$;
       input.addEventListener("input", () => {
         this.q = input.value;
+        this.setActive(-1); // the highlighted result belongs to the old text: Enter searches the new one
         clearTimeout(this.timer);
         this.timer = setTimeout(() => this.search({ history: "typing" }), DEBOUNCE_MS);
       });

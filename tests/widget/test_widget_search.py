@@ -141,6 +141,34 @@ def test_arrow_keys_move_through_results_and_enter_opens_the_active_one(
     expect(widget.page).to_have_url(target)
 
 
+def test_typing_after_highlighting_a_result_makes_enter_search_the_new_text(
+    widget: WidgetPage,
+) -> None:
+    """Enter before the new results arrive searches the text, not the old highlighted result."""
+    page = widget.page
+    widget.open()
+    widget.search("health")
+    widget.box.press("ArrowDown")
+    widget.box.press("ArrowDown")
+    expect(widget.box).to_have_attribute("aria-activedescendant", "o1")
+    held: list[Any] = []
+    searches = re.compile(r"/search\?")
+    page.route(searches, lambda route: held.append(route))  # new results do not arrive yet
+
+    widget.box.press_sequentially(" insurance")
+
+    expect(widget.box).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    expect(widget.options.nth(1)).to_have_attribute("aria-selected", "false")
+    with page.expect_request(lambda r: widget.is_search_for(r.url, "health insurance")):
+        widget.box.press("Enter")
+    page.unroute(searches)
+    for route in held:
+        with contextlib.suppress(PlaywrightError):  # the superseded ones were aborted
+            route.continue_()
+    expect(page).to_have_url(re.compile(r"\?q=health\+insurance$"))
+    expect(widget.options.filter(has_text="Teachers' health insurance in Togo")).to_have_count(1)
+
+
 def test_escape_closes_the_list_then_clears_the_box(widget: WidgetPage) -> None:
     widget.open()
     widget.search("health")
