@@ -14,15 +14,23 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TypeVar
 from urllib.parse import unquote_to_bytes
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.fields import FieldInfo
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search_service import ingest, widget
@@ -128,15 +136,30 @@ class ArticleModel(BaseModel):
 
 
 # ---- request parameters -------------------------------------------------------------
+#
+# The routes read their query parameters themselves (`read_parameters`), by one
+# rule for every route, and document them in the OpenAPI schema from the same
+# models (`query_parameters`): FastAPI's per-parameter resolution cost 0.2 ms
+# per request, a sixth of a whole search. The rule (docs/api.md, "Parameters"):
+# unknown parameters are ignored; an empty value counts as absent; a parameter
+# that takes one value, given several times, is refused with its name.
+
+#: A page number of more digits than this is beyond any depth served.
+_PAGE_DIGITS: Final = 18
+
+#: Years, in filters and ranges alike.
+Year = Annotated[int, Field(ge=1, le=9999)]
+
+
+def _beyond_any_depth(value: Any) -> Any:
+    """A page number too long to parse is still a page too deep, not a malformed one."""
+    if isinstance(value, str) and len(value) > _PAGE_DIGITS and value.isdigit():
+        return 10**_PAGE_DIGITS
+    return value
 
 
 class SearchQuery(BaseModel):
-    """The parameters of `/search`, validated in one pass by pydantic-core.
-
-    The route reads them itself (`search_query`) and documents them in the OpenAPI
-    schema from this model (`query_parameters`): FastAPI's per-parameter
-    resolution cost 0.2 ms per request, a sixth of a whole search.
-    """
+    """The parameters of `/search`, validated in one pass by pydantic-core."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -145,20 +168,20 @@ class SearchQuery(BaseModel):
     )
     country: list[str] = Field(default=[], description="Filter by country (repeatable, OR).")
     partner: list[str] = Field(default=[], description="Filter by partner (repeatable, OR).")
-    year: list[int] = Field(default=[], description="Filter by year (repeatable, OR).")
+    year: list[Year] = Field(default=[], description="Filter by year, 1–9999 (repeatable, OR).")
     language: list[Literal["en", "fr", "es"]] = Field(
         default=[], description="Filter by language (repeatable, OR)."
     )
-    year_from: int | None = Field(
-        default=None, ge=1, le=9999, description="Only articles from this year on."
-    )
-    year_to: int | None = Field(
-        default=None, ge=1, le=9999, description="Only articles up to this year."
-    )
+    year_from: Year | None = Field(default=None, description="Only articles from this year on.")
+    year_to: Year | None = Field(default=None, description="Only articles up to this year.")
     sort: Literal["relevance", "newest", "oldest"] = Field(
         default="relevance", description="Order of the results."
     )
-    page: int = Field(default=1, ge=1, le=10_000, description="Page number, from 1.")
+    page: Annotated[int, BeforeValidator(_beyond_any_depth)] = Field(
+        default=1,
+        ge=1,
+        description="Page number, from 1; `page × per_page` beyond 10,000 is refused (`too_deep`).",
+    )
     per_page: int = Field(default=10, ge=1, le=100, description="Results per page.")
 
     def request(self) -> SearchRequest:
@@ -176,24 +199,61 @@ class SearchQuery(BaseModel):
         )
 
 
-_LIST_PARAMETERS: Final = frozenset(
-    name for name, info in SearchQuery.model_fields.items() if isinstance(info.default, list)
-)
+class SuggestQuery(BaseModel):
+    """The parameters of `/suggest`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: str = Field(default="", max_length=256, description="The text typed so far.")
+    limit: int = Field(default=8, ge=1, le=20, description="Most completions returned.")
 
 
-async def search_query(request: Request) -> SearchRequest:
-    """The `/search` parameters of a request (422 through the usual handler when invalid)."""
+_Parameters = TypeVar("_Parameters", bound=BaseModel)
+
+
+def _repeatable(info: FieldInfo) -> bool:
+    return isinstance(info.default, list)
+
+
+def read_parameters(request: Request, model: type[_Parameters]) -> _Parameters:
+    """A route's query parameters, by the API's rule (422 `invalid_parameter` if invalid)."""
     params = request.query_params
     data: dict[str, Any] = {}
-    for name in SearchQuery.model_fields:
-        if name in params:
-            data[name] = params.getlist(name) if name in _LIST_PARAMETERS else params[name]
+    for name, info in model.model_fields.items():
+        values = params.getlist(name)
+        if name != "q":  # an empty query has a meaning of its own: browse
+            values = [value for value in values if value.strip()]
+        if not values:
+            continue
+        if _repeatable(info):
+            data[name] = values
+        elif len(values) == 1:
+            data[name] = values[0]
+        else:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "repeated_parameter",
+                        "loc": ("query", name),
+                        "msg": f"given {len(values)} times; this parameter takes one value",
+                        "input": values,
+                    }
+                ]
+            )
     try:
-        return SearchQuery.model_validate(data).request()
+        return model.model_validate(data)
     except ValidationError as error:
         raise RequestValidationError(
             [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors()]
         ) from None
+
+
+async def search_parameters(request: Request) -> SearchRequest:
+    return read_parameters(request, SearchQuery).request()
+
+
+async def suggest_parameters(request: Request) -> SuggestQuery:
+    return read_parameters(request, SuggestQuery)
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
@@ -211,7 +271,7 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
                 "required": False,
                 "description": description,
                 "schema": schema,
-                **({"style": "form", "explode": True} if name in _LIST_PARAMETERS else {}),
+                **({"style": "form", "explode": True} if _repeatable(info) else {}),
             }
         )
     return out
@@ -223,7 +283,8 @@ async def get_engine(request: Request) -> SearchEngine:
 
 
 Engine = Annotated[SearchEngine, Depends(get_engine)]
-SearchParams = Annotated[SearchRequest, Depends(search_query)]
+SearchParams = Annotated[SearchRequest, Depends(search_parameters)]
+SuggestParams = Annotated[SuggestQuery, Depends(suggest_parameters)]
 
 
 # ---- errors: the one place ----------------------------------------------------------
@@ -472,13 +533,10 @@ def _add_routes(app: FastAPI) -> None:
         response_model=SuggestResponse,
         summary="Completions as the visitor types",
         tags=["search"],
+        openapi_extra={"parameters": query_parameters(SuggestQuery)},
     )
-    async def suggest(
-        engine: Engine,
-        q: Annotated[str, Query(max_length=256, description="The text typed so far.")] = "",
-        limit: Annotated[int, Query(ge=1, le=20, description="Most completions returned.")] = 8,
-    ) -> Response:
-        return _raw_json(suggest_json(q, engine.suggest(q, limit)))
+    async def suggest(engine: Engine, params: SuggestParams) -> Response:
+        return _raw_json(suggest_json(params.q, engine.suggest(params.q, params.limit)))
 
     @app.get(
         "/articles/{article_id:path}",
