@@ -22,6 +22,7 @@
       none: "No results.", hint: "Try other words or remove some filters.",
       down: "Search is unavailable right now. Please try again in a moment.",
       refused: "This search could not be run.", retry: "Try again",
+      moreFailed: "More results could not be loaded.",
       dym: "Did you mean {s}?", more: "More results", clear: "Clear filters",
       sort: "Sort by", relevance: "Relevance", newest: "Newest first", oldest: "Oldest first",
       country: "Country", partner: "Partner", year: "Year", language: "Language",
@@ -34,6 +35,7 @@
       hint: "Essayez d’autres mots ou retirez des filtres.",
       down: "La recherche est indisponible pour le moment. Veuillez réessayer dans un instant.",
       refused: "Cette recherche n’a pas pu être effectuée.", retry: "Réessayer",
+      moreFailed: "Les résultats suivants n’ont pas pu être chargés.",
       dym: "Vouliez-vous dire {s} ?", more: "Plus de résultats", clear: "Effacer les filtres",
       sort: "Trier par", relevance: "Pertinence", newest: "Plus récents", oldest: "Plus anciens",
       country: "Pays", partner: "Partenaire", year: "Année", language: "Langue",
@@ -46,6 +48,7 @@
       hint: "Pruebe con otras palabras o quite algunos filtros.",
       down: "La búsqueda no está disponible en este momento. Vuelva a intentarlo en unos instantes.",
       refused: "No se pudo realizar esta búsqueda.", retry: "Reintentar",
+      moreFailed: "No se pudieron cargar más resultados.",
       dym: "¿Quiso decir {s}?", more: "Más resultados", clear: "Borrar filtros",
       sort: "Ordenar por", relevance: "Relevancia", newest: "Más recientes", oldest: "Más antiguos",
       country: "País", partner: "Socio", year: "Año", language: "Idioma",
@@ -86,6 +89,7 @@ input[type=checkbox]{flex:none;margin:0;accent-color:var(--a)}
 .sortl{font-size:.85em;color:var(--m)}
 select{font:inherit;color:var(--ss-text,#1f2328);background:var(--bg);border:1px solid var(--b);border-radius:calc(var(--r) / 2);padding:.1em .3em;margin-left:.3em}
 .err{color:var(--ss-error,#b3261e)}
+.merr{margin:.75em 0 0;font-size:.9em}
 .dym{margin:0 0 .6em}
 ul{list-style:none;margin:0;padding:0}
 ul.busy{opacity:.55}
@@ -134,6 +138,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
 <label class="sortl" id="sortl" hidden><span id="sortt"></span><select id="sort"></select></label></div>
 <p class="dym" id="dym" hidden></p>
 <ul role="listbox" id="list"></ul>
+<p class="err merr" id="merr" hidden></p>
 <button type="button" class="btn" id="more" hidden></button>
 </div></div></div></div>`;
 
@@ -186,7 +191,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       root.innerHTML = TEMPLATE;
       const $ = (id) => this.shadowRoot.getElementById(id);
       this.$ = { input: $("q"), panel: $("panel"), facets: $("facets"), status: $("status"),
-        dym: $("dym"), list: $("list"), more: $("more"), live: $("live"),
+        dym: $("dym"), list: $("list"), more: $("more"), moreErr: $("merr"), live: $("live"),
         sort: $("sort"), sortLabel: $("sortl"), sortText: $("sortt"),
         spin: this.shadowRoot.querySelector(".spin"), grid: this.shadowRoot.querySelector(".grid") };
       this.q = "";
@@ -195,6 +200,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.result = null; // last successful response (hits accumulated over "more")
       this.hits = [];
       this.error = null;
+      this.moreFailed = false; // the last "More results" failed: the hits shown stay
       this.loading = false;
       this.active = -1;
       this.expanded = {}; // facets whose values are all shown
@@ -239,11 +245,10 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.facetNames = (facets == null ? "country,partner,year" : facets)
         .split(",").map((f) => f.trim()).filter((f) => FACETS.includes(f));
       this.urlState = this.getAttribute("url-state") !== "off";
-      const { input, list, more } = this.$;
+      const { input, list } = this.$;
       input.placeholder = this.getAttribute("placeholder") || this.t.placeholder;
       input.setAttribute("aria-label", this.getAttribute("label") || this.t.label);
       list.setAttribute("aria-label", this.t.results);
-      more.textContent = this.t.more;
       this.$.sortText.textContent = this.t.sort;
       this.$.sort.replaceChildren(...SORTS.map((value) => Object.assign(el("option", null, this.t[value]), { value })));
       this.$.sort.value = this.sort;
@@ -349,7 +354,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       if (!this.hasQuery()) {
         this.controller = null;
         this.loading = false;
-        this.result = null; this.hits = []; this.error = null;
+        this.result = null; this.hits = []; this.error = null; this.moreFailed = false;
         this.close();
         this.render();
         return;
@@ -368,13 +373,15 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         if (!response.ok) throw Object.assign(new Error("refused"), { refused: response.status < 500, body });
         if (!body || !Array.isArray(body.hits)) throw new Error("not a search response");
         this.error = null;
+        this.moreFailed = false;
         this.hits = page > 1 ? this.hits.concat(body.hits) : body.hits;
         if (page === 1) this.active = -1;
         this.result = body;
       } catch (error) {
         if (seq !== this.seq) return;
+        this.moreFailed = page > 1;
         const detail = error.body && error.body.error && error.body.error.message;
-        this.error = error.refused ? { text: this.t.refused, detail } : { text: this.t.down };
+        if (!this.moreFailed) this.error = error.refused ? { text: this.t.refused, detail } : { text: this.t.down };
       }
       this.loading = false;
       this.controller = null;
@@ -507,12 +514,16 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     }
 
     renderHits() {
-      const { list, more, dym } = this.$;
+      const { list, more, moreErr, dym } = this.$;
       const t = this.t;
       this.$.sortLabel.hidden = !(this.result && !this.error && this.result.total > 1);
       list.replaceChildren();
       dym.hidden = true;
-      more.hidden = true;
+      moreErr.hidden = !this.moreFailed;
+      moreErr.textContent = t.moreFailed;
+      more.textContent = this.moreFailed ? t.retry : t.more;
+      // Hidden only when it has to go: hiding the focused button, even for a moment, blurs it.
+      more.hidden = !!this.error || !this.result || this.hits.length >= this.result.total;
       if (this.error) {
         list.hidden = true;
         this.setStatus(this.error.text + (this.error.detail ? " " + this.error.detail : ""), true, !this.error.detail);
@@ -531,7 +542,6 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.setStatus(result.total ? this.countText(result.total) : t.none + " " + t.hint);
       list.hidden = this.hits.length === 0;
       this.hits.forEach((hit, i) => list.appendChild(this.renderHit(hit, i)));
-      more.hidden = this.hits.length >= result.total;
       this.setActive(this.active);
     }
 
@@ -615,9 +625,10 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       }
     }
 
-    /** The polite live region says how many results there are (or why there are none). */
+    /** The polite live region says how many results there are (or why there are none, or that
+     * "More results" failed). */
     announce() {
-      const text = this.error ? this.error.text
+      const text = this.error ? this.error.text : this.moreFailed ? this.t.moreFailed
         : this.result ? (this.result.total ? this.countText(this.result.total) : this.t.none) : "";
       this.$.live.textContent = text;
     }

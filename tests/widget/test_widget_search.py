@@ -314,6 +314,40 @@ def test_more_results_appends_the_next_page(widget: WidgetPage) -> None:
     expect(widget.box).to_be_focused()  # the button went away: focus is not lost
 
 
+def test_a_failed_more_results_keeps_the_results_shown_and_offers_a_retry(
+    widget: WidgetPage,
+) -> None:
+    widget.open(attributes='per-page="5"')
+    widget.search("solidarity")
+    expect(widget.options).to_have_count(5)
+    page_two = re.compile(r"/search\?.*[?&]page=2&")
+    widget.page.route(
+        page_two,
+        lambda route: route.fulfill(
+            status=500,
+            content_type="application/json",
+            body='{"error": {"code": "internal", "message": "Internal error."}}',
+        ),
+    )
+
+    widget.page.get_by_role("button", name="More results").click()
+
+    message = widget.page.locator("site-search #merr")
+    expect(message).to_have_text("More results could not be loaded.")
+    expect(widget.live_region).to_have_text("More results could not be loaded.")
+    expect(widget.options).to_have_count(5)
+    expect(widget.status).to_have_text("14 results")
+    retry = widget.page.get_by_role("button", name="Try again")
+    expect(retry).to_be_focused()  # the control that was clicked, now offering the retry
+
+    widget.page.unroute(page_two)
+    retry.click()
+
+    expect(widget.options).to_have_count(10)
+    expect(message).to_be_hidden()
+    expect(widget.page.get_by_role("button", name="More results")).to_be_focused()
+
+
 def test_query_and_filters_are_kept_in_the_url_and_the_back_button_restores_them(
     widget: WidgetPage,
 ) -> None:
