@@ -400,17 +400,18 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       return url.href;
     }
 
-    /** Keeps q and filters in the page URL: typing replaces the entry, other changes push one. */
+    /** Keeps q and filters in the page URL. Typing replaces the entry while the box keeps words;
+     * its first word and emptying it push one, like every other change (docs/widget.md). */
     writeUrl(mode) {
       if (!this.urlState) return;
       const url = new URL(location.href);
-      const had = URL_KEYS.some((k) => url.searchParams.has(k));
+      const hadQ = url.searchParams.has("q");
       for (const k of URL_KEYS) url.searchParams.delete(k);
       if (this.q.trim()) url.searchParams.set("q", this.q.trim());
       if (this.sort !== "relevance") url.searchParams.set("sort", this.sort);
       for (const f of FACETS) for (const v of this.filters[f]) url.searchParams.append(f, v);
       if (url.href === location.href) return;
-      const push = mode === "push" || (mode === "typing" && !had);
+      const push = mode === "push" || (mode === "typing" && hadQ !== url.searchParams.has("q"));
       window.history[push ? "pushState" : "replaceState"](window.history.state, "", url.href);
     }
 

@@ -374,6 +374,32 @@ def test_query_and_filters_are_kept_in_the_url_and_the_back_button_restores_them
     expect(widget.options).to_have_count(5)
 
 
+def test_emptying_the_box_adds_a_history_entry_so_back_returns_to_the_earlier_search(
+    widget: WidgetPage,
+) -> None:
+    widget.open()
+    widget.search("health")
+    expect(widget.page).to_have_url(re.compile(r"\?q=health$"))
+
+    for _ in "health":
+        widget.box.press("Backspace")
+    expect(widget.page).not_to_have_url(re.compile(r"\?q="))
+    expect(widget.listbox).to_be_hidden()
+    widget.search("togo")
+    expect(widget.page).to_have_url(re.compile(r"\?q=togo$"))
+
+    widget.page.go_back()
+    expect(widget.page).not_to_have_url(re.compile(r"\?q="))
+    expect(widget.box).to_have_value("")
+    widget.page.go_back()
+    expect(widget.page).to_have_url(re.compile(r"\?q=health$"))
+    expect(widget.box).to_have_value("health")
+    expect(widget.options).to_have_count(5)
+    widget.page.go_forward()
+    widget.page.go_forward()
+    expect(widget.box).to_have_value("togo")
+
+
 def test_sorting_by_date_reorders_results_and_is_kept_in_the_url(widget: WidgetPage) -> None:
     widget.open()
     widget.search("health")
