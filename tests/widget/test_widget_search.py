@@ -301,12 +301,14 @@ def test_did_you_mean_applies_the_suggestion_in_one_click(widget: WidgetPage) ->
     expect(suggestion).to_be_hidden()
 
 
-def test_more_results_appends_the_next_page(widget: WidgetPage) -> None:
-    widget.open(attributes='per-page="10"')
+def test_more_results_appends_pages_of_the_per_page_size(widget: WidgetPage) -> None:
+    widget.open(attributes='per-page="5"')  # not the default (10); "solidarity" matches 14
     widget.search("solidarity")
-    expect(widget.options).to_have_count(10)
+    expect(widget.options).to_have_count(5)
 
     more = widget.page.get_by_role("button", name="More results")
+    more.click()
+    expect(widget.options).to_have_count(10)
     more.click()
 
     expect(widget.options).to_have_count(14)
