@@ -18,7 +18,7 @@
   const STRINGS = {
     en: {
       label: "Search the site", placeholder: "Search news…", results: "Search results",
-      filters: "Filters", loading: "Searching…", one: "{n} result", other: "{n} results",
+      loading: "Searching…", one: "{n} result", other: "{n} results",
       none: "No results.", hint: "Try other words or remove some filters.",
       down: "Search is unavailable right now. Please try again in a moment.",
       refused: "This search could not be run.", retry: "Try again",
@@ -30,7 +30,7 @@
     },
     fr: {
       label: "Rechercher sur le site", placeholder: "Rechercher des actualités…",
-      results: "Résultats de recherche", filters: "Filtres", loading: "Recherche en cours…",
+      results: "Résultats de recherche", loading: "Recherche en cours…",
       one: "{n} résultat", other: "{n} résultats", none: "Aucun résultat.",
       hint: "Essayez d’autres mots ou retirez des filtres.",
       down: "La recherche est indisponible pour le moment. Veuillez réessayer dans un instant.",
@@ -43,7 +43,7 @@
     },
     es: {
       label: "Buscar en el sitio", placeholder: "Buscar noticias…",
-      results: "Resultados de búsqueda", filters: "Filtros", loading: "Buscando…",
+      results: "Resultados de búsqueda", loading: "Buscando…",
       one: "{n} resultado", other: "{n} resultados", none: "No hay resultados.",
       hint: "Pruebe con otras palabras o quite algunos filtros.",
       down: "La búsqueda no está disponible en este momento. Vuelva a intentarlo en unos instantes.",
@@ -237,10 +237,11 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       const api = this.getAttribute("api");
       this.api = api ? new URL(api.replace(/\/?$/, "/"), location.href).href : DEFAULT_API;
       const lang = (this.getAttribute("lang") || (this.closest("[lang]") || {}).lang ||
-        document.documentElement.lang || "en").slice(0, 2).toLowerCase();
-      this.uiLang = STRINGS[lang] ? lang : "en";
+        document.documentElement.lang || "en").split("-")[0].toLowerCase(); // "fr-CA" -> "fr"
+      this.uiLang = Object.prototype.hasOwnProperty.call(STRINGS, lang) ? lang : "en";
       this.t = STRINGS[this.uiLang];
-      this.perPage = Math.min(100, Math.max(1, parseInt(this.getAttribute("per-page"), 10) || 10));
+      const perPage = parseInt(this.getAttribute("per-page"), 10); // a number is clamped to 1..100
+      this.perPage = isNaN(perPage) ? 10 : Math.min(100, Math.max(1, perPage));
       const facets = this.getAttribute("facets");
       this.facetNames = (facets == null ? "country,partner,year" : facets)
         .split(",").map((f) => f.trim()).filter((f) => FACETS.includes(f));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -166,6 +167,23 @@ def test_the_placeholder_and_facets_attributes_are_honoured(widget: WidgetPage) 
     expect(legends).to_have_count(1)
     expect(legends).to_have_text("Year")
     expect(widget.checkbox("Benin")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("per_page", "sent", "shown"),
+    [("0", 1, 1), ("-4", 1, 1), ("250", 100, 14), ("ten", 10, 10)],
+)
+def test_a_per_page_outside_1_to_100_is_clamped_and_a_non_number_means_10(
+    widget: WidgetPage, per_page: str, sent: int, shown: int
+) -> None:
+    searches: list[str] = []
+    widget.page.on("request", lambda r: searches.append(r.url) if "/search?" in r.url else None)
+    widget.open(attributes=f'per-page="{per_page}"')
+
+    widget.search("solidarity")  # 14 matches
+
+    expect(widget.options).to_have_count(shown)
+    assert parse_qs(urlsplit(searches[-1]).query)["per_page"] == [str(sent)]
 
 
 def test_url_state_off_leaves_the_page_url_alone(widget: WidgetPage) -> None:

@@ -213,6 +213,8 @@ def test_escape_in_the_filters_closes_the_list_and_returns_focus_to_the_box(
         ("es", "", "Buscar en el sitio", "5 resultados", "País", "Año"),
         ("en", 'lang="fr"', "Rechercher sur le site", "5 résultats", "Pays", "Année"),
         ("fr-CA", 'lang="es"', "Buscar en el sitio", "5 resultados", "País", "Año"),
+        ("en", 'lang="fr-CA"', "Rechercher sur le site", "5 résultats", "Pays", "Année"),
+        ("frr", "", "Search the site", "5 results", "Country", "Year"),  # North Frisian
     ],
 )
 def test_ui_strings_follow_the_lang_attribute_or_the_page_language(
