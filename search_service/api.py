@@ -294,6 +294,12 @@ ERROR_STATUS: dict[type[SearchServiceError], int] = {
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
 }
+#: What the visitor is told instead of the error's own message, which is for the
+#: operator (the CLI prints it): it names the server's folders.
+PUBLIC_MESSAGES: dict[type[SearchServiceError], str] = {
+    IndexNotFoundError: "no index has been published yet; run `search-service index build`",
+}
+INTERNAL_ERROR_MESSAGE: Final = "the service failed; try again later"
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
 
 
@@ -305,7 +311,7 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 def internal_error_response() -> JSONResponse:
     """The answer to a bug: no details leak (they are logged where it was caught)."""
-    return error_response(500, "internal_error", "the service failed; try again later")
+    return error_response(500, "internal_error", INTERNAL_ERROR_MESSAGE)
 
 
 def _validation_message(error: RequestValidationError) -> str:
@@ -336,11 +342,51 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 500:
             logger.exception("service error on %s", request.url.path, exc_info=error)
             return internal_error_response()
-        return error_response(status, str(error.code), str(error))
+        message = next(
+            (text for kind, text in PUBLIC_MESSAGES.items() if isinstance(error, kind)),
+            str(error),
+        )
+        return error_response(status, str(error.code), message)
 
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(SearchServiceError, on_service)
+
+
+def _error_doc(description: str, code: str, message: str) -> dict[str, Any]:
+    """The OpenAPI entry of an error response: the error model and an example."""
+    example = {"error": {"code": code, "message": message}}
+    return {
+        "model": ErrorResponse,
+        "description": description,
+        "content": {"application/json": {"example": example}},
+    }
+
+
+#: Error responses in the OpenAPI schema, by what a route can answer.
+ResponseDocs = dict[int | str, dict[str, Any]]
+INVALID_DOC: Final[ResponseDocs] = {
+    422: _error_doc(
+        "A parameter is invalid (`invalid_parameter`, `too_deep`, `invalid_year_range`) or the "
+        "URL is not UTF-8 (`invalid_encoding`); the message names the parameter.",
+        "invalid_parameter",
+        "per_page: Input should be less than or equal to 100",
+    )
+}
+NO_INDEX_DOC: Final[ResponseDocs] = {
+    503: _error_doc(
+        "No index has been published yet (`index_not_found`).",
+        "index_not_found",
+        PUBLIC_MESSAGES[IndexNotFoundError],
+    )
+}
+INTERNAL_ERROR_DOC: Final[ResponseDocs] = {
+    500: _error_doc(
+        "A bug (`internal_error`); the details are logged, never sent.",
+        "internal_error",
+        INTERNAL_ERROR_MESSAGE,
+    )
+}
 
 
 # ---- middleware ---------------------------------------------------------------------
@@ -471,7 +517,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Search the news of the Education and Solidarity Network.",
         version="0.1.0",
         lifespan=lifespan,
-        responses={422: {"model": ErrorResponse, "description": "Invalid request"}},
+        responses=INTERNAL_ERROR_DOC,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -522,6 +568,7 @@ def _add_routes(app: FastAPI) -> None:
         summary="Search the articles",
         description="Ranked results with multi-select facets, highlighted snippets and a "
         "spelling suggestion. The last word of `q` also matches as a prefix.",
+        responses={**INVALID_DOC, **NO_INDEX_DOC},
         tags=["search"],
         openapi_extra={"parameters": query_parameters(SearchQuery)},
     )
@@ -532,6 +579,11 @@ def _add_routes(app: FastAPI) -> None:
         "/suggest",
         response_model=SuggestResponse,
         summary="Completions as the visitor types",
+        description="For the search box, on every keystroke: the last word of `q` is a prefix. "
+        "Titles of articles holding every earlier word and a word beginning with the last one "
+        "come first (newest first, about half of `limit`), then the earlier words followed by "
+        "the most frequent words beginning with the last one. Accents and case never matter.",
+        responses={**INVALID_DOC, **NO_INDEX_DOC},
         tags=["search"],
         openapi_extra={"parameters": query_parameters(SuggestQuery)},
     )
@@ -544,7 +596,16 @@ def _add_routes(app: FastAPI) -> None:
         summary="One article",
         description="The stored article as JSON, or as a readable HTML page when the client "
         "asks for HTML (a browser following a result link).",
-        responses={404: {"model": ErrorResponse}, 200: {"content": {"text/html": {}}}},
+        responses={
+            200: {"content": {"text/html": {}}},
+            404: _error_doc(
+                "No article with this id (`article_not_found`).",
+                "article_not_found",
+                "no article with id 'articles/nope'",
+            ),
+            **INVALID_DOC,
+            **NO_INDEX_DOC,
+        },
         tags=["articles"],
     )
     async def article(
@@ -561,7 +622,10 @@ def _add_routes(app: FastAPI) -> None:
         "/health",
         response_model=HealthResponse,
         summary="Service status",
-        responses={503: {"model": HealthResponse}},
+        description="Whether an index is served, its generation and article count; `503` "
+        'with `"status": "no_index"` before anything is published. For uptime monitors '
+        "(`HEAD /health` answers the same status without a body).",
+        responses={503: {"model": HealthResponse, "description": "No index published yet."}},
         tags=["service"],
     )
     async def health(engine: Engine) -> Response:

@@ -154,3 +154,22 @@ def shared_client(client_for: ClientFor, news: list[Article]) -> Any:
         _clients.clear()
         _clients[key] = client_for(news)
     return _clients[key]
+
+
+def test_without_an_index_the_503_names_the_command_not_the_server_folder(
+    settings_for: Callable[..., Any], tmp_path: Any
+) -> None:
+    from fastapi.testclient import TestClient  # imported by conftest without its warning
+
+    folder = tmp_path / "not-built-yet"
+    with TestClient(create_app(settings_for(index_dir=folder))) as client:
+        documented = client.get("/openapi.json").json()["paths"]["/search"]["get"]
+        example = documented["responses"]["503"]["content"]["application/json"]["example"]
+        for target in ("/search?q=teachers", "/suggest?q=tea", "/articles/en/health"):
+            response = client.get(target)
+            error = assert_error(response, 503, "index_not_found")
+            assert error["message"] == (
+                "no index has been published yet; run `search-service index build`"
+            )
+            assert error == example["error"]
+            assert str(tmp_path) not in response.text
