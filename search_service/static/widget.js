@@ -205,6 +205,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.active = -1;
       this.expanded = {}; // facets whose values are all shown
       this.seq = 0;
+      this.said = 0; // announcements made (a delayed one is dropped when a newer one came)
       this.controller = null;
       this.timer = 0;
       this.onPopState = () => this.restoreFromUrl();
@@ -632,7 +633,13 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     announce() {
       const text = this.error ? this.error.text : this.moreFailed ? this.t.moreFailed
         : this.result ? (this.result.total ? this.countText(this.result.total) : this.t.none) : "";
-      this.$.live.textContent = text;
+      const live = this.$.live;
+      const said = ++this.said;
+      // The same words again (re-sorted, retried) are emptied first, or screen readers stay silent.
+      if (text && live.textContent === text) {
+        live.textContent = "";
+        requestAnimationFrame(() => { if (said === this.said) live.textContent = text; });
+      } else live.textContent = text;
     }
   }
 

@@ -52,6 +52,26 @@ def test_the_input_is_a_named_combobox_that_controls_the_results_listbox(
     expect(widget.live_region).to_have_text("5 results")
 
 
+def test_the_live_region_announces_an_unchanged_count_again(widget: WidgetPage) -> None:
+    """Re-sorting keeps "5 results": the region is emptied first, so it is spoken again."""
+    widget.open()
+    widget.search("health")
+    expect(widget.live_region).to_have_text("5 results")
+    widget.live_region.evaluate(
+        """e => { window.__said = [];
+            new MutationObserver(() => window.__said.push(e.textContent))
+                .observe(e, { childList: true, characterData: true, subtree: true }); }"""
+    )
+
+    widget.page.get_by_role("combobox", name="Sort by").select_option("newest")
+
+    expect(widget.options.first).to_contain_text("Health education programme in Senegal")
+    widget.page.wait_for_function(
+        "() => window.__said.includes('') && window.__said.at(-1) === '5 results'"
+    )
+    expect(widget.live_region).to_have_text("5 results")
+
+
 def test_axe_finds_no_serious_violation_with_results_open(
     widget: WidgetPage, axe_script: Path
 ) -> None:
