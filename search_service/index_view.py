@@ -65,24 +65,40 @@ EMPTY_POSTINGS: Final = Postings(_EMPTY_IDS, _EMPTY_TF)
 
 @dataclass(slots=True)
 class FacetColumn:
-    """Values of one facet for every document, as a CSR matrix (doc → value ids)."""
+    """Values of one facet for every document: (doc, value) entries, grouped by value.
+
+    Counting reads them the other way too: `value_by_doc[doc_start[d]:doc_start[d + 1]]`
+    are the values of document `d`, so a query matching few documents gathers only
+    their entries instead of weighing every entry of the index.
+    """
 
     values: list[str]
     index: dict[str, int]
     doc_of_entry: IntArray
     value_of_entry: IntArray
+    doc_start: IntArray
+    value_by_doc: IntArray
     #: For facets with at most one value per document (language, year): that value's
     #: id per document, `len(values)` when it has none. Counting then needs no gather.
     value_of_doc: IntArray | None = None
 
-    def single_valued(self, size: int) -> FacetColumn:
-        """This column with `value_of_doc` filled in, when no document has two values."""
-        if np.unique(self.doc_of_entry).size != self.doc_of_entry.size:
-            return self
-        value_of_doc = np.full(size, len(self.values), dtype=np.int32)
-        value_of_doc[self.doc_of_entry] = self.value_of_entry
-        self.value_of_doc = value_of_doc
-        return self
+    @classmethod
+    def from_entries(
+        cls, values: list[str], doc_of_entry: IntArray, value_of_entry: IntArray, size: int
+    ) -> FacetColumn:
+        by_doc = np.argsort(doc_of_entry, kind="stable")
+        column = cls(
+            values=values,
+            index={value: i for i, value in enumerate(values)},
+            doc_of_entry=doc_of_entry,
+            value_of_entry=value_of_entry,
+            doc_start=np.searchsorted(doc_of_entry[by_doc], np.arange(size + 1)).astype(np.int64),
+            value_by_doc=value_of_entry[by_doc],
+        )
+        if np.unique(doc_of_entry).size == doc_of_entry.size:
+            column.value_of_doc = np.full(size, len(values), dtype=np.int32)
+            column.value_of_doc[doc_of_entry] = value_of_entry
+        return column
 
     def docs_with_any(self, wanted: Iterable[str], size: int) -> BoolArray:
         """Mask of documents having at least one of `wanted` (OR within a facet)."""
@@ -94,15 +110,29 @@ class FacetColumn:
         return mask
 
     def counts(self, mask: BoolArray) -> npt.NDArray[np.int64]:
-        """How many documents of `mask` have each value."""
+        """How many documents of `mask` have each value.
+
+        Few documents: their values are gathered and counted; many: every entry
+        is weighed by the mask (the cheaper of the two, measured at 5k and 100k).
+        """
+        size = len(self.values)
+        docs = np.flatnonzero(mask)
         if self.value_of_doc is not None:
-            counts = np.bincount(
-                self.value_of_doc, weights=mask.view(np.uint8), minlength=len(self.values) + 1
+            if docs.size * 4 > mask.size:
+                weights = mask.view(np.uint8)
+                counts = np.bincount(self.value_of_doc, weights=weights, minlength=size + 1)
+            else:
+                counts = np.bincount(self.value_of_doc[docs], minlength=size + 1)
+            return counts[:size].astype(np.int64)
+        if docs.size * 8 > mask.size:
+            return np.bincount(self.value_of_entry[mask[self.doc_of_entry]], minlength=size).astype(
+                np.int64
             )
-            return counts[: len(self.values)].astype(np.int64)
-        weights = mask[self.doc_of_entry].view(np.uint8)
-        counts = np.bincount(self.value_of_entry, weights=weights, minlength=len(self.values))
-        return counts.astype(np.int64)
+        starts = self.doc_start[docs]
+        lengths = self.doc_start[docs + 1] - starts
+        first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        entries = first + np.arange(first.size)
+        return np.bincount(self.value_by_doc[entries], minlength=size).astype(np.int64)
 
 
 @dataclass(slots=True)
@@ -170,10 +200,12 @@ def open_view(generation: str, reader: Any) -> IndexView:
     for name, values in lengths.items():
         present = values[live & (values > 0)]
         averages[name] = float(present.mean()) if present.size else 1.0
-    facets = {name: _keyword_column(reader, name, size, live) for name in ("country", "partner")}
-    facets["language"] = _keyword_column(reader, "language", size, live).single_valued(size)
+    facets = {
+        name: _keyword_column(reader, name, size, live)
+        for name in ("country", "partner", "language")
+    }
     year = _numeric_values(reader, "year", size, live)
-    facets["year"] = _year_column(year).single_valued(size)
+    facets["year"] = _year_column(year, size)
     language_of_doc = [""] * size
     column = facets["language"]
     for doc, value in zip(
@@ -318,10 +350,10 @@ def _keyword_column(reader: Any, fieldname: str, size: int, live: BoolArray) -> 
         if postings.df:
             values.append(term)
             docs.append(postings.ids)
-    return _column(values, docs)
+    return _column(values, docs, size)
 
 
-def _column(values: list[str], docs: list[IntArray]) -> FacetColumn:
+def _column(values: list[str], docs: list[IntArray], size: int) -> FacetColumn:
     order = sorted(range(len(values)), key=lambda i: values[i])
     values = [values[i] for i in order]
     docs = [docs[i] for i in order]
@@ -331,12 +363,7 @@ def _column(values: list[str], docs: list[IntArray]) -> FacetColumn:
         if docs
         else _EMPTY_IDS
     )
-    return FacetColumn(
-        values=values,
-        index={value: i for i, value in enumerate(values)},
-        doc_of_entry=doc_of_entry,
-        value_of_entry=value_of_entry,
-    )
+    return FacetColumn.from_entries(values, doc_of_entry, value_of_entry, size)
 
 
 def _field_terms(reader: Any, fieldname: str) -> list[str]:
@@ -362,17 +389,12 @@ def _numeric_values(reader: Any, fieldname: str, size: int, live: BoolArray) -> 
     return out
 
 
-def _year_column(year: IntArray) -> FacetColumn:
+def _year_column(year: IntArray, size: int) -> FacetColumn:
     docs = np.nonzero(year)[0].astype(np.int32)
     values = sorted({int(y) for y in year[docs].tolist()})
     index = {str(v): i for i, v in enumerate(values)}
     value_of_entry = np.asarray([index[str(int(y))] for y in year[docs].tolist()], dtype=np.int32)
-    return FacetColumn(
-        values=[str(v) for v in values],
-        index=index,
-        doc_of_entry=docs,
-        value_of_entry=value_of_entry,
-    )
+    return FacetColumn.from_entries([str(v) for v in values], docs, value_of_entry, size)
 
 
 class _MemoryFile(io.RawIOBase):

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search_service.articles import Article
+from search_service.index_view import FacetColumn
 from search_service.search import SearchEngine, SearchRequest, SearchResult
 
 EngineFor = Callable[..., SearchEngine]
@@ -105,3 +109,25 @@ def test_filters_apply_to_text_queries(engine: SearchEngine) -> None:
     result = search(engine, q="teachers", country=("Togo",))
     assert sorted(hit.id for hit in result.hits) == ["b", "c"]
     assert counts(result, "country") == {"Benin": 3, "Togo": 2, "Senegal": 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entries=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 6)), unique=True, max_size=150),
+    chosen=st.sets(st.integers(0, 59)),
+)
+def test_facet_counts_agree_with_a_plain_count_however_many_documents_match(
+    entries: list[tuple[int, int]], chosen: set[int]
+) -> None:
+    size = 60
+    by_value = sorted(entries, key=lambda entry: (entry[1], entry[0]))
+    column = FacetColumn.from_entries(
+        [f"v{i}" for i in range(7)],
+        np.asarray([doc for doc, _ in by_value], dtype=np.int32),
+        np.asarray([value for _, value in by_value], dtype=np.int32),
+        size,
+    )
+    mask = np.zeros(size, dtype=np.bool_)
+    mask[list(chosen)] = True
+    expected = [sum(1 for doc, v in entries if v == value and doc in chosen) for value in range(7)]
+    assert column.counts(mask).tolist() == expected
