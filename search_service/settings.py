@@ -8,9 +8,17 @@ never at import time.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The standard level names of `logging` (any case in the environment).
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+def _lowercase(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class Settings(BaseSettings):
@@ -49,4 +57,8 @@ class Settings(BaseSettings):
     cache_size: int = Field(
         default=512, ge=0, description="Search responses cached per generation (0 disables)."
     )
-    log_level: str = Field(default="info", description="Log level of the service.")
+    log_level: Annotated[LogLevel, BeforeValidator(_lowercase)] = Field(
+        default="info",
+        description="Log level of the service: `debug`, `info`, `warning`, `error` or "
+        "`critical` (any case).",
+    )
