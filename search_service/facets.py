@@ -35,7 +35,12 @@ def filter_masks(
     year_from: int | None,
     year_to: int | None,
 ) -> dict[str, BoolArray]:
-    """One mask per active filter (OR within a facet); the year range counts as `year`'s."""
+    """One mask per active filter (OR within a facet), and `year_range` for the year range.
+
+    The range is a mask of its own, not part of `year`'s: a facet's counts leave out
+    only its own selections, so `year_from`/`year_to` restrict every facet's counts,
+    the year facet's included (a year outside the range is listed only if selected).
+    """
     masks: dict[str, BoolArray] = {}
     for name in FACETS:
         wanted = selections.get(name) or ()

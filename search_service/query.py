@@ -2,9 +2,9 @@
 
 There is no query syntax error: anything that is not a well-formed phrase or
 exclusion is searched as plain words. Unbalanced quotes close at the end of the
-query, lone operators (`-`, `*`, `?`, `+`, `AND`…) are ignored because they
-yield no word, control characters are spaces, and words beyond the configured
-maximum are dropped. Words are the neutral analyzer's terms (folded, elisions
+query, lone symbols (`-`, `*`, `?`, `+`…) are ignored because they yield no word,
+`AND`/`OR`/`NOT` are no operators but the words "and", "or", "not", control
+characters are spaces, and words beyond the configured maximum are dropped. Words are the neutral analyzer's terms (folded, elisions
 dropped), so case, accents and apostrophes never matter.
 """
 

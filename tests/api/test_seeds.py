@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,3 +71,15 @@ def test_a_seed_without_url_is_served_as_a_page(client: Any) -> None:
     response = client.get(f"/articles/{SEED_001}", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "Masmut programme" in response.text
+
+
+def test_the_suggest_example_of_the_api_docs_is_a_real_answer(client: Any, repo_root: Path) -> None:
+    section = (
+        (repo_root / "docs" / "api.md").read_text(encoding="utf-8").split("### `GET /suggest")[1]
+    )
+    block = re.search(r"```json\n(.*?)```", section, re.S)
+    assert block is not None
+    example = json.loads(block.group(1))
+    answer = client.get("/suggest", params={"q": example["query"]}).json()
+    assert answer == example
+    assert {item["kind"] for item in answer["suggestions"]} == {"title", "word"}
