@@ -48,6 +48,8 @@ DETECTION_SURE = 0.9
 PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
 
 Progress = Callable[[int], None]
+FilesProgress = Callable[[int, int, int], None]
+"""on_files(files done, files in all, articles so far)."""
 logger = logging.getLogger(__name__)
 
 # Lead characters of UTF-8 read as cp1252/cp1250 ("Ã©", "Ă©", "â€™"): a cheap test first.
@@ -96,12 +98,21 @@ def load_vocabulary(corpus_dir: Path) -> Vocabulary:
     return Vocabulary.load(Path(corpus_dir) / VOCABULARY_DIR)
 
 
-def ingest_corpus(corpus_dir: Path, *, on_progress: Progress | None = None) -> IngestResult:
+def ingest_corpus(
+    corpus_dir: Path,
+    *,
+    on_progress: Progress | None = None,
+    on_files: FilesProgress | None = None,
+) -> IngestResult:
     """Every article file under `corpus_dir`, with the vocabulary kept there."""
     corpus_dir = Path(corpus_dir)
     vocabulary = load_vocabulary(corpus_dir)
     return ingest_paths(
-        [corpus_dir], corpus_root=corpus_dir, vocabulary=vocabulary, on_progress=on_progress
+        [corpus_dir],
+        corpus_root=corpus_dir,
+        vocabulary=vocabulary,
+        on_progress=on_progress,
+        on_files=on_files,
     )
 
 
@@ -111,14 +122,18 @@ def ingest_paths(
     corpus_root: Path,
     vocabulary: Vocabulary,
     on_progress: Progress | None = None,
+    on_files: FilesProgress | None = None,
 ) -> IngestResult:
     """Articles of the given files and folders (folders are walked recursively).
 
     `on_progress` receives the number of articles produced so far, after each file
-    and every `PROGRESS_EVERY` lines of a JSONL export.
+    and every `PROGRESS_EVERY` lines of a JSONL export; `on_files`, at the same
+    moments, the files done, the files found in all, and the articles so far.
     """
-    run = _Run(Path(corpus_root), vocabulary, on_progress)
-    for path in _article_files(paths, Path(corpus_root), run):
+    run = _Run(Path(corpus_root), vocabulary, on_progress, on_files)
+    files = list(_article_files(paths, Path(corpus_root), run))
+    run.files_total = len(files)
+    for path in files:
         run.read_file(path)
     return IngestResult(articles=run.articles, problems=run.problems, files_read=run.files_read)
 
@@ -207,9 +222,12 @@ class _Run:
     corpus_root: Path
     vocabulary: Vocabulary
     on_progress: Progress | None
+    on_files: FilesProgress | None = None
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files_read: int = 0
+    files_done: int = 0  # read or skipped, for on_files
+    files_total: int = 0
     first_seen: dict[str, str] = field(default_factory=dict)
     shown: dict[Path, str] = field(default_factory=dict)
 
@@ -249,6 +267,8 @@ class _Run:
     def report_progress(self) -> None:
         if self.on_progress is not None:
             self.on_progress(len(self.articles))
+        if self.on_files is not None:
+            self.on_files(self.files_done, self.files_total, len(self.articles))
 
     # -- files --
 
@@ -272,6 +292,7 @@ class _Run:
             self.problem(
                 path, "internal_error", f"could not be read ({type(error).__name__}: {error})"
             )
+        self.files_done += 1
         self.report_progress()
 
     def decode(self, path: Path) -> str:
