@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 import sys
@@ -30,6 +31,7 @@ from search_service.analysis import analyze_neutral
 from search_service.articles import Article, Problem
 from search_service.errors import (
     BuildFailedError,
+    DamagedPointerError,
     IndexNotFoundError,
     RollbackError,
     SearchServiceError,
@@ -59,8 +61,15 @@ POOL_MB_MAX = 2560
 #: a test can kill a real build mid-write deterministically.
 PAUSE_ENV: Final = "SEARCH_TEST_BUILD_PAUSE"
 
-Progress = Callable[[str, int, int], None]
-"""progress(phase, done, total): phases are "read" (files) and "index" (articles)."""
+Progress = Callable[[str, int, int, int], None]
+"""progress(phase, done, total, articles), in this order of phases:
+
+- "read": `done` of `total` article files read (or skipped), `articles` found so far;
+- "index": `done` of `total` articles handed to the writer (`articles` = `total`);
+- "commit", "check", "publish" (no counts: `done` = `total` = 0): the writer
+  commits (sorts, merges and writes the postings: most of a large build's time),
+  the new generation is checked and finished, then published and the old pruned.
+"""
 
 
 @dataclass
@@ -97,6 +106,19 @@ class BuildReport:
     def changed(self) -> int:
         return len(self.added) + len(self.updated) + len(self.deleted)
 
+    @property
+    def indexed(self) -> int:
+        """Articles written into the new generation (added and updated)."""
+        return len(self.added) + len(self.updated)
+
+    def _rate(self) -> str:
+        """Articles indexed per second over the whole build (reading, commit, checks
+        and publish included), which is what a build of that size costs."""
+        if not self.indexed or self.seconds <= 0:
+            return ""
+        rate = self.indexed / self.seconds
+        return f" ({self.indexed} articles indexed, {rate:.0f}/s over the whole build)"
+
     def summary_lines(self) -> list[str]:
         """The report printed at the end of `index build`."""
         mode = f"full ({self.full_reason})" if self.full else "incremental"
@@ -111,9 +133,12 @@ class BuildReport:
         if self.stale_lock_pid is not None:
             lines.append(f"  cleared the lock of a dead build (pid {self.stale_lock_pid})")
         if self.generation:
-            lines.append(f"  published {self.generation} in {self.seconds:.1f}s")
+            lines.append(f"  published {self.generation} in {self.seconds:.1f}s{self._rate()}")
         elif self.up_to_date:
-            lines.append(f"  nothing changed: {self.previous} stays live ({self.seconds:.1f}s)")
+            lines.append(
+                f"  up to date: nothing changed, nothing published; the live generation "
+                f"{self.previous} is unchanged ({self.seconds:.1f}s)"
+            )
         else:
             lines.append(f"  nothing published ({self.seconds:.1f}s)")
         if self.pruned:
@@ -159,6 +184,7 @@ def build_index(
     started = time.perf_counter()
     root = Path(index_dir)
     with gens.build_lock(root) as lock:
+        _refuse_a_damaged_pointer(root)
         result = _ingest(corpus_dir, progress)
         report = _report_for(result.articles, result.problems, result.files_read, lock)
         return _build_locked(
@@ -191,6 +217,7 @@ def build_from_articles(
     root = Path(index_dir)
     articles = list(articles)
     with gens.build_lock(root) as lock:
+        _refuse_a_damaged_pointer(root)
         report = _report_for(articles, list(problems), len(articles), lock)
         return _build_locked(
             articles,
@@ -207,11 +234,11 @@ def build_from_articles(
 def _ingest(corpus_dir: Path, progress: Progress | None) -> _IngestResult:
     from search_service.ingest import ingest_corpus
 
-    def on_progress(files: int) -> None:
+    def on_files(done: int, total: int, articles: int) -> None:
         if progress is not None:
-            progress("read", files, 0)
+            progress("read", done, total, articles)
 
-    result: _IngestResult = ingest_corpus(Path(corpus_dir), on_progress=on_progress)
+    result: _IngestResult = ingest_corpus(Path(corpus_dir), on_files=on_files)
     return result
 
 
@@ -272,6 +299,7 @@ def _build_locked(
     name = gens.new_generation_name()
     try:
         _write_generation(root, name, live, plan, progress)
+        _phase(progress, "check", report.indexed)
         _check_generation(gens.building_path(root, name), articles)
         _write_manifest(gens.building_path(root, name), name, articles, report)
         gens.finish_generation(root, name)
@@ -285,9 +313,10 @@ def _build_locked(
             f"the build failed ({type(error).__name__}: {error}); "
             f"nothing was published, {report.previous or 'no generation'} is still live{hint}"
         ) from error
+    _phase(progress, "publish", report.indexed)
     try:
         report.pruned += gens.publish(root, name, keep)
-    except OSError as error:
+    except (OSError, DamagedPointerError) as error:
         shutil.rmtree(root / name, ignore_errors=True)
         raise BuildFailedError(
             f"the new generation could not be published ({error}); "
@@ -296,6 +325,26 @@ def _build_locked(
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refuse_a_damaged_pointer(root: Path) -> None:
+    """A build must not go on when `live.json` is damaged: it would see every
+    generation as unreferenced and delete them all, rollback targets included."""
+    try:
+        gens.read_pointer_file(root)
+    except DamagedPointerError as damaged:
+        raise BuildFailedError(
+            f"{damaged}; nothing was built or deleted. To recover: `search-service index "
+            "rollback` republishes the newest complete generation on disk (then build "
+            f"again), or remove {damaged.path} and run `index build` (a full build, which "
+            "deletes every generation folder it finds)"
+        ) from damaged
+
+
+def _phase(progress: Progress | None, phase: str, articles: int) -> None:
+    """Report a phase without counts (commit, check, publish)."""
+    if progress is not None:
+        progress(phase, 0, 0, articles)
 
 
 def _first_problems(problems: list[Problem], shown: int = 5) -> str:
@@ -416,14 +465,15 @@ def _add_documents(writer: Any, articles: list[Article], progress: Progress | No
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
     total = len(articles)
     if progress is not None:
-        progress("index", 0, total)
+        progress("index", 0, total, total)
     for start in range(0, total, BATCH_SIZE):
         for article in articles[start : start + BATCH_SIZE]:
             writer.add_document(**article_document(article))
         if progress is not None:
-            progress("index", min(start + BATCH_SIZE, total), total)
+            progress("index", min(start + BATCH_SIZE, total), total, total)
         if pause:
             time.sleep(pause)
+    _phase(progress, "commit", total)  # the caller commits next
 
 
 def _check_generation(path: Path, articles: list[Article]) -> None:
@@ -501,7 +551,12 @@ def _facet_counts(articles: list[Article]) -> dict[str, dict[str, int]]:
 
 
 def run_build(settings: Settings, *, full: bool, strict: bool) -> int:
-    """`index build`: progress while it runs, the report at the end; 0 when published."""
+    """`index build`: progress while it runs, the report at the end.
+
+    0 when published, and also when an incremental build found nothing to change
+    (the report says the live generation is up to date): either way the live
+    generation reflects the corpus. Failures raise (exit 2, nothing published).
+    """
     with _progress_display() as progress:
         report = build_index(
             settings.corpus_dir,
@@ -516,27 +571,91 @@ def run_build(settings: Settings, *, full: bool, strict: bool) -> int:
     return 0
 
 
-def run_status(settings: Settings) -> int:
-    """`index status`: the live generation, its contents, and the previous ones."""
+#: Values of a facet `index status` shows without `--all`.
+STATUS_TOP: Final = 10
+
+
+def run_status(settings: Settings, *, all_values: bool = False, as_json: bool = False) -> int:
+    """`index status`: the live generation, its contents, the previous ones, a running build.
+
+    Without a published generation: `IndexNotFoundError`. With a damaged pointer:
+    what is on disk and how to recover, then `DamagedPointerError`.
+    """
     root = Path(settings.index_dir)
-    live = gens.live_generation(root)
-    if live is None:
+    try:
+        pointer = gens.read_pointer_file(root)
+    except DamagedPointerError as damaged:
+        on_disk = gens.complete_generations(root)
+        if as_json:
+            print(json.dumps(_damaged_status_data(root, damaged, on_disk), indent=1))
+        else:
+            for line in _damaged_status_lines(root, damaged, on_disk):
+                print(line)
+        raise
+    if pointer is None:
         raise IndexNotFoundError(f"no index has been built in {root} yet")
-    for line in _status_lines(root, live):
-        print(line)
+    live = gens.load_generation(root, pointer.live)
+    if live is None:
+        raise IndexNotFoundError(
+            f"the live pointer names {pointer.live}, whose folder or manifest is missing "
+            f"in {root}; `index rollback` republishes the previous generation"
+        )
+    if as_json:
+        print(json.dumps(_status_data(root, live), ensure_ascii=False, indent=1))
+    else:
+        for line in _status_lines(root, live, None if all_values else STATUS_TOP):
+            print(line)
     return 0
 
 
-def _status_lines(root: Path, live: gens.Generation) -> list[str]:
+def _status_data(root: Path, live: gens.Generation) -> dict[str, Any]:
+    """`index status --json`: every value of every facet, years newest first."""
+    manifest = live.manifest
+    return {
+        "index_dir": str(root),
+        "pointer_error": None,
+        "live": {
+            "name": live.name,
+            "built_at": manifest.get("built_at"),
+            "article_count": live.article_count,
+            "schema_version": manifest.get("schema_version"),
+            "languages": dict(_ordered("language", manifest.get("languages", {}))),
+            "facets": {
+                facet: dict(_ordered(facet, counts))
+                for facet, counts in manifest.get("facets", {}).items()
+            },
+            "build": manifest.get("build"),
+        },
+        "previous": [
+            _generation_data(generation) for generation in gens.previous_generations(root)
+        ],
+        "build_running_pid": gens.lock_holder(root),
+    }
+
+
+def _generation_data(generation: gens.Generation) -> dict[str, Any]:
+    return {
+        "name": generation.name,
+        "built_at": generation.manifest.get("built_at"),
+        "article_count": generation.article_count,
+    }
+
+
+def _status_lines(root: Path, live: gens.Generation, limit: int | None) -> list[str]:
     manifest = live.manifest
     lines = [
         f"live generation: {live.name}",
         f"  built at {manifest.get('built_at')}, {live.article_count} articles, "
         f"schema version {manifest.get('schema_version')}",
-        "  languages: " + _top(manifest.get("languages", {}), 3),
+        "  languages: " + _values("language", manifest.get("languages", {}), None),
     ]
+    truncated = False
     for facet, counts in manifest.get("facets", {}).items():
-        lines.append(f"  {facet} ({len(counts)} values): {_top(counts, 10)}")
+        order = " (newest first)" if facet == "year" else ""
+        lines.append(f"  {facet} ({len(counts)} values{order}): {_values(facet, counts, limit)}")
+        truncated = truncated or (limit is not None and len(counts) > limit)
+    if truncated:
+        lines.append(f"  (at most {limit} values each: `index status --all` shows every value)")
     previous = gens.previous_generations(root)
     lines.append(f"previous generations ({len(previous)}):")
     lines += [
@@ -550,44 +669,125 @@ def _status_lines(root: Path, live: gens.Generation) -> list[str]:
     return lines
 
 
-def _top(counts: dict[str, int], limit: int) -> str:
-    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    text = ", ".join(f"{value} {count}" for value, count in top) or "none"
-    return text + (", …" if len(counts) > limit else "")
+def _ordered(facet: str, counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Years newest first; other values by count, most frequent first, then by name."""
+    if facet == "year":
+        return sorted(counts.items(), key=lambda item: _year_key(item[0]), reverse=True)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _year_key(value: str) -> tuple[int, str]:
+    return (int(value), value) if value.isdigit() else (-1, value)
+
+
+def _values(facet: str, counts: dict[str, int], limit: int | None) -> str:
+    shown = _ordered(facet, counts)[:limit]
+    text = ", ".join(f"{value} {count}" for value, count in shown) or "none"
+    return text + (", …" if len(shown) < len(counts) else "")
+
+
+def _damaged_status_lines(
+    root: Path, damaged: DamagedPointerError, on_disk: list[gens.Generation]
+) -> list[str]:
+    lines = [
+        f"live generation: unknown, {damaged}",
+        f"complete generations on disk, newest first ({len(on_disk)}):",
+    ]
+    lines += [
+        f"  {generation.name}: built at {generation.manifest.get('built_at')}, "
+        f"{generation.article_count} articles"
+        for generation in on_disk
+    ]
+    if on_disk:
+        lines.append(
+            f"to recover: `search-service index rollback` republishes {on_disk[0].name}; "
+            f"builds refuse to run until then (removing {damaged.path} instead makes the "
+            "next build a full one that deletes every generation folder)"
+        )
+    else:
+        lines.append(f"to recover: remove {damaged.path} and run `search-service index build`")
+    holder = gens.lock_holder(root)
+    if holder is not None:
+        lines.append(f"a build is running (pid {holder})")
+    return lines
+
+
+def _damaged_status_data(
+    root: Path, damaged: DamagedPointerError, on_disk: list[gens.Generation]
+) -> dict[str, Any]:
+    return {
+        "index_dir": str(root),
+        "pointer_error": str(damaged),
+        "live": None,
+        "previous": [],
+        "generations_on_disk": [_generation_data(generation) for generation in on_disk],
+        "build_running_pid": gens.lock_holder(root),
+    }
 
 
 def run_rollback(settings: Settings) -> int:
-    """`index rollback`: republish the previous generation (`RollbackError` if none)."""
+    """`index rollback`: republish the previous generation (`RollbackError` if none).
+
+    With a damaged pointer, republishes the newest complete generation on disk.
+    Creates nothing when the index folder does not exist.
+    """
     root = Path(settings.index_dir)
+    if not root.is_dir():
+        raise RollbackError(f"there is no index folder {root}: nothing to roll back")
     with gens.build_lock(root):
         try:
-            target, left = gens.rollback(root)
+            done = gens.rollback(root)
         except OSError as error:
             raise RollbackError(f"could not switch the live pointer: {error}") from error
-    print(f"rolled back: {target.name} is live again ({target.article_count} articles); was {left}")
+    target = done.target
+    if done.damaged is not None:
+        print(
+            f"repaired: {done.damaged}; the newest complete generation {target.name} "
+            f"({target.article_count} articles) is live again"
+        )
+    else:
+        print(
+            f"rolled back: {target.name} is live again ({target.article_count} articles); "
+            f"was {done.left}"
+        )
     return 0
 
 
 # --- progress display ------------------------------------------------------------------
 
+#: What the phases without counts are doing, as shown to the admin.
+FINISHING: Final = {
+    "commit": "writing the index (commit)",
+    "check": "checking the new generation",
+    "publish": "publishing",
+}
+
 
 class _PlainProgress:
-    """Progress as plain lines (not a terminal): one line per tenth of the work."""
+    """Progress as plain lines (not a terminal): about one line per tenth of each
+    counted phase, one line when each finishing phase starts."""
 
     def __init__(self) -> None:
         self._next: dict[str, int] = {}
+        self._shown: dict[str, int] = {}
         self._started: dict[str, float] = {}
 
-    def __call__(self, phase: str, done: int, total: int) -> None:
+    def __call__(self, phase: str, done: int, total: int, articles: int) -> None:
         started = self._started.setdefault(phase, time.perf_counter())
-        rate = done / max(time.perf_counter() - started, 1e-9)
-        if total <= 0:
-            print(f"{phase}: {done} files", flush=True)
+        if phase in FINISHING:
+            if phase not in self._shown:
+                self._shown[phase] = 0
+                print(f"{phase}: {FINISHING[phase]}…", flush=True)
             return
-        if done < self._next.get(phase, 0) and done != total:
+        if self._shown.get(phase) == done or (done < self._next.get(phase, 0) and done != total):
             return
         self._next[phase] = done + max(total // 10, 1)
-        print(f"{phase}: {done}/{total} ({rate:.0f}/s)", flush=True)
+        self._shown[phase] = done
+        if phase == "read":
+            print(f"read: {done}/{total} files, {articles} articles", flush=True)
+        else:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            print(f"{phase}: {done}/{total} articles ({rate:.0f}/s)", flush=True)
 
     def __enter__(self) -> _PlainProgress:
         return self
@@ -597,12 +797,14 @@ class _PlainProgress:
 
 
 class _RichProgress:
-    """A rich progress bar with counts and rate, one task per phase."""
+    """Rich progress bars, one per phase: counts, percentage, rate, elapsed time.
+
+    The finishing phases have no counts: their bar pulses while they run.
+    """
 
     def __init__(self) -> None:
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
             TaskProgressColumn,
             TextColumn,
@@ -612,7 +814,7 @@ class _RichProgress:
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
             TaskProgressColumn(),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
@@ -621,27 +823,38 @@ class _RichProgress:
         self._tasks: dict[str, Any] = {}
         self._started = time.perf_counter()
 
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        label = {"read": "reading files", "index": "indexing articles"}.get(phase, phase)
+    def __call__(self, phase: str, done: int, total: int, articles: int) -> None:
+        labels = {"read": "reading files", "index": "indexing articles", **FINISHING}
         task = self._tasks.get(phase)
         if task is None:
             self._finish_tasks()
-            task = self._tasks[phase] = self._progress.add_task(label, total=total or None, rate="")
+            task = self._tasks[phase] = self._progress.add_task(
+                labels.get(phase, phase), total=total or None, counts="", rate=""
+            )
             self._started = time.perf_counter()
-        rate = done / max(time.perf_counter() - self._started, 1e-9)
-        self._progress.update(task, completed=done, total=total or None, rate=f"{rate:.0f}/s")
+        if phase in FINISHING:
+            return
+        if phase == "read":
+            counts, rate = f"{done}/{total} files, {articles} articles", ""
+        else:
+            speed = done / max(time.perf_counter() - self._started, 1e-9)
+            counts, rate = f"{done}/{total} articles", f"{speed:.0f}/s"
+        self._progress.update(task, completed=done, total=total or None, counts=counts, rate=rate)
 
     def _finish_tasks(self) -> None:
         """A phase is over when the next starts: show its bar full (its total may be unknown)."""
         for task in self._progress.tasks:
             if task.total is None or task.completed < task.total:
-                self._progress.update(task.id, total=task.completed, completed=task.completed)
+                total = task.completed or 1
+                self._progress.update(task.id, total=total, completed=total)
 
     def __enter__(self) -> _RichProgress:
         self._progress.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *exc: object) -> None:
+        if error is None:
+            self._finish_tasks()
         self._progress.stop()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
+    DamagedPointerError,
     IndexNotFoundError,
     RollbackError,
     SearchServiceError,
@@ -30,6 +31,7 @@ EXIT_CODES: dict[type[SearchServiceError], int] = {
     IndexNotFoundError: 4,
     RollbackError: 5,
     VocabularyError: 6,
+    DamagedPointerError: 7,
 }
 
 
@@ -63,12 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
     build.add_argument("--full", action="store_true", help="Re-read and re-index everything.")
     build.add_argument("--strict", action="store_true", help="Fail when any file was skipped.")
-    for name, text in (
-        ("status", "Show the live generation and its contents."),
-        ("rollback", "Republish the previous generation."),
-    ):
-        sub = index_commands.add_parser(name, help=text)
-        sub.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
+    status = index_commands.add_parser("status", help="Show the live generation and its contents.")
+    status.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
+    status.add_argument("--all", action="store_true", help="Every value of each facet.")
+    status.add_argument("--json", action="store_true", help="Print the status as JSON.")
+    rollback = index_commands.add_parser(
+        "rollback",
+        help="Republish the previous generation (the newest on disk if live.json is damaged).",
+    )
+    rollback.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
 
     serve = commands.add_parser("serve", help="Run the HTTP service (builds the index if missing).")
     serve.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
@@ -113,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         if args.index_command == "build":
             return build.run_build(settings, full=args.full, strict=args.strict)
         if args.index_command == "status":
-            return build.run_status(settings)
+            return build.run_status(settings, all_values=args.all, as_json=args.json)
         return build.run_rollback(settings)
     if args.command == "serve":
         from search_service.server import run_serve

@@ -57,6 +57,21 @@ class BuildFailedError(SearchServiceError):
     code = "build_failed"
 
 
+class DamagedPointerError(SearchServiceError):
+    """The live pointer (`live.json`) exists but cannot be read as a pointer.
+
+    Nothing that deletes or publishes may go on: which generations are live and
+    kept is unknown. The service's `read_pointer` reads it as "no change" instead.
+    """
+
+    code = "damaged_pointer"
+
+    def __init__(self, path: Path | str, detail: str) -> None:
+        self.path = str(path)
+        self.detail = detail
+        super().__init__(f"the live pointer {self.path} is damaged ({detail})")
+
+
 class RollbackError(SearchServiceError):
     """There is no earlier generation to go back to."""
 

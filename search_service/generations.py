@@ -39,6 +39,7 @@ from whoosh import index as whoosh_index
 from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
+    DamagedPointerError,
     IndexNotFoundError,
     RollbackError,
 )
@@ -84,23 +85,44 @@ def read_pointer(root: Path) -> str | None:
     """Name of the live generation, or None before the first publish.
 
     Cheap (one small file read): the service calls it often to notice new generations.
+    A damaged pointer also reads as None, which the service takes as "no change"
+    (it keeps the generation it has open); builds and `index status` use
+    `read_pointer_file`, which reports the damage instead.
     """
-    pointer = read_pointer_file(root)
+    try:
+        pointer = read_pointer_file(root)
+    except DamagedPointerError:
+        return None
     return pointer.live if pointer else None
 
 
 def read_pointer_file(root: Path) -> Pointer | None:
+    """The pointer, or None when there is none (nothing published, or no index folder).
+
+    Raises `DamagedPointerError` when `live.json` exists but is not a pointer
+    (truncated, not JSON, no live generation name, unreadable): whoever deletes
+    or publishes must then stop, since what is live and kept is unknown.
+    """
+    path = Path(root) / POINTER_FILE
     try:
-        data = json.loads((Path(root) / POINTER_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    except (OSError, ValueError):
-        return None
+    except OSError as error:
+        raise DamagedPointerError(path, f"cannot be read: {error.strerror or error}") from error
+    except UnicodeDecodeError as error:
+        raise DamagedPointerError(path, f"not UTF-8 text: {error.reason}") from error
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise DamagedPointerError(path, f"not valid JSON: {error}") from error
     live = data.get("live") if isinstance(data, dict) else None
     if not isinstance(live, str) or not live:
-        return None
+        raise DamagedPointerError(path, 'no "live" generation name in it')
     previous = data.get("previous", [])
-    return Pointer(live, tuple(str(name) for name in previous if isinstance(name, str)))
+    if not isinstance(previous, list) or not all(isinstance(name, str) for name in previous):
+        raise DamagedPointerError(path, '"previous" is not a list of generation names')
+    return Pointer(live, tuple(previous))
 
 
 def load_generation(root: Path, name: str) -> Generation | None:
@@ -120,7 +142,10 @@ def live_generation(root: Path) -> Generation | None:
 
 
 def previous_generations(root: Path) -> list[Generation]:
-    """Generations that were live before the current one, newest first (rollback targets)."""
+    """Generations that were live before the current one, newest first (rollback targets).
+
+    Raises `DamagedPointerError` if the pointer is damaged.
+    """
     pointer = read_pointer_file(root)
     if pointer is None:
         return []
@@ -212,13 +237,31 @@ def publish(root: Path, name: str, keep: int) -> list[str]:
     return remove_unreferenced(root)
 
 
-def rollback(root: Path) -> tuple[Generation, str]:
-    """Republish the generation live before the current one; returns it and the one left.
+@dataclass(frozen=True)
+class Rollback:
+    """What a rollback did: the generation now live, and the one it replaced.
+
+    `left` is None when the pointer was damaged (`damaged` says how): then the
+    newest complete generation on disk was republished, since which one was
+    live is unknown.
+    """
+
+    target: Generation
+    left: str | None
+    damaged: DamagedPointerError | None = None
+
+
+def rollback(root: Path) -> Rollback:
+    """Republish the generation live before the current one.
 
     The generation rolled back from stays on disk (not referenced any more) until
     the next build cleans the folder, so searchers still on it are unaffected.
+    A damaged pointer is repaired instead (`republish_newest`).
     """
-    pointer = read_pointer_file(root)
+    try:
+        pointer = read_pointer_file(root)
+    except DamagedPointerError as damaged:
+        return Rollback(republish_newest(root, damaged), None, damaged)
     if pointer is None:
         raise RollbackError(f"no index has been published in {root}: nothing to roll back")
     for position, name in enumerate(pointer.previous):
@@ -226,15 +269,54 @@ def rollback(root: Path) -> tuple[Generation, str]:
         if target is not None:
             remaining = list(pointer.previous[position + 1 :])
             write_json_durably(Path(root) / POINTER_FILE, {"live": name, "previous": remaining})
-            return target, pointer.live
+            return Rollback(target, pointer.live)
     raise RollbackError(f"generation {pointer.live} is the only one kept: nothing to roll back to")
+
+
+def complete_generations(root: Path) -> list[Generation]:
+    """Every complete generation folder on disk (manifest and Whoosh index), newest first.
+
+    What is there whatever the pointer says: `index status` lists them when the
+    pointer is damaged, and rollback then republishes the newest.
+    """
+    found: list[Generation] = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for entry in sorted(Path(root).iterdir(), key=lambda path: path.name, reverse=True):
+            if not (entry.name.startswith(GENERATION_PREFIX) and entry.is_dir()):
+                continue
+            generation = load_generation(root, entry.name)
+            if generation is not None and whoosh_index.exists_in(str(entry)):
+                found.append(generation)
+    return found
+
+
+def republish_newest(root: Path, damaged: DamagedPointerError) -> Generation:
+    """Replace a damaged pointer: the newest complete generation becomes live, the
+    other complete ones its rollback targets (the next build prunes them to `keep`).
+
+    Deletes nothing. `RollbackError` when no complete generation is on disk.
+    """
+    candidates = complete_generations(root)
+    if not candidates:
+        raise RollbackError(
+            f"{damaged}, and no complete generation is left in {root}: nothing to roll back "
+            f"to; remove {damaged.path} and run `index build`"
+        )
+    newest, *others = candidates
+    write_json_durably(
+        Path(root) / POINTER_FILE,
+        {"live": newest.name, "previous": [generation.name for generation in others]},
+    )
+    return newest
 
 
 def remove_unreferenced(root: Path) -> list[str]:
     """Delete generation folders the pointer no longer names, and builds that died.
 
     Only safe while holding the build lock (a `building-…` folder of a running
-    build would otherwise be deleted under it).
+    build would otherwise be deleted under it). A damaged pointer raises
+    `DamagedPointerError` before anything is deleted: it names nothing, and
+    every generation would look unreferenced.
     """
     pointer = read_pointer_file(root)
     referenced = {pointer.live, *pointer.previous} if pointer else set()

@@ -19,6 +19,7 @@ from search_service.build import build_from_articles
 from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
+    DamagedPointerError,
     IndexNotFoundError,
     RollbackError,
 )
@@ -83,13 +84,12 @@ def test_rollback_republishes_the_previous_generation(
         build_from_articles(corpus, index_root) for corpus in _versions(make_article, 3)
     )
 
-    target, left = generations.rollback(index_root)
+    done = generations.rollback(index_root)
 
-    assert (target.name, left) == (second.generation, third.generation)
+    assert (done.target.name, done.left) == (second.generation, third.generation)
     assert generations.read_pointer(index_root) == second.generation
     assert live_ids(index_root) == {"v0", "v1"}
-    target, _ = generations.rollback(index_root)
-    assert target.name == first.generation
+    assert generations.rollback(index_root).target.name == first.generation
     assert live_ids(index_root) == {"v0"}
     with pytest.raises(RollbackError, match="nothing to roll back"):
         generations.rollback(index_root)
@@ -229,7 +229,7 @@ articles = [
     for n in range(600)
 ]
 
-def progress(phase, done, total):
+def progress(phase, done, total, articles):
     if phase == "index" and done:
         pids = " ".join(str(child.pid) for child in multiprocessing.active_children())
         print("children", pids, flush=True)
@@ -289,3 +289,100 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "State:\tZ" not in status
+
+
+DAMAGED_POINTERS = [
+    b'{"live": "gen-x',  # truncated (our own writes are atomic: something else did it)
+    b"",
+    b"[]",
+    b'{"live": 3}',
+    b'{"live": "gen-a", "previous": "gen-b"}',
+    b'{"live": "gen-\xff"}',
+]
+
+
+def _damage_pointer(root: Path, content: bytes = b'{"live": "gen-x') -> None:
+    (root / generations.POINTER_FILE).write_bytes(content)
+
+
+@pytest.mark.parametrize("content", DAMAGED_POINTERS)
+def test_a_damaged_pointer_is_reported_not_read_as_no_pointer(
+    index_root: Path, content: bytes
+) -> None:
+    index_root.mkdir()
+    _damage_pointer(index_root, content)
+
+    with pytest.raises(DamagedPointerError, match=r"live\.json is damaged"):
+        generations.read_pointer_file(index_root)
+    with pytest.raises(DamagedPointerError):
+        generations.remove_unreferenced(index_root)
+
+
+def test_a_build_refuses_a_damaged_pointer_and_deletes_nothing(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    for corpus in _versions(make_article, 3):
+        build_from_articles(corpus, index_root)
+    debris = generations.building_path(index_root, generations.new_generation_name())
+    debris.mkdir()
+    _damage_pointer(index_root)
+    before = sorted(p.name for p in index_root.iterdir())
+
+    for full in (False, True):
+        with pytest.raises(BuildFailedError) as refused:
+            build_from_articles(_versions(make_article, 4)[-1], index_root, full=full)
+        message = str(refused.value)
+        assert f"{index_root / 'live.json'} is damaged (not valid JSON" in message
+        assert "nothing was built or deleted" in message
+        assert "index rollback" in message and "remove" in message
+
+    assert sorted(p.name for p in index_root.iterdir()) == before
+    assert (index_root / "live.json").read_text() == '{"live": "gen-x'
+
+
+def test_the_service_reads_a_damaged_pointer_as_no_change(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    from search_service.search import SearchEngine
+    from search_service.settings import Settings
+
+    first = build_from_articles(small_corpus, index_root)
+    engine = SearchEngine(Settings(index_dir=index_root, reload_interval=1e-6))
+    assert engine.generation().name == first.generation
+    _damage_pointer(index_root)
+
+    assert generations.read_pointer(index_root) is None
+    assert generations.live_generation(index_root) is None
+    assert engine.generation().name == first.generation  # keeps serving what it has
+
+
+def test_rollback_of_a_damaged_pointer_republishes_the_newest_complete_generation(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    reports = [build_from_articles(corpus, index_root) for corpus in _versions(make_article, 3)]
+    unfinished = index_root / generations.new_generation_name()  # newer, but no manifest
+    unfinished.mkdir()
+    _damage_pointer(index_root)
+    before = sorted(p.name for p in index_root.iterdir())
+
+    done = generations.rollback(index_root)
+
+    newest, second, first = (str(report.generation) for report in reversed(reports))
+    assert done.target.name == newest and done.left is None
+    assert done.damaged is not None and "not valid JSON" in str(done.damaged)
+    assert generations.read_pointer_file(index_root) == generations.Pointer(newest, (second, first))
+    assert sorted(p.name for p in index_root.iterdir()) == before  # nothing deleted
+    assert live_ids(index_root) == {"v0", "v1", "v2"}
+    after = build_from_articles(_versions(make_article, 4)[-1], index_root, full=False, keep=2)
+    assert after.added == ["v3"]
+    assert set(after.pruned) == {second, first, unfinished.name}
+
+
+def test_rollback_of_a_damaged_pointer_without_generations_says_how_to_recover(
+    index_root: Path,
+) -> None:
+    index_root.mkdir()
+    _damage_pointer(index_root)
+
+    with pytest.raises(RollbackError, match=r"no complete generation.*remove .*live\.json"):
+        generations.rollback(index_root)
