@@ -4,15 +4,17 @@ There is no query syntax error: anything that is not a well-formed phrase or
 exclusion is searched as plain words. Unbalanced quotes close at the end of the
 query, lone symbols (`-`, `*`, `?`, `+`…) are ignored because they yield no word,
 `AND`/`OR`/`NOT` are no operators but the words "and", "or", "not", control
-characters are spaces, and words beyond the configured maximum are dropped. Words are the neutral analyzer's terms (folded, elisions
-dropped), so case, accents and apostrophes never matter.
+characters are spaces, and words beyond the configured maximum are dropped.
+Words are the neutral analyzer's terms (folded, elisions dropped), so case,
+accents and apostrophes never matter.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 from search_service.analysis import analyze_neutral
@@ -23,6 +25,8 @@ _PART_RE: Final = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 _QUOTES: Final = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
 #: More characters than this are never looked at (the API refuses > 256 anyway).
 MAX_QUERY_CHARS: Final = 1024
+#: A run of letters (with combining accents): where a word lies inside a part as typed.
+_LETTERS_RE: Final = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +53,15 @@ class QueryPart:
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """A query reduced to its parts; `text` is the cleaned text the offsets refer to."""
+    """A query reduced to its parts; `text` is the cleaned text the offsets refer to.
+
+    `typed` is the query as the visitor typed it; cleaning replaces characters one
+    for one, so the offsets hold in it too.
+    """
 
     text: str
     parts: tuple[QueryPart, ...]
+    typed: str = field(default="", compare=False, repr=False)
 
     @property
     def positive(self) -> tuple[QueryPart, ...]:
@@ -65,6 +74,28 @@ class ParsedQuery:
     @property
     def is_empty(self) -> bool:
         return not self.positive
+
+    def retyped(self, replacements: Mapping[str, str]) -> str:
+        """The query as typed with the words of some terms replaced, all else kept.
+
+        Only words searched on their own are replaced (not words of a phrase, nor
+        exclusions), each in the case it was typed in ("Conferense" -> "Conference");
+        quotes, exclusions, punctuation and the other words stay as typed. Spacing is
+        normalised (one space; control characters are spaces, as when parsing).
+        """
+        typed = self.typed if len(self.typed) == len(self.text) else self.text
+        shown = "".join(" " if c == " " else t for t, c in zip(typed, self.text, strict=True))
+        pieces: list[str] = []
+        at = 0
+        for part in self.positive:
+            new = replacements.get(part.terms[0]) if len(part.terms) == 1 else None
+            if new is None:
+                continue
+            start, end = _word_span(shown, part)
+            pieces += [shown[at:start], _in_case_of(shown[start:end], new)]
+            at = end
+        pieces.append(shown[at:])
+        return " ".join("".join(pieces).split())
 
     def normalized(self) -> str:
         """A canonical form of the query, used as a cache key."""
@@ -114,7 +145,25 @@ def parse_query(text: str, max_words: int) -> ParsedQuery:
             )
         )
     parts = _mark_prefix(parts, cleaned)
-    return ParsedQuery(text=cleaned, parts=tuple(parts))
+    return ParsedQuery(text=cleaned, parts=tuple(parts), typed=text[:MAX_QUERY_CHARS])
+
+
+def _word_span(text: str, part: QueryPart) -> tuple[int, int]:
+    """Where the word of a one-word part lies in the text (without quotes, elision…)."""
+    for match in _LETTERS_RE.finditer(text, part.start, part.end):
+        if part.terms[0] in analyze_neutral(match.group()):
+            return match.span()
+    start = text.find(part.original, part.start, part.end)
+    return (start, start + len(part.original)) if start >= 0 else (part.start, part.end)
+
+
+def _in_case_of(written: str, word: str) -> str:
+    """`word` in the case of `written`: "MASMUT", "Masmut" or as is."""
+    if len(written) > 1 and written.isupper():
+        return word.upper()
+    if written[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
 
 
 def _mark_prefix(parts: list[QueryPart], text: str) -> list[QueryPart]:

@@ -481,15 +481,11 @@ def _order(
 
 
 def _suggestion(parsed: ParsedQuery, corrected: dict[str, str]) -> str | None:
+    """The query as the visitor typed it with only the corrected words replaced."""
     if not corrected:
         return None
-    words = []
-    for part in parsed.parts:
-        text = " ".join(corrected.get(term, term) for term in part.terms)
-        if part.quoted:
-            text = f'"{text}"'
-        words.append(("-" if part.excluded else "") + text)
-    return " ".join(words)
+    suggestion = parsed.retyped(corrected)
+    return suggestion if suggestion != parsed.retyped({}) else None
 
 
 def _split(value: Any) -> tuple[str, ...]:

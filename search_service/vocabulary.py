@@ -41,7 +41,7 @@ KINDS: tuple[Kind, ...] = ("country", "partner")
 COUNTRIES_FILE = "countries.yaml"
 PARTNERS_FILE = "partners.yaml"
 # Bump when the matching rules change, so that checksums (and incremental builds) follow.
-MATCHER_VERSION = "2"
+MATCHER_VERSION = "3"
 
 _TOKEN = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
@@ -199,6 +199,15 @@ def words_of(name: str) -> tuple[str, ...]:
 
 def _written_words(name: str) -> tuple[str, ...]:
     return tuple(m.group() for m in _TOKEN.finditer(name))
+
+
+#: A French or Italian elision ("d'", "l'", "qu'"), whose apostrophe visitors often leave out.
+_ELISION = re.compile(r"\b([dDlLjJ]|[qQ]u)['\u2019\u02bc]\s*(?=\w)")
+
+
+def _glue_elisions(name: str) -> str:
+    """The name as typed without the apostrophes of its elisions: "Cote dIvoire"."""
+    return _ELISION.sub(r"\1", name)
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:
@@ -981,6 +990,7 @@ class _Builder:
         entries: list[NameEntry] = []
         patterns: list[_Pattern] = []
         claimed: dict[tuple[bool, tuple[str, ...]], int] = {}
+        glued_names: list[tuple[tuple[str, ...], _Target]] = []
         for index, draft in enumerate(self.drafts):
             removed = self.removed.get(index, set())
 
@@ -1013,6 +1023,8 @@ class _Builder:
                 self._add_pattern(
                     patterns, claimed, words_of(name), False, target, draft, typo_ok=True
                 )
+                if words_of(glued := _glue_elisions(name)) != words_of(name):
+                    glued_names.append((words_of(glued), target))
             for name in _dedupe(draft.adjectives):
                 self._add_pattern(patterns, claimed, words_of(name), False, target, draft)
             for name in _dedupe(exact + draft.exact_adjectives):
@@ -1043,6 +1055,11 @@ class _Builder:
                         target = _Target("context", entry=option, group=number)
                         patterns.append(_Pattern(words, False, target))
                         claimed[(False, words)] = -1
+        # Last, so that they never take a form another entry names outright.
+        for words, target in glued_names:
+            if (False, words) not in claimed:
+                patterns.append(_Pattern(words, False, target))
+                claimed[(False, words)] = target.entry
         groups = [_AmbiguousGroup(g.name, g.kind, tuple(g.options), g.default) for g in self.groups]
         for name in self.ignore:
             if name.isupper():

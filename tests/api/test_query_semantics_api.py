@@ -170,3 +170,37 @@ def test_and_is_no_operator_but_the_word_and(
     )
     assert hit_ids(client, q="AND") == ["with-and"]
     assert hit_ids(client, q="teachers AND unions")[0] == "with-and"
+
+
+def test_a_correct_word_keeps_its_case_and_ending_in_the_suggestion(
+    client_for: ClientFor, make_article: MakeArticle
+) -> None:
+    client = client_for(
+        [
+            make_article("en", "The conference", "The conference of teachers opened.", "en"),
+            make_article("fr", "Rencontre", "Une rencontre internationale des enseignants.", "fr"),
+        ]
+    )
+    body = client.get("/search", params={"q": "Conferense Internationale"}).json()
+    assert body["suggestion"] == "Conference Internationale"
+    assert {hit["id"] for hit in body["hits"]} == {"en", "fr"}
+
+
+def test_cote_divoire_finds_the_articles_tagged_with_the_country_in_any_wording(
+    client_for: ClientFor, make_article: MakeArticle
+) -> None:
+    client = client_for(
+        [
+            make_article(
+                "en-ivory",
+                "Teachers of the Ivory Coast",
+                "Unions of the Ivory Coast met in Abidjan.",
+                "en",
+                countries=("Côte d'Ivoire",),
+            ),
+            make_article("en-other", "Teachers of Senegal", "Unions met in Dakar.", "en"),
+        ]
+    )
+    body = client.get("/search", params={"q": "cote divoire"}).json()
+    assert [hit["id"] for hit in body["hits"]] == ["en-ivory"]
+    assert body["suggestion"] is None

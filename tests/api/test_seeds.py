@@ -83,3 +83,31 @@ def test_the_suggest_example_of_the_api_docs_is_a_real_answer(client: Any, repo_
     answer = client.get("/suggest", params={"q": example["query"]}).json()
     assert answer == example
     assert {item["kind"] for item in answer["suggestions"]} == {"title", "word"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggestion"),
+    [
+        ("masmutt", "masmut"),
+        ("MASMUTT", "MASMUT"),
+        ("Masmutt, programe", "Masmut, programme"),
+        ('"Conferense" in Abidjan -Togo', '"Conference" in Abidjan -Togo'),
+        ("«Conferense» in Abidjan", "«Conference» in Abidjan"),
+        ("-masmutt conferense", "-masmutt conference"),
+        ("l'Educaton", "l'Education"),
+        ("cote divoire conferense", "cote divoire conference"),
+    ],
+)
+def test_the_suggestion_is_the_query_as_typed_with_only_the_misspelt_words_corrected(
+    client: Any, typed: str, suggestion: str
+) -> None:
+    body = client.get("/search", params={"q": typed}).json()
+    assert body["suggestion"] == suggestion
+    assert body["query"] == typed
+
+
+@pytest.mark.parametrize("typed", ["cote divoire", "Cote dIvoire", "Côte d’Ivoire"])
+def test_a_recognised_country_name_gets_no_suggestion(client: Any, typed: str) -> None:
+    body = client.get("/search", params={"q": typed}).json()
+    assert [hit["id"] for hit in body["hits"]] == [SEED_000]
+    assert body["suggestion"] is None
