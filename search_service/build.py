@@ -651,7 +651,7 @@ def _status_lines(root: Path, live: gens.Generation, limit: int | None) -> list[
     ]
     truncated = False
     for facet, counts in manifest.get("facets", {}).items():
-        order = " (newest first)" if facet == "year" else ""
+        order = ", newest first" if facet == "year" else ""
         lines.append(f"  {facet} ({len(counts)} values{order}): {_values(facet, counts, limit)}")
         truncated = truncated or (limit is not None and len(counts) > limit)
     if truncated:
