@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from pathlib import Path
 
 import pytest
+from whoosh import fields
 from whoosh.writing import SegmentWriter
 
-from search_service import generations
+from search_service import build, generations
+from search_service import index as index_module
 from search_service.articles import Article, Problem
-from search_service.build import build_from_articles
+from search_service.build import build_from_articles, build_index
 from search_service.errors import BuildFailedError
 from search_service.index import split_facet_value
 
@@ -139,17 +143,73 @@ def test_full_build_reindexes_everything(small_corpus: list[Article], index_root
     assert live_ids(index_root) == {article.id for article in small_corpus}
 
 
-def test_schema_change_makes_the_next_build_full(
+def test_a_new_schema_field_makes_the_next_build_full(
     small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_from_articles(small_corpus, index_root)
-    monkeypatch.setattr("search_service.build.schema_fingerprint", lambda: "a-new-schema")
+    assert build_from_articles(small_corpus, index_root, full=False).up_to_date
+    original = index_module.make_schema
+
+    def with_a_region() -> fields.Schema:
+        schema = original()
+        schema.add("region", fields.ID(stored=True))
+        return schema
+
+    monkeypatch.setattr(index_module, "make_schema", with_a_region)  # what schema_fingerprint reads
+    monkeypatch.setattr(build, "make_schema", with_a_region)  # what the build creates
 
     report = build_from_articles(small_corpus, index_root, full=False)
 
     assert report.full
     assert report.full_reason == "the schema changed"
     assert len(report.added) == 3
+    _, live = generations.open_live_index(index_root)
+    assert "region" in live.schema.names()
+    assert build_from_articles(small_corpus, index_root, full=False).up_to_date
+
+
+def test_progress_reads_files_indexes_articles_then_commits_checks_and_publishes(
+    tmp_path: Path, index_root: Path
+) -> None:
+    articles = tmp_path / "corpus" / "articles"
+    articles.mkdir(parents=True)
+    for number in range(3):
+        (articles / f"{number}.md").write_text(
+            f"---\ntitle: Note {number}\nlanguage: en\n---\nTeachers and schools {number}.\n"
+        )
+    (articles / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
+    (articles / "export.jsonl").write_text(
+        "".join(
+            json.dumps({"id": f"x{n}", "title": f"T {n}", "body": "B.", "language": "en"}) + "\n"
+            for n in range(2)
+        )
+    )
+    events: list[tuple[str, int, int, int]] = []
+
+    report = build_index(
+        tmp_path / "corpus", index_root, progress=lambda *event: events.append(event)
+    )
+
+    phases = [event[0] for n, event in enumerate(events) if n == 0 or events[n - 1][0] != event[0]]
+    assert phases == ["read", "index", "commit", "check", "publish"]
+    reads = [event for event in events if event[0] == "read"]
+    assert reads[-1] == ("read", 5, 5, 5)  # 5 files of 5 (one skipped), 5 articles
+    assert [done for _, done, _, _ in reads] == sorted(done for _, done, _, _ in reads)
+    assert [event for event in events if event[0] == "index"][-1] == ("index", 5, 5, 5)
+    assert report.files_read == 5 and len(report.skipped) == 1
+
+
+def test_the_report_gives_the_rate_over_the_whole_build(
+    small_corpus: list[Article], index_root: Path
+) -> None:
+    report = build_from_articles(small_corpus, index_root)
+
+    published = next(line for line in report.summary_lines() if "published" in line)
+    assert re.fullmatch(
+        rf"  published {report.generation} in \d+\.\ds "
+        r"\(3 articles indexed, \d+/s over the whole build\)",
+        published,
+    )
 
 
 def test_corpus_without_articles_fails_and_leaves_the_live_generation(

@@ -4,12 +4,17 @@ refuse a concurrent build, show the status, roll back."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import pty
+import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -252,3 +257,135 @@ def test_cli_status_without_an_index_is_a_clear_error(tmp_path: Path) -> None:
 
     assert done.returncode == 4
     assert "no index" in done.stderr
+
+
+def add_broken_file(corpus: Path) -> None:
+    """A Markdown file whose front matter is not YAML: the ingest skips it."""
+    (corpus / "articles" / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
+
+
+def test_cli_strict_build_with_a_skipped_file_exits_2_and_publishes_nothing(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "ix"
+    add_broken_file(corpus)
+
+    strict = run_cli("index", "build", "--corpus", str(corpus), "--index", str(index), "--strict")
+
+    assert strict.returncode == 2
+    assert "--strict: 1 file(s) skipped, nothing was published" in strict.stderr
+    assert "articles/broken.md: error:" in strict.stderr
+    assert generations.read_pointer(index) is None
+    assert not [p for p in index.iterdir() if p.name.startswith(("gen-", "building-"))]
+
+    lenient = run_cli("index", "build", "--corpus", str(corpus), "--index", str(index))
+
+    assert lenient.returncode == 0, lenient.stderr
+    assert "skipped 1" in lenient.stdout and "skipped articles/broken.md" in lenient.stdout
+
+
+def test_environment_variables_set_the_folders_and_options_beat_them(
+    corpus: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other-corpus"
+    shutil.copytree(corpus, other)
+    add_export(other, 3)
+    from_env, from_option = tmp_path / "env-ix", tmp_path / "option-ix"
+    env = {"SEARCH_CORPUS_DIR": str(corpus), "SEARCH_INDEX_DIR": str(from_env)}
+
+    by_env = run_cli("index", "build", env=env)
+    assert by_env.returncode == 0, by_env.stderr
+    assert "added 2" in by_env.stdout
+    live = generations.read_pointer(from_env)
+    assert live is not None
+
+    by_option = run_cli(
+        "index", "build", "--corpus", str(other), "--index", str(from_option), env=env
+    )
+    assert by_option.returncode == 0, by_option.stderr
+    assert "added 5" in by_option.stdout
+    assert generations.read_pointer(from_env) == live  # the option's folders, not the env's
+    assert "export-2" in live_ids(from_option)
+
+    status = run_cli("index", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert f"live generation: {live}" in status.stdout
+
+
+def add_markdown_files(corpus: Path, count: int) -> None:
+    for number in range(count):
+        (corpus / "articles" / f"note-{number:02d}.md").write_text(
+            f"---\ntitle: Note {number}\nlanguage: en\n---\nTeachers and schools {number}.\n"
+        )
+
+
+def test_build_prints_plain_progress_lines_when_stdout_is_not_a_terminal(
+    corpus: Path, tmp_path: Path
+) -> None:
+    add_markdown_files(corpus, 40)  # 42 files with the two seeds
+
+    done = run_cli("index", "build", "--corpus", str(corpus), "--index", str(tmp_path / "ix"))
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "\x1b" not in done.stdout
+    reads = [line for line in lines if line.startswith("read: ")]
+    assert 2 <= len(reads) <= 12  # about one per tenth of the 42 files, not one per file
+    assert reads[-1] == "read: 42/42 files, 42 articles"
+    phases = [line.split(":")[0] for line in lines if not line.startswith(("read:", "  "))]
+    assert phases == ["index", "index", "commit", "check", "publish", "build"]
+    assert "index: 42/42 articles (" in done.stdout
+    assert "commit: writing the index (commit)…" in lines
+    assert re.search(r"published gen-\S+ in [\d.]+s \(42 articles indexed, \d+/s", done.stdout)
+
+
+def run_on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run the command with its stdout and stderr on a pseudo-terminal (120 columns)."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen(
+        _command(*args),
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=REPO_ROOT,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"},
+    )
+    os.close(terminal)
+    output = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(controller)
+        code = process.wait(timeout=240)
+    return code, output.decode("utf-8", errors="replace")
+
+
+def test_build_shows_rich_progress_bars_on_a_terminal(corpus: Path, tmp_path: Path) -> None:
+    add_markdown_files(corpus, 3)
+
+    code, output = run_on_a_terminal(
+        "index", "build", "--corpus", str(corpus), "--index", str(tmp_path / "ix")
+    )
+
+    assert code == 0, output
+    assert "\x1b[" in output and "━" in output  # drawn bars, not plain lines
+    for label in (
+        "reading files",
+        "5/5 files, 5 articles",
+        "indexing articles",
+        "5/5 articles",
+        "writing the index (commit)",
+        "checking the new generation",
+        "publishing",
+    ):
+        assert label in output
+    assert "read: " not in output and "index: " not in output
+    assert "published gen-" in output
