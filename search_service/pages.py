@@ -219,7 +219,7 @@ def parse_page(text: str) -> ParsedPage:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     notes: list[PageNote] = []
     kinds = _mark_category_blocks(lines, [_classify(line) for line in lines[:HEADER_SEARCH_LINES]])
-    body_start, title_index, date_index = _read_header(lines, kinds)
+    body_start, title_index, date_index, kept = _read_header(lines, kinds)
     date: dt.date | None = None
     if date_index is not None:
         date = parse_date_line(lines[date_index])
@@ -232,7 +232,10 @@ def parse_page(text: str) -> ParsedPage:
                 )
             )
     title = _clean_line(lines[title_index]) if title_index is not None else None
-    body_lines = _drop_footer(lines[body_start:])
+    # Header lines of text that are not titles ("Thank you, Marie." above the site name)
+    # are the article's first words: they open the body.
+    lead = [line for index in kept for line in (lines[index], "")]
+    body_lines = _drop_footer([*lead, *lines[body_start:]])
     body = _without_repeated_title(clean_body(body_lines), title)
     return ParsedPage(title=title or None, date=date, body=body, notes=tuple(notes))
 
@@ -270,31 +273,46 @@ def _mark_category_blocks(lines: Sequence[str], kinds: list[LineKind]) -> list[L
 
 def _read_header(
     lines: Sequence[str], kinds: Sequence[LineKind]
-) -> tuple[int, int | None, int | None]:
-    """(index where the body starts, title line index, date line index)."""
+) -> tuple[int, int | None, int | None, list[int]]:
+    """(index where the body starts, title line index, date line index, header text kept).
+
+    A line of text followed by an anchor is in the header, whether or not it reads like
+    a title, so the date line below it is found either way. Only then is it decided
+    whether it is the title: the last such line above an anchor, if it reads like a
+    title (`_title_like`). One that does not ("Thank you, Marie.", a 300-character
+    paragraph) is article text, kept to open the body; title-like lines above it, with
+    no anchor between, were menus.
+    """
     title: int | None = None
+    confirmed = False  # an anchor follows the title line
     date: int | None = None
+    kept: list[int] = []
     anchored = False
     index = 0
     while index < len(kinds):
         kind = kinds[index]
         if kind == "date":
             if date is not None:
-                return index, title, date
+                return index, title, date, kept
             date = index
             anchored = True
+            confirmed = title is not None
         elif kind in ("site_name", "old_anchor"):
             anchored = True
+            confirmed = title is not None
         elif kind == "text":
-            if date is not None or not _title_like(lines[index]):
+            if date is not None or not _anchor_ahead(lines, kinds, index):
                 break
-            if not _anchor_ahead(lines, kinds, index):
-                break
-            title = index
+            if _title_like(lines[index]):
+                title, confirmed = index, False
+            else:
+                kept.append(index)
+                if not confirmed:
+                    title = None
         index += 1
     if not anchored and title is None and index < len(kinds):
-        return _bare_title(lines, kinds, index)
-    return min(index, len(lines)), title, date
+        return (*_bare_title(lines, kinds, index), kept)
+    return min(index, len(lines)), title, date, kept
 
 
 def _bare_title(
@@ -326,20 +344,27 @@ def _anchor_ahead(lines: Sequence[str], kinds: Sequence[LineKind], index: int) -
     """Is this line in the header, i.e. does an anchor come before the body starts?
 
     The anchor (site name, date line, the old site's "PDF Imprimer Envoyer") may be
-    a few short lines further down, past unknown menu lines; a line that reads like
-    body text on the way means the body has started.
+    a few short lines further down, past unknown menu lines; more lines, or a long
+    one, on the way mean the body has started. A line that reads like a sentence (this
+    one or one on the way) must sit right above the site's own furniture (site name,
+    old-site tools): a date line may be the body's ("The meeting took place in
+    Dakar." / "22 septembre 2016"), and so may text before the next heading.
     """
+    sentence = not _title_like(lines[index])
     skipped = 0
     for position in range(index + 1, len(kinds)):
         kind = kinds[position]
         if kind in ("blank", "furniture"):
             continue
-        if kind in ("site_name", "date", "old_anchor"):
+        if kind in ("site_name", "old_anchor"):
             return True
+        if kind == "date" or sentence:
+            return kind == "date" and not sentence
         skipped += 1
         line = lines[position].strip()
-        if skipped > HEADER_MENU_LINES or len(line) > MENU_LINE_MAX_CHARS or not _title_like(line):
+        if skipped > HEADER_MENU_LINES or len(line) > MENU_LINE_MAX_CHARS:
             return False
+        sentence = not _title_like(line)
     return False
 
 

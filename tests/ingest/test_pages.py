@@ -409,3 +409,32 @@ def test_a_title_repeated_as_the_first_body_line_is_kept_once() -> None:
     )
     parsed = parse_page(text)
     assert (parsed.title, parsed.body) == ("Teachers meet in Lomé", "Body.")
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    ["Thank you, Marie.", "A whole paragraph, " + "word " * 60 + "over 250 characters long."],
+)
+def test_a_line_above_the_anchor_that_is_no_title_keeps_the_page_date_and_opens_the_body(
+    first_line: str,
+) -> None:
+    parsed = parse_page(
+        page(SITE, "", first_line, SITE, "December 19, 2016", "", "Body text here.")
+    )
+    assert parsed.date == dt.date(2016, 12, 19)
+    assert parsed.title is None
+    assert parsed.body == f"{first_line}\n\nBody text here."
+
+
+def test_a_menu_line_above_a_line_that_is_no_title_is_dropped_and_the_date_kept() -> None:
+    text = page(SITE, "Home", "", "Thank you, Marie.", SITE, "December 19, 2016", "", "Body.")
+    parsed = parse_page(text)
+    assert (parsed.title, parsed.date) == (None, dt.date(2016, 12, 19))
+    assert parsed.body == "Thank you, Marie.\n\nBody."
+
+
+def test_a_sentence_before_a_heading_and_its_old_site_tools_is_body_text() -> None:
+    text = page("Old heading", "E-mail", "", "Body of the old page.", "", "Subheading", "E-mail")
+    parsed = parse_page(text + "\nText.\n")
+    assert parsed.title == "Old heading"
+    assert parsed.body == "Body of the old page.\n\nSubheading\n\nText."
