@@ -22,7 +22,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -41,7 +41,7 @@ KINDS: tuple[Kind, ...] = ("country", "partner")
 COUNTRIES_FILE = "countries.yaml"
 PARTNERS_FILE = "partners.yaml"
 # Bump when the matching rules change, so that checksums (and incremental builds) follow.
-MATCHER_VERSION = "3"
+MATCHER_VERSION = "4"
 
 _TOKEN = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
@@ -53,6 +53,11 @@ _ABBREVIATION_GAP = re.compile(r"\.[ \t]?")
 _SENTENCE_GAP = re.compile(r"[.!?…\n]\W*$")
 _CONNECTORS = frozenset(
     "d de del des du la le l los las of the and et y da do dos di van von for pour para".split()  # noqa: SIM905
+)
+# Words that may stay in lower case inside a name written with capitals
+# ("Schools for Health in Europe", "Ligue de l'enseignement").
+_NAME_CONNECTORS = _CONNECTORS | frozenset(
+    "a al au aux en in on at to with sur por con e".split()  # noqa: SIM905
 )
 _TYPO_MIN_LETTERS = 6
 _TYPO_MEMO_LIMIT = 200_000
@@ -100,6 +105,11 @@ class _Pattern:
     mid_sentence_only: bool = False
     # Names (not adjectives, acronyms or context words) tolerate one typo.
     typo_ok: bool = False
+    # A partner's name made of ordinary words ("Christian Mutual Society", "World
+    # Solidarity"): matched only when written as a name, i.e. each significant word
+    # capitalised, all in capitals, or with the capitals of a form the vocabulary lists
+    # (the initial-capital flags of each word). None: any case ("Solidaris Mutual Society").
+    shapes: frozenset[tuple[bool, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -336,9 +346,9 @@ class Vocabulary:
         return self._find(text, "partner")
 
     def find_names(self, text: str) -> tuple[list[str], list[str]]:
-        """(countries, partners) in one pass: what the ingest uses."""
+        """(countries, partners) of an article's text in one pass: what the ingest uses."""
         found: dict[Kind, dict[str, None]] = {"country": {}, "partner": {}}
-        for match in self.match_names(text, typos=True):
+        for match in self.match_names(text, typos=True, prose=True):
             found[match.kind].setdefault(match.canonical, None)
         return list(found["country"]), list(found["partner"])
 
@@ -346,10 +356,17 @@ class Vocabulary:
         countries, partners = self.find_names(text)
         return countries if kind == "country" else partners
 
-    def match_names(self, text: str, *, typos: bool = False) -> list[NameMatch]:
-        """Every mention of a country or partner in `text`, left to right, not overlapping."""
+    def match_names(
+        self, text: str, *, typos: bool = False, prose: bool = False
+    ) -> list[NameMatch]:
+        """Every mention of a country or partner in `text`, left to right, not overlapping.
+
+        `prose`: the text is an article's, written with capitals, so a partner's name
+        made of ordinary words ("Christian Mutual Society") counts only when written as
+        a name. Off for a query or a name given alone, typed in any case.
+        """
         tokens = self._tokenize(text)
-        found = self._exact_matches(tokens)  # (first word, word count, target)
+        found = self._exact_matches(tokens, prose)  # (first word, word count, target)
         if typos:
             taken = [False] * len(tokens)
             for first, size, _target in found:
@@ -371,14 +388,27 @@ class Vocabulary:
         """
         tokens = self._tokenize(text)
         covered = [False] * len(tokens)
-        for first, size, _target in self._exact_matches(tokens):
+        for first, size, _target in self._exact_matches(tokens, prose=True):
             for k in range(first, first + size):
                 covered[k] = True
         found: dict[str, None] = {}
-        for name in _organisation_candidates(tokens, covered):
+        for name in _organisation_candidates(tokens, covered, self._not_an_acronym):
             if fold(name) not in self._not_organisations:
                 found.setdefault(name, None)
         return list(found)
+
+    def _not_an_acronym(self, tokens: _Tokens, k: int) -> bool:
+        """A word in capitals that is no unknown acronym: a known name, or shouted text.
+
+        "WE AIM TO PASS" proposes nothing: AIM and PASS are known (not matched here, as
+        shouted words), WE and TO are ordinary words next to other capitals.
+        """
+        raws = tokens.raws
+        if self._known_word(raws[k]):
+            return True
+        neighbours = [raws[n] for n in (k - 1, k + 1) if 0 <= n < len(raws)]
+        shouted = any(len(w) > 1 and w.isupper() and w.isalpha() for w in neighbours)
+        return shouted and _is_a_word(raws[k].lower())
 
     # ---- internals -----------------------------------------------------------------------
 
@@ -387,7 +417,7 @@ class Vocabulary:
             self._fold_memo.clear()
         return _Tokens(text, self._fold_memo)
 
-    def _exact_matches(self, tokens: _Tokens) -> list[tuple[int, int, _Target]]:
+    def _exact_matches(self, tokens: _Tokens, prose: bool) -> list[tuple[int, int, _Target]]:
         found: list[tuple[int, int, _Target]] = []
         folded_first, written_first = self._folded_first, self._written_first
         folds, raws = tokens.folds, tokens.raws
@@ -397,7 +427,7 @@ class Vocabulary:
             if folds[i] not in folded_first and raws[i] not in written_first:
                 i += 1
                 continue
-            pattern = self._longest_at(tokens, i)
+            pattern = self._longest_at(tokens, i, prose)
             if pattern is None:
                 i += 1
                 continue
@@ -405,13 +435,13 @@ class Vocabulary:
             i += len(pattern.words)
         return found
 
-    def _longest_at(self, tokens: _Tokens, i: int) -> _Pattern | None:
+    def _longest_at(self, tokens: _Tokens, i: int, prose: bool) -> _Pattern | None:
         best: _Pattern | None = None
         by_second = self._folded_first.get(tokens.folds[i])
         if by_second is not None:
             if i + 1 < len(tokens.folds):
                 for pattern in by_second.get(tokens.folds[i + 1], ()):
-                    if _fits(tokens, i, pattern):
+                    if _fits(tokens, i, pattern, prose):
                         best = pattern
                         break
             if best is None and "" in by_second:
@@ -421,7 +451,9 @@ class Vocabulary:
                 break
             if pattern.mid_sentence_only and tokens.sentence_start(i):
                 continue
-            if _fits(tokens, i, pattern) and not self._shouted(tokens, i, len(pattern.words)):
+            if _fits(tokens, i, pattern, prose) and not self._shouted(
+                tokens, i, len(pattern.words)
+            ):
                 best = pattern
                 break
         return best
@@ -429,22 +461,26 @@ class Vocabulary:
     def _shouted(self, tokens: _Tokens, i: int, size: int) -> bool:
         """Is this acronym an ordinary word inside a run of capitals ("CONTACT US", "WHO WE ARE")?
 
-        Only acronyms that are also words (US, WHO, AIM, PASS, BIT) can be shouted words;
-        "ILO" in "NEWS FROM THE ILO" stays the ILO. A neighbour that is itself a known
-        name ("AIM, PASS", "MASMUT-UEMOA") does not count as shouting.
+        Only a word written in capitals can be shouted, and only acronyms that are also
+        words (US, WHO, AIM, PASS, BIT): "ILO" in "NEWS FROM THE ILO" stays the ILO, and
+        "Essential" in "the NGO Essential" is written as a name. A neighbour that is
+        itself a known name ("AIM, PASS", "MASMUT-UEMOA") or an acronym of
+        `not_organisations` ("the NGO PASS") does not count as shouting.
         """
         raws = tokens.raws
-        if size != 1 or not _is_a_word(raws[i].lower()):
+        if size != 1 or not raws[i].isupper() or not _is_a_word(raws[i].lower()):
             return False
-        for k in (i - 1, i + 1):
-            if not 0 <= k < len(raws):
-                continue
-            word = raws[k]
-            shouting = len(word) > 1 and word.isupper() and word.isalpha()
-            known = word in self._written_first or "" in self._folded_first.get(word.lower(), {})
-            if shouting and not known:
-                return True
-        return False
+        return any(self._shouting_word(raws[k]) for k in (i - 1, i + 1) if 0 <= k < len(raws))
+
+    def _shouting_word(self, word: str) -> bool:
+        """A word in capitals that is neither a known name nor a known acronym."""
+        if not (len(word) > 1 and word.isupper() and word.isalpha()):
+            return False
+        return not self._known_word(word) and fold(word) not in self._not_organisations
+
+    def _known_word(self, word: str) -> bool:
+        """Is this one word, as written, a known name (acronym, exact name, one-word name)?"""
+        return word in self._written_first or "" in self._folded_first.get(fold(word), {})
 
     def _typo_matches(
         self, tokens: _Tokens, taken: list[bool]
@@ -513,7 +549,7 @@ def _leading_space(text: str) -> int:
     return len(text) - len(text.lstrip())
 
 
-def _fits(tokens: _Tokens, i: int, pattern: _Pattern) -> bool:
+def _fits(tokens: _Tokens, i: int, pattern: _Pattern, prose: bool) -> bool:
     words = pattern.words
     size = len(words)
     if size == 1:
@@ -530,7 +566,32 @@ def _fits(tokens: _Tokens, i: int, pattern: _Pattern) -> bool:
         for k in range(1, size):
             if folds[i + k] != words[k]:
                 return False
+        if prose and not _written_as_name(tokens.raws[i : i + size], pattern):
+            return False
     return all(tokens.joinable(i + k) for k in range(size - 1))
+
+
+def _written_as_name(raws: Sequence[str], pattern: _Pattern) -> bool:
+    """Are these words, which are also ordinary words, capitalised as a name?
+
+    "Christian Mutual Society", "CHRISTIAN MUTUAL SOCIETY", "Ligue de l'enseignement"
+    (a form the vocabulary lists) are, and so is the French style, a capital on the
+    first word only when it is an organisation word ("la Mutualité socialiste",
+    "l'Organisation mondiale de la santé"); "the Christian mutual society of Togo",
+    "a call for world solidarity", "la mutualité socialiste" are not.
+    """
+    if pattern.shapes is None:
+        return True  # a name holding a word of its own: any case
+    flags = tuple(raw[:1].isupper() for raw in raws)
+    if flags in pattern.shapes:
+        return True
+    if all(raw.isupper() for raw in raws):
+        return True
+    if all(
+        flag or word in _NAME_CONNECTORS for flag, word in zip(flags, pattern.words, strict=True)
+    ):
+        return True
+    return flags[0] and pattern.words[0] in _ORGANISATION_WORDS
 
 
 def _single_word_typo_candidate(tokens: _Tokens, i: int) -> bool:
@@ -657,7 +718,7 @@ _ORGANISATION_WORDS = frozenset(
     programme program programa society societe sociedad societies fund fonds fondo committee
     comite centre center centro alliance alianza group groupe grupo ngo ong caisse caja
     insurance assurance seguro network reseau red league ligue liga movement mouvement
-    movimiento college school ecole escuela trust
+    movimiento college school ecole escuela trust bureau mutualities
     """.split()  # noqa: SIM905
 )
 _ARTICLES = frozenset(
@@ -666,7 +727,9 @@ _ARTICLES = frozenset(
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,}(?:-[A-Z0-9]{2,})*")
 
 
-def _organisation_candidates(tokens: _Tokens, covered: list[bool]) -> Iterator[str]:
+def _organisation_candidates(
+    tokens: _Tokens, covered: list[bool], not_an_acronym: Callable[[_Tokens, int], bool]
+) -> Iterator[str]:
     raws, folds, text = tokens.raws, tokens.folds, tokens.text
     count = len(raws)
     i = 0
@@ -677,7 +740,8 @@ def _organisation_candidates(tokens: _Tokens, covered: list[bool]) -> Iterator[s
         acronym = _acronym_at(tokens, covered, i)
         if acronym is not None:
             name, size = acronym
-            yield name
+            if size > 1 or not not_an_acronym(tokens, i):
+                yield name
             i += size
             continue
         if not raws[i][:1].isupper():
@@ -1019,9 +1083,17 @@ class _Builder:
                 NameEntry(draft.kind, draft.canonical, tuple(aliases), tuple(adjectives))
             )
             target = _Target("entry", entry=index)
+            shapes = _name_shapes(names) if draft.kind == "partner" else {}
             for name in _dedupe(names):
                 self._add_pattern(
-                    patterns, claimed, words_of(name), False, target, draft, typo_ok=True
+                    patterns,
+                    claimed,
+                    words_of(name),
+                    False,
+                    target,
+                    draft,
+                    typo_ok=True,
+                    shapes=shapes.get(words_of(name)),
                 )
                 if words_of(glued := _glue_elisions(name)) != words_of(name):
                     glued_names.append((words_of(glued), target))
@@ -1090,6 +1162,7 @@ class _Builder:
         *,
         mid_sentence_only: bool = False,
         typo_ok: bool = False,
+        shapes: frozenset[tuple[bool, ...]] | None = None,
     ) -> None:
         if not words:
             return
@@ -1104,4 +1177,34 @@ class _Builder:
                 )
             return
         claimed[key] = owner
-        patterns.append(_Pattern(words, case_sensitive, target, mid_sentence_only, typo_ok))
+        patterns.append(_Pattern(words, case_sensitive, target, mid_sentence_only, typo_ok, shapes))
+
+
+def _name_shapes(names: Iterable[str]) -> dict[tuple[str, ...], frozenset[tuple[bool, ...]]]:
+    """For the names made of ordinary words only, the capitals of each listed form.
+
+    "Christian Mutual Society" (christian, mutual, society: all words of English) must
+    be written as a name; "Solidaris Mutual Society" holds a word of its own and
+    matches in any case. A name listed twice with other capitals ("Coopération belge
+    au Développement" / "... au développement") gives both forms.
+    """
+    shapes: dict[tuple[str, ...], set[tuple[bool, ...]]] = {}
+    for name in names:
+        written = _written_words(name)
+        significant = [w for w in written if fold(w) not in _NAME_CONNECTORS]
+        if len(written) < 2 or not significant:
+            continue
+        if all(_ordinary_word(w) for w in significant):
+            flags = tuple(w[:1].isupper() for w in written)
+            shapes.setdefault(words_of(name), set()).add(flags)
+    return {words: frozenset(forms) for words, forms in shapes.items()}
+
+
+def _ordinary_word(word: str) -> bool:
+    """A word of English, French or Spanish (or its singular), or a generic organisation word."""
+    lower = word.lower()
+    return (
+        fold(lower) in _ORGANISATION_WORDS
+        or _is_a_word(lower)
+        or (lower.endswith("s") and _is_a_word(lower[:-1]))
+    )

@@ -109,3 +109,12 @@ def test_check_json_lists_file_warnings_with_the_article(
         ("w", ["invalid_utf8"]),
     ]
     assert records[0]["body"] == "Les enseignants de Québec."
+
+
+def test_check_proposes_no_unknown_organisation_for_a_shouted_line(
+    write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("a.txt", "WE AIM TO PASS\n\nThe CSMF met teachers of Togo.\n")
+    main(["corpus", "check", "--corpus", str(corpus)])
+    out = capsys.readouterr().out
+    assert "not in the vocabulary: CSMF\n" in out

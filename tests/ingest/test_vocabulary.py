@@ -473,3 +473,120 @@ def test_a_name_with_an_elision_is_found_without_its_apostrophe(vocabulary: Voca
         "Education International"
     ]
     assert countries(vocabulary, "divoire") == []  # the glued word alone is no name
+
+
+# ---- review of issue 2: names made of ordinary words, shouting -----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Improving teachers' health",
+        "Improving Teachers Health in Africa",
+        "a call for world solidarity",
+        "a free mutual society in Togo",
+        "the Christian mutual society of Togo",
+        "la mutualité socialiste",
+        "les mutualités chrétiennes du pays",
+        "la mutualidad francesa",
+    ],
+)
+def test_partner_names_made_of_ordinary_words_do_not_match_ordinary_phrases(
+    vocabulary: Vocabulary, text: str
+) -> None:
+    assert partners(vocabulary, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "the Christian Mutual Society and the Free Mutual Society",
+            ["Mutualité Chrétienne", "Mutualités Libres"],
+        ),
+        ("A CALL FROM WORLD SOLIDARITY", ["Solidarité Mondiale"]),
+        (
+            "la Mutualité socialiste et la Mutualité chrétienne",
+            ["Solidaris", "Mutualité Chrétienne"],
+        ),
+        ("l'Organisation mondiale de la santé", ["WHO"]),
+        ("the Schools for Health in Europe network", ["Schools for Health in Europe"]),
+        ("avec la Coopération belge au développement", ["Belgian Development Cooperation"]),
+        ("the masmut programme and the solidaris mutual society", ["Masmut", "Solidaris"]),
+    ],
+)
+def test_partner_names_match_when_written_as_names_and_distinctive_ones_in_any_case(
+    vocabulary: Vocabulary, text: str, expected: list[str]
+) -> None:
+    assert partners(vocabulary, text) == expected
+
+
+def test_a_name_made_of_ordinary_words_matches_as_listed_or_capitalised(tmp_path: Path) -> None:
+    (tmp_path / "partners.yaml").write_text(
+        "partners:\n"
+        "  - canonical: Teachers Fund\n    names: [Fonds des enseignants]\n"
+        "  - canonical: Zorbla Fund\n",
+        encoding="utf-8",
+    )
+    vocabulary = Vocabulary.load(tmp_path)
+    assert partners(vocabulary, "a teachers fund; the fonds des enseignants") == []
+    assert partners(vocabulary, "the Teachers Fund, le Fonds des enseignants") == ["Teachers Fund"]
+    assert partners(vocabulary, "THE TEACHERS FUND") == ["Teachers Fund"]
+    assert partners(vocabulary, "the zorbla fund") == ["Zorbla Fund"]  # a word of its own
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("christian mutual society", "Mutualité Chrétienne"),
+        ("internationale de l'éducation", "Education International"),
+        ("world solidarity", "Solidarité Mondiale"),
+    ],
+)
+def test_a_query_or_a_name_given_alone_matches_names_of_ordinary_words_in_any_case(
+    vocabulary: Vocabulary, name: str, canonical: str
+) -> None:
+    """Only an article's text (`prose`, what the ingest uses) asks for a name's capitals."""
+    assert [m.canonical for m in vocabulary.match_names(name)] == [canonical]
+    assert vocabulary.canonical("partner", name) == canonical
+    assert vocabulary.match_names(name, prose=True) == []
+
+
+def test_a_country_adjective_inside_a_partner_name_that_did_not_match_gives_the_country(
+    vocabulary: Vocabulary,
+) -> None:
+    assert vocabulary.find_names("MGEN, a French mutual society, signed.") == (
+        ["France"],
+        ["MGEN"],
+    )
+    assert vocabulary.find_names("MGEN and the French Mutual Society signed.") == (
+        [],
+        ["MGEN", "Mutualité Française"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the NGO Essential, which works in Guinea.", ["Essential"]),
+        ("the NGO PASS and the ONG AIM", ["PASS", "AIM"]),
+        ("WE AIM TO PASS", []),
+        ("AN ESSENTIAL STEP", []),
+        ("we aim to", []),
+        ("a pass", []),
+        ("essential", []),
+    ],
+)
+def test_a_capital_next_to_an_acronym_is_no_shouting(
+    vocabulary: Vocabulary, text: str, expected: list[str]
+) -> None:
+    assert partners(vocabulary, text) == expected
+
+
+@pytest.mark.parametrize("text", ["WE AIM TO PASS", "CONTACT US | WHO WE ARE", "NEWS FROM THE ILO"])
+def test_a_shouted_line_proposes_no_unknown_organisation(vocabulary: Vocabulary, text: str) -> None:
+    assert vocabulary.unknown_organisations(text) == []
+
+
+def test_unknown_acronyms_are_still_proposed_in_a_shouted_line(vocabulary: Vocabulary) -> None:
+    assert vocabulary.unknown_organisations("THE CSMF MEETS AIM") == ["CSMF"]
