@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from pydantic import ValidationError
 from search_service.articles import LANGUAGES, Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
 from search_service.pages import infer_title, parse_page
+from search_service.text import fold
 from search_service.vocabulary import Kind, Vocabulary
 
 VOCABULARY_DIR = "vocabulary"
@@ -52,12 +54,19 @@ FilesProgress = Callable[[int, int, int], None]
 """on_files(files done, files in all, articles so far)."""
 logger = logging.getLogger(__name__)
 
-# Lead characters of UTF-8 read as cp1252/cp1250 ("Ã©", "Ă©", "â€™"): a cheap test first.
-_MOJIBAKE_LEAD = re.compile("[ÃÂĂÅâÐÑ]")
-_MOJIBAKE_HINT = re.compile("[ÃÂĂÅâÐÑ][\u0080-\u00ff\u0100-\u017f\u2010-\u203a\u20ac\u2122]|Ă")
+# Lead characters of UTF-8 read as cp1252/cp1250/latin-1 ("Ã©", "Ă©", "â€™", "Å“"): a
+# cheap test first; the sequences themselves are built from ftfy's character classes.
+_MOJIBAKE_LEADS = "ÃÂĂÅĹâ"
+_MOJIBAKE_LEAD = re.compile(f"[{_MOJIBAKE_LEADS}]")
 # "í" is C3 AD in UTF-8; read as cp1250 that is "Ă" + a soft hyphen, which is often lost.
 _LOST_SOFT_HYPHEN = re.compile(r"Ă(?=[a-zñ])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Characters that are not text: C0/C1 controls (but tab, line feed, carriage return) and
+# lone surrogates (a JSON "\ud800" escape). Vertical tab, form feed and NEL are line breaks.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_BREAKS = frozenset("\x0b\x0c\x85")
+# JSON escapes that json.loads turns into such characters ("\u0000", "\b", "\ud800").
+_ESCAPED_NOT_TEXT = re.compile(r"\\(?:[bf]|u00[01]|u007[fF]|u00[89]|u[dD][89a-fA-F])")
 _LANGUAGE_NAMES: dict[str, Language] = {
     "en": "en",
     "eng": "en",
@@ -318,17 +327,20 @@ class _Run:
                 f"not valid UTF-8 (byte {error.start}); read as Windows-1252 and repaired",
                 severity="warning",
             )
-        if _CONTROL.search(text) and len(_CONTROL.findall(text)) > max(8, len(text) // 100):
+        suspect = _NOT_TEXT.search(text) is not None  # one scan of the text for both uses
+        if suspect and len(_CONTROL.findall(text)) > max(8, len(text) // 100):
             raise _Skip("binary_file", path, "this is a binary file, not text")
-        repaired = repair_text(text)
-        if repaired != text and _MOJIBAKE_HINT.search(text):
-            self.problem(
-                path,
-                "mojibake",
-                "wrongly encoded characters repaired (e.g. 'QuĂ©bec' -> 'Québec')",
-                severity="warning",
-            )
-        return repaired
+        text, repairs = repair_mojibake(text)
+        if repairs:
+            self.problem(path, "mojibake", _mojibake_message(repairs), severity="warning")
+        if suspect or repairs:  # a repair may decode to a control character ("Â€")
+            text, removed = clean_characters(text)
+            if removed:
+                message = _characters_message(removed)
+                self.problem(path, "bad_characters", message, severity="warning")
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        return text
 
     def read_page(self, path: Path, text: str) -> _Draft:
         page = parse_page(text)
@@ -343,8 +355,8 @@ class _Run:
 
     def read_sidecar(self, sidecar: Path) -> Mapping[str, Any] | None:
         try:
-            meta = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            meta = load_metadata_yaml(sidecar.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError) as error:
             self.problem(
                 sidecar,
                 "bad_metadata",
@@ -359,24 +371,41 @@ class _Run:
                 sidecar, "bad_metadata", "metadata file ignored: not a mapping", severity="warning"
             )
             return None
-        return meta
+        cleaned, removed = clean_value(meta)
+        if removed:
+            message = _characters_message(removed)
+            self.problem(sidecar, "bad_characters", message, severity="warning")
+        return dict(cleaned)
 
     def read_markdown(self, path: Path, text: str) -> _Draft:
-        import frontmatter
-
         try:
-            post = frontmatter.loads(text)
+            meta, content = _split_front_matter(text)
         except Exception as error:  # python-frontmatter surfaces YAML and its own errors
             raise _Skip(
                 "bad_front_matter",
                 path,
                 f"the front matter is not valid YAML: {_first_line(error)}",
             ) from error
-        meta = post.metadata if isinstance(post.metadata, dict) else {}
-        body, heading = _split_heading(str(post.content))
-        body = _markdown_to_text(repair_text(body))
-        draft = _Draft(id=self.default_id(path), title=heading, body=_normalise_body(body))
-        self.apply_metadata(draft, meta, path, None)
+        draft = _Draft(id=self.default_id(path), title=None, body="")
+        if meta is not None and not isinstance(meta, dict):
+            kind = type(meta).__name__
+            draft.notes.append(
+                ("bad_metadata", f"front matter ignored: a {kind}, not a mapping of keys", None)
+            )
+            meta = None
+        if meta:
+            meta, removed = clean_value(meta)
+            if removed:
+                draft.notes.append(("bad_characters", _characters_message(removed), None))
+            self.apply_metadata(draft, meta, path, None)
+        rest, heading = _split_heading(content)
+        # The front matter's title wins; its heading then stays in the body unless it repeats it.
+        if heading is not None and (
+            draft.title is None or fold(draft.title) == fold(_markdown_to_text(heading))
+        ):
+            draft.title = draft.title or heading
+            content = rest
+        draft.body = _normalise_body(_markdown_to_text(content))
         return draft
 
     def read_jsonl(self, path: Path, text: str) -> None:
@@ -420,11 +449,30 @@ class _Run:
                 raise _Skip("missing_field", path, f"{key!r} is empty", number)
         if not str(identifier).strip():
             raise _Skip("missing_field", path, "'id' is empty", number)
+        # JSON escapes may hold what the file's characters could not (those were repaired
+        # with the file): mojibake ("\u00c3\u00a9"), NUL and other controls, lone
+        # surrogates ("\ud800"). Repaired here, with a warning.
+        notes: list[tuple[str, str, int | None]] = []
+        if _ESCAPED_NOT_TEXT.search(line):
+            record, removed = clean_value(record)
+            if removed:
+                notes.append(("bad_characters", _characters_message(removed), number))
+        title, body = record["title"], record["body"]
+        if "\\u" in line:
+            title, title_repairs = repair_mojibake(title)
+            body, body_repairs = repair_mojibake(body)
+            if title_repairs or body_repairs:
+                message = _mojibake_message([*title_repairs, *body_repairs])
+                notes.insert(0, ("mojibake", message, number))
+        for key, value in (("title", title), ("body", body)):
+            if not value.strip():
+                raise _Skip("missing_field", path, f"{key!r} is empty once cleaned", number)
         draft = _Draft(
-            id=str(identifier).strip(),
-            title=_one_line(repair_text(title)),
-            body=_normalise_body(repair_text(body)),
+            id=str(record["id"]).strip(),
+            title=_one_line(_nfc(title)),
+            body=_normalise_body(_nfc(body)),
             line=number,
+            notes=notes,
         )
         meta = {k: v for k, v in record.items() if k not in ("id", "title", "body")}
         self.apply_metadata(draft, meta, path, number)
@@ -448,9 +496,16 @@ class _Run:
                 draft.id = str(meta["id"]).strip()
             else:
                 warn("bad_metadata", f"'id' {meta['id']!r} ignored: not a string")
-        if isinstance(meta.get("title"), str) and meta["title"].strip():
-            draft.title = _one_line(meta["title"])
-            draft.title_inferred = False
+        title = meta.get("title")
+        if isinstance(title, str):
+            if title.strip():
+                draft.title = _one_line(title)
+                draft.title_inferred = False
+        elif title is not None:
+            warn(
+                "bad_metadata",
+                f"'title' {title!r} ignored: not a string (quote it to give it as text)",
+            )
         if meta.get("date") not in (None, ""):
             parsed = parse_metadata_date(meta["date"])
             if parsed is None:
@@ -616,29 +671,191 @@ def _utf16_text(data: bytes) -> str | None:
 
 
 def _decode_fallback(data: bytes) -> str:
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    """Windows-1252, with Latin-1 for the five bytes it leaves undefined (ftfy's codec)."""
+    import ftfy.bad_codecs  # noqa: F401  (registers the "sloppy" codecs)
+
+    return data.decode("sloppy-windows-1252")
+
+
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def repair_text(text: str) -> str:
-    """NFC text with mojibake ("QuÃ©bec", "QuĂ©bec", "MedellĂn") repaired by ftfy and one rule."""
-    if _MOJIBAKE_LEAD.search(text) and _MOJIBAKE_HINT.search(text):
-        import ftfy
+    """NFC text with mojibake ("QuÃ©bec", "QuĂ©bec", "MedellĂn") repaired (`repair_mojibake`)."""
+    return _nfc(repair_mojibake(text)[0])
 
-        config = ftfy.TextFixerConfig(
-            uncurl_quotes=False,
-            fix_latin_ligatures=False,
-            fix_character_width=False,
-            normalization="NFC",
-            explain=False,
-        )
-        text = ftfy.fix_text(text, config)
-        text = _LOST_SOFT_HYPHEN.sub("í", text)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return text
+
+def repair_mojibake(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Text with each wrongly decoded word repaired, and the (before, after) of each repair.
+
+    UTF-8 read once as Windows-1252, Windows-1250 or Latin-1 leaves a lead character
+    ("Ã", "Â", "Ă", "Å", "Ĺ", "â") followed by characters standing for continuation
+    bytes ("QuĂ©bec", "dâ€™Ivoire"). ftfy decides on a whole string, and leaves a line
+    alone when it also holds correct accents, curly quotes or dashes ("QuĂ©bec and
+    Côte d’Ivoire"); so each word holding such a sequence is repaired on its own:
+    `ftfy.fix_encoding`, else (when ftfy's heuristics find the word too short to
+    judge, "MedellĂ\u00adn") the word re-encoded with ftfy's sloppy Windows-1252 or
+    Windows-1250 codec must decode as UTF-8. Then one rule: "Ă" followed by a
+    lower-case letter is "í" whose soft hyphen was lost ("MedellĂn").
+    """
+    if not _MOJIBAKE_LEAD.search(text):
+        return text, []
+    sequence, word = _mojibake_patterns()
+    if not sequence.search(text):  # the usual case, "â" of "château": one fast scan
+        return text, []
+    pieces: list[str] = []
+    repairs: list[tuple[str, str]] = []
+    done = 0
+    for match in sequence.finditer(text):
+        if match.start() < done:
+            continue  # inside a word already repaired
+        start = match.start()
+        while start > done and text[start - 1].isalpha():
+            start -= 1
+        found = word.match(text, start)
+        end = found.end() if found is not None else match.end()
+        if text[end - 1] == " " and text.startswith(" ", end):
+            end += 1  # "Ã" + the space left of a no-break space, then the word's own space
+        broken = text[start:end]
+        fixed = _repair_word(broken)
+        pieces.append(text[done:start])
+        pieces.append(fixed)
+        if fixed != broken:
+            repairs.append((broken, fixed))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces), repairs
+
+
+@lru_cache(maxsize=1)
+def _mojibake_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a mojibake sequence, a word made of letters and such sequences), from ftfy's classes."""
+    from ftfy.chardata import UTF8_CLUES
+
+    continuation = UTF8_CLUES["utf8_continuation"]  # a character class body, space included
+    two = "".join(ch for ch in _MOJIBAKE_LEADS if ch != "â")
+    # Led by one character class, so that the regex engine scans for it quickly.
+    sequence = (
+        f"[{_MOJIBAKE_LEADS}](?:(?<=[{two}])[{continuation}]|(?<=â)[{continuation}]{{2}}"
+        "|(?<=Ă)(?=[a-zñ]))"
+    )
+    return re.compile(sequence), re.compile(f"(?:{sequence}|[^\\W\\d_])+")
+
+
+@lru_cache(maxsize=1)
+def _ftfy_config() -> Any:
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        uncurl_quotes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        normalization="NFC",
+        explain=False,
+    )
+
+
+def _repair_word(word: str) -> str:
+    import ftfy
+    import ftfy.bad_codecs  # registers the "sloppy" codecs
+
+    fixed = ftfy.fix_encoding(word, _ftfy_config())
+    if fixed == word:
+        for encoding in ("sloppy-windows-1252", "sloppy-windows-1250"):
+            try:
+                fixed = word.encode(encoding).decode("utf-8")
+                break
+            except UnicodeError:
+                continue
+    return _LOST_SOFT_HYPHEN.sub("í", fixed)
+
+
+def _mojibake_message(repairs: Sequence[tuple[str, str]]) -> str:
+    broken, fixed = repairs[0]
+    more = f" and {len(repairs) - 1} more" if len(repairs) > 1 else ""
+    return f"wrongly encoded characters repaired: {broken!r} -> {fixed!r}{more}"
+
+
+def clean_characters(text: str) -> tuple[str, list[str]]:
+    """Text without controls (tab and line breaks kept) or lone surrogates, and what went.
+
+    Vertical tab, form feed and NEL become line feeds; a lone surrogate (which no
+    encoder accepts) becomes U+FFFD; other controls are removed. The list names each
+    character removed or replaced ("U+0000"), line breaks excepted.
+    """
+    if not _NOT_TEXT.search(text):
+        return text, []
+    removed: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in _LINE_BREAKS:
+            return "\n"
+        removed.append(f"U+{ord(char):04X}")
+        return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+    return _NOT_TEXT.sub(replace, text), removed
+
+
+def clean_value(value: Any) -> tuple[Any, list[str]]:
+    """`clean_characters` through the strings of a JSON / YAML value (keys included)."""
+    removed: list[str] = []
+
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            cleaned, gone = clean_characters(item)
+            removed.extend(gone)
+            return cleaned
+        if isinstance(item, list):
+            return [clean(v) for v in item]
+        if isinstance(item, dict):
+            return {clean(k): clean(v) for k, v in item.items()}
+        return item
+
+    return clean(value), removed
+
+
+def _characters_message(removed: Sequence[str]) -> str:
+    kinds = ", ".join(dict.fromkeys(removed))
+    return f"{len(removed)} character(s) that are not text removed or replaced ({kinds})"
+
+
+class _MetadataLoader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay strings: `2020-13-45` must not raise mid-load.
+
+    The ingest reads metadata dates itself (`parse_metadata_date`), so that a bad date
+    is a `bad_date` warning on that value, not a file that cannot be read.
+    """
+
+
+_MetadataLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_metadata_yaml(text: str) -> Any:
+    """A sidecar or front matter: safe YAML with dates kept as strings."""
+    return yaml.load(text, Loader=_MetadataLoader)  # a SafeLoader
+
+
+def _split_front_matter(text: str) -> tuple[Any, str]:
+    """(front matter value or None, content) of a Markdown file (python-frontmatter's split)."""
+    import frontmatter
+    from frontmatter.default_handlers import YAMLHandler
+
+    text = text.strip()
+    handler = frontmatter.detect_format(text, frontmatter.handlers)
+    if handler is None:
+        return None, text
+    try:
+        matter, content = handler.split(text)
+    except ValueError:
+        return None, text
+    if isinstance(handler, YAMLHandler):
+        return load_metadata_yaml(matter), content.strip()
+    return handler.load(matter), content.strip()
 
 
 def _normalise_body(text: str) -> str:
@@ -691,7 +908,7 @@ def _split_heading(body: str) -> tuple[str, str | None]:
 
 
 def parse_metadata_date(value: Any) -> dt.date | None:
-    """An ISO 8601 date (or date-time) from metadata; YAML may already have made it a date."""
+    """An ISO 8601 date (or date-time) from metadata (an explicit YAML `!!timestamp` too)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -711,8 +928,6 @@ def normalise_language(value: Any) -> Language | None:
     """'en', 'EN', 'en-GB', 'English', 'français' -> a supported code; None otherwise."""
     if not isinstance(value, str):
         return None
-    from search_service.text import fold
-
     key = fold(value.strip()).replace("_", "-").split("-", 1)[0]
     language = _LANGUAGE_NAMES.get(key)
     return language if language in LANGUAGES else None

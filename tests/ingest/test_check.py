@@ -118,3 +118,15 @@ def test_check_proposes_no_unknown_organisation_for_a_shouted_line(
     main(["corpus", "check", "--corpus", str(corpus)])
     out = capsys.readouterr().out
     assert "not in the vocabulary: CSMF\n" in out
+
+
+def test_check_never_prints_a_raw_control_character(
+    write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        "e.jsonl", '{"id":"e","title":"NUL \\u0000 \\u001b[31m","body":"Body \\u0007 of Togo."}\n'
+    )
+    assert main(["corpus", "check", "--corpus", str(corpus)]) == 0
+    out = capsys.readouterr().out
+    assert "bad_characters" in out and "U+0000" in out
+    assert not any(ch < " " and ch != "\n" for ch in out)

@@ -534,3 +534,156 @@ def test_an_unexpected_failure_costs_one_file_not_the_run(
     [problem] = result.problems
     assert (problem.path, problem.code) == ("a.txt", "internal_error")
     assert "IndexError: simulated bug" in problem.message
+
+
+# ---- review of issue 2: mojibake, metadata, characters -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("broken", "fixed"),
+    [
+        ("QuĂ©bec and Côte d’Ivoire", "Québec and Côte d’Ivoire"),
+        ("QuĂ©bec “social”", "Québec “social”"),
+        ("Encuentro en MedellĂn y en QuĂ©bec", "Encuentro en Medellín y en Québec"),
+        ("MedellĂ\u00adn", "Medellín"),
+        ("“QuĂ©bec”, the CÃ´te dâ€™Ivoire – and été", "“Québec”, the Côte d’Ivoire – and été"),
+    ],
+)
+def test_mojibake_is_repaired_word_by_word_beside_correct_accents_quotes_and_dashes(
+    write: Write, ingest: Ingest, broken: str, fixed: str
+) -> None:
+    write("m.txt", f"Teachers met. {broken}.\n")
+    result = ingest()
+    assert only(result).body == f"Teachers met. {fixed}."
+    [problem] = result.problems
+    assert (problem.code, problem.severity) == ("mojibake", "warning")
+    first_broken = next(word for word in broken.split() if word.strip("“”,") not in fixed)
+    assert repr(first_broken.strip("“”,")) in problem.message
+
+
+def test_no_mojibake_warning_is_given_when_nothing_was_repaired(
+    write: Write, ingest: Ingest
+) -> None:
+    """A lead character that is no mojibake ("ĂSTA"), beside a text that only needed NFC."""
+    write("r.txt", "The Romanian word ĂSTA means this, said the cafe\u0301 owner.\n")
+    result = ingest()
+    assert only(result).body == "The Romanian word ĂSTA means this, said the café owner."
+    assert result.problems == []
+
+
+def test_mojibake_in_jsonl_escapes_is_repaired_with_a_warning(write: Write, ingest: Ingest) -> None:
+    write("e.jsonl", json.dumps({"id": "j", "title": "QuÃ©bec", "body": "Les enseignants."}))
+    result = ingest()
+    assert only(result).title == "Québec"
+    assert [(p.code, p.line) for p in result.problems] == [("mojibake", 1)]
+
+
+@pytest.mark.parametrize("name", ["a.md", "p.meta.yaml"])
+def test_a_bad_metadata_date_is_a_bad_date_warning_and_the_article_is_kept(
+    write: Write, ingest: Ingest, name: str
+) -> None:
+    """YAML would read `2020-13-45` as a date and raise; metadata dates stay strings."""
+    if name == "a.md":
+        write("a.md", "---\ntitle: Assembly\ndate: 2020-13-45\n---\nTeachers of Togo.\n")
+    else:
+        write("p.txt", "Teachers of Togo.\n")
+        write("p.meta.yaml", "title: Assembly\ndate: 2020-13-45\n")
+    result = ingest()
+    article = only(result)
+    assert article.title == "Assembly" and article.date is None
+    [problem] = result.problems
+    assert (problem.code, problem.severity) == ("bad_date", "warning")
+    assert "2020-13-45" in problem.message
+
+
+def test_metadata_dates_written_as_yaml_dates_or_date_times_are_read(
+    write: Write, ingest: Ingest
+) -> None:
+    write("a.md", "---\ndate: 2020-07-08 10:30:00\n---\nTeachers of Togo.\n")
+    write("b.md", "---\ndate: !!timestamp 2021-01-02\n---\nTeachers of Mali.\n")
+    result = ingest()
+    assert [a.date for a in result.articles] == [dt.date(2020, 7, 8), dt.date(2021, 1, 2)]
+    assert result.problems == []
+
+
+def test_a_lone_surrogate_in_jsonl_is_replaced_with_a_warning(write: Write, ingest: Ingest) -> None:
+    write("e.jsonl", '{"id":"s1","title":"x \\ud800","body":"Teachers of Togo \\udc00 met."}\n')
+    result = ingest()
+    article = only(result)
+    assert article.title == "x \ufffd" and article.body == "Teachers of Togo \ufffd met."
+    [problem] = result.problems
+    assert (problem.code, problem.severity, problem.line) == ("bad_characters", "warning", 1)
+    assert "U+D800" in problem.message and "U+DC00" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("e.jsonl", '{"id":"e","title":"NUL \\u0000 title","body":"Teachers\\u0001 of Togo."}\n'),
+        ("a.md", '---\ntitle: "NUL \\0 title"\n---\nTeachers\x01 of Togo.\n'),
+        ("a.txt", "NUL \x1b title\n\nTeachers\x01 of Togo.\n"),  # a raw NUL: binary_file
+    ],
+)
+def test_control_characters_are_removed_in_every_format_with_a_warning(
+    write: Write, ingest: Ingest, name: str, content: str
+) -> None:
+    write(name, content)
+    result = ingest()
+    article = only(result)
+    assert (article.title, article.body) == ("NUL title", "Teachers of Togo.")
+    assert {(p.code, p.severity) for p in result.problems} == {("bad_characters", "warning")}
+
+
+def test_a_sidecar_title_loses_its_control_characters(write: Write, ingest: Ingest) -> None:
+    write("p.txt", "Teachers of Togo.\n")
+    write("p.meta.yaml", 'title: "The \\x07AIM meeting"\n')
+    result = ingest()
+    assert only(result).title == "The AIM meeting"
+    assert [(p.path, p.code) for p in result.problems] == [("p.meta.yaml", "bad_characters")]
+
+
+def test_line_breaks_written_as_form_feeds_or_vertical_tabs_stay_line_breaks(
+    write: Write, ingest: Ingest
+) -> None:
+    write("a.txt", "Teachers of Togo.\x0cTeachers of Mali.\x0bAnd Benin.\n")
+    result = ingest()
+    assert only(result).body == "Teachers of Togo.\nTeachers of Mali.\nAnd Benin."
+    assert result.problems == []
+
+
+def test_a_markdown_heading_stays_in_the_body_when_the_front_matter_gives_another_title(
+    write: Write, ingest: Ingest
+) -> None:
+    write("a.md", "---\ntitle: Assembly 2020\n---\n# Context\n\nTeachers of Togo met.\n")
+    article = only(ingest())
+    assert article.title == "Assembly 2020"
+    assert article.body == "Context\n\nTeachers of Togo met."
+
+
+def test_a_markdown_heading_repeating_the_front_matter_title_leaves_the_body(
+    write: Write, ingest: Ingest
+) -> None:
+    write("a.md", "---\ntitle: Assemblée générale\n---\n# ASSEMBLEE Generale\n\nTexte.\n")
+    article = only(ingest())
+    assert (article.title, article.body) == ("Assemblée générale", "Texte.")
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"p.txt": "Teachers of Togo.\n", "p.meta.yaml": "title: 12\n"}, "'title' 12"),
+        ({"a.md": "---\ntitle: [a, b]\n---\nTeachers of Togo.\n"}, "'title' ['a', 'b']"),
+        ({"a.md": "---\n- a\n- b\n---\nTeachers of Togo.\n"}, "a list, not a mapping"),
+    ],
+)
+def test_a_title_or_front_matter_of_the_wrong_type_is_a_bad_metadata_warning(
+    write: Write, ingest: Ingest, files: dict[str, str], message: str
+) -> None:
+    for name, content in files.items():
+        write(name, content)
+    result = ingest()
+    article = only(result)
+    assert (article.title, article.title_inferred) == ("Teachers of Togo", True)
+    [problem] = result.problems
+    assert (problem.code, problem.severity) == ("bad_metadata", "warning")
+    assert message in problem.message
