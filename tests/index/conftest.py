@@ -100,19 +100,14 @@ def matching_ids(root: Path, text: str) -> set[str]:
 
 
 def phrase_ids(root: Path, text: str) -> set[str]:
-    """Ids of articles containing `text` as a phrase (in any language field or exact)."""
+    """Ids of articles containing `text` as a phrase (the exact fields keep the positions)."""
     from whoosh import query
 
-    from search_service.analysis import analyze, analyze_neutral
-    from search_service.articles import LANGUAGES
+    from search_service.analysis import analyze_neutral
     from search_service.generations import open_live_index
 
-    phrases: list[query.Query] = []
-    for fields, words in [
-        *(((f"title_{lang}", f"body_{lang}"), analyze(text, lang)) for lang in LANGUAGES),
-        (("title_exact", "body_exact"), analyze_neutral(text)),
-    ]:
-        phrases += [query.Phrase(field, words) for field in fields if words]
+    words = analyze_neutral(text)
+    phrases = [query.Phrase(field, words) for field in ("title_exact", "body_exact")]
     _, index = open_live_index(root)
     with index.searcher() as searcher:
         return {hit["id"] for hit in searcher.search(query.Or(phrases), limit=None)}

@@ -8,6 +8,7 @@ from whoosh import formats
 
 from search_service.analysis import language_analyzer, neutral_analyzer
 from search_service.index import (
+    TermListFrequency,
     TermListPositions,
     facet_value,
     make_schema,
@@ -32,6 +33,24 @@ def test_fast_postings_equal_whoosh_positions_postings(text: str) -> None:
         from_list = sorted(TermListPositions().word_values(analyzer.terms(text), analyzer))
         assert fast_way == whoosh_way
         assert from_list == whoosh_way
+
+
+@settings(max_examples=100, deadline=None)
+@given(WORDS)
+def test_fast_frequency_postings_equal_whoosh_frequency_postings(text: str) -> None:
+    analyzer = language_analyzer("fr")
+    whoosh_way = sorted(formats.Frequency().word_values(text, analyzer, mode="index"))
+    assert sorted(TermListFrequency().word_values(text, analyzer, mode="index")) == whoosh_way
+    assert sorted(TermListFrequency().word_values(analyzer.terms(text), analyzer)) == whoosh_way
+
+
+def test_only_the_exact_fields_keep_positions_for_phrases() -> None:
+    schema = make_schema()
+    for lang in ("en", "fr", "es"):
+        for part in ("title", "body"):
+            assert not schema[f"{part}_{lang}"].format.supports("positions")
+    for name in ("title_exact", "body_exact"):
+        assert schema[name].format.supports("positions")
 
 
 def test_schema_has_the_contract_fields() -> None:
