@@ -22,8 +22,14 @@ BoolArray = npt.NDArray[np.bool_]
 MAX_FACET_VALUES: Final = 100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FacetValue:
+    """One listed value of a facet.
+
+    Not frozen: a frozen dataclass costs 4× more to create, and a response lists up
+    to a few hundred of these. Treat them as read-only: cached responses share them.
+    """
+
     value: str
     count: int
     selected: bool
@@ -91,9 +97,12 @@ def _listing(
         order = present[::-1]
     else:
         order = present[np.argsort(-counts[present], kind="stable")]
+    shown = order[:MAX_FACET_VALUES]
     listed = [
-        FacetValue(values[i], int(counts[i]), values[i] in selected)
-        for i in order[:MAX_FACET_VALUES].tolist()
+        FacetValue(value, count, value in selected)
+        for value, count in zip(
+            [values[i] for i in shown.tolist()], counts[shown].tolist(), strict=True
+        )
     ]
     missing = selected - {item.value for item in listed}
     if missing:
