@@ -108,6 +108,19 @@ def server_rss_mib(server: psutil.Process) -> float:
     return round(total / 2**20, 1)
 
 
+def server_private_mib(server: psutil.Process) -> float:
+    """Memory of the server's processes that is theirs alone (USS).
+
+    RSS also counts the pages of the memory-mapped index files that were read:
+    shared with the page cache, dropped by the kernel under pressure.
+    """
+    total = 0
+    for process in [server, *server.children(recursive=True)]:
+        with suppress(psutil.Error):
+            total += process.memory_full_info().uss
+    return round(total / 2**20, 1)
+
+
 class MemoryGuard:
     """Stops a load level when the server's memory passes a limit (the machine is shared)."""
 
@@ -257,13 +270,16 @@ def request_mix(export: Path, requests: int, seed: int) -> tuple[Requests, Reque
 
 
 def level_mixes(
-    export: Path, per_level: int, levels: int, seed: int
+    export: Path, per_level: int, levels: int, seed: int, zipf: float | None = None
 ) -> tuple[list[Requests], list[Requests]]:
-    """Disjoint, shuffled lists of `/search` and `/suggest` requests: one per level, plus warm-up.
+    """Shuffled lists of `/search` and `/suggest` requests: one per level, plus warm-up.
 
-    Each level gets requests no earlier level sent, so no level is flattered by
-    the engine's caches having seen exactly its queries before (common words
-    are warm, as they would be in production).
+    By default the lists are disjoint: each level gets requests no earlier level
+    sent, so no level is flattered by the engine's caches having seen exactly its
+    queries before (common words are warm, as they would be in production).
+    With `zipf`, each list is instead a visitor stream: requests drawn with
+    replacement from the whole pool, the one of rank r with weight 1 / r**zipf,
+    as the queries of a site's search log repeat (a few often, most rarely).
     """
     rng = random.Random(seed)
     lists = levels + 1
@@ -274,7 +290,17 @@ def level_mixes(
     suggest: Requests = [("/suggest", {"q": p, "limit": 8}) for p in queries.suggest]
     rng.shuffle(search)
     rng.shuffle(suggest)
+    if zipf is not None:
+        return (
+            [_zipf_stream(search, per_level, zipf, rng) for _ in range(lists)],
+            [_zipf_stream(suggest, per_level, zipf, rng) for _ in range(lists)],
+        )
     return _split(search, per_level, lists), _split(suggest, per_level, lists)
+
+
+def _zipf_stream(pool: Requests, size: int, exponent: float, rng: random.Random) -> Requests:
+    weights = [1.0 / rank**exponent for rank in range(1, len(pool) + 1)]
+    return rng.choices(pool, weights=weights, k=size)
 
 
 def _split(items: Requests, size: int, count: int) -> list[Requests]:
@@ -294,6 +320,7 @@ def run(
     arenas: int | None = None,
     max_server_mib: float = 8192,
     use_wrk: bool = False,
+    zipf: float | None = None,
 ) -> dict[str, Any]:
     from bench.generate import default_path
 
@@ -304,11 +331,12 @@ def run(
         raise SystemExit(
             f"no index in {index_dir}: run `python -m bench.speed --count {count}` first"
         )
-    searches, suggests = level_mixes(export, requests, len(CONCURRENCY), seed=23)
+    searches, suggests = level_mixes(export, requests, len(CONCURRENCY), seed=23, zipf=zipf)
     figures: dict[str, Any] = {
         "articles": count,
         "workers": workers,
         "cache": cache,
+        "zipf": zipf,
         "search": [],
         "suggest": [],
     }
@@ -341,6 +369,7 @@ def run(
                 else:
                     row = asyncio.run(load(base, paths, clients, guard))
                 row["server_rss_mib"] = server_rss_mib(server)
+                row["server_private_mib"] = server_private_mib(server)
                 figures[endpoint].append(row)
                 print(f"{endpoint:8s} {row}", flush=True)
         figures["aborted"] = guard.tripped
@@ -358,6 +387,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
     parser.add_argument("--cache", action="store_true", help="Leave the response cache on (512).")
+    parser.add_argument(
+        "--zipf",
+        type=float,
+        metavar="S",
+        help="Send a visitor stream: requests drawn with Zipf weights 1/rank**S (e.g. 1.0).",
+    )
     parser.add_argument(
         "--malloc-arena-max",
         type=int,
@@ -385,14 +420,17 @@ def main(argv: list[str] | None = None) -> int:
         arenas,
         args.max_server_mib,
         use_wrk=args.wrk,
+        zipf=args.zipf,
     )
     name = f"http-{args.count}-w{args.workers}" + ("-cache" if args.cache else "")
+    name += f"-zipf{args.zipf:g}" if args.zipf is not None else ""
     name += "-wrk" if args.wrk else ""
     name += f"-arenas{arenas}" if arenas is not None else ""
     parameters = {
         "requests": args.requests,
         "workers": args.workers,
         "cache": args.cache,
+        "zipf": args.zipf,
         "concurrency": list(CONCURRENCY),
     }
     print(write_result(name, parameters, figures))

@@ -29,11 +29,14 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
             ["bench.relevance", *small, "--per-language", "20"],
         ]
     wrk = ["--wrk"] if shutil.which("wrk") else []
+    # The service's defaults (response cache on) under a stream of repeating queries.
+    visitors = ["--cache", "--zipf", "1", "--requests", "10000"]
     planned = [
         ["bench.speed", "--count", "5000"],
         ["bench.http_load", "--count", "5000", "--workers", "1"],
         ["bench.http_load", "--count", "5000", "--workers", "1", *wrk],
         ["bench.http_load", "--count", "5000", "--workers", "2", *wrk],
+        ["bench.http_load", "--count", "5000", "--workers", "2", *visitors, *wrk],
         ["bench.peers", "--count", "5000"],
         ["bench.relevance"],
     ]
