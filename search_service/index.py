@@ -19,21 +19,30 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pickle import dumps
 from typing import Any, Final
 
 from whoosh import fields, formats
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3PostingsWriter,
+)
 from whoosh.system import pack_uint
+from whoosh.util.numeric import length_to_byte
 
 from search_service.analysis import BaseAnalyzer, language_analyzer, neutral_analyzer
 from search_service.articles import LANGUAGES, Article
 
 #: Bump when what is indexed changes without the schema's shape changing (the
 #: analysis rules, say); a schema or version change makes the next build full.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+#: Pickle protocol of posting blocks (see `_PostingsWriter`).
+_BLOCK_PICKLE_PROTOCOL: Final = 4
 
 STORED_FIELDS: Final = ("title", "body", "url", "summary", "source", "checksum")
 TEXT_FIELDS: Final = tuple(f"{part}_{lang}" for lang in LANGUAGES for part in ("title", "body"))
@@ -205,7 +214,13 @@ class TermListFrequency(formats.Frequency):  # type: ignore[misc]
 
 
 class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
-    """W3 postings writer without its per-posting type assertions."""
+    """W3 postings writer without per-posting type assertions, pickling blocks faster.
+
+    Whoosh pickles each posting block with protocol 2, where every bytes value (a
+    posting's positions) becomes a call of `_codecs.encode` to replay: a block of
+    128 postings took 42 µs to unpickle. Protocol 4 stores bytes as bytes (7 µs);
+    Whoosh's readers unpickle any protocol, so the format is otherwise the same.
+    """
 
     def add_posting(
         self, id_: int, weight: float, vbytes: bytes, length: int | None = None
@@ -224,6 +239,33 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
                 block._minlength = length
             if length > block._maxlength:
                 block._maxlength = length
+
+    def _write_block(self, last: bool = False) -> None:
+        block: Any = self
+        if not block._blockcount:
+            block._postfile.write(WHOOSH3_HEADER_MAGIC)
+        block._terminfo.add_block(self)
+        data = (block._mini_ids(), block._mini_weights(), block._mini_values())
+        databytes = dumps(data, _BLOCK_PICKLE_PROTOCOL)
+        compression = block._compression
+        if compression:
+            databytes = zlib.compress(databytes, compression)
+        ids = block._ids
+        info = (
+            len(ids),
+            ids[-1],
+            block._maxweight,
+            compression,
+            length_to_byte(block._minlength),
+            length_to_byte(block._maxlength),
+        )
+        infobytes = dumps(info, 2)
+        length = len(infobytes) + len(databytes)
+        block._postfile.write_int(-length if last else length)  # negative: the last block
+        block._postfile.write(infobytes)
+        block._postfile.write(databytes)
+        block._blockcount += 1
+        block._new_block()
 
 
 class _FieldWriter(W3FieldWriter):  # type: ignore[misc]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import formats
 
 from search_service.analysis import language_analyzer, neutral_analyzer
+from search_service.articles import Article
+from search_service.build import build_from_articles
+from search_service.generations import open_live_index
 from search_service.index import (
     TermListFrequency,
     TermListPositions,
@@ -72,3 +77,20 @@ def test_a_comma_inside_a_facet_name_does_not_split_it() -> None:
     joined = facet_value(("Benin", "Korea, Republic of"))
     assert split_facet_value(joined) == ["Benin", "Korea  Republic of"]
     assert split_facet_value(None) == []
+
+
+def test_posting_blocks_keep_positions_as_bytes_and_read_back_the_same(
+    tmp_path: Path, small_corpus: list[Article]
+) -> None:
+    # Protocol 2 turns every posting's bytes into a call to replay; 4 stores bytes.
+    build_from_articles(small_corpus, tmp_path / "indexes")
+    _, index = open_live_index(tmp_path / "indexes")
+    with index.searcher() as searcher:
+        [(leaf, _)] = list(searcher.reader().leaf_readers())
+        fieldobj = leaf.schema["body_exact"]
+        matcher = leaf._terms.matcher("body_exact", fieldobj.to_bytes("cote"), fieldobj.format)
+        block = matcher._postfile.get(
+            matcher._dataoffset, matcher._nextoffset - matcher._dataoffset
+        )
+        assert block[:2] == b"\x80\x04"
+        assert list(matcher.value_as("positions")) == [4]  # "La mutualité progresse en Côte"
