@@ -1,0 +1,40 @@
+"""The arrays the search core reads from a generation, against Whoosh's own readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from search_service.build import build_from_articles
+from search_service.generations import open_live_index
+from search_service.index_view import _generic_postings, read_postings
+
+from .conftest import article
+
+
+def test_postings_decoded_block_by_block_equal_whoosh_matchers_for_every_term(
+    tmp_path: Path,
+) -> None:
+    # 300 articles: "teachers" fills three posting blocks of 128; the rest one each.
+    words = ["union", "health", "école", "mutuelle", "Abidjan"]
+    articles = [
+        article(f"a{n}", f"Teachers {words[n % 5]}", f"Teachers and {words[n % 3]} {n}.", "en")
+        for n in range(300)
+    ]
+    build_from_articles(articles, tmp_path / "indexes")
+    _, index = open_live_index(tmp_path / "indexes")
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        live = np.ones(reader.doc_count_all(), dtype=np.bool_)
+        checked = 0
+        for field in ("title_en", "body_en", "title_exact", "body_exact", "country"):
+            for term in reader.field_terms(field):
+                ours = read_postings(reader, field, term, live)
+                ids, weights = _generic_postings(reader.postings(field, term))
+                assert ours.ids.tolist() == ids.tolist(), (field, term)
+                assert ours.tf.tolist() == weights.tolist(), (field, term)
+                checked += 1
+        assert read_postings(reader, "body_exact", "teachers", live).df == 300
+        assert read_postings(reader, "body_exact", "absent", live).df == 0
+    assert checked > 300
