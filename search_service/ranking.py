@@ -35,7 +35,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from search_service.analysis import analyze, is_stop_word
-from search_service.articles import LANGUAGES
+from search_service.articles import LANGUAGES, Language
 from search_service.index_view import EMPTY_POSTINGS, IndexView, Postings, matcher_postings
 from search_service.lexicon import Lexicon
 from search_service.query import ParsedQuery, QueryPart
@@ -50,8 +50,8 @@ TITLE_WEIGHT: Final = 2.0
 EXACT_WEIGHT: Final = 0.15
 PREFIX_WEIGHT: Final = 0.45
 TYPO_WEIGHT: Final = 0.6
-#: Another language's stem of the word, looked up in a language's fields ("paraguays"
-#: stems to "paraguay" in English, which a Spanish article's "Paraguay" also gives).
+#: Another language's stem of the word, stemmed again and looked up in a language's
+#: fields ("paraguays" stems to "paraguay" in English, as a Spanish "Paraguay" does).
 CROSS_STEM_WEIGHT: Final = 0.5
 SYNONYM_WEIGHT: Final = 0.8
 PROXIMITY_WEIGHT: Final = 0.25
@@ -170,7 +170,7 @@ class Scorer:
         score[sparse.ids] = sparse.tf
         return _PartMatch(score, score > 0, counted)
 
-    def _stems_of(self, term: str, original: str) -> tuple[tuple[str, str], ...]:
+    def _stems_of(self, term: str, original: str) -> tuple[tuple[Language, str], ...]:
         out = []
         for lang in LANGUAGES:
             stems = analyze(original, lang) or analyze(term, lang)
@@ -199,7 +199,7 @@ class Scorer:
     def _word_scores(
         self,
         term: str,
-        stems: tuple[tuple[str, str], ...],
+        stems: tuple[tuple[Language, str], ...],
         expansions: list[str],
         counted: bool,
     ) -> Postings:
@@ -209,7 +209,7 @@ class Scorer:
             self._add(tfc, f"body_{lang}", self._postings(f"body_{lang}", stem), 1.0)
         own = dict(stems)
         for lang, stem in own.items():
-            for other in sorted(set(own.values()) - {stem}):
+            for other in _cross_stems(lang, stem, own):
                 title = self._postings(f"title_{lang}", other)
                 self._add(tfc, f"title_{lang}", title, TITLE_WEIGHT * CROSS_STEM_WEIGHT)
                 body = self._postings(f"body_{lang}", other)
@@ -413,6 +413,20 @@ class Scorer:
             return tfc
         idf = _idf(self.view.live_count, df)
         return (idf * tfc * (K1 + 1.0) / (K1 + tfc)).astype(np.float32)
+
+
+def _cross_stems(lang: Language, stem: str, stems: dict[Language, str]) -> list[str]:
+    """The word's stems in the other languages, as this language's fields index them.
+
+    Another language's stemmer may undo an ending this one keeps ("particulars":
+    English "particular", Spanish unchanged). This language's fields hold its own
+    stems, so the other stem is stemmed again here ("particul", what a Spanish
+    "particular" is indexed as) before it is looked up. Looking the other stem up
+    as it is matched only by chance, and measured worse (docs/api.md, Ranking).
+    """
+    found = {again for other in stems.values() for again in analyze(other, lang)[:1]}
+    found.discard(stem)
+    return sorted(found)
 
 
 def _rank(score: FloatArray, covered: FloatArray, total: int) -> npt.NDArray[np.float64]:

@@ -86,6 +86,23 @@ def test_another_languages_stem_of_a_word_still_finds_the_article(
     assert sorted(ids(engine, "paraguays ")) == ["en", "es"]
 
 
+def test_another_languages_stem_is_stemmed_again_in_the_articles_language(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    engine = engine_for(
+        [
+            make_article("es", "Interés", "Un interés particular por la salud.", "es"),
+            make_article("other", "Other", "Nothing about that.", "en"),
+        ]
+    )
+    # Spanish keeps "particulars" whole; English strips it to "particular", which the
+    # Spanish stemmer turns into "particul", what the Spanish article is indexed as:
+    # a match, not a typo to correct.
+    result = engine.search(SearchRequest(q="particulars "))
+    assert [hit.id for hit in result.hits] == ["es"]
+    assert result.suggestion is None
+
+
 def test_case_accents_and_apostrophes_never_matter(
     engine_for: EngineFor, news: list[Article]
 ) -> None:
