@@ -475,6 +475,18 @@ def test_a_name_with_an_elision_is_found_without_its_apostrophe(vocabulary: Voca
     assert countries(vocabulary, "divoire") == []  # the glued word alone is no name
 
 
+def test_the_spanish_article_el_may_stay_in_lower_case_in_a_name_written_with_capitals(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "partners.yaml").write_text(
+        "partners:\n  - canonical: ASD\n    names: [Acción solidaria para el desarrollo]\n",
+        encoding="utf-8",
+    )
+    vocabulary = Vocabulary.load(tmp_path)
+    assert partners(vocabulary, "la Acción Solidaria para el Desarrollo") == ["ASD"]
+    assert partners(vocabulary, "una acción solidaria para el desarrollo") == []
+
+
 # ---- review of issue 2: names made of ordinary words, shouting -----------------------------
 
 
