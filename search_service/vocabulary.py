@@ -1066,7 +1066,7 @@ class _Builder:
         entries: list[NameEntry] = []
         patterns: list[_Pattern] = []
         claimed: dict[tuple[bool, tuple[str, ...]], int] = {}
-        glued_names: list[tuple[tuple[str, ...], _Target]] = []
+        glued_names: list[tuple[tuple[str, ...], _Target, frozenset[tuple[bool, ...]] | None]] = []
         for index, draft in enumerate(self.drafts):
             removed = self.removed.get(index, set())
 
@@ -1107,8 +1107,8 @@ class _Builder:
                     typo_ok=True,
                     shapes=shapes.get(words_of(name)),
                 )
-                if words_of(glued := _glue_elisions(name)) != words_of(name):
-                    glued_names.append((words_of(glued), target))
+                if (glued := words_of(_glue_elisions(name))) != words_of(name):
+                    glued_names.append((glued, target, shapes.get(glued)))
             for name in _dedupe(draft.adjectives):
                 self._add_pattern(patterns, claimed, words_of(name), False, target, draft)
             for name in _dedupe(exact + draft.exact_adjectives):
@@ -1140,9 +1140,9 @@ class _Builder:
                         patterns.append(_Pattern(words, False, target))
                         claimed[(False, words)] = -1
         # Last, so that they never take a form another entry names outright.
-        for words, target in glued_names:
+        for words, target, glued_shapes in glued_names:
             if (False, words) not in claimed:
-                patterns.append(_Pattern(words, False, target))
+                patterns.append(_Pattern(words, False, target, shapes=glued_shapes))
                 claimed[(False, words)] = target.entry
         groups = [_AmbiguousGroup(g.name, g.kind, tuple(g.options), g.default) for g in self.groups]
         for name in self.ignore:
@@ -1198,7 +1198,10 @@ def _name_shapes(names: Iterable[str]) -> dict[tuple[str, ...], frozenset[tuple[
     "Christian Mutual Society" (christian, mutual, society: all words of English) must
     be written as a name; "Solidaris Mutual Society" holds a word of its own and
     matches in any case. A name listed twice with other capitals ("Coopération belge
-    au Développement" / "... au développement") gives both forms.
+    au Développement" / "... au développement") gives both forms. Its form without the
+    apostrophes of elisions ("Internationale de lEducation", `_glue_elisions`) is made
+    of the same words, so it gets the capitals of the name it was made from: typed in
+    lower case it is no more a name than "internationale de l'éducation".
     """
     shapes: dict[tuple[str, ...], set[tuple[bool, ...]]] = {}
     for name in names:
@@ -1207,8 +1210,9 @@ def _name_shapes(names: Iterable[str]) -> dict[tuple[str, ...], frozenset[tuple[
         if len(written) < 2 or not significant:
             continue
         if all(_ordinary_word(w) for w in significant):
-            flags = tuple(w[:1].isupper() for w in written)
-            shapes.setdefault(words_of(name), set()).add(flags)
+            for form in dict.fromkeys((name, _glue_elisions(name))):
+                flags = tuple(w[:1].isupper() for w in _written_words(form))
+                shapes.setdefault(words_of(form), set()).add(flags)
     return {words: frozenset(forms) for words, forms in shapes.items()}
 
 

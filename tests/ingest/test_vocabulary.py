@@ -475,6 +475,15 @@ def test_a_name_with_an_elision_is_found_without_its_apostrophe(vocabulary: Voca
     assert countries(vocabulary, "divoire") == []  # the glued word alone is no name
 
 
+def test_a_name_of_ordinary_words_without_its_apostrophe_is_written_as_the_name_is(
+    vocabulary: Vocabulary,
+) -> None:
+    """The apostrophe-less form of a name needs the capitals the name itself needs."""
+    assert partners(vocabulary, "l'internationale de leducation") == []
+    assert partners(vocabulary, "l'Internationale De LEducation") == ["Education International"]
+    assert partners(vocabulary, "L'INTERNATIONALE DE LEDUCATION") == ["Education International"]
+
+
 def test_the_spanish_article_el_may_stay_in_lower_case_in_a_name_written_with_capitals(
     tmp_path: Path,
 ) -> None:
@@ -552,6 +561,7 @@ def test_a_name_made_of_ordinary_words_matches_as_listed_or_capitalised(tmp_path
     [
         ("christian mutual society", "Mutualité Chrétienne"),
         ("internationale de l'éducation", "Education International"),
+        ("internationale de leducation", "Education International"),  # no apostrophe
         ("world solidarity", "Solidarité Mondiale"),
     ],
 )
