@@ -17,7 +17,7 @@ from typing import Final
 
 from search_service.analysis import TOKEN_PATTERN, language_analyzer
 from search_service.articles import LANGUAGES, Language
-from search_service.text import fold, fold_same_length
+from search_service.text import LETTER_APOSTROPHES, fold, fold_same_length
 
 _WORD_RE: Final = re.compile(TOKEN_PATTERN)
 SNIPPET_CHARS: Final = 220
@@ -153,6 +153,13 @@ def _candidate_starts(text: str, heads: tuple[str, ...]) -> list[int]:
 
 
 def _is_word_char(char: str) -> bool:
+    """Does `char` belong to a word (so that a head found right after it is inside one)?
+
+    ʼ is a letter to `isalnum` but an apostrophe here, as to the analyzers: "dʼIvoire"
+    holds the word "Ivoire" (bodies with letters beyond Latin-1 keep it when folded).
+    """
+    if char in LETTER_APOSTROPHES:
+        return False
     return char.isalnum() or char == "_" or "\u0300" <= char <= "\u036f"
 
 

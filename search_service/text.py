@@ -15,10 +15,13 @@ from typing import Final
 
 APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4\u2032\uff07"
 _APOSTROPHE_TABLE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+#: Apostrophes that regular expressions take for letters (`\w`): ʼ (U+02BC) is a modifier
+#: letter, so a word pattern would read "dʼIvoire" as one word where "d’Ivoire" is two.
+LETTER_APOSTROPHES: Final = "".join(ch for ch in APOSTROPHES if re.fullmatch(r"\w", ch))
 # Letters that NFKD does not decompose into a base letter plus an accent.
 _SPECIAL_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
 
-_LETTER = r"[^\W_]"
+_LETTER = rf"[^\W_{LETTER_APOSTROPHES}]"
 #: A word as the vocabulary and the query parser cut text: letters and digits (with
 #: combining accents, for text that is not NFC); `_`, apostrophes and all else separate.
 WORD_PATTERN: Final = rf"{_LETTER}+(?:[\u0300-\u036f]+{_LETTER}*)*"
@@ -39,6 +42,20 @@ NAME_CONNECTORS: Final = HEADING_CONNECTORS | frozenset(
 def normalize_apostrophes(text: str) -> str:
     """Turn every apostrophe-like character into a plain ASCII `'`."""
     return text.translate(_APOSTROPHE_TABLE)
+
+
+def normalize_letter_apostrophes(text: str) -> str:
+    """`text` with the apostrophes `\\w` takes for letters made plain `'`, length kept.
+
+    For tokenizers whose word pattern is built on `\\w`: "dʼIvoire" then gives two
+    words as "d’Ivoire" does. Offsets into the result hold in `text`. Much cheaper
+    than `normalize_apostrophes` on a whole body: the usual text holds no such
+    character, and looking for one is a scan in C.
+    """
+    for apostrophe in LETTER_APOSTROPHES:
+        if apostrophe in text:
+            text = text.replace(apostrophe, "'")
+    return text
 
 
 def strip_accents(text: str) -> str:

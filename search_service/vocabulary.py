@@ -34,6 +34,7 @@ import yaml
 
 from search_service.errors import VocabularyError
 from search_service.text import (
+    APOSTROPHES,
     NAME_CONNECTORS,
     WORD_PATTERN,
     WORD_RE,
@@ -53,7 +54,7 @@ _TOKEN = WORD_RE
 _TOKEN_SPLIT = re.compile(f"({WORD_PATTERN})")
 # What may separate two words of one name: spaces (one line break), hyphens, apostrophes.
 _JOINABLE_GAP = re.compile(
-    r"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'\u2019][ \t]*"
+    rf"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'{re.escape(APOSTROPHES)}][ \t]*"
 )
 _ABBREVIATION_GAP = re.compile(r"\.[ \t]?")
 _SENTENCE_GAP = re.compile(r"[.!?…\n]\W*$")
@@ -215,7 +216,7 @@ def _written_words(name: str) -> tuple[str, ...]:
 
 
 #: A French or Italian elision ("d'", "l'", "qu'"), whose apostrophe visitors often leave out.
-_ELISION = re.compile(r"\b([dDlLjJ]|[qQ]u)['\u2019\u02bc]\s*(?=\w)")
+_ELISION = re.compile(rf"\b([dDlLjJ]|[qQ]u)['{re.escape(APOSTROPHES)}]\s*(?=\w)")
 
 
 def _glue_elisions(name: str) -> str:

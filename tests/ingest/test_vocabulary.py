@@ -26,6 +26,8 @@ def partners(vocabulary: Vocabulary, text: str) -> list[str]:
         "Abidjan (Cote d'Ivoire)",
         "ABIDJAN (CÔTE D’IVOIRE)",
         "Abidjan (Cote dIvoire)",  # the elision's apostrophe left out
+        "Abidjan (Côte dʼIvoire)",  # U+02BC, a letter to regular expressions
+        "Abidjan (Côte d‘Ivoire)",  # U+2018
         "abidjan cote divoire",
         "the Ivory Coast",
         "la Costa de Marfil",
