@@ -3,12 +3,8 @@ print and their exit codes (tests that need a real process or terminal are in te
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +13,7 @@ from search_service import cli, generations
 from search_service.articles import Article
 from search_service.build import build_from_articles
 
-from .conftest import MakeArticle
+from .conftest import MakeArticle, build_lock_held_elsewhere
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -76,32 +72,6 @@ def test_status_all_shows_every_value(
     assert f"  year (13 values, newest first): {years}\n" in out
     assert all(f"Country {n:02d}" in out for n in range(12))
     assert "…" not in out
-
-
-@contextlib.contextmanager
-def build_lock_held_elsewhere(root: Path) -> Iterator[int]:
-    """Another process holding the build lock of `root`, as a running build does; its pid."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from search_service.generations import build_lock\n"
-            "with build_lock(Path(sys.argv[1])):\n"
-            "    print('locked', flush=True); time.sleep(60)",
-            str(root),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-        if holder.stdout is not None:
-            holder.stdout.close()
 
 
 def test_status_json_has_every_count_the_previous_generations_and_the_running_build(

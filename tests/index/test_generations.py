@@ -24,7 +24,7 @@ from search_service.errors import (
     RollbackError,
 )
 
-from .conftest import MakeArticle, live_ids
+from .conftest import MakeArticle, build_lock_held_elsewhere, live_ids
 
 
 def _versions(make_article: MakeArticle, count: int) -> list[list[Article]]:
@@ -157,36 +157,17 @@ def test_a_build_while_another_holds_the_lock_is_refused_touching_nothing(
     small_corpus: list[Article], index_root: Path, make_article: MakeArticle
 ) -> None:
     first = build_from_articles(small_corpus, index_root)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from search_service.generations import build_lock\n"
-            "with build_lock(Path(sys.argv[1])):\n"
-            "    print('locked', flush=True); time.sleep(60)",
-            str(index_root),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with build_lock_held_elsewhere(index_root) as holder_pid:
         before = sorted(p.name for p in index_root.iterdir())
 
         with pytest.raises(BuildInProgressError) as refused:
             build_from_articles([make_article("x", "X", "x", "en")], index_root)
 
-        assert refused.value.pid == holder.pid
-        assert str(holder.pid) in str(refused.value)
+        assert refused.value.pid == holder_pid
+        assert str(holder_pid) in str(refused.value)
         assert sorted(p.name for p in index_root.iterdir()) == before
         assert generations.read_pointer(index_root) == first.generation
-        assert generations.lock_holder(index_root) == holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-        if holder.stdout is not None:
-            holder.stdout.close()
+        assert generations.lock_holder(index_root) == holder_pid
     deadline = time.monotonic() + 10
     while generations.lock_holder(index_root) is not None and time.monotonic() < deadline:
         time.sleep(0.05)
