@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from search_service.api import create_app
 from search_service.articles import Article
+from search_service.build import build_from_articles
 
 from .conftest import raw_request
 
@@ -162,3 +163,25 @@ def test_without_an_index_the_503_names_the_command_not_the_server_folder(
             )
             assert error == example["error"]
             assert str(tmp_path) not in response.text
+
+
+def test_an_app_started_on_a_damaged_pointer_answers_503_index_damaged_not_no_index(
+    settings_for: Callable[..., Any], news: list[Article], tmp_path: Any
+) -> None:
+    from fastapi.testclient import TestClient  # imported by conftest without its warning
+
+    settings = settings_for()
+    build_from_articles(news, settings.index_dir)
+    (settings.index_dir / "live.json").write_text('{"live": "gen-x')  # truncated by something
+    with TestClient(create_app(settings)) as client:
+        for target in ("/search?q=teachers", "/suggest?q=tea", "/articles/en/health"):
+            response = client.get(target)
+            error = assert_error(response, 503, "index_damaged")
+            assert error["message"] == (
+                "the index's live pointer is damaged; the administrator should run "
+                "`search-service index rollback`"
+            )
+            assert str(tmp_path) not in response.text
+        health = client.get("/health")
+    assert health.status_code == 503
+    assert health.json() == {"status": "index_damaged", "generation": None, "articles": 0}
