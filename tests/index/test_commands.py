@@ -99,6 +99,43 @@ def test_status_json_has_every_count_the_previous_generations_and_the_running_bu
     assert status["pointer_error"] is None
 
 
+def test_status_json_has_one_shape_whatever_the_pointer_says_and_reads_the_pointer_once(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    small_corpus: list[Article],
+) -> None:
+    index_root = tmp_path / "index-é"  # not ASCII: printed as it is, healthy or damaged
+    older = build_from_articles(small_corpus[:2], index_root)
+    newest = build_from_articles(small_corpus, index_root)
+    reads: list[Path] = []
+    read_pointer_file = generations.read_pointer_file
+
+    def counted(root: Path) -> generations.Pointer | None:
+        reads.append(root)
+        return read_pointer_file(root)
+
+    monkeypatch.setattr(generations, "read_pointer_file", counted)
+
+    code, healthy_out, _ = run_main(capsys, "index", "status", "--index", index_root, "--json")
+    assert code == 0
+    assert len(reads) == 1  # live and previous generations from one reading
+    (index_root / generations.POINTER_FILE).write_text('{"live": "gen-x')
+    code, damaged_out, _ = run_main(capsys, "index", "status", "--index", index_root, "--json")
+    assert code == 7
+
+    healthy, damaged = json.loads(healthy_out), json.loads(damaged_out)
+    assert list(healthy) == list(damaged)
+    assert healthy["live"]["name"] == newest.generation and damaged["live"] is None
+    assert [g["name"] for g in healthy["previous"]] == [older.generation]
+    on_disk = [newest.generation, older.generation]
+    assert [g["name"] for g in healthy["generations_on_disk"]] == on_disk
+    assert [g["name"] for g in damaged["generations_on_disk"]] == on_disk
+    for out in (healthy_out, damaged_out):
+        assert "index-é" in out and "\\u00e9" not in out
+    assert "Côte d'Ivoire" in healthy_out
+
+
 def test_a_damaged_pointer_fails_the_build_status_explains_and_rollback_repairs(
     capsys: pytest.CaptureFixture[str],
     index_root: Path,
