@@ -156,9 +156,13 @@ Year = Annotated[int, Field(ge=1, le=9999)]
 
 
 def _beyond_any_depth(value: Any) -> Any:
-    """A page number too long to parse is still a page too deep, not a malformed one."""
-    if isinstance(value, str) and len(value) > _PAGE_DIGITS and value.isdigit():
-        return 10**_PAGE_DIGITS
+    """A page number too long to parse is still a page too deep, not a malformed one.
+
+    Leading zeros are no depth: `0000000000000000000001` is page 1.
+    """
+    if isinstance(value, str) and value.isdigit():
+        digits = value.lstrip("0") or "0"
+        return 10**_PAGE_DIGITS if len(digits) > _PAGE_DIGITS else digits
     return value
 
 

@@ -70,7 +70,7 @@ def run_serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        log_level=settings.log_level.lower(),
+        log_level=settings.log_level,
         access_log=False,
     )
     return 0
