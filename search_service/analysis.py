@@ -2,7 +2,7 @@
 
 One analyzer per language (`en`, `fr`, `es`: Snowball stemming and stop words) and
 one neutral analyzer (no stemming, no stop words) for exact words, prefixes and
-spelling. Every analyzer folds case and accents, treats ’ and ' alike (both split
+spelling. Every analyzer folds case and accents, treats ’, ʼ and ' alike (all split
 words) and drops the one-letter leftovers of elisions and contractions (l’, d’,
 qu’, …'s, …n't) without leaving a gap in positions, so the phrase "cote d'ivoire"
 matches "Côte d’Ivoire" and "l’Afrique" matches "Afrique".
@@ -29,11 +29,12 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import stopwords_for_language
 
 from search_service.articles import LANGUAGES, Language
-from search_service.text import fold
+from search_service.text import fold, normalize_letter_apostrophes
 
 #: Words: runs of word characters (combining accents included), dots allowed
-#: inside ("21.900", "u.s"). Apostrophes of both shapes, `*` and every other
-#: character split words — Whoosh's default pattern keeps `*` inside words.
+#: inside ("21.900", "u.s"). Apostrophes of every shape, `*` and every other
+#: character split words — Whoosh's default pattern keeps `*` inside words. ʼ is a
+#: word character, so it is made a plain `'` first (`normalize_letter_apostrophes`).
 TOKEN_PATTERN: Final = r"[\w\u0300-\u036f]+(?:\.[\w\u0300-\u036f]+)*"
 _TOKEN_RE: Final = re.compile(TOKEN_PATTERN)
 
@@ -98,7 +99,7 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
         cache = self._terms
         out: list[str] = []
         append = out.append
-        for word in _TOKEN_RE.findall(text):
+        for word in _TOKEN_RE.findall(normalize_letter_apostrophes(text)):
             term = cache.get(word)
             if term is None:
                 kind, term = self._kind(word)
@@ -156,7 +157,7 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
         if not tokenize:
             yield value, 0, len(value)
             return
-        for match in _TOKEN_RE.finditer(value):
+        for match in _TOKEN_RE.finditer(normalize_letter_apostrophes(value)):
             yield match.group(), match.start(), match.end()
 
     def __getstate__(self) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from search_service import ingest, widget
 from search_service.errors import (
     ArticleNotFoundError,
+    DamagedPointerError,
     IndexNotFoundError,
     QueryError,
     SearchServiceError,
@@ -116,7 +117,10 @@ class SuggestResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: Literal["ok", "no_index"] = Field(description="`ok` when an index is being served.")
+    status: Literal["ok", "no_index", "index_damaged"] = Field(
+        description="`ok` when an index is being served; `no_index` before the first publish, "
+        "`index_damaged` when the live pointer is damaged and nothing was being served."
+    )
     generation: str | None = Field(description="Name of the live index generation.")
     articles: int = Field(description="Articles in the live generation.")
 
@@ -152,9 +156,13 @@ Year = Annotated[int, Field(ge=1, le=9999)]
 
 
 def _beyond_any_depth(value: Any) -> Any:
-    """A page number too long to parse is still a page too deep, not a malformed one."""
-    if isinstance(value, str) and len(value) > _PAGE_DIGITS and value.isdigit():
-        return 10**_PAGE_DIGITS
+    """A page number too long to parse is still a page too deep, not a malformed one.
+
+    Leading zeros are no depth: `0000000000000000000001` is page 1.
+    """
+    if isinstance(value, str) and value.isdigit():
+        digits = value.lstrip("0") or "0"
+        return 10**_PAGE_DIGITS if len(digits) > _PAGE_DIGITS else digits
     return value
 
 
@@ -293,11 +301,16 @@ ERROR_STATUS: dict[type[SearchServiceError], int] = {
     QueryError: 422,
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
+    DamagedPointerError: 503,
 }
 #: What the visitor is told instead of the error's own message, which is for the
 #: operator (the CLI prints it): it names the server's folders.
 PUBLIC_MESSAGES: dict[type[SearchServiceError], str] = {
     IndexNotFoundError: "no index has been published yet; run `search-service index build`",
+    DamagedPointerError: (
+        "the index's live pointer is damaged; the administrator should run "
+        "`search-service index rollback`"
+    ),
 }
 INTERNAL_ERROR_MESSAGE: Final = "the service failed; try again later"
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
@@ -375,7 +388,8 @@ INVALID_DOC: Final[ResponseDocs] = {
 }
 NO_INDEX_DOC: Final[ResponseDocs] = {
     503: _error_doc(
-        "No index has been published yet (`index_not_found`).",
+        "No index has been published yet (`index_not_found`), or the live pointer is damaged "
+        "(`index_damaged`: `search-service index rollback` repairs it).",
         "index_not_found",
         PUBLIC_MESSAGES[IndexNotFoundError],
     )
@@ -510,6 +524,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.generation()  # open the live generation before the first request
         except IndexNotFoundError:
             logger.warning("no index published in %s yet", settings.index_dir)
+        except DamagedPointerError as damaged:
+            logger.warning("%s: answering 503 until `index rollback` repairs it", damaged)
         yield
 
     app = FastAPI(
@@ -623,9 +639,15 @@ def _add_routes(app: FastAPI) -> None:
         response_model=HealthResponse,
         summary="Service status",
         description="Whether an index is served, its generation and article count; `503` "
-        'with `"status": "no_index"` before anything is published. For uptime monitors '
-        "(`HEAD /health` answers the same status without a body).",
-        responses={503: {"model": HealthResponse, "description": "No index published yet."}},
+        'with `"status": "no_index"` before anything is published, `"index_damaged"` when '
+        "the live pointer is damaged and no generation was being served. For uptime "
+        "monitors (`HEAD /health` answers the same status without a body).",
+        responses={
+            503: {
+                "model": HealthResponse,
+                "description": "No index published yet, or the live pointer is damaged.",
+            }
+        },
         tags=["service"],
     )
     async def health(engine: Engine) -> Response:
@@ -633,6 +655,8 @@ def _add_routes(app: FastAPI) -> None:
             generation = engine.generation()
         except IndexNotFoundError:
             return _json(HealthResponse(status="no_index", generation=None, articles=0), 503)
+        except DamagedPointerError:
+            return _json(HealthResponse(status="index_damaged", generation=None, articles=0), 503)
         return _json(
             HealthResponse(
                 status="ok", generation=generation.name, articles=generation.view.live_count

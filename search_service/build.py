@@ -579,57 +579,72 @@ def run_status(settings: Settings, *, all_values: bool = False, as_json: bool = 
     """`index status`: the live generation, its contents, the previous ones, a running build.
 
     Without a published generation: `IndexNotFoundError`. With a damaged pointer:
-    what is on disk and how to recover, then `DamagedPointerError`.
+    what is on disk and how to recover, then `DamagedPointerError`. `--json`
+    prints `status_data`; the text is rendered from the same dict.
     """
     root = Path(settings.index_dir)
+    damaged: DamagedPointerError | None = None
     try:
         pointer = gens.read_pointer_file(root)
-    except DamagedPointerError as damaged:
-        on_disk = gens.complete_generations(root)
-        if as_json:
-            print(json.dumps(_damaged_status_data(root, damaged, on_disk), indent=1))
-        else:
-            for line in _damaged_status_lines(root, damaged, on_disk):
-                print(line)
-        raise
-    if pointer is None:
+    except DamagedPointerError as error:
+        pointer, damaged = None, error
+    if pointer is None and damaged is None:
         raise IndexNotFoundError(f"no index has been built in {root} yet")
-    live = gens.load_generation(root, pointer.live)
-    if live is None:
-        raise IndexNotFoundError(
-            f"the live pointer names {pointer.live}, whose folder or manifest is missing "
-            f"in {root}; `index rollback` republishes the previous generation"
-        )
+    status = status_data(root, pointer, damaged)
     if as_json:
-        print(json.dumps(_status_data(root, live), ensure_ascii=False, indent=1))
+        print(json.dumps(status, ensure_ascii=False, indent=1))
     else:
-        for line in _status_lines(root, live, None if all_values else STATUS_TOP):
+        for line in status_lines(status, None if all_values else STATUS_TOP):
             print(line)
+    if damaged is not None:
+        raise damaged
     return 0
 
 
-def _status_data(root: Path, live: gens.Generation) -> dict[str, Any]:
-    """`index status --json`: every value of every facet, years newest first."""
-    manifest = live.manifest
+def status_data(
+    root: Path, pointer: gens.Pointer | None, damaged: DamagedPointerError | None = None
+) -> dict[str, Any]:
+    """`index status --json`: one shape whatever the pointer says (docs/index.md).
+
+    `live` is null and `pointer_error` says why when the pointer is damaged;
+    `generations_on_disk` always lists the complete generations on disk, newest
+    first. Facet values: all of them, years newest first, others by count.
+    `IndexNotFoundError` when the pointer names a generation that is gone.
+    """
+    live = None
+    previous: list[gens.Generation] = []
+    if pointer is not None:
+        live = gens.load_generation(root, pointer.live)
+        if live is None:
+            raise IndexNotFoundError(
+                f"the live pointer names {pointer.live}, whose folder or manifest is missing "
+                f"in {root}; `index rollback` republishes the previous generation"
+            )
+        found = (gens.load_generation(root, name) for name in pointer.previous)
+        previous = [generation for generation in found if generation is not None]
     return {
         "index_dir": str(root),
-        "pointer_error": None,
-        "live": {
-            "name": live.name,
-            "built_at": manifest.get("built_at"),
-            "article_count": live.article_count,
-            "schema_version": manifest.get("schema_version"),
-            "languages": dict(_ordered("language", manifest.get("languages", {}))),
-            "facets": {
-                facet: dict(_ordered(facet, counts))
-                for facet, counts in manifest.get("facets", {}).items()
-            },
-            "build": manifest.get("build"),
-        },
-        "previous": [
-            _generation_data(generation) for generation in gens.previous_generations(root)
+        "pointer_error": str(damaged) if damaged is not None else None,
+        "live": _live_data(live) if live is not None else None,
+        "previous": [_generation_data(generation) for generation in previous],
+        "generations_on_disk": [
+            _generation_data(generation) for generation in gens.complete_generations(root)
         ],
         "build_running_pid": gens.lock_holder(root),
+    }
+
+
+def _live_data(live: gens.Generation) -> dict[str, Any]:
+    manifest = live.manifest
+    return {
+        **_generation_data(live),
+        "schema_version": manifest.get("schema_version"),
+        "languages": dict(_ordered("language", manifest.get("languages", {}))),
+        "facets": {
+            facet: dict(_ordered(facet, counts))
+            for facet, counts in manifest.get("facets", {}).items()
+        },
+        "build": manifest.get("build"),
     }
 
 
@@ -641,32 +656,57 @@ def _generation_data(generation: gens.Generation) -> dict[str, Any]:
     }
 
 
-def _status_lines(root: Path, live: gens.Generation, limit: int | None) -> list[str]:
-    manifest = live.manifest
-    lines = [
-        f"live generation: {live.name}",
-        f"  built at {manifest.get('built_at')}, {live.article_count} articles, "
-        f"schema version {manifest.get('schema_version')}",
-        "  languages: " + _values("language", manifest.get("languages", {}), None),
-    ]
-    truncated = False
-    for facet, counts in manifest.get("facets", {}).items():
-        order = ", newest first" if facet == "year" else ""
-        lines.append(f"  {facet} ({len(counts)} values{order}): {_values(facet, counts, limit)}")
-        truncated = truncated or (limit is not None and len(counts) > limit)
-    if truncated:
-        lines.append(f"  (at most {limit} values each: `index status --all` shows every value)")
-    previous = gens.previous_generations(root)
-    lines.append(f"previous generations ({len(previous)}):")
-    lines += [
-        f"  {generation.name}: built at {generation.manifest.get('built_at')}, "
-        f"{generation.article_count} articles"
-        for generation in previous
-    ]
-    holder = gens.lock_holder(root)
-    if holder is not None:
-        lines.append(f"a build is running (pid {holder})")
+def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
+    """`index status` as text, from `status_data`; at most `limit` values per facet."""
+    live = status["live"]
+    if live is None:
+        lines = _damaged_lines(status)
+    else:
+        lines = [
+            f"live generation: {live['name']}",
+            f"  built at {live['built_at']}, {live['article_count']} articles, "
+            f"schema version {live['schema_version']}",
+            f"  languages: {_values(live['languages'], None)}",
+        ]
+        truncated = False
+        for facet, counts in live["facets"].items():
+            order = ", newest first" if facet == "year" else ""
+            lines.append(f"  {facet} ({len(counts)} values{order}): {_values(counts, limit)}")
+            truncated = truncated or (limit is not None and len(counts) > limit)
+        if truncated:
+            lines.append(f"  (at most {limit} values each: `index status --all` shows every value)")
+        lines.append(f"previous generations ({len(status['previous'])}):")
+        lines += _generation_lines(status["previous"])
+    if status["build_running_pid"] is not None:
+        lines.append(f"a build is running (pid {status['build_running_pid']})")
     return lines
+
+
+def _damaged_lines(status: dict[str, Any]) -> list[str]:
+    pointer = Path(status["index_dir"]) / gens.POINTER_FILE
+    on_disk = status["generations_on_disk"]
+    lines = [
+        f"live generation: unknown, {status['pointer_error']}",
+        f"complete generations on disk, newest first ({len(on_disk)}):",
+        *_generation_lines(on_disk),
+    ]
+    if on_disk:
+        lines.append(
+            f"to recover: `search-service index rollback` republishes {on_disk[0]['name']}; "
+            f"builds refuse to run until then (removing {pointer} instead makes the "
+            "next build a full one that deletes every generation folder)"
+        )
+    else:
+        lines.append(f"to recover: remove {pointer} and run `search-service index build`")
+    return lines
+
+
+def _generation_lines(generations: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"  {generation['name']}: built at {generation['built_at']}, "
+        f"{generation['article_count']} articles"
+        for generation in generations
+    ]
 
 
 def _ordered(facet: str, counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -680,49 +720,11 @@ def _year_key(value: str) -> tuple[int, str]:
     return (int(value), value) if value.isdigit() else (-1, value)
 
 
-def _values(facet: str, counts: dict[str, int], limit: int | None) -> str:
-    shown = _ordered(facet, counts)[:limit]
+def _values(ordered: dict[str, int], limit: int | None) -> str:
+    """The first `limit` values of an ordered facet, `…` when there are more."""
+    shown = list(ordered.items())[:limit]
     text = ", ".join(f"{value} {count}" for value, count in shown) or "none"
-    return text + (", …" if len(shown) < len(counts) else "")
-
-
-def _damaged_status_lines(
-    root: Path, damaged: DamagedPointerError, on_disk: list[gens.Generation]
-) -> list[str]:
-    lines = [
-        f"live generation: unknown, {damaged}",
-        f"complete generations on disk, newest first ({len(on_disk)}):",
-    ]
-    lines += [
-        f"  {generation.name}: built at {generation.manifest.get('built_at')}, "
-        f"{generation.article_count} articles"
-        for generation in on_disk
-    ]
-    if on_disk:
-        lines.append(
-            f"to recover: `search-service index rollback` republishes {on_disk[0].name}; "
-            f"builds refuse to run until then (removing {damaged.path} instead makes the "
-            "next build a full one that deletes every generation folder)"
-        )
-    else:
-        lines.append(f"to recover: remove {damaged.path} and run `search-service index build`")
-    holder = gens.lock_holder(root)
-    if holder is not None:
-        lines.append(f"a build is running (pid {holder})")
-    return lines
-
-
-def _damaged_status_data(
-    root: Path, damaged: DamagedPointerError, on_disk: list[gens.Generation]
-) -> dict[str, Any]:
-    return {
-        "index_dir": str(root),
-        "pointer_error": str(damaged),
-        "live": None,
-        "previous": [],
-        "generations_on_disk": [_generation_data(generation) for generation in on_disk],
-        "build_running_pid": gens.lock_holder(root),
-    }
+    return text + (", …" if len(shown) < len(ordered) else "")
 
 
 def run_rollback(settings: Settings) -> int:

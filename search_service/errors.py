@@ -61,15 +61,23 @@ class DamagedPointerError(SearchServiceError):
     """The live pointer (`live.json`) exists but cannot be read as a pointer.
 
     Nothing that deletes or publishes may go on: which generations are live and
-    kept is unknown. The service's `read_pointer` reads it as "no change" instead.
+    kept is unknown. It is not "no index" either: `index rollback` repairs it.
+    Only the service's reload check, already serving a generation, takes it as
+    "no change" and keeps serving (`SearchEngine.generation`).
     """
 
-    code = "damaged_pointer"
+    code = "index_damaged"
 
-    def __init__(self, path: Path | str, detail: str) -> None:
+    def __init__(self, path: Path | str, detail: str, remedy: str | None = None) -> None:
         self.path = str(path)
         self.detail = detail
-        super().__init__(f"the live pointer {self.path} is damaged ({detail})")
+        self.remedy = remedy
+        message = f"the live pointer {self.path} is damaged ({detail})"
+        super().__init__(f"{message}; {remedy}" if remedy else message)
+
+    def with_remedy(self, remedy: str) -> DamagedPointerError:
+        """The same damage, with what the admin can do about it appended to the message."""
+        return DamagedPointerError(self.path, self.detail, remedy)
 
 
 class RollbackError(SearchServiceError):

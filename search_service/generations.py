@@ -85,14 +85,11 @@ def read_pointer(root: Path) -> str | None:
     """Name of the live generation, or None before the first publish.
 
     Cheap (one small file read): the service calls it often to notice new generations.
-    A damaged pointer also reads as None, which the service takes as "no change"
-    (it keeps the generation it has open); builds and `index status` use
-    `read_pointer_file`, which reports the damage instead.
+    Raises `DamagedPointerError` when `live.json` is damaged: that is not "nothing
+    published" (a build would refuse, rollback repairs it). Only the service's
+    reload check, which already serves a generation, takes it as "no change".
     """
-    try:
-        pointer = read_pointer_file(root)
-    except DamagedPointerError:
-        return None
+    pointer = read_pointer_file(root)
     return pointer.live if pointer else None
 
 
@@ -136,7 +133,10 @@ def load_generation(root: Path, name: str) -> Generation | None:
 
 
 def live_generation(root: Path) -> Generation | None:
-    """The live generation (name, folder, manifest), or None before the first publish."""
+    """The live generation (name, folder, manifest), or None before the first publish.
+
+    Raises `DamagedPointerError` if the pointer is damaged.
+    """
     name = read_pointer(root)
     return load_generation(root, name) if name else None
 
@@ -157,7 +157,8 @@ def open_live_index(root: Path, attempts: int = 3) -> tuple[Generation, Any]:
     """Open the live generation's Whoosh index.
 
     Retries when a publish and a prune slip between reading the pointer and
-    opening the folder. Raises `IndexNotFoundError` when nothing is published.
+    opening the folder. Raises `IndexNotFoundError` when nothing is published,
+    `DamagedPointerError` when the pointer is damaged.
     """
     last_error: Exception | None = None
     for _ in range(attempts):

@@ -172,13 +172,12 @@ class TermListPositions(formats.Positions):  # type: ignore[misc]
     def word_values(
         self, value: Any, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:
-        if isinstance(value, str) and isinstance(analyzer, BaseAnalyzer):
-            value = analyzer.terms(value)
-        if not isinstance(value, list):
+        terms = _term_list(value, analyzer)
+        if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
         positions: dict[str, list[int]] = {}
-        for position, term in enumerate(value):
+        for position, term in enumerate(terms):
             found = positions.get(term)
             if found is None:
                 positions[term] = [position]
@@ -203,14 +202,20 @@ class TermListFrequency(formats.Frequency):  # type: ignore[misc]
     def word_values(
         self, value: Any, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:
-        if isinstance(value, str) and isinstance(analyzer, BaseAnalyzer):
-            value = analyzer.terms(value)
-        if not isinstance(value, list):
+        terms = _term_list(value, analyzer)
+        if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
         boost = self.field_boost
-        for term, count in Counter(value).items():
+        for term, count in Counter(terms).items():
             yield term, count, count * boost, pack_uint(count)
+
+
+def _term_list(value: Any, analyzer: Any) -> list[str] | None:
+    """The terms of a field value by our analyzers' fast path (None: Whoosh's way)."""
+    if isinstance(value, str) and isinstance(analyzer, BaseAnalyzer):
+        return analyzer.terms(value)
+    return value if isinstance(value, list) else None
 
 
 class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]

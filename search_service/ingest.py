@@ -49,7 +49,6 @@ DETECTION_CHARS_UNSURE = 2000
 DETECTION_SURE = 0.9
 PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
 
-Progress = Callable[[int], None]
 FilesProgress = Callable[[int, int, int], None]
 """on_files(files done, files in all, articles so far)."""
 logger = logging.getLogger(__name__)
@@ -60,10 +59,17 @@ _MOJIBAKE_LEADS = "ÃÂĂÅĹâ"
 _MOJIBAKE_LEAD = re.compile(f"[{_MOJIBAKE_LEADS}]")
 # "í" is C3 AD in UTF-8; read as cp1250 that is "Ă" + a soft hyphen, which is often lost.
 _LOST_SOFT_HYPHEN = re.compile(r"Ă(?=[a-zñ])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-# Characters that are not text: C0/C1 controls (but tab, line feed, carriage return) and
-# lone surrogates (a JSON "\ud800" escape). Vertical tab, form feed and NEL are line breaks.
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Two definitions of "not text", for two questions. Is this file binary? Many C0 controls
+# other than the white space of text (tab, line feed, vertical tab, form feed, carriage
+# return: Word writes a manual line break as a vertical tab), or DEL, say so; the same
+# bytes are counted before decoding (`_looks_binary`). Which characters must go from text?
+# Those, plus vertical tab, form feed and NEL (line breaks, made line feeds), C1 controls
+# (left by a wrong decoding, not a sign of binary data) and lone surrogates (a JSON
+# "\ud800" escape).
+_BINARY_CONTROLS = r"\x00-\x08\x0e-\x1f\x7f"
+_BINARY_CONTROL = re.compile(f"[{_BINARY_CONTROLS}]")
+_BINARY_CONTROL_BYTE = re.compile(f"[{_BINARY_CONTROLS}]".encode())
+_NOT_TEXT = re.compile(rf"[{_BINARY_CONTROLS}\x0b\x0c\x80-\x9f\ud800-\udfff]")
 _LINE_BREAKS = frozenset("\x0b\x0c\x85")
 # JSON escapes that json.loads turns into such characters ("\u0000", "\b", "\ud800").
 _ESCAPED_NOT_TEXT = re.compile(r"\\(?:[bf]|u00[01]|u007[fF]|u00[89]|u[dD][89a-fA-F])")
@@ -110,7 +116,6 @@ def load_vocabulary(corpus_dir: Path) -> Vocabulary:
 def ingest_corpus(
     corpus_dir: Path,
     *,
-    on_progress: Progress | None = None,
     on_files: FilesProgress | None = None,
 ) -> IngestResult:
     """Every article file under `corpus_dir`, with the vocabulary kept there."""
@@ -120,7 +125,6 @@ def ingest_corpus(
         [corpus_dir],
         corpus_root=corpus_dir,
         vocabulary=vocabulary,
-        on_progress=on_progress,
         on_files=on_files,
     )
 
@@ -130,16 +134,14 @@ def ingest_paths(
     *,
     corpus_root: Path,
     vocabulary: Vocabulary,
-    on_progress: Progress | None = None,
     on_files: FilesProgress | None = None,
 ) -> IngestResult:
     """Articles of the given files and folders (folders are walked recursively).
 
-    `on_progress` receives the number of articles produced so far, after each file
-    and every `PROGRESS_EVERY` lines of a JSONL export; `on_files`, at the same
-    moments, the files done, the files found in all, and the articles so far.
+    `on_files` receives the files done, the files found in all, and the articles
+    produced so far, after each file and every `PROGRESS_EVERY` lines of a JSONL export.
     """
-    run = _Run(Path(corpus_root), vocabulary, on_progress, on_files)
+    run = _Run(Path(corpus_root), vocabulary, on_files)
     files = list(_article_files(paths, Path(corpus_root), run))
     run.files_total = len(files)
     for path in files:
@@ -230,7 +232,6 @@ class _Draft:
 class _Run:
     corpus_root: Path
     vocabulary: Vocabulary
-    on_progress: Progress | None
     on_files: FilesProgress | None = None
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -274,8 +275,6 @@ class _Run:
         self.problem(where, "unreadable_file", f"cannot list this folder: {error.strerror}")
 
     def report_progress(self) -> None:
-        if self.on_progress is not None:
-            self.on_progress(len(self.articles))
         if self.on_files is not None:
             self.on_files(self.files_done, self.files_total, len(self.articles))
 
@@ -328,7 +327,7 @@ class _Run:
                 severity="warning",
             )
         suspect = _NOT_TEXT.search(text) is not None  # one scan of the text for both uses
-        if suspect and len(_CONTROL.findall(text)) > max(8, len(text) // 100):
+        if suspect and len(_BINARY_CONTROL.findall(text)) > max(8, len(text) // 100):
             raise _Skip("binary_file", path, "this is a binary file, not text")
         text, repairs = repair_mojibake(text)
         if repairs:
@@ -338,9 +337,7 @@ class _Run:
             if removed:
                 message = _characters_message(removed)
                 self.problem(path, "bad_characters", message, severity="warning")
-        if not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)
-        return text
+        return _nfc(text)
 
     def read_page(self, path: Path, text: str) -> _Draft:
         page = parse_page(text)
@@ -656,8 +653,7 @@ def _first_line(error: BaseException) -> str:
 def _looks_binary(sample: bytes) -> bool:
     if not sample:
         return False
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
-    return controls > max(4, len(sample) // 50)
+    return len(_BINARY_CONTROL_BYTE.findall(sample)) > max(4, len(sample) // 50)
 
 
 def _utf16_text(data: bytes) -> str | None:
@@ -678,12 +674,8 @@ def _decode_fallback(data: bytes) -> str:
 
 
 def _nfc(text: str) -> str:
+    """NFC text; checking is much cheaper than normalising, and most text already is."""
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
-
-
-def repair_text(text: str) -> str:
-    """NFC text with mojibake ("QuÃ©bec", "QuĂ©bec", "MedellĂn") repaired (`repair_mojibake`)."""
-    return _nfc(repair_mojibake(text)[0])
 
 
 def repair_mojibake(text: str) -> tuple[str, list[tuple[str, str]]]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from search_service.text import fold
+from search_service.text import HEADING_CONNECTORS, WORD_RE, capitalised_as_name, fold
 
 HEADER_SEARCH_LINES = 60  # the header zone never extends beyond this many lines
 TITLE_MAX_CHARS = 90  # inferred titles
@@ -99,7 +99,7 @@ _REGION_WORDS = _folded_words(
     "todo toutes todas regions régions regiones"
 )
 _KNOWN_CATEGORIES = frozenset(
-    " ".join(re.findall(r"[^\W_]+", fold(c)))
+    " ".join(WORD_RE.findall(fold(c)))
     for c in (
         "Gouvernance",
         "Governance",
@@ -469,15 +469,12 @@ def _is_category_line(stripped: str, key: str) -> bool:
         return False
     if any(" ".join(w) in _KNOWN_CATEGORIES or " ".join(w) in _REGION_WORDS for w in words):
         return True
-    written = [word for s in segments for word in re.findall(r"[^\W_]+", s)]
-    return all(w[0].isupper() or fold(w) in _CATEGORY_CONNECTORS for w in written)
-
-
-_CATEGORY_CONNECTORS = frozenset("de du des la le l d et y of and the el del los las".split())  # noqa: SIM905
+    written = [word for s in segments for word in WORD_RE.findall(s)]
+    return capitalised_as_name(written, HEADING_CONNECTORS)
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", fold(text))
+    return WORD_RE.findall(fold(text))
 
 
 def _date_text(line: str) -> str:

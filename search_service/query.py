@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from search_service.analysis import analyze_neutral
+from search_service.text import WORD_RE
 
 #: A phrase (closing quote optional), or a run of non-space characters; each may
 #: start with `-` (exclusion). Typographic quotes count as quotes.
@@ -25,8 +26,6 @@ _PART_RE: Final = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 _QUOTES: Final = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
 #: More characters than this are never looked at (the API refuses > 256 anyway).
 MAX_QUERY_CHARS: Final = 1024
-#: A run of letters (with combining accents): where a word lies inside a part as typed.
-_LETTERS_RE: Final = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +149,7 @@ def parse_query(text: str, max_words: int) -> ParsedQuery:
 
 def _word_span(text: str, part: QueryPart) -> tuple[int, int]:
     """Where the word of a one-word part lies in the text (without quotes, elision…)."""
-    for match in _LETTERS_RE.finditer(text, part.start, part.end):
+    for match in WORD_RE.finditer(text, part.start, part.end):
         if part.terms[0] in analyze_neutral(match.group()):
             return match.span()
     start = text.find(part.original, part.start, part.end)

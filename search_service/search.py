@@ -24,7 +24,12 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.index import EmptyIndexError
 
-from search_service.errors import ArticleNotFoundError, IndexNotFoundError, QueryError
+from search_service.errors import (
+    ArticleNotFoundError,
+    DamagedPointerError,
+    IndexNotFoundError,
+    QueryError,
+)
 from search_service.facets import FacetValue, combine, facet_counts, filter_masks
 from search_service.generations import open_live_index, read_pointer
 from search_service.index_view import IndexView, open_view
@@ -200,6 +205,10 @@ class SearchEngine:
         happens on a thread of its own while requests keep being answered by the
         current one; the swap is one assignment. Only the very first generation
         is opened in the caller's thread, since there is nothing to serve before.
+
+        A damaged pointer while a generation is served counts as "no change": it
+        keeps being served, with one warning. Before the first generation there is
+        nothing to keep: `DamagedPointerError`, as from every other reader.
         """
         current = self._current
         now = time.monotonic()
@@ -212,7 +221,21 @@ class SearchEngine:
                 return self._current
             if now - self._checked >= self.settings.reload_interval:
                 self._checked = now
-                pointer = read_pointer(self._root)
+                try:
+                    pointer = read_pointer(self._root)
+                except DamagedPointerError as damaged:
+                    # No change: keep serving what is open; warned once per damage (the
+                    # attribute only exists once a damage was seen), not at every check.
+                    if getattr(self, "_damage_warned", None) != str(damaged):
+                        logger.warning(
+                            "%s; still serving %s (`search-service index rollback` repairs it)",
+                            damaged,
+                            self._current.name,
+                        )
+                    self._damage_warned: str | None = str(damaged)
+                    pointer = None
+                else:
+                    self._damage_warned = None
                 if pointer not in (None, self._current.name, self._opening):
                     self._opening = pointer
                     threading.Thread(target=self._open_next, name="open-generation").start()
@@ -241,7 +264,7 @@ class SearchEngine:
     def _open_next(self) -> None:
         try:
             generation = open_generation(self._root)
-        except (IndexNotFoundError, OSError) as error:
+        except (IndexNotFoundError, DamagedPointerError, OSError) as error:
             logger.warning("could not open the new generation (%s); will retry", error)
             generation = None
         previous = self._current

@@ -13,6 +13,7 @@ import uvicorn
 
 from search_service.api import load_vocabulary
 from search_service.build import build_index
+from search_service.errors import DamagedPointerError
 from search_service.generations import read_pointer
 from search_service.search import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
@@ -22,9 +23,31 @@ from search_service.settings import Settings
 _FACTORY: Final = "search_service.api:create_app"
 
 
+#: Appended to a damaged pointer's message by `serve` and `search` (the CLI exits 7).
+DAMAGED_REMEDY: Final = (
+    "nothing can be served until `search-service index rollback` republishes the newest "
+    "complete generation on disk"
+)
+
+
+def live_pointer(settings: Settings) -> str | None:
+    """The live generation's name, None before the first publish.
+
+    A damaged pointer is not "nothing published" (building a first index would
+    refuse): `DamagedPointerError`, saying how to repair it.
+    """
+    try:
+        return read_pointer(settings.index_dir)
+    except DamagedPointerError as damaged:
+        raise damaged.with_remedy(DAMAGED_REMEDY) from damaged
+
+
 def ensure_index(settings: Settings) -> None:
-    """Build and publish a first generation from the corpus when none is live yet."""
-    if read_pointer(settings.index_dir) is not None:
+    """Build and publish a first generation from the corpus when none is live yet.
+
+    `DamagedPointerError` when `live.json` is damaged: nothing is built.
+    """
+    if live_pointer(settings) is not None:
         return
     print(f"no index in {settings.index_dir}: building one from {settings.corpus_dir} …")
     report = build_index(
@@ -47,7 +70,7 @@ def run_serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        log_level=settings.log_level.lower(),
+        log_level=settings.log_level,
         access_log=False,
     )
     return 0
@@ -62,7 +85,12 @@ def _export_settings(settings: Settings) -> None:
 
 
 def run_search(settings: Settings, query: str, *, limit: int, as_json: bool) -> int:
-    """One query against the live index, printed as text or JSON; 0 when something was found."""
+    """One query against the live index, printed as text or JSON; 0 when something was found.
+
+    1 when nothing was found; `IndexNotFoundError` / `DamagedPointerError` (exit 4 / 7)
+    when there is nothing to search.
+    """
+    live_pointer(settings)  # a damaged pointer: say how to repair it
     engine = SearchEngine(settings, vocabulary=load_vocabulary(settings))
     per_page = max(1, min(100, limit))
     result = engine.search(SearchRequest(q=query, per_page=per_page))

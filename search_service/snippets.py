@@ -17,7 +17,7 @@ from typing import Final
 
 from search_service.analysis import TOKEN_PATTERN, language_analyzer
 from search_service.articles import LANGUAGES, Language
-from search_service.text import fold
+from search_service.text import LETTER_APOSTROPHES, fold, fold_same_length
 
 _WORD_RE: Final = re.compile(TOKEN_PATTERN)
 SNIPPET_CHARS: Final = 220
@@ -153,6 +153,13 @@ def _candidate_starts(text: str, heads: tuple[str, ...]) -> list[int]:
 
 
 def _is_word_char(char: str) -> bool:
+    """Does `char` belong to a word (so that a head found right after it is inside one)?
+
+    ʼ is a letter to `isalnum` but an apostrophe here, as to the analyzers: "dʼIvoire"
+    holds the word "Ivoire" (bodies with letters beyond Latin-1 keep it when folded).
+    """
+    if char in LETTER_APOSTROPHES:
+        return False
     return char.isalnum() or char == "_" or "\u0300" <= char <= "\u036f"
 
 
@@ -163,61 +170,16 @@ _FOLDED_TEXTS_LIMIT: Final = 4096
 def _folded_text(text: str) -> str:
     """`text` lower-cased and without accents, character for character (same offsets).
 
-    Kept for the bodies shown recently (the same hits recur across queries). Most
-    bodies are ASCII or Latin-1 plus punctuation, folded by a byte table in C;
-    other letters of the Latin alphabets take a slower per-character table.
-    Letters whose folded form is longer ("ß", "œ", "İ") stay as they are.
+    Kept for the bodies shown recently (the same hits recur across queries): folding
+    a body is the costly part of finding its candidate words (`text.fold_same_length`).
     """
     found = _folded_texts.get(text)
     if found is None:
-        found = _fold_same_length(text)
+        found = fold_same_length(text)
         if len(_folded_texts) >= _FOLDED_TEXTS_LIMIT:
             _folded_texts.clear()
         _folded_texts[text] = found
     return found
-
-
-def _fold_same_length(text: str) -> str:
-    if text.isascii():
-        return text.lower()
-    if _BEYOND_LATIN1_LETTERS.search(text) is None:
-        # Characters beyond Latin-1 here are punctuation ("’", "–"): "?" stands for them.
-        latin1 = text.encode("latin-1", errors="replace")
-        return latin1.translate(_LATIN1_FOLD).decode("latin-1")
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        lowered = "".join(char if len(low := char.lower()) > 1 else low for char in text)
-    return lowered.translate(_ACCENT_TABLE)
-
-
-#: Letters of Latin Extended-A/B and combining accents: not in Latin-1's byte table.
-_BEYOND_LATIN1_LETTERS: Final = re.compile("[\u0100-\u024f\u0300-\u036f]")
-
-
-def _accent_table() -> dict[int, str]:
-    """Accented Latin lower-case letters -> their base letter: "é" -> "e"."""
-    table = {}
-    for code in range(0xC0, 0x250):
-        char = chr(code)
-        base = fold(char)
-        if char.islower() and len(base) == 1 and base.isascii() and base.isalpha():
-            table[code] = base
-    return table
-
-
-def _latin1_fold() -> bytes:
-    """The byte table of `_fold_same_length` for Latin-1 text: "É" -> "e", "ß" kept."""
-    out = bytearray(range(256))
-    for code in range(256):
-        lowered = chr(code).lower()
-        if len(lowered) == 1 and ord(lowered) < 256:
-            base = fold(lowered)
-            out[code] = ord(base) if len(base) == 1 and base.isascii() else ord(lowered)
-    return bytes(out)
-
-
-_LATIN1_FOLD: Final = _latin1_fold()
-_ACCENT_TABLE: Final = _accent_table()
 
 
 def _best_window_start(text: str, spans: list[tuple[int, int, str]], size: int) -> int:

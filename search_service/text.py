@@ -1,22 +1,61 @@
-"""Text normalisation shared by the vocabulary, the analyzers and the query parser.
+"""Text normalisation shared by the vocabulary, the pages, the analyzers, the query
+parser and the snippets.
 
 One definition of "the same word" for the whole project: case, accents and the
-shape of apostrophes never matter.
+shape of apostrophes never matter; what a word is (`WORD_RE`); and how a name is
+written in title case (`capitalised_as_name`).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
+from typing import Final
 
 APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4\u2032\uff07"
 _APOSTROPHE_TABLE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
+#: Apostrophes that regular expressions take for letters (`\w`): ʼ (U+02BC) is a modifier
+#: letter, so a word pattern would read "dʼIvoire" as one word where "d’Ivoire" is two.
+LETTER_APOSTROPHES: Final = "".join(ch for ch in APOSTROPHES if re.fullmatch(r"\w", ch))
 # Letters that NFKD does not decompose into a base letter plus an accent.
 _SPECIAL_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
+
+_LETTER = rf"[^\W_{LETTER_APOSTROPHES}]"
+#: A word as the vocabulary and the query parser cut text: letters and digits (with
+#: combining accents, for text that is not NFC); `_`, apostrophes and all else separate.
+WORD_PATTERN: Final = rf"{_LETTER}+(?:[\u0300-\u036f]+{_LETTER}*)*"
+WORD_RE: Final = re.compile(WORD_PATTERN)
+
+#: Articles and "of"/"and" of English, French and Spanish (folded): they stay in lower
+#: case in a line written in title case ("Vie de l'association", "News of the Network").
+HEADING_CONNECTORS: Final = frozenset(
+    "d de del des du l la le el los las of the and et y".split()  # noqa: SIM905
+)
+#: Those and the short prepositions, which also stay in lower case inside an
+#: organisation's name ("Schools for Health in Europe", "Ligue de l'enseignement").
+NAME_CONNECTORS: Final = HEADING_CONNECTORS | frozenset(
+    "da do dos di van von for pour para a al au aux en in on at to with sur por con e".split()  # noqa: SIM905
+)
 
 
 def normalize_apostrophes(text: str) -> str:
     """Turn every apostrophe-like character into a plain ASCII `'`."""
     return text.translate(_APOSTROPHE_TABLE)
+
+
+def normalize_letter_apostrophes(text: str) -> str:
+    """`text` with the apostrophes `\\w` takes for letters made plain `'`, length kept.
+
+    For tokenizers whose word pattern is built on `\\w`: "dʼIvoire" then gives two
+    words as "d’Ivoire" does. Offsets into the result hold in `text`. Much cheaper
+    than `normalize_apostrophes` on a whole body: the usual text holds no such
+    character, and looking for one is a scan in C.
+    """
+    for apostrophe in LETTER_APOSTROPHES:
+        if apostrophe in text:
+            text = text.replace(apostrophe, "'")
+    return text
 
 
 def strip_accents(text: str) -> str:
@@ -29,3 +68,63 @@ def fold(text: str) -> str:
     """Case-, accent- and apostrophe-insensitive form: "Côte d’Ivoire" -> "cote d'ivoire"."""
     lowered = normalize_apostrophes(text).casefold().translate(_SPECIAL_LETTERS)
     return strip_accents(lowered)
+
+
+def fold_same_length(text: str) -> str:
+    """`text` lower-cased and without accents, character for character: same offsets as the input.
+
+    For finding folded words in a body by `str.find` and mapping the offsets back to
+    what was written. Unlike `fold`, letters whose folded form is longer (ß, œ, æ, İ)
+    are kept as they are. Only letters are meant to be compared: other characters may
+    change (punctuation beyond Latin-1, "’" or "–", comes out as "?"). Most
+    bodies are ASCII or Latin-1 plus punctuation, folded by a byte table in C; other
+    letters of the Latin alphabets take a slower per-character table.
+    """
+    if text.isascii():
+        return text.lower()
+    if _BEYOND_LATIN1_LETTERS.search(text) is None:
+        latin1 = text.encode("latin-1", errors="replace")
+        return latin1.translate(_LATIN1_FOLD).decode("latin-1")
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(char if len(low := char.lower()) > 1 else low for char in text)
+    return lowered.translate(_ACCENT_TABLE)
+
+
+def capitalised_as_name(words: Iterable[str], connectors: frozenset[str] = NAME_CONNECTORS) -> bool:
+    """Is each word capitalised, but for connectors (compared folded)?
+
+    How a name or a heading is written in title case ("Schools for Health in Europe",
+    "Home » News of the Network"), as opposed to the same words in a sentence.
+    """
+    return all(word[:1].isupper() or fold(word) in connectors for word in words)
+
+
+#: Letters of Latin Extended-A/B and combining accents: not in Latin-1's byte table.
+_BEYOND_LATIN1_LETTERS: Final = re.compile("[\u0100-\u024f\u0300-\u036f]")
+
+
+def _accent_table() -> dict[int, str]:
+    """Accented Latin lower-case letters -> their base letter: "é" -> "e"."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = fold(char)
+        if char.islower() and len(base) == 1 and base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+def _latin1_fold() -> bytes:
+    """The byte table of `fold_same_length` for Latin-1 text: "É" -> "e", "ß" kept."""
+    out = bytearray(range(256))
+    for code in range(256):
+        lowered = chr(code).lower()
+        if len(lowered) == 1 and ord(lowered) < 256:
+            base = fold(lowered)
+            out[code] = ord(base) if len(base) == 1 and base.isascii() else ord(lowered)
+    return bytes(out)
+
+
+_LATIN1_FOLD: Final = _latin1_fold()
+_ACCENT_TABLE: Final = _accent_table()

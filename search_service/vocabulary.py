@@ -33,7 +33,14 @@ import pycountry
 import yaml
 
 from search_service.errors import VocabularyError
-from search_service.text import fold
+from search_service.text import (
+    APOSTROPHES,
+    NAME_CONNECTORS,
+    WORD_PATTERN,
+    WORD_RE,
+    capitalised_as_name,
+    fold,
+)
 
 Kind = Literal["country", "partner"]
 KINDS: tuple[Kind, ...] = ("country", "partner")
@@ -41,23 +48,20 @@ KINDS: tuple[Kind, ...] = ("country", "partner")
 COUNTRIES_FILE = "countries.yaml"
 PARTNERS_FILE = "partners.yaml"
 # Bump when the matching rules change, so that checksums (and incremental builds) follow.
-MATCHER_VERSION = "4"
+MATCHER_VERSION = "5"
 
-_TOKEN = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
-_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+_TOKEN = WORD_RE
+_TOKEN_SPLIT = re.compile(f"({WORD_PATTERN})")
 # What may separate two words of one name: spaces (one line break), hyphens, apostrophes.
 _JOINABLE_GAP = re.compile(
-    r"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'\u2019][ \t]*"
+    rf"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'{re.escape(APOSTROPHES)}][ \t]*"
 )
 _ABBREVIATION_GAP = re.compile(r"\.[ \t]?")
 _SENTENCE_GAP = re.compile(r"[.!?…\n]\W*$")
+# Short words that may join the capitalised words of a span (typos, unknown organisations):
+# "Cote d Ivoir", "Federation of Teachers"; all of them are `text.NAME_CONNECTORS` too.
 _CONNECTORS = frozenset(
     "d de del des du la le l los las of the and et y da do dos di van von for pour para".split()  # noqa: SIM905
-)
-# Words that may stay in lower case inside a name written with capitals
-# ("Schools for Health in Europe", "Ligue de l'enseignement").
-_NAME_CONNECTORS = _CONNECTORS | frozenset(
-    "a al au aux en in on at to with sur por con e".split()  # noqa: SIM905
 )
 _TYPO_MIN_LETTERS = 6
 _TYPO_MEMO_LIMIT = 200_000
@@ -212,7 +216,7 @@ def _written_words(name: str) -> tuple[str, ...]:
 
 
 #: A French or Italian elision ("d'", "l'", "qu'"), whose apostrophe visitors often leave out.
-_ELISION = re.compile(r"\b([dDlLjJ]|[qQ]u)['\u2019\u02bc]\s*(?=\w)")
+_ELISION = re.compile(rf"\b([dDlLjJ]|[qQ]u)['{re.escape(APOSTROPHES)}]\s*(?=\w)")
 
 
 def _glue_elisions(name: str) -> str:
@@ -402,12 +406,17 @@ class Vocabulary:
 
         "WE AIM TO PASS" proposes nothing: AIM and PASS are known (not matched here, as
         shouted words), WE and TO are ordinary words next to other capitals.
+
+        Unlike in `_shouted`, any neighbour in capitals makes a shouted line here, known
+        names included (WE stands next to AIM): the question is whether to propose an
+        ordinary word to editors, and a known name beside it does not make it an acronym.
+        `_shouted` asks whether a known acronym is meant, and there a known name beside
+        it makes a list of names ("AIM, PASS"), not a shouted line.
         """
         raws = tokens.raws
         if self._known_word(raws[k]):
             return True
-        neighbours = [raws[n] for n in (k - 1, k + 1) if 0 <= n < len(raws)]
-        shouted = any(len(w) > 1 and w.isupper() and w.isalpha() for w in neighbours)
+        shouted = any(_in_capitals(raws[n]) for n in (k - 1, k + 1) if 0 <= n < len(raws))
         return shouted and _is_a_word(raws[k].lower())
 
     # ---- internals -----------------------------------------------------------------------
@@ -465,7 +474,8 @@ class Vocabulary:
         words (US, WHO, AIM, PASS, BIT): "ILO" in "NEWS FROM THE ILO" stays the ILO, and
         "Essential" in "the NGO Essential" is written as a name. A neighbour that is
         itself a known name ("AIM, PASS", "MASMUT-UEMOA") or an acronym of
-        `not_organisations` ("the NGO PASS") does not count as shouting.
+        `not_organisations` ("the NGO PASS") does not count as shouting (`_shouting_word`);
+        `_not_an_acronym`, which decides what to propose to editors, counts it (see there).
         """
         raws = tokens.raws
         if size != 1 or not raws[i].isupper() or not _is_a_word(raws[i].lower()):
@@ -474,7 +484,7 @@ class Vocabulary:
 
     def _shouting_word(self, word: str) -> bool:
         """A word in capitals that is neither a known name nor a known acronym."""
-        if not (len(word) > 1 and word.isupper() and word.isalpha()):
+        if not _in_capitals(word):
             return False
         return not self._known_word(word) and fold(word) not in self._not_organisations
 
@@ -545,6 +555,11 @@ class Vocabulary:
         return group.default
 
 
+def _in_capitals(word: str) -> bool:
+    """Two or more letters, all capitals: an acronym, or a word of a shouted line."""
+    return len(word) > 1 and word.isupper() and word.isalpha()
+
+
 def _leading_space(text: str) -> int:
     return len(text) - len(text.lstrip())
 
@@ -587,9 +602,7 @@ def _written_as_name(raws: Sequence[str], pattern: _Pattern) -> bool:
         return True
     if all(raw.isupper() for raw in raws):
         return True
-    if all(
-        flag or word in _NAME_CONNECTORS for flag, word in zip(flags, pattern.words, strict=True)
-    ):
+    if capitalised_as_name(raws):
         return True
     return flags[0] and pattern.words[0] in _ORGANISATION_WORDS
 
@@ -1054,7 +1067,7 @@ class _Builder:
         entries: list[NameEntry] = []
         patterns: list[_Pattern] = []
         claimed: dict[tuple[bool, tuple[str, ...]], int] = {}
-        glued_names: list[tuple[tuple[str, ...], _Target]] = []
+        glued_names: list[tuple[tuple[str, ...], _Target, frozenset[tuple[bool, ...]] | None]] = []
         for index, draft in enumerate(self.drafts):
             removed = self.removed.get(index, set())
 
@@ -1095,8 +1108,8 @@ class _Builder:
                     typo_ok=True,
                     shapes=shapes.get(words_of(name)),
                 )
-                if words_of(glued := _glue_elisions(name)) != words_of(name):
-                    glued_names.append((words_of(glued), target))
+                if (glued := words_of(_glue_elisions(name))) != words_of(name):
+                    glued_names.append((glued, target, shapes.get(glued)))
             for name in _dedupe(draft.adjectives):
                 self._add_pattern(patterns, claimed, words_of(name), False, target, draft)
             for name in _dedupe(exact + draft.exact_adjectives):
@@ -1128,9 +1141,9 @@ class _Builder:
                         patterns.append(_Pattern(words, False, target))
                         claimed[(False, words)] = -1
         # Last, so that they never take a form another entry names outright.
-        for words, target in glued_names:
+        for words, target, glued_shapes in glued_names:
             if (False, words) not in claimed:
-                patterns.append(_Pattern(words, False, target))
+                patterns.append(_Pattern(words, False, target, shapes=glued_shapes))
                 claimed[(False, words)] = target.entry
         groups = [_AmbiguousGroup(g.name, g.kind, tuple(g.options), g.default) for g in self.groups]
         for name in self.ignore:
@@ -1186,17 +1199,21 @@ def _name_shapes(names: Iterable[str]) -> dict[tuple[str, ...], frozenset[tuple[
     "Christian Mutual Society" (christian, mutual, society: all words of English) must
     be written as a name; "Solidaris Mutual Society" holds a word of its own and
     matches in any case. A name listed twice with other capitals ("Coopération belge
-    au Développement" / "... au développement") gives both forms.
+    au Développement" / "... au développement") gives both forms. Its form without the
+    apostrophes of elisions ("Internationale de lEducation", `_glue_elisions`) is made
+    of the same words, so it gets the capitals of the name it was made from: typed in
+    lower case it is no more a name than "internationale de l'éducation".
     """
     shapes: dict[tuple[str, ...], set[tuple[bool, ...]]] = {}
     for name in names:
         written = _written_words(name)
-        significant = [w for w in written if fold(w) not in _NAME_CONNECTORS]
+        significant = [w for w in written if fold(w) not in NAME_CONNECTORS]
         if len(written) < 2 or not significant:
             continue
         if all(_ordinary_word(w) for w in significant):
-            flags = tuple(w[:1].isupper() for w in written)
-            shapes.setdefault(words_of(name), set()).add(flags)
+            for form in dict.fromkeys((name, _glue_elisions(name))):
+                flags = tuple(w[:1].isupper() for w in _written_words(form))
+                shapes.setdefault(words_of(form), set()).add(flags)
     return {words: frozenset(forms) for words, forms in shapes.items()}
 
 

@@ -9,7 +9,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import uvicorn
@@ -157,3 +157,21 @@ class LiveServer:
 @pytest.fixture
 def live_server() -> Callable[[FastAPI], LiveServer]:
     return LiveServer
+
+
+class RawResponse(NamedTuple):
+    status: int
+    head: bytes  # the status line and the headers
+    body: bytes
+
+
+def raw_request(port: int, request_line: bytes) -> RawResponse:
+    """`METHOD target` written byte for byte (no client library re-encodes the target),
+    with `Connection: close`; what the server sent until it closed the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request_line + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return RawResponse(int(head.split(b" ", 2)[1]), head, body)

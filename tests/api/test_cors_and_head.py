@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,8 @@ import pytest
 
 from search_service.api import create_app
 from search_service.articles import Article
+
+from .conftest import raw_request
 
 ClientFor = Callable[..., Any]
 ALLOWED = "https://esn.example"
@@ -125,18 +126,7 @@ def test_head_health_over_a_real_socket(
 ) -> None:
     client_for(news)  # builds the index
     with live_server(create_app(settings_for())) as server:
-        head, body = raw_request(server.port, b"HEAD /health")
-    assert head.startswith(b"HTTP/1.1 200 ")
-    assert b"content-type: application/json" in head.lower()
-    assert body == b""
-
-
-def raw_request(port: int, request_line: bytes) -> tuple[bytes, bytes]:
-    """The status line and headers, and the bytes after them until the server closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(request_line + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    return head, body
+        response = raw_request(server.port, b"HEAD /health")
+    assert response.head.startswith(b"HTTP/1.1 200 ")
+    assert b"content-type: application/json" in response.head.lower()
+    assert response.body == b""

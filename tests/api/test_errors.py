@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +11,9 @@ from hypothesis import strategies as st
 
 from search_service.api import create_app
 from search_service.articles import Article
+from search_service.build import build_from_articles
+
+from .conftest import raw_request
 
 ClientFor = Callable[..., Any]
 
@@ -88,22 +90,10 @@ def test_non_utf8_percent_escapes_are_refused_over_a_real_socket(
     client_for(news)  # builds the index
     with live_server(create_app(settings_for())) as server:
         for target in (b"/search?q=%ff%fe", b"/search?country=%c3%28", b"/articles/%ff"):
-            status, body = raw_get(server.port, target)
-            assert status == 422, target
-            assert b'"invalid_encoding"' in body
-        status, _ = raw_get(server.port, b"/search?q=%C3%A9cole")
-        assert status == 200
-
-
-def raw_get(port: int, target: bytes) -> tuple[int, bytes]:
-    """A GET written byte for byte, so no client library re-encodes the target."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    status = int(data.split(b" ", 2)[1])
-    return status, data.split(b"\r\n\r\n", 1)[1]
+            response = raw_request(server.port, b"GET " + target)
+            assert response.status == 422, target
+            assert b'"invalid_encoding"' in response.body
+        assert raw_request(server.port, b"GET /search?q=%C3%A9cole").status == 200
 
 
 text = st.text(max_size=300)
@@ -173,3 +163,25 @@ def test_without_an_index_the_503_names_the_command_not_the_server_folder(
             )
             assert error == example["error"]
             assert str(tmp_path) not in response.text
+
+
+def test_an_app_started_on_a_damaged_pointer_answers_503_index_damaged_not_no_index(
+    settings_for: Callable[..., Any], news: list[Article], tmp_path: Any
+) -> None:
+    from fastapi.testclient import TestClient  # imported by conftest without its warning
+
+    settings = settings_for()
+    build_from_articles(news, settings.index_dir)
+    (settings.index_dir / "live.json").write_text('{"live": "gen-x')  # truncated by something
+    with TestClient(create_app(settings)) as client:
+        for target in ("/search?q=teachers", "/suggest?q=tea", "/articles/en/health"):
+            response = client.get(target)
+            error = assert_error(response, 503, "index_damaged")
+            assert error["message"] == (
+                "the index's live pointer is damaged; the administrator should run "
+                "`search-service index rollback`"
+            )
+            assert str(tmp_path) not in response.text
+        health = client.get("/health")
+    assert health.status_code == 503
+    assert health.json() == {"status": "index_damaged", "generation": None, "articles": 0}

@@ -30,10 +30,11 @@ def example_code(response: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("path", ["/search", "/suggest", "/articles/{article_id}"])
-def test_routes_reading_the_index_document_the_503_index_not_found(
+def test_routes_reading_the_index_document_the_503_index_not_found_and_index_damaged(
     schema: dict[str, Any], path: str
 ) -> None:
     unavailable = responses(schema, path)["503"]
+    assert "`index_damaged`" in unavailable["description"]
     assert unavailable["content"]["application/json"]["schema"] == ERROR_MODEL
     assert example_code(unavailable) == "index_not_found"
     assert (

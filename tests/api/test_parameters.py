@@ -42,6 +42,15 @@ def test_paging_beyond_ten_thousand_results_is_too_deep_however_large_the_page(
     assert "10,000" in error["message"]
 
 
+@pytest.mark.parametrize("page", ["0000000000000000000001", "0" * 40 + "2"])
+def test_leading_zeros_make_no_page_too_deep(client: Any, page: str) -> None:
+    response = client.get("/search", params={"page": page})
+    assert response.status_code == 200, response.text
+    assert response.json()["page"] == int(page)
+    zero = error_of(client.get("/search", params={"page": "0" * 40}))
+    assert zero["code"] == "invalid_parameter"  # page 0, however written
+
+
 def test_the_last_pages_within_ten_thousand_results_are_served(client: Any) -> None:
     for params in ({"page": 10_000, "per_page": 1}, {"page": 100, "per_page": 100}):
         body = client.get("/search", params=params).json()

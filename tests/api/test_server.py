@@ -12,6 +12,7 @@ import pytest
 from search_service.articles import Article
 from search_service.build import build_from_articles
 from search_service.cli import main
+from search_service.errors import DamagedPointerError
 from search_service.generations import read_pointer
 from search_service.server import ensure_index, run_search
 from search_service.settings import Settings
@@ -63,3 +64,39 @@ def test_search_command_without_an_index_fails_clearly(
 ) -> None:
     assert main(["search", "teachers", "--index", str(tmp_path / "none")]) == 4
     assert "no index" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_damaged_pointer_instead_of_building_a_first_index(
+    tmp_path: Path,
+    shipped_corpus: Path,
+    news: list[Article],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = Settings(index_dir=tmp_path / "indexes", corpus_dir=shipped_corpus)
+    build_from_articles(news, settings.index_dir)
+    (settings.index_dir / "live.json").write_text('{"live": "gen-x')
+    before = sorted(path.name for path in settings.index_dir.iterdir())
+
+    with pytest.raises(DamagedPointerError, match="index rollback"):
+        ensure_index(settings)
+    code = main(["serve", "--index", str(settings.index_dir), "--corpus", str(shipped_corpus)])
+
+    assert code == 7
+    out, err = capsys.readouterr()
+    assert "building one" not in out
+    assert "is damaged" in err and "`search-service index rollback`" in err
+    assert sorted(path.name for path in settings.index_dir.iterdir()) == before
+
+
+def test_search_command_on_a_damaged_pointer_exits_7_saying_how_to_repair_it(
+    settings_for: Callable[..., Settings],
+    news: list[Article],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = settings_for()
+    build_from_articles(news, settings.index_dir)
+    (settings.index_dir / "live.json").write_text('{"live": "gen-x')
+
+    assert main(["search", "teachers", "--index", str(settings.index_dir)]) == 7
+    err = capsys.readouterr().err
+    assert "is damaged" in err and "`search-service index rollback`" in err

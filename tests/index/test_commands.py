@@ -3,12 +3,8 @@ print and their exit codes (tests that need a real process or terminal are in te
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +13,7 @@ from search_service import cli, generations
 from search_service.articles import Article
 from search_service.build import build_from_articles
 
-from .conftest import MakeArticle
+from .conftest import MakeArticle, build_lock_held_elsewhere
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -78,32 +74,6 @@ def test_status_all_shows_every_value(
     assert "…" not in out
 
 
-@contextlib.contextmanager
-def build_lock_held_elsewhere(root: Path) -> Iterator[int]:
-    """Another process holding the build lock of `root`, as a running build does; its pid."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from search_service.generations import build_lock\n"
-            "with build_lock(Path(sys.argv[1])):\n"
-            "    print('locked', flush=True); time.sleep(60)",
-            str(root),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-        if holder.stdout is not None:
-            holder.stdout.close()
-
-
 def test_status_json_has_every_count_the_previous_generations_and_the_running_build(
     capsys: pytest.CaptureFixture[str], index_root: Path, facet_rich_corpus: list[Article]
 ) -> None:
@@ -127,6 +97,43 @@ def test_status_json_has_every_count_the_previous_generations_and_the_running_bu
     assert status["previous"][0]["article_count"] == 5
     assert status["build_running_pid"] == pid
     assert status["pointer_error"] is None
+
+
+def test_status_json_has_one_shape_whatever_the_pointer_says_and_reads_the_pointer_once(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    small_corpus: list[Article],
+) -> None:
+    index_root = tmp_path / "index-é"  # not ASCII: printed as it is, healthy or damaged
+    older = build_from_articles(small_corpus[:2], index_root)
+    newest = build_from_articles(small_corpus, index_root)
+    reads: list[Path] = []
+    read_pointer_file = generations.read_pointer_file
+
+    def counted(root: Path) -> generations.Pointer | None:
+        reads.append(root)
+        return read_pointer_file(root)
+
+    monkeypatch.setattr(generations, "read_pointer_file", counted)
+
+    code, healthy_out, _ = run_main(capsys, "index", "status", "--index", index_root, "--json")
+    assert code == 0
+    assert len(reads) == 1  # live and previous generations from one reading
+    (index_root / generations.POINTER_FILE).write_text('{"live": "gen-x')
+    code, damaged_out, _ = run_main(capsys, "index", "status", "--index", index_root, "--json")
+    assert code == 7
+
+    healthy, damaged = json.loads(healthy_out), json.loads(damaged_out)
+    assert list(healthy) == list(damaged)
+    assert healthy["live"]["name"] == newest.generation and damaged["live"] is None
+    assert [g["name"] for g in healthy["previous"]] == [older.generation]
+    on_disk = [newest.generation, older.generation]
+    assert [g["name"] for g in healthy["generations_on_disk"]] == on_disk
+    assert [g["name"] for g in damaged["generations_on_disk"]] == on_disk
+    for out in (healthy_out, damaged_out):
+        assert "index-é" in out and "\\u00e9" not in out
+    assert "Côte d'Ivoire" in healthy_out
 
 
 def test_a_damaged_pointer_fails_the_build_status_explains_and_rollback_repairs(

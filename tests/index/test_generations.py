@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -24,7 +25,7 @@ from search_service.errors import (
     RollbackError,
 )
 
-from .conftest import MakeArticle, live_ids
+from .conftest import MakeArticle, build_lock_held_elsewhere, live_ids
 
 
 def _versions(make_article: MakeArticle, count: int) -> list[list[Article]]:
@@ -157,36 +158,17 @@ def test_a_build_while_another_holds_the_lock_is_refused_touching_nothing(
     small_corpus: list[Article], index_root: Path, make_article: MakeArticle
 ) -> None:
     first = build_from_articles(small_corpus, index_root)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from search_service.generations import build_lock\n"
-            "with build_lock(Path(sys.argv[1])):\n"
-            "    print('locked', flush=True); time.sleep(60)",
-            str(index_root),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with build_lock_held_elsewhere(index_root) as holder_pid:
         before = sorted(p.name for p in index_root.iterdir())
 
         with pytest.raises(BuildInProgressError) as refused:
             build_from_articles([make_article("x", "X", "x", "en")], index_root)
 
-        assert refused.value.pid == holder.pid
-        assert str(holder.pid) in str(refused.value)
+        assert refused.value.pid == holder_pid
+        assert str(holder_pid) in str(refused.value)
         assert sorted(p.name for p in index_root.iterdir()) == before
         assert generations.read_pointer(index_root) == first.generation
-        assert generations.lock_holder(index_root) == holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-        if holder.stdout is not None:
-            holder.stdout.close()
+        assert generations.lock_holder(index_root) == holder_pid
     deadline = time.monotonic() + 10
     while generations.lock_holder(index_root) is not None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -340,10 +322,26 @@ def test_a_build_refuses_a_damaged_pointer_and_deletes_nothing(
     assert (index_root / "live.json").read_text() == '{"live": "gen-x'
 
 
-def test_the_service_reads_a_damaged_pointer_as_no_change(
-    small_corpus: list[Article], index_root: Path
+@pytest.mark.parametrize("content", DAMAGED_POINTERS)
+def test_every_reader_reports_a_damaged_pointer_not_no_index(
+    small_corpus: list[Article], index_root: Path, content: bytes
 ) -> None:
-    from search_service.search import SearchEngine
+    build_from_articles(small_corpus, index_root)
+    _damage_pointer(index_root, content)
+
+    for read in (
+        generations.read_pointer,
+        generations.live_generation,
+        generations.open_live_index,
+    ):
+        with pytest.raises(DamagedPointerError, match=r"live\.json is damaged"):
+            read(index_root)
+
+
+def test_a_serving_engine_keeps_its_generation_when_the_pointer_becomes_damaged(
+    small_corpus: list[Article], index_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from search_service.search import SearchEngine, SearchRequest
     from search_service.settings import Settings
 
     first = build_from_articles(small_corpus, index_root)
@@ -351,9 +349,18 @@ def test_the_service_reads_a_damaged_pointer_as_no_change(
     assert engine.generation().name == first.generation
     _damage_pointer(index_root)
 
-    assert generations.read_pointer(index_root) is None
-    assert generations.live_generation(index_root) is None
-    assert engine.generation().name == first.generation  # keeps serving what it has
+    with caplog.at_level(logging.WARNING, logger="search_service.search"):
+        for _ in range(5):  # every call re-reads the pointer (reload_interval ~ 0)
+            assert engine.generation().name == first.generation  # keeps serving what it has
+            time.sleep(0.001)
+        found = engine.search(SearchRequest(q="teachers"))
+
+    assert [hit.id for hit in found.hits] == ["en-insurance"]
+    warnings = [record for record in caplog.records if "is damaged" in record.getMessage()]
+    assert len(warnings) == 1  # once, not at every check
+    assert "index rollback" in warnings[0].getMessage()
+    with pytest.raises(DamagedPointerError):  # a fresh engine has nothing to keep serving
+        SearchEngine(Settings(index_dir=index_root)).generation()
 
 
 def test_rollback_of_a_damaged_pointer_republishes_the_newest_complete_generation(

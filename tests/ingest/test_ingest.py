@@ -202,12 +202,14 @@ def test_files_are_found_recursively_and_the_vocabulary_folder_is_skipped(
     assert result.files_read == 1 and result.problems == []
 
 
-def test_progress_reports_the_number_of_articles(write: Write, corpus: Path) -> None:
+def test_progress_reports_files_done_files_in_all_and_articles(write: Write, corpus: Path) -> None:
     write("a.txt", "Text one.\n")
     write("b.txt", "Text two.\n")
-    seen: list[int] = []
-    ingest_corpus(corpus, on_progress=seen.append)
-    assert seen[-1] == 2 and seen == sorted(seen)
+    seen: list[tuple[int, int, int]] = []
+    ingest_corpus(
+        corpus, on_files=lambda done, total, articles: seen.append((done, total, articles))
+    )
+    assert seen == [(1, 2, 1), (2, 2, 2)]
 
 
 # ---- metadata wins -----------------------------------------------------------------------
@@ -648,6 +650,14 @@ def test_line_breaks_written_as_form_feeds_or_vertical_tabs_stay_line_breaks(
     write("a.txt", "Teachers of Togo.\x0cTeachers of Mali.\x0bAnd Benin.\n")
     result = ingest()
     assert only(result).body == "Teachers of Togo.\nTeachers of Mali.\nAnd Benin."
+    assert result.problems == []
+
+
+def test_a_text_full_of_vertical_tabs_is_no_binary_file(write: Write, ingest: Ingest) -> None:
+    """Word writes a manual line break as a vertical tab: a line break, not binary data."""
+    write("a.txt", "Teachers of Togo.\x0b" * 20 + "\n")
+    result = ingest()
+    assert only(result).body == "\n".join(["Teachers of Togo."] * 20)
     assert result.problems == []
 
 

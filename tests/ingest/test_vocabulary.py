@@ -26,6 +26,8 @@ def partners(vocabulary: Vocabulary, text: str) -> list[str]:
         "Abidjan (Cote d'Ivoire)",
         "ABIDJAN (CÔTE D’IVOIRE)",
         "Abidjan (Cote dIvoire)",  # the elision's apostrophe left out
+        "Abidjan (Côte dʼIvoire)",  # U+02BC, a letter to regular expressions
+        "Abidjan (Côte d‘Ivoire)",  # U+2018
         "abidjan cote divoire",
         "the Ivory Coast",
         "la Costa de Marfil",
@@ -475,6 +477,27 @@ def test_a_name_with_an_elision_is_found_without_its_apostrophe(vocabulary: Voca
     assert countries(vocabulary, "divoire") == []  # the glued word alone is no name
 
 
+def test_a_name_of_ordinary_words_without_its_apostrophe_is_written_as_the_name_is(
+    vocabulary: Vocabulary,
+) -> None:
+    """The apostrophe-less form of a name needs the capitals the name itself needs."""
+    assert partners(vocabulary, "l'internationale de leducation") == []
+    assert partners(vocabulary, "l'Internationale De LEducation") == ["Education International"]
+    assert partners(vocabulary, "L'INTERNATIONALE DE LEDUCATION") == ["Education International"]
+
+
+def test_the_spanish_article_el_may_stay_in_lower_case_in_a_name_written_with_capitals(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "partners.yaml").write_text(
+        "partners:\n  - canonical: ASD\n    names: [Acción solidaria para el desarrollo]\n",
+        encoding="utf-8",
+    )
+    vocabulary = Vocabulary.load(tmp_path)
+    assert partners(vocabulary, "la Acción Solidaria para el Desarrollo") == ["ASD"]
+    assert partners(vocabulary, "una acción solidaria para el desarrollo") == []
+
+
 # ---- review of issue 2: names made of ordinary words, shouting -----------------------------
 
 
@@ -540,6 +563,7 @@ def test_a_name_made_of_ordinary_words_matches_as_listed_or_capitalised(tmp_path
     [
         ("christian mutual society", "Mutualité Chrétienne"),
         ("internationale de l'éducation", "Education International"),
+        ("internationale de leducation", "Education International"),  # no apostrophe
         ("world solidarity", "Solidarité Mondiale"),
     ],
 )

@@ -5,11 +5,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from search_service.analysis import analyze_neutral
 from search_service.query import parse_query
 
 
 def test_words_are_folded_and_elisions_dropped() -> None:
     parsed = parse_query("Côte D’Ivoire ", max_words=10)
+    assert [part.terms for part in parsed.parts] == [("cote",), ("ivoire",)]
+
+
+def test_the_modifier_letter_apostrophe_separates_words_like_the_others() -> None:
+    """ʼ (U+02BC) is a letter to `\\w`: "dʼIvoire" must still give the word "ivoire"."""
+    assert analyze_neutral("Côte dʼIvoire") == ["cote", "ivoire"]
+    parsed = parse_query("Côte dʼIvoire ", max_words=10)
     assert [part.terms for part in parsed.parts] == [("cote",), ("ivoire",)]
 
 

@@ -23,6 +23,12 @@ def test_letters_beyond_latin1_are_folded_too() -> None:
     assert "<mark>Brașov</mark>" in snippet
 
 
+def test_a_word_after_a_modifier_letter_apostrophe_is_marked() -> None:
+    body = "Lech Wałęsa à Abidjan, en Côte dʼIvoire."  # "ł": the per-character fold
+    terms = HighlightTerms(exact=frozenset({"ivoire"}))
+    assert "dʼ<mark>Ivoire</mark>" in make_snippet(body, terms, "fr")
+
+
 def test_only_whole_words_are_marked_never_their_insides() -> None:
     body = "Teachers' healthcare and unhealthy schools; health first."
     terms = HighlightTerms(exact=frozenset({"health"}))

@@ -1,10 +1,12 @@
-"""Measure full-build speed: `python tests/index/build_rate.py ARTICLES.jsonl [--procs N]`.
+"""Full-build speed, the figures of docs/index.md "Build speed".
 
-Not a test (no timing assertions in tests): a script whose figures go into
-docs/index.md. Reads a JSON Lines file made by `python -m bench.generate`
-(realistic synthetic articles), turns each line into an `Article`, and times
-`build_from_articles` into a temporary folder: articles/s end to end (analysis,
-writing, commit, checks and publish).
+    python -m bench.build_rate ARTICLES.jsonl [--single-process] [--limit-mb N] [--limit N]
+
+Reads a JSON Lines file made by `python -m bench.generate` (realistic synthetic
+articles), turns each line into an `Article`, and times `build_from_articles`
+into a temporary folder: articles/s end to end (analysis, writing, commit,
+checks and publish), CPU seconds of all processes, index size. Its baseline,
+plain Whoosh on the same file, is `bench.plain_whoosh_rate` (same report line).
 """
 
 from __future__ import annotations
@@ -63,24 +65,34 @@ def main() -> None:
     articles = load_articles(args.jsonl, args.limit)
     words = sum(len(article.body.split()) for article in articles) / len(articles)
     with tempfile.TemporaryDirectory() as folder:
-        cpu_before = _cpu_seconds()
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         report = build_from_articles(articles, Path(folder) / "indexes")
         seconds = time.perf_counter() - started
-        cpu = _cpu_seconds() - cpu_before
-        size = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
-    print(
-        f"{len(articles)} articles ({words:.0f} body words on average): "
-        f"{seconds:.1f}s wall, {len(articles) / seconds:.0f} articles/s; "
-        f"{cpu:.1f}s CPU (all processes), {len(articles) / cpu:.0f} articles per CPU-second; "
-        f"index {size / 1e6:.0f} MB (published {report.generation})"
-    )
+        cpu = cpu_seconds() - cpu_before
+        size = folder_bytes(Path(folder))
+    label = f"ours ({words:.0f} body words on average)"
+    print(f"{rate_line(label, len(articles), seconds, cpu, size)} (published {report.generation})")
 
 
-def _cpu_seconds() -> float:
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (Whoosh's writer processes)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def rate_line(label: str, articles: int, seconds: float, cpu: float, index_bytes: int) -> str:
+    """The one report line of both build-rate scripts."""
+    return (
+        f"{label}: {articles} articles, {seconds:.1f}s wall, "
+        f"{articles / seconds:.0f} articles/s; {cpu:.1f}s CPU (all processes), "
+        f"{articles / cpu:.0f} articles per CPU-second; index {index_bytes / 1e6:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

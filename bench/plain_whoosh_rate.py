@@ -1,25 +1,27 @@
 """Plain Whoosh's build rate, the baseline of docs/index.md "Build speed".
 
-    python tests/index/plain_whoosh_rate.py ARTICLES.jsonl [--procs N]
+    python -m bench.plain_whoosh_rate ARTICLES.jsonl [--procs N]
 
-Not a test: the review of issue 3's script, kept so the baseline can be measured
-again beside `build_rate.py` on the same file. A plain schema (id, title with
-Whoosh's standard analyzer, body with its `StemmingAnalyzer`, both stored;
-language), one `add_document` per line of a `bench.generate` file, then the
-commit; timed from the writer's creation to the end of the commit.
+The review of issue 3's script, kept so the baseline can be measured again
+beside `bench.build_rate` on the same file (same CPU measure, same report
+line). A plain schema (id, title with Whoosh's standard analyzer, body with its
+`StemmingAnalyzer`, both stored; language), one `add_document` per line of a
+`bench.generate` file, then the commit; timed from the writer's creation to the
+end of the commit.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import tempfile
 import time
 from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.analysis import StemmingAnalyzer
+
+from bench.build_rate import cpu_seconds, folder_bytes, rate_line
 
 
 def main() -> None:
@@ -37,7 +39,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         ix = index.create_in(folder, schema)
-        cpu_before = _cpu_seconds()
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         writer = ix.writer(procs=args.procs, multisegment=args.procs > 1, limitmb=256)
         for article in articles:
@@ -49,17 +51,9 @@ def main() -> None:
             )
         writer.commit()
         seconds = time.perf_counter() - started
-        cpu = _cpu_seconds() - cpu_before
-    print(
-        f"plain Whoosh, procs={args.procs}: {len(articles)} articles, {seconds:.1f}s wall, "
-        f"{len(articles) / seconds:.0f} articles/s; {len(articles) / cpu:.0f} per CPU-second"
-    )
-
-
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+        cpu = cpu_seconds() - cpu_before
+        size = folder_bytes(Path(folder))
+    print(rate_line(f"plain Whoosh, procs={args.procs}", len(articles), seconds, cpu, size))
 
 
 if __name__ == "__main__":
