@@ -194,6 +194,8 @@ class SearchEngine:
         self._opening: str | None = None
         self._checked = 0.0
         self._swap = threading.Lock()
+        #: The damage of the live pointer last warned about (None: the pointer reads fine).
+        self._damage_warned: str | None = None
 
     # ---- generations --------------------------------------------------------------
 
@@ -221,25 +223,31 @@ class SearchEngine:
                 return self._current
             if now - self._checked >= self.settings.reload_interval:
                 self._checked = now
-                try:
-                    pointer = read_pointer(self._root)
-                except DamagedPointerError as damaged:
-                    # No change: keep serving what is open; warned once per damage (the
-                    # attribute only exists once a damage was seen), not at every check.
-                    if getattr(self, "_damage_warned", None) != str(damaged):
-                        logger.warning(
-                            "%s; still serving %s (`search-service index rollback` repairs it)",
-                            damaged,
-                            self._current.name,
-                        )
-                    self._damage_warned: str | None = str(damaged)
-                    pointer = None
-                else:
-                    self._damage_warned = None
+                pointer = self._read_pointer_while_serving(self._current)
                 if pointer not in (None, self._current.name, self._opening):
                     self._opening = pointer
                     threading.Thread(target=self._open_next, name="open-generation").start()
             return self._current
+
+    def _read_pointer_while_serving(self, current: Generation) -> str | None:
+        """The live pointer's generation; a damaged pointer reads as no change.
+
+        The damage is warned about once (not at every check) until the pointer reads
+        fine again.
+        """
+        try:
+            pointer = read_pointer(self._root)
+        except DamagedPointerError as damaged:
+            if self._damage_warned != str(damaged):
+                logger.warning(
+                    "%s; still serving %s (`search-service index rollback` repairs it)",
+                    damaged,
+                    current.name,
+                )
+            self._damage_warned = str(damaged)
+            return None
+        self._damage_warned = None
+        return pointer
 
     def _on_live(self, work: Callable[[Generation], _T]) -> _T:
         """Run `work` on the live generation, once more on a fresh one if it was pruned.
