@@ -362,19 +362,29 @@ def _after_fork_of_a_build() -> None:
     finally:
         os.close(null)
     _HELD_LOCK_FDS.clear()
-    _die_with_parent()
+    _die_with_parent(_forking_parent)
 
 
-def _die_with_parent() -> None:
-    parent = os.getppid()
+def _die_with_parent(parent: int) -> None:
+    """Be killed when `parent` dies, or exit now if it already has.
+
+    `parent` is the pid the parent had before the fork: asking `getppid()` here
+    would already answer 1 if the parent was killed before this child ran.
+    """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
 
+def _before_fork() -> None:
+    global _forking_parent
+    _forking_parent = os.getpid()
+
+
+_forking_parent = os.getpid()
 _PR_SET_PDEATHSIG: Final = 1
-os.register_at_fork(after_in_child=_after_fork_of_a_build)
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_of_a_build)
 
 
 @dataclass

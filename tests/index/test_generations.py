@@ -272,7 +272,9 @@ def _state(pid: int) -> str:
         status = Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:
         return "gone"
-    return next((line for line in status.splitlines() if line.startswith("State:")), "?")
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:80]
+    return f"{fields.get('State')}, parent {fields.get('PPid')}, {command.decode(errors='replace')}"
 
 
 def _running(pid: int) -> bool:
