@@ -108,17 +108,26 @@ def server_rss_mib(server: psutil.Process) -> float:
     return round(total / 2**20, 1)
 
 
-def server_private_mib(server: psutil.Process) -> float:
-    """Memory of the server's processes that is theirs alone (USS).
+def server_heap_mib(server: psutil.Process) -> float:
+    """Anonymous memory of the server's processes (heap, arrays, caches).
 
     RSS also counts the pages of the memory-mapped index files that were read:
-    shared with the page cache, dropped by the kernel under pressure.
+    clean file pages, shared with the page cache and dropped by the kernel under
+    pressure (psutil's USS counts them too, when no other process maps them).
     """
     total = 0
     for process in [server, *server.children(recursive=True)]:
-        with suppress(psutil.Error):
-            total += process.memory_full_info().uss
-    return round(total / 2**20, 1)
+        with suppress(OSError, psutil.Error):
+            total += _anonymous_kib(process.pid)
+    return round(total / 1024, 1)
+
+
+def _anonymous_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1])
+    return 0
 
 
 class MemoryGuard:
@@ -369,7 +378,7 @@ def run(
                 else:
                     row = asyncio.run(load(base, paths, clients, guard))
                 row["server_rss_mib"] = server_rss_mib(server)
-                row["server_private_mib"] = server_private_mib(server)
+                row["server_heap_mib"] = server_heap_mib(server)
                 figures[endpoint].append(row)
                 print(f"{endpoint:8s} {row}", flush=True)
         figures["aborted"] = guard.tripped
