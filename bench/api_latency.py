@@ -12,7 +12,7 @@ For each, `--requests` requests per endpoint are sent by `--clients` concurrent
 async clients (default 8); reported: median, p95, p99 latency, throughput and
 errors. The load generator shares the machine's cores with the server.
 
-    python -m bench.api_latency [--count 5000] [--requests 2000] [--clients 8] [--cache]
+    python -m bench.api_latency [--count 5000] [--requests 2000] [--clients 8] [--cache] [--wrk]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 import psutil
 
 from bench.common import DATA_DIR, REPO_ROOT, write_result
-from bench.http_load import load, request_mix, running_server
+from bench.http_load import WRK_SECONDS, load, request_mix, running_server, wrk_load
 
 #: What visitors type on the real site, in its three languages.
 SHIPPED_QUERIES: tuple[dict[str, Any], ...] = (
@@ -98,11 +98,14 @@ def measure(
     suggest: list[tuple[str, dict[str, Any]]],
     clients: int,
     cache: bool,
+    use_wrk: bool = False,
 ) -> dict[str, Any]:
     """Each endpoint at 1 client (latency alone) and at `clients` (under load).
 
     The server's CPU time per request is reported too: on a machine shared with
-    other work it is the steadier figure of the two.
+    other work it is the steadier figure of the two. With `use_wrk` the requests
+    are sent by wrk for 10 s per level (httpx's own CPU, about 1 ms a request on
+    these cores, otherwise shows in the latencies: p99 over 100 ms at 8 clients).
     """
     figures: dict[str, Any] = {}
     with running_server(index_dir, corpus, 1, cache) as (base, server):
@@ -110,9 +113,12 @@ def measure(
         for endpoint, paths in (("search", search), ("suggest", suggest)):
             for level in sorted({1, clients}):
                 before = server_cpu_seconds(server)
-                row = asyncio.run(load(base, paths, level))
+                if use_wrk:
+                    row = wrk_load(base, paths, level, WRK_SECONDS)
+                else:
+                    row = asyncio.run(load(base, paths, level))
                 row["server_cpu_ms_per_request"] = round(
-                    (server_cpu_seconds(server) - before) * 1000 / len(paths), 3
+                    (server_cpu_seconds(server) - before) * 1000 / row["requests"], 3
                 )
                 figures[f"{endpoint}_c{level}"] = row
                 print(f"  {endpoint:8s} {row}", flush=True)
@@ -126,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="Requests per endpoint.")
     parser.add_argument("--clients", type=int, default=8, help="Concurrent clients.")
     parser.add_argument("--cache", action="store_true", help="Leave the response cache on.")
+    parser.add_argument("--wrk", action="store_true", help="Load with wrk instead of httpx.")
     args = parser.parse_args(argv)
     work = DATA_DIR / "api-latency"
     work.mkdir(parents=True, exist_ok=True)
@@ -135,13 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     index_dir, corpus = shipped_index(work)
     search = cycle([("/search", dict(q)) for q in SHIPPED_QUERIES], args.requests)
     suggest = cycle([("/suggest", {"q": p, "limit": 8}) for p in SHIPPED_PREFIXES], args.requests)
-    results["shipped"] = measure(index_dir, corpus, search, suggest, args.clients, args.cache)
+    results["shipped"] = measure(
+        index_dir, corpus, search, suggest, args.clients, args.cache, args.wrk
+    )
 
     print(f"{args.count} synthetic articles", flush=True)
     index_dir, corpus, export = synthetic_index(args.count, args.seed, work)
     search, suggest = request_mix(export, args.requests, seed=23)
     results[f"synthetic_{args.count}"] = measure(
-        index_dir, corpus, search, suggest, args.clients, args.cache
+        index_dir, corpus, search, suggest, args.clients, args.cache, args.wrk
     )
     parameters = {
         "count": args.count,
@@ -149,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "cache": args.cache,
         "workers": 1,
+        "client": "wrk" if args.wrk else "async httpx",
     }
     name = f"api-latency-{args.count}" + ("-cache" if args.cache else "")
+    name += "-wrk" if args.wrk else ""
     print(write_result(name, parameters, results))
     return 0
 
