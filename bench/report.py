@@ -249,6 +249,19 @@ def targets_section(results: Results) -> list[str]:
         row(*["---"] * 5),
         *(t.row(results) for t in TARGETS),
         "",
+        "Why the gaps (measured causes, with the figures behind them):",
+        "",
+        "- HTTP latency at 8 clients: every request costs a fixed 0.6-0.7 ms of server CPU",
+        "  (uvicorn, the app, query parsing, facets, snippets; 0.67 ms on a 2-article index),",
+        "  and 8 requests in flight on 2 cores queue behind each other; a 2 ms median needs",
+        '  about 0.5 ms per request. See docs/api.md, "Measured".',
+        "- Cold queries (words no earlier query read, which these runs send by design): the",
+        "  first read of a word's 20-80 posting lists through Whoosh's format; at 100k a common",
+        "  phrase runs Whoosh's phrase matcher over every article holding both words.",
+        "- Build rate: Whoosh's pure-Python cost per posting (about 3 µs) × about 410 postings",
+        "  per article (every text in its language's fields and the exact fields). See",
+        '  docs/index.md, "Build speed".',
+        "",
     ]
 
 
