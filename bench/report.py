@@ -261,6 +261,9 @@ def targets_section(results: Results) -> list[str]:
         "- Build rate: Whoosh's pure-Python cost per posting (about 3 µs) × about 410 postings",
         "  per article (every text in its language's fields and the exact fields). See",
         '  docs/index.md, "Build speed".',
+        '- fr/es known items: one Spanish query of 60 ("palabras parecieras internacionals")',
+        "  whose words all match but ten other articles rank above the target; plain Whoosh",
+        '  ranks it 2nd. See docs/api.md, "Ranking".',
         "",
     ]
 
