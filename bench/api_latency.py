@@ -51,7 +51,7 @@ SHIPPED_PREFIXES: tuple[str, ...] = ("a", "ab", "abi", "mu", "mut", "masm", "cô
 
 def shipped_index(work: Path) -> tuple[Path, Path]:
     """A fresh index of the shipped corpus (the same build as `search-service serve`)."""
-    from search_service.build import build_index
+    from search_service.index.build import build_index
 
     corpus = REPO_ROOT / "corpus"
     index_dir = work / "shipped-index"
@@ -65,7 +65,7 @@ def synthetic_index(count: int, seed: int, work: Path) -> tuple[Path, Path, Path
     """N synthetic articles through ingest and build (reused when already built)."""
     from bench.generate import default_path, generate
     from bench.ours import corpus_for, ingest_export, load_vocabulary
-    from search_service.build import build_from_articles
+    from search_service.index.build import build_from_articles
 
     export = default_path(count, seed)
     if not export.exists():

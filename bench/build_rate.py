@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from search_service import build
 from search_service.articles import Article, SourceRef
-from search_service.build import build_from_articles
+from search_service.index import build
+from search_service.index.build import build_from_articles
 
 
 def load_articles(path: Path, limit: int | None) -> list[Article]:

@@ -168,7 +168,7 @@ class LanguageModel:
 def load_names(corpus_dir: Path) -> tuple[Names, Names]:
     """Countries and partners from the project's vocabulary, or the seeds' names."""
     try:
-        from search_service.vocabulary import Vocabulary
+        from search_service.ingest.vocabulary import Vocabulary
 
         vocabulary = Vocabulary.load(corpus_dir / "vocabulary")
         by_kind: dict[str, list[tuple[str, ...]]] = {"country": [], "partner": []}

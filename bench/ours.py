@@ -34,14 +34,14 @@ def corpus_for(export: Path, corpus_dir: Path) -> Path:
 
 
 def load_vocabulary() -> Any:
-    from search_service.vocabulary import Vocabulary
+    from search_service.ingest.vocabulary import Vocabulary
 
     return Vocabulary.load(VOCABULARY_DIR)
 
 
 def ingest_export(export: Path, vocabulary: Any) -> tuple[list[Any], float]:
     """The articles of a JSONL export through the project's ingest, and the seconds it took."""
-    from search_service.ingest import ingest_paths
+    from search_service.ingest.corpus import ingest_paths
 
     start = time.perf_counter()
     result = ingest_paths([export], corpus_root=export.parent, vocabulary=vocabulary)
@@ -53,7 +53,7 @@ def ingest_export(export: Path, vocabulary: Any) -> tuple[list[Any], float]:
 
 
 def build_index_from(articles: list[Any], index_dir: Path) -> tuple[Any, float]:
-    from search_service.build import build_from_articles
+    from search_service.index.build import build_from_articles
 
     if index_dir.exists():
         shutil.rmtree(index_dir)
@@ -64,7 +64,7 @@ def build_index_from(articles: list[Any], index_dir: Path) -> tuple[Any, float]:
 
 
 def open_engine(index_dir: Path, vocabulary: Any, cache_size: int = 0) -> Any:
-    from search_service.search import SearchEngine
+    from search_service.search.engine import SearchEngine
     from search_service.settings import Settings
 
     settings = Settings(index_dir=index_dir, cache_size=cache_size, reload_interval=3600.0)
@@ -74,7 +74,7 @@ def open_engine(index_dir: Path, vocabulary: Any, cache_size: int = 0) -> Any:
 
 
 def request_for(query: BenchQuery, per_page: int = 10) -> Any:
-    from search_service.search import SearchRequest
+    from search_service.search.engine import SearchRequest
 
     return SearchRequest(
         q=query.q,
@@ -123,7 +123,7 @@ def ours_ranker_from_export(export: Path, work_dir: Path) -> Any:
     engine = open_engine(work_dir / "index", vocabulary)
 
     def rank(text: str, limit: int) -> list[str]:
-        from search_service.search import SearchRequest
+        from search_service.search.engine import SearchRequest
 
         result = engine.search(SearchRequest(q=text, per_page=limit, snippets=False))
         return [hit.id for hit in result.hits]

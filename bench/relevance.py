@@ -216,7 +216,7 @@ def run(scifact: Path, synthetic: Path, per_language: int, include_ours: bool) -
     return figures
 
 
-#: Diagnostic variants of the ranking constants (module globals of search_service.ranking).
+#: Diagnostic variants of the ranking constants (module globals of search_service.search.ranking).
 #: They say which knob the SciFact gap depends on; they are not settings to ship.
 VARIANTS: dict[str, dict[str, float]] = {
     "production": {},
@@ -234,7 +234,7 @@ VARIANTS: dict[str, dict[str, float]] = {
 def diagnose(scifact: Path) -> dict[str, Any]:
     """SciFact with each variant of the ranking constants, on one index built once."""
     from bench.ours import ours_ranker_from_export
-    from search_service import ranking
+    from search_service.search import ranking
 
     work = DATA_DIR / "relevance"
     records, queries, qrels = load_scifact(scifact)

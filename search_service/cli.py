@@ -109,11 +109,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.command == "corpus":
-        from search_service.check import run_check
+        from search_service.ingest.check import run_check
 
         return run_check(args.paths, as_json=args.json, settings=settings)
     if args.command == "index":
-        from search_service import build
+        from search_service.index import build
 
         if args.index_command == "build":
             return build.run_build(settings, full=args.full, strict=args.strict)
@@ -121,10 +121,10 @@ def run(args: argparse.Namespace) -> int:
             return build.run_status(settings, all_values=args.all, as_json=args.json)
         return build.run_rollback(settings)
     if args.command == "serve":
-        from search_service.server import run_serve
+        from search_service.web.server import run_serve
 
         return run_serve(settings)
-    from search_service.server import run_search
+    from search_service.web.server import run_search
 
     return run_search(settings, args.query, limit=args.limit, as_json=args.json)
 

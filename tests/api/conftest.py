@@ -15,10 +15,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from search_service.api import create_app
 from search_service.articles import Article, Language, SourceRef
-from search_service.build import build_from_articles
+from search_service.index.build import build_from_articles
 from search_service.settings import Settings
+from search_service.web.api import create_app
 
 with warnings.catch_warnings():
     # Starlette asks for `httpx2`; plain httpx is what the project declares.

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from search_service.api import create_app
 from search_service.articles import Article
+from search_service.web.api import create_app
 
 from .conftest import raw_request
 
@@ -74,7 +74,7 @@ def test_the_503_before_any_index_carries_cors_headers(
 def test_a_bug_is_logged_with_its_details_but_answered_without(
     client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level("INFO", logger="search_service.api"):
+    with caplog.at_level("INFO", logger="search_service.web.api"):
         response = client.get("/broken")
     assert response.status_code == 500
     assert "secret" not in response.text
@@ -86,11 +86,11 @@ def test_a_cors_preflight_is_answered_and_logged(
     client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     headers = {"Origin": ALLOWED, "Access-Control-Request-Method": "GET"}
-    with caplog.at_level("INFO", logger="search_service.api"):
+    with caplog.at_level("INFO", logger="search_service.web.api"):
         response = client.options("/search", headers=headers)
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == ALLOWED
-    lines = [r.getMessage() for r in caplog.records if r.name == "search_service.api"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "search_service.web.api"]
     assert [line.rsplit(" ", 1)[0] for line in lines] == ["OPTIONS /search 200"]
 
 

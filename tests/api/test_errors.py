@@ -9,9 +9,9 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search_service.api import create_app
 from search_service.articles import Article
-from search_service.build import build_from_articles
+from search_service.index.build import build_from_articles
+from search_service.web.api import create_app
 
 from .conftest import raw_request
 

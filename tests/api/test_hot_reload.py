@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from search_service.api import create_app
 from search_service.articles import Article
-from search_service.build import build_from_articles
+from search_service.index.build import build_from_articles
+from search_service.web.api import create_app
 
 MakeArticle = Callable[..., Article]
 

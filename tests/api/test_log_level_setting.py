@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from search_service.api import create_app
 from search_service.articles import Article
 from search_service.settings import Settings
+from search_service.web.api import create_app
 
 ClientFor = Callable[..., Any]
 
@@ -40,4 +40,4 @@ def test_the_log_level_is_read_in_any_case(
     assert client.app.state.settings.log_level == "warning"
     with caplog.at_level("NOTSET"):
         assert client.get("/health").status_code == 200
-    assert not [r for r in caplog.records if r.name == "search_service.api"]  # info is off
+    assert not [r for r in caplog.records if r.name == "search_service.web.api"]  # info is off

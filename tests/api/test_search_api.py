@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from search_service.api import SearchResponse, SuggestResponse
 from search_service.articles import Article
+from search_service.web.api import SearchResponse, SuggestResponse
 
 ClientFor = Callable[..., Any]
 
@@ -155,8 +155,8 @@ def test_the_widget_is_served(client_for: ClientFor, news: list[Article]) -> Non
 
 def test_each_request_is_logged(client_for: ClientFor, news: list[Article], caplog: Any) -> None:
     client = client_for(news)
-    with caplog.at_level("INFO", logger="search_service.api"):
+    with caplog.at_level("INFO", logger="search_service.web.api"):
         client.get("/search", params={"q": "teachers"})
-    [line] = [r.getMessage() for r in caplog.records if r.name == "search_service.api"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "search_service.web.api"]
     assert line.startswith("GET /search 200 ")
     assert line.endswith("ms")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from search_service.api import create_app
-from search_service.build import build_index
+from search_service.index.build import build_index
 from search_service.settings import Settings
+from search_service.web.api import create_app
 
 SEED_000 = "articles/000_197affed672c23d7"
 SEED_001 = "articles/001_119e6c8c953a1bce"

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from search_service.articles import Article
-from search_service.build import build_from_articles
 from search_service.cli import main
 from search_service.errors import DamagedPointerError
-from search_service.generations import read_pointer
-from search_service.server import ensure_index, run_search
+from search_service.index.build import build_from_articles
+from search_service.index.generations import read_pointer
 from search_service.settings import Settings
+from search_service.web.server import ensure_index, run_search
 
 
 def test_serve_builds_an_index_first_when_none_is_published(

@@ -90,7 +90,7 @@ def matching_ids(root: Path, text: str) -> set[str]:
 
     from search_service.analysis import analyze, analyze_neutral
     from search_service.articles import LANGUAGES
-    from search_service.generations import open_live_index
+    from search_service.index.generations import open_live_index
 
     alternatives: list[query.Query] = []
     for lang in LANGUAGES:
@@ -107,7 +107,7 @@ def phrase_ids(root: Path, text: str) -> set[str]:
     from whoosh import query
 
     from search_service.analysis import analyze_neutral
-    from search_service.generations import open_live_index
+    from search_service.index.generations import open_live_index
 
     words = analyze_neutral(text)
     phrases = [query.Phrase(field, words) for field in ("title_exact", "body_exact")]
@@ -126,7 +126,7 @@ def _all_words(words: list[str], fields: tuple[str, ...]) -> Any:
 
 def live_ids(root: Path) -> set[str]:
     """Ids of every article in the live generation."""
-    from search_service.generations import open_live_index
+    from search_service.index.generations import open_live_index
 
     _, index = open_live_index(root)
     with index.searcher() as searcher:
@@ -135,7 +135,7 @@ def live_ids(root: Path) -> set[str]:
 
 def live_stored(root: Path, article_id: str) -> dict[str, Any]:
     """Stored fields of one article of the live generation."""
-    from search_service.generations import open_live_index
+    from search_service.index.generations import open_live_index
 
     _, index = open_live_index(root)
     with index.searcher() as searcher:
@@ -152,7 +152,7 @@ def build_lock_held_elsewhere(root: Path) -> Iterator[int]:
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path;"
-            "from search_service.generations import build_lock\n"
+            "from search_service.index.generations import build_lock\n"
             "with build_lock(Path(sys.argv[1])):\n"
             "    print('locked', flush=True); time.sleep(60)",
             str(root),

@@ -11,12 +11,12 @@ import pytest
 from whoosh import fields
 from whoosh.writing import SegmentWriter
 
-from search_service import build, generations
-from search_service import index as index_module
 from search_service.articles import Article, Problem
-from search_service.build import build_from_articles, build_index
 from search_service.errors import BuildFailedError
-from search_service.index import split_facet_value
+from search_service.index import build, generations
+from search_service.index import schema as index_module
+from search_service.index.build import build_from_articles, build_index
+from search_service.index.schema import split_facet_value
 
 from .conftest import MakeArticle, live_ids, live_stored, matching_ids
 
@@ -311,7 +311,7 @@ def test_a_failed_build_says_which_files_were_skipped_and_why(index_root: Path) 
 def test_the_two_process_writer_builds_the_same_index(
     index_root: Path, make_article: MakeArticle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("search_service.build.PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr("search_service.index.build.PARALLEL_THRESHOLD", 2)
     corpus = [
         make_article(f"a{n}", f"Title {n}", f"Body word{n} about pensions.", "en")
         for n in range(300)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from search_service import generations
-from search_service.build import PAUSE_ENV
+from search_service.index import generations
+from search_service.index.build import PAUSE_ENV
 
 from .conftest import live_ids, live_stored, matching_ids, phrase_ids
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from search_service import cli, generations
+from search_service import cli
 from search_service.articles import Article
-from search_service.build import build_from_articles
+from search_service.index import generations
+from search_service.index.build import build_from_articles
 
 from .conftest import MakeArticle, build_lock_held_elsewhere
 

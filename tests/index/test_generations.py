@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
-from search_service import generations
 from search_service.articles import Article
-from search_service.build import build_from_articles
 from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
@@ -24,6 +22,8 @@ from search_service.errors import (
     IndexNotFoundError,
     RollbackError,
 )
+from search_service.index import generations
+from search_service.index.build import build_from_articles
 
 from .conftest import MakeArticle, build_lock_held_elsewhere, live_ids
 
@@ -201,7 +201,7 @@ def test_an_unusable_index_folder_is_a_clear_build_failure(
 PARALLEL_BUILD = """
 import multiprocessing, sys
 from pathlib import Path
-from search_service import build
+from search_service.index import build
 from search_service.articles import Article, SourceRef
 
 build.PARALLEL_THRESHOLD = 2
@@ -353,7 +353,7 @@ def test_every_reader_reports_a_damaged_pointer_not_no_index(
 def test_a_serving_engine_keeps_its_generation_when_the_pointer_becomes_damaged(
     small_corpus: list[Article], index_root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from search_service.search import SearchEngine, SearchRequest
+    from search_service.search.engine import SearchEngine, SearchRequest
     from search_service.settings import Settings
 
     first = build_from_articles(small_corpus, index_root)
@@ -361,7 +361,7 @@ def test_a_serving_engine_keeps_its_generation_when_the_pointer_becomes_damaged(
     assert engine.generation().name == first.generation
     _damage_pointer(index_root)
 
-    with caplog.at_level(logging.WARNING, logger="search_service.search"):
+    with caplog.at_level(logging.WARNING, logger="search_service.search.engine"):
         for _ in range(5):  # every call re-reads the pointer (reload_interval ~ 0)
             assert engine.generation().name == first.generation  # keeps serving what it has
             time.sleep(0.001)

@@ -10,9 +10,9 @@ from whoosh import formats
 
 from search_service.analysis import language_analyzer, neutral_analyzer
 from search_service.articles import Article
-from search_service.build import build_from_articles
-from search_service.generations import open_live_index
-from search_service.index import (
+from search_service.index.build import build_from_articles
+from search_service.index.generations import open_live_index
+from search_service.index.schema import (
     TermListFrequency,
     TermListPositions,
     facet_value,
@@ -94,3 +94,14 @@ def test_posting_blocks_keep_positions_as_bytes_and_read_back_the_same(
         )
         assert block[:2] == b"\x80\x04"
         assert list(matcher.value_as("positions")) == [4]  # "La mutualité progresse en Côte"
+
+
+def test_generations_built_before_the_stage_packages_still_unpickle() -> None:
+    """Older generations pickled their codec and formats as `search_service.index.<Class>`."""
+    import pickle
+
+    from search_service.index import schema
+
+    for name in ("FastCodec", "TermListPositions", "TermListFrequency"):
+        old_reference = b"\x80\x04csearch_service.index\n" + name.encode() + b"\n."
+        assert pickle.loads(old_reference) is getattr(schema, name)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from search_service.articles import Article
-from search_service.build import build_from_articles
+from search_service.index.build import build_from_articles
 
 from .conftest import MakeArticle, matching_ids, phrase_ids
 
@@ -55,7 +55,7 @@ def test_phrase_with_elision_matches_across_apostrophe_shapes(built: Path, phras
 def test_french_stop_words_stay_out_of_french_fields_but_not_exact_ones(built: Path) -> None:
     # Whoosh's French list lacks "les" and "jusqu": the analyzer adds them.
     from search_service.analysis import analyze
-    from search_service.generations import open_live_index
+    from search_service.index.generations import open_live_index
 
     assert analyze("les la jusqu’à", "fr") == []
     _, index = open_live_index(built)
@@ -66,7 +66,7 @@ def test_french_stop_words_stay_out_of_french_fields_but_not_exact_ones(built: P
 
 def test_words_of_one_language_are_not_stemmed_by_another(built: Path) -> None:
     # The English article's text is only in the English (and exact) fields.
-    from search_service.generations import open_live_index
+    from search_service.index.generations import open_live_index
 
     _, index = open_live_index(built)
     with index.searcher() as searcher:

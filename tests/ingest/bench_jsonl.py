@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from search_service.ingest import ingest_paths, load_vocabulary
+from search_service.ingest.corpus import ingest_paths, load_vocabulary
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = {

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_jsonl import REPO, article
 
-from search_service.ingest import ingest_paths, load_vocabulary
+from search_service.ingest.corpus import ingest_paths, load_vocabulary
 
 SITE = "Education and Solidarity Network"
 MONTHS = {

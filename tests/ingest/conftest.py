@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from search_service.ingest import IngestResult, ingest_corpus
-from search_service.vocabulary import Vocabulary
+from search_service.ingest.corpus import IngestResult, ingest_corpus
+from search_service.ingest.vocabulary import Vocabulary
 
 Write = Callable[[str, "str | bytes"], Path]
 

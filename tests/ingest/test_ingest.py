@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from search_service.articles import Article
-from search_service.ingest import IngestResult, ingest_corpus, ingest_paths, load_vocabulary
-from search_service.vocabulary import Vocabulary
+from search_service.ingest.corpus import IngestResult, ingest_corpus, ingest_paths, load_vocabulary
+from search_service.ingest.vocabulary import Vocabulary
 
 from .conftest import Write
 
@@ -519,7 +519,7 @@ def test_an_unexpected_failure_costs_one_file_not_the_run(
     write: Write, ingest: Ingest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug in a reader (simulated) becomes a problem; the other files are still read."""
-    import search_service.ingest as ingest_module
+    import search_service.ingest.corpus as ingest_module
 
     real_parse = ingest_module.parse_page
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from search_service.pages import infer_title, parse_page
+from search_service.ingest.pages import infer_title, parse_page
 
 SITE = "Education and Solidarity Network"
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search_service.articles import Article, Problem
-from search_service.ingest import ingest_paths
-from search_service.pages import parse_page
-from search_service.vocabulary import Vocabulary
+from search_service.ingest.corpus import ingest_paths
+from search_service.ingest.pages import parse_page
+from search_service.ingest.vocabulary import Vocabulary
 
 VOCABULARY = Vocabulary.load(Path(__file__).resolve().parents[2] / "corpus" / "vocabulary")
 SUFFIXES = st.sampled_from([".txt", ".md", ".jsonl"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search_service.errors import VocabularyError
-from search_service.vocabulary import Vocabulary
+from search_service.ingest.vocabulary import Vocabulary
 
 
 def countries(vocabulary: Vocabulary, text: str) -> list[str]:

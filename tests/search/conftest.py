@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from search_service.articles import Article, Language, SourceRef
-from search_service.build import build_from_articles
-from search_service.search import SearchEngine
+from search_service.index.build import build_from_articles
+from search_service.ingest.vocabulary import Vocabulary
+from search_service.search.engine import SearchEngine
 from search_service.settings import Settings
-from search_service.vocabulary import Vocabulary
 
 MakeArticle = Callable[..., Article]
 EngineFor = Callable[..., SearchEngine]

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search_service.articles import Article
-from search_service.index_view import FacetColumn
-from search_service.search import SearchEngine, SearchRequest, SearchResult
+from search_service.index.view import FacetColumn
+from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]

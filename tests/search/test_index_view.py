@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from search_service.build import build_from_articles
-from search_service.generations import open_live_index
-from search_service.index_view import _generic_postings, read_postings
+from search_service.index.build import build_from_articles
+from search_service.index.generations import open_live_index
+from search_service.index.view import _generic_postings, read_postings
 
 from .conftest import article
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search_service.lexicon import Lexicon, max_typos
+from search_service.search.lexicon import Lexicon, max_typos
 
 
 def test_typos_allowed_grow_with_word_length() -> None:

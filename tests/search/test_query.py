@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from search_service.analysis import analyze_neutral
-from search_service.query import parse_query
+from search_service.search.query import parse_query
 
 
 def test_words_are_folded_and_elisions_dropped() -> None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from search_service.articles import Article
-from search_service.build import build_from_articles
-from search_service.search import SearchEngine, SearchRequest
+from search_service.index.build import build_from_articles
+from search_service.search.engine import SearchEngine, SearchRequest
 from search_service.settings import Settings
 
 MakeArticle = Callable[..., Article]

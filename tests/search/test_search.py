@@ -9,7 +9,7 @@ import pytest
 
 from search_service.articles import Article
 from search_service.errors import QueryError
-from search_service.search import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine, SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]

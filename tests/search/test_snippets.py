@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search_service.snippets import HighlightTerms, make_snippet
+from search_service.search.snippets import HighlightTerms, make_snippet
 
 
 def test_unaccented_query_words_mark_accented_words_beside_curly_punctuation() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from search_service.articles import Article
-from search_service.search import SearchEngine
+from search_service.search.engine import SearchEngine
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]

@@ -206,15 +206,15 @@ class UvicornThread:
 
 
 def start_api(index_dir: Path) -> UvicornThread:
-    from search_service.api import create_app
     from search_service.settings import Settings
+    from search_service.web.api import create_app
 
     return UvicornThread(create_app(Settings(index_dir=index_dir))).start()
 
 
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from search_service.build import build_from_articles
+    from search_service.index.build import build_from_articles
 
     root = tmp_path_factory.mktemp("widget-index")
     build_from_articles(widget_corpus(), root)

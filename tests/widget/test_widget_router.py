@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 from fastapi import FastAPI
 
-from search_service import widget
+from search_service.web import widget
 
 with warnings.catch_warnings():
     # Starlette asks for `httpx2`; plain httpx is what the project declares.
@@ -27,7 +27,7 @@ def client() -> TestClient:
 
 
 def widget_source() -> bytes:
-    return resources.files("search_service").joinpath("static", "widget.js").read_bytes()
+    return resources.files("search_service.web").joinpath("static", "widget.js").read_bytes()
 
 
 def test_widget_js_is_served_as_javascript_with_cache_headers(client: TestClient) -> None:
@@ -127,7 +127,7 @@ def test_the_widget_stays_within_its_gzip_budget() -> None:
 
 def test_the_served_widget_is_the_package_data_file() -> None:
     """pyproject declares static/* as package data: the router reads through importlib."""
-    static = resources.files("search_service").joinpath("static")
+    static = resources.files("search_service.web").joinpath("static")
 
     assert static.joinpath("widget.js").is_file()
     assert static.joinpath("demo.html").is_file()

@@ -33,7 +33,6 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from search_service import ingest, widget
 from search_service.errors import (
     ArticleNotFoundError,
     DamagedPointerError,
@@ -41,11 +40,13 @@ from search_service.errors import (
     QueryError,
     SearchServiceError,
 )
-from search_service.search import SearchEngine, SearchRequest, SearchResult, Suggestion
+from search_service.ingest import corpus as ingest
+from search_service.ingest.vocabulary import Vocabulary
+from search_service.search.engine import SearchEngine, SearchRequest, SearchResult, Suggestion
 from search_service.settings import Settings
-from search_service.vocabulary import Vocabulary
+from search_service.web import widget
 
-logger = logging.getLogger("search_service.api")
+logger = logging.getLogger("search_service.web.api")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import numpy.typing as npt
 
-from search_service.index_view import Postings
-from search_service.query import parse_query
+from search_service.index.view import Postings
+from search_service.search.query import parse_query
 
 if TYPE_CHECKING:
-    from search_service.search import Generation, Suggestion
+    from search_service.search.engine import Generation, Suggestion
 
 #: Words of the dictionary a prefix is completed with, at most (before ranking).
 _TITLE_PREFIX_EXPANSIONS: Final = 32
 
 
 def suggest(generation: Generation, q: str, limit: int, max_words: int) -> list[Suggestion]:
-    from search_service.search import Suggestion
+    from search_service.search.engine import Suggestion
 
     parsed = parse_query(q, max_words)
     words = [term for part in parsed.positive for term in part.terms]

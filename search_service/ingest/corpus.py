@@ -33,9 +33,9 @@ from pydantic import ValidationError
 
 from search_service.articles import LANGUAGES, Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
-from search_service.pages import infer_title, parse_page
+from search_service.ingest.pages import infer_title, parse_page
+from search_service.ingest.vocabulary import Kind, Vocabulary
 from search_service.text import fold
-from search_service.vocabulary import Kind, Vocabulary
 
 VOCABULARY_DIR = "vocabulary"
 EXTENSIONS = (".txt", ".md", ".jsonl")

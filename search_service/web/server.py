@@ -11,16 +11,16 @@ from typing import Final
 
 import uvicorn
 
-from search_service.api import load_vocabulary
-from search_service.build import build_index
 from search_service.errors import DamagedPointerError
-from search_service.generations import read_pointer
-from search_service.search import SearchEngine, SearchRequest, SearchResult
+from search_service.index.build import build_index
+from search_service.index.generations import read_pointer
+from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
+from search_service.web.api import load_vocabulary
 
 #: `create_app` reads its settings from the environment when uvicorn calls the
 #: factory (each worker process does), so `serve` passes its own through it.
-_FACTORY: Final = "search_service.api:create_app"
+_FACTORY: Final = "search_service.web.api:create_app"
 
 
 #: Appended to a damaged pointer's message by `serve` and `search` (the CLI exits 7).

@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from search_service.index_view import FACETS, IndexView
+from search_service.index.view import FACETS, IndexView
 
 BoolArray = npt.NDArray[np.bool_]
 #: Values listed per facet (the most frequent; selected values are always added).

@@ -26,7 +26,6 @@ from typing import Any, Final, Protocol
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
-from search_service import generations as gens
 from search_service.analysis import analyze_neutral
 from search_service.articles import Article, Problem
 from search_service.errors import (
@@ -36,7 +35,8 @@ from search_service.errors import (
     RollbackError,
     SearchServiceError,
 )
-from search_service.index import (
+from search_service.index import generations as gens
+from search_service.index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
     FastCodec,
@@ -232,7 +232,7 @@ def build_from_articles(
 
 
 def _ingest(corpus_dir: Path, progress: Progress | None) -> _IngestResult:
-    from search_service.ingest import ingest_corpus
+    from search_service.ingest.corpus import ingest_corpus
 
     def on_files(done: int, total: int, articles: int) -> None:
         if progress is not None:

@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from search_service.articles import Article, Problem
-from search_service.ingest import IngestResult, ingest_paths, load_vocabulary
+from search_service.ingest.corpus import IngestResult, ingest_paths, load_vocabulary
+from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings
-from search_service.vocabulary import Vocabulary
 
 
 def run_check(paths: list[Path], *, as_json: bool, settings: Settings) -> int:

@@ -1,6 +1,6 @@
 """Serves the embeddable widget (`/widget.js`) and the demo page (`/`).
 
-The files are package data (`search_service/static/`), read through
+The files are package data (`search_service/web/static/`), read through
 `importlib.resources` so they are found in an installed wheel as well as in a
 checkout. They are read (and gzipped) once per process: they only change with a
 new release. Responses carry an ETag so browsers revalidate cheaply after
@@ -39,8 +39,8 @@ class StaticFile:
 
 @cache
 def static_file(name: str) -> StaticFile:
-    """A file of `search_service/static/`, plain and gzipped, with their ETags."""
-    content = resources.files("search_service").joinpath("static", name).read_bytes()
+    """A file of `search_service/web/static/`, plain and gzipped, with their ETags."""
+    content = resources.files("search_service.web").joinpath("static", name).read_bytes()
     digest = hashlib.sha256(content).hexdigest()[:32]
     return StaticFile(
         content=content,

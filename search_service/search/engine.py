@@ -30,14 +30,14 @@ from search_service.errors import (
     IndexNotFoundError,
     QueryError,
 )
-from search_service.facets import FacetValue, combine, facet_counts, filter_masks
-from search_service.generations import open_live_index, read_pointer
-from search_service.index_view import IndexView, open_view
-from search_service.lexicon import Lexicon
-from search_service.query import ParsedQuery, parse_query
-from search_service.ranking import NameSynonym, Scorer
+from search_service.index.generations import open_live_index, read_pointer
+from search_service.index.view import IndexView, open_view
+from search_service.search.facets import FacetValue, combine, facet_counts, filter_masks
+from search_service.search.lexicon import Lexicon
+from search_service.search.query import ParsedQuery, parse_query
+from search_service.search.ranking import NameSynonym, Scorer
+from search_service.search.snippets import HighlightTerms, make_snippet
 from search_service.settings import Settings
-from search_service.snippets import HighlightTerms, make_snippet
 from search_service.text import fold
 
 logger = logging.getLogger(__name__)
@@ -449,7 +449,7 @@ class SearchEngine:
         return self._on_live(lambda generation: self._suggest(generation, q, limit))
 
     def _suggest(self, generation: Generation, q: str, limit: int) -> list[Suggestion]:
-        from search_service.suggest import suggest
+        from search_service.search.suggest import suggest
 
         key = ("suggest", q, limit)
         cached = generation.cached(key)

@@ -36,10 +36,10 @@ from whoosh.reading import TermNotFound
 
 from search_service.analysis import analyze, is_stop_word
 from search_service.articles import LANGUAGES, Language
-from search_service.index_view import EMPTY_POSTINGS, IndexView, Postings, matcher_postings
-from search_service.lexicon import Lexicon
-from search_service.query import ParsedQuery, QueryPart
-from search_service.snippets import HighlightTerms
+from search_service.index.view import EMPTY_POSTINGS, IndexView, Postings, matcher_postings
+from search_service.search.lexicon import Lexicon
+from search_service.search.query import ParsedQuery, QueryPart
+from search_service.search.snippets import HighlightTerms
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]

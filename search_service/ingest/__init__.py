@@ -1,0 +1,1 @@
+"""Ingest: article files (saved pages, Markdown, JSON Lines) into validated articles."""

@@ -1,0 +1,1 @@
+"""The search core: query parsing, ranking, filters, facets, snippets, suggestions (no HTTP)."""

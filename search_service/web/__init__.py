@@ -1,0 +1,1 @@
+"""The HTTP side: the FastAPI app, the `serve` and `search` commands, the widget's files."""
