@@ -54,8 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     check = corpus_commands.add_parser(
         "check", help="Show what the ingest understands of each article, and every problem."
     )
-    check.add_argument("paths", nargs="*", type=Path, help="Files or folders (default: corpus).")
-    check.add_argument("--corpus", type=Path, help="Corpus folder (vocabulary is read from it).")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="Files or folders (default: the corpus); their corpus is the nearest folder "
+        "above them holding vocabulary/.",
+    )
+    check.add_argument(
+        "--corpus", type=Path, help="Corpus folder (ids are relative to it, its vocabulary used)."
+    )
     check.add_argument("--json", action="store_true", help="One JSON object per article.")
 
     index = commands.add_parser("index", help="Build and manage the search index.")
@@ -65,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
     build.add_argument("--full", action="store_true", help="Re-read and re-index everything.")
     build.add_argument("--strict", action="store_true", help="Fail when any file was skipped.")
+    build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="Publish even when the corpus yields under half the live generation's articles.",
+    )
     status = index_commands.add_parser("status", help="Show the live generation and its contents.")
     status.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
     status.add_argument("--all", action="store_true", help="Every value of each facet.")
@@ -111,12 +124,14 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "corpus":
         from search_service.ingest.check import run_check
 
-        return run_check(args.paths, as_json=args.json, settings=settings)
+        return run_check(args.paths, as_json=args.json, settings=settings, corpus=args.corpus)
     if args.command == "index":
         from search_service.index import build
 
         if args.index_command == "build":
-            return build.run_build(settings, full=args.full, strict=args.strict)
+            return build.run_build(
+                settings, full=args.full, strict=args.strict, allow_shrink=args.allow_shrink
+            )
         if args.index_command == "status":
             return build.run_status(settings, all_values=args.all, as_json=args.json)
         return build.run_rollback(settings)

@@ -29,6 +29,15 @@ class ArticleParseError(SearchServiceError):
         super().__init__(f"{where}: {reason}")
 
 
+class CorpusError(SearchServiceError):
+    """A corpus folder that cannot be used as one (missing, a file, inside another corpus).
+
+    A build turns it into `BuildFailedError`: nothing is built.
+    """
+
+    code = "corpus_error"
+
+
 class VocabularyError(SearchServiceError):
     """A vocabulary file in the corpus is missing or malformed."""
 

@@ -7,10 +7,11 @@ never at import time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The standard level names of `logging` (any case in the environment).
@@ -21,14 +22,28 @@ def _lowercase(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def absolute_path(path: Path | str) -> Path:
+    """A path given by the user, made absolute from the working folder (`~` expanded,
+    links kept as given), so that every message names it in full."""
+    return Path(os.path.abspath(os.path.expanduser(path)))
+
+
+#: A folder setting: resolved from the working folder when the settings are built.
+Folder = Annotated[Path, AfterValidator(absolute_path)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEARCH_", extra="ignore")
 
-    corpus_dir: Path = Field(
-        default=Path("corpus"), description="Folder of article files and vocabulary files."
+    corpus_dir: Folder = Field(
+        default=Path("corpus"),
+        validate_default=True,
+        description="Corpus folder: article files, and its vocabulary in `vocabulary/`.",
     )
-    index_dir: Path = Field(
-        default=Path("indexes"), description="Folder of index generations and the live pointer."
+    index_dir: Folder = Field(
+        default=Path("indexes"),
+        validate_default=True,
+        description="Folder of index generations and the live pointer.",
     )
     keep_generations: int = Field(
         default=3, ge=1, description="How many generations a build keeps (live one included)."

@@ -30,6 +30,7 @@ from search_service.analysis import analyze_neutral
 from search_service.articles import Article, Problem
 from search_service.errors import (
     BuildFailedError,
+    CorpusError,
     DamagedPointerError,
     IndexNotFoundError,
     RollbackError,
@@ -43,6 +44,11 @@ from search_service.index.schema import (
     article_document,
     make_schema,
     schema_fingerprint,
+)
+from search_service.index.vocabulary_snapshot import (
+    UsedVocabulary,
+    recorded_digest,
+    write_snapshot,
 )
 from search_service.settings import Settings
 
@@ -92,6 +98,16 @@ class BuildReport:
     """Generation folders removed: beyond `keep`, unreferenced, or left by a dead build."""
     stale_lock_pid: int | None = None
     seconds: float = 0.0
+    corpus: str | None = None
+    """The corpus folder read (full path); None for ready-made articles."""
+    vocabulary: str | None = None
+    """Where the vocabulary came from (full path or "shipped default"), None if none given."""
+    vocabulary_notice: str | None = None
+    """The one line saying the shipped default vocabulary was used."""
+    vocabulary_changed: bool = False
+    """The vocabulary's files differ from the live generation's snapshot (or it had none)."""
+    not_read: list[Problem] = field(default_factory=list)
+    """Files of the corpus that are not article files (`corpus check` lists them)."""
 
     @property
     def published(self) -> bool:
@@ -100,7 +116,12 @@ class BuildReport:
     @property
     def up_to_date(self) -> bool:
         """An incremental build found nothing to change: no new generation was needed."""
-        return self.generation is None and self.previous is not None and self.changed == 0
+        return (
+            self.generation is None
+            and self.previous is not None
+            and self.changed == 0
+            and not self.vocabulary_changed
+        )
 
     @property
     def changed(self) -> int:
@@ -128,8 +149,20 @@ class BuildReport:
             f"deleted {len(self.deleted)}, unchanged {self.unchanged}, "
             f"skipped {len(self.skipped)}",
         ]
+        if self.corpus is not None:
+            vocabulary = self.vocabulary_notice or f"vocabulary {self.vocabulary}"
+            lines.append(f"  corpus {self.corpus}; {vocabulary}")
+        if self.vocabulary_changed and self.previous is not None:
+            lines.append(f"  the vocabulary differs from the one {self.previous} was built with")
         lines += [f"  skipped {problem}" for problem in self.skipped]
         lines += [f"  warning {problem}" for problem in self.warnings]
+        if self.not_read:
+            shown = ", ".join(problem.path for problem in self.not_read[:5])
+            more = ", …" if len(self.not_read) > 5 else ""
+            lines.append(
+                f"  not read: {len(self.not_read)} file(s) that are not article files "
+                f"({shown}{more}; `corpus check` says why)"
+            )
         if self.stale_lock_pid is not None:
             lines.append(f"  cleared the lock of a dead build (pid {self.stale_lock_pid})")
         if self.generation:
@@ -150,6 +183,7 @@ class _IngestResult(Protocol):
     articles: list[Article]
     problems: list[Problem]
     files_read: int
+    not_read: list[Problem]
 
 
 @dataclass(frozen=True)
@@ -174,19 +208,35 @@ def build_index(
     full: bool = False,
     keep: int = 3,
     strict: bool = False,
+    allow_shrink: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Read the corpus and build (incrementally unless `full`) and publish a generation.
 
-    The lock is taken before the corpus is read, so a second build is refused at
-    once (`BuildInProgressError` with the running build's pid), touching nothing.
+    The corpus folder is checked first (`corpus_root.open_corpus`: it must be a
+    corpus root), before anything is created. The lock is taken before the corpus
+    is read, so a second build is refused at once (`BuildInProgressError` with the
+    running build's pid), touching nothing. The vocabulary used is copied into the
+    new generation.
     """
+    from search_service.ingest.corpus_root import open_corpus
+    from search_service.ingest.vocabulary import Vocabulary
+
     started = time.perf_counter()
     root = Path(index_dir)
+    try:
+        corpus = open_corpus(corpus_dir)
+    except CorpusError as error:
+        raise BuildFailedError(f"{error}; nothing was built") from error
     with gens.build_lock(root) as lock:
         _refuse_a_damaged_pointer(root)
-        result = _ingest(corpus_dir, progress)
+        used = UsedVocabulary(Vocabulary.load(corpus.vocabulary.directory), corpus.vocabulary)
+        result = _ingest(corpus.path, used.vocabulary, progress)
         report = _report_for(result.articles, result.problems, result.files_read, lock)
+        report.corpus = str(corpus.path)
+        report.vocabulary = corpus.vocabulary.describe()
+        report.vocabulary_notice = corpus.vocabulary.notice()
+        report.not_read = list(result.not_read)
         return _build_locked(
             result.articles,
             report,
@@ -194,6 +244,8 @@ def build_index(
             full=full,
             keep=keep,
             strict=strict,
+            allow_shrink=allow_shrink,
+            vocabulary=used,
             progress=progress,
             started=started,
         )
@@ -207,11 +259,14 @@ def build_from_articles(
     full: bool = True,
     keep: int = 3,
     strict: bool = False,
+    allow_shrink: bool = False,
+    vocabulary: UsedVocabulary | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build and publish a generation from ready-made articles (tests, benchmarks).
 
-    The same code path as `build_index` after the ingest.
+    The same code path as `build_index` after the ingest. Without `vocabulary`, the
+    generation keeps no vocabulary (the search falls back to the corpus's).
     """
     started = time.perf_counter()
     root = Path(index_dir)
@@ -219,6 +274,8 @@ def build_from_articles(
     with gens.build_lock(root) as lock:
         _refuse_a_damaged_pointer(root)
         report = _report_for(articles, list(problems), len(articles), lock)
+        if vocabulary is not None:
+            report.vocabulary = vocabulary.source.describe()
         return _build_locked(
             articles,
             report,
@@ -226,19 +283,23 @@ def build_from_articles(
             full=full,
             keep=keep,
             strict=strict,
+            allow_shrink=allow_shrink,
+            vocabulary=vocabulary,
             progress=progress,
             started=started,
         )
 
 
-def _ingest(corpus_dir: Path, progress: Progress | None) -> _IngestResult:
-    from search_service.ingest.corpus import ingest_corpus
+def _ingest(corpus_root: Path, vocabulary: Any, progress: Progress | None) -> _IngestResult:
+    from search_service.ingest.corpus import ingest_paths
 
     def on_files(done: int, total: int, articles: int) -> None:
         if progress is not None:
             progress("read", done, total, articles)
 
-    result: _IngestResult = ingest_corpus(Path(corpus_dir), on_files=on_files)
+    result: _IngestResult = ingest_paths(
+        [corpus_root], corpus_root=corpus_root, vocabulary=vocabulary, on_files=on_files
+    )
     return result
 
 
@@ -266,6 +327,8 @@ def _build_locked(
     full: bool,
     keep: int,
     strict: bool,
+    allow_shrink: bool,
+    vocabulary: UsedVocabulary | None,
     progress: Progress | None,
     started: float,
 ) -> BuildReport:
@@ -273,18 +336,16 @@ def _build_locked(
     articles = _first_of_each_id(articles)
     report.articles = len(articles)
     if not articles:
-        raise BuildFailedError(
-            f"the corpus yielded no articles ({report.files_read} files read, "
-            f"{len(report.skipped)} skipped); nothing was published"
-            + _first_problems(report.skipped)
-        )
+        raise BuildFailedError(_no_articles_message(report))
     if strict and report.skipped:
         raise BuildFailedError(
             f"--strict: {len(report.skipped)} file(s) skipped, nothing was published"
             + _first_problems(report.skipped)
         )
-    cleaned = gens.remove_unreferenced(root)
     live = gens.live_generation(root)
+    if live is not None and not allow_shrink:
+        _refuse_to_shrink(report, live)
+    cleaned = gens.remove_unreferenced(root)
     plan = _plan(articles, live, full)
     report.full, report.full_reason = plan.full, plan.full_reason
     report.added = [article.id for article in plan.to_add]
@@ -293,7 +354,10 @@ def _build_locked(
     report.unchanged = plan.unchanged
     report.previous = live.name if live else None
     report.pruned = cleaned
-    if live is not None and not plan.full and report.changed == 0:
+    report.vocabulary_changed = vocabulary is not None and (
+        live is None or recorded_digest(live.manifest) != vocabulary.vocabulary.digest
+    )
+    if live is not None and not plan.full and report.changed == 0 and not report.vocabulary_changed:
         report.seconds = time.perf_counter() - started
         return report  # up to date: the live generation stays, no copy is made
     name = gens.new_generation_name()
@@ -301,7 +365,10 @@ def _build_locked(
         _write_generation(root, name, live, plan, progress)
         _phase(progress, "check", report.indexed)
         _check_generation(gens.building_path(root, name), articles)
-        _write_manifest(gens.building_path(root, name), name, articles, report)
+        write_snapshot(
+            gens.building_path(root, name), vocabulary.vocabulary if vocabulary else None
+        )
+        _write_manifest(gens.building_path(root, name), name, articles, report, vocabulary)
         gens.finish_generation(root, name)
     except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
         shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
@@ -325,6 +392,37 @@ def _build_locked(
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _no_articles_message(report: BuildReport) -> str:
+    where = f"the corpus {report.corpus}" if report.corpus else "the articles given"
+    if report.corpus and report.files_read == 0 and not report.skipped:
+        from search_service.ingest.corpus import EXTENSIONS
+
+        kinds = ", ".join(EXTENSIONS)
+        return (
+            f"no articles: the corpus {report.corpus} holds no article files ({kinds}); "
+            "nothing was published" + _first_problems(report.not_read)
+        )
+    return (
+        f"{where} yielded no articles ({report.files_read} files read, "
+        f"{len(report.skipped)} skipped); nothing was published" + _first_problems(report.skipped)
+    )
+
+
+def _refuse_to_shrink(report: BuildReport, live: gens.Generation) -> None:
+    """A corpus that yields under half the live generation's articles is most likely
+    the wrong folder (or a file): publishing it would delete the others. Refused,
+    unless the admin says the articles were removed on purpose (`--allow-shrink`)."""
+    if report.articles * 2 >= live.article_count:
+        return
+    where = f"the corpus {report.corpus}" if report.corpus else "the articles given"
+    raise BuildFailedError(
+        f"{where} yields {report.articles} article(s), under half of the "
+        f"{live.article_count} of the live generation {live.name}: nothing was published, "
+        f"{live.name} is still live. If the corpus is right and the articles were removed "
+        "on purpose, build again with --allow-shrink"
+    )
 
 
 def _refuse_a_damaged_pointer(root: Path) -> None:
@@ -437,6 +535,8 @@ def _write_generation(
         shutil.copytree(live.path, path)
         for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE):
             (path / stale).unlink(missing_ok=True)
+        if not (plan.to_add or plan.to_update or plan.to_delete):
+            return  # only the vocabulary changed: the same documents, a new snapshot
         index = whoosh_index.open_dir(str(path))
         limit = pool_limit_mb(len(plan.to_add) + len(plan.to_update), 1)
         writer = index.writer(limitmb=limit, codec=FastCodec())
@@ -509,10 +609,18 @@ def _smoke_query(searcher: Any, article: Article) -> None:
             )
 
 
-def _write_manifest(path: Path, name: str, articles: list[Article], report: BuildReport) -> None:
+def _write_manifest(
+    path: Path,
+    name: str,
+    articles: list[Article],
+    report: BuildReport,
+    vocabulary: UsedVocabulary | None,
+) -> None:
     facets = _facet_counts(articles)
     manifest = {
         "name": name,
+        "corpus": report.corpus,
+        "vocabulary": vocabulary.manifest_record() if vocabulary else None,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "schema_version": SCHEMA_VERSION,
         "schema_fingerprint": schema_fingerprint(),
@@ -550,7 +658,7 @@ def _facet_counts(articles: list[Article]) -> dict[str, dict[str, int]]:
 # --- CLI handlers --------------------------------------------------------------------
 
 
-def run_build(settings: Settings, *, full: bool, strict: bool) -> int:
+def run_build(settings: Settings, *, full: bool, strict: bool, allow_shrink: bool = False) -> int:
     """`index build`: progress while it runs, the report at the end.
 
     0 when published, and also when an incremental build found nothing to change
@@ -564,6 +672,7 @@ def run_build(settings: Settings, *, full: bool, strict: bool) -> int:
             full=full,
             keep=settings.keep_generations,
             strict=strict,
+            allow_shrink=allow_shrink,
             progress=progress,
         )
     for line in report.summary_lines():
@@ -645,6 +754,8 @@ def _live_data(live: gens.Generation) -> dict[str, Any]:
             for facet, counts in manifest.get("facets", {}).items()
         },
         "build": manifest.get("build"),
+        "corpus": manifest.get("corpus"),
+        "vocabulary": manifest.get("vocabulary"),
     }
 
 
@@ -666,6 +777,7 @@ def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
             f"live generation: {live['name']}",
             f"  built at {live['built_at']}, {live['article_count']} articles, "
             f"schema version {live['schema_version']}",
+            _vocabulary_line(live),
             f"  languages: {_values(live['languages'], None)}",
         ]
         truncated = False
@@ -680,6 +792,21 @@ def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
     if status["build_running_pid"] is not None:
         lines.append(f"a build is running (pid {status['build_running_pid']})")
     return lines
+
+
+def _vocabulary_line(live: dict[str, Any]) -> str:
+    """Which corpus and vocabulary the live generation was built with."""
+    record = live.get("vocabulary")
+    if not isinstance(record, dict):
+        return (
+            "  vocabulary: none kept in the generation (built before vocabulary snapshots, or "
+            "from ready-made articles): the service uses the corpus's"
+        )
+    corpus = f" (corpus {live['corpus']})" if live.get("corpus") else ""
+    return (
+        f"  vocabulary: {record.get('source')}{corpus}, fingerprint {record.get('fingerprint')}, "
+        f"copied into the generation"
+    )
 
 
 def _damaged_lines(status: dict[str, Any]) -> list[str]:

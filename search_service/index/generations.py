@@ -384,6 +384,8 @@ def _before_fork() -> None:
 
 _forking_parent = os.getpid()
 _PR_SET_PDEATHSIG: Final = 1
+#: Times a build tries to lock a lock file that a failing first build keeps removing.
+_LOCK_ATTEMPTS: Final = 5
 os.register_at_fork(before=_before_fork, after_in_child=_after_fork_of_a_build)
 
 
@@ -402,7 +404,31 @@ class BuildLock:
 
     def acquire(self) -> None:
         path = Path(self.root) / LOCK_FILE
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        for _ in range(_LOCK_ATTEMPTS):
+            handle = self._locked(path)
+            if handle is not None:
+                break
+            # A first build that failed removed the lock file (and maybe its folder)
+            # between our open and our flock: that lock guards nothing, take a new one.
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            raise OSError(errno.EAGAIN, "the lock file keeps being replaced", str(path))
+        previous = _read_pid(handle)
+        if previous is not None and previous != os.getpid():
+            self.stale_pid = previous
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self.handle = handle
+        _HELD_LOCK_FDS.add(handle.fileno())
+
+    def _locked(self, path: Path) -> IO[str] | None:
+        """The lock file, opened and flocked; None when it was removed meanwhile."""
+        try:
+            handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        except FileNotFoundError:
+            return None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
@@ -414,15 +440,10 @@ class BuildLock:
                     f"another build is running (pid {holder}) in {self.root}; nothing was changed",
                 ) from None
             raise
-        previous = _read_pid(handle)
-        if previous is not None and previous != os.getpid():
-            self.stale_pid = previous
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self.handle = handle
-        _HELD_LOCK_FDS.add(handle.fileno())
+        if not _is_the_file_at(handle, path):
+            handle.close()
+            return None
+        return handle
 
     def release(self) -> None:
         if self.handle is None:
@@ -447,20 +468,74 @@ def build_lock(root: Path) -> Iterator[BuildLock]:
     """Hold the build lock of `root` (creating the folder); `BuildInProgressError` if taken.
 
     A folder that cannot be created or locked (permissions, a file in the way) is a
-    `BuildFailedError` naming it, not a traceback.
+    `BuildFailedError` naming it, not a traceback. When nothing is published in
+    `root` on the way out (a first build failed), what this call created goes
+    again: the lock file, and the folders it made. A failed build leaves nothing
+    where there was nothing.
     """
-    lock = BuildLock(Path(root))
+    root = Path(root)
+    lock = BuildLock(root)
+    created = _missing_folders(root)
+    new_lock_file = not (root / LOCK_FILE).exists()
     try:
-        Path(root).mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except OSError as error:
+        _remove_unless_published(root, created, new_lock_file=False)
         raise BuildFailedError(
             f"cannot use the index folder {root}: {error.strerror or error}"
         ) from error
+    except BaseException:
+        _remove_unless_published(root, created, new_lock_file=False)
+        raise
     try:
         yield lock
     finally:
-        lock.release()
+        try:
+            _remove_unless_published(root, created, new_lock_file=new_lock_file)
+        finally:
+            lock.release()
+
+
+def _missing_folders(root: Path) -> list[Path]:
+    """`root` and its parents that do not exist yet, deepest first."""
+    missing: list[Path] = []
+    for folder in (root, *root.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _remove_unless_published(root: Path, created: list[Path], *, new_lock_file: bool) -> None:
+    """Remove the lock file and folders a build created when nothing is published in `root`.
+
+    Called while the lock is still held: a build starting meanwhile either fails
+    to lock the file or notices it is gone (`_is_the_file_at`) and takes a new one.
+    Folders are only removed when empty.
+    """
+    if (root / POINTER_FILE).exists():
+        return
+    if new_lock_file:
+        with contextlib.suppress(OSError):
+            (root / LOCK_FILE).unlink()
+    for folder in created:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return
+
+
+def _is_the_file_at(handle: IO[str], path: Path) -> bool:
+    """Is the locked file still the one at `path` (not removed or replaced meanwhile)?"""
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(handle.fileno())
+    return (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def lock_holder(root: Path) -> int | None:

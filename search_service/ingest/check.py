@@ -3,8 +3,9 @@
 For editors: per article the title, date, language, countries and partners that
 would be indexed, every problem, and per file the capitalised names and acronyms
 that look like organisations but are not in the vocabulary (candidates to add to
-`corpus/vocabulary/partners.yaml`). `--json` prints one JSON object per article
-and nothing else on stdout, for scripts.
+the corpus's `vocabulary/partners.yaml`), and the files that are not article files.
+`--json` prints one JSON object per article and nothing else on stdout, for
+scripts; the files skipped or not read go to stderr.
 """
 
 from __future__ import annotations
@@ -20,29 +21,69 @@ from rich.console import Console
 from rich.markup import escape
 
 from search_service.articles import Article, Problem
-from search_service.ingest.corpus import IngestResult, ingest_paths, load_vocabulary
+from search_service.errors import CorpusError
+from search_service.ingest.corpus import IngestResult, ingest_paths
+from search_service.ingest.corpus_root import CorpusRoot, enclosing_corpus, open_corpus
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings
 
 
-def run_check(paths: list[Path], *, as_json: bool, settings: Settings) -> int:
-    """Ingest `paths` (default: the corpus) and report; 1 when some file or article was skipped."""
-    corpus_root = Path(settings.corpus_dir)
-    vocabulary = load_vocabulary(corpus_root)
-    targets = list(paths) or [corpus_root]
-    result = ingest_paths(targets, corpus_root=corpus_root, vocabulary=vocabulary)
+def run_check(
+    paths: list[Path], *, as_json: bool, settings: Settings, corpus: Path | None = None
+) -> int:
+    """Ingest `paths` (default: the corpus) and report; 1 when some file or article was skipped.
+
+    The corpus (its root, for ids, and its vocabulary) is `corpus` when given,
+    else the one the first path belongs to (`corpus_root.enclosing_corpus`), else
+    the configured one. `CorpusError` when that is not a corpus folder, or when the
+    paths belong to different corpora.
+    """
+    root = _corpus_of(paths, corpus, settings)
+    vocabulary = Vocabulary.load(root.vocabulary.directory)
+    targets = list(paths) or [root.path]
+    result = ingest_paths(targets, corpus_root=root.path, vocabulary=vocabulary)
+    notice = root.vocabulary.notice()
     try:
         if as_json:
             print_json(result, sys.stdout)
+            for line in [notice] if notice else []:
+                print(line, file=sys.stderr)
             for problem in result.skipped:
                 print(problem, file=sys.stderr)
+            for problem in result.not_read:
+                print(not_read_line(problem), file=sys.stderr)
         else:
-            print_report(result, vocabulary, Console(highlight=False, soft_wrap=True, emoji=False))
+            console = Console(highlight=False, soft_wrap=True, emoji=False)
+            console.print(escape(corpus_line(root)))
+            print_report(result, vocabulary, console)
         sys.stdout.flush()
     except BrokenPipeError:  # `corpus check --json | head`: the reader left, not an error
         # Python's documented recipe: point stdout at devnull so the flush at exit is quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1 if result.skipped else 0
+
+
+def _corpus_of(paths: list[Path], corpus: Path | None, settings: Settings) -> CorpusRoot:
+    if corpus is not None:
+        return open_corpus(corpus)
+    if not paths:
+        return open_corpus(settings.corpus_dir)
+    roots = {path: enclosing_corpus(path) for path in paths}
+    found = {root.path for root in roots.values()}
+    if len(found) > 1:
+        listed = ", ".join(str(path) for path in sorted(found))
+        raise CorpusError(
+            f"the paths belong to different corpora ({listed}): check one corpus at a "
+            "time, or name the one whose vocabulary to use with --corpus"
+        )
+    return roots[paths[0]]
+
+
+def corpus_line(root: CorpusRoot) -> str:
+    """The corpus checked and its vocabulary, in one line (ids are relative to the root)."""
+    notice = root.vocabulary.notice()
+    vocabulary = notice if notice else f"vocabulary {root.vocabulary.directory}"
+    return f"corpus {root.path}; {vocabulary}"
 
 
 def article_record(article: Article, problems: list[Problem]) -> dict[str, Any]:
@@ -86,6 +127,7 @@ def print_report(result: IngestResult, vocabulary: Vocabulary, console: Console)
         if unknown:
             console.print(f"  not in the vocabulary: {escape(', '.join(unknown))}")
     _print_summary(console, result)
+    _print_not_read(console, result.not_read)
 
 
 def _print_article(console: Console, article: Article, problems: list[Problem]) -> None:
@@ -117,6 +159,19 @@ def _print_summary(console: Console, result: IngestResult) -> None:
         f"\n{len(result.articles)} article(s) from {result.files_read} file(s); "
         f"{errors} skipped, {warnings} warning(s)."
     )
+
+
+def _print_not_read(console: Console, not_read: list[Problem]) -> None:
+    """The files met that are not article files, and why (an article saved as .docx is lost)."""
+    if not not_read:
+        return
+    console.print(f"{len(not_read)} other file(s) not read:")
+    for problem in not_read:
+        console.print(f"  {escape(not_read_line(problem))}")
+
+
+def not_read_line(problem: Problem) -> str:
+    return f"{problem.path}: not read: {problem.message}"
 
 
 def _unknown_organisations(articles: list[Article], vocabulary: Vocabulary) -> list[str]:

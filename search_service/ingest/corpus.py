@@ -33,13 +33,20 @@ from pydantic import ValidationError
 
 from search_service.articles import LANGUAGES, Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
+from search_service.ingest.corpus_root import VOCABULARY_DIR, open_corpus, vocabulary_of
 from search_service.ingest.pages import infer_title, parse_page
 from search_service.ingest.vocabulary import Kind, Vocabulary
+from search_service.settings import absolute_path
 from search_service.text import fold
 
-VOCABULARY_DIR = "vocabulary"
 EXTENSIONS = (".txt", ".md", ".jsonl")
 SIDECAR_SUFFIX = ".meta.yaml"
+#: Files of a corpus that are known and not articles, never reported as not read:
+#: the fetch sources at the corpus root, and a fetched page's sidecar (`PAGE.fetch.json`).
+#: (The vocabulary folder, hidden files and `NAME.meta.yaml` beside an article are
+#: not articles either.)
+SOURCES_FILE = "sources.yaml"
+FETCH_SIDECAR_SUFFIX = ".fetch.json"
 METADATA_KEYS = ("id", "title", "date", "language", "url", "countries", "partners", "summary")
 # Language detection reads the start of title + body: a short sample first (fast), and
 # a longer one when lingua is not sure of the short one (names of places and
@@ -101,6 +108,9 @@ class IngestResult:
     articles: list[Article]
     problems: list[Problem]
     files_read: int
+    not_read: list[Problem] = field(default_factory=list)
+    """Files met while walking a folder that are not article files, with the reason
+    (unsupported extension): no article was read from them, so an editor should know."""
 
     @property
     def skipped(self) -> list[Problem]:
@@ -109,8 +119,9 @@ class IngestResult:
 
 
 def load_vocabulary(corpus_dir: Path) -> Vocabulary:
-    """The vocabulary kept in `corpus_dir/vocabulary/` (raises `VocabularyError`)."""
-    return Vocabulary.load(Path(corpus_dir) / VOCABULARY_DIR)
+    """The vocabulary of the corpus rooted at `corpus_dir`: `corpus_dir/vocabulary/`,
+    else the shipped default (`corpus_root.vocabulary_of`; raises `VocabularyError`)."""
+    return Vocabulary.load(vocabulary_of(corpus_dir).directory)
 
 
 def ingest_corpus(
@@ -118,13 +129,15 @@ def ingest_corpus(
     *,
     on_files: FilesProgress | None = None,
 ) -> IngestResult:
-    """Every article file under `corpus_dir`, with the vocabulary kept there."""
-    corpus_dir = Path(corpus_dir)
-    vocabulary = load_vocabulary(corpus_dir)
+    """Every article file of the corpus rooted at `corpus_dir`, with its vocabulary.
+
+    `CorpusError` when `corpus_dir` is not a corpus folder (`corpus_root.open_corpus`).
+    """
+    corpus = open_corpus(corpus_dir)
     return ingest_paths(
-        [corpus_dir],
-        corpus_root=corpus_dir,
-        vocabulary=vocabulary,
+        [corpus.path],
+        corpus_root=corpus.path,
+        vocabulary=Vocabulary.load(corpus.vocabulary.directory),
         on_files=on_files,
     )
 
@@ -146,7 +159,12 @@ def ingest_paths(
     run.files_total = len(files)
     for path in files:
         run.read_file(path)
-    return IngestResult(articles=run.articles, problems=run.problems, files_read=run.files_read)
+    return IngestResult(
+        articles=run.articles,
+        problems=run.problems,
+        files_read=run.files_read,
+        not_read=run.not_read,
+    )
 
 
 # ---- walking ---------------------------------------------------------------------------
@@ -169,7 +187,7 @@ def _article_files(paths: Sequence[Path], corpus_root: Path, run: _Run) -> Itera
                 continue
             candidates = [path]
         else:
-            run.problem(path, "unreadable_file", "no such file or folder")
+            run.problem(path, "unreadable_file", f"no such file or folder: {absolute_path(path)}")
             continue
         for candidate in candidates:
             key = candidate.resolve()
@@ -190,8 +208,14 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _folder_files(folder: Path, vocabulary_dir: Path, run: _Run) -> list[Path]:
-    """Article files under `folder`, sorted; a sub-folder that cannot be listed is a problem."""
+    """Article files under `folder`, sorted; a sub-folder that cannot be listed is a problem.
+
+    Other files are noted in `run.not_read` with the reason, except the ones a
+    corpus is known to hold besides articles (`_known_non_article`).
+    """
     found: list[Path] = []
+    others: list[Path] = []
+    root = Path(os.path.abspath(run.corpus_root))
     for directory, subdirectories, files in os.walk(folder, onerror=run.unlistable):
         here = Path(directory)
         subdirectories[:] = sorted(
@@ -199,12 +223,40 @@ def _folder_files(folder: Path, vocabulary_dir: Path, run: _Run) -> list[Path]:
             for d in subdirectories
             if not d.startswith(".") and (here / d).resolve() != vocabulary_dir
         )
-        found += [
-            here / name
-            for name in files
-            if not name.startswith(".") and Path(name).suffix.lower() in EXTENSIONS
-        ]
+        at_root = Path(os.path.abspath(here)) == root
+        names = {name for name in files if not name.startswith(".")}
+        for name in names:
+            if _is_article_file(name):
+                found.append(here / name)
+            elif not _known_non_article(name, names, at_root):
+                others.append(here / name)
+    for path in sorted(others):
+        run.note_not_read(path)
     return sorted(found)
+
+
+def _is_article_file(name: str) -> bool:
+    return Path(name).suffix.lower() in EXTENSIONS
+
+
+def _known_non_article(name: str, siblings: set[str], at_root: bool) -> bool:
+    """A file a corpus holds besides articles: fetch sources and sidecars, metadata
+    sidecars beside their article."""
+    if name.endswith(FETCH_SIDECAR_SUFFIX) or (at_root and name == SOURCES_FILE):
+        return True
+    if name.endswith(SIDECAR_SUFFIX):
+        stem = name[: -len(SIDECAR_SUFFIX)]
+        return any(Path(other).stem == stem and _is_article_file(other) for other in siblings)
+    return False
+
+
+def not_read_reason(name: str) -> str:
+    """Why a file met while walking a corpus gives no article."""
+    if name.endswith(SIDECAR_SUFFIX):
+        return "metadata sidecar with no article file of the same name beside it"
+    suffix = Path(name).suffix.lower()
+    kind = f"unsupported extension {suffix}" if suffix else "no extension"
+    return f"{kind} (article files are {', '.join(EXTENSIONS)})"
 
 
 # ---- one run ---------------------------------------------------------------------------
@@ -240,6 +292,7 @@ class _Run:
     files_total: int = 0
     first_seen: dict[str, str] = field(default_factory=dict)
     shown: dict[Path, str] = field(default_factory=dict)
+    not_read: list[Problem] = field(default_factory=list)
 
     def display(self, path: Path) -> str:
         """A path relative to the corpus root when inside it (posix), else as given."""
@@ -267,6 +320,16 @@ class _Run:
                 message=message,
                 severity="warning" if severity == "warning" else "error",
                 article_id=article_id,
+            )
+        )
+
+    def note_not_read(self, path: Path) -> None:
+        self.not_read.append(
+            Problem(
+                path=self.display(path),
+                code="not_read",
+                message=not_read_reason(path.name),
+                severity="warning",
             )
         )
 

@@ -67,7 +67,9 @@ _TYPO_MIN_LETTERS = 6
 _TYPO_MEMO_LIMIT = 200_000
 _FOLD_MEMO_LIMIT = 500_000
 # Building from pycountry takes ~0.4 s; identical files give the same (read-only) vocabulary.
-_LOADED: dict[tuple[bytes, bytes], Vocabulary] = {}
+_LOADED: dict[tuple[tuple[str, bytes], ...], Vocabulary] = {}
+#: The files of a vocabulary folder (every other file in it is not vocabulary).
+VOCABULARY_FILES = "*.yaml"
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,8 @@ class Vocabulary:
     ) -> None:
         self.entries: tuple[NameEntry, ...] = tuple(entries)
         self.fingerprint = fingerprint
+        #: The folder's files as read (name -> bytes), set by `load`.
+        self.files: dict[str, bytes] = {}
         self._groups = tuple(groups)
         self._by_key = {(e.kind, e.canonical): e for e in self.entries}
         self._names: dict[tuple[Kind, str], str] = {}
@@ -285,35 +289,55 @@ class Vocabulary:
 
     @classmethod
     def load(cls, directory: Path) -> Vocabulary:
-        """Read `countries.yaml` and `partners.yaml` from `directory`.
+        """Read the vocabulary folder `directory`: every `*.yaml` file in it.
 
-        A missing file counts as empty (countries then come from pycountry alone, and
-        no partner is known); a file that exists but cannot be read or has the wrong
-        shape raises `VocabularyError` naming the file and the place.
+        `countries.yaml` and `partners.yaml` make the matcher. A missing file counts
+        as empty (countries then come from pycountry alone, and no partner is known);
+        a file that exists but cannot be read or has the wrong shape raises
+        `VocabularyError` naming the file and the place. Every other `*.yaml` file is
+        kept as read (`files`): the build copies them all into the generation it
+        makes, so a kind of vocabulary file added later travels with the index.
         """
-        countries_doc, countries_bytes = _read_yaml(directory / COUNTRIES_FILE)
-        partners_doc, partners_bytes = _read_yaml(directory / PARTNERS_FILE)
-        cache_key = (countries_bytes, partners_bytes)
+        directory = Path(directory)
+        files = _read_folder(directory)
+        cache_key = tuple(sorted(files.items()))
         cached = _LOADED.get(cache_key)
         if cached is not None:
             return cached
+        countries_doc = _parse_yaml(directory / COUNTRIES_FILE, files.get(COUNTRIES_FILE))
+        partners_doc = _parse_yaml(directory / PARTNERS_FILE, files.get(PARTNERS_FILE))
         digest = hashlib.sha256()
         for part in (
             MATCHER_VERSION.encode(),
             str(getattr(pycountry, "__version__", "")).encode(),
-            countries_bytes,
+            files.get(COUNTRIES_FILE, b""),
             b"\0",
-            partners_bytes,
+            files.get(PARTNERS_FILE, b""),
         ):
             digest.update(part)
         builder = _Builder()
         builder.add_countries(countries_doc, directory / COUNTRIES_FILE)
         builder.add_partners(partners_doc, directory / PARTNERS_FILE)
         vocabulary = builder.build(fingerprint=digest.hexdigest()[:16])
+        vocabulary.files = dict(files)
         if len(_LOADED) >= 8:
             _LOADED.clear()
         _LOADED[cache_key] = vocabulary
         return vocabulary
+
+    @property
+    def digest(self) -> str:
+        """sha256 of every file of the folder (names and bytes): the snapshot's identity.
+
+        Wider than `fingerprint` (what the countries and partners found in an
+        article depend on): a file that only the search reads changes the digest,
+        not the articles' checksums.
+        """
+        digest = hashlib.sha256()
+        for name, data in sorted(self.files.items()):
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()[:16]
 
     # ---- lookups -------------------------------------------------------------------------
 
@@ -816,19 +840,35 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> tuple[Mapping[str, Any], bytes]:
-    if not path.exists():
-        return {}, b""
+def _read_folder(directory: Path) -> dict[str, bytes]:
+    """Name -> bytes of every vocabulary file in `directory` (none if it does not exist)."""
     try:
-        data = path.read_bytes()
+        paths = sorted(directory.glob(VOCABULARY_FILES))
+    except OSError as error:
+        raise VocabularyError(f"{directory}: cannot list the vocabulary folder: {error}") from error
+    files: dict[str, bytes] = {}
+    for path in paths:
+        if not path.is_file():
+            continue
+        try:
+            files[path.name] = path.read_bytes()
+        except OSError as error:
+            raise VocabularyError(f"{path}: cannot read vocabulary file: {error}") from error
+    return files
+
+
+def _parse_yaml(path: Path, data: bytes | None) -> Mapping[str, Any]:
+    if data is None:
+        return {}
+    try:
         doc = yaml.load(data.decode("utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
         raise VocabularyError(f"{path}: cannot read vocabulary file: {error}") from error
     if doc is None:
-        return {}, data
+        return {}
     if not isinstance(doc, dict):
         raise VocabularyError(f"{path}: expected a mapping at the top level")
-    return doc, data
+    return doc
 
 
 def _string_list(value: Any, where: str) -> list[str]:

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,9 +29,11 @@ from search_service.errors import (
     DamagedPointerError,
     IndexNotFoundError,
     QueryError,
+    SearchServiceError,
 )
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
+from search_service.index.vocabulary_snapshot import load_snapshot
 from search_service.search.facets import FacetValue, combine, facet_counts, filter_masks
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, parse_query
@@ -39,6 +41,9 @@ from search_service.search.ranking import NameSynonym, Scorer
 from search_service.search.snippets import HighlightTerms, make_snippet
 from search_service.settings import Settings
 from search_service.text import fold
+
+if TYPE_CHECKING:
+    from search_service.ingest.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -125,6 +130,8 @@ class Generation:
     index: Any
     view: IndexView
     lexicon: Lexicon
+    vocabulary: Vocabulary | None = None
+    """The countries and partners it was built with (query synonyms); None: synonyms off."""
     cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _local: threading.local = field(default_factory=threading.local)
     _stored: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -172,23 +179,49 @@ class Generation:
                 self.cache.popitem(last=False)
 
 
-def open_generation(root: Path) -> Generation:
-    """Open the live generation and read its arrays (raises IndexNotFoundError)."""
+def open_generation(
+    root: Path, fallback: Callable[[], Vocabulary | None] = lambda: None
+) -> Generation:
+    """Open the live generation, read its arrays and its vocabulary (raises IndexNotFoundError).
+
+    The vocabulary is the one the build copied into the generation; `fallback()`
+    for a generation that keeps none (built before vocabulary snapshots).
+    """
     generation, index = open_live_index(root)
     name = str(generation.name)
     with index.searcher() as searcher:
         reader = searcher.reader()
         view = open_view(name, reader)
         lexicon = Lexicon.from_reader(reader)
-    return Generation(name=name, index=index, view=view, lexicon=lexicon)
+    vocabulary = _generation_vocabulary(generation.path, name, fallback)
+    return Generation(name=name, index=index, view=view, lexicon=lexicon, vocabulary=vocabulary)
+
+
+def _generation_vocabulary(
+    path: Path, name: str, fallback: Callable[[], Vocabulary | None]
+) -> Vocabulary | None:
+    try:
+        found = load_snapshot(path)
+    except (SearchServiceError, OSError) as error:
+        logger.warning("the vocabulary kept in %s cannot be read (%s)", name, error)
+        found = None
+    else:
+        if found is None:
+            logger.info("%s keeps no vocabulary (built before vocabulary snapshots)", name)
+    return found if found is not None else fallback()
 
 
 class SearchEngine:
-    """Searches the live generation of `settings.index_dir`; safe to share between threads."""
+    """Searches the live generation of `settings.index_dir`; safe to share between threads.
 
-    def __init__(self, settings: Settings, vocabulary: Any | None = None) -> None:
+    Each generation is searched with the vocabulary it was built with (its
+    snapshot). `vocabulary` is for generations that keep none (built before
+    snapshots, or from ready-made articles); by default the corpus's
+    (`settings.corpus_dir`, or the shipped default), read the first time one is met.
+    """
+
+    def __init__(self, settings: Settings, vocabulary: Vocabulary | None = None) -> None:
         self.settings = settings
-        self.vocabulary = vocabulary
         self._root = Path(settings.index_dir)
         self._current: Generation | None = None
         self._opening: str | None = None
@@ -196,6 +229,20 @@ class SearchEngine:
         self._swap = threading.Lock()
         #: The damage of the live pointer last warned about (None: the pointer reads fine).
         self._damage_warned: str | None = None
+        self._fallback = vocabulary
+        self._fallback_read = vocabulary is not None
+        self._fallback_lock = threading.Lock()
+
+    def _fallback_vocabulary(self) -> Vocabulary | None:
+        """The vocabulary of generations that keep none: as given, else the corpus's."""
+        with self._fallback_lock:
+            if not self._fallback_read:
+                self._fallback = _corpus_vocabulary(self.settings)
+                self._fallback_read = True
+            return self._fallback
+
+    def _open(self) -> Generation:
+        return open_generation(self._root, self._fallback_vocabulary)
 
     # ---- generations --------------------------------------------------------------
 
@@ -218,7 +265,7 @@ class SearchEngine:
             return current
         with self._swap:
             if self._current is None:
-                self._current = open_generation(self._root)
+                self._current = self._open()
                 self._checked = time.monotonic()
                 return self._current
             if now - self._checked >= self.settings.reload_interval:
@@ -265,13 +312,13 @@ class SearchEngine:
     def _replace(self, gone: Generation) -> Generation:
         with self._swap:
             if self._current is gone or self._current is None:
-                self._current = open_generation(self._root)
+                self._current = self._open()
                 self._checked = time.monotonic()
             return self._current
 
     def _open_next(self) -> None:
         try:
-            generation = open_generation(self._root)
+            generation = self._open()
         except (IndexNotFoundError, DamagedPointerError, OSError) as error:
             logger.warning("could not open the new generation (%s); will retry", error)
             generation = None
@@ -356,7 +403,9 @@ class SearchEngine:
             score = np.zeros(view.doc_count, dtype=np.float32)
         else:
             scorer = self._scorer(generation, started)
-            scored = scorer.score(parsed, self._synonyms(parsed), TYPO_THRESHOLD)
+            scored = scorer.score(
+                parsed, self._synonyms(parsed, generation.vocabulary), TYPO_THRESHOLD
+            )
             candidates, rank, score = scored.candidates, scored.rank, scored.score
             highlight = scored.highlight
             suggestion = _suggestion(parsed, scored.corrected)
@@ -390,13 +439,14 @@ class SearchEngine:
             deadline=started + self.settings.search_time_budget_ms / 1000.0,
         )
 
-    def _synonyms(self, parsed: ParsedQuery) -> list[NameSynonym]:
+    @staticmethod
+    def _synonyms(parsed: ParsedQuery, vocabulary: Vocabulary | None) -> list[NameSynonym]:
         """Countries and partners the query names, with the words of all their names."""
-        if self.vocabulary is None:
+        if vocabulary is None:
             return []
         out = []
-        for found in self.vocabulary.match_names(parsed.text):
-            entry = self.vocabulary.entry(found.kind, found.canonical)
+        for found in vocabulary.match_names(parsed.text):
+            entry = vocabulary.entry(found.kind, found.canonical)
             names = [found.canonical, *(getattr(entry, "aliases", ()) or ())]
             terms = frozenset(
                 word
@@ -458,6 +508,21 @@ class SearchEngine:
         found = suggest(generation, q, limit, self.settings.max_query_words)
         generation.remember(key, tuple(found), self.settings.cache_size)
         return found
+
+
+def _corpus_vocabulary(settings: Settings) -> Vocabulary | None:
+    """The corpus's vocabulary (or the shipped default); None, with a warning, if unreadable."""
+    from search_service.ingest.corpus_root import vocabulary_of
+    from search_service.ingest.vocabulary import Vocabulary
+
+    try:
+        source = vocabulary_of(settings.corpus_dir)
+        vocabulary = Vocabulary.load(source.directory)
+    except (SearchServiceError, OSError) as error:
+        logger.warning("no vocabulary: synonyms disabled (%s)", error)
+        return None
+    logger.info("vocabulary of generations that keep none: %s", source.describe())
+    return vocabulary
 
 
 def _check_paging(request: SearchRequest) -> None:

@@ -40,8 +40,6 @@ from search_service.errors import (
     QueryError,
     SearchServiceError,
 )
-from search_service.ingest import corpus as ingest
-from search_service.ingest.vocabulary import Vocabulary
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult, Suggestion
 from search_service.settings import Settings
 from search_service.web import widget
@@ -517,7 +515,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service: settings built here (from `SEARCH_*` variables unless given)."""
     settings = settings or Settings()
     _configure_logging(settings)
-    engine = SearchEngine(settings, vocabulary=load_vocabulary(settings))
+    engine = SearchEngine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -559,15 +557,6 @@ def _configure_logging(settings: Settings) -> None:
     logging.getLogger("search_service").setLevel(settings.log_level.upper())
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
-
-
-def load_vocabulary(settings: Settings) -> Vocabulary | None:
-    """The corpus's countries and partners (for synonyms), or None if they cannot be read."""
-    try:
-        return ingest.load_vocabulary(settings.corpus_dir)
-    except (SearchServiceError, OSError) as error:
-        logger.warning("no vocabulary: synonyms disabled (%s)", error)
-        return None
 
 
 def _raw_json(content: bytes) -> Response:

@@ -11,12 +11,11 @@ from typing import Final
 
 import uvicorn
 
-from search_service.errors import DamagedPointerError
+from search_service.errors import CorpusError, DamagedPointerError, IndexNotFoundError
 from search_service.index.build import build_index
 from search_service.index.generations import read_pointer
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
-from search_service.web.api import load_vocabulary
 
 #: `create_app` reads its settings from the environment when uvicorn calls the
 #: factory (each worker process does), so `serve` passes its own through it.
@@ -45,14 +44,24 @@ def live_pointer(settings: Settings) -> str | None:
 def ensure_index(settings: Settings) -> None:
     """Build and publish a first generation from the corpus when none is live yet.
 
+    Only when the corpus folder is one (`corpus_root.open_corpus`): otherwise
+    `IndexNotFoundError` naming both folders, and nothing is created (`serve` run
+    from the wrong folder must not leave an index folder there).
     `DamagedPointerError` when `live.json` is damaged: nothing is built.
     """
+    from search_service.ingest.corpus_root import open_corpus
+
     if live_pointer(settings) is not None:
         return
-    print(f"no index in {settings.index_dir}: building one from {settings.corpus_dir} …")
-    report = build_index(
-        settings.corpus_dir, settings.index_dir, full=True, keep=settings.keep_generations
-    )
+    try:
+        corpus = open_corpus(settings.corpus_dir)
+    except CorpusError as error:
+        raise IndexNotFoundError(
+            f"no index in {settings.index_dir}, and none can be built: {error} "
+            "(run from the project folder, or give --index, or --corpus to build one)"
+        ) from error
+    print(f"no index in {settings.index_dir}: building one from {corpus.path} …")
+    report = build_index(corpus.path, settings.index_dir, full=True, keep=settings.keep_generations)
     for line in report.summary_lines():
         print(line)
 
@@ -91,7 +100,7 @@ def run_search(settings: Settings, query: str, *, limit: int, as_json: bool) -> 
     when there is nothing to search.
     """
     live_pointer(settings)  # a damaged pointer: say how to repair it
-    engine = SearchEngine(settings, vocabulary=load_vocabulary(settings))
+    engine = SearchEngine(settings)
     per_page = max(1, min(100, limit))
     result = engine.search(SearchRequest(q=query, per_page=per_page))
     if as_json:
