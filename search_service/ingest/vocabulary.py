@@ -1,10 +1,10 @@
 """Countries and partners: canonical names, their aliases, and finding them in text.
 
-The vocabulary is data, not code: `corpus/vocabulary/countries.yaml` and
-`corpus/vocabulary/partners.yaml` (format in their header comments and in
-docs/ingest.md). Countries start from `pycountry` (English names plus its French
-and Spanish gettext translations) and the YAML adds aliases, acronyms and
-adjectives; partners come from the YAML only.
+The vocabulary is data, not code: `countries.yaml` and `partners.yaml` in a
+corpus's `vocabulary/` folder (the shipped ones in `corpus/vocabulary/`; format in
+their header comments and in docs/ingest.md). Countries start from `pycountry`
+(English names plus its French and Spanish gettext translations) and the YAML adds
+aliases, acronyms and adjectives; partners come from the YAML only.
 
 Detection works on words, not characters: the text is cut into word tokens once,
 each token is folded (case, accents, apostrophes: `text.fold`) through a memo, and
