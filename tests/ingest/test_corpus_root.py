@@ -47,12 +47,17 @@ def test_check_of_a_file_from_another_folder_uses_its_corpus_root_and_vocabulary
     assert record["partners"] == ["AIM"]  # the corpus's vocabulary was found
 
 
-def test_check_of_a_sub_folder_names_the_root_and_its_vocabulary(
-    write: Write, corpus: Path, elsewhere: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("inside", ["articles", "."])
+def test_check_of_a_folder_of_a_corpus_names_the_root_and_its_vocabulary(
+    inside: str,
+    write: Write,
+    corpus: Path,
+    elsewhere: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     write("articles/a.txt", PAGE)
 
-    assert main(["corpus", "check", str(corpus / "articles")]) == 0
+    assert main(["corpus", "check", str(corpus / inside)]) == 0
 
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"corpus {corpus}; vocabulary {corpus / 'vocabulary'}"
