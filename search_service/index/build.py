@@ -50,6 +50,7 @@ from search_service.index.vocabulary_snapshot import (
     recorded_digest,
     write_snapshot,
 )
+from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings
 
 #: Documents handed to the writer between two progress reports.
@@ -220,7 +221,6 @@ def build_index(
     new generation.
     """
     from search_service.ingest.corpus_root import open_corpus
-    from search_service.ingest.vocabulary import Vocabulary
 
     started = time.perf_counter()
     root = Path(index_dir)
@@ -290,7 +290,7 @@ def build_from_articles(
         )
 
 
-def _ingest(corpus_root: Path, vocabulary: Any, progress: Progress | None) -> _IngestResult:
+def _ingest(corpus_root: Path, vocabulary: Vocabulary, progress: Progress | None) -> _IngestResult:
     from search_service.ingest.corpus import ingest_paths
 
     def on_files(done: int, total: int, articles: int) -> None:
