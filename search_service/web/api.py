@@ -9,7 +9,6 @@ serialised by pydantic-core without a second validation pass.
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -43,6 +42,7 @@ from search_service.errors import (
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult, Suggestion
 from search_service.settings import Settings
 from search_service.web import widget
+from search_service.web.pages import article_page, wants_html
 
 logger = logging.getLogger("search_service.web.api")
 
@@ -620,7 +620,7 @@ def _add_routes(app: FastAPI) -> None:
         article_id: Annotated[str, PathParam(description="The article id.")],
     ) -> Response:
         model = ArticleModel.model_validate(_article_fields(engine.article(article_id)))
-        if _wants_html(request.headers.get("accept", "")):
+        if wants_html(request.headers.get("accept", "")):
             return HTMLResponse(article_page(model))
         return _json(model)
 
@@ -684,44 +684,3 @@ def _article_fields(stored: dict[str, Any]) -> dict[str, Any]:
     fields["partners"] = list(stored.get("partners") or [])
     fields["source"] = str(stored["source"]) if stored.get("source") is not None else None
     return fields
-
-
-def _wants_html(accept: str) -> bool:
-    """A browser following a link sends `text/html` before any JSON type."""
-    accept = accept.lower()
-    html_at = accept.find("text/html")
-    json_at = accept.find("application/json")
-    return html_at != -1 and (json_at == -1 or html_at < json_at)
-
-
-def article_page(article: ArticleModel) -> str:
-    """A plain, readable page for an article that has no URL of its own; all text escaped."""
-    esc = html.escape
-    facts = [
-        value
-        for value in (
-            article.date,
-            ", ".join(article.countries),
-            ", ".join(article.partners),
-        )
-        if value
-    ]
-    paragraphs = "\n".join(
-        f"<p>{esc(block.strip())}</p>" for block in article.body.split("\n\n") if block.strip()
-    )
-    link = (
-        f'<p><a href="{esc(article.url)}">Original page</a></p>'
-        if article.url and article.url.lower().startswith(("https://", "http://"))
-        else ""
-    )
-    return (
-        f'<!doctype html>\n<html lang="{esc(article.language)}">\n<head>\n'
-        '<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(article.title)}</title>\n"
-        "<style>body{font:1.05rem/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;"
-        "padding:0 1rem;color:#222}.facts{color:#555}</style>\n</head>\n<body>\n"
-        f"<article>\n<h1>{esc(article.title)}</h1>\n"
-        f'<p class="facts">{esc(" · ".join(facts))}</p>\n{paragraphs}\n{link}\n</article>\n'
-        "</body>\n</html>\n"
-    )
