@@ -61,7 +61,9 @@ class Settings(BaseSettings):
         description="Seconds between checks for a newly published generation.",
     )
     max_query_words: int = Field(
-        default=32, ge=1, description="Words of a query beyond this are ignored."
+        default=32,
+        ge=1,
+        description="Words of a query beyond this are ignored (the response's `notice` says so).",
     )
     max_prefix_expansions: int = Field(
         default=64, ge=1, description="Most frequent completions a prefix word expands to."

@@ -36,7 +36,7 @@ from search_service.index.view import IndexView, open_view
 from search_service.index.vocabulary_snapshot import load_snapshot
 from search_service.search.facets import FacetValue, combine, facet_counts, filter_masks
 from search_service.search.lexicon import Lexicon
-from search_service.search.query import ParsedQuery, parse_query
+from search_service.search.query import ParsedQuery, check_query_length, parse_query
 from search_service.search.ranking import NameSynonym, Scorer
 from search_service.search.snippets import HighlightTerms, make_snippet
 from search_service.settings import Settings
@@ -99,6 +99,14 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the visitor should know about how the query was read."""
+
+    code: Literal["words_dropped", "no_searchable_words"]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResult:
     query: str
     total: int
@@ -109,6 +117,7 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     suggestion: str | None
     generation: str
+    notice: Notice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,9 +376,13 @@ class SearchEngine:
     # ---- search --------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
-        """One page of results with facets and snippets (raises QueryError on bad paging)."""
+        """One page of results with facets and snippets.
+
+        Raises QueryError on bad paging and on a query beyond `MAX_QUERY_BYTES`.
+        """
         started = time.perf_counter()
         _check_paging(request)
+        check_query_length(request.q)
         return self._on_live(lambda generation: self._cached_search(generation, request, started))
 
     def _cached_search(
@@ -395,7 +408,11 @@ class SearchEngine:
         masks = filter_masks(view, selections, request.year_from, request.year_to)
         suggestion = None
         highlight = HighlightTerms()
-        if parsed.is_empty:
+        if parsed.has_no_words:  # "😀", "***": nothing to search for, not everything
+            candidates = np.zeros(view.doc_count, dtype=np.bool_)
+            rank = np.zeros(view.doc_count, dtype=np.float64)
+            score = np.zeros(view.doc_count, dtype=np.float32)
+        elif parsed.is_empty:
             candidates = view.live.copy()
             if parsed.excluded:  # "-word" alone: browse everything without it
                 candidates &= ~self._scorer(generation, started).excluded(parsed)
@@ -426,7 +443,25 @@ class SearchEngine:
             facets=facets,
             suggestion=suggestion,
             generation=generation.name,
+            notice=self._notice(parsed),
         )
+
+    def _notice(self, parsed: ParsedQuery) -> Notice | None:
+        """What the response should say about how the query was read, if anything."""
+        if parsed.has_no_words:
+            return Notice(
+                "no_searchable_words",
+                "the query holds no word to search for (only symbols, punctuation or emoji), "
+                "so nothing was searched",
+            )
+        if parsed.dropped:
+            more = "1 more word was" if parsed.dropped == 1 else f"{parsed.dropped:,} more were"
+            return Notice(
+                "words_dropped",
+                f"only the first {self.settings.max_query_words} words were searched; "
+                f"{more} left out",
+            )
+        return None
 
     def _scorer(self, generation: Generation, started: float) -> Scorer:
         searcher = generation.searcher()
@@ -495,7 +530,11 @@ class SearchEngine:
     # ---- suggest ------------------------------------------------------------------------
 
     def suggest(self, q: str, limit: int = 8) -> list[Suggestion]:
-        """Completions of what the visitor is typing: matching titles, then frequent words."""
+        """Completions of what the visitor is typing: matching titles, then frequent words.
+
+        Raises QueryError on a query beyond `MAX_QUERY_BYTES`.
+        """
+        check_query_length(q)
         return self._on_live(lambda generation: self._suggest(generation, q, limit))
 
     def _suggest(self, generation: Generation, q: str, limit: int) -> list[Suggestion]:
@@ -607,10 +646,12 @@ def _with_time(result: SearchResult, started: float, query: str) -> SearchResult
         facets=result.facets,
         suggestion=result.suggestion,
         generation=result.generation,
+        notice=result.notice,
     )
 
 
 __all__: Sequence[str] = (
+    "Notice",
     "SearchEngine",
     "SearchHit",
     "SearchRequest",

@@ -4,9 +4,10 @@ There is no query syntax error: anything that is not a well-formed phrase or
 exclusion is searched as plain words. Unbalanced quotes close at the end of the
 query, lone symbols (`-`, `*`, `?`, `+`…) are ignored because they yield no word,
 `AND`/`OR`/`NOT` are no operators but the words "and", "or", "not", control
-characters are spaces, and words beyond the configured maximum are dropped.
-Words are the neutral analyzer's terms (folded, elisions dropped), so case,
-accents and apostrophes never matter.
+characters are spaces, and words beyond the configured maximum are dropped
+(counted in `ParsedQuery.dropped`, so the response can say so). Words are the
+neutral analyzer's terms (folded, elisions dropped), so case, accents and
+apostrophes never matter. How long a query may be at all is `MAX_QUERY_BYTES`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,20 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from search_service.analysis import analyze_neutral
+from search_service.errors import QueryError
 from search_service.text import WORD_RE
 
 #: A phrase (closing quote optional), or a run of non-space characters; each may
 #: start with `-` (exclusion). Typographic quotes count as quotes.
 _PART_RE: Final = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 _QUOTES: Final = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"', "„": '"'})
-#: More characters than this are never looked at (the API refuses > 256 anyway).
-MAX_QUERY_CHARS: Final = 1024
+#: Longest query accepted, in bytes of UTF-8: a pasted paragraph fits (about 600
+#: words of English), and its percent-encoded URL (at most 3 × this) stays well
+#: under the 16 KiB of request head that HTTP servers commonly accept.
+MAX_QUERY_BYTES: Final = 4096
+#: More characters than this are never looked at (a character is at least one byte,
+#: so a query within `MAX_QUERY_BYTES` is never cut).
+MAX_QUERY_CHARS: Final = MAX_QUERY_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,8 @@ class ParsedQuery:
     text: str
     parts: tuple[QueryPart, ...]
     typed: str = field(default="", compare=False, repr=False)
+    #: Words left out because the query had more than the maximum.
+    dropped: int = 0
 
     @property
     def positive(self) -> tuple[QueryPart, ...]:
@@ -73,6 +82,11 @@ class ParsedQuery:
     @property
     def is_empty(self) -> bool:
         return not self.positive
+
+    @property
+    def has_no_words(self) -> bool:
+        """Text was typed but none of it is a word: only symbols, punctuation, emoji."""
+        return not self.parts and bool(self.text.strip())
 
     def retyped(self, replacements: Mapping[str, str]) -> str:
         """The query as typed with the words of some terms replaced, all else kept.
@@ -109,6 +123,19 @@ class ParsedQuery:
         return " ".join(out)
 
 
+def check_query_length(text: str) -> None:
+    """Refuse a query longer than `MAX_QUERY_BYTES` (QueryError `query_too_long`)."""
+    if len(text) <= MAX_QUERY_BYTES // 4:  # no character takes more than 4 bytes
+        return
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_QUERY_BYTES:
+        raise QueryError(
+            f"the query is {size:,} bytes long (UTF-8); at most {MAX_QUERY_BYTES:,} are "
+            "accepted: shorten it",
+            code="query_too_long",
+        )
+
+
 def clean_query_text(text: str) -> str:
     """Control and format characters become spaces; typographic quotes become `"`."""
     text = text[:MAX_QUERY_CHARS].translate(_QUOTES)
@@ -121,30 +148,33 @@ def parse_query(text: str, max_words: int) -> ParsedQuery:
     """Parse a visitor's query; never raises on any string."""
     cleaned = clean_query_text(text)
     parts: list[QueryPart] = []
-    words = 0
+    words = dropped = 0
     for match in _PART_RE.finditer(cleaned):
         excluded = match.group(1) == "-"
         quoted = match.group(2) is not None
         raw = match.group(2) if quoted else match.group(3)
-        terms = tuple(analyze_neutral(raw or ""))
-        if not terms:
-            continue
-        terms = terms[: max(0, max_words - words)]
-        if not terms:
-            break
-        words += len(terms)
-        parts.append(
-            QueryPart(
-                terms=terms,
-                excluded=excluded,
-                quoted=quoted,
-                start=match.start(),
-                end=match.end(),
-                original=raw or "",
+        found = tuple(analyze_neutral(raw or ""))
+        terms = found[: max(0, max_words - words)]
+        if len(terms) < len(found):  # the limit: the rest is only counted, in one pass
+            dropped = len(found) - len(terms) + len(analyze_neutral(cleaned[match.end() :]))
+        if terms:
+            words += len(terms)
+            parts.append(
+                QueryPart(
+                    terms=terms,
+                    excluded=excluded,
+                    quoted=quoted,
+                    start=match.start(),
+                    end=match.end(),
+                    original=raw or "",
+                )
             )
-        )
+        if dropped:
+            break
     parts = _mark_prefix(parts, cleaned)
-    return ParsedQuery(text=cleaned, parts=tuple(parts), typed=text[:MAX_QUERY_CHARS])
+    return ParsedQuery(
+        text=cleaned, parts=tuple(parts), typed=text[:MAX_QUERY_CHARS], dropped=dropped
+    )
 
 
 def _word_span(text: str, part: QueryPart) -> tuple[int, int]:

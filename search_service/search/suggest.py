@@ -6,10 +6,12 @@ word itself first, then newest first), found with the cached postings of
 `title_exact`. Then frequent words: the earlier
 words followed by the most frequent completions of the prefix from the
 generation's dictionary. Everything is compared folded, so accents never matter.
+In a query of more words than the maximum, the last ones count: they are being typed.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -23,13 +25,15 @@ if TYPE_CHECKING:
 
 #: Words of the dictionary a prefix is completed with, at most (before ranking).
 _TITLE_PREFIX_EXPANSIONS: Final = 32
+_CHUNK_RE: Final = re.compile(r"\S+")
 
 
 def suggest(generation: Generation, q: str, limit: int, max_words: int) -> list[Suggestion]:
     from search_service.search.engine import Suggestion
 
-    parsed = parse_query(q, max_words)
-    words = [term for part in parsed.positive for term in part.terms]
+    tail = _last_chunks(q, max_words)
+    parsed = parse_query(tail, len(tail) + 1)
+    words = [term for part in parsed.positive for term in part.terms][-max_words:]
     if not words or limit <= 0:
         return []
     *head, last = words
@@ -47,6 +51,15 @@ def suggest(generation: Generation, q: str, limit: int, max_words: int) -> list[
         seen.add(text.casefold())
         out.append(Suggestion(text=text, kind="word", id=None))
     return out[:limit]
+
+
+def _last_chunks(q: str, count: int) -> str:
+    """`q` from its `count`-th last run of non-spaces on (all of it when it has fewer).
+
+    A run holds one word or more, so the last `count` words are in there.
+    """
+    starts = [match.start() for match in _CHUNK_RE.finditer(q)]
+    return q[starts[-count] :] if len(starts) > count else q
 
 
 def _titles(

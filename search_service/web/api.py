@@ -40,6 +40,7 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult, Suggestion
+from search_service.search.query import MAX_QUERY_BYTES
 from search_service.settings import Settings
 from search_service.web import widget
 from search_service.web.pages import article_page, wants_html
@@ -93,6 +94,15 @@ class HitModel(BaseModel):
     score: float = Field(description="Relevance score (comparable within one response only).")
 
 
+class NoticeModel(BaseModel):
+    code: Literal["words_dropped", "no_searchable_words"] = Field(
+        description="`words_dropped`: the query had more words than the service searches "
+        "(`SEARCH_MAX_QUERY_WORDS`), the first ones were searched; `no_searchable_words`: "
+        "the query holds no word (only symbols, punctuation or emoji), nothing was searched."
+    )
+    message: str = Field(description="The same, for a human.")
+
+
 class SearchResponse(BaseModel):
     query: str = Field(description="The query as received.")
     total: int = Field(description="Number of matching articles (all pages).")
@@ -102,6 +112,10 @@ class SearchResponse(BaseModel):
     hits: list[HitModel] = Field(description="The results of this page, best first.")
     facets: FacetsModel = Field(description="Multi-select facet counts.")
     suggestion: str | None = Field(description="A corrected query (did you mean…), or null.")
+    notice: NoticeModel | None = Field(
+        description="How the query was read when the visitor should know (words left out, "
+        "nothing searchable), else null."
+    )
 
 
 class SuggestionModel(BaseModel):
@@ -171,7 +185,10 @@ class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: str = Field(
-        default="", max_length=256, description="The query (empty: browse, newest first)."
+        default="",
+        description="The query (empty: browse, newest first), at most "
+        f"{MAX_QUERY_BYTES:,} bytes of UTF-8 (`query_too_long` beyond). Words past "
+        "`SEARCH_MAX_QUERY_WORDS` are left out and the response's `notice` says so.",
     )
     country: list[str] = Field(default=[], description="Filter by country (repeatable, OR).")
     partner: list[str] = Field(default=[], description="Filter by partner (repeatable, OR).")
@@ -211,7 +228,11 @@ class SuggestQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    q: str = Field(default="", max_length=256, description="The text typed so far.")
+    q: str = Field(
+        default="",
+        description=f"The text typed so far, at most {MAX_QUERY_BYTES:,} bytes of UTF-8; "
+        "the last word is completed.",
+    )
     limit: int = Field(default=8, ge=1, le=20, description="Most completions returned.")
 
 
@@ -379,8 +400,9 @@ def _error_doc(description: str, code: str, message: str) -> dict[str, Any]:
 ResponseDocs = dict[int | str, dict[str, Any]]
 INVALID_DOC: Final[ResponseDocs] = {
     422: _error_doc(
-        "A parameter is invalid (`invalid_parameter`, `too_deep`, `invalid_year_range`) or the "
-        "URL is not UTF-8 (`invalid_encoding`); the message names the parameter.",
+        "A parameter is invalid (`invalid_parameter`, `too_deep`, `invalid_year_range`, "
+        "`query_too_long`) or the URL is not UTF-8 (`invalid_encoding`); the message names "
+        "the parameter.",
         "invalid_parameter",
         "per_page: Input should be less than or equal to 100",
     )

@@ -118,6 +118,8 @@ def result_json(result: SearchResult) -> dict[str, object]:
 
 def render_text(result: SearchResult) -> str:
     lines = [f"{result.total} results for {result.query!r} ({result.took_ms:.1f} ms)"]
+    if result.notice:
+        lines.append(f"note: {result.notice.message}")
     if result.suggestion:
         lines.append(f"did you mean: {result.suggestion}")
     for rank, hit in enumerate(result.hits, start=1):

@@ -45,6 +45,19 @@ def test_search_command_prints_ranked_results(
     assert "[Teachers]" in out
 
 
+def test_search_command_prints_the_notice_of_a_query_without_words(
+    settings_for: Callable[..., Settings],
+    news: list[Article],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = settings_for()
+    build_from_articles(news, settings.index_dir)
+    assert run_search(settings, "★ ★", limit=5, as_json=False) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("0 results for '★ ★'")
+    assert "note: the query holds no word to search for" in out
+
+
 def test_search_command_json_and_exit_status(
     settings_for: Callable[..., Settings],
     news: list[Article],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from search_service.analysis import analyze_neutral
-from search_service.search.query import parse_query
+from search_service.errors import QueryError
+from search_service.search.query import MAX_QUERY_BYTES, check_query_length, parse_query
 
 
 def test_words_are_folded_and_elisions_dropped() -> None:
@@ -67,3 +69,41 @@ def test_any_text_parses(text: str) -> None:
     parsed = parse_query(text, max_words=32)
     assert sum(len(part.terms) for part in parsed.parts) <= 32
     assert all(all(term for term in part.terms) for part in parsed.parts)
+
+
+def test_words_past_the_maximum_are_counted_as_dropped() -> None:
+    parsed = parse_query('one two "three four five" six -seven ★', max_words=3)
+    assert [part.terms for part in parsed.parts] == [("one",), ("two",), ("three",)]
+    assert parsed.dropped == 4  # four, five, six, seven; the star is no word
+
+
+def test_a_query_within_the_maximum_drops_nothing() -> None:
+    assert parse_query("one two three", max_words=3).dropped == 0
+
+
+def test_the_last_kept_word_of_a_cut_query_is_no_prefix() -> None:
+    parsed = parse_query("health insurance teach", max_words=2)
+    assert not any(part.prefix for part in parsed.parts)
+
+
+def test_only_symbols_and_emoji_hold_no_words_but_blank_text_is_no_query_at_all() -> None:
+    assert parse_query("😀 ★ *** ?!", max_words=32).has_no_words
+    assert parse_query('""', max_words=32).has_no_words
+    assert not parse_query("", max_words=32).has_no_words
+    assert not parse_query(" \t\x00 ", max_words=32).has_no_words
+    assert not parse_query("-teachers", max_words=32).has_no_words
+
+
+def test_queries_up_to_the_byte_limit_are_accepted_and_longer_ones_refused() -> None:
+    check_query_length("a" * MAX_QUERY_BYTES)
+    check_query_length("é" * (MAX_QUERY_BYTES // 2))  # two bytes each in UTF-8
+    with pytest.raises(QueryError) as refused:
+        check_query_length("é" * (MAX_QUERY_BYTES // 2 + 1))
+    assert refused.value.code == "query_too_long"
+    assert f"{MAX_QUERY_BYTES:,}" in str(refused.value)
+
+
+def test_a_query_at_the_byte_limit_is_parsed_whole() -> None:
+    text = "word " * (MAX_QUERY_BYTES // 5 - 1) + "last"
+    parsed = parse_query(text, max_words=10_000)
+    assert parsed.parts[-1].terms == ("last",)

@@ -122,11 +122,13 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
   })();
 
   // .root resets every inherited property (all:initial): host page styles stop at the shadow root.
+  // maxlength counts UTF-16 units, each at most 3 bytes of UTF-8: 1024 of them stay within the
+  // API's 4,096-byte query limit, and a pasted paragraph fits.
   const TEMPLATE = `${SHEET ? "" : `<style>${STYLE}</style>`}<div class="root" part="root">
 <div class="box" part="box">
 <svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2"><circle cx="10.5" cy="10.5" r="6.5"/><path d="m15.5 15.5 5 5"/></svg>
 <input id="q" type="search" part="input" role="combobox" aria-autocomplete="list" aria-expanded="false"
- aria-controls="list" maxlength="256" autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search">
+ aria-controls="list" maxlength="1024" autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search">
 <span class="spin" hidden></span>
 </div>
 <div class="sr" role="status" aria-live="polite" aria-atomic="true" id="live"></div>
