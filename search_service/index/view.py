@@ -32,6 +32,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from search_service.articles import LANGUAGES
+from search_service.text import fold
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
@@ -86,6 +87,8 @@ class FacetColumn:
     #: For facets with at most one value per document (language, year): that value's
     #: id per document, `len(values)` when it has none. Counting then needs no gather.
     value_of_doc: IntArray | None = None
+    #: Values by their folded form, built on first use (`value_folded_as`).
+    _by_folded: dict[str, str] | None = None
 
     @classmethod
     def from_entries(
@@ -104,6 +107,15 @@ class FacetColumn:
             column.value_of_doc = np.full(size, len(values), dtype=np.int32)
             column.value_of_doc[doc_of_entry] = value_of_entry
         return column
+
+    def value_folded_as(self, folded: str) -> str | None:
+        """The value that reads `folded` once case and accents are set aside, if any."""
+        if self._by_folded is None:
+            by_folded: dict[str, str] = {}
+            for value in self.values:
+                by_folded.setdefault(fold(value), value)
+            self._by_folded = by_folded
+        return self._by_folded.get(folded)
 
     def docs_with_any(self, wanted: Iterable[str], size: int) -> BoolArray:
         """Mask of documents having at least one of `wanted` (OR within a facet)."""

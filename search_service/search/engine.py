@@ -34,7 +34,13 @@ from search_service.errors import (
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
 from search_service.index.vocabulary_snapshot import load_snapshot
-from search_service.search.facets import FacetValue, combine, facet_counts, filter_masks
+from search_service.search.facets import (
+    FacetValue,
+    combine,
+    facet_counts,
+    filter_masks,
+    resolve_selections,
+)
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, check_query_length, parse_query
 from search_service.search.ranking import NameSynonym, Scorer
@@ -404,7 +410,7 @@ class SearchEngine:
     ) -> SearchResult:
         view = generation.view
         parsed = parse_query(request.q, self.settings.max_query_words)
-        selections = request.selections()
+        selections = resolve_selections(view, request.selections(), generation.vocabulary)
         masks = filter_masks(view, selections, request.year_from, request.year_to)
         suggestion = None
         highlight = HighlightTerms()

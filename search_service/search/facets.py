@@ -1,5 +1,10 @@
 """Filters and multi-select facet counts from a generation's facet arrays.
 
+A filter value is read like a query word: `benin`, `Ivory Coast` (an alias the
+vocabulary knows) or `EN` select the canonical value the index holds (`Benin`,
+`Côte d'Ivoire`, `en`), so facets only ever list canonical values. A value that
+names nothing known selects nothing.
+
 Each facet is counted over the matching documents with every filter applied
 except its own, so a visitor who ticked Benin still sees how many results Togo
 would add. Selected values are always listed, even at zero. The counts are
@@ -10,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from search_service.index.view import FACETS, IndexView
+from search_service.index.view import FACETS, FacetColumn, IndexView
+from search_service.text import fold
 
 BoolArray = npt.NDArray[np.bool_]
 #: Values listed per facet (the most frequent; selected values are always added).
@@ -33,6 +39,50 @@ class FacetValue:
     value: str
     count: int
     selected: bool
+
+
+class NameLookup(Protocol):
+    """What filters need of the vocabulary: the canonical name a given name stands for."""
+
+    def canonical(self, kind: Literal["country", "partner"], name: str) -> str | None: ...
+
+
+def resolve_selections(
+    view: IndexView,
+    selections: Mapping[str, Sequence[str]],
+    vocabulary: NameLookup | None,
+) -> dict[str, tuple[str, ...]]:
+    """Each facet's selected values as the index holds them (once each, in the order given)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, values in selections.items():
+        column = view.facets.get(name)
+        resolved = (_resolve(name, value, column, vocabulary) for value in values)
+        out[name] = tuple(dict.fromkeys(resolved))
+    return out
+
+
+def _resolve(
+    facet: str, value: str, column: FacetColumn | None, vocabulary: NameLookup | None
+) -> str:
+    """The canonical value `value` stands for; itself when it names nothing known.
+
+    The index's own values come first (they are canonical), then any name of the
+    vocabulary (aliases, acronyms, adjectives, any case and accents), then the
+    index's values compared folded (a value the vocabulary does not know, or no
+    vocabulary at all).
+    """
+    value = value.strip()
+    if facet == "year" and value.isdigit():
+        value = str(int(value))
+    if column is not None and value in column.index:
+        return value
+    if vocabulary is not None and facet in ("country", "partner"):
+        kind: Literal["country", "partner"] = "country" if facet == "country" else "partner"
+        known = vocabulary.canonical(kind, value)
+        if known is not None:
+            return known
+    found = column.value_folded_as(fold(value)) if column is not None else None
+    return found if found is not None else value
 
 
 def filter_masks(

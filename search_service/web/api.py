@@ -179,6 +179,10 @@ def _beyond_any_depth(value: Any) -> Any:
     return value
 
 
+def _lowercase(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 class SearchQuery(BaseModel):
     """The parameters of `/search`, validated in one pass by pydantic-core."""
 
@@ -190,11 +194,20 @@ class SearchQuery(BaseModel):
         f"{MAX_QUERY_BYTES:,} bytes of UTF-8 (`query_too_long` beyond). Words past "
         "`SEARCH_MAX_QUERY_WORDS` are left out and the response's `notice` says so.",
     )
-    country: list[str] = Field(default=[], description="Filter by country (repeatable, OR).")
-    partner: list[str] = Field(default=[], description="Filter by partner (repeatable, OR).")
+    country: list[str] = Field(
+        default=[],
+        description="Filter by country (repeatable, OR). Any name the vocabulary knows, in any "
+        "case and with or without accents (`benin`, `Ivory Coast`), selects the canonical "
+        "value (`Benin`, `Côte d'Ivoire`); a name of nothing known selects nothing.",
+    )
+    partner: list[str] = Field(
+        default=[],
+        description="Filter by partner (repeatable, OR); names and acronyms are read as for "
+        "`country` (`iam` selects `AIM`).",
+    )
     year: list[Year] = Field(default=[], description="Filter by year, 1–9999 (repeatable, OR).")
-    language: list[Literal["en", "fr", "es"]] = Field(
-        default=[], description="Filter by language (repeatable, OR)."
+    language: list[Annotated[Literal["en", "fr", "es"], BeforeValidator(_lowercase)]] = Field(
+        default=[], description="Filter by language (repeatable, OR), in any case (`EN` is `en`)."
     )
     year_from: Year | None = Field(default=None, description="Only articles from this year on.")
     year_to: Year | None = Field(default=None, description="Only articles up to this year.")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from search_service.articles import Article
 from search_service.index.view import FacetColumn
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
+from search_service.search.facets import FacetValue, resolve_selections
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]
@@ -131,3 +132,72 @@ def test_facet_counts_agree_with_a_plain_count_however_many_documents_match(
     mask[list(chosen)] = True
     expected = [sum(1 for doc, v in entries if v == value and doc in chosen) for value in range(7)]
     assert column.counts(mask).tolist() == expected
+
+
+@pytest.fixture
+def named(engine_for: EngineFor, make_article: MakeArticle) -> SearchEngine:
+    """Articles tagged with canonical names that visitors spell in other ways."""
+    plan = [
+        ("ci", "fr", ("Côte d'Ivoire",), ("AIM",)),
+        ("bj", "en", ("Benin",), ("MUGEF-CI",)),
+        ("tg", "es", ("Togo",), ()),
+    ]
+    return engine_for(
+        [
+            make_article(name, f"Teachers {name}", "Teachers.", lang, "2020-01-01", c, p)
+            for name, lang, c, p in plan
+        ]
+    )
+
+
+def selected(result: SearchResult, facet: str) -> list[str]:
+    return [item.value for item in result.facets[facet] if item.selected]
+
+
+@pytest.mark.parametrize(
+    ("facet", "given", "canonical", "ids"),
+    [
+        ("country", "benin", "Benin", ["bj"]),
+        ("country", "BÉNIN", "Benin", ["bj"]),
+        ("country", "Ivory Coast", "Côte d'Ivoire", ["ci"]),
+        ("country", "cote d’ivoire", "Côte d'Ivoire", ["ci"]),
+        ("country", "ivoirien", "Côte d'Ivoire", ["ci"]),
+        ("partner", "iam", "AIM", ["ci"]),
+        ("partner", "International Association of Mutual Benefit Societies", "AIM", ["ci"]),
+        ("partner", "mugef ci", "MUGEF-CI", ["bj"]),
+        ("language", "EN", "en", ["bj"]),
+        ("language", " Es ", "es", ["tg"]),
+    ],
+)
+def test_a_filter_value_selects_the_canonical_value_it_names(
+    named: SearchEngine, facet: str, given: str, canonical: str, ids: list[str]
+) -> None:
+    result = named.search(SearchRequest(**{facet: (given,)}))
+    assert [hit.id for hit in result.hits] == ids
+    assert selected(result, facet) == [canonical]
+    listed = {item.value for values in result.facets.values() for item in values}
+    assert given not in listed or given == canonical
+
+
+def test_a_filter_value_naming_nothing_known_selects_nothing(named: SearchEngine) -> None:
+    result = named.search(SearchRequest(country=("Atlantis",)))
+    assert result.total == 0
+    assert FacetValue("Atlantis", 0, True) in result.facets["country"]
+
+
+def test_two_spellings_of_one_value_select_it_once(named: SearchEngine) -> None:
+    result = named.search(SearchRequest(country=("Benin", "bénin", "Togo")))
+    assert sorted(hit.id for hit in result.hits) == ["bj", "tg"]
+    assert sorted(selected(result, "country")) == ["Benin", "Togo"]
+
+
+def test_without_a_vocabulary_values_still_match_the_index_in_any_case_and_accents(
+    named: SearchEngine,
+) -> None:
+    view = named.generation().view
+    wanted = {"country": ("COTE D'IVOIRE", "Ivory Coast"), "partner": ("aim",), "year": ("02020",)}
+    assert resolve_selections(view, wanted, None) == {
+        "country": ("Côte d'Ivoire", "Ivory Coast"),
+        "partner": ("AIM",),
+        "year": ("2020",),
+    }
