@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     reload_interval: float = Field(
         default=0.5,
         gt=0,
-        description="Seconds between checks for a newly published generation.",
+        description="Seconds between checks for a newly published generation (each worker "
+        "also checks in the background, so an idle service follows publishes too).",
     )
     max_query_words: int = Field(
         default=32,

@@ -1,11 +1,13 @@
 """The search core: requests in, ranked pages with facets and snippets out. No HTTP.
 
 `SearchEngine` follows the live generation: it checks the pointer at most every
-`reload_interval` seconds and, when a new generation is published, opens it
-(arrays, dictionary) and swaps it in; requests already running keep the
-generation they started with. Whoosh searchers are not thread-safe, so each
-thread gets its own searcher per generation. Responses are cached per
-generation in a small LRU keyed by the normalised request.
+`reload_interval` seconds when asked (and every `reload_interval` seconds anyway
+when a `search.watch.GenerationWatcher` runs beside it, as in the service) and,
+when a new generation is published, opens it (arrays, dictionary) and swaps it
+in; requests already running keep the generation they started with. Whoosh
+searchers are not thread-safe, so each thread gets its own searcher per
+generation. Responses are cached per generation in a small LRU keyed by the
+normalised request.
 """
 
 from __future__ import annotations
@@ -275,15 +277,27 @@ class SearchEngine:
         nothing to keep: `DamagedPointerError`, as from every other reader.
         """
         current = self._current
-        now = time.monotonic()
-        if current is not None and now - self._checked < self.settings.reload_interval:
+        if current is not None and time.monotonic() - self._checked < self.settings.reload_interval:
             return current
+        return self._check(force=False)
+
+    def refresh(self) -> Generation:
+        """`generation()` reading the pointer now, however recently it was read.
+
+        For the background watcher (`search.watch`), so a publish is noticed within
+        one `reload_interval` even when no request comes.
+        """
+        return self._check(force=True)
+
+    def _check(self, force: bool) -> Generation:
         with self._swap:
             if self._current is None:
                 self._current = self._open()
                 self._checked = time.monotonic()
                 return self._current
-            if now - self._checked >= self.settings.reload_interval:
+            now = time.monotonic()
+            # Threads that waited for the lock find the pointer just read by another.
+            if force or now - self._checked >= self.settings.reload_interval:
                 self._checked = now
                 pointer = self._read_pointer_while_serving(self._current)
                 if pointer not in (None, self._current.name, self._opening):
@@ -375,6 +389,12 @@ class SearchEngine:
                 return True
             time.sleep(min(0.01, self.settings.reload_interval))
         return False
+
+    @property
+    def served(self) -> str | None:
+        """Name of the generation being served, without reading the pointer (None before one)."""
+        current = self._current
+        return current.name if current is not None else None
 
     def article_count(self) -> int:
         return self.generation().view.live_count

@@ -41,6 +41,7 @@ from search_service.errors import (
 )
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult, Suggestion
 from search_service.search.query import MAX_QUERY_BYTES
+from search_service.search.watch import GenerationWatcher
 from search_service.settings import Settings
 from search_service.web import widget
 from search_service.web.pages import article_page, wants_html
@@ -551,6 +552,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     _configure_logging(settings)
     engine = SearchEngine(settings)
+    watcher = GenerationWatcher(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -560,7 +562,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning("no index published in %s yet", settings.index_dir)
         except DamagedPointerError as damaged:
             logger.warning("%s: answering 503 until `index rollback` repairs it", damaged)
-        yield
+        watcher.start()  # one per worker process: each runs the lifespan
+        try:
+            yield
+        finally:
+            watcher.stop()
 
     app = FastAPI(
         title="ESN site search",
@@ -571,6 +577,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.watcher = watcher
     install_error_handlers(app)
     # The last added runs first: RequestLog, then CORS, then the guard (see "middleware").
     app.add_middleware(RequestGuard)

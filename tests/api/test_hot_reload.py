@@ -1,4 +1,4 @@
-"""A new generation is served without restart while requests keep succeeding."""
+"""A new generation is served without restart, whether requests keep coming or none do."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import httpx
 
 from search_service.articles import Article
 from search_service.index.build import build_from_articles
+from search_service.index.generations import read_pointer
 from search_service.web.api import create_app
+
+from .conftest import TestClient
 
 MakeArticle = Callable[..., Article]
 
@@ -69,3 +72,56 @@ def test_publishing_while_clients_hammer_a_real_server_fails_no_request(
     assert statuses and set(statuses) == {200}
     assert 30 in totals and 33 in totals
     assert health["articles"] == 33
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_health_shows_a_new_generation_published_while_no_request_came(
+    settings_for: Callable[..., Any], make_article: MakeArticle
+) -> None:
+    settings = settings_for(reload_interval=0.05)
+    build_from_articles([make_article("a", "Teachers", "Teachers.")], settings.index_dir)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        first = client.get("/health").json()
+        assert first["articles"] == 1
+        more = [make_article("a", "Teachers", "Teachers."), make_article("b", "B", "Unions.")]
+        build_from_articles(more, settings.index_dir)
+        published = read_pointer(settings.index_dir)
+        assert published != first["generation"]
+        # No request until the service serves it: only the background check can notice.
+        assert wait_for(lambda: app.state.engine.served == published)
+        health = client.get("/health").json()
+    assert health == {"status": "ok", "generation": published, "articles": 2}
+
+
+def test_the_background_check_runs_while_the_app_runs_and_stops_with_it(
+    settings_for: Callable[..., Any], make_article: MakeArticle
+) -> None:
+    settings = settings_for(reload_interval=0.05)
+    build_from_articles([make_article("a", "Teachers", "Teachers.")], settings.index_dir)
+    app = create_app(settings)
+    assert not app.state.watcher.running
+    with TestClient(app):
+        assert app.state.watcher.running
+    assert not app.state.watcher.running
+
+
+def test_the_first_generation_is_served_when_published_after_the_start(
+    settings_for: Callable[..., Any], make_article: MakeArticle
+) -> None:
+    settings = settings_for(reload_interval=0.05)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert client.get("/health").json()["status"] == "no_index"
+        build_from_articles([make_article("a", "Teachers", "Teachers.")], settings.index_dir)
+        assert wait_for(lambda: app.state.engine.served is not None)
+        health = client.get("/health").json()
+    assert (health["status"], health["articles"]) == ("ok", 1)
