@@ -44,7 +44,7 @@ from search_service.search.query import MAX_QUERY_BYTES
 from search_service.search.watch import GenerationWatcher
 from search_service.settings import Settings
 from search_service.web import widget
-from search_service.web.pages import article_page, wants_html
+from search_service.web.pages import article_page, not_found_page, reader_language, wants_html
 
 logger = logging.getLogger("search_service.web.api")
 
@@ -380,8 +380,10 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(error.status_code, "http_error")
         return error_response(error.status_code, code, str(error.detail))
 
-    async def on_service(request: Request, error: Exception) -> JSONResponse:
+    async def on_service(request: Request, error: Exception) -> Response:
         assert isinstance(error, SearchServiceError)
+        if isinstance(error, ArticleNotFoundError):
+            return article_not_found_response(request, error)
         status = next(
             (s for kind, s in ERROR_STATUS.items() if isinstance(error, kind)),
             500,
@@ -400,6 +402,22 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SearchServiceError, on_service)
 
 
+def article_not_found_response(request: Request, error: ArticleNotFoundError) -> Response:
+    """404 for an unknown article: a page for a browser following a link, else the error shape.
+
+    HTML on the same rule as the article itself (`Accept`), in the reader's language.
+    """
+    if wants_html(request.headers.get("accept", "")):
+        language = reader_language(request.headers.get("accept-language", ""))
+        article_id = str(request.path_params.get("article_id", ""))
+        response: Response = HTMLResponse(not_found_page(article_id, language), status_code=404)
+        response.headers["Vary"] = "Accept, Accept-Language"
+        return response
+    response = error_response(404, str(error.code), str(error))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 def _error_doc(description: str, code: str, message: str) -> dict[str, Any]:
     """The OpenAPI entry of an error response: the error model and an example."""
     example = {"error": {"code": code, "message": message}}
@@ -408,6 +426,17 @@ def _error_doc(description: str, code: str, message: str) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"example": example}},
     }
+
+
+def _article_not_found_doc() -> dict[str, Any]:
+    doc = _error_doc(
+        "No article with this id (`article_not_found`); a page saying so, in the reader's "
+        "language (`Accept-Language`: en, fr or es), when the client asks for HTML.",
+        "article_not_found",
+        "no article with id 'articles/nope'",
+    )
+    doc["content"]["text/html"] = {"schema": {"type": "string"}}
+    return doc
 
 
 #: Error responses in the OpenAPI schema, by what a route can answer.
@@ -646,11 +675,7 @@ def _add_routes(app: FastAPI) -> None:
         "asks for HTML (a browser following a result link).",
         responses={
             200: {"content": {"text/html": {}}},
-            404: _error_doc(
-                "No article with this id (`article_not_found`).",
-                "article_not_found",
-                "no article with id 'articles/nope'",
-            ),
+            404: _article_not_found_doc(),
             **INVALID_DOC,
             **NO_INDEX_DOC,
         },
@@ -663,8 +688,11 @@ def _add_routes(app: FastAPI) -> None:
     ) -> Response:
         model = ArticleModel.model_validate(_article_fields(engine.article(article_id)))
         if wants_html(request.headers.get("accept", "")):
-            return HTMLResponse(article_page(model))
-        return _json(model)
+            page: Response = HTMLResponse(article_page(model))
+        else:
+            page = _json(model)
+        page.headers["Vary"] = "Accept"  # one URL, two representations: caches keep both
+        return page
 
     @app.get(
         "/health",
