@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.index import EmptyIndexError
 
+from search_service.analysis import analyze_neutral
 from search_service.errors import (
     ArticleNotFoundError,
     DamagedPointerError,
@@ -46,12 +47,11 @@ from search_service.search.facets import (
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, check_query_length, parse_query
 from search_service.search.ranking import NameSynonym, Scorer
-from search_service.search.snippets import HighlightTerms, make_snippet
+from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
 from search_service.settings import Settings
-from search_service.text import fold
 
 if TYPE_CHECKING:
-    from search_service.ingest.vocabulary import Vocabulary
+    from search_service.ingest.vocabulary import Kind, Vocabulary
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -65,6 +65,8 @@ TYPO_THRESHOLD: Final = 3
 _WARM_SECONDS: Final = 0.5
 #: Documents whose stored fields are kept in memory per generation.
 _STORED_CACHE_LIMIT: Final = 4096
+#: Countries and partners whose names are kept analysed (for synonyms and snippets).
+_NAME_CACHE_LIMIT: Final = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +246,7 @@ class SearchEngine:
         self._opening: str | None = None
         self._checked = 0.0
         self._swap = threading.Lock()
+        self._name_cache: dict[tuple[str, str, str], tuple[NameWords, ...]] = {}
         #: The damage of the live pointer last warned about (None: the pointer reads fine).
         self._damage_warned: str | None = None
         self._fallback = vocabulary
@@ -500,23 +503,46 @@ class SearchEngine:
             deadline=started + self.settings.search_time_budget_ms / 1000.0,
         )
 
-    @staticmethod
-    def _synonyms(parsed: ParsedQuery, vocabulary: Vocabulary | None) -> list[NameSynonym]:
-        """Countries and partners the query names, with the words of all their names."""
+    def _synonyms(self, parsed: ParsedQuery, vocabulary: Vocabulary | None) -> list[NameSynonym]:
+        """Countries and partners the query names, with all their names."""
         if vocabulary is None:
             return []
-        out = []
-        for found in vocabulary.match_names(parsed.text):
-            entry = vocabulary.entry(found.kind, found.canonical)
-            names = [found.canonical, *(getattr(entry, "aliases", ()) or ())]
-            terms = frozenset(
-                word
-                for name in names
-                for word in fold(name).replace("'", " ").split()
-                if len(word) > 2
+        searched = parsed.text[: parsed.parts[-1].end] if parsed.parts else ""
+        return [
+            NameSynonym(
+                found.kind,
+                found.canonical,
+                found.start,
+                found.end,
+                self._names_of(vocabulary, found.kind, found.canonical),
             )
-            out.append(NameSynonym(found.kind, found.canonical, found.start, found.end, terms))
-        return out
+            for found in vocabulary.match_names(searched)
+        ]
+
+    def _names_of(
+        self, vocabulary: Vocabulary, kind: Kind, canonical: str
+    ) -> tuple[NameWords, ...]:
+        """Every name of a country or partner as words to find in bodies (kept per vocabulary)."""
+        key = (vocabulary.fingerprint, kind, canonical)
+        found = self._name_cache.get(key)
+        if found is None:
+            entry = vocabulary.entry(kind, canonical)
+            written = [
+                canonical,
+                *(getattr(entry, "aliases", ()) or ()),
+                *(getattr(entry, "adjectives", ()) or ()),
+            ]
+            found = tuple(
+                dict.fromkeys(
+                    NameWords(tuple(words), capitals=name.isupper())
+                    for name in written
+                    if (words := analyze_neutral(name))
+                )
+            )
+            if len(self._name_cache) >= _NAME_CACHE_LIMIT:
+                self._name_cache.clear()
+            self._name_cache[key] = found
+        return found
 
     def _hit(
         self, generation: Generation, doc: int, score: float, terms: HighlightTerms, snippets: bool

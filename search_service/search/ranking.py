@@ -39,7 +39,7 @@ from search_service.articles import LANGUAGES, Language
 from search_service.index.view import EMPTY_POSTINGS, IndexView, Postings, matcher_postings
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, QueryPart
-from search_service.search.snippets import HighlightTerms
+from search_service.search.snippets import HighlightTerms, NameWords
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -76,7 +76,8 @@ class NameSynonym:
     canonical: str
     start: int
     end: int
-    alias_terms: frozenset[str] = frozenset()
+    #: Every name of it (canonical, aliases, adjectives), highlighted whole in snippets.
+    names: tuple[NameWords, ...] = ()
 
 
 @dataclass(slots=True)
@@ -111,6 +112,7 @@ class Scorer:
     _exact: set[str] = field(default_factory=set)
     _prefixes: list[str] = field(default_factory=list)
     _stems: dict[str, set[str]] = field(default_factory=dict)
+    _names: dict[NameWords, None] = field(default_factory=dict)
 
     # ---- public -----------------------------------------------------------------
 
@@ -231,6 +233,7 @@ class Scorer:
     def _phrase(self, terms: tuple[str, ...]) -> _PartMatch:
         tfc = np.zeros(self.view.doc_count, dtype=np.float32)
         self._exact.update(terms)
+        self._names.setdefault(NameWords(terms))
         for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
             self._add(tfc, fieldname, self._phrase_postings(fieldname, terms), weight)
         return _PartMatch(self._saturate(tfc), tfc > 0, True)
@@ -251,7 +254,7 @@ class Scorer:
         if count:
             idf = _idf(self.view.live_count, count)
             tagged_score[tagged] = idf * SYNONYM_WEIGHT * len(singles)
-        self._exact.update(synonym.alias_terms)
+        self._names.update(dict.fromkeys(synonym.names))
         return _PartMatch(np.maximum(words_score, tagged_score), words_all | tagged, True)
 
     # ---- corrections ------------------------------------------------------------
@@ -307,6 +310,7 @@ class Scorer:
                 exact=frozenset(self._exact),
                 prefixes=tuple(self._prefixes),
                 stems={lang: frozenset(stems) for lang, stems in self._stems.items()},
+                names=tuple(self._names),
             ),
         )
 

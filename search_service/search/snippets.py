@@ -5,7 +5,12 @@ formatters; this one looks in the folded body for the words that begin like a
 query term (`str.find`, in C), decides for each whether it matched the query (its
 folded form is a query word, begins with the typed prefix, or stems like a query
 word in the article's language) and picks the window holding the most distinct
-matched words. Everything is HTML-escaped; only our own `<mark>` tags are markup.
+matched words. Names come before words: a phrase of the query, or a country or
+partner the query names (`MUGEF-CI`, `IAM`, `Ivory Coast`) written in the body by
+any of its names, is found whole and marked as one, and the window naming the
+most of them wins, so the passage shown is the one that names what was asked
+for rather than one where a few of its words recur. Everything is HTML-escaped;
+only our own `<mark>` tags are markup.
 """
 
 from __future__ import annotations
@@ -15,11 +20,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from search_service.analysis import TOKEN_PATTERN, language_analyzer
+from search_service.analysis import ELISIONS, TOKEN_PATTERN, language_analyzer
 from search_service.articles import LANGUAGES, Language
-from search_service.text import LETTER_APOSTROPHES, fold, fold_same_length
+from search_service.text import APOSTROPHES, LETTER_APOSTROPHES, fold, fold_same_length
 
 _WORD_RE: Final = re.compile(TOKEN_PATTERN)
+#: What may separate two words of a name in a body: a space, a hyphen or an
+#: apostrophe (a few of them), and an elision ("Côte d’Ivoire", "de l’État").
+_NAME_GAP: Final = re.compile(
+    rf"[\s\-\u2010\u2011'{APOSTROPHES}]{{1,3}}"
+    rf"(?:(?:{'|'.join(sorted(ELISIONS, key=len, reverse=True))})['{APOSTROPHES}])?",
+    re.IGNORECASE,
+)
 SNIPPET_CHARS: Final = 220
 #: Bodies longer than this are highlighted in their first part only (speed bound).
 _SCAN_CHARS: Final = 60_000
@@ -39,6 +51,18 @@ def _fold_word(word: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class NameWords:
+    """A name to find whole in a body: its words in order, folded (elisions left out).
+
+    `capitals`: the name is an acronym written in capitals ("AIM", "MUGEF-CI"), found
+    only when written so ("we aim to" names nobody).
+    """
+
+    words: tuple[str, ...]
+    capitals: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class HighlightTerms:
     """What counts as a match in a body: exact words, prefixes, stems per language.
 
@@ -50,12 +74,14 @@ class HighlightTerms:
     exact: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     stems: dict[str, frozenset[str]] = field(default_factory=dict)
+    names: tuple[NameWords, ...] = ()
     _judged: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
     _heads: list[str] = field(default_factory=list, compare=False)
+    _names_by_first: dict[str, list[NameWords]] = field(default_factory=dict, compare=False)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.exact or self.prefixes or any(self.stems.values()))
+        return not (self.exact or self.prefixes or self.names or any(self.stems.values()))
 
     def heads(self) -> tuple[str, ...]:
         """What a matching word begins with, folded: the shortest such beginnings.
@@ -67,6 +93,7 @@ class HighlightTerms:
         """
         if not self._heads:
             found = {term for term in self.exact | set(self.prefixes) if term}
+            found |= {name.words[0] for name in self.names if name.words}
             found |= {
                 stem[: min(_STEM_HEAD, max(2, len(stem) - 1))]
                 for stems in self.stems.values()
@@ -77,6 +104,14 @@ class HighlightTerms:
             kept = [h for i, h in enumerate(ordered) if not h.startswith(tuple(ordered[:i]))]
             self._heads.extend(sorted(kept))
         return tuple(self._heads)
+
+    def names_from(self, first: str) -> list[NameWords]:
+        """The names whose first word is `first` (folded), longest first."""
+        if not self._names_by_first and self.names:
+            for name in sorted(self.names, key=lambda name: len(name.words), reverse=True):
+                if name.words:
+                    self._names_by_first.setdefault(name.words[0], []).append(name)
+        return self._names_by_first.get(first, [])
 
     def matches(self, word: str, lang: str) -> bool:
         found = self._judged.get((word, lang))
@@ -121,18 +156,57 @@ def make_snippet(body: str, terms: HighlightTerms, lang: str, size: int = SNIPPE
     matches = [] if terms.is_empty else _matched_spans(text, terms, lang)
     if not matches:
         return _escape_window(text, 0, size, [])
-    start = _best_window_start(text, matches, size)
-    return _escape_window(text, start, size, matches)
+    start, keep = _best_window(text, matches, size)
+    return _escape_window(text, start, size, matches, keep)
 
 
-def _matched_spans(text: str, terms: HighlightTerms, lang: str) -> list[tuple[int, int, str]]:
-    """Spans of matched words, in order: candidates found by `str.find`, each judged once."""
-    spans = []
+#: A matched span of the body: start, end, what it matched (a folded word or a name's
+#: words), and whether it is a whole name.
+Span = tuple[int, int, str, bool]
+
+
+def _matched_spans(text: str, terms: HighlightTerms, lang: str) -> list[Span]:
+    """Spans of matched names and words, in order, never overlapping.
+
+    Candidates are found by `str.find`; a candidate that begins a name found whole
+    is that name (the words inside it are not looked at again); any other is a
+    word, judged once per query.
+    """
+    spans: list[Span] = []
+    covered = 0
     for start in _candidate_starts(text, terms.heads()):
+        if start < covered:
+            continue
         match = _WORD_RE.match(text, start)
-        if match is not None and terms.matches(match.group(), lang):
-            spans.append((start, match.end(), _fold_word(match.group())))
+        if match is None:
+            continue
+        folded = _fold_word(match.group())
+        name = _name_at(text, match, terms.names_from(folded))
+        if name is not None:
+            spans.append(name)
+            covered = name[1]
+        elif terms.matches(match.group(), lang):
+            spans.append((start, match.end(), folded, False))
     return spans
+
+
+def _name_at(text: str, first: re.Match[str], names: list[NameWords]) -> Span | None:
+    """The longest of `names` written in `text` from the word `first` on, as a span."""
+    for name in names:
+        if name.capitals and not first.group().isupper():
+            continue
+        end = first.end()
+        for expected in name.words[1:]:
+            gap = _NAME_GAP.match(text, end)
+            word = _WORD_RE.match(text, gap.end()) if gap is not None else None
+            if word is None or _fold_word(word.group()) != expected:
+                break
+            if name.capitals and not word.group().isupper():
+                break
+            end = word.end()
+        else:
+            return (first.start(), end, " ".join(name.words), True)
+    return None
 
 
 def _candidate_starts(text: str, heads: tuple[str, ...]) -> list[int]:
@@ -182,35 +256,44 @@ def _folded_text(text: str) -> str:
     return found
 
 
-def _best_window_start(text: str, spans: list[tuple[int, int, str]], size: int) -> int:
-    """Start of the window with the most distinct matched words (then the most matches)."""
-    best_key = (-1, -1)
-    best_start = spans[0][0]
+def _best_window(text: str, spans: list[Span], size: int) -> tuple[int, int]:
+    """The passage naming the most distinct names, then words, then matches.
+
+    Returns where it starts and the end of its last match, which it must keep.
+    """
+    best_key = (-1, -1, -1)
+    best_left = best_right = 0
     right = 0
     for left in range(len(spans)):
+        right = max(right, left + 1)
         while right < len(spans) and spans[right][1] - spans[left][0] <= size:
             right += 1
         window = spans[left:right]
-        key = (len({word for _, _, word in window}), len(window))
+        names = {matched for _, _, matched, is_name in window if is_name}
+        words = {matched for _, _, matched, is_name in window if not is_name}
+        key = (len(names), len(words), len(window))
         if key > best_key:
-            best_key, best_start = key, spans[left][0]
-    # Start a little before the first match, at a word boundary, for context.
-    start = max(0, best_start - size // 4)
+            best_key, best_left, best_right = key, left, right
+    first, last = spans[best_left][0], spans[best_right - 1][1]
+    # Start a little before the first match, at a word boundary, for context, but not so
+    # early that the last match of the window falls out of the passage.
+    start = max(0, first - size // 4, last - size)
     if start > 0:
-        space = text.find(" ", start, best_start)
-        start = space + 1 if space != -1 else best_start
-    return start
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else first
+    return start, last
 
 
-def _escape_window(text: str, start: int, size: int, spans: list[tuple[int, int, str]]) -> str:
-    end = min(len(text), start + size)
+def _escape_window(text: str, start: int, size: int, spans: list[Span], keep: int = 0) -> str:
+    """The passage from `start`, about `size` long and through `keep` at least, marked."""
+    end = min(len(text), max(start + size, keep))
     if end < len(text):
-        space = text.rfind(" ", start, end)
+        space = text.rfind(" ", max(start, keep), end)
         if space > start:
             end = space
     out: list[str] = ["…"] if start > 0 else []
     cursor = start
-    for span_start, span_end, _ in spans:
+    for span_start, span_end, _, _ in spans:
         if span_start < start or span_end > end:
             continue
         out.append(html.escape(text[cursor:span_start], quote=True))

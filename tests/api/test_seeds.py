@@ -67,6 +67,24 @@ def test_the_seed_snippet_highlights_the_query(client: Any) -> None:
     assert "<mark>Abidjan</mark>" in hit["snippet"]
 
 
+def snippets(client: Any, q: str) -> dict[str, str]:
+    hits = client.get("/search", params={"q": q}).json()["hits"]
+    return {hit["id"]: hit["snippet"] for hit in hits}
+
+
+def test_a_hyphenated_acronym_shows_the_passage_naming_the_partner(client: Any) -> None:
+    assert "mutual society <mark>MUGEF-CI</mark>, the NGO" in snippets(client, "MUGEF-CI")[SEED_000]
+
+
+def test_a_partner_alias_shows_where_each_article_names_the_partner(client: Any) -> None:
+    found = snippets(client, "IAM")
+    assert (
+        "<mark>AIM</mark> (the <mark>International Association of Mutual Benefit"
+        in (found[SEED_000])
+    )
+    assert "On the occasion of the <mark>AIM</mark> meetings" in found[SEED_001]
+
+
 def test_a_seed_without_url_is_served_as_a_page(client: Any) -> None:
     response = client.get(f"/articles/{SEED_001}", headers={"Accept": "text/html"})
     assert response.status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search_service.search.snippets import HighlightTerms, make_snippet
+from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
 
 
 def test_unaccented_query_words_mark_accented_words_beside_curly_punctuation() -> None:
@@ -52,3 +52,65 @@ def test_a_body_that_lower_casing_lengthens_still_gets_marks_in_place() -> None:
     snippet = make_snippet(body, terms, "en")
     assert "<mark>teachers</mark>" in snippet
     assert "<mark>Izmir</mark>" in snippet
+
+
+MUGEF = NameWords(("mugef", "ci"), capitals=True)
+MUGEF_LONG = NameWords(("mutuelle", "generale", "des", "fonctionnaires", "de", "cote", "ivoire"))
+FILLER = "They talked about pensions, schools and health for a long while. " * 5
+
+
+def test_a_name_is_marked_whole_and_its_passage_wins_over_recurring_words() -> None:
+    body = f"Unions of Côte d’Ivoire met in Abidjan, Côte d’Ivoire. {FILLER}MUGEF-CI joined."
+    terms = HighlightTerms(exact=frozenset({"mugef", "ci", "cote", "ivoire"}), names=(MUGEF,))
+    snippet = make_snippet(body, terms, "en")
+    assert "<mark>MUGEF-CI</mark>" in snippet
+    assert "Abidjan" not in snippet
+
+
+def test_an_acronym_name_is_found_only_in_capitals() -> None:
+    aim = NameWords(("aim",), capitals=True)
+    snippet = make_snippet("We aim to help; the AIM met.", HighlightTerms(names=(aim,)), "en")
+    assert snippet == "We aim to help; the <mark>AIM</mark> met."
+
+
+def test_a_name_with_elisions_and_any_apostrophe_is_found_whole() -> None:
+    for written in (
+        "Côte d’Ivoire",
+        "Côte d'Ivoire",
+        "Côte dʼIvoire",
+        "COTE D'IVOIRE",
+        "Côte-d'Ivoire",
+    ):
+        body = f"{FILLER}Teachers of {written} met."
+        snippet = make_snippet(body, HighlightTerms(names=(NameWords(("cote", "ivoire")),)), "fr")
+        assert f"<mark>{written.replace(chr(39), '&#x27;')}</mark>" in snippet, written
+
+
+def test_a_long_name_is_found_across_its_small_words_and_elisions() -> None:
+    body = (
+        f"{FILLER}La Mutuelle Générale des Fonctionnaires de Côte d’Ivoire est là. "
+        "Le président de la mutuelle parle."
+    )
+    snippet = make_snippet(body, HighlightTerms(names=(MUGEF_LONG, MUGEF)), "fr")
+    assert "<mark>Mutuelle Générale des Fonctionnaires de Côte d’Ivoire</mark>" in snippet
+
+
+def test_words_of_a_name_written_apart_are_not_the_name() -> None:
+    body = "The mugef. CI is a code. Later: MUGEF CI."
+    snippet = make_snippet(body, HighlightTerms(names=(MUGEF,)), "en")
+    assert snippet.count("<mark>") == 1
+    assert "<mark>MUGEF CI</mark>" in snippet
+
+
+def test_the_context_before_a_passage_never_pushes_its_last_match_out() -> None:
+    body = (
+        "Intro words here. "
+        * 20
+        + "alpha and then a long stretch of plain words without any match at all, "
+        "going on and on for quite a few characters before the end, and more of "
+        "them, still more of them, nearly there now, until "
+        "beta ends it. " + "Tail words. " * 20
+    )
+    assert 165 < body.index("beta") + 4 - body.index("alpha") <= 220  # one window
+    snippet = make_snippet(body, HighlightTerms(exact=frozenset({"alpha", "beta"})), "en")
+    assert "<mark>alpha</mark>" in snippet and "<mark>beta</mark>" in snippet
