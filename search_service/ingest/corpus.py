@@ -31,9 +31,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from search_service.articles import LANGUAGES, Article, Language, Problem, SourceRef
+from search_service.articles import Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
 from search_service.ingest.corpus_root import VOCABULARY_DIR, open_corpus, vocabulary_of
+from search_service.ingest.dates import parse_metadata_date
+from search_service.ingest.language import (
+    DETECTION_CHARS_UNSURE,
+    detect_language,
+    normalise_language,
+)
 from search_service.ingest.pages import infer_title, parse_page
 from search_service.ingest.vocabulary import Kind, Vocabulary
 from search_service.settings import absolute_path
@@ -48,12 +54,6 @@ SIDECAR_SUFFIX = ".meta.yaml"
 SOURCES_FILE = "sources.yaml"
 FETCH_SIDECAR_SUFFIX = ".fetch.json"
 METADATA_KEYS = ("id", "title", "date", "language", "url", "countries", "partners", "summary")
-# Language detection reads the start of title + body: a short sample first (fast), and
-# a longer one when lingua is not sure of the short one (names of places and
-# organisations in another language can sway a few sentences).
-DETECTION_CHARS = 400
-DETECTION_CHARS_UNSURE = 2000
-DETECTION_SURE = 0.9
 PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
 
 FilesProgress = Callable[[int, int, int], None]
@@ -80,25 +80,6 @@ _NOT_TEXT = re.compile(rf"[{_BINARY_CONTROLS}\x0b\x0c\x80-\x9f\ud800-\udfff]")
 _LINE_BREAKS = frozenset("\x0b\x0c\x85")
 # JSON escapes that json.loads turns into such characters ("\u0000", "\b", "\ud800").
 _ESCAPED_NOT_TEXT = re.compile(r"\\(?:[bf]|u00[01]|u007[fF]|u00[89]|u[dD][89a-fA-F])")
-_LANGUAGE_NAMES: dict[str, Language] = {
-    "en": "en",
-    "eng": "en",
-    "english": "en",
-    "anglais": "en",
-    "ingles": "en",
-    "fr": "fr",
-    "fre": "fr",
-    "fra": "fr",
-    "french": "fr",
-    "francais": "fr",
-    "frances": "fr",
-    "es": "es",
-    "spa": "es",
-    "spanish": "es",
-    "espagnol": "es",
-    "espanol": "es",
-    "castellano": "es",
-}
 
 
 @dataclass
@@ -960,67 +941,6 @@ def _split_heading(body: str) -> tuple[str, str | None]:
     if match:
         return rest, _one_line(match.group(1))
     return body, None
-
-
-def parse_metadata_date(value: Any) -> dt.date | None:
-    """An ISO 8601 date (or date-time) from metadata (an explicit YAML `!!timestamp` too)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return dt.date.fromisoformat(text)
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
-
-
-def normalise_language(value: Any) -> Language | None:
-    """'en', 'EN', 'en-GB', 'English', 'français' -> a supported code; None otherwise."""
-    if not isinstance(value, str):
-        return None
-    key = fold(value.strip()).replace("_", "-").split("-", 1)[0]
-    language = _LANGUAGE_NAMES.get(key)
-    return language if language in LANGUAGES else None
-
-
-_DETECTOR: Any = None
-
-
-def detect_language(text: str) -> Language | None:
-    """en, fr or es as lingua reads the text; None when it cannot tell (no letters)."""
-    detector = _detector()
-    values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS))
-    if values and values[0].value < DETECTION_SURE and len(text) > DETECTION_CHARS:
-        values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS_UNSURE))
-    if not values or values[0].value <= 0:
-        return None
-    return _LANGUAGE_NAMES.get(str(values[0].language.iso_code_639_1.name).lower())
-
-
-def _sample(text: str, size: int) -> str:
-    """The first `size` characters, cut at a space so no word is broken."""
-    if len(text) <= size:
-        return text
-    cut = text.rfind(" ", 0, size)
-    return text[: cut if cut > size // 2 else size]
-
-
-def _detector() -> Any:
-    """One lingua detector per process (building it loads nothing; models load lazily)."""
-    global _DETECTOR
-    if _DETECTOR is None:
-        from lingua import Language as Lingua
-        from lingua import LanguageDetectorBuilder
-
-        _DETECTOR = LanguageDetectorBuilder.from_languages(
-            Lingua.ENGLISH, Lingua.FRENCH, Lingua.SPANISH
-        ).build()
-    return _DETECTOR
 
 
 def _checksum(fields: Mapping[str, Any], fingerprint: str) -> str:

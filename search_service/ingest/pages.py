@@ -218,7 +218,9 @@ def parse_page(text: str) -> ParsedPage:
     """Split a saved page into title (or None), date (or None) and cleaned body."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     notes: list[PageNote] = []
-    kinds = _mark_category_blocks(lines, [_classify(line) for line in lines[:HEADER_SEARCH_LINES]])
+    kinds = _mark_category_blocks(
+        lines, [classify_line(line) for line in lines[:HEADER_SEARCH_LINES]]
+    )
     body_start, title_index, date_index, kept = _read_header(lines, kinds)
     date: dt.date | None = None
     if date_index is not None:
@@ -235,12 +237,12 @@ def parse_page(text: str) -> ParsedPage:
     # Header lines of text that are not titles ("Thank you, Marie." above the site name)
     # are the article's first words: they open the body.
     lead = [line for index in kept for line in (lines[index], "")]
-    body_lines = _drop_footer([*lead, *lines[body_start:]])
-    body = _without_repeated_title(clean_body(body_lines), title)
+    body_lines = drop_footer([*lead, *lines[body_start:]])
+    body = without_repeated_title(clean_body(body_lines), title)
     return ParsedPage(title=title or None, date=date, body=body, notes=tuple(notes))
 
 
-def _without_repeated_title(body: str, title: str | None) -> str:
+def without_repeated_title(body: str, title: str | None) -> str:
     """Some saved pages repeat the title as the body's first line: keep it once."""
     if not title:
         return body
@@ -368,7 +370,7 @@ def _anchor_ahead(lines: Sequence[str], kinds: Sequence[LineKind], index: int) -
     return False
 
 
-def _classify(line: str) -> LineKind:
+def classify_line(line: str) -> LineKind:
     stripped = line.strip()
     if not stripped:
         return "blank"
@@ -379,7 +381,7 @@ def _classify(line: str) -> LineKind:
     if not words:
         # emoji, bullets or punctuation only
         return "furniture"
-    if _is_site_name(key):
+    if is_site_name(key):
         return "site_name"
     if _is_old_anchor(words):
         return "old_anchor"
@@ -405,7 +407,7 @@ def _is_share_line(words: Sequence[str]) -> bool:
     )
 
 
-def _is_site_name(key: str) -> bool:
+def is_site_name(key: str) -> bool:
     """The network's name alone, repeated, or with menu words ("… Menu", "… Search")."""
     if key in _SITE_NAMES:
         return True
@@ -565,7 +567,7 @@ def _date_parser() -> Any:
     return DateDataParser(languages=["en", "fr", "es"], settings=_DATE_SETTINGS)
 
 
-def _drop_footer(lines: Sequence[str]) -> list[str]:
+def drop_footer(lines: Sequence[str]) -> list[str]:
     for index, line in enumerate(lines):
         short = len(line) <= FURNITURE_MAX_CHARS
         if short and line.strip() and " ".join(_words(line)) in _FOOTERS:
@@ -584,7 +586,7 @@ def clean_body(lines: Sequence[str]) -> str:
             continue
         key = " ".join(_words(stripped)) if len(stripped) <= FURNITURE_MAX_CHARS else ""
         if key and (
-            _is_site_name(key)
+            is_site_name(key)
             or _is_old_anchor(key.split())
             or _is_share_line(key.split())
             or (_is_banner(stripped, key.split(), key) and _BANNER.search(key))
