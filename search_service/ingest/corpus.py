@@ -35,9 +35,12 @@ from search_service.articles import Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
 from search_service.ingest.corpus_root import VOCABULARY_DIR, open_corpus, vocabulary_of
 from search_service.ingest.dates import parse_metadata_date
+from search_service.ingest.html import HTML_EXTENSIONS, MAX_HTML_BYTES, parse_html
+from search_service.ingest.html_encoding import decode_html
 from search_service.ingest.language import (
     DETECTION_CHARS_UNSURE,
     detect_language,
+    language_guess,
     normalise_language,
 )
 from search_service.ingest.pages import infer_title, parse_page
@@ -45,14 +48,17 @@ from search_service.ingest.vocabulary import Kind, Vocabulary
 from search_service.settings import absolute_path
 from search_service.text import fold
 
-EXTENSIONS = (".txt", ".md", ".jsonl")
+EXTENSIONS = (".txt", ".md", ".jsonl", *HTML_EXTENSIONS)
 SIDECAR_SUFFIX = ".meta.yaml"
 #: Files of a corpus that are known and not articles, never reported as not read:
 #: the fetch sources at the corpus root, and a fetched page's sidecar (`PAGE.fetch.json`).
 #: (The vocabulary folder, hidden files and `NAME.meta.yaml` beside an article are
 #: not articles either.)
 SOURCES_FILE = "sources.yaml"
-FETCH_SIDECAR_SUFFIX = ".fetch.json"
+FETCH_SIDECAR_SUFFIX = ".fetch.json"  # `<page file>.fetch.json`, written by `corpus fetch`
+COMPANION_SUFFIXES = (SIDECAR_SUFFIX, FETCH_SIDECAR_SUFFIX)  # read with their page
+# lingua's confidence needed to overrule the language an HTML page declares.
+DECLARED_LANGUAGE_OVERRULED = 0.9
 METADATA_KEYS = ("id", "title", "date", "language", "url", "countries", "partners", "summary")
 PROGRESS_EVERY = 1000  # JSONL lines between two progress reports
 
@@ -78,6 +84,7 @@ _BINARY_CONTROL = re.compile(f"[{_BINARY_CONTROLS}]")
 _BINARY_CONTROL_BYTE = re.compile(f"[{_BINARY_CONTROLS}]".encode())
 _NOT_TEXT = re.compile(rf"[{_BINARY_CONTROLS}\x0b\x0c\x80-\x9f\ud800-\udfff]")
 _LINE_BREAKS = frozenset("\x0b\x0c\x85")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # JSON escapes that json.loads turns into such characters ("\u0000", "\b", "\ud800").
 _ESCAPED_NOT_TEXT = re.compile(r"\\(?:[bf]|u00[01]|u007[fF]|u00[89]|u[dD][89a-fA-F])")
 
@@ -258,6 +265,8 @@ class _Draft:
     partners: tuple[str, ...] | None = None
     line: int | None = None
     title_inferred: bool = False
+    declared_language: Language | None = None  # an HTML page's `lang`: checked against the text
+    declared_as: str | None = None  # that declaration as written ("fr-FR"), for messages
     notes: list[tuple[str, str, int | None]] = field(default_factory=list)  # warnings
 
 
@@ -326,15 +335,18 @@ class _Run:
 
     def read_file(self, path: Path) -> None:
         try:
-            text = self.decode(path)
-            self.files_read += 1
             suffix = path.suffix.lower()
-            if suffix == ".jsonl":
-                self.read_jsonl(path, text)
-            elif suffix == ".md":
-                self.add(path, self.read_markdown(path, text))
+            if suffix in HTML_EXTENSIONS:
+                self.add(path, self.read_html(path))
             else:
-                self.add(path, self.read_page(path, text))
+                text = self.decode(path)
+                self.files_read += 1
+                if suffix == ".jsonl":
+                    self.read_jsonl(path, text)
+                elif suffix == ".md":
+                    self.add(path, self.read_markdown(path, text))
+                else:
+                    self.add(path, self.read_page(path, text))
         except ArticleParseError as error:
             self.problem(path, _code_of(error), error.reason, line=error.line)
         except SearchServiceError:
@@ -347,8 +359,8 @@ class _Run:
         self.files_done += 1
         self.report_progress()
 
-    def decode(self, path: Path) -> str:
-        """The file's text: UTF-8, else cp1252/latin-1 with a warning; mojibake repaired."""
+    def read_bytes(self, path: Path) -> bytes:
+        """The file's bytes; an unreadable or empty file is skipped."""
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -357,8 +369,13 @@ class _Run:
             ) from error
         if not data.strip():
             raise _Skip("empty_file", path, "the file is empty")
+        return data
+
+    def decode(self, path: Path) -> str:
+        """The file's text: UTF-8, else cp1252/latin-1 with a warning; mojibake repaired."""
+        data = self.read_bytes(path)
         utf16 = _utf16_text(data)
-        if utf16 is None and (b"\x00" in data[:8192] or _looks_binary(data[:8192])):
+        if utf16 is None and _binary_bytes(data):
             raise _Skip("binary_file", path, "this is a binary file, not text")
         try:
             text = utf16 if utf16 is not None else data.decode("utf-8-sig")
@@ -370,6 +387,10 @@ class _Run:
                 f"not valid UTF-8 (byte {error.start}); read as Windows-1252 and repaired",
                 severity="warning",
             )
+        return self.repaired(path, text)
+
+    def repaired(self, path: Path, text: str) -> str:
+        """Decoded text without mojibake or characters that are not text, NFC."""
         suspect = _NOT_TEXT.search(text) is not None  # one scan of the text for both uses
         if suspect and len(_BINARY_CONTROL.findall(text)) > max(8, len(text) // 100):
             raise _Skip("binary_file", path, "this is a binary file, not text")
@@ -383,16 +404,79 @@ class _Run:
                 self.problem(path, "bad_characters", message, severity="warning")
         return _nfc(text)
 
+    def read_html(self, path: Path) -> _Draft:
+        """An HTML page (`html`): its article, or a `not_an_article` problem."""
+        data = self.read_bytes(path)
+        if len(data) > MAX_HTML_BYTES:
+            raise _Skip(
+                "page_too_large",
+                path,
+                f"{len(data):,} bytes: larger than {MAX_HTML_BYTES:,}, not read as a page",
+            )
+        if not data.startswith(_UTF16_BOMS) and _binary_bytes(data):
+            raise _Skip("binary_file", path, "this is a binary file, not an HTML page")
+        fetched = self.read_fetch_sidecar(path)
+        decoded = decode_html(data, fetched.get("content_type"))
+        if decoded.warning is not None:
+            self.problem(path, "invalid_utf8", decoded.warning, severity="warning")
+        text = self.repaired(path, decoded.text)
+        self.files_read += 1
+        page = parse_html(text, fetched_url=fetched.get("url"))
+        if page.refusal is not None:
+            raise _Skip(page.refusal.code, path, page.refusal.message)
+        draft = _Draft(
+            id=self.default_id(path),
+            title=page.title,
+            body=page.body,
+            date=page.date,
+            url=page.url,
+            declared_language=page.language,
+            declared_as=page.declared_language,
+        )
+        draft.notes += [(note.code, note.message, note.line) for note in page.notes]
+        self.apply_sidecar(path, draft)
+        return draft
+
+    def read_fetch_sidecar(self, path: Path) -> dict[str, str]:
+        """`url` and `content_type` of the page's fetch sidecar (`<page file>.fetch.json`)."""
+        sidecar = path.with_name(path.name + FETCH_SIDECAR_SUFFIX)
+        if not sidecar.is_file():
+            return {}
+        try:
+            record = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+            self.problem(
+                sidecar,
+                "bad_metadata",
+                f"fetch record ignored: {_first_line(error)}",
+                severity="warning",
+            )
+            return {}
+        if not isinstance(record, dict):
+            self.problem(
+                sidecar, "bad_metadata", "fetch record ignored: not an object", severity="warning"
+            )
+            return {}
+        return {
+            key: record[key].strip()
+            for key in ("url", "content_type")
+            if isinstance(record.get(key), str) and record[key].strip()
+        }
+
     def read_page(self, path: Path, text: str) -> _Draft:
         page = parse_page(text)
         draft = _Draft(id=self.default_id(path), title=page.title, body=page.body, date=page.date)
         draft.notes += [(note.code, note.message, note.line) for note in page.notes]
+        self.apply_sidecar(path, draft)
+        return draft
+
+    def apply_sidecar(self, path: Path, draft: _Draft) -> None:
+        """`NAME.meta.yaml` next to a page supplies facts the page lacks (and wins)."""
         sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
         if sidecar.exists():
             meta = self.read_sidecar(sidecar)
             if meta is not None:
                 self.apply_metadata(draft, meta, path, None)
-        return draft
 
     def read_sidecar(self, sidecar: Path) -> Mapping[str, Any] | None:
         try:
@@ -636,7 +720,7 @@ class _Run:
         title, inferred = draft.title, draft.title_inferred
         if not title:
             title, inferred = infer_title(draft.body), True
-        language = draft.language or self.detected_language(path, draft, title)
+        language = draft.language or self.checked_language(path, draft, title)
         countries, partners = draft.countries, draft.partners
         if countries is None or partners is None:
             found_countries, found_partners = self.vocabulary.find_names(f"{title}\n\n{draft.body}")
@@ -658,6 +742,25 @@ class _Run:
         }
         fields["checksum"] = _checksum(fields, self.vocabulary.fingerprint)
         return fields
+
+    def checked_language(self, path: Path, draft: _Draft, title: str) -> Language:
+        """The page's declared language, unless its text is surely in another one."""
+        declared = draft.declared_language
+        if declared is None:
+            return self.detected_language(path, draft, title)
+        guess = language_guess(f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}")
+        if guess is None or guess[0] == declared or guess[1] < DECLARED_LANGUAGE_OVERRULED:
+            return declared
+        self.problem(
+            path,
+            "language_mismatch",
+            f"the page declares {draft.declared_as or declared!r} but its text is in "
+            f"{guess[0]}; {guess[0]} used",
+            line=draft.line,
+            severity="warning",
+            article_id=draft.id,
+        )
+        return guess[0]
 
     def detected_language(self, path: Path, draft: _Draft, title: str) -> Language:
         language = detect_language(f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}")
@@ -694,6 +797,11 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _binary_bytes(data: bytes) -> bool:
+    """NUL bytes or many control characters in the first 8 kB: not text."""
+    return b"\x00" in data[:8192] or _looks_binary(data[:8192])
+
+
 def _looks_binary(sample: bytes) -> bool:
     if not sample:
         return False
@@ -702,7 +810,7 @@ def _looks_binary(sample: bytes) -> bool:
 
 def _utf16_text(data: bytes) -> str | None:
     """Text saved as UTF-16 (Windows editors) starts with a byte-order mark."""
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if not data.startswith(_UTF16_BOMS):
         return None
     try:
         return data.decode("utf-16")

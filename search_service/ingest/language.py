@@ -54,13 +54,20 @@ _DETECTOR: Any = None
 
 def detect_language(text: str) -> Language | None:
     """en, fr or es as lingua reads the text; None when it cannot tell (no letters)."""
+    guess = language_guess(text)
+    return guess[0] if guess is not None else None
+
+
+def language_guess(text: str) -> tuple[Language, float] | None:
+    """(en, fr or es, lingua's confidence in it), None when it cannot tell (no letters)."""
     detector = _detector()
     values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS))
     if values and values[0].value < DETECTION_SURE and len(text) > DETECTION_CHARS:
         values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS_UNSURE))
     if not values or values[0].value <= 0:
         return None
-    return LANGUAGE_NAMES.get(str(values[0].language.iso_code_639_1.name).lower())
+    language = LANGUAGE_NAMES.get(str(values[0].language.iso_code_639_1.name).lower())
+    return (language, float(values[0].value)) if language is not None else None
 
 
 def _sample(text: str, size: int) -> str:
