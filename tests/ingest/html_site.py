@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SITE_NAMES = {
@@ -138,8 +138,8 @@ class Page:
     logo_in_h1: bool = False  # some themes wrap the logo in <h1> on every page
     charset: str | None = "utf-8"
     extra_head: str = ""
+    extra_footer: str = ""  # appended after the site's footer
     main_html: str | None = None  # replaces the whole <main> content
-    extra: dict[str, str] = field(default_factory=dict)
 
     def render(self) -> str:
         lang = self.language
@@ -190,6 +190,7 @@ class Page:
         else:
             parts.append(self.main())
         parts.append(self.footer_html())
+        parts.append(self.extra_footer)
         parts.append("<script>document.querySelectorAll('.countdown'); // scriptword</script>")
         parts.append("</body></html>")
         return "\n".join(parts)

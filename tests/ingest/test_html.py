@@ -568,3 +568,31 @@ def test_plain_text_saved_as_html_without_markup_is_not_an_article(
     write: Write, ingest: Ingest
 ) -> None:
     assert "only" in skipped(write, ingest, "Nothing here but a line.\n")
+
+
+# ---- corpus check ---------------------------------------------------------------------
+
+
+def test_corpus_check_shows_html_articles_and_the_pages_it_skipped(
+    write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from search_service.cli import main
+
+    write("site/fr/accord.html", article_page("fr").render())
+    write("site/fr/accord.html.fetch.json", json.dumps({"url": "https://site.example/fr/accord"}))
+    listing = Page(title="Afrique", main_html=listing_main("fr", "Afrique"), body_classes="archive")
+    write("site/fr/afrique.html", listing.render())
+    status = main(["corpus", "check", "--corpus", str(corpus)])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert TITLES["fr"] in out and "2023-11-14" in out and "language:  fr" in out
+    assert "Côte d'Ivoire" in out and "ILO" in out
+    assert "site/fr/afrique.html" in out and "not_an_article" in out
+    assert "a listing page, not an article (page class 'archive')" in out
+    assert ".fetch.json" not in out
+    assert "1 article(s) from 2 file(s); 1 skipped, 0 warning(s)." in out
+    main(["corpus", "check", "--corpus", str(corpus), "--json"])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["url"], r["source"]["path"]) for r in records] == [
+        ("site/fr/accord", "https://site.example/fr/accord", "site/fr/accord.html")
+    ]
