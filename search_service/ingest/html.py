@@ -90,8 +90,10 @@ _ARTICLE_TYPES = frozenset(
 )
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»\-]\s+")
 _OUTSIDE_CONTENT = frozenset({"nav", "footer", "aside", "form", "script", "style", "noscript"})
+_NOT_CONTENT = " or ".join(f"ancestor::{tag}" for tag in sorted(_OUTSIDE_CONTENT))
+_CONTENT_TEXT = f".//text()[not({_NOT_CONTENT})]"
+_LINK_TEXT = f".//text()[ancestor::a and not({_NOT_CONTENT})]"
 _DATE_CLASS = re.compile(r"date|posted|published|time|meta", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -146,14 +148,14 @@ def parse_html(text: str, *, fetched_url: str | None = None) -> HtmlPage:
         refusal = _mostly_links(tree)
     if refusal is not None:
         return HtmlPage(title=title, body=body, refusal=refusal)
+    url = _url(head, fetched_url, sources)
     if date is None and lead_date is not None:
         date, sources["date"] = lead_date, "date line"
     if date is None:
-        date = _htmldate(tree, fetched_url, sources)
+        date = _htmldate(tree, url, sources)
     language, declared = _language(head, notes)
     if language is not None:
         sources["language"] = declared or ""
-    url = _url(head, fetched_url, sources)
     return HtmlPage(
         title=title,
         body=body,
@@ -353,31 +355,14 @@ def _teasers_count(count: int) -> str:
 def _mostly_links(tree: HtmlElement) -> Refusal | None:
     """A page whose main region's text is mostly link text (a list of links, a site map)."""
     region = _main_region(tree)
-    total = linked = 0
-    for element in region.iter():
-        if not isinstance(element.tag, str) or _inside(element, _OUTSIDE_CONTENT):
-            continue
-        if element.tag in _OUTSIDE_CONTENT:
-            continue
-        own = len((element.text or "").strip())
-        total += own
-        if element.tag == "a" or _inside_link(element):
-            linked += own
-        for child in element:
-            tail = len((child.tail or "").strip())
-            total += tail
-            if element.tag == "a" or _inside_link(element):
-                linked += tail
+    total = sum(len(text.strip()) for text in region.xpath(_CONTENT_TEXT))
+    linked = sum(len(text.strip()) for text in region.xpath(_LINK_TEXT))
     if total and linked / total > MAX_LINK_SHARE:
         return Refusal(
             "not_an_article",
             f"a page of links: {round(100 * linked / total)} % of its text is link text",
         )
     return None
-
-
-def _inside_link(element: HtmlElement) -> bool:
-    return any(ancestor.tag == "a" for ancestor in element.iterancestors())
 
 
 def _main_region(tree: HtmlElement) -> HtmlElement:
@@ -429,19 +414,18 @@ def _is_site_heading(h1: HtmlElement, head: _Head) -> bool:
 
 
 def _main_article(tree: HtmlElement, heading: HtmlElement | None) -> HtmlElement | None:
-    """The `<article>` holding the page's heading, else the only one whose heading is no link."""
+    """The `<article>` holding the page's heading, else the only one whose heading is no link.
+
+    A teaser's heading links to its page; the page's own article, when its title sits
+    above it in a page header, has a heading that is no link, or none.
+    """
     if heading is not None:
         for ancestor in heading.iterancestors():
             if ancestor.tag == "article":
                 return ancestor
-    articles = [a for a in tree.iter("article") if not _inside(a, frozenset({"article"}))]
-    own = [a for a in articles if not _heading_is_link(a)]
-    if len(own) == 1 and heading is None:
-        return own[0]
-    if len(articles) == 1 and heading is not None and _contains_text(articles[0]):
-        # The heading sits above the article (in a page header): the article is the page's.
-        return articles[0] if not _heading_is_link(articles[0]) else None
-    return None
+    outermost = [a for a in tree.iter("article") if not _inside(a, frozenset({"article"}))]
+    own = [a for a in outermost if not _heading_is_link(a) and _contains_text(a)]
+    return own[0] if len(own) == 1 else None
 
 
 def _heading_is_link(article: HtmlElement) -> bool:

@@ -474,6 +474,21 @@ def test_a_short_news_item_marked_as_an_article_is_kept(write: Write, ingest: In
     assert article.body == "The office is closed on 1 May, see you in Dakar."
 
 
+def test_an_article_under_a_page_header_with_teasers_after_it_is_the_pages_own(
+    write: Write, ingest: Ingest
+) -> None:
+    teasers = "".join(teaser("en", t, d, x, i) for i, (t, d, x) in enumerate(TEASERS["en"]))
+    main = (
+        f"<header class='page-header'><h1>{TITLES['en']}</h1></header>"
+        "<article class='post'>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS["en"]) + "</article>"
+        f"<section class='related'>{teasers}</section>"
+    )
+    page = Page(title=TITLES["en"], main_html=main, body_classes="", og_type=None)
+    article = page_article(write, ingest, page)
+    assert article.title == TITLES["en"]
+    assert article.body.split("\n\n") == list(PARAGRAPHS["en"])
+
+
 def test_an_article_with_teasers_and_a_long_introduction_is_still_an_article(
     write: Write, ingest: Ingest
 ) -> None:
