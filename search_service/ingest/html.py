@@ -384,21 +384,32 @@ def _marked_main(tree: HtmlElement) -> HtmlElement | None:
 
 
 def _main_heading(tree: HtmlElement, head: _Head) -> HtmlElement | None:
-    """The page's own `<h1>`: not the logo's, not a teaser's; the one the head's title names."""
+    """The page's own heading: the `<h1>` the head's title names, else an `<h2>` it names.
+
+    `<h1>`s of the logo, in `nav`/`footer`/`aside`, are never it. Some themes give the
+    section's name ("News") the `<h1>` and the article's title an `<h2>`: an `<h2>` whose
+    text is the head's title then wins. Else the first `<h1>` in `<article>`/`<main>`.
+    """
+    named = {
+        fold(name)
+        for title in (head.meta.get("og:title"), head.title)
+        if title
+        for name in (title, cut_site_name(title, head.site_name))
+    }
     candidates = [
         h1
         for h1 in tree.iter("h1")
         if _text(h1) and not _inside(h1, _OUTSIDE_CONTENT) and not _is_site_heading(h1, head)
     ]
-    if not candidates:
-        return None
-    named = [fold(t) for t in (head.meta.get("og:title"), head.title) if t]
     for h1 in candidates:
         key = fold(_text(h1))
-        if any(key == n or (len(key) > 10 and key in n) for n in named):
+        if any(key == name or (len(key) > 10 and key in name) for name in named):
             return h1
+    for h2 in tree.iter("h2"):
+        if fold(_text(h2)) in named and not _inside(h2, _OUTSIDE_CONTENT):
+            return h2
     in_content = [h1 for h1 in candidates if _inside(h1, frozenset({"article", "main"}))]
-    return (in_content or candidates)[0]
+    return (in_content or candidates or [None])[0]
 
 
 def _is_site_heading(h1: HtmlElement, head: _Head) -> bool:

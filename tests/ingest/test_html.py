@@ -176,6 +176,21 @@ def test_the_h1_wins_over_og_title_and_the_head_title(write: Write, ingest: Inge
     assert page_article(write, ingest, page).title == TITLES["en"]
 
 
+def test_a_section_name_in_the_h1_gives_way_to_the_h2_the_head_title_names(
+    write: Write, ingest: Ingest
+) -> None:
+    main = (
+        "<div class='page-banner'><h1>Actualités</h1></div><article class='post'>"
+        f"<h2 class='entry-title'>{TITLES['fr']}</h2>"
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS["fr"])
+        + "</article>"
+    )
+    page = Page(language="fr", title=TITLES["fr"], main_html=main)
+    article = page_article(write, ingest, page)
+    assert article.title == TITLES["fr"]
+    assert article.body.split("\n\n") == list(PARAGRAPHS["fr"])
+
+
 def test_a_logo_in_an_h1_is_not_the_title(write: Write, ingest: Ingest) -> None:
     page = article_page("fr", logo_in_h1=True)
     assert page_article(write, ingest, page).title == TITLES["fr"]
