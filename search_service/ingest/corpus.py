@@ -748,7 +748,10 @@ class _Run:
         declared = draft.declared_language
         if declared is None:
             return self.detected_language(path, draft, title)
-        guess = language_guess(f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}")
+        # Overruling a declaration needs the long sample: a few sentences full of French
+        # names of institutions can sway lingua on an English page.
+        text = f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}"
+        guess = language_guess(text, first_sample=DETECTION_CHARS_UNSURE)
         if guess is None or guess[0] == declared or guess[1] < DECLARED_LANGUAGE_OVERRULED:
             return declared
         self.problem(

@@ -88,6 +88,7 @@ _LISTING_TYPES = frozenset({"collectionpage", "searchresultspage", "profilepage"
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "blogposting", "reportage", "analysisnewsarticle", "report"}
 )
+_EXCERPT_END = re.compile(r"\w(?:\.\.\.|…|\s\[(?:\.\.\.|…)\])\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•»\-]\s+")
 _OUTSIDE_CONTENT = frozenset({"nav", "footer", "aside", "form", "script", "style", "noscript"})
 _NOT_CONTENT = " or ".join(f"ancestor::{tag}" for tag in sorted(_OUTSIDE_CONTENT))
@@ -140,19 +141,21 @@ def parse_html(text: str, *, fetched_url: str | None = None) -> HtmlPage:
     body_lines = _extract(tree, heading)
     body_lines, lead_date = _without_lead_furniture(body_lines, title)
     body = without_repeated_title(clean_body(drop_footer(body_lines)), title)
-    article_signalled = _article_markup(head)
+    if date is None and lead_date is not None:
+        date, sources["date"] = lead_date, "date line"
     refusal = _not_an_article(
-        body, teasers=len(teasers), has_main=main_article is not None, signalled=article_signalled
+        body,
+        tree=tree,
+        head=head,
+        teasers=len(teasers),
+        has_main=main_article is not None,
+        dated=date is not None,
     )
-    if refusal is None and not article_signalled:
-        refusal = _mostly_links(tree)
     if refusal is not None:
         return HtmlPage(title=title, body=body, refusal=refusal)
     url = _url(head, fetched_url, sources)
-    if date is None and lead_date is not None:
-        date, sources["date"] = lead_date, "date line"
     if date is None:
-        date = _htmldate(tree, url, sources)
+        date = _htmldate(tree, heading, url, sources)
     language, declared = _language(head, notes)
     if language is not None:
         sources["language"] = declared or ""
@@ -324,7 +327,14 @@ def _article_markup(head: _Head) -> bool:
     )
 
 
-def _not_an_article(body: str, *, teasers: int, has_main: bool, signalled: bool) -> Refusal | None:
+def _not_an_article(
+    body: str, *, tree: HtmlElement, head: _Head, teasers: int, has_main: bool, dated: bool
+) -> Refusal | None:
+    """Why the extracted page is no article, if it is not; signals in order of certainty.
+
+    Beyond an empty text, each signal needs the page not to mark itself as an article
+    (`_article_markup`), so that a short news item or one that lists related posts stays.
+    """
     words = len(WORD_RE.findall(body))
     if words == 0:
         if teasers:
@@ -335,17 +345,42 @@ def _not_an_article(body: str, *, teasers: int, has_main: bool, signalled: bool)
         return Refusal(
             "not_an_article", "an empty page: no text once the site's furniture is removed"
         )
-    if teasers >= LISTING_TEASERS and not has_main and not signalled:
+    if _article_markup(head):
+        return None
+    if teasers >= LISTING_TEASERS and not has_main:
         return Refusal(
             "not_an_article",
             f"a listing: {_teasers_count(teasers)} of other pages and no article of its own",
         )
-    if words < MIN_ARTICLE_WORDS and not signalled:
+    excerpts = _excerpts(body)
+    if excerpts:
+        return Refusal(
+            "not_an_article",
+            f"a listing: {excerpts} of its paragraphs are excerpts cut short with '…'",
+        )
+    if words < MIN_ARTICLE_WORDS:
         return Refusal(
             "not_an_article",
             f"only {words} word(s) of text and nothing marks it as an article",
         )
+    links = _mostly_links(tree)
+    if links is not None:
+        return links
+    kind = head.meta.get("og:type", "").strip()
+    if kind and not dated:
+        return Refusal(
+            "not_an_article",
+            f"the page calls itself og:type {kind!r}, has no date and nothing marks it "
+            "as an article",
+        )
     return None
+
+
+def _excerpts(body: str) -> int:
+    """How many paragraphs are teasers' excerpts ("… providing..."), when they are many."""
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    cut = sum(1 for p in paragraphs if _EXCERPT_END.search(p))
+    return cut if cut >= LISTING_TEASERS and cut * 3 >= len(paragraphs) else 0
 
 
 def _teasers_count(count: int) -> str:
@@ -353,7 +388,10 @@ def _teasers_count(count: int) -> str:
 
 
 def _mostly_links(tree: HtmlElement) -> Refusal | None:
-    """A page whose main region's text is mostly link text (a list of links, a site map)."""
+    """A page whose main region's text is mostly link text (a list of links, a site map).
+
+    Its teasers are already removed from the tree.
+    """
     region = _main_region(tree)
     total = sum(len(text.strip()) for text in region.xpath(_CONTENT_TEXT))
     linked = sum(len(text.strip()) for text in region.xpath(_LINK_TEXT))
@@ -588,10 +626,20 @@ def _plausible(date: dt.date | None) -> dt.date | None:
     return date
 
 
-def _htmldate(tree: HtmlElement, url: str | None, sources: dict[str, str]) -> dt.date | None:
-    """htmldate's reading of the page (markup, URL, visible dates), teasers removed."""
+def _htmldate(
+    tree: HtmlElement, heading: HtmlElement | None, url: str | None, sources: dict[str, str]
+) -> dt.date | None:
+    """htmldate's reading of the page's markup and url, teasers removed (the last resort).
+
+    The `<title>` and the title heading are taken out first: htmldate would read a date
+    in them ("Compte rendu du CA du 04-12-09", "Newsletter 2010.3"), which is what the
+    article is about, not when it was published. Its extensive search (any date in the
+    text, the footer's "© 2024" included) is off. The tree is changed: call it last.
+    """
     from htmldate import find_date
 
+    for element in [*tree.iter("title"), *([heading] if heading is not None else [])]:
+        element.drop_tree()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -58,11 +58,14 @@ def detect_language(text: str) -> Language | None:
     return guess[0] if guess is not None else None
 
 
-def language_guess(text: str) -> tuple[Language, float] | None:
-    """(en, fr or es, lingua's confidence in it), None when it cannot tell (no letters)."""
+def language_guess(text: str, first_sample: int = DETECTION_CHARS) -> tuple[Language, float] | None:
+    """(en, fr or es, lingua's confidence in it), None when it cannot tell (no letters).
+
+    lingua reads the first `first_sample` characters, and 2,000 when it is not sure of them.
+    """
     detector = _detector()
-    values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS))
-    if values and values[0].value < DETECTION_SURE and len(text) > DETECTION_CHARS:
+    values = detector.compute_language_confidence_values(_sample(text, first_sample))
+    if values and values[0].value < DETECTION_SURE and len(text) > first_sample:
         values = detector.compute_language_confidence_values(_sample(text, DETECTION_CHARS_UNSURE))
     if not values or values[0].value <= 0:
         return None

@@ -483,6 +483,28 @@ def test_a_page_of_links_is_not_an_article(write: Write, ingest: Ingest) -> None
     assert "a page of links" in skipped(write, ingest, page)
 
 
+def test_a_website_page_without_a_date_is_not_an_article(write: Write, ingest: Ingest) -> None:
+    main = "<h1>Health in schools</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS["en"])
+    page = Page(title="Health in schools", main_html=main, body_classes="page", og_type="website")
+    assert "og:type 'website', has no date" in skipped(write, ingest, page)
+
+
+def test_a_website_page_with_its_own_date_is_kept(write: Write, ingest: Ingest) -> None:
+    main = "<h1>Health in schools</h1><p class='date'>Publié le 12/03/2021</p>" + "".join(
+        f"<p>{p}</p>" for p in PARAGRAPHS["fr"]
+    )
+    page = Page(language="fr", title="x", main_html=main, body_classes="page", og_type="website")
+    article = page_article(write, ingest, page)
+    assert article.date == dt.date(2021, 3, 12) and article.title == "Health in schools"
+
+
+def test_paragraphs_of_excerpts_cut_short_are_a_listing(write: Write, ingest: Ingest) -> None:
+    excerpts = "".join(f"<p>{p[:120].rsplit(' ', 1)[0]}...</p>" for p in PARAGRAPHS["es"])
+    main = f"<h1>Protección social</h1><p>{PARAGRAPHS['es'][0]}</p>{excerpts}"
+    page = Page(language="es", title="x", main_html=main, body_classes="page", og_type=None)
+    assert "4 of its paragraphs are excerpts" in skipped(write, ingest, page)
+
+
 def test_a_short_news_item_marked_as_an_article_is_kept(write: Write, ingest: Ingest) -> None:
     page = article_page("en", paragraphs=["The office is closed on 1 May, see you in Dakar."])
     article = page_article(write, ingest, page)
