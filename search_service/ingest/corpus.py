@@ -421,7 +421,8 @@ class _Run:
             self.problem(path, "invalid_utf8", decoded.warning, severity="warning")
         text = self.repaired(path, decoded.text)
         self.files_read += 1
-        page = parse_html(text, fetched_url=fetched.get("url"))
+        # Where the page was fetched after redirects, else as the sources list it.
+        page = parse_html(text, fetched_url=fetched.get("final_url") or fetched.get("url"))
         if page.refusal is not None:
             raise _Skip(page.refusal.code, path, page.refusal.message)
         draft = _Draft(
@@ -438,7 +439,7 @@ class _Run:
         return draft
 
     def read_fetch_sidecar(self, path: Path) -> dict[str, str]:
-        """`url` and `content_type` of the page's fetch sidecar (`<page file>.fetch.json`)."""
+        """`url`, `final_url`, `content_type` of the page's fetch sidecar (`<page>.fetch.json`)."""
         sidecar = path.with_name(path.name + FETCH_SIDECAR_SUFFIX)
         if not sidecar.is_file():
             return {}
@@ -459,7 +460,7 @@ class _Run:
             return {}
         return {
             key: record[key].strip()
-            for key in ("url", "content_type")
+            for key in ("url", "final_url", "content_type")
             if isinstance(record.get(key), str) and record[key].strip()
         }
 

@@ -359,6 +359,21 @@ def test_the_fetched_url_when_the_page_names_none(write: Write, ingest: Ingest) 
     assert page_article(write, ingest, article_page("en")).url == record["url"]
 
 
+def test_the_fetched_url_after_redirects_wins_over_the_listed_one(
+    write: Write, ingest: Ingest
+) -> None:
+    record = {
+        "url": "https://site.example/en/agreement/",
+        "final_url": "https://www.site.example/en/agreement/",
+        "fetched_at": "2024-05-01T10:00:00Z",
+        "etag": '"abc"',
+        "status": 200,
+    }
+    write("page.html.fetch.json", json.dumps(record))
+    article = page_article(write, ingest, article_page("en", canonical="/en/agreement/"))
+    assert article.url == "https://www.site.example/en/agreement/"
+
+
 def test_no_url_at_all(write: Write, ingest: Ingest) -> None:
     assert page_article(write, ingest, article_page("en")).url is None
 
