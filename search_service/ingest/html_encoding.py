@@ -5,7 +5,8 @@ again: a byte-order mark first, then the charset of the HTTP `Content-Type` head
 (kept in the fetch sidecar), then the page's own declaration (`<meta charset>`, `<meta
 http-equiv="Content-Type">`, an XML declaration) in its first bytes, as the HTML
 standard's pre-scan reads them. A page that declares nothing is UTF-8 when it decodes
-as UTF-8, else charset-normalizer guesses (a Latin-1 page saved by an old CMS). As in
+as UTF-8, else Windows-1252 when it fits the bytes (browsers' default for the site's
+languages: a Latin-1 page saved by an old CMS), else charset-normalizer guesses. As in
 browsers, "iso-8859-1", "latin1" and "ascii" mean Windows-1252 (ftfy's sloppy codec,
 so no byte fails).
 """
@@ -32,6 +33,23 @@ _BOMS = (
 )
 # Labels that browsers read as Windows-1252 (the WHATWG Encoding standard).
 _WINDOWS_1252 = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252", "windows_1252"})
+# The legacy encodings browsers know (the WHATWG Encoding Standard), as Python names them:
+# unrestricted, charset-normalizer proposes DOS code pages (cp850, cp775) too.
+WEB_ENCODINGS = (
+    *(f"cp{n}" for n in range(1250, 1259)),
+    *(f"iso8859_{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)),
+    "koi8_r",
+    "koi8_u",
+    "mac_roman",
+    "mac_cyrillic",
+    "cp874",
+    "gb18030",
+    "big5",
+    "euc_jp",
+    "iso2022_jp",
+    "shift_jis",
+    "euc_kr",
+)
 _WESTERN = frozenset({"cp1252", "latin_1", "iso8859_15", "iso8859_1"})  # charset-normalizer's names
 
 
@@ -85,20 +103,30 @@ def declared_charset(head: bytes) -> str | None:
 
 
 def guess_encoding(data: bytes) -> str:
-    """charset-normalizer's guess for bytes that are not UTF-8, Western European when tied.
+    """The encoding of bytes that are not UTF-8 and declare none: Windows-1252 when it fits.
 
-    The site writes English, French and Spanish: charset-normalizer finds Windows-1250,
-    -1252 and -1257 equally free of chaos for French text (their letters differ only in
-    rarer accents, "à" is "ŕ" in Windows-1250), so among the guesses as good as the
-    best, a Western European code page wins. Windows-1252 when nothing fits.
+    Browsers read such a page in their locale's default, Windows-1252 for English, French
+    and Spanish, the site's languages. charset-normalizer is asked only when the bytes
+    hold one of the five that Windows-1252 leaves undefined; on Western text it cannot
+    be trusted alone (for an English page whose only other characters are curly quotes
+    and dashes, it ranked ISO-8859-4, DOS and Windows-1250 code pages above Windows-1252
+    on 7 of 101 pages of the site). Among its guesses as good as the best, restricted to
+    the encodings browsers know, a Western European one wins.
     """
+    try:
+        data.decode("cp1252")
+        return _sloppy("cp1252")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     sample = data
     if len(data) > GUESS_SAMPLE_BYTES:
         half = GUESS_SAMPLE_BYTES // 2
         sample = data[:half] + b"\n" + data[-half:]
-    matches = [m for m in from_bytes(sample) if _codec(m.encoding) is not None]
+    matches = [
+        m for m in from_bytes(sample, cp_isolation=list(WEB_ENCODINGS)) if _codec(m.encoding)
+    ]
     if not matches:
         return _sloppy("cp1252")
     least_chaos = min(m.chaos for m in matches)
