@@ -1,6 +1,6 @@
 """How well the HTML ingest reads a local copy of a site whose truth is known.
 
-    python -m bench.html_eval --site DIR [--verbose] [--json OUT]
+    python -m bench.html_eval --site DIR [--texts DIR] [--verbose] [--json OUT]
 
 DIR holds the site's pages (`…/index.html`) and two JSON Lines files: `truth.jsonl`,
 one article page per line (`html_file`, `title`, `date` (ISO or null), `language`,
@@ -13,7 +13,11 @@ Figures: titles right (exact after NFC, one kind of apostrophe and quote, white 
 collapsed; a page whose truth title was made up by the evaluator, `title_constructed`,
 counts the same), dates right (a page without a date must get none), languages right,
 known-item queries with the page in the top 10, non-article pages skipped, article pages
-wrongly skipped; and the CPU seconds of the ingest. `--verbose` lists every miss.
+wrongly skipped; and the CPU seconds of the ingest. With `--texts DIR`, where each truth
+row's `text_file` is the page's text saved by hand, the body's words are compared with
+that text's (read as a saved `.txt` page): recall (the text's words found in the body)
+and precision (the body's words found in the text, so furniture left in the body
+lowers it), averaged over pages. `--verbose` lists every miss.
 Nothing of the site is written anywhere but the temporary folder.
 """
 
@@ -51,7 +55,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def evaluate(site: Path, verbose: bool) -> dict[str, Any]:
+def evaluate(site: Path, verbose: bool, texts: Path | None = None) -> dict[str, Any]:
     from search_service.index.build import build_from_articles
     from search_service.ingest.corpus import ingest_paths, load_vocabulary
     from search_service.search.engine import SearchEngine, SearchRequest
@@ -118,6 +122,7 @@ def evaluate(site: Path, verbose: bool) -> dict[str, Any]:
                     hits += 1
                 else:
                     misses.append(f"known item {row['html_file']}: {query!r} not in the top 10")
+    recall, precision = body_words(truth, by_path, texts) if texts else (None, None)
     total = len(truth)
     figures = {
         "pages": total,
@@ -130,6 +135,8 @@ def evaluate(site: Path, verbose: bool) -> dict[str, Any]:
         "known_item_queries": queries,
         "non_articles_skipped": skipped_right,
         "other_files": len(result.articles) - counts["found"],
+        "body_word_recall": recall,
+        "body_word_precision": precision,
         "ingest_cpu_seconds": round(cpu, 2),
         "html_files": len(pages),
     }
@@ -142,19 +149,47 @@ def evaluate(site: Path, verbose: bool) -> dict[str, Any]:
         f"{skipped_right}/{len(non_articles)}; ingest {cpu:.2f} s CPU for "
         f"{figures['html_files']} HTML files"
     )
+    if recall is not None:
+        print(f"body words: recall {recall:.3f}, precision {precision:.3f}")
     if verbose:
         for miss in misses:
             print("  " + miss)
     return figures
 
 
+def body_words(
+    truth: list[dict[str, Any]], by_path: dict[str, Any], texts: Path
+) -> tuple[float, float]:
+    """Mean word recall and precision of the bodies against the pages' texts saved by hand."""
+    from collections import Counter
+
+    from search_service.ingest.pages import parse_page
+
+    recalls: list[float] = []
+    precisions: list[float] = []
+    for row in truth:
+        article = by_path.get(row["html_file"])
+        text_file = texts / row.get("text_file", "")
+        if article is None or not text_file.is_file():
+            continue
+        expected = Counter(re.findall(r"\w+", parse_page(text_file.read_text()).body.lower()))
+        got = Counter(re.findall(r"\w+", article.body.lower()))
+        common = sum((expected & got).values())
+        recalls.append(common / max(1, sum(expected.values())))
+        precisions.append(common / max(1, sum(got.values())))
+    count = max(1, len(recalls))
+    return round(sum(recalls) / count, 4), round(sum(precisions) / count, 4)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, required=True)
+    parser.add_argument("--texts", type=Path, help="folder of the truth rows' text_file")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    figures = evaluate(args.site.resolve(), args.verbose)
+    texts = args.texts.resolve() if args.texts else None
+    figures = evaluate(args.site.resolve(), args.verbose, texts)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     return 0

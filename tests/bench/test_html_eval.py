@@ -38,17 +38,22 @@ def test_the_figures_count_right_and_wrong_answers(
     (site / "list" / "index.html").write_text(listing)
     truth = [
         {"html_file": "a/index.html", "title": "Kara health centre", "date": "2020-05-04",
-         "language": "en", "known_item_queries": ["Kara health centre"]},
+         "language": "en", "known_item_queries": ["Kara health centre"], "text_file": "a.txt"},
         {"html_file": "b/index.html", "title": "A truth title", "date": "2019-01-01",
-         "language": "fr", "known_item_queries": ["zzzunfindable"]},
+         "language": "fr", "known_item_queries": ["zzzunfindable"], "text_file": "b.txt"},
     ]  # fmt: skip
     (site / "truth.jsonl").write_text("".join(json.dumps(row) + "\n" for row in truth))
     (site / "non_articles.jsonl").write_text(json.dumps({"html_file": "list/index.html"}) + "\n")
-    figures = evaluate(site, verbose=True)
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "a.txt").write_text(BODY + "\n")  # the body exactly: recall and precision 1
+    (texts / "b.txt").write_text(BODY + " " + " ".join(["missing"] * 39) + "\n")  # recall 1/2
+    figures = evaluate(site, verbose=True, texts=texts)
     assert figures["pages"] == 2 and figures["articles_indexed"] == 2
     assert figures["titles_right"] == 1 and figures["dates_right"] == 1
     assert figures["languages_right"] == 1
     assert (figures["known_item_top10"], figures["known_item_queries"]) == (1, 2)
     assert figures["non_articles_skipped"] == 1 and figures["html_files"] == 3
+    assert figures["body_word_recall"] == 0.75 and figures["body_word_precision"] == 1.0
     out = capsys.readouterr().out
     assert "title b/index.html: 'Another title' != 'A truth title'" in out
