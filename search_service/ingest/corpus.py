@@ -166,6 +166,8 @@ def _article_files(paths: Sequence[Path], corpus_root: Path, run: _Run) -> Itera
         if path.is_dir():
             candidates = _folder_files(path, vocabulary_dir, run)
         elif path.exists():
+            if path.name.lower().endswith(COMPANION_SUFFIXES):
+                continue  # read with its page (`corpus check site/host/*` names both)
             if path.suffix.lower() not in EXTENSIONS:
                 run.problem(
                     path,

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from search_service.articles import Article
-from search_service.ingest.corpus import IngestResult
+from search_service.ingest.corpus import IngestResult, ingest_paths
 from search_service.ingest.html import MAX_HTML_BYTES, cut_site_name
+from search_service.ingest.vocabulary import Vocabulary
 
 from .conftest import Write
 from .html_site import (
@@ -389,6 +390,17 @@ def test_fetch_sidecars_are_never_reported_as_files(
     result = ingest()
     assert [a.id for a in result.articles] == ["site/a"] and result.problems == []
     assert result.files_read == 1
+
+
+def test_sidecars_named_with_their_page_are_read_with_it_not_reported(
+    write: Write, corpus: Path, vocabulary: Vocabulary
+) -> None:
+    page = write("site/a.html", article_page("en").render())
+    fetched = write("site/a.html.fetch.json", json.dumps({"url": "https://site.example/a"}))
+    meta = write("site/a.meta.yaml", "partners: [AIM]\n")
+    result = ingest_paths([page, fetched, meta], corpus_root=corpus, vocabulary=vocabulary)
+    assert result.problems == [] and result.files_read == 1
+    assert only(result).url == "https://site.example/a" and only(result).partners == ("AIM",)
 
 
 def test_a_broken_fetch_sidecar_is_a_warning_and_the_page_is_kept(
