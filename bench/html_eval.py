@@ -49,6 +49,14 @@ def normalise(text: str | None) -> str | None:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
 
+def sources_of(page: Path) -> dict[str, str]:
+    """Where the HTML reader found each fact of a page ("h1", "time", "htmldate", ...)."""
+    from search_service.ingest.html import parse_html
+    from search_service.ingest.html_encoding import decode_html
+
+    return parse_html(decode_html(page.read_bytes()).text).sources
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
@@ -85,13 +93,17 @@ def evaluate(site: Path, verbose: bool, texts: Path | None = None) -> dict[str, 
         if normalise(article.title) == normalise(row["title"]):
             counts["title"] += 1
         else:
-            misses.append(f"title {row['html_file']}: {article.title!r} != {row['title']!r}")
+            where = sources_of(site / row["html_file"]).get("title", "inferred")
+            misses.append(
+                f"title {row['html_file']}: {article.title!r} ({where}) != {row['title']!r}"
+            )
         expected = row["date"]
         got = article.date.isoformat() if article.date else None
         if got == expected:
             counts["date"] += 1
         else:
-            misses.append(f"date {row['html_file']}: {got} != {expected}")
+            where = sources_of(site / row["html_file"]).get("date", "none")
+            misses.append(f"date {row['html_file']}: {got} ({where}) != {expected}")
         if article.language == row["language"]:
             counts["language"] += 1
         else:

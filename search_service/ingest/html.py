@@ -115,7 +115,8 @@ class HtmlPage:
     language: Language | None = None
     declared_language: str | None = None  # as written (`fr-FR`), for messages
     url: str | None = None
-    sources: dict[str, str] = field(default_factory=dict)  # field -> "h1", "og:title", ...
+    # Where each fact was found ("title": "h1", "date": "time", ...), for diagnostics.
+    sources: dict[str, str] = field(default_factory=dict)
     notes: tuple[PageNote, ...] = ()
     refusal: Refusal | None = None
 
@@ -156,9 +157,7 @@ def parse_html(text: str, *, fetched_url: str | None = None) -> HtmlPage:
     url = _url(head, fetched_url, sources)
     if date is None:
         date = _htmldate(tree, heading, url, sources)
-    language, declared = _language(head, notes)
-    if language is not None:
-        sources["language"] = declared or ""
+    language, declared = _language(head, notes, sources)
     return HtmlPage(
         title=title,
         body=body,
@@ -745,9 +744,15 @@ def _without_lead_furniture(
 # ---- language and url -----------------------------------------------------------------
 
 
-def _language(head: _Head, notes: list[PageNote]) -> tuple[Language | None, str | None]:
+def _language(
+    head: _Head, notes: list[PageNote], sources: dict[str, str]
+) -> tuple[Language | None, str | None]:
     """The language the page declares (`<html lang>`, `og:locale`, JSON-LD), as written too."""
-    for value in (head.lang, head.meta.get("og:locale"), head.ld_value("inLanguage")):
+    for source, value in (
+        ("html lang", head.lang),
+        ("og:locale", head.meta.get("og:locale")),
+        ("JSON-LD inLanguage", head.ld_value("inLanguage")),
+    ):
         if not isinstance(value, str) or not value.strip():
             continue
         language = normalise_language(value)
@@ -759,6 +764,7 @@ def _language(head: _Head, notes: list[PageNote]) -> tuple[Language | None, str 
                 )
             )
             return None, value
+        sources["language"] = source
         return language, value
     return None, None
 

@@ -56,4 +56,5 @@ def test_the_figures_count_right_and_wrong_answers(
     assert figures["non_articles_skipped"] == 1 and figures["html_files"] == 3
     assert figures["body_word_recall"] == 0.75 and figures["body_word_precision"] == 1.0
     out = capsys.readouterr().out
-    assert "title b/index.html: 'Another title' != 'A truth title'" in out
+    assert "title b/index.html: 'Another title' (h1) != 'A truth title'" in out
+    assert "date b/index.html: None (none) != 2019-01-01" in out

@@ -675,3 +675,36 @@ def test_corpus_check_shows_html_articles_and_the_pages_it_skipped(
     assert [(r["id"], r["url"], r["source"]["path"]) for r in records] == [
         ("site/fr/accord", "https://site.example/fr/accord", "site/fr/accord.html")
     ]
+
+
+# ---- where each fact came from ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fetched", "expected"),
+    [
+        ({}, None, {"title": "h1", "date": "time", "language": "html lang"}),
+        (
+            {"h1": False, "og_title": TITLES["en"], "html_lang": None, "og_locale": "en_GB"},
+            None,
+            {"title": "og:title", "language": "og:locale"},
+        ),
+        ({"h1": False, "published_meta": "2020-01-01"}, None, {"title": "title"}),
+        ({"published_meta": "2020-01-01"}, None, {"date": "article:published_time"}),
+        ({"time_datetime": None}, None, {"date": "date line"}),
+        (
+            {"time_datetime": None, "date_text": None},
+            "https://site.example/2020/02/03/a/",
+            {"date": "htmldate", "url": "fetched"},
+        ),
+        ({"canonical": "https://site.example/a"}, None, {"url": "canonical"}),
+        ({"og_url": "https://site.example/a"}, None, {"url": "og:url"}),
+    ],
+)
+def test_each_fact_says_where_it_was_found(
+    overrides: dict[str, object], fetched: str | None, expected: dict[str, str]
+) -> None:
+    from search_service.ingest.html import parse_html
+
+    page = parse_html(article_page("en", **overrides).render(), fetched_url=fetched)
+    assert {key: page.sources.get(key) for key in expected} == expected
