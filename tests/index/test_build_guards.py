@@ -92,7 +92,10 @@ def test_a_folder_without_article_files_is_refused_and_creates_nothing(
     code, _, err = build(capsys, empty, index)
 
     assert code == 2
-    assert f"no articles: the corpus {empty} holds no article files (.txt, .md, .jsonl)" in err
+    assert (
+        f"no articles: the corpus {empty} holds no article files (.txt, .md, .jsonl, .html, .htm)"
+        in err
+    )
     assert "notes.docx: warning: unsupported extension .docx" in err
     assert not (tmp_path / "new").exists()
 

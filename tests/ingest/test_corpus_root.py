@@ -121,7 +121,7 @@ def test_check_lists_the_files_it_did_not_read_and_why(
     write("articles/sources.yaml", "x: 1\n")  # not at the root: not known
     write("README", "about this corpus\n")
     write(".hidden.docx", "x")
-    kinds = "(article files are .txt, .md, .jsonl)"
+    kinds = "(article files are .txt, .md, .jsonl, .html, .htm)"
     listed = [
         f"README: not read: no extension {kinds}",
         f"articles/notes.docx: not read: unsupported extension .docx {kinds}",

@@ -387,9 +387,10 @@ def test_fetch_sidecars_are_never_reported_as_files(
 ) -> None:
     write("site/a.html", article_page("en").render())
     write("site/a.html.fetch.json", json.dumps({"url": "https://site.example/a"}))
+    write("sources.yaml", "sources: []\n")
     result = ingest()
     assert [a.id for a in result.articles] == ["site/a"] and result.problems == []
-    assert result.files_read == 1
+    assert result.not_read == [] and result.files_read == 1
 
 
 def test_sidecars_named_with_their_page_are_read_with_it_not_reported(
