@@ -45,6 +45,7 @@ from search_service.index.schema import (
     schema_fingerprint,
 )
 from search_service.settings import Settings
+from search_service.wording import counted
 
 #: Documents handed to the writer between two progress reports.
 BATCH_SIZE: Final = 250
@@ -117,13 +118,14 @@ class BuildReport:
         if not self.indexed or self.seconds <= 0:
             return ""
         rate = self.indexed / self.seconds
-        return f" ({self.indexed} articles indexed, {rate:.0f}/s over the whole build)"
+        return f" ({counted(self.indexed, 'article')} indexed, {rate:.0f}/s over the whole build)"
 
     def summary_lines(self) -> list[str]:
         """The report printed at the end of `index build`."""
         mode = f"full ({self.full_reason})" if self.full else "incremental"
         lines = [
-            f"build: {mode}, {self.files_read} files read, {self.articles} articles",
+            f"build: {mode}, {counted(self.files_read, 'file')} read, "
+            f"{counted(self.articles, 'article')}",
             f"  added {len(self.added)}, updated {len(self.updated)}, "
             f"deleted {len(self.deleted)}, unchanged {self.unchanged}, "
             f"skipped {len(self.skipped)}",
@@ -274,13 +276,13 @@ def _build_locked(
     report.articles = len(articles)
     if not articles:
         raise BuildFailedError(
-            f"the corpus yielded no articles ({report.files_read} files read, "
+            f"the corpus yielded no articles ({counted(report.files_read, 'file')} read, "
             f"{len(report.skipped)} skipped); nothing was published"
             + _first_problems(report.skipped)
         )
     if strict and report.skipped:
         raise BuildFailedError(
-            f"--strict: {len(report.skipped)} file(s) skipped, nothing was published"
+            f"--strict: {counted(len(report.skipped), 'file')} skipped, nothing was published"
             + _first_problems(report.skipped)
         )
     cleaned = gens.remove_unreferenced(root)
@@ -486,7 +488,7 @@ def _check_generation(path: Path, articles: list[Article]) -> None:
         with index.searcher() as searcher:
             if searcher.doc_count() != len(articles):
                 raise BuildFailedError(
-                    f"the new generation holds {searcher.doc_count()} articles, "
+                    f"the new generation holds {counted(searcher.doc_count(), 'article')}, "
                     f"the ingest produced {len(articles)}; nothing was published "
                     "(if the live generation is damaged, `index build --full` starts afresh)"
                 )
@@ -664,14 +666,16 @@ def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
     else:
         lines = [
             f"live generation: {live['name']}",
-            f"  built at {live['built_at']}, {live['article_count']} articles, "
+            f"  built at {live['built_at']}, {counted(live['article_count'], 'article')}, "
             f"schema version {live['schema_version']}",
             f"  languages: {_values(live['languages'], None)}",
         ]
         truncated = False
         for facet, counts in live["facets"].items():
             order = ", newest first" if facet == "year" else ""
-            lines.append(f"  {facet} ({len(counts)} values{order}): {_values(counts, limit)}")
+            lines.append(
+                f"  {facet} ({counted(len(counts), 'value')}{order}): {_values(counts, limit)}"
+            )
             truncated = truncated or (limit is not None and len(counts) > limit)
         if truncated:
             lines.append(f"  (at most {limit} values each: `index status --all` shows every value)")
@@ -704,7 +708,7 @@ def _damaged_lines(status: dict[str, Any]) -> list[str]:
 def _generation_lines(generations: list[dict[str, Any]]) -> list[str]:
     return [
         f"  {generation['name']}: built at {generation['built_at']}, "
-        f"{generation['article_count']} articles"
+        f"{counted(generation['article_count'], 'article')}"
         for generation in generations
     ]
 
@@ -745,17 +749,23 @@ def run_rollback(settings: Settings) -> int:
     if done.damaged is not None:
         print(
             f"repaired: {done.damaged}; the newest complete generation {target.name} "
-            f"({target.article_count} articles) is live again"
+            f"({counted(target.article_count, 'article')}) is live again"
         )
     else:
         print(
-            f"rolled back: {target.name} is live again ({target.article_count} articles); "
+            f"rolled back: {target.name} is live again "
+            f"({counted(target.article_count, 'article')}); "
             f"was {done.left}"
         )
     return 0
 
 
 # --- progress display ------------------------------------------------------------------
+
+
+def _files_and_articles(files: int, articles: int) -> str:
+    return f"{counted(files, 'file')}, {counted(articles, 'article')}"
+
 
 #: What the phases without counts are doing, as shown to the admin.
 FINISHING: Final = {
@@ -786,10 +796,10 @@ class _PlainProgress:
         self._next[phase] = done + max(total // 10, 1)
         self._shown[phase] = done
         if phase == "read":
-            print(f"read: {done}/{total} files, {articles} articles", flush=True)
+            print(f"read: {done}/{_files_and_articles(total, articles)}", flush=True)
         else:
             rate = done / max(time.perf_counter() - started, 1e-9)
-            print(f"{phase}: {done}/{total} articles ({rate:.0f}/s)", flush=True)
+            print(f"{phase}: {done}/{counted(total, 'article')} ({rate:.0f}/s)", flush=True)
 
     def __enter__(self) -> _PlainProgress:
         return self
@@ -837,10 +847,10 @@ class _RichProgress:
         if phase in FINISHING:
             return
         if phase == "read":
-            counts, rate = f"{done}/{total} files, {articles} articles", ""
+            counts, rate = f"{done}/{_files_and_articles(total, articles)}", ""
         else:
             speed = done / max(time.perf_counter() - self._started, 1e-9)
-            counts, rate = f"{done}/{total} articles", f"{speed:.0f}/s"
+            counts, rate = f"{done}/{counted(total, 'article')}", f"{speed:.0f}/s"
         self._progress.update(task, completed=done, total=total or None, counts=counts, rate=rate)
 
     def _finish_tasks(self) -> None:

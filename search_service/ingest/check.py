@@ -23,6 +23,7 @@ from search_service.articles import Article, Problem
 from search_service.ingest.corpus import IngestResult, ingest_paths, load_vocabulary
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings
+from search_service.wording import counted
 
 
 def run_check(paths: list[Path], *, as_json: bool, settings: Settings) -> int:
@@ -114,8 +115,8 @@ def _print_summary(console: Console, result: IngestResult) -> None:
     errors = len(result.skipped)
     warnings = len(result.problems) - errors
     console.print(
-        f"\n{len(result.articles)} article(s) from {result.files_read} file(s); "
-        f"{errors} skipped, {warnings} warning(s)."
+        f"\n{counted(len(result.articles), 'article')} from {counted(result.files_read, 'file')}; "
+        f"{errors} skipped, {counted(warnings, 'warning')}."
     )
 
 

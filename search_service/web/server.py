@@ -17,6 +17,7 @@ from search_service.index.generations import read_pointer
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
 from search_service.web.api import load_vocabulary
+from search_service.wording import counted
 
 #: `create_app` reads its settings from the environment when uvicorn calls the
 #: factory (each worker process does), so `serve` passes its own through it.
@@ -108,7 +109,7 @@ def result_json(result: SearchResult) -> dict[str, object]:
 
 
 def render_text(result: SearchResult) -> str:
-    lines = [f"{result.total} results for {result.query!r} ({result.took_ms:.1f} ms)"]
+    lines = [f"{counted(result.total, 'result')} for {result.query!r} ({result.took_ms:.1f} ms)"]
     if result.suggestion:
         lines.append(f"did you mean: {result.suggestion}")
     for rank, hit in enumerate(result.hits, start=1):

@@ -273,7 +273,7 @@ def test_cli_strict_build_with_a_skipped_file_exits_2_and_publishes_nothing(
     strict = run_cli("index", "build", "--corpus", str(corpus), "--index", str(index), "--strict")
 
     assert strict.returncode == 2
-    assert "--strict: 1 file(s) skipped, nothing was published" in strict.stderr
+    assert "--strict: 1 file skipped, nothing was published" in strict.stderr
     assert "articles/broken.md: error:" in strict.stderr
     assert generations.read_pointer(index) is None
     assert not [p for p in index.iterdir() if p.name.startswith(("gen-", "building-"))]
