@@ -57,6 +57,20 @@ class BuildFailedError(SearchServiceError):
     code = "build_failed"
 
 
+class SettingError(SearchServiceError):
+    """A setting (a `SEARCH_*` variable or its command-line option) has a value it does
+    not accept; the message names it as the user wrote it and what it accepts."""
+
+    code = "bad_setting"
+
+
+class ServeError(SearchServiceError):
+    """`serve` cannot start: its address cannot be listened on (port in use, a host
+    that is not an address of this machine), or the app failed to start."""
+
+    code = "serve_failed"
+
+
 class DamagedPointerError(SearchServiceError):
     """The live pointer (`live.json`) exists but cannot be read as a pointer.
 

@@ -308,8 +308,10 @@ def _build_locked(
     except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
         shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
         shutil.rmtree(root / name, ignore_errors=True)
-        if isinstance(error, SearchServiceError) or not isinstance(error, Exception):
-            raise
+        if isinstance(error, SearchServiceError | BrokenPipeError) or not isinstance(
+            error, Exception
+        ):
+            raise  # BrokenPipeError: the reader of the progress left (`| head`), not a failure
         hint = "" if plan.full else " (`index build --full` does not reuse it)"
         raise BuildFailedError(
             f"the build failed ({type(error).__name__}: {error}); "
@@ -580,39 +582,48 @@ STATUS_TOP: Final = 10
 def run_status(settings: Settings, *, all_values: bool = False, as_json: bool = False) -> int:
     """`index status`: the live generation, its contents, the previous ones, a running build.
 
-    Without a published generation: `IndexNotFoundError`. With a damaged pointer:
-    what is on disk and how to recover, then `DamagedPointerError`. `--json`
-    prints `status_data`; the text is rendered from the same dict.
+    Without a published generation: `IndexNotFoundError` (`--json` prints the
+    status saying so first). With a damaged pointer: what is on disk and how to
+    recover, then `DamagedPointerError`. `--json` prints `status_data`; the text
+    is rendered from the same dict.
     """
     root = Path(settings.index_dir)
-    damaged: DamagedPointerError | None = None
+    problem: IndexNotFoundError | DamagedPointerError | None = None
     try:
         pointer = gens.read_pointer_file(root)
     except DamagedPointerError as error:
-        pointer, damaged = None, error
-    if pointer is None and damaged is None:
-        raise IndexNotFoundError(f"no index has been built in {root} yet")
-    status = status_data(root, pointer, damaged)
+        pointer, problem = None, error
+    if pointer is None and problem is None:
+        problem = IndexNotFoundError(f"no index has been built in {root} yet")
+    try:
+        status = status_data(root, pointer, problem)
+    except IndexNotFoundError as missing:  # the pointer names a generation that is gone
+        problem, status = missing, status_data(root, None, missing)
     if as_json:
         print(json.dumps(status, ensure_ascii=False, indent=1))
-    else:
+    elif not isinstance(problem, IndexNotFoundError):
         for line in status_lines(status, None if all_values else STATUS_TOP):
             print(line)
-    if damaged is not None:
-        raise damaged
+    if problem is not None:
+        raise problem
     return 0
 
 
 def status_data(
-    root: Path, pointer: gens.Pointer | None, damaged: DamagedPointerError | None = None
+    root: Path,
+    pointer: gens.Pointer | None,
+    problem: IndexNotFoundError | DamagedPointerError | None = None,
 ) -> dict[str, Any]:
     """`index status --json`: one shape whatever the pointer says (docs/index.md).
 
-    `live` is null and `pointer_error` says why when the pointer is damaged;
+    `error` is null, or says (`code`, `message`, as the API's errors do) why there
+    is no live generation: none published (`index_not_found`) or a damaged pointer
+    (`index_damaged`, also in `pointer_error`); `live` is then null.
     `generations_on_disk` always lists the complete generations on disk, newest
     first. Facet values: all of them, years newest first, others by count.
     `IndexNotFoundError` when the pointer names a generation that is gone.
     """
+    damaged = problem if isinstance(problem, DamagedPointerError) else None
     live = None
     previous: list[gens.Generation] = []
     if pointer is not None:
@@ -626,6 +637,7 @@ def status_data(
         previous = [generation for generation in found if generation is not None]
     return {
         "index_dir": str(root),
+        "error": {"code": problem.code, "message": str(problem)} if problem else None,
         "pointer_error": str(damaged) if damaged is not None else None,
         "live": _live_data(live) if live is not None else None,
         "previous": [_generation_data(generation) for generation in previous],

@@ -10,7 +10,6 @@ and nothing else on stdout, for scripts.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -32,18 +31,20 @@ def run_check(paths: list[Path], *, as_json: bool, settings: Settings) -> int:
     vocabulary = load_vocabulary(corpus_root)
     targets = list(paths) or [corpus_root]
     result = ingest_paths(targets, corpus_root=corpus_root, vocabulary=vocabulary)
-    try:
-        if as_json:
-            print_json(result, sys.stdout)
-            for problem in result.skipped:
-                print(problem, file=sys.stderr)
-        else:
-            print_report(result, vocabulary, Console(highlight=False, soft_wrap=True, emoji=False))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `corpus check --json | head`: the reader left, not an error
-        # Python's documented recipe: point stdout at devnull so the flush at exit is quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if as_json:
+        print_json(result, sys.stdout)
+        for problem in result.skipped:
+            print(problem, file=sys.stderr)
+    else:
+        print_report(result, vocabulary, _Console(highlight=False, soft_wrap=True, emoji=False))
     return 1 if result.skipped else 0
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Rich exits with status 1 when the reader leaves (`| head`); the CLI's entry
+        handles a broken pipe for every command (exit status of its own, no message)."""
+        raise BrokenPipeError
 
 
 def article_record(article: Article, problems: list[Problem]) -> dict[str, Any]:
