@@ -559,7 +559,8 @@ def run_build(settings: Settings, *, full: bool, strict: bool) -> int:
 
     0 when published, and also when an incremental build found nothing to change
     (the report says the live generation is up to date): either way the live
-    generation reflects the corpus. Failures raise (exit 2, nothing published).
+    generation reflects the corpus. Failures raise (`BuildFailedError`, nothing
+    published).
     """
     with _progress_display() as progress:
         report = build_index(
