@@ -68,10 +68,10 @@ def run_serve(settings: Settings) -> int:
     """Serve the API (and the widget) with uvicorn; builds the index first if needed.
 
     The address is bound before the index is built, so a busy port or an unusable
-    host fails at once (`ServeError`) without building anything; "open http://…" is printed once the
-    socket listens, so the address it names answers (connections wait in the
-    backlog until the app has started). With `--port 0` it names the port the
-    system chose. Ctrl-C stops the service: exit 0.
+    host fails at once (`ServeError`) without building anything; "open http://…"
+    is printed once the socket listens, so the address it names answers
+    (connections wait in the backlog until the app has started). With `--port 0`
+    it names the port the system chose. Ctrl-C stops the service: exit 0.
     """
     live_pointer(settings)  # a damaged pointer stops `serve` before anything else
     with _bound_socket(settings.host, settings.port) as sock:

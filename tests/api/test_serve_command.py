@@ -4,19 +4,22 @@ that is not of this machine is its own exit code, with nothing built."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from search_service import cli
+from search_service.web import api
 
 pytestmark = pytest.mark.slow
 
@@ -123,3 +126,28 @@ def test_serve_on_a_host_that_is_not_of_this_machine_has_the_same_code(
     assert "cannot listen on 203.0.113.7: not an address of this machine" in err
     assert "--host or SEARCH_HOST" in err
     assert not (tmp_path / "ix").exists()
+
+
+def test_serve_whose_app_fails_to_start_says_so_with_the_same_code(
+    tmp_path: Path,
+    shipped_corpus: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    @contextlib.asynccontextmanager
+    async def failing_startup(app: FastAPI) -> AsyncIterator[None]:
+        raise RuntimeError("the app cannot start")
+        yield
+
+    # Nothing real fails this way today: a stand-in app whose startup fails.
+    monkeypatch.setattr(api, "create_app", lambda: FastAPI(lifespan=failing_startup))
+    index = tmp_path / "ix"
+
+    code = cli.main(
+        ["serve", "--port", "0", "--index", str(index), "--corpus", str(shipped_corpus)]
+    )
+
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_CODES["cannot_serve"].code  # not 3, uvicorn's own code for it
+    assert err.endswith("error: the service failed to start (the log above says why)\n")
+    assert "open http://localhost:" in out  # it did listen: the app is what failed
