@@ -1,45 +1,206 @@
-"""The `search-service` command: argument parsing and exit codes, nothing else.
+"""The `search-service` command: argument parsing, settings and exit codes, nothing else.
 
-Each sub-command hands over to one function of the module that owns the work
+Each command hands over to one function of the module that owns the work
 (`check.run_check`, `build.run_build`, ...). Those return an exit status for
-ordinary outcomes and raise `SearchServiceError` for failures; `exit_code_for`
-is the one place where failures become exit codes.
+ordinary outcomes (0, or 1 for "nothing found") and raise `SearchServiceError`
+for failures; `main` is the one place where failures become exit codes, from
+the one table `EXIT_CODES` (the README's exit-code table is checked against it).
+
+Adding a command: a parser in `build_parser` (made with `_command`, which names
+it), its handler in `HANDLERS`, the settings it reads in `SETTINGS_USED`, a row
+in the README's command table, and its name in the `commands` of each exit code
+it can end with. A new failure: an error type in `errors.py` and an `ExitCode`
+with the next free code below 64 (its README row too); never a code of its own
+in the command's module. `tests/cli/test_exit_codes.py` holds every command to
+this table (a situation for each code it may end with), `tests/cli/test_readme_tables.py`
+the README to both.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
+    CorpusError,
     DamagedPointerError,
     IndexNotFoundError,
+    QueryError,
     RollbackError,
     SearchServiceError,
+    ServeError,
+    SettingError,
     VocabularyError,
 )
-from search_service.settings import Settings
+from search_service.settings import Settings, load_settings
 
-EXIT_CODES: dict[type[SearchServiceError], int] = {
-    BuildFailedError: 2,
-    BuildInProgressError: 3,
-    IndexNotFoundError: 4,
-    RollbackError: 5,
-    VocabularyError: 6,
-    DamagedPointerError: 7,
+
+@dataclass(frozen=True)
+class ExitCode:
+    """One exit status of `search-service`: its number, what it means, which commands
+    may end with it (None: every command) and the errors that end with it."""
+
+    code: int
+    meaning: str
+    commands: tuple[str, ...] | None
+    errors: tuple[type[SearchServiceError], ...] = ()
+
+
+#: Every exit status, in the order of the README's table. Codes never overlap.
+EXIT_CODES: Final[dict[str, ExitCode]] = {
+    "ok": ExitCode(0, "success (an up-to-date `index build` too: nothing to change)", None),
+    "nothing": ExitCode(
+        1,
+        "nothing found (`search`); some files or articles skipped (`corpus check`)",
+        ("corpus check", "search"),
+    ),
+    "usage": ExitCode(
+        2,
+        "usage error: an unknown command or option, a missing or bad argument",
+        None,
+        (QueryError,),
+    ),
+    "build_running": ExitCode(
+        3,
+        "another build is running (its pid is named); nothing was touched",
+        ("index build", "index rollback", "serve"),
+        (BuildInProgressError,),
+    ),
+    "no_index": ExitCode(
+        4,
+        "no index published (or the live pointer names a missing generation); "
+        "for `serve`: and no corpus folder to build one from (nothing created)",
+        ("index status", "search", "serve"),
+        (IndexNotFoundError,),
+    ),
+    "no_rollback": ExitCode(
+        5,
+        "nothing to roll back to (none kept, nothing published, no index folder)",
+        ("index rollback",),
+        (RollbackError,),
+    ),
+    "bad_vocabulary": ExitCode(
+        6,
+        "a vocabulary file is malformed",
+        ("corpus check", "index build", "serve"),
+        (VocabularyError,),
+    ),
+    "damaged_pointer": ExitCode(
+        7,
+        "the live pointer is damaged (`index rollback` repairs it)",
+        ("index status", "search", "serve"),
+        (DamagedPointerError,),
+    ),
+    "build_failed": ExitCode(
+        8,
+        "the build failed or was refused (no articles, under half the live generation's "
+        "articles without `--allow-shrink`, `--strict` with a skipped file): nothing "
+        "published, the live generation untouched",
+        ("index build", "serve"),
+        (BuildFailedError,),
+    ),
+    "bad_setting": ExitCode(
+        9,
+        "a setting the command uses has a value it does not accept (its variable or option)",
+        ("index build", "search", "serve"),
+        (SettingError,),
+    ),
+    "cannot_serve": ExitCode(
+        10,
+        "the service cannot start: the port is in use, the host is not an address "
+        "of this machine, or the app failed to start",
+        ("serve",),
+        (ServeError,),
+    ),
+    "bad_corpus": ExitCode(
+        11,
+        "not a corpus folder: the corpus given is missing, a file or a folder inside another "
+        "corpus (or `corpus check`'s paths belong to different corpora); nothing read or created",
+        ("corpus check", "index build"),
+        (CorpusError,),
+    ),
+    "bug": ExitCode(70, "an unexpected error (a bug: the traceback says where)", None),
+    "interrupted": ExitCode(130, "interrupted (Ctrl-C)", None),
+    "broken_pipe": ExitCode(
+        141, "the reader of the output left (`… | head`): stopped quietly, as Unix tools do", None
+    ),
 }
 
 
 def exit_code_for(error: SearchServiceError) -> int:
-    for error_type, code in EXIT_CODES.items():
-        if isinstance(error, error_type):
-            return code
-    return 1
+    for exit_code in EXIT_CODES.values():
+        if isinstance(error, exit_code.errors):
+            return exit_code.code
+    return EXIT_CODES["bug"].code
+
+
+#: How each settings field is written on the command line (options win over SEARCH_*).
+OPTION_FIELDS: Final = {
+    "corpus": "corpus_dir",
+    "index": "index_dir",
+    "host": "host",
+    "port": "port",
+    "workers": "workers",
+}
+
+_SEARCH_SETTINGS: Final = frozenset(
+    {
+        "index_dir",
+        "corpus_dir",
+        "reload_interval",
+        "max_query_words",
+        "max_prefix_expansions",
+        "search_time_budget_ms",
+        "cache_size",
+    }
+)
+
+#: The settings each command reads (None: all of them). A bad value of any other
+#: setting does not stop the command (`settings.load_settings`).
+SETTINGS_USED: Final[dict[str, frozenset[str] | None]] = {
+    "corpus check": frozenset({"corpus_dir"}),
+    "index build": frozenset({"corpus_dir", "index_dir", "keep_generations"}),
+    "index status": frozenset({"index_dir"}),
+    "index rollback": frozenset({"index_dir"}),
+    "search": _SEARCH_SETTINGS,
+    "serve": None,
+}
+
+#: Hits `search` may show (the API's per_page bounds).
+LIMIT_RANGE: Final = range(1, 101)
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value not in LIMIT_RANGE:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from {LIMIT_RANGE.start} to {LIMIT_RANGE.stop - 1}, "
+            f"got {text!r}"
+        )
+    return value
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    full_name: str,
+    **kw: Any,
+) -> argparse.ArgumentParser:
+    """A command's parser, named (`command_name`) for dispatch, settings and the tests."""
+    parser = commands.add_parser(name, description=kw.get("help"), **kw)
+    parser.set_defaults(command_name=full_name)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,30 +208,43 @@ def build_parser() -> argparse.ArgumentParser:
         prog="search-service",
         description="Site search of the Education and Solidarity Network.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     corpus = commands.add_parser("corpus", help="Inspect the article files.")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True)
-    check = corpus_commands.add_parser(
-        "check", help="Show what the ingest understands of each article, and every problem."
+    check = _command(
+        corpus_commands,
+        "check",
+        "corpus check",
+        help="Show what the ingest understands of each article, and every problem.",
     )
     check.add_argument(
         "paths",
         nargs="*",
         type=Path,
+        metavar="PATH",
         help="Files or folders (default: the corpus); their corpus is the nearest folder "
         "above them holding vocabulary/.",
     )
     check.add_argument(
-        "--corpus", type=Path, help="Corpus folder (ids are relative to it, its vocabulary used)."
+        "--corpus",
+        type=Path,
+        metavar="DIR",
+        help="Corpus folder (ids are relative to it, its vocabulary used).",
     )
     check.add_argument("--json", action="store_true", help="One JSON object per article.")
 
     index = commands.add_parser("index", help="Build and manage the search index.")
     index_commands = index.add_subparsers(dest="index_command", required=True)
-    build = index_commands.add_parser("build", help="Build a new generation and publish it.")
-    build.add_argument("--corpus", type=Path, help="Corpus folder (default: corpus/).")
-    build.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
+    build = _command(
+        index_commands, "build", "index build", help="Build a new generation and publish it."
+    )
+    build.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="Corpus folder (default: corpus/)."
+    )
+    build.add_argument(
+        "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
+    )
     build.add_argument("--full", action="store_true", help="Re-read and re-index everything.")
     build.add_argument("--strict", action="store_true", help="Fail when any file was skipped.")
     build.add_argument(
@@ -78,82 +252,159 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Publish even when the corpus yields under half the live generation's articles.",
     )
-    status = index_commands.add_parser("status", help="Show the live generation and its contents.")
-    status.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
+    status = _command(
+        index_commands,
+        "status",
+        "index status",
+        help="Show the live generation and its contents.",
+    )
+    status.add_argument(
+        "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
+    )
     status.add_argument("--all", action="store_true", help="Every value of each facet.")
     status.add_argument("--json", action="store_true", help="Print the status as JSON.")
-    rollback = index_commands.add_parser(
+    rollback = _command(
+        index_commands,
         "rollback",
+        "index rollback",
         help="Republish the previous generation (the newest on disk if live.json is damaged).",
     )
-    rollback.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
+    rollback.add_argument(
+        "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
+    )
 
-    serve = commands.add_parser("serve", help="Run the HTTP service (builds the index if missing).")
-    serve.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
-    serve.add_argument("--corpus", type=Path, help="Corpus folder used if no index exists.")
-    serve.add_argument("--host", help="Address to listen on.")
-    serve.add_argument("--port", type=int, help="Port to listen on.")
-    serve.add_argument("--workers", type=int, help="Worker processes.")
+    serve = _command(
+        commands, "serve", "serve", help="Run the HTTP service (builds the index if missing)."
+    )
+    serve.add_argument(
+        "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
+    )
+    serve.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="Corpus folder used if no index exists."
+    )
+    serve.add_argument("--host", metavar="HOST", help="Address to listen on.")
+    serve.add_argument("--port", metavar="PORT", help="Port to listen on (0: any free port).")
+    serve.add_argument("--workers", metavar="N", help="Worker processes.")
 
-    search = commands.add_parser("search", help="Run one query against the live index.")
-    search.add_argument("query", help="What to search for.")
-    search.add_argument("--index", type=Path, help="Index folder (default: indexes/).")
-    search.add_argument("--limit", type=int, default=10, help="Number of hits to show.")
+    search = _command(commands, "search", "search", help="Run one query against the live index.")
+    search.add_argument(
+        "query", nargs="+", metavar="QUERY", help="What to search for (the rest of the line)."
+    )
+    search.add_argument(
+        "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
+    )
+    search.add_argument(
+        "--limit", type=_limit, default=10, metavar="N", help="Hits to show, 1–100 (default 10)."
+    )
     search.add_argument("--json", action="store_true", help="Print the response as JSON.")
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings from the environment, overridden by the options given on the command line."""
+    """Settings from the environment, overridden by the options given on the command line;
+    only those the command uses are checked (`SETTINGS_USED`)."""
     overrides: dict[str, Any] = {}
-    for option, field in (
-        ("corpus", "corpus_dir"),
-        ("index", "index_dir"),
-        ("host", "host"),
-        ("port", "port"),
-        ("workers", "workers"),
-    ):
+    labels: dict[str, str] = {}
+    for option, field in OPTION_FIELDS.items():
         value = getattr(args, option, None)
         if value is not None:
             overrides[field] = value
-    return Settings(**overrides)
+            labels[field] = f"--{option}"
+    used = SETTINGS_USED[args.command_name]
+    return load_settings(overrides, labels=labels, used=used)
+
+
+def _corpus_check(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.ingest.check import run_check
+
+    return run_check(args.paths, as_json=args.json, settings=settings, corpus=args.corpus)
+
+
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.index.build import run_build
+
+    return run_build(settings, full=args.full, strict=args.strict, allow_shrink=args.allow_shrink)
+
+
+def _index_status(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.index.build import run_status
+
+    return run_status(settings, all_values=args.all, as_json=args.json)
+
+
+def _index_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.index.build import run_rollback
+
+    return run_rollback(settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.web.server import run_serve
+
+    return run_serve(settings)
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.web.server import run_search
+
+    return run_search(settings, " ".join(args.query), limit=args.limit, as_json=args.json)
+
+
+#: The function that runs each command (by `command_name`).
+HANDLERS: Final[dict[str, Callable[[argparse.Namespace, Settings], int]]] = {
+    "corpus check": _corpus_check,
+    "index build": _index_build,
+    "index status": _index_status,
+    "index rollback": _index_rollback,
+    "serve": _serve,
+    "search": _search,
+}
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    if args.command == "corpus":
-        from search_service.ingest.check import run_check
+    return HANDLERS[args.command_name](args, settings_from(args))
 
-        return run_check(args.paths, as_json=args.json, settings=settings, corpus=args.corpus)
-    if args.command == "index":
-        from search_service.index import build
 
-        if args.index_command == "build":
-            return build.run_build(
-                settings, full=args.full, strict=args.strict, allow_shrink=args.allow_shrink
-            )
-        if args.index_command == "status":
-            return build.run_status(settings, all_values=args.all, as_json=args.json)
-        return build.run_rollback(settings)
-    if args.command == "serve":
-        from search_service.web.server import run_serve
-
-        return run_serve(settings)
-    from search_service.web.server import run_search
-
-    return run_search(settings, args.query, limit=args.limit, as_json=args.json)
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """`parse_args`, except that the words of a query may sit between options
+    (`search health --limit 3 benin`), which argparse leaves over."""
+    parser = build_parser()
+    args, left_over = parser.parse_known_args(argv)
+    if getattr(args, "command_name", None) == "search":
+        args.query += [word for word in left_over if not word.startswith("-")]
+        left_over = [word for word in left_over if word.startswith("-")]
+    if left_over:
+        parser.error(f"unrecognized arguments: {' '.join(left_over)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()  # a reader that left is noticed here, not at exit
+        return code
     except SearchServiceError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_code_for(error)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_CODES["interrupted"].code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_CODES["broken_pipe"].code
+    except Exception:
+        traceback.print_exc()
+        print("error: an unexpected error (a bug: the traceback above says where)", file=sys.stderr)
+        return EXIT_CODES["bug"].code
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout left (`| head`): point stdout at /dev/null so the flush at
+    exit does not fail again (Python's documented recipe for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,12 @@ class ArticleParseError(SearchServiceError):
 
 
 class CorpusError(SearchServiceError):
-    """A corpus folder that cannot be used as one (missing, a file, inside another corpus).
+    """A corpus folder that cannot be used as one (missing, a file, inside another corpus),
+    or `corpus check` paths of several corpora: nothing is read, built or created.
 
-    A build turns it into `BuildFailedError`: nothing is built.
+    Its own exit code (`cli.EXIT_CODES`, "bad_corpus"), apart from a build that was
+    attempted and failed: the folder given is wrong, not the corpus in it. `serve`
+    without an index turns it into `IndexNotFoundError` (no index, and none can be built).
     """
 
     code = "corpus_error"
@@ -64,6 +67,20 @@ class BuildFailedError(SearchServiceError):
     """A build did not publish anything; the live generation is untouched."""
 
     code = "build_failed"
+
+
+class SettingError(SearchServiceError):
+    """A setting (a `SEARCH_*` variable or its command-line option) has a value it does
+    not accept; the message names it as the user wrote it and what it accepts."""
+
+    code = "bad_setting"
+
+
+class ServeError(SearchServiceError):
+    """`serve` cannot start: its address cannot be listened on (port in use, a host
+    that is not an address of this machine), or the app failed to start."""
+
+    code = "serve_failed"
 
 
 class DamagedPointerError(SearchServiceError):

@@ -2,17 +2,27 @@
 
 Every field is documented in the README's settings table; a test checks that the
 two agree. Build a `Settings()` where it is needed (in `create_app`, in the CLI),
-never at import time.
+never at import time. The CLI builds them with `load_settings`, which checks only
+the settings a command uses and names a bad one as the user wrote it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import typing
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from search_service.errors import SettingError
+
+#: Prefix of every setting's environment variable.
+ENV_PREFIX = "SEARCH_"
 
 #: The standard level names of `logging` (any case in the environment).
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
@@ -32,8 +42,26 @@ def absolute_path(path: Path | str) -> Path:
 Folder = Annotated[Path, AfterValidator(absolute_path)]
 
 
+def _json_from_env(value: Any) -> Any:
+    """A list setting is JSON in the environment; a list given in code passes as it is.
+
+    Decoded here rather than by pydantic-settings, whose decoding error names no
+    setting and stops every command, even those that do not use it.
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not JSON ({error.msg})") from error
+
+
+#: A list of strings, written as JSON in its environment variable.
+JsonList = Annotated[list[str], NoDecode, BeforeValidator(_json_from_env)]
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SEARCH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     corpus_dir: Folder = Field(
         default=Path("corpus"),
@@ -51,7 +79,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `serve` listens on.")
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes for `serve`.")
-    cors_origins: list[str] = Field(
+    cors_origins: JsonList = Field(
         default=["*"],
         description='Origins allowed to call the API from a browser, as JSON: `["https://a.org"]`.',
     )
@@ -80,3 +108,78 @@ class Settings(BaseSettings):
         description="Log level of the service: `debug`, `info`, `warning`, `error` or "
         "`critical` (any case).",
     )
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    used: Collection[str] | None = None,
+) -> Settings:
+    """Settings from `SEARCH_*` variables, `overrides` (field: value) winning over them.
+
+    Only the settings in `used` (default: all) are held to their rules: a bad value
+    of another one is not read (its default stands in), so a command is never
+    stopped by a setting it does not use. A bad used value raises `SettingError`,
+    one line per setting naming it as the user wrote it: the variable, or the
+    option `labels` gives for an overridden field (`{"port": "--port"}`).
+    """
+    overrides = dict(overrides or {})
+    needed = set(Settings.model_fields) if used is None else set(used)
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        bad = list(dict.fromkeys(str(problem["loc"][0]) for problem in error.errors()))
+    refused = [name for name in bad if name in needed]
+    if refused:
+        raise SettingError("; ".join(_refusal(name, overrides, labels or {}) for name in refused))
+    defaults = {name: Settings.model_fields[name].default for name in bad}
+    return Settings(**{**overrides, **defaults})
+
+
+def _refusal(name: str, overrides: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    if name in overrides:
+        written = f"{labels.get(name, name)} {shlex.quote(str(overrides[name]))}"
+    else:
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        written = f"{variable}={shlex.quote(_environment_value(variable))}"
+    return f"{written} is not valid: expected {accepted_values(name)}"
+
+
+def _environment_value(variable: str) -> str:
+    """The value of `variable` as pydantic-settings reads it (names in any case)."""
+    for key, value in os.environ.items():
+        if key.upper() == variable:
+            return value
+    return ""
+
+
+def accepted_values(name: str) -> str:
+    """What setting `name` accepts, in words, from its type and its bounds."""
+    field = Settings.model_fields[name]
+    annotation = field.annotation
+    if typing.get_origin(annotation) is Literal:
+        return "one of " + ", ".join(str(choice) for choice in typing.get_args(annotation))
+    if typing.get_origin(annotation) is list:
+        return 'a JSON list of strings, e.g. ["https://a.org"]'
+    if annotation is int or annotation is float:
+        kind = "an integer" if annotation is int else "a number"
+        return kind + _bounds(field.metadata)
+    if annotation is Path:
+        return "a folder path"
+    return "text"
+
+
+def _bounds(metadata: list[Any]) -> str:
+    """`Field(ge=…, le=…, gt=…)` in words (pydantic keeps them as `annotated_types` objects)."""
+    low, high, above = (
+        next((getattr(m, bound) for m in metadata if hasattr(m, bound)), None)
+        for bound in ("ge", "le", "gt")
+    )
+    if low is not None and high is not None:
+        return f" from {low} to {high}"
+    if low is not None:
+        return f" of at least {low}"
+    if above is not None:
+        return f" greater than {above}"
+    return ""

@@ -52,6 +52,7 @@ from search_service.index.vocabulary_snapshot import (
 )
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings
+from search_service.wording import counted
 
 #: Documents handed to the writer between two progress reports.
 BATCH_SIZE: Final = 250
@@ -139,13 +140,14 @@ class BuildReport:
         if not self.indexed or self.seconds <= 0:
             return ""
         rate = self.indexed / self.seconds
-        return f" ({self.indexed} articles indexed, {rate:.0f}/s over the whole build)"
+        return f" ({counted(self.indexed, 'article')} indexed, {rate:.0f}/s over the whole build)"
 
     def summary_lines(self) -> list[str]:
         """The report printed at the end of `index build`."""
         mode = f"full ({self.full_reason})" if self.full else "incremental"
         lines = [
-            f"build: {mode}, {self.files_read} files read, {self.articles} articles",
+            f"build: {mode}, {counted(self.files_read, 'file')} read, "
+            f"{counted(self.articles, 'article')}",
             f"  added {len(self.added)}, updated {len(self.updated)}, "
             f"deleted {len(self.deleted)}, unchanged {self.unchanged}, "
             f"skipped {len(self.skipped)}",
@@ -160,8 +162,9 @@ class BuildReport:
         if self.not_read:
             shown = ", ".join(problem.path for problem in self.not_read[:5])
             more = ", …" if len(self.not_read) > 5 else ""
+            what = "is not an article file" if len(self.not_read) == 1 else "are not article files"
             lines.append(
-                f"  not read: {len(self.not_read)} file(s) that are not article files "
+                f"  not read: {counted(len(self.not_read), 'file')} that {what} "
                 f"({shown}{more}; `corpus check` says why)"
             )
         if self.stale_lock_pid is not None:
@@ -215,10 +218,11 @@ def build_index(
     """Read the corpus and build (incrementally unless `full`) and publish a generation.
 
     The corpus folder is checked first (`corpus_root.open_corpus`: it must be a
-    corpus root), before anything is created. The lock is taken before the corpus
-    is read, so a second build is refused at once (`BuildInProgressError` with the
-    running build's pid), touching nothing. The vocabulary used is copied into the
-    new generation.
+    corpus root), before anything is created: `CorpusError` when it is not one
+    (its own exit code: the wrong folder was given, no build was attempted). The
+    lock is taken before the corpus is read, so a second build is refused at once
+    (`BuildInProgressError` with the running build's pid), touching nothing. The
+    vocabulary used is copied into the new generation.
     """
     from search_service.ingest.corpus_root import open_corpus
 
@@ -227,7 +231,7 @@ def build_index(
     try:
         corpus = open_corpus(corpus_dir)
     except CorpusError as error:
-        raise BuildFailedError(f"{error}; nothing was built") from error
+        raise CorpusError(f"{error}; nothing was built") from error
     with gens.build_lock(root) as lock:
         _refuse_a_damaged_pointer(root)
         used = UsedVocabulary(Vocabulary.load(corpus.vocabulary.directory), corpus.vocabulary)
@@ -339,7 +343,7 @@ def _build_locked(
         raise BuildFailedError(_no_articles_message(report))
     if strict and report.skipped:
         raise BuildFailedError(
-            f"--strict: {len(report.skipped)} file(s) skipped, nothing was published"
+            f"--strict: {counted(len(report.skipped), 'file')} skipped, nothing was published"
             + _first_problems(report.skipped)
         )
     live = gens.live_generation(root)
@@ -373,8 +377,10 @@ def _build_locked(
     except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
         shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
         shutil.rmtree(root / name, ignore_errors=True)
-        if isinstance(error, SearchServiceError) or not isinstance(error, Exception):
-            raise
+        if isinstance(error, SearchServiceError | BrokenPipeError) or not isinstance(
+            error, Exception
+        ):
+            raise  # BrokenPipeError: the reader of the progress left (`| head`), not a failure
         hint = "" if plan.full else " (`index build --full` does not reuse it)"
         raise BuildFailedError(
             f"the build failed ({type(error).__name__}: {error}); "
@@ -405,7 +411,7 @@ def _no_articles_message(report: BuildReport) -> str:
             "nothing was published" + _first_problems(report.not_read)
         )
     return (
-        f"{where} yielded no articles ({report.files_read} files read, "
+        f"{where} yielded no articles ({counted(report.files_read, 'file')} read, "
         f"{len(report.skipped)} skipped); nothing was published" + _first_problems(report.skipped)
     )
 
@@ -418,7 +424,7 @@ def _refuse_to_shrink(report: BuildReport, live: gens.Generation) -> None:
         return
     where = f"the corpus {report.corpus}" if report.corpus else "the articles given"
     raise BuildFailedError(
-        f"{where} yields {report.articles} article(s), under half of the "
+        f"{where} yields {counted(report.articles, 'article')}, under half of the "
         f"{live.article_count} of the live generation {live.name}: nothing was published, "
         f"{live.name} is still live. If the corpus is right and the articles were removed "
         "on purpose, build again with --allow-shrink"
@@ -586,7 +592,7 @@ def _check_generation(path: Path, articles: list[Article]) -> None:
         with index.searcher() as searcher:
             if searcher.doc_count() != len(articles):
                 raise BuildFailedError(
-                    f"the new generation holds {searcher.doc_count()} articles, "
+                    f"the new generation holds {counted(searcher.doc_count(), 'article')}, "
                     f"the ingest produced {len(articles)}; nothing was published "
                     "(if the live generation is damaged, `index build --full` starts afresh)"
                 )
@@ -663,7 +669,8 @@ def run_build(settings: Settings, *, full: bool, strict: bool, allow_shrink: boo
 
     0 when published, and also when an incremental build found nothing to change
     (the report says the live generation is up to date): either way the live
-    generation reflects the corpus. Failures raise (exit 2, nothing published).
+    generation reflects the corpus. Failures raise (`BuildFailedError`, nothing
+    published).
     """
     with _progress_display() as progress:
         report = build_index(
@@ -687,39 +694,48 @@ STATUS_TOP: Final = 10
 def run_status(settings: Settings, *, all_values: bool = False, as_json: bool = False) -> int:
     """`index status`: the live generation, its contents, the previous ones, a running build.
 
-    Without a published generation: `IndexNotFoundError`. With a damaged pointer:
-    what is on disk and how to recover, then `DamagedPointerError`. `--json`
-    prints `status_data`; the text is rendered from the same dict.
+    Without a published generation: `IndexNotFoundError` (`--json` prints the
+    status saying so first). With a damaged pointer: what is on disk and how to
+    recover, then `DamagedPointerError`. `--json` prints `status_data`; the text
+    is rendered from the same dict.
     """
     root = Path(settings.index_dir)
-    damaged: DamagedPointerError | None = None
+    problem: IndexNotFoundError | DamagedPointerError | None = None
     try:
         pointer = gens.read_pointer_file(root)
     except DamagedPointerError as error:
-        pointer, damaged = None, error
-    if pointer is None and damaged is None:
-        raise IndexNotFoundError(f"no index has been built in {root} yet")
-    status = status_data(root, pointer, damaged)
+        pointer, problem = None, error
+    if pointer is None and problem is None:
+        problem = IndexNotFoundError(f"no index has been built in {root} yet")
+    try:
+        status = status_data(root, pointer, problem)
+    except IndexNotFoundError as missing:  # the pointer names a generation that is gone
+        problem, status = missing, status_data(root, None, missing)
     if as_json:
         print(json.dumps(status, ensure_ascii=False, indent=1))
-    else:
+    elif not isinstance(problem, IndexNotFoundError):
         for line in status_lines(status, None if all_values else STATUS_TOP):
             print(line)
-    if damaged is not None:
-        raise damaged
+    if problem is not None:
+        raise problem
     return 0
 
 
 def status_data(
-    root: Path, pointer: gens.Pointer | None, damaged: DamagedPointerError | None = None
+    root: Path,
+    pointer: gens.Pointer | None,
+    problem: IndexNotFoundError | DamagedPointerError | None = None,
 ) -> dict[str, Any]:
     """`index status --json`: one shape whatever the pointer says (docs/index.md).
 
-    `live` is null and `pointer_error` says why when the pointer is damaged;
+    `error` is null, or says (`code`, `message`, as the API's errors do) why there
+    is no live generation: none published (`index_not_found`) or a damaged pointer
+    (`index_damaged`, also in `pointer_error`); `live` is then null.
     `generations_on_disk` always lists the complete generations on disk, newest
     first. Facet values: all of them, years newest first, others by count.
     `IndexNotFoundError` when the pointer names a generation that is gone.
     """
+    damaged = problem if isinstance(problem, DamagedPointerError) else None
     live = None
     previous: list[gens.Generation] = []
     if pointer is not None:
@@ -733,6 +749,7 @@ def status_data(
         previous = [generation for generation in found if generation is not None]
     return {
         "index_dir": str(root),
+        "error": {"code": problem.code, "message": str(problem)} if problem else None,
         "pointer_error": str(damaged) if damaged is not None else None,
         "live": _live_data(live) if live is not None else None,
         "previous": [_generation_data(generation) for generation in previous],
@@ -775,7 +792,7 @@ def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
     else:
         lines = [
             f"live generation: {live['name']}",
-            f"  built at {live['built_at']}, {live['article_count']} articles, "
+            f"  built at {live['built_at']}, {counted(live['article_count'], 'article')}, "
             f"schema version {live['schema_version']}",
             _vocabulary_line(live),
             f"  languages: {_values(live['languages'], None)}",
@@ -783,7 +800,9 @@ def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
         truncated = False
         for facet, counts in live["facets"].items():
             order = ", newest first" if facet == "year" else ""
-            lines.append(f"  {facet} ({len(counts)} values{order}): {_values(counts, limit)}")
+            lines.append(
+                f"  {facet} ({counted(len(counts), 'value')}{order}): {_values(counts, limit)}"
+            )
             truncated = truncated or (limit is not None and len(counts) > limit)
         if truncated:
             lines.append(f"  (at most {limit} values each: `index status --all` shows every value)")
@@ -831,7 +850,7 @@ def _damaged_lines(status: dict[str, Any]) -> list[str]:
 def _generation_lines(generations: list[dict[str, Any]]) -> list[str]:
     return [
         f"  {generation['name']}: built at {generation['built_at']}, "
-        f"{generation['article_count']} articles"
+        f"{counted(generation['article_count'], 'article')}"
         for generation in generations
     ]
 
@@ -872,17 +891,23 @@ def run_rollback(settings: Settings) -> int:
     if done.damaged is not None:
         print(
             f"repaired: {done.damaged}; the newest complete generation {target.name} "
-            f"({target.article_count} articles) is live again"
+            f"({counted(target.article_count, 'article')}) is live again"
         )
     else:
         print(
-            f"rolled back: {target.name} is live again ({target.article_count} articles); "
+            f"rolled back: {target.name} is live again "
+            f"({counted(target.article_count, 'article')}); "
             f"was {done.left}"
         )
     return 0
 
 
 # --- progress display ------------------------------------------------------------------
+
+
+def _files_and_articles(files: int, articles: int) -> str:
+    return f"{counted(files, 'file')}, {counted(articles, 'article')}"
+
 
 #: What the phases without counts are doing, as shown to the admin.
 FINISHING: Final = {
@@ -913,10 +938,10 @@ class _PlainProgress:
         self._next[phase] = done + max(total // 10, 1)
         self._shown[phase] = done
         if phase == "read":
-            print(f"read: {done}/{total} files, {articles} articles", flush=True)
+            print(f"read: {done}/{_files_and_articles(total, articles)}", flush=True)
         else:
             rate = done / max(time.perf_counter() - started, 1e-9)
-            print(f"{phase}: {done}/{total} articles ({rate:.0f}/s)", flush=True)
+            print(f"{phase}: {done}/{counted(total, 'article')} ({rate:.0f}/s)", flush=True)
 
     def __enter__(self) -> _PlainProgress:
         return self
@@ -964,10 +989,10 @@ class _RichProgress:
         if phase in FINISHING:
             return
         if phase == "read":
-            counts, rate = f"{done}/{total} files, {articles} articles", ""
+            counts, rate = f"{done}/{_files_and_articles(total, articles)}", ""
         else:
             speed = done / max(time.perf_counter() - self._started, 1e-9)
-            counts, rate = f"{done}/{total} articles", f"{speed:.0f}/s"
+            counts, rate = f"{done}/{counted(total, 'article')}", f"{speed:.0f}/s"
         self._progress.update(task, completed=done, total=total or None, counts=counts, rate=rate)
 
     def _finish_tasks(self) -> None:

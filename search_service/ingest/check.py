@@ -11,7 +11,6 @@ scripts; the files skipped or not read go to stderr.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -26,6 +25,7 @@ from search_service.ingest.corpus import IngestResult, ingest_paths
 from search_service.ingest.corpus_root import CorpusRoot, enclosing_corpus, open_corpus
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings
+from search_service.wording import counted
 
 
 def run_check(
@@ -43,24 +43,26 @@ def run_check(
     targets = list(paths) or [root.path]
     result = ingest_paths(targets, corpus_root=root.path, vocabulary=vocabulary)
     notice = root.vocabulary.notice()
-    try:
-        if as_json:
-            print_json(result, sys.stdout)
-            for line in [notice] if notice else []:
-                print(line, file=sys.stderr)
-            for problem in result.skipped:
-                print(problem, file=sys.stderr)
-            for problem in result.not_read:
-                print(not_read_line(problem), file=sys.stderr)
-        else:
-            console = Console(highlight=False, soft_wrap=True, emoji=False)
-            console.print(escape(corpus_line(root)))
-            print_report(result, vocabulary, console)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `corpus check --json | head`: the reader left, not an error
-        # Python's documented recipe: point stdout at devnull so the flush at exit is quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if as_json:
+        print_json(result, sys.stdout)
+        for line in [notice] if notice else []:
+            print(line, file=sys.stderr)
+        for problem in result.skipped:
+            print(problem, file=sys.stderr)
+        for problem in result.not_read:
+            print(not_read_line(problem), file=sys.stderr)
+    else:
+        console = _Console(highlight=False, soft_wrap=True, emoji=False)
+        console.print(escape(corpus_line(root)))
+        print_report(result, vocabulary, console)
     return 1 if result.skipped else 0
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Rich exits with status 1 when the reader leaves (`| head`); the CLI's entry
+        handles a broken pipe for every command (exit status of its own, no message)."""
+        raise BrokenPipeError
 
 
 def _corpus_of(paths: list[Path], corpus: Path | None, settings: Settings) -> CorpusRoot:
@@ -156,8 +158,8 @@ def _print_summary(console: Console, result: IngestResult) -> None:
     errors = len(result.skipped)
     warnings = len(result.problems) - errors
     console.print(
-        f"\n{len(result.articles)} article(s) from {result.files_read} file(s); "
-        f"{errors} skipped, {warnings} warning(s)."
+        f"\n{counted(len(result.articles), 'article')} from {counted(result.files_read, 'file')}; "
+        f"{errors} skipped, {counted(warnings, 'warning')}."
     )
 
 
@@ -165,7 +167,7 @@ def _print_not_read(console: Console, not_read: list[Problem]) -> None:
     """The files met that are not article files, and why (an article saved as .docx is lost)."""
     if not not_read:
         return
-    console.print(f"{len(not_read)} other file(s) not read:")
+    console.print(f"{counted(len(not_read), 'other file')} not read:")
     for problem in not_read:
         console.print(f"  {escape(not_read_line(problem))}")
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import html
 import json
 import logging
 import os
+import socket
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Final
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
-from search_service.errors import CorpusError, DamagedPointerError, IndexNotFoundError
+from search_service.errors import CorpusError, DamagedPointerError, IndexNotFoundError, ServeError
 from search_service.index.build import build_index
 from search_service.index.generations import read_pointer
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
+from search_service.wording import counted
 
 #: `create_app` reads its settings from the environment when uvicorn calls the
 #: factory (each worker process does), so `serve` passes its own through it.
@@ -60,29 +66,117 @@ def ensure_index(settings: Settings) -> None:
             f"no index in {settings.index_dir}, and none can be built: {error} "
             "(run from the project folder, or give --index, or --corpus to build one)"
         ) from error
-    print(f"no index in {settings.index_dir}: building one from {corpus.path} …")
+    print(f"no index in {settings.index_dir}: building one from {corpus.path} …", flush=True)
     report = build_index(corpus.path, settings.index_dir, full=True, keep=settings.keep_generations)
     for line in report.summary_lines():
         print(line)
 
 
 def run_serve(settings: Settings) -> int:
-    """Serve the API (and the widget) with uvicorn; builds the index first if needed."""
-    ensure_index(settings)
-    _export_settings(settings)
-    host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
-    print(f"search service: open http://{host}:{settings.port}/ (API docs at /docs)")
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
-    uvicorn.run(
-        _FACTORY,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+    """Serve the API (and the widget) with uvicorn; builds the index first if needed.
+
+    The address is bound before the index is built, so a busy port or an unusable
+    host fails at once (`ServeError`) without building anything; "open http://…"
+    is printed once the socket listens, so the address it names answers
+    (connections wait in the backlog until the app has started). With `--port 0`
+    it names the port the system chose. Ctrl-C stops the service: exit 0.
+    """
+    live_pointer(settings)  # a damaged pointer stops `serve` before anything else
+    with _bound_socket(settings.host, settings.port) as sock:
+        ensure_index(settings)
+        _export_settings(settings)
+        sock.listen(2048)
+        print(f"search service: open {service_url(sock)} (API docs at /docs)", flush=True)
+        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
+        config = uvicorn.Config(
+            _FACTORY,
+            factory=True,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            _run_uvicorn(config, sock)
     return 0
+
+
+def _run_uvicorn(config: uvicorn.Config, sock: socket.socket) -> None:
+    """What `uvicorn.run` does after binding, on our socket; `ServeError` when the app
+    (or a worker) failed to start, instead of uvicorn's exit status 3 (ours: build running)."""
+    if config.workers > 1:
+        supervisor = Multiprocess(config, sockets=[sock])
+        supervisor.run()
+        if any(worker.exitcode == _UVICORN_STARTUP_FAILURE for worker in supervisor.processes):
+            raise ServeError("the service failed to start in its workers (the log above says why)")
+        return
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except SystemExit as stopped:  # uvicorn exits when the app cannot be loaded or started
+        raise ServeError("the service failed to start (the log above says why)") from stopped
+    if not server.started and not server.should_exit:
+        raise ServeError("the service failed to start (the log above says why)")
+
+
+#: uvicorn's exit status for a worker whose app failed to start.
+_UVICORN_STARTUP_FAILURE: Final = 3
+
+
+@contextlib.contextmanager
+def _bound_socket(host: str, port: int) -> Iterator[socket.socket]:
+    """A TCP socket bound to `host`:`port` (not yet listening), closed on the way out.
+
+    `ServeError` naming the address and the way out when it cannot be bound.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise ServeError(
+            f"cannot listen on host {host!r}: not an address or a known host name "
+            f"({error.strerror}); choose another with --host or SEARCH_HOST"
+        ) from error
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as error:
+            raise ServeError(_bind_failure(host, port, error)) from error
+        sock.set_inheritable(True)  # worker processes serve on it
+        yield sock
+    finally:
+        sock.close()
+
+
+def _bind_failure(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {host} port {port}: the port is in use (another service "
+            "listens there); choose another with --port or SEARCH_PORT"
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"cannot listen on {host}: not an address of this machine; "
+            "choose another with --host or SEARCH_HOST (0.0.0.0: every address)"
+        )
+    if error.errno == errno.EACCES:
+        return (
+            f"cannot listen on {host} port {port}: permission denied (ports below 1024 "
+            "need privileges); choose another with --port or SEARCH_PORT"
+        )
+    return f"cannot listen on {host} port {port}: {error.strerror or error}"
+
+
+def service_url(sock: socket.socket) -> str:
+    """The address to open in a browser: `localhost` for a loopback or wildcard address."""
+    host, port = sock.getsockname()[:2]
+    if host in ("127.0.0.1", "0.0.0.0", "::", "::1"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
 
 
 def _export_settings(settings: Settings) -> None:
@@ -101,8 +195,7 @@ def run_search(settings: Settings, query: str, *, limit: int, as_json: bool) -> 
     """
     live_pointer(settings)  # a damaged pointer: say how to repair it
     engine = SearchEngine(settings)
-    per_page = max(1, min(100, limit))
-    result = engine.search(SearchRequest(q=query, per_page=per_page))
+    result = engine.search(SearchRequest(q=query, per_page=limit))
     if as_json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=2))
     else:
@@ -117,7 +210,7 @@ def result_json(result: SearchResult) -> dict[str, object]:
 
 
 def render_text(result: SearchResult) -> str:
-    lines = [f"{result.total} results for {result.query!r} ({result.took_ms:.1f} ms)"]
+    lines = [f"{counted(result.total, 'result')} for {result.query!r} ({result.took_ms:.1f} ms)"]
     if result.notice:
         lines.append(f"note: {result.notice.message}")
     if result.suggestion:

@@ -14,6 +14,10 @@ from search_service.index import generations
 
 from .conftest import live_ids, live_stored
 
+#: The exit codes of a `--corpus` that is not a corpus folder, and of a refused build.
+NOT_A_CORPUS = cli.EXIT_CODES["bad_corpus"].code
+REFUSED = cli.EXIT_CODES["build_failed"].code
+
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
     code = cli.main([str(arg) for arg in args])
@@ -61,7 +65,7 @@ def test_a_file_given_as_corpus_is_refused_and_the_live_generation_stays(
 
     code, _, err = build(capsys, repo_root / "README.md", index)
 
-    assert code == 2
+    assert code == NOT_A_CORPUS
     assert err == (
         f"error: {repo_root / 'README.md'} is a file, not a corpus folder: give the folder "
         "that holds the article files (and their vocabulary/ folder); nothing was built\n"
@@ -75,7 +79,7 @@ def test_a_folder_inside_a_corpus_is_refused_naming_the_root(
 ) -> None:
     code, _, err = build(capsys, news_corpus / "articles", index)
 
-    assert code == 2
+    assert code == NOT_A_CORPUS
     assert f"{news_corpus / 'articles'} is a folder inside the corpus {news_corpus}" in err
     assert f"--corpus {news_corpus};" in err
     assert not index.exists()
@@ -91,7 +95,7 @@ def test_a_folder_without_article_files_is_refused_and_creates_nothing(
 
     code, _, err = build(capsys, empty, index)
 
-    assert code == 2
+    assert code == REFUSED
     assert (
         f"no articles: the corpus {empty} holds no article files (.txt, .md, .jsonl, .html, .htm)"
         in err
@@ -109,7 +113,7 @@ def test_a_missing_corpus_is_named_in_full_and_creates_nothing(
 
     code, _, err = run_main(capsys, "index", "build")
 
-    assert code == 2
+    assert code == NOT_A_CORPUS
     assert err == f"error: no corpus folder at {tmp_path / 'corpus'}; nothing was built\n"
     assert list(tmp_path.iterdir()) == []
 
@@ -124,9 +128,9 @@ def test_a_build_under_half_the_live_generation_is_refused_unless_allowed(
 
     code, out, err = build(capsys, news_corpus, index)
 
-    assert code == 2
+    assert code == REFUSED
     assert (
-        f"the corpus {news_corpus} yields 2 article(s), under half of the 6 of the live "
+        f"the corpus {news_corpus} yields 2 articles, under half of the 6 of the live "
         f"generation {live}: nothing was published, {live} is still live" in err
     )
     assert "--allow-shrink" in err
@@ -160,8 +164,8 @@ def test_a_failed_first_build_leaves_no_lock_file_or_folder_behind(
     existing.mkdir()
     (existing / ".gitkeep").write_text("")
 
-    assert build(capsys, corpus, tmp_path / "a" / "b" / "ix")[0] == 2
-    assert build(capsys, corpus, existing)[0] == 2
+    assert build(capsys, corpus, tmp_path / "a" / "b" / "ix")[0] == REFUSED
+    assert build(capsys, corpus, existing)[0] == REFUSED
 
     assert not (tmp_path / "a").exists()
     assert [path.name for path in existing.iterdir()] == [".gitkeep"]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from search_service.cli import EXIT_CODES
 from search_service.index import generations
 from search_service.index.build import PAUSE_ENV
 
@@ -247,7 +248,7 @@ def test_cli_build_of_a_corpus_without_articles_fails_publishing_nothing(
 
     done = run_cli("index", "build", "--corpus", str(corpus), "--index", str(index))
 
-    assert done.returncode == 2
+    assert done.returncode == EXIT_CODES["build_failed"].code
     assert "no articles" in done.stderr
     assert generations.read_pointer(index) is None
 
@@ -264,7 +265,7 @@ def add_broken_file(corpus: Path) -> None:
     (corpus / "articles" / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
 
 
-def test_cli_strict_build_with_a_skipped_file_exits_2_and_publishes_nothing(
+def test_cli_strict_build_with_a_skipped_file_fails_and_publishes_nothing(
     corpus: Path, tmp_path: Path
 ) -> None:
     index = tmp_path / "ix"
@@ -272,8 +273,8 @@ def test_cli_strict_build_with_a_skipped_file_exits_2_and_publishes_nothing(
 
     strict = run_cli("index", "build", "--corpus", str(corpus), "--index", str(index), "--strict")
 
-    assert strict.returncode == 2
-    assert "--strict: 1 file(s) skipped, nothing was published" in strict.stderr
+    assert strict.returncode == EXIT_CODES["build_failed"].code
+    assert "--strict: 1 file skipped, nothing was published" in strict.stderr
     assert "articles/broken.md: error:" in strict.stderr
     assert not index.exists()  # the failed first build removed the folder it made
 

@@ -152,7 +152,7 @@ def test_a_damaged_pointer_fails_the_build_status_explains_and_rollback_repairs(
     code, _, err = run_main(
         capsys, "index", "build", "--corpus", shipped_corpus, "--index", index_root
     )
-    assert code == 2
+    assert code == cli.EXIT_CODES["build_failed"].code
     assert f"the live pointer {pointer} is damaged (not valid JSON" in err
     assert "index rollback" in err and f"remove {pointer}" in err
     assert sorted(path.name for path in index_root.iterdir()) == before

@@ -24,7 +24,7 @@ def test_check_on_the_shipped_corpus_reports_both_seeds_and_exits_0(
     assert "2016-12-19" in out and "2016-09-22" in out
     assert "(inferred)" in out
     assert "Côte d'Ivoire" in out and "MUGEF-CI" in out
-    assert "2 article(s) from 2 file(s); 0 skipped, 0 warning(s)." in out
+    assert "2 articles from 2 files; 0 skipped, 0 warnings." in out
 
 
 def test_check_json_prints_one_object_per_article_and_nothing_else(
@@ -56,7 +56,7 @@ def test_check_exits_1_and_names_the_problem_when_a_file_is_skipped(
     out = capsys.readouterr().out
     assert status == 1
     assert "empty.txt" in out and "empty_file" in out and "the file is empty" in out
-    assert "1 article(s) from 1 file(s); 1 skipped, 0 warning(s)." in out
+    assert "1 article from 1 file; 1 skipped, 0 warnings." in out
 
 
 def test_check_json_sends_skipped_files_to_stderr_only(

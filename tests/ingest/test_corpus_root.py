@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search_service.cli import main
+from search_service.cli import EXIT_CODES, main
 from search_service.errors import CorpusError
 from search_service.ingest.corpus_root import (
     SHIPPED_VOCABULARY,
@@ -86,7 +86,7 @@ def test_a_corpus_without_vocabulary_uses_the_shipped_default_and_says_so(
 def test_check_without_a_corpus_names_the_full_path_it_looked_for(
     elsewhere: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["corpus", "check"]) == 1
+    assert main(["corpus", "check"]) == EXIT_CODES["bad_corpus"].code
     assert capsys.readouterr().err == f"error: no corpus folder at {elsewhere / 'corpus'}\n"
     assert list(elsewhere.iterdir()) == []
 
@@ -105,7 +105,9 @@ def test_check_refuses_paths_of_two_corpora(
     other = tmp_path / "other"
     shutil.copytree(corpus, other)
 
-    assert main(["corpus", "check", str(first), str(other / "a.txt")]) == 1
+    assert main(["corpus", "check", str(first), str(other / "a.txt")]) == (
+        EXIT_CODES["bad_corpus"].code
+    )
     assert "belong to different corpora" in capsys.readouterr().err
 
 
@@ -132,10 +134,10 @@ def test_check_lists_the_files_it_did_not_read_and_why(
 
     assert main(["corpus", "check", "--corpus", str(corpus)]) == 0
     out = capsys.readouterr().out
-    summary = out[out.index("1 article(s) from 1 file(s)") :].splitlines()
+    summary = out[out.index("1 article from 1 file") :].splitlines()
     assert summary == [
-        "1 article(s) from 1 file(s); 0 skipped, 0 warning(s).",
-        "4 other file(s) not read:",
+        "1 article from 1 file; 0 skipped, 0 warnings.",
+        "4 other files not read:",
         *(f"  {line}" for line in listed),
     ]
 

@@ -670,7 +670,7 @@ def test_corpus_check_shows_html_articles_and_the_pages_it_skipped(
     assert "site/fr/afrique.html" in out and "not_an_article" in out
     assert "a listing page, not an article (page class 'archive')" in out
     assert ".fetch.json" not in out
-    assert "1 article(s) from 2 file(s); 1 skipped, 0 warning(s)." in out
+    assert "1 article from 2 files; 1 skipped, 0 warnings." in out
     main(["corpus", "check", "--corpus", str(corpus), "--json"])
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["id"], r["url"], r["source"]["path"]) for r in records] == [
