@@ -672,7 +672,7 @@ def run_build(settings: Settings, *, full: bool, strict: bool, allow_shrink: boo
     generation reflects the corpus. Failures raise (`BuildFailedError`, nothing
     published).
     """
-    with _progress_display() as progress:
+    with progress_display() as progress:
         report = build_index(
             settings.corpus_dir,
             settings.index_dir,
@@ -1012,5 +1012,6 @@ class _RichProgress:
         self._progress.stop()
 
 
-def _progress_display() -> _PlainProgress | _RichProgress:
+def progress_display() -> _PlainProgress | _RichProgress:
+    """The build's progress: rich bars on a terminal, plain lines when piped (also `sync`)."""
     return _RichProgress() if sys.stdout.isatty() else _PlainProgress()
