@@ -32,6 +32,8 @@ from search_service.errors import (
     BuildInProgressError,
     CorpusError,
     DamagedPointerError,
+    FetchError,
+    FetchInProgressError,
     IndexNotFoundError,
     QueryError,
     RollbackError,
@@ -59,8 +61,9 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "ok": ExitCode(0, "success (an up-to-date `index build` too: nothing to change)", None),
     "nothing": ExitCode(
         1,
-        "nothing found (`search`); some files or articles skipped (`corpus check`)",
-        ("corpus check", "search"),
+        "nothing found (`search`); some files or articles skipped (`corpus check`); some "
+        "pages or sitemaps failed, the rest fetched (`corpus fetch`, `sync`: the index built)",
+        ("corpus check", "search", "corpus fetch", "sync"),
     ),
     "usage": ExitCode(
         2,
@@ -70,9 +73,10 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     ),
     "build_running": ExitCode(
         3,
-        "another build is running (its pid is named); nothing was touched",
-        ("index build", "index rollback", "serve"),
-        (BuildInProgressError,),
+        "another build (or a fetch of the same corpus) is running (its pid is named); "
+        "nothing was touched",
+        ("index build", "index rollback", "serve", "corpus fetch", "sync"),
+        (BuildInProgressError, FetchInProgressError),
     ),
     "no_index": ExitCode(
         4,
@@ -90,13 +94,13 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "bad_vocabulary": ExitCode(
         6,
         "a vocabulary file is malformed",
-        ("corpus check", "index build", "serve"),
+        ("corpus check", "index build", "serve", "sync"),
         (VocabularyError,),
     ),
     "damaged_pointer": ExitCode(
         7,
         "the live pointer is damaged (`index rollback` repairs it)",
-        ("index status", "search", "serve"),
+        ("index status", "search", "serve", "sync"),
         (DamagedPointerError,),
     ),
     "build_failed": ExitCode(
@@ -104,13 +108,13 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
         "the build failed or was refused (no articles, under half the live generation's "
         "articles without `--allow-shrink`, `--strict` with a skipped file): nothing "
         "published, the live generation untouched",
-        ("index build", "serve"),
+        ("index build", "serve", "sync"),
         (BuildFailedError,),
     ),
     "bad_setting": ExitCode(
         9,
         "a setting the command uses has a value it does not accept (its variable or option)",
-        ("index build", "search", "serve"),
+        ("index build", "search", "serve", "corpus fetch", "sync"),
         (SettingError,),
     ),
     "cannot_serve": ExitCode(
@@ -126,6 +130,14 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
         "corpus (or `corpus check`'s paths belong to different corpora); nothing read or created",
         ("corpus check", "index build"),
         (CorpusError,),
+    ),
+    "fetch_failed": ExitCode(
+        12,
+        "nothing usable fetched: a bad URL or sources file, or not one source could be read "
+        "(unreachable site, robots.txt unreachable, not a sitemap, feed or page); `sync` then "
+        "leaves the index as it was",
+        ("corpus fetch", "sync"),
+        (FetchError,),
     ),
     "bug": ExitCode(70, "an unexpected error (a bug: the traceback says where)", None),
     "interrupted": ExitCode(130, "interrupted (Ctrl-C)", None),
@@ -149,6 +161,8 @@ OPTION_FIELDS: Final = {
     "host": "host",
     "port": "port",
     "workers": "workers",
+    "delay": "fetch_delay",
+    "timeout": "fetch_timeout",
 }
 
 _SEARCH_SETTINGS: Final = frozenset(
@@ -163,10 +177,24 @@ _SEARCH_SETTINGS: Final = frozenset(
     }
 )
 
+_FETCH_SETTINGS: Final = frozenset(
+    {
+        "corpus_dir",
+        "fetch_delay",
+        "fetch_timeout",
+        "fetch_max_page_bytes",
+        "fetch_max_redirects",
+        "fetch_user_agent",
+        "fetch_contact_url",
+    }
+)
+
 #: The settings each command reads (None: all of them). A bad value of any other
 #: setting does not stop the command (`settings.load_settings`).
 SETTINGS_USED: Final[dict[str, frozenset[str] | None]] = {
     "corpus check": frozenset({"corpus_dir"}),
+    "corpus fetch": _FETCH_SETTINGS,
+    "sync": _FETCH_SETTINGS | {"index_dir", "keep_generations"},
     "index build": frozenset({"corpus_dir", "index_dir", "keep_generations"}),
     "index status": frozenset({"index_dir"}),
     "index rollback": frozenset({"index_dir"}),
@@ -210,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    corpus = commands.add_parser("corpus", help="Inspect the article files.")
+    corpus = commands.add_parser("corpus", help="Inspect the article files, fetch the site.")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True)
     check = _command(
         corpus_commands,
@@ -233,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="Corpus folder (ids are relative to it, its vocabulary used).",
     )
     check.add_argument("--json", action="store_true", help="One JSON object per article.")
+    fetch = _command(
+        corpus_commands,
+        "fetch",
+        "corpus fetch",
+        help="Fetch the site's pages (sitemaps, feeds, pages) into <corpus>/site/.",
+    )
+    _add_fetch_arguments(fetch)
 
     index = commands.add_parser("index", help="Build and manage the search index.")
     index_commands = index.add_subparsers(dest="index_command", required=True)
@@ -286,6 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", metavar="PORT", help="Port to listen on (0: any free port).")
     serve.add_argument("--workers", metavar="N", help="Worker processes.")
 
+    sync = _command(
+        commands,
+        "sync",
+        "sync",
+        help="Fetch the site, then build the index incrementally (for a timer).",
+    )
+    _add_fetch_arguments(sync)
+    sync.add_argument(
+        "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
+    )
+
     search = _command(commands, "search", "search", help="Run one query against the live index.")
     search.add_argument(
         "query", nargs="+", metavar="QUERY", help="What to search for (the rest of the line)."
@@ -298,6 +344,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--json", action="store_true", help="Print the response as JSON.")
     return parser
+
+
+def _add_fetch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "urls",
+        nargs="*",
+        metavar="URL",
+        help="Sitemaps, feeds or pages (default: the sources in <corpus>/sources.yaml).",
+    )
+    parser.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="Corpus folder (default: corpus/)."
+    )
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    parser.add_argument(
+        "--delay", metavar="S", help="Seconds between two requests to a site (default 1)."
+    )
+    parser.add_argument(
+        "--timeout", metavar="S", help="Seconds before a request is given up (default 30)."
+    )
+    parser.add_argument(
+        "--revalidate",
+        action="store_true",
+        help="Ask for every saved page again (conditionally), even when its sitemap "
+        "date says it is unchanged.",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -318,6 +389,22 @@ def _corpus_check(args: argparse.Namespace, settings: Settings) -> int:
     from search_service.ingest.check import run_check
 
     return run_check(args.paths, as_json=args.json, settings=settings, corpus=args.corpus)
+
+
+def _corpus_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.fetch import commands
+    from search_service.fetch.run import FetchOptions
+
+    options = FetchOptions.from_settings(settings, revalidate=args.revalidate)
+    return commands.run_fetch(settings, args.urls, options, as_json=args.json)
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.fetch import commands
+    from search_service.fetch.run import FetchOptions
+
+    options = FetchOptions.from_settings(settings, revalidate=args.revalidate)
+    return commands.run_sync(settings, args.urls, options, as_json=args.json)
 
 
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -353,6 +440,8 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 #: The function that runs each command (by `command_name`).
 HANDLERS: Final[dict[str, Callable[[argparse.Namespace, Settings], int]]] = {
     "corpus check": _corpus_check,
+    "corpus fetch": _corpus_fetch,
+    "sync": _sync,
     "index build": _index_build,
     "index status": _index_status,
     "index rollback": _index_rollback,

@@ -127,3 +127,40 @@ class ArticleNotFoundError(SearchServiceError):
     """No article with this id in the live generation (turned into HTTP 404)."""
 
     code = "article_not_found"
+
+
+class FetchError(SearchServiceError):
+    """`corpus fetch` got nothing usable: bad sources, or not one source could be read.
+
+    Pages that fail one by one are no error: the fetch report lists them and the
+    command exits 1. This is for a run that produced no list of pages at all.
+    """
+
+    code = "fetch_failed"
+
+
+class SourcesError(FetchError):
+    """`sources.yaml`, or a URL given on the command line, cannot be used as a source."""
+
+    code = "bad_sources"
+
+
+class FetchInProgressError(SearchServiceError):
+    """Another fetch holds the corpus's fetch lock."""
+
+    code = "fetch_in_progress"
+
+    def __init__(self, pid: int | None, corpus: Path | str) -> None:
+        self.pid = pid
+        who = f" (pid {pid})" if pid else ""
+        super().__init__(f"another fetch is running on {corpus}{who}")
+
+
+class SyncFetchError(SearchServiceError):
+    """`sync` could read none of its sources, so the index was not rebuilt.
+
+    Its own type (and exit code) so that a cron job tells a site it could not read
+    from a build that failed.
+    """
+
+    code = "sync_fetch_failed"

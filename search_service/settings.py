@@ -108,6 +108,37 @@ class Settings(BaseSettings):
         description="Log level of the service: `debug`, `info`, `warning`, `error` or "
         "`critical` (any case).",
     )
+    fetch_delay: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds between two requests of `corpus fetch` to the same site "
+        "(more if robots.txt asks for a Crawl-delay).",
+    )
+    fetch_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds `corpus fetch` waits for a connection, for each read and "
+        "for a whole page.",
+    )
+    fetch_max_page_bytes: int = Field(
+        default=5_000_000,
+        ge=1024,
+        description="Largest page `corpus fetch` downloads, in bytes (the download is cut there "
+        "and the page reported as failed).",
+    )
+    fetch_max_redirects: int = Field(
+        default=5, ge=0, le=20, description="Redirects `corpus fetch` follows for one URL."
+    )
+    fetch_user_agent: str = Field(
+        default="ESN-site-search",
+        min_length=1,
+        description="Product token of `corpus fetch`'s User-Agent (robots.txt groups match it); "
+        "the version and the contact URL are added.",
+    )
+    fetch_contact_url: str = Field(
+        default="https://www.educationsolidarite.org/",
+        description="URL in `corpus fetch`'s User-Agent where a site's admin finds who runs it.",
+    )
 
 
 def load_settings(
