@@ -161,6 +161,33 @@ def read_source(
     return listing
 
 
+def read_sitemaps(
+    source: Source,
+    sitemaps: list[str],
+    client: Client,
+    permit: Permit,
+    body_limit: int,
+) -> Listing:
+    """A source that is a site's robots.txt: the sitemaps it names, read as one index."""
+    listing = Listing(source)
+    if not sitemaps:
+        listing.errors.append(f"{source.url}: names no sitemap (no Sitemap: line)")
+    for raw in sitemaps:
+        try:
+            url = normalise_url(raw, base=source.url)
+        except InvalidUrlError as error:
+            listing.rejected.append((raw, error.reason))
+            continue
+        part = read_source(source.model_copy(update={"url": url}), client, permit, body_limit)
+        if part.kind is not None:
+            listing.kind = "sitemap index"
+        listing.pages += [Listed(entry.url, entry.lastmod, source) for entry in part.pages]
+        listing.errors += part.errors
+        listing.rejected += part.rejected
+        listing.sitemaps_read += part.sitemaps_read
+    return listing
+
+
 ACCEPT_LISTING: Final = (
     "application/xml, text/xml;q=0.9, application/rss+xml, application/atom+xml, "
     "text/html;q=0.8, */*;q=0.5"

@@ -51,6 +51,11 @@ class Robots:
         """None when `url` may be fetched, else why not."""
         return self.rules_for(url).refusal(url, self.agent)
 
+    def sitemaps(self, url: str) -> list[str]:
+        """The sitemaps the robots.txt of `url`'s host names (its `Sitemap:` lines)."""
+        parser = self.rules_for(url).parser
+        return list(parser.sitemaps) if parser is not None else []
+
     def rules_for(self, url: str) -> RobotsRules:
         key = robots_url(url)
         rules = self._rules.get(key)

@@ -31,7 +31,7 @@ import httpx
 
 from search_service import __version__
 from search_service.fetch.client import Client, ClientSettings, FetchFailure, Response
-from search_service.fetch.discover import Listed, Listing, read_source
+from search_service.fetch.discover import Listed, Listing, read_sitemaps, read_source
 from search_service.fetch.report import FetchReport, Outcome, SourceSummary
 from search_service.fetch.robots import Robots
 from search_service.fetch.sources import Source
@@ -189,7 +189,14 @@ class _Run:
         saved = self.saved_by_key.get(page_key(source.url))
         if saved is not None:  # a page given as a source, known already: ask for it once
             return Listing(source, kind="page", pages=[Listed(source.url, None, source)])
-        return read_source(source, self.client, self.permit, self.options.max_page_bytes)
+        limit = self.options.max_page_bytes
+        if urlsplit(source.url).path == "/robots.txt":
+            unreachable = self.robots.rules_for(source.url).unreachable
+            if unreachable is not None:
+                return Listing(source, errors=[f"{source.url}: could not be read ({unreachable})"])
+            sitemaps = self.robots.sitemaps(source.url)
+            return read_sitemaps(source, sitemaps, self.client, self.permit, limit)
+        return read_source(source, self.client, self.permit, limit)
 
     def _consider(self, entry: Listed) -> None:
         key = page_key(entry.url)

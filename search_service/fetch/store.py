@@ -28,13 +28,14 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -51,10 +52,10 @@ MAX_NAME_BYTES: Final = 180
 #: Test hook (documented in docs/fetch.md): seconds to pause in the middle of
 #: writing a temporary file, so a test can kill a real fetch mid-save.
 PAUSE_ENV: Final = "SEARCH_TEST_FETCH_SAVE_PAUSE"
-# Characters of a path segment or query kept as they are in a file name; any
-# other is percent-encoded (so `/`, NUL and control characters never reach the
-# file system, and a name never starts with a dot).
-_SAFE_NAME_CHARS: Final = "-_.~!$&'()*+,;=@%"
+# Characters of a decoded path segment or query that are percent-encoded in a file
+# name: `/`, `\\`, NUL and control characters never reach the file system, and `%`
+# itself so that two URLs never share a name. Letters of any script stay readable.
+_UNSAFE_NAME_CHAR: Final = re.compile(r"[\x00-\x1f\x7f/\\%]")
 
 
 class Sidecar(BaseModel):
@@ -250,7 +251,7 @@ def _sync_folder(folder: Path) -> None:
 def _file_name(text: str) -> str:
     """A file or folder name for one URL path segment: safe characters, not hidden, not
     too long."""
-    name = quote(text, safe=_SAFE_NAME_CHARS.replace("%", "")) if text else "_"
+    name = _UNSAFE_NAME_CHAR.sub(lambda m: f"%{ord(m.group()):02X}", text) if text else "_"
     if name.startswith("."):
         name = "%2E" + name[1:]
     if len(name.encode()) > MAX_NAME_BYTES:

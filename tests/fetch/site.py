@@ -133,7 +133,8 @@ class FixtureSite:
     feed: list[str] = field(default_factory=list)
     """Links of the RSS feed `/feed/` (as written: tracking parameters and all)."""
     lastmods: dict[str, str] = field(default_factory=dict)
-    robots: str = "User-agent: *\nDisallow: /en/private/\n"
+    robots: str = "User-agent: *\nDisallow: /en/private/\n\nSitemap: {base}/sitemap.xml\n"
+    """robots.txt (`{base}` is the server's address)."""
     base: str = ""
 
     def add_article(
@@ -185,7 +186,9 @@ class FixtureSite:
         """The page for a request target (the feed and sitemaps made now)."""
         path = urlsplit(target).path
         generated = {
-            "/robots.txt": lambda: Page(self.robots.encode(), content_type="text/plain"),
+            "/robots.txt": lambda: Page(
+                self.robots.replace("{base}", self.base).encode(), content_type="text/plain"
+            ),
             "/sitemap.xml": lambda: Page(self.sitemap_index(), content_type="application/xml"),
             "/sitemap-en.xml": lambda: Page(
                 self.sitemap_xml(self.sitemap_en), content_type="application/xml"
