@@ -1,7 +1,8 @@
 """The HTTP side of the fetch: polite, bounded, one request at a time (httpx).
 
 Politeness: requests go out one after the other, never two at once, with at
-least `delay` seconds between two requests to the same host (more if the
+least `delay` seconds between two requests to the same site (`www.` or not: one
+server; more if the
 site's robots.txt asks for a `Crawl-delay`, or answered 429/503); the
 User-Agent names the project and a contact URL.
 
@@ -26,7 +27,7 @@ from typing import Final
 
 import httpx
 
-from search_service.fetch.urls import InvalidUrlError, host_of, normalise_url
+from search_service.fetch.urls import InvalidUrlError, normalise_url, site_of
 
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 #: Longest wait a site's Retry-After or Crawl-delay can impose between two requests.
@@ -89,7 +90,8 @@ class Client:
             timeout=httpx.Timeout(settings.timeout),
             follow_redirects=False,
         )
-        self._next_allowed: dict[str, float] = {}
+        self._last_done: dict[str, float] = {}  # site -> when its last request ended
+        self._not_before: dict[str, float] = {}  # site -> no request before (Retry-After)
         self._delays: dict[str, float] = {}
 
     def close(self) -> None:
@@ -103,30 +105,34 @@ class Client:
 
     # -- politeness --
 
-    def delay_for(self, host: str) -> float:
-        return self._delays.get(host, self.settings.delay)
+    def delay_for(self, site: str) -> float:
+        return self._delays.get(site, self.settings.delay)
 
-    def slow_down(self, host: str, seconds: float) -> None:
-        """At least `seconds` (at most `MAX_WAIT`) between requests to `host` from now on."""
-        self._delays[host] = max(self.delay_for(host), min(seconds, MAX_WAIT))
+    def slow_down(self, url: str, seconds: float) -> None:
+        """At least `seconds` (at most `MAX_WAIT`) between requests to `url`'s site from now on."""
+        site = site_of(url)
+        self._delays[site] = max(self.delay_for(site), min(seconds, MAX_WAIT))
 
     def back_off(self, response: Response) -> None:
         """After a 429 or 503: wait what Retry-After says before asking that host again,
         and double the delay for the rest of the run."""
-        host = host_of(response.url)
+        site = site_of(response.url)
         wait = _retry_after(response.headers.get("retry-after"))
         if wait is not None:
-            until = time.monotonic() + min(wait, MAX_WAIT)
-            self._next_allowed[host] = max(self._next_allowed.get(host, 0.0), until)
-        self._delays[host] = min(self.delay_for(host) * 2, MAX_WAIT)
+            until = clock() + min(wait, MAX_WAIT)
+            self._not_before[site] = max(self._not_before.get(site, 0.0), until)
+        self._delays[site] = min(self.delay_for(site) * 2, MAX_WAIT)
 
-    def _wait_for(self, host: str) -> None:
-        pause = self._next_allowed.get(host, 0.0) - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
+    def _wait_for(self, site: str) -> None:
+        if site not in self._last_done:
+            return
+        ready = max(self._last_done[site] + self.delay_for(site), self._not_before.get(site, 0.0))
+        wait = ready - clock()
+        if wait > 0:
+            pause(wait)
 
-    def _done_with(self, host: str) -> None:
-        self._next_allowed[host] = time.monotonic() + self.delay_for(host)
+    def _done_with(self, site: str) -> None:
+        self._last_done[site] = clock()
 
     # -- requests --
 
@@ -174,8 +180,8 @@ class Client:
         body_wanted: BodyWanted | None,
         cut: bool,
     ) -> Response:
-        host = host_of(url)
-        self._wait_for(host)
+        site = site_of(url)
+        self._wait_for(site)
         started = time.monotonic()
         self.requests += 1
         try:
@@ -202,7 +208,7 @@ class Client:
         except (httpx.TransportError, httpx.DecodingError) as error:
             raise FetchFailure(f"network error: {_describe(error)}", kind="network") from error
         finally:
-            self._done_with(host)
+            self._done_with(site)
 
     def _read_body(
         self, answer: httpx.Response, max_bytes: int, started: float, cut: bool
@@ -235,6 +241,15 @@ class Client:
                     kind="timeout",
                 )
         return b"".join(chunks), False
+
+
+def clock() -> float:
+    """The clock that spaces requests (a test swaps it, with `pause`, to see the pauses)."""
+    return time.monotonic()
+
+
+def pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _retry_after(value: str | None) -> float | None:

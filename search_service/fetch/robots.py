@@ -19,7 +19,7 @@ from typing import Final
 from protego import Protego
 
 from search_service.fetch.client import Client, FetchFailure
-from search_service.fetch.urls import host_of, robots_url
+from search_service.fetch.urls import robots_url
 
 MAX_ROBOTS_BYTES: Final = 500 * 1024
 
@@ -63,7 +63,7 @@ class Robots:
             rules = self._rules[key] = self._read(key)
             delay = rules.parser.crawl_delay(self.agent) if rules.parser is not None else None
             if delay:
-                self.client.slow_down(host_of(url), float(delay))
+                self.client.slow_down(url, float(delay))
         return rules
 
     def _read(self, url: str) -> RobotsRules:
