@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import hashlib
 import importlib.util
 import io
@@ -175,9 +176,17 @@ def main() -> int:
         counts.reset()
 
         index = work / "indexes"
-        code = cli(["sync", "--corpus", str(corpus), "--index", str(index), "--json",
-                    "--delay", "0", f"{base}/robots.txt", f"{base}/feed/"])  # fmt: skip
-        print(f"sync exit code {code}")
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            code = cli(["sync", "--corpus", str(corpus), "--index", str(index), "--json",
+                        "--delay", "0", f"{base}/robots.txt", f"{base}/feed/"])  # fmt: skip
+        synced = json.loads(output.getvalue() or "{}")
+        build = synced.get("build", {})
+        print(
+            f"sync exit code {code}: fetch {synced.get('fetch', {}).get('counts')}, "
+            f"build published {build.get('published')} with {build.get('articles')} articles, "
+            f"{len(build.get('skipped', []))} pages skipped by the ingest"
+        )
         if args.truth:
             quality(args.truth, corpus, index, base, Store(corpus), normalise_url)
     finally:
