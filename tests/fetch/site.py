@@ -145,7 +145,7 @@ class FixtureSite:
         return page
 
     def _absolute(self, link: str) -> str:
-        return link if link.startswith("http") else self.base + link
+        return link if not link.startswith("/") else self.base + link
 
     def sitemap_xml(self, paths: list[str]) -> bytes:
         entries = []

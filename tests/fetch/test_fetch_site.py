@@ -362,17 +362,24 @@ def test_too_many_redirects_is_a_failure(
     assert server.requests["/loop/3/"] == 0
 
 
-def test_pages_on_other_sites_are_never_requested(
+def test_pages_on_other_sites_or_other_schemes_are_never_requested(
     corpus: Path, server: SiteServer, site: FixtureSite
 ) -> None:
     elsewhere = f"http://localhost:{server.port}/en/news/elsewhere/"
-    site.feed.append(elsewhere)
+    site.feed += [elsewhere, "mailto:editor@example.org", f"ftp://127.0.0.1:{server.port}/a"]
 
     report = fetch(corpus, server)
 
     assert server.requests["/en/news/elsewhere/"] == 0
+    assert server.requests["/a"] == 0
     skipped = {e.url: e.reason for e in report.events["skipped"]}
     assert skipped[elsewhere] == "not on the sources' sites"
+    assert skipped["mailto:editor@example.org"] == (
+        "not a usable URL: the scheme 'mailto' is not fetched (only http and https)"
+    )
+    assert skipped[f"ftp://127.0.0.1:{server.port}/a"] == (
+        "not a usable URL: the scheme 'ftp' is not fetched (only http and https)"
+    )
 
 
 def test_a_huge_page_is_cut_at_the_size_limit_and_not_saved(
