@@ -74,8 +74,7 @@ def default_site() -> FixtureSite:
         "2024-01-10",
         ["Los docentes de Colombia debatieron sobre la protección social en Bogotá."],
     )
-    latin1 = article_html("fr", LATIN1_TITLE, "2024-01-05", [LATIN1_TEXT])
-    latin1 = latin1.replace('<meta charset="utf-8">\n', "")
+    latin1 = article_html("fr", LATIN1_TITLE, "2024-01-05", [LATIN1_TEXT], charset=None)
     site.pages[FR_LATIN1] = Page(
         latin1.encode("latin-1", "xmlcharrefreplace"), content_type="text/html"
     )

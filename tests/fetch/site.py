@@ -1,7 +1,8 @@
 """A small copy of the network's site, written by the tests and served on loopback.
 
-`FixtureSite` holds the pages (HTML shaped like the real site: header menus, the
-meeting banner, breadcrumbs, "latest news" teasers, footer), the sitemap index with
+`FixtureSite` holds the pages (HTML shaped like the real site, written by the ingest
+tests' `html_site.Page`: header menus, the meeting banner, breadcrumbs, share bar,
+"latest news" teasers, footer), the sitemap index with
 a gzipped sitemap, the feed and robots.txt; `SiteServer` serves it with
 `http.server` and counts, per path, the requests it got and the bodies it sent, so
 a test proves what the fetch asked for, not only what it saved.
@@ -23,77 +24,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-MENUS = {
-    "en": ["The Network", "News", "Projects", "Members", "Contact"],
-    "fr": ["Le Réseau", "Actualités", "Projets", "Membres", "Contact"],
-    "es": ["La Red", "Noticias", "Proyectos", "Miembros", "Contacto"],
-}
-BANNER = {
-    "en": "Join online ESN's International Meeting",
-    "fr": "Rejoignez en ligne la Rencontre internationale du RES",
-    "es": "Únete en línea a la Reunión internacional de la RES",
-}
-LATEST = {"en": "Latest news", "fr": "Les dernières actualités", "es": "Últimas noticias"}
-HOME = {"en": "Home", "fr": "Accueil", "es": "Inicio"}
-SITE_NAME = {
-    "en": "Education and Solidarity Network",
-    "fr": "Réseau Education et Solidarité",
-    "es": "Red Educación y Solidaridad",
-}
-FOOTER = {
-    "en": "Legal notice. Privacy policy. Site map. © all rights reserved.",
-    "fr": "Mentions légales. Politique de confidentialité. Plan du site.",
-    "es": "Aviso legal. Política de privacidad. Mapa del sitio.",
-}
+from tests.ingest.html_site import Page as SitePage
 
 
 def article_html(
-    lang: str,
-    title: str,
-    date: str,
-    paragraphs: list[str],
-    *,
-    url: str = "",
-    teasers: tuple[str, ...] = ("Annual report published", "Youth week in Montevideo"),
+    lang: str, title: str, date: str, paragraphs: list[str], *, charset: str | None = "utf-8"
 ) -> str:
-    """A news article as the site renders it (WordPress), furniture included."""
-    menu = "".join(f'<li><a href="/{lang}/">{html.escape(m)}</a></li>' for m in MENUS[lang])
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    teaser_items = "".join(
-        f'<article class="teaser"><h3><a href="/{lang}/news/t{n}/">{html.escape(t)}</a></h3>'
-        f"<p>{html.escape(t)} …</p></article>"
-        for n, t in enumerate(teasers)
-    )
-    canonical = f'<link rel="canonical" href="{html.escape(url)}">' if url else ""
-    return f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(title)} – {SITE_NAME[lang]}</title>
-{canonical}
-<meta property="og:title" content="{html.escape(title)}">
-<meta property="article:published_time" content="{date}T09:00:00+00:00">
-</head>
-<body>
-<header class="site-header">
-  <a class="logo" href="/{lang}/">{SITE_NAME[lang]}</a>
-  <nav class="main-menu"><ul>{menu}</ul></nav>
-  <div class="banner">{html.escape(BANNER[lang])}</div>
-</header>
-<nav class="breadcrumbs"><a href="/{lang}/">{HOME[lang]}</a> › {html.escape(title)}</nav>
-<main>
-<article>
-<h1 class="entry-title">{html.escape(title)}</h1>
-<time class="entry-date" datetime="{date}T09:00:00+00:00">{date}</time>
-<div class="entry-content">{body}</div>
-</article>
-<aside class="latest"><h2>{LATEST[lang]}</h2>{teaser_items}</aside>
-</main>
-<footer class="site-footer"><p>{html.escape(FOOTER[lang])}</p></footer>
-<script>window.dataLayer = [];</script>
-</body>
-</html>
-"""
+    """A news article as the site renders it (WordPress: skip link, logo, menus, the meeting
+    banner, breadcrumbs, share bar, "latest news" teasers, footer), from the ingest tests'
+    page builder."""
+    return SitePage(
+        language=lang,
+        title=title,
+        paragraphs=paragraphs,
+        time_datetime=f"{date}T09:00:00+00:00",
+        date_text=date,
+        published_meta=f"{date}T09:00:00+00:00",
+        charset=charset,
+    ).render()
 
 
 @dataclass
