@@ -100,7 +100,7 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "damaged_pointer": ExitCode(
         7,
         "the live pointer is damaged (`index rollback` repairs it)",
-        ("index status", "search", "serve", "sync"),
+        ("index status", "search", "serve"),
         (DamagedPointerError,),
     ),
     "build_failed": ExitCode(
@@ -328,9 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Fetch the site, then build the index incrementally (for a timer).",
     )
     _add_fetch_arguments(sync)
-    sync.add_argument(
-        "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
-    )
+    sync.add_argument("--index", type=Path, metavar="DIR", help="Index folder (default: indexes/).")
 
     search = _command(commands, "search", "search", help="Run one query against the live index.")
     search.add_argument(

@@ -154,13 +154,3 @@ class FetchInProgressError(SearchServiceError):
         self.pid = pid
         who = f" (pid {pid})" if pid else ""
         super().__init__(f"another fetch is running on {corpus}{who}")
-
-
-class SyncFetchError(SearchServiceError):
-    """`sync` could read none of its sources, so the index was not rebuilt.
-
-    Its own type (and exit code) so that a cron job tells a site it could not read
-    from a build that failed.
-    """
-
-    code = "sync_fetch_failed"

@@ -1,13 +1,13 @@
 """`search-service corpus fetch` and `search-service sync`: progress, report, exit status.
 
 `corpus fetch` returns 0 when every source was read and every page fetched, 1
-when some failed (listed in the report), and raises `FetchError` (exit 2) when
-nothing was usable: a bad URL or sources file, or not one source could be read.
+when some failed (listed in the report), and raises `FetchError` when nothing
+was usable: a bad URL or sources file, or not one source could be read.
 
 `sync` is the same fetch followed by an incremental build of the index, for a
-timer: it returns 0 or 1 as the fetch did, raises `SyncFetchError` (its own exit
-code) when no source could be read (the index is then left as it is), and lets
-the build's errors through with theirs.
+timer: it returns 0 or 1 as the fetch did, raises `FetchError` too when no source
+could be read (the index is then left as it is, not rebuilt), and lets the
+build's errors through; every failure has its own exit code (`cli.EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from search_service.errors import FetchError, SyncFetchError
+from search_service.errors import FetchError
 from search_service.fetch.report import FetchReport
 from search_service.fetch.run import FetchOptions, fetch_site
 from search_service.fetch.sources import Source, load_sources, sources_from_urls
@@ -42,11 +42,11 @@ def run_sync(
     try:
         sources = _sources(settings, urls)
     except FetchError as error:
-        raise SyncFetchError(f"{error}; the index was not rebuilt") from error
+        raise FetchError(f"{error}; the index was not rebuilt") from error
     report = _fetch(settings, sources, options, as_json=as_json)
     if not report.usable:
         _print_report(report, as_json)
-        raise SyncFetchError(f"{_nothing_usable(report)}; the index was not rebuilt")
+        raise FetchError(f"{_nothing_usable(report)}; the index was not rebuilt")
     if not as_json:
         _print_report(report, as_json=False)
         with progress_display() as progress:

@@ -89,9 +89,11 @@ class FetchReport:
         return 1 if self.events["failed"] or self.source_errors else 0
 
     def as_dict(self) -> dict[str, Any]:
+        from search_service.cli import EXIT_CODES  # the one table of exit codes
+
         return {
             "corpus": str(self.corpus),
-            "exit_code": self.exit_status if self.usable else 2,
+            "exit_code": self.exit_status if self.usable else EXIT_CODES["fetch_failed"].code,
             "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
             "not_requested": self.not_requested,
             "requests": self.requests,

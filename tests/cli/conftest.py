@@ -131,3 +131,26 @@ def build_lock_held(root: Path) -> Iterator[int]:
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+@pytest.fixture
+def stack() -> Iterator[contextlib.ExitStack]:
+    with contextlib.ExitStack() as held:
+        yield held
+
+
+def one_page_site(stack: contextlib.ExitStack) -> str:
+    """The base URL of a small site served on loopback until `stack` closes (the fetch
+    tests' `FixtureSite`): an article at /en/a/ and a page answering 500 at /en/broken/,
+    both listed by /sitemap-en.xml; /sitemap-more.xml.gz lists only a PDF."""
+    from tests.fetch.site import FixtureSite, Page, served
+
+    site = FixtureSite()
+    site.add_article(
+        "/en/a/", "en", "Teachers of Ghana", "2024-01-02", ["Teachers of Ghana meet in Accra."]
+    )
+    site.pages["/en/broken/"] = Page(b"oops", status=500, content_type="text/plain")
+    site.pages["/media/r.pdf"] = Page(b"%PDF-1.4", content_type="application/pdf")
+    site.sitemap_en = ["/en/a/", "/en/broken/"]
+    site.sitemap_more = ["/media/r.pdf"]
+    return str(stack.enter_context(contextlib.contextmanager(served)(site)).base)

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from search_service import cli
+from search_service.fetch import commands as fetch_commands
+from search_service.fetch.store import Store
 from search_service.index import build, generations
 from search_service.ingest import check
 from search_service.web import server
 
-from .conftest import ARTICLES, RunMain, build_lock_held, write_corpus
+from .conftest import ARTICLES, RunMain, build_lock_held, one_page_site, write_corpus
 
 #: The function each command hands over to (patched to raise in the "bug" and
 #: "interrupted" situations: the command's work failing unexpectedly).
@@ -30,6 +32,8 @@ WORK = {
     "index rollback": (build, "run_rollback"),
     "serve": (server, "run_serve"),
     "search": (server, "run_search"),
+    "corpus fetch": (fetch_commands, "run_fetch"),
+    "sync": (fetch_commands, "run_sync"),
 }
 COMMANDS = sorted(WORK)
 
@@ -96,6 +100,18 @@ class Place:
         (root / "articles" / "ghana.md").unlink()
         return root
 
+    def site(self, path: str) -> str:
+        """A URL of a small site served on loopback (`one_page_site`): /en/a/ (an article),
+        /sitemap-en.xml (it and a page answering 500), /sitemap-more.xml.gz (a PDF)."""
+        if not hasattr(self, "base"):
+            self.base = one_page_site(self.stack)
+        return self.base + path
+
+    def fetching(self, root: Path) -> Path:
+        """`root`, a corpus another fetch is running on (its fetch lock held)."""
+        self.stack.enter_context(Store(root).lock())
+        return root
+
     def a_file(self) -> Path:
         path = self.tmp / "README.md"
         path.write_text("# Not a corpus\n", encoding="utf-8")
@@ -138,6 +154,14 @@ def _usage(command: str) -> Situation:
     return Situation("usage", command, lambda p: [*command.split(), "--no-such-option"])
 
 
+def _fetch(place: Place, *args: str | Path) -> list[str | Path]:
+    return ["corpus", "fetch", "--delay", "0", *args]
+
+
+def _sync(place: Place, *args: str | Path) -> list[str | Path]:
+    return ["sync", "--delay", "0", "--index", place.tmp / "ix", *args]
+
+
 def _raising(exit: str, command: str, error: BaseException) -> Situation:
     def argv(place: Place) -> list[str | Path]:
         place.work_raises(command, error)
@@ -157,12 +181,22 @@ SITUATIONS = [
     Situation("ok", "index status", lambda p: ["index", "status", "--index", p.index()]),
     Situation("ok", "index rollback", lambda p: ["index", "rollback", "--index", p.index()]),
     Situation("ok", "search", lambda p: ["search", "teachers", "--index", p.index()]),
+    Situation("ok", "corpus fetch", lambda p: _fetch(p, "--corpus", p.tmp / "c", p.site("/en/a/"))),
+    Situation("ok", "sync", lambda p: _sync(p, "--corpus", p.corpus(), p.site("/en/a/"))),
     # 1
     Situation("nothing", "search", lambda p: ["search", "zanzibar", "--index", p.index()]),
     Situation(
         "nothing",
         "corpus check",
         lambda p: ["corpus", "check", "--corpus", p.corpus({**ARTICLES, "empty.md": ""})],
+    ),
+    Situation(
+        "nothing",
+        "corpus fetch",
+        lambda p: _fetch(p, "--corpus", p.tmp / "c", p.site("/sitemap-en.xml")),
+    ),
+    Situation(
+        "nothing", "sync", lambda p: _sync(p, "--corpus", p.corpus(), p.site("/sitemap-en.xml"))
     ),
     # 2
     *[_usage(command) for command in COMMANDS],
@@ -177,6 +211,20 @@ SITUATIONS = [
         "build_running",
         "index rollback",
         lambda p: ["index", "rollback", "--index", p.locked(p.index())],
+    ),
+    Situation(
+        "build_running",
+        "corpus fetch",
+        lambda p: _fetch(p, "--corpus", p.fetching(p.tmp / "c"), p.site("/en/a/")),
+    ),
+    Situation(
+        "build_running",
+        "sync",
+        lambda p: [
+            *_sync(p, "--corpus", p.corpus(), p.site("/en/a/")),
+            "--index",
+            p.locked(p.tmp / "locked"),
+        ],
     ),
     Situation(
         "build_running",
@@ -205,6 +253,11 @@ SITUATIONS = [
         "bad_vocabulary",
         "index build",
         lambda p: ["index", "build", "--corpus", p.bad_vocabulary(), "--index", p.tmp / "ix"],
+    ),
+    Situation(
+        "bad_vocabulary",
+        "sync",
+        lambda p: _sync(p, "--corpus", p.bad_vocabulary(), p.site("/en/a/")),
     ),
     Situation(
         "bad_vocabulary",
@@ -240,6 +293,11 @@ SITUATIONS = [
     ),
     Situation(
         "build_failed",
+        "sync",
+        lambda p: _sync(p, "--corpus", p.corpus({}), p.site("/sitemap-more.xml.gz")),
+    ),
+    Situation(
+        "build_failed",
         "serve",
         lambda p: _serve("--corpus", p.corpus({}), "--index", p.tmp / "ix"),
     ),
@@ -257,6 +315,17 @@ SITUATIONS = [
         env=(("SEARCH_CACHE_SIZE", "-1"),),
     ),
     Situation("bad_setting", "serve", lambda p: ["serve", "--port", "99999"]),
+    Situation(
+        "bad_setting",
+        "corpus fetch",
+        lambda p: ["corpus", "fetch", "--corpus", p.tmp / "c", "https://example.org/"],
+        env=(("SEARCH_FETCH_DELAY", "-1"),),
+    ),
+    Situation(
+        "bad_setting",
+        "sync",
+        lambda p: ["sync", "--corpus", p.corpus(), "--timeout", "0", "https://example.org/"],
+    ),
     # 10
     Situation(
         "cannot_serve",
@@ -273,6 +342,18 @@ SITUATIONS = [
         "bad_corpus",
         "index build",
         lambda p: ["index", "build", "--corpus", p.a_file(), "--index", p.tmp / "ix"],
+    ),
+    # 12
+    Situation(
+        "fetch_failed",
+        "corpus fetch",
+        lambda p: _fetch(p, "--corpus", p.tmp / "c", "ftp://example.org/sitemap.xml"),
+    ),
+    Situation(
+        "fetch_failed",
+        "sync",
+        lambda p: _sync(p, "--corpus", p.corpus(), p.site("/media/r.pdf")),
+        case="the only source is not a sitemap, a feed or a page",
     ),
     # 70, 130: the command's work fails unexpectedly, or Ctrl-C interrupts it
     *[_raising("bug", command, RuntimeError("a bug")) for command in COMMANDS],

@@ -3,6 +3,7 @@ it accepts, never a traceback; a command is only stopped by the settings it uses
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from search_service import cli
 from search_service.settings import Settings, accepted_values, load_settings
 
-from .conftest import RunMain, run_process
+from .conftest import RunMain, one_page_site, run_process
 
 #: A value each setting refuses (None: every value is a valid one, e.g. any text is a host).
 BAD_VALUES: dict[str, str | None] = {
@@ -28,6 +29,12 @@ BAD_VALUES: dict[str, str | None] = {
     "search_time_budget_ms": "5",
     "cache_size": "-1",
     "log_level": "loud",
+    "fetch_delay": "-1",
+    "fetch_timeout": "0",
+    "fetch_max_page_bytes": "10",
+    "fetch_max_redirects": "50",
+    "fetch_user_agent": "",
+    "fetch_contact_url": None,
 }
 REFUSABLE = sorted(name for name, value in BAD_VALUES.items() if value is not None)
 
@@ -125,7 +132,7 @@ def test_every_setting_a_command_uses_stops_it_with_one_line(
 
     for command in users:
         args = {"search": ["search", "x"], "corpus check": ["corpus", "check"]}
-        folder = [] if command == "corpus check" else ["--index", tmp_path / "ix"]
+        folder = [] if command.startswith("corpus") else ["--index", tmp_path / "ix"]
         code, _, err = run_main(*args.get(command, command.split()), *folder)
 
         assert code == cli.EXIT_CODES["bad_setting"].code, command
@@ -142,14 +149,18 @@ def test_a_command_is_not_stopped_by_settings_it_does_not_use(
     run_main: RunMain,
     corpus: Path,
     index: Path,
+    stack: contextlib.ExitStack,
 ) -> None:
     used = cli.SETTINGS_USED[command]
     assert used is not None
     unused = [name for name in REFUSABLE if name not in used]
     for name in unused:
         monkeypatch.setenv(f"SEARCH_{name.upper()}", str(BAD_VALUES[name]))
+    page = one_page_site(stack) + "/en/a/"
     args = {
         "corpus check": ["corpus", "check", "--corpus", corpus],
+        "corpus fetch": ["corpus", "fetch", "--corpus", corpus, "--delay", "0", page],
+        "sync": ["sync", "--corpus", corpus, "--index", index, "--delay", "0", page],
         "index build": ["index", "build", "--corpus", corpus, "--index", index],
         "index status": ["index", "status", "--index", index],
         "index rollback": ["index", "rollback", "--index", index],

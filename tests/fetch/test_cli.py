@@ -62,29 +62,29 @@ def test_some_pages_failed_exits_1_and_names_them(
         ("example.org/sitemap.xml", "it is not an absolute URL"),
     ],
 )
-def test_a_bad_url_exits_2_before_any_request(
+def test_a_bad_url_exits_12_before_any_request(
     corpus: Path, url: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert fetch_cli(corpus, url) == 2
+    assert fetch_cli(corpus, url) == 12
     assert message in capsys.readouterr().err
     assert not (corpus / "site").exists()
 
 
-def test_an_unreachable_site_exits_2(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_site_exits_12(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = fetch_cli(corpus, "http://127.0.0.1:9/sitemap.xml", "--timeout", "2")
 
     captured = capsys.readouterr()
-    assert code == 2
+    assert code == 12
     assert "error: nothing fetched: no source could be read" in captured.err
     assert "robots.txt could not be read (network error" in captured.err
 
 
-def test_a_source_that_is_not_a_listing_or_a_page_exits_2(
+def test_a_source_that_is_not_a_listing_or_a_page_exits_12(
     corpus: Path, server: SiteServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = fetch_cli(corpus, server.base + PDF)
 
-    assert code == 2
+    assert code == 12
     assert "not a sitemap, a feed or an HTML page" in capsys.readouterr().err
 
 
@@ -103,10 +103,10 @@ def test_without_urls_the_sources_file_is_used(
     assert not page_file(corpus, server, ARTICLES[2]).exists()  # French: left out
 
 
-def test_without_urls_or_sources_file_exits_2_saying_what_to_do(
+def test_without_urls_or_sources_file_exits_12_saying_what_to_do(
     corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert fetch_cli(corpus) == 2
+    assert fetch_cli(corpus) == 12
     assert "no URL given and no sources file" in capsys.readouterr().err
 
 
@@ -167,13 +167,13 @@ def test_json_report_shape(
     assert report["requests"] == 10  # robots.txt, 3 sitemaps, 6 pages
 
 
-def test_json_report_of_nothing_usable_says_exit_code_2(
+def test_json_report_of_nothing_usable_says_exit_code_12(
     corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = fetch_cli(corpus, "http://127.0.0.1:9/sitemap.xml", "--json")
 
     report = json.loads(capsys.readouterr().out)
-    assert code == report["exit_code"] == 2
+    assert code == report["exit_code"] == 12
     assert report["sources"][0]["kind"] is None
 
 
@@ -207,14 +207,22 @@ def test_the_user_agent_setting_reaches_the_site_and_robots_groups(
     assert server.requests["/es/noticias/proteccion-social-en-colombia/"] == 0
 
 
-@pytest.mark.parametrize(("option", "value"), [("--delay", "-1"), ("--timeout", "0")])
-def test_bad_delay_or_timeout_is_a_usage_error(
-    corpus: Path, option: str, value: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--delay", "-1", "--delay -1 is not valid: expected a number of at least 0"),
+        ("--timeout", "0", "--timeout 0 is not valid: expected a number greater than 0"),
+        ("--delay", "soon", "--delay soon is not valid: expected a number"),
+    ],
+)
+def test_a_bad_delay_or_timeout_is_a_bad_setting_named_as_written(
+    corpus: Path, option: str, value: str, expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["corpus", "fetch", "--corpus", str(corpus), option, value, "https://x.org/"])
-    assert exit_info.value.code == 2
-    assert f"argument {option}" in capsys.readouterr().err
+    code = main(["corpus", "fetch", "--corpus", str(corpus), option, value, "https://x.org/"])
+
+    assert code == 9
+    assert expected in capsys.readouterr().err
+    assert not (corpus / "site").exists()
 
 
 @pytest.mark.slow

@@ -80,7 +80,7 @@ def test_sync_exits_1_when_some_pages_failed_and_still_builds(
     assert generations.live_generation(index) is not None
 
 
-def test_sync_that_reads_no_source_exits_8_and_leaves_the_index_alone(
+def test_sync_that_reads_no_source_exits_12_and_leaves_the_index_alone(
     corpus_with_an_article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     index = tmp_path / "indexes"
@@ -94,20 +94,20 @@ def test_sync_that_reads_no_source_exits_8_and_leaves_the_index_alone(
     code = sync(corpus_with_an_article, index, "http://127.0.0.1:9/sitemap.xml", "--timeout", "2")
 
     err = capsys.readouterr().err
-    assert code == 8
+    assert code == 12
     assert "nothing fetched: no source could be read" in err
     assert "the index was not rebuilt" in err
     assert generations.read_pointer(index) == live
 
 
-def test_sync_with_a_bad_sources_file_exits_8(
+def test_sync_with_a_bad_sources_file_exits_12(
     corpus_with_an_article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (corpus_with_an_article / "sources.yaml").write_text("sources: [", encoding="utf-8")
 
     code = sync(corpus_with_an_article, tmp_path / "indexes")
 
-    assert code == 8
+    assert code == 12
     assert "is not valid YAML" in capsys.readouterr().err
     assert not (tmp_path / "indexes").exists()
 
