@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -332,7 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = _command(commands, "search", "search", help="Run one query against the live index.")
     search.add_argument(
-        "query", nargs="+", metavar="QUERY", help="What to search for (the rest of the line)."
+        "query",
+        nargs="+",
+        metavar="QUERY",
+        help="What to search for (the rest of the line; -word leaves out articles holding it).",
     )
     search.add_argument(
         "--index", type=Path, metavar="DIR", help="Index folder (default: indexes/)."
@@ -454,15 +458,31 @@ def run(args: argparse.Namespace) -> int:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """`parse_args`, except that the words of a query may sit between options
-    (`search health --limit 3 benin`), which argparse leaves over."""
+    (`search health --limit 3 benin`), which argparse leaves over, and that a word
+    excluded with one dash (`search abidjan -togo`, the query syntax) is a query word,
+    not an unknown option (nor `-h` given "ealth" for `-health`)."""
     parser = build_parser()
-    args, left_over = parser.parse_known_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    excluded = _excluded_words(argv)
+    args, left_over = parser.parse_known_args([word for word in argv if word not in excluded])
     if getattr(args, "command_name", None) == "search":
-        args.query += [word for word in left_over if not word.startswith("-")]
+        args.query += [word for word in left_over if not word.startswith("-")] + excluded
         left_over = [word for word in left_over if word.startswith("-")]
     if left_over:
         parser.error(f"unrecognized arguments: {' '.join(left_over)}")
     return args
+
+
+def _excluded_words(argv: list[str]) -> list[str]:
+    """The `-word`s of a `search` command line (before any `--`); options have two dashes."""
+    if not argv or argv[0] != "search":
+        return []
+    words = argv[1 : argv.index("--")] if "--" in argv else argv[1:]
+    return [word for word in words if _EXCLUSION.fullmatch(word) and word != "-h"]
+
+
+#: One dash then a letter, a quote or any non-option character (`-togo`, `-"a b"`, `-é`).
+_EXCLUSION: Final = re.compile(r"-[^-\d\s].*", re.DOTALL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

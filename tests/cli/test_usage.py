@@ -34,6 +34,33 @@ def test_options_may_come_before_or_between_the_words_of_the_query(
     assert json.loads(out)["query"] == "health benin"
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["-togo", "teachers"],  # an exclusion, as the query syntax has it (docs/api.md)
+        ["teachers", "-togo"],
+        ["teachers", "-hello", "-togo"],  # not argparse's -h with an argument
+        ["teachers", '-"of togo"'],
+    ],
+)
+def test_a_word_excluded_with_a_dash_is_part_of_the_query_not_an_option(
+    words: list[str], run_main: RunMain, index: Path
+) -> None:
+    code, out, err = run_main("search", *words, "--index", index, "--json")
+
+    assert code == 0, err
+    result = json.loads(out)
+    assert sorted(result["query"].split(" ")) == sorted(" ".join(words).split(" "))
+    assert [hit["title"] for hit in result["hits"]] == ["Health insurance in Benin"]
+
+
+def test_an_unknown_double_dash_option_is_still_a_usage_error(run_main: RunMain) -> None:
+    code, _, err = run_main("search", "teachers", "--limt", "3")
+
+    assert code == cli.EXIT_CODES["usage"].code
+    assert "unrecognized arguments: --limt" in err
+
+
 @pytest.mark.parametrize("limit", ["0", "101", "-3", "ten"])
 def test_a_limit_outside_1_to_100_is_a_usage_error_naming_limit(
     limit: str, run_main: RunMain, index: Path
