@@ -128,7 +128,8 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "bad_corpus": ExitCode(
         11,
         "not a corpus folder: the corpus given is missing, a file or a folder inside another "
-        "corpus (or `corpus check`'s paths belong to different corpora); nothing read or created",
+        "corpus (or `corpus check`'s paths do not exist or belong to different corpora); nothing "
+        "read or created",
         ("corpus check", "index build"),
         (CorpusError,),
     ),

@@ -24,7 +24,7 @@ from search_service.errors import CorpusError
 from search_service.ingest.corpus import IngestResult, ingest_paths
 from search_service.ingest.corpus_root import CorpusRoot, enclosing_corpus, open_corpus
 from search_service.ingest.vocabulary import Vocabulary
-from search_service.settings import Settings
+from search_service.settings import Settings, absolute_path
 from search_service.wording import counted
 
 
@@ -35,7 +35,8 @@ def run_check(
 
     The corpus (its root, for ids, and its vocabulary) is `corpus` when given,
     else the one the first path belongs to (`corpus_root.enclosing_corpus`), else
-    the configured one. `CorpusError` when that is not a corpus folder, or when the
+    the configured one. `CorpusError` when that is not a corpus folder, when none of
+    the paths exists (one missing among others is a line of the report), or when the
     paths belong to different corpora.
     """
     root = _corpus_of(paths, corpus, settings)
@@ -70,6 +71,9 @@ def _corpus_of(paths: list[Path], corpus: Path | None, settings: Settings) -> Co
         return open_corpus(corpus)
     if not paths:
         return open_corpus(settings.corpus_dir)
+    if not any(path.exists() for path in paths):
+        missing = ", ".join(str(absolute_path(path)) for path in paths)
+        raise CorpusError(f"no such file or folder: {missing}; nothing was checked")
     roots = {path: enclosing_corpus(path) for path in paths}
     found = {root.path for root in roots.values()}
     if len(found) > 1:

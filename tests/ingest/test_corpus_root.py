@@ -94,8 +94,37 @@ def test_check_without_a_corpus_names_the_full_path_it_looked_for(
 def test_check_of_a_missing_file_names_its_full_path(
     corpus: Path, elsewhere: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["corpus", "check", str(corpus / "articles" / "gone.txt")]) == 1
-    assert f"no such file or folder: {corpus / 'articles' / 'gone.txt'}" in capsys.readouterr().out
+    gone = corpus / "articles" / "gone.txt"
+
+    assert main(["corpus", "check", str(gone)]) == EXIT_CODES["bad_corpus"].code
+    err = capsys.readouterr().err
+    assert err == f"error: no such file or folder: {gone}; nothing was checked\n"
+
+
+def test_check_of_a_path_missing_here_names_it_and_invents_no_corpus(
+    elsewhere: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`./dev search-service corpus check corpus` from a folder without corpus/: the path
+    is read from here and named in full, not checked as a corpus rooted here."""
+    assert main(["corpus", "check", "corpus", "articles"]) == EXIT_CODES["bad_corpus"].code
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: no such file or folder: {elsewhere / 'corpus'}, {elsewhere / 'articles'}; "
+        "nothing was checked\n"
+    )
+
+
+def test_a_missing_path_beside_others_is_a_line_of_the_report(
+    corpus: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    there = write("articles/a.txt", PAGE)
+    gone = corpus / "articles" / "gone.txt"
+
+    assert main(["corpus", "check", str(there), str(gone)]) == 1
+    out = capsys.readouterr().out
+    assert f"no such file or folder: {gone}" in out
+    assert "1 article from 1 file; 1 skipped" in out
 
 
 def test_check_refuses_paths_of_two_corpora(
