@@ -258,6 +258,89 @@ def test_no_results_shows_the_empty_state(widget: WidgetPage) -> None:
     expect(widget.box).to_have_attribute("aria-expanded", "false")
 
 
+#: A pasted paragraph of more words than SEARCH_MAX_QUERY_WORDS (32): the API searches the
+#: first ones and its `notice` says the rest were left out.
+PASTED = "health " + " ".join(f"paragraph{n}" for n in range(40))
+
+
+def note(widget: WidgetPage) -> Any:
+    return widget.page.locator("site-search #note")
+
+
+def test_a_pasted_paragraph_is_searched_and_the_visitor_told_only_its_first_words_were(
+    widget: WidgetPage,
+) -> None:
+    widget.open()
+    widget.replace(PASTED)
+
+    expect(widget.options).to_have_count(5)
+    expect(widget.status).to_have_text("5 results")
+    expect(note(widget)).to_have_text("Only the first words of your search were used.")
+    expect(widget.live_region).to_have_text(
+        "5 results Only the first words of your search were used."
+    )
+
+    widget.replace("health")
+    expect(note(widget)).to_be_hidden()
+    expect(widget.live_region).to_have_text("5 results")
+
+
+@pytest.mark.parametrize(
+    ("html_lang", "status", "said"),
+    [
+        (
+            "en",
+            "No results.",
+            "Type words to search for: symbols and emoji alone are not searched.",
+        ),
+        (
+            "fr",
+            "Aucun résultat.",
+            "Saisissez des mots : les symboles et les emoji seuls ne sont pas recherchés.",
+        ),
+        (
+            "es",
+            "No hay resultados.",
+            "Escriba palabras: los símbolos y los emojis solos no se buscan.",
+        ),
+    ],
+)
+def test_a_query_without_any_word_says_so_in_the_pages_language(
+    widget: WidgetPage, html_lang: str, status: str, said: str
+) -> None:
+    widget.open(html_lang=html_lang)
+    widget.replace("😀 ***")
+
+    expect(note(widget)).to_have_text(said)
+    expect(widget.status).to_have_text(status)  # the note, not the hint to try other words
+    expect(widget.live_region).to_have_text(f"{status} {said}")
+    expect(widget.listbox).to_be_hidden()
+
+
+def test_a_notice_the_widget_does_not_know_shows_the_apis_message_as_text(
+    widget: WidgetPage,
+) -> None:
+    message = "<b>three</b> words were read as one name"
+    body = {
+        "query": "health",
+        "total": 0,
+        "page": 1,
+        "per_page": 10,
+        "took_ms": 1.0,
+        "hits": [],
+        "facets": {},
+        "suggestion": None,
+        "notice": {"code": "constructor", "message": message},
+    }
+    widget.page.route(re.compile(r"/search\?"), lambda route: route.fulfill(json=body))
+    widget.open()
+    widget.search("health")
+
+    expect(note(widget)).to_have_text(message)
+    expect(note(widget).locator("b")).to_have_count(0)
+    assert widget.console_errors == []
+
+
 def test_a_search_in_progress_shows_the_loading_state(widget: WidgetPage) -> None:
     held: list[Any] = []
     widget.page.route(re.compile(r"/search\?"), lambda route: held.append(route))

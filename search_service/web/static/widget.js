@@ -27,6 +27,10 @@
       sort: "Sort by", relevance: "Relevance", newest: "Newest first", oldest: "Oldest first",
       country: "Country", partner: "Partner", year: "Year", language: "Language",
       all: "Show all ({n})", fewer: "Show fewer",
+      notice: {
+        words_dropped: "Only the first words of your search were used.",
+        no_searchable_words: "Type words to search for: symbols and emoji alone are not searched.",
+      },
     },
     fr: {
       label: "Rechercher sur le site", placeholder: "Rechercher des actualités…",
@@ -40,6 +44,10 @@
       sort: "Trier par", relevance: "Pertinence", newest: "Plus récents", oldest: "Plus anciens",
       country: "Pays", partner: "Partenaire", year: "Année", language: "Langue",
       all: "Tout afficher ({n})", fewer: "Afficher moins",
+      notice: {
+        words_dropped: "Seuls les premiers mots de votre recherche ont été utilisés.",
+        no_searchable_words: "Saisissez des mots : les symboles et les emoji seuls ne sont pas recherchés.",
+      },
     },
     es: {
       label: "Buscar en el sitio", placeholder: "Buscar noticias…",
@@ -53,6 +61,10 @@
       sort: "Ordenar por", relevance: "Relevancia", newest: "Más recientes", oldest: "Más antiguos",
       country: "País", partner: "Socio", year: "Año", language: "Idioma",
       all: "Mostrar todo ({n})", fewer: "Mostrar menos",
+      notice: {
+        words_dropped: "Solo se usaron las primeras palabras de su búsqueda.",
+        no_searchable_words: "Escriba palabras: los símbolos y los emojis solos no se buscan.",
+      },
     },
   };
 
@@ -90,7 +102,7 @@ input[type=checkbox]{flex:none;margin:0;accent-color:var(--a)}
 select{font:inherit;color:var(--ss-text,#1f2328);background:var(--bg);border:1px solid var(--b);border-radius:calc(var(--r) / 2);padding:.1em .3em;margin-left:.3em}
 .err{color:var(--ss-error,#b3261e)}
 .merr{margin:.75em 0 0;font-size:.9em}
-.dym{margin:0 0 .6em}
+.dym,.note{margin:0 0 .6em}
 ul{list-style:none;margin:0;padding:0}
 ul.busy{opacity:.55}
 .opt{display:block;padding:.6em .7em;border-radius:calc(var(--r) - 2px);color:inherit;text-decoration:none}
@@ -139,6 +151,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
 <div class="bar"><p class="status" id="status"></p>
 <label class="sortl" id="sortl" hidden><span id="sortt"></span><select id="sort"></select></label></div>
 <p class="dym" id="dym" hidden></p>
+<p class="note" id="note" hidden></p>
 <ul role="listbox" id="list"></ul>
 <p class="err merr" id="merr" hidden></p>
 <button type="button" class="btn" id="more" hidden></button>
@@ -193,7 +206,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       root.innerHTML = TEMPLATE;
       const $ = (id) => this.shadowRoot.getElementById(id);
       this.$ = { input: $("q"), panel: $("panel"), facets: $("facets"), status: $("status"),
-        dym: $("dym"), list: $("list"), more: $("more"), moreErr: $("merr"), live: $("live"),
+        dym: $("dym"), note: $("note"), list: $("list"), more: $("more"), moreErr: $("merr"), live: $("live"),
         sort: $("sort"), sortLabel: $("sortl"), sortText: $("sortt"),
         spin: this.shadowRoot.querySelector(".spin"), grid: this.shadowRoot.querySelector(".grid") };
       this.q = "";
@@ -519,11 +532,13 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     }
 
     renderHits() {
-      const { list, more, moreErr, dym } = this.$;
+      const { list, more, moreErr, dym, note } = this.$;
       const t = this.t;
       this.$.sortLabel.hidden = !(this.result && !this.error && this.result.total > 1);
       list.replaceChildren();
       dym.hidden = true;
+      note.textContent = this.noteText();
+      note.hidden = !note.textContent;
       moreErr.hidden = !this.moreFailed;
       moreErr.textContent = t.moreFailed;
       more.textContent = this.moreFailed ? t.retry : t.more;
@@ -544,7 +559,8 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         dym.replaceChildren(before, button, after);
         dym.hidden = false;
       }
-      this.setStatus(result.total ? this.countText(result.total) : t.none + " " + t.hint);
+      // A note saying why nothing was searched replaces the hint to try other words.
+      this.setStatus(result.total ? this.countText(result.total) : t.none + (note.hidden ? " " + t.hint : ""));
       list.hidden = this.hits.length === 0;
       this.hits.forEach((hit, i) => list.appendChild(this.renderHit(hit, i)));
       this.setActive(this.active);
@@ -617,6 +633,15 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.$.grid.classList.toggle("nof", shown === 0);
     }
 
+    /** The API's `notice` (words left out, no word to search) in the widget's language; an unknown
+     * code shows the API's own message. */
+    noteText() {
+      const notice = !this.error && this.result && this.result.notice;
+      if (!notice) return "";
+      const own = Object.prototype.hasOwnProperty.call(this.t.notice, notice.code);
+      return own ? this.t.notice[notice.code] : typeof notice.message === "string" ? notice.message : "";
+    }
+
     countText(n) {
       return this.t[this.plurals.select(n) === "one" ? "one" : "other"].replace("{n}", n.toLocaleString(this.uiLang));
     }
@@ -630,11 +655,12 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       }
     }
 
-    /** The polite live region says how many results there are (or why there are none, or that
-     * "More results" failed). */
+    /** The polite live region says how many results there are and the API's notice (or why there
+     * are none, or that "More results" failed). */
     announce() {
+      const note = this.noteText();
       const text = this.error ? this.error.text : this.moreFailed ? this.t.moreFailed
-        : this.result ? (this.result.total ? this.countText(this.result.total) : this.t.none) : "";
+        : this.result ? (this.result.total ? this.countText(this.result.total) : this.t.none) + (note && " " + note) : "";
       const live = this.$.live;
       const said = ++this.said;
       // The same words again (re-sorted, retried) are emptied first, or screen readers stay silent.
