@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +37,42 @@ def seed_000(shipped_corpus: Path) -> Path:
 @pytest.fixture(scope="session")
 def seed_001(shipped_corpus: Path) -> Path:
     return shipped_corpus / "articles" / "001_119e6c8c953a1bce.txt"
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working folder is an unrelated, empty folder (no corpus, no index), and no
+    folder settings are in the environment: what a user running a command from
+    another folder has."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    for name in ("SEARCH_CORPUS_DIR", "SEARCH_INDEX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
+@contextlib.contextmanager
+def build_lock_held(root: Path) -> Iterator[int]:
+    """Another process holding the build lock of `root`, as a running build does; its pid."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path;"
+            "from search_service.index.generations import build_lock\n"
+            "with build_lock(Path(sys.argv[1])):\n"
+            "    print('locked', flush=True); time.sleep(60)",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -28,17 +28,6 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, shipped_corpus: Path) -
     return index_dir
 
 
-@pytest.fixture
-def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working folder, and no folder settings in the environment."""
-    folder = tmp_path / "elsewhere"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    for name in ("SEARCH_CORPUS_DIR", "SEARCH_INDEX_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    return folder
-
-
 def search_from(folder: Path, index: Path, query: str) -> dict[str, Any]:
     """The real command in a child process whose working folder is `folder`."""
     env = {

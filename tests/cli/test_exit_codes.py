@@ -21,7 +21,8 @@ from search_service.index import build, generations
 from search_service.ingest import check
 from search_service.web import server
 
-from .conftest import ARTICLES, RunMain, build_lock_held, one_page_site, write_corpus
+from ..conftest import build_lock_held
+from .conftest import ARTICLES, RunMain, one_page_site, write_corpus
 
 #: The function each command hands over to (patched to raise in the "bug" and
 #: "interrupted" situations: the command's work failing unexpectedly).

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,29 +139,3 @@ def live_stored(root: Path, article_id: str) -> dict[str, Any]:
         found = searcher.document(id=article_id)
     assert found is not None, article_id
     return dict(found)
-
-
-@contextlib.contextmanager
-def build_lock_held_elsewhere(root: Path) -> Iterator[int]:
-    """Another process holding the build lock of `root`, as a running build does; its pid."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path;"
-            "from search_service.index.generations import build_lock\n"
-            "with build_lock(Path(sys.argv[1])):\n"
-            "    print('locked', flush=True); time.sleep(60)",
-            str(root),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
-        if holder.stdout is not None:
-            holder.stdout.close()

@@ -14,7 +14,8 @@ from search_service.articles import Article
 from search_service.index import generations
 from search_service.index.build import build_from_articles
 
-from .conftest import MakeArticle, build_lock_held_elsewhere
+from ..conftest import build_lock_held
+from .conftest import MakeArticle
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -81,7 +82,7 @@ def test_status_json_has_every_count_the_previous_generations_and_the_running_bu
     first = build_from_articles(facet_rich_corpus[:5], index_root)
     second = build_from_articles(facet_rich_corpus, index_root)
 
-    with build_lock_held_elsewhere(index_root) as pid:
+    with build_lock_held(index_root) as pid:
         code, out, _ = run_main(capsys, "index", "status", "--index", index_root, "--json")
 
     assert code == 0

@@ -25,7 +25,8 @@ from search_service.errors import (
 from search_service.index import generations
 from search_service.index.build import build_from_articles
 
-from .conftest import MakeArticle, build_lock_held_elsewhere, live_ids
+from ..conftest import build_lock_held
+from .conftest import MakeArticle, live_ids
 
 
 def _versions(make_article: MakeArticle, count: int) -> list[list[Article]]:
@@ -158,7 +159,7 @@ def test_a_build_while_another_holds_the_lock_is_refused_touching_nothing(
     small_corpus: list[Article], index_root: Path, make_article: MakeArticle
 ) -> None:
     first = build_from_articles(small_corpus, index_root)
-    with build_lock_held_elsewhere(index_root) as holder_pid:
+    with build_lock_held(index_root) as holder_pid:
         before = sorted(p.name for p in index_root.iterdir())
 
         with pytest.raises(BuildInProgressError) as refused:

@@ -24,17 +24,6 @@ from .conftest import Write
 PAGE = "Teachers of Togo met the AIM in Abidjan.\n"
 
 
-@pytest.fixture
-def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The working folder is an unrelated folder (no corpus, no index)."""
-    folder = tmp_path / "elsewhere"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    for name in ("SEARCH_CORPUS_DIR", "SEARCH_INDEX_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    return folder
-
-
 def test_check_of_a_file_from_another_folder_uses_its_corpus_root_and_vocabulary(
     write: Write, elsewhere: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
