@@ -49,6 +49,7 @@ from search_service.ingest.pages import (
     without_repeated_title,
 )
 from search_service.text import WORD_RE, fold
+from search_service.wording import counted
 
 HTML_EXTENSIONS = (".html", ".htm")
 MAX_HTML_BYTES = 5_000_000  # a news page is 50-500 kB; more is a dump, not an article
@@ -339,7 +340,7 @@ def _not_an_article(
         if teasers:
             return Refusal(
                 "not_an_article",
-                f"a listing: its main content is {_teasers_count(teasers)} of other pages",
+                f"a listing: its main content is {counted(teasers, 'teaser')} of other pages",
             )
         return Refusal(
             "not_an_article", "an empty page: no text once the site's furniture is removed"
@@ -349,7 +350,7 @@ def _not_an_article(
     if teasers >= LISTING_TEASERS and not has_main:
         return Refusal(
             "not_an_article",
-            f"a listing: {_teasers_count(teasers)} of other pages and no article of its own",
+            f"a listing: {counted(teasers, 'teaser')} of other pages and no article of its own",
         )
     excerpts = _excerpts(body)
     if excerpts:
@@ -380,10 +381,6 @@ def _excerpts(body: str) -> int:
     paragraphs = [p for p in body.split("\n\n") if p.strip()]
     cut = sum(1 for p in paragraphs if _EXCERPT_END.search(p))
     return cut if cut >= LISTING_TEASERS and cut * 3 >= len(paragraphs) else 0
-
-
-def _teasers_count(count: int) -> str:
-    return "1 teaser" if count == 1 else f"{count} teasers"
 
 
 def _mostly_links(tree: HtmlElement) -> Refusal | None:
