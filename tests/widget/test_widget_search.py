@@ -515,6 +515,23 @@ def test_a_shared_url_restores_the_search_on_load(widget: WidgetPage) -> None:
     expect(widget.status).to_have_text("2 results")
 
 
+def test_a_link_naming_a_filter_value_in_other_words_ticks_the_value_and_unticks_it(
+    widget: WidgetPage,
+) -> None:
+    """The API reads `country=benin` as Benin (docs/api.md, filter values): the widget
+    shows Benin ticked, and unticking it removes the filter, not a second Benin."""
+    widget.open(query="?q=health&country=benin")
+
+    expect(widget.options).to_have_count(3)
+    expect(widget.checkbox("Benin")).to_be_checked()
+
+    with widget.page.expect_response(lambda r: "/search?" in r.url):
+        widget.checkbox("Benin").uncheck()
+    expect(widget.options).to_have_count(5)
+    expect(widget.checkbox("Benin")).not_to_be_checked()
+    assert "country" not in url_params(widget)
+
+
 def test_a_stale_response_never_overwrites_a_newer_one(widget: WidgetPage) -> None:
     """The first request is held back until the second one has rendered, then released."""
     held: list[Any] = []

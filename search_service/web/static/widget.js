@@ -392,7 +392,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         this.error = null;
         this.moreFailed = false;
         this.hits = page > 1 ? this.hits.concat(body.hits) : body.hits;
-        if (page === 1) this.active = -1;
+        if (page === 1) { this.active = -1; this.adoptSelected(body.facets); }
         this.result = body;
       } catch (error) {
         if (seq !== this.seq) return;
@@ -404,6 +404,15 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.controller = null;
       this.render();
       this.announce();
+    }
+
+    /** The API reads a filter value like a query (`country=benin` selects Benin) and lists the
+     * value it selected: the filters become those, so that box is ticked and unticking it works. */
+    adoptSelected(facets) {
+      for (const f of FACETS) {
+        const values = facets && Array.isArray(facets[f]) ? facets[f] : null;
+        if (values && this.filters[f].length) this.filters[f] = values.filter((v) => v && v.selected).map((v) => String(v.value));
+      }
     }
 
     searchUrl(page) {
