@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from search_service.wording import counted
+
 Outcome = Literal["new", "changed", "unchanged", "removed", "failed", "skipped"]
 OUTCOMES: Final[tuple[Outcome, ...]] = (
     "new",
@@ -110,7 +112,7 @@ class FetchReport:
         """The closing report of `corpus fetch`, for a person or a log."""
         lines = [f"fetch into {self.corpus}"]
         for source in self.sources:
-            what = f"{source.kind}, {source.pages} pages" if source.kind else "not read"
+            what = f"{source.kind}, {counted(source.pages, 'page')}" if source.kind else "not read"
             if source.sitemaps > 1:
                 what += f" from {source.sitemaps} sitemaps"
             lines.append(f"  source {source.url}: {what}")
@@ -118,8 +120,8 @@ class FetchReport:
         counts = ", ".join(f"{outcome} {self.count(outcome)}" for outcome in OUTCOMES)
         lines.append(f"  pages: {counts}")
         lines.append(
-            f"  {self.requests} requests, {_size(self.bytes_received)} received, "
-            f"{self.seconds:.1f}s; {self.not_requested} unchanged pages not asked for "
+            f"  {counted(self.requests, 'request')}, {_size(self.bytes_received)} received, "
+            f"{self.seconds:.1f}s; {counted(self.not_requested, 'unchanged page')} not asked for "
             "(older than our copy by their sitemap date)"
         )
         lines += self._listed("new") + self._listed("changed")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from search_service.fetch.report import FetchReport, SourceSummary
 from search_service.wording import counted
 
 from .conftest import ARTICLES, RunMain, write_corpus
@@ -65,3 +66,19 @@ def test_one_file_not_read_is_worded_in_the_singular(run_main: RunMain, one_arti
     assert "  not read: 1 file that is not an article file (articles/notes.docx; " in build
     for text in (check, build):
         assert "(s)" not in text
+
+
+def test_a_fetch_of_one_page_is_worded_in_the_singular(tmp_path: Path) -> None:
+    report = FetchReport(
+        corpus=tmp_path,
+        sources=[SourceSummary("https://esn.example/en/a/", "page", 1, 1, [])],
+        not_requested=1,
+        requests=1,
+    )
+    report.add("new", "https://esn.example/en/a/")
+
+    text = "\n".join(report.lines())
+
+    assert "  source https://esn.example/en/a/: page, 1 page\n" in text
+    assert "  1 request, 0.0 KiB received, 0.0s; 1 unchanged page not asked for " in text
+    assert not re.search(r"\b1 (pages|requests)\b", text), text
