@@ -467,13 +467,17 @@ def _read_pid(handle: IO[str]) -> int | None:
 def build_lock(root: Path) -> Iterator[BuildLock]:
     """Hold the build lock of `root` (creating the folder); `BuildInProgressError` if taken.
 
-    A folder that cannot be created or locked (permissions, a file in the way) is a
-    `BuildFailedError` naming it, not a traceback. When nothing is published in
+    A folder that is a file, or that cannot be created or locked (permissions, a file
+    in the way) is a `BuildFailedError` naming it, not a traceback. When nothing is published in
     `root` on the way out (a first build failed), what this call created goes
     again: the lock file, and the folders it made. A failed build leaves nothing
     where there was nothing.
     """
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise BuildFailedError(
+            f"{root} is a file, not an index folder: give a folder with --index or SEARCH_INDEX_DIR"
+        )
     lock = BuildLock(root)
     created = _missing_folders(root)
     new_lock_file = not (root / LOCK_FILE).exists()

@@ -118,6 +118,22 @@ def test_a_missing_corpus_is_named_in_full_and_creates_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_file_given_as_index_folder_is_named_as_a_file_and_left_alone(
+    capsys: pytest.CaptureFixture[str], news_corpus: Path, tmp_path: Path
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# the project\n", encoding="utf-8")
+
+    code, _, err = build(capsys, news_corpus, readme)
+
+    assert code == REFUSED
+    assert err == (
+        f"error: {readme} is a file, not an index folder: give a folder with --index or "
+        "SEARCH_INDEX_DIR\n"
+    )
+    assert readme.read_text(encoding="utf-8") == "# the project\n"
+
+
 def test_a_build_under_half_the_live_generation_is_refused_unless_allowed(
     capsys: pytest.CaptureFixture[str], news_corpus: Path, index: Path
 ) -> None:

@@ -195,7 +195,7 @@ def test_an_unusable_index_folder_is_a_clear_build_failure(
     in_the_way = tmp_path / "indexes"
     in_the_way.write_text("not a folder")
 
-    with pytest.raises(BuildFailedError, match="cannot use the index folder"):
+    with pytest.raises(BuildFailedError, match="is a file, not an index folder"):
         build_from_articles(small_corpus, in_the_way)
 
 
