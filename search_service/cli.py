@@ -106,8 +106,8 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     ),
     "build_failed": ExitCode(
         8,
-        "the build failed or was refused (no articles, under half the live generation's "
-        "articles without `--allow-shrink`, `--strict` with a skipped file): nothing "
+        "the build failed or was refused (no articles, over half the live generation's "
+        "articles deleted without `--allow-shrink`, `--strict` with a skipped file): nothing "
         "published, the live generation untouched",
         ("index build", "serve", "sync"),
         (BuildFailedError,),
@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--allow-shrink",
         action="store_true",
-        help="Publish even when the corpus yields under half the live generation's articles.",
+        help="Publish even when the build deletes over half the live generation's articles.",
     )
     status = _command(
         index_commands,

@@ -348,7 +348,7 @@ def _build_locked(
         )
     live = gens.live_generation(root)
     if live is not None and not allow_shrink:
-        _refuse_to_shrink(report, live)
+        _refuse_to_shrink(report, live, articles)
     cleaned = gens.remove_unreferenced(root)
     plan = _plan(articles, live, full)
     report.full, report.full_reason = plan.full, plan.full_reason
@@ -416,19 +416,37 @@ def _no_articles_message(report: BuildReport) -> str:
     )
 
 
-def _refuse_to_shrink(report: BuildReport, live: gens.Generation) -> None:
-    """A corpus that yields under half the live generation's articles is most likely
-    the wrong folder (or a file): publishing it would delete the others. Refused,
-    unless the admin says the articles were removed on purpose (`--allow-shrink`)."""
-    if report.articles * 2 >= live.article_count:
+def _refuse_to_shrink(report: BuildReport, live: gens.Generation, articles: list[Article]) -> None:
+    """A build that would delete more than half of the live generation's articles
+    is most likely run on the wrong folder (a file, a sub-folder, another project's
+    Markdown): publishing it would delete the real articles. Refused, unless the
+    admin says the articles were removed on purpose (`--allow-shrink`).
+
+    Counted on the articles the build would delete, not on how many it yields, so
+    a wrong folder holding as many files as the real corpus is refused too.
+    """
+    live_ids = _live_article_ids(live)
+    kept = len(live_ids & {article.id for article in articles})
+    removed = len(live_ids) - kept
+    if removed * 2 <= len(live_ids):
         return
     where = f"the corpus {report.corpus}" if report.corpus else "the articles given"
     raise BuildFailedError(
-        f"{where} yields {counted(report.articles, 'article')}, under half of the "
-        f"{live.article_count} of the live generation {live.name}: nothing was published, "
+        f"{where} yields {counted(report.articles, 'article')} and keeps "
+        f"{kept} of the {len(live_ids)} of the live generation {live.name}: it would delete "
+        f"{counted(removed, 'article')}, over half of them. Nothing was published, "
         f"{live.name} is still live. If the corpus is right and the articles were removed "
         "on purpose, build again with --allow-shrink"
     )
+
+
+def _live_article_ids(live: gens.Generation) -> set[str]:
+    """The live generation's article ids (from its checksums; a generation without
+    them counts as holding `article_count` articles none of which is kept)."""
+    try:
+        return set(live.checksums())
+    except (OSError, ValueError):
+        return {f"\0unknown-{number}" for number in range(live.article_count)}
 
 
 def _refuse_a_damaged_pointer(root: Path) -> None:

@@ -146,8 +146,9 @@ def test_a_build_under_half_the_live_generation_is_refused_unless_allowed(
 
     assert code == REFUSED
     assert (
-        f"the corpus {news_corpus} yields 2 articles, under half of the 6 of the live "
-        f"generation {live}: nothing was published, {live} is still live" in err
+        f"the corpus {news_corpus} yields 2 articles and keeps 2 of the 6 of the live "
+        f"generation {live}: it would delete 4 articles, over half of them. Nothing was "
+        f"published, {live} is still live." in err
     )
     assert "--allow-shrink" in err
     assert generations.read_pointer(index) == live and len(live_ids(index)) == 6
@@ -156,6 +157,29 @@ def test_a_build_under_half_the_live_generation_is_refused_unless_allowed(
 
     assert code == 0 and "deleted 4" in out
     assert live_ids(index) == {"articles/a4", "articles/a5"}
+
+
+def test_a_corpus_of_other_articles_as_many_as_the_live_ones_is_refused_unless_allowed(
+    capsys: pytest.CaptureFixture[str], news_corpus: Path, index: Path, tmp_path: Path
+) -> None:
+    """`index build --corpus docs`: as many files as the real corpus, none of its articles."""
+    assert build(capsys, news_corpus, index)[0] == 0
+    live = generations.read_pointer(index)
+    docs = tmp_path / "docs"
+    shutil.copytree(news_corpus / "vocabulary", docs / "vocabulary")
+    for number in range(6):
+        (docs / f"page{number}.md").write_text(
+            f"# Page {number}\n\nHow the service is deployed, part {number}.\n", encoding="utf-8"
+        )
+
+    code, _, err = build(capsys, docs, index)
+
+    assert code == REFUSED
+    assert "yields 6 articles and keeps 0 of the 6" in err and "--allow-shrink" in err
+    assert generations.read_pointer(index) == live and len(live_ids(index)) == 6
+
+    assert build(capsys, docs, index, "--allow-shrink")[0] == 0
+    assert len(live_ids(index)) == 6 and "articles/a0" not in live_ids(index)
 
 
 def test_half_of_the_live_generation_is_not_a_shrink(
