@@ -42,7 +42,7 @@ def _folded_words(text: str) -> frozenset[str]:
     return frozenset(fold(word) for word in text.split())
 
 
-LineKind = Literal["blank", "furniture", "site_name", "date", "old_anchor", "text"]
+LineKind = Literal["blank", "furniture", "site_name", "date", "old_anchor", "titled_tools", "text"]
 
 _SITE_NAMES = frozenset(
     fold(name)
@@ -72,6 +72,37 @@ _FOOTERS = frozenset(
 _OLD_ANCHOR_WORDS = frozenset(
     "pdf imprimer envoyer print e mail email imprimir enviar send courriel correo".split()  # noqa: SIM905
 )
+#: The old site's tools written at the end of the title's line: "… PDF Imprimer Envoyer",
+#: "… PDF Print E-mail", "… PDF Imprimir E-mail".
+_TOOLS_AFTER_TITLE = re.compile(
+    r"\s+PDF\s+(?:Imprimer|Print|Imprimir)\s+(?:Envoyer|E-?mail|Enviar|Courriel|Correo)\s*$",
+    re.IGNORECASE,
+)
+#: An image's alternative text left alone on a line: a file name ("logo-fr", "base_line2",
+#: "banner.jpg"): lower case, no space, parts joined by "-", "_" or ".".
+_FILE_NAME = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
+#: The heading of the old site's join-the-network box; its text and its link ("» …") follow.
+_JOIN_HEADINGS = frozenset(
+    " ".join(WORD_RE.findall(fold(h)))
+    for h in (
+        "Join us",
+        "Join the network",
+        "Join the Education and Solidarity Network",
+        "Become a member",
+        "Rejoindre le réseau",
+        "Rejoignez-nous",
+        "Rejoignez le réseau",
+        "Adhérer au réseau",
+        "Devenir membre",
+        "Únete a la red",
+        "Únase a la red",
+        "Únete a nosotros",
+        "Hazte miembro",
+    )
+)
+_LINK_LINE = re.compile(r"^[»›→]\s*\S")
+JOIN_BOX_MAX_LINES = 4  # lines of text between the box's heading and its link
+BYLINE_MAX_WORDS = 4  # an author's name (or login) on the line above the date
 _OLD_HEADER_WORDS = frozenset(
     "espagnol english francais frances ingles espanol anglais spanish french".split()  # noqa: SIM905
 )
@@ -218,9 +249,8 @@ def parse_page(text: str) -> ParsedPage:
     """Split a saved page into title (or None), date (or None) and cleaned body."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     notes: list[PageNote] = []
-    kinds = _mark_category_blocks(
-        lines, [classify_line(line) for line in lines[:HEADER_SEARCH_LINES]]
-    )
+    kinds = [classify_line(line) for line in lines[:HEADER_SEARCH_LINES]]
+    kinds = _mark_category_blocks(lines, _mark_join_boxes(lines, kinds))
     body_start, title_index, date_index, kept = _read_header(lines, kinds)
     date: dt.date | None = None
     if date_index is not None:
@@ -233,13 +263,42 @@ def parse_page(text: str) -> ParsedPage:
                     date_index + 1,
                 )
             )
-    title = _clean_line(lines[title_index]) if title_index is not None else None
+    title = _clean_line(_title_text(lines[title_index])) if title_index is not None else None
     # Header lines of text that are not titles ("Thank you, Marie." above the site name)
     # are the article's first words: they open the body.
     lead = [line for index in kept for line in (lines[index], "")]
     body_lines = drop_footer([*lead, *lines[body_start:]])
     body = without_repeated_title(clean_body(body_lines), title)
     return ParsedPage(title=title or None, date=date, body=body, notes=tuple(notes))
+
+
+def _title_text(line: str) -> str:
+    """A title line without the old site's tools written after it."""
+    return _TOOLS_AFTER_TITLE.sub("", line)
+
+
+def _mark_join_boxes(lines: Sequence[str], kinds: list[LineKind]) -> list[LineKind]:
+    """The old site's join-the-network box above the title is furniture, not text.
+
+    Its heading ("Join us", "Rejoindre le réseau", "Únete a la red"), the few lines of
+    text under it and the link that closes it ("» Get the membership form") go.
+    """
+    marked = list(kinds)
+    for index, kind in enumerate(kinds):
+        if kind != "text" or " ".join(_words(lines[index])) not in _JOIN_HEADINGS:
+            continue
+        box = [index]
+        for position in range(index + 1, len(kinds)):
+            if kinds[position] == "blank":
+                continue
+            if _LINK_LINE.match(lines[position].strip()):
+                for inside in box:
+                    marked[inside] = "furniture"
+                break
+            if kinds[position] != "text" or len(box) > JOIN_BOX_MAX_LINES:
+                break
+            box.append(position)
+    return marked
 
 
 def without_repeated_title(body: str, title: str | None) -> str:
@@ -265,7 +324,7 @@ def _mark_category_blocks(lines: Sequence[str], kinds: list[LineKind]) -> list[L
         if marked[index] != "text" or marked[index - 1] not in ("site_name", "furniture"):
             continue
         following = marked[index + 1] if index + 1 < len(marked) else "blank"
-        if following in ("site_name", "date", "old_anchor"):
+        if following in ("site_name", "date", "old_anchor", "titled_tools"):
             continue
         line = lines[index].strip()
         if len(_words(line)) <= CATEGORY_MAX_WORDS and not line.endswith((".", "!", "?", ":")):
@@ -302,10 +361,17 @@ def _read_header(
         elif kind in ("site_name", "old_anchor"):
             anchored = True
             confirmed = title is not None
+        elif kind == "titled_tools":
+            if date is not None:
+                break
+            anchored = True
+            title, confirmed = index, True  # "Title PDF Imprimer Envoyer"
         elif kind == "text":
             if date is not None or not _anchor_ahead(lines, kinds, index):
                 break
-            if _title_like(lines[index]):
+            if title is not None and _byline(lines, kinds, index, title):
+                pass  # the author's name between the title and the date: dropped
+            elif _title_like(lines[index]):
                 title, confirmed = index, False
             else:
                 kept.append(index)
@@ -317,21 +383,52 @@ def _read_header(
     return min(index, len(lines)), title, date, kept
 
 
+def _byline(lines: Sequence[str], kinds: Sequence[LineKind], index: int, title: int) -> bool:
+    """Is this line the author's name between a title and the date ("Title" / "" / "Jane
+    Doe" / "July 16, 2021")? Glued to the date line below it, apart from the title above
+    it (a blank line between), short and without a sentence's punctuation."""
+    following = index + 1
+    if following >= len(kinds) or kinds[following] != "date":
+        return False
+    if not any(kinds[k] == "blank" for k in range(title + 1, index)):
+        return False
+    line = lines[index].strip()
+    return len(line.split()) <= BYLINE_MAX_WORDS and not re.search(r"[,:;!?|()]|\.$", line)
+
+
 def _bare_title(
     lines: Sequence[str], kinds: Sequence[LineKind], index: int
 ) -> tuple[int, int | None, int | None]:
-    """A page with none of the site's furniture: a short first line before a blank is a title."""
+    """A page with none of the site's furniture: a short first line is a title when a
+    blank line follows it, or a line that is plainly not more of it (a paragraph, a
+    heading in capitals: "Who are we?" / "OUR NETWORK, AT THE CROSSROADS…")."""
     line = lines[index].strip()
-    followed_by_blank = index + 1 < len(kinds) and kinds[index + 1] == "blank"
+    following = index + 1
+    followed_by_blank = following < len(kinds) and kinds[following] == "blank"
     more_text = any(kind == "text" for kind in kinds[index + 2 :])
+    apart = followed_by_blank or (
+        following < len(kinds)
+        and kinds[following] == "text"
+        and _not_more_of(line, lines[following])
+    )
     if (
-        followed_by_blank
+        apart
         and more_text
         and len(line) <= BARE_TITLE_MAX_CHARS
         and not line.endswith((".", ":", ";", ","))
     ):
         return index + 1, index, None
     return index, None, None
+
+
+def _not_more_of(line: str, following: str) -> bool:
+    """Is `following` plainly not the rest of `line`: a paragraph (a longer line ending like
+    a sentence) or a heading in capitals?"""
+    following = following.strip()
+    letters = [ch for ch in following if ch.isalpha()]
+    if letters and all(ch.isupper() for ch in letters):
+        return True
+    return len(following) > 2 * len(line) and following.endswith((".", "…", "!", "?", ":"))
 
 
 def _title_like(line: str) -> bool:
@@ -358,13 +455,17 @@ def _anchor_ahead(lines: Sequence[str], kinds: Sequence[LineKind], index: int) -
         kind = kinds[position]
         if kind in ("blank", "furniture"):
             continue
-        if kind in ("site_name", "old_anchor"):
+        if kind in ("site_name", "old_anchor", "titled_tools"):
             return True
         if kind == "date" or sentence:
             return kind == "date" and not sentence
         skipped += 1
         line = lines[position].strip()
-        if skipped > HEADER_MENU_LINES or len(line) > MENU_LINE_MAX_CHARS:
+        if len(line) > MENU_LINE_MAX_CHARS and skipped <= HEADER_MENU_LINES:
+            # A long title under category lines ("Health education" / "Mutual insurance" /
+            # "Côte d'Ivoire | A title of 130 characters …"): its own anchor decides.
+            return _title_like(line) and _anchor_ahead(lines, kinds, position)
+        if skipped > HEADER_MENU_LINES:
             return False
         sentence = not _title_like(line)
     return False
@@ -385,6 +486,8 @@ def classify_line(line: str) -> LineKind:
         return "site_name"
     if _is_old_anchor(words):
         return "old_anchor"
+    if _TOOLS_AFTER_TITLE.search(stripped):
+        return "titled_tools"
     if looks_like_date(stripped):
         return "date"
     if _is_furniture(stripped, words, key):
@@ -440,6 +543,8 @@ def _is_banner(stripped: str, words: Sequence[str], key: str) -> bool:
 def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
     if _is_banner(stripped, words, key):
         return True
+    if _FILE_NAME.fullmatch(stripped) or _LINK_LINE.match(stripped):
+        return True  # an image's alternative text, a link ("» Get the form")
     if all(w in _COUNTDOWN_WORDS or w.isdigit() for w in words):
         return True
     if all(w in _OLD_HEADER_WORDS for w in words) or _SOCIAL.match(key) or _is_share_line(words):

@@ -438,3 +438,132 @@ def test_a_sentence_before_a_heading_and_its_old_site_tools_is_body_text() -> No
     parsed = parse_page(text + "\nText.\n")
     assert parsed.title == "Old heading"
     assert parsed.body == "Body of the old page.\n\nSubheading\n\nText."
+
+
+# ---- the old site's and the new site's page shapes ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Bilan de l'atelier de Lomé PDF Imprimer Envoyer", "Bilan de l'atelier de Lomé"),
+        ("Report of the Lomé workshop PDF Print E-mail", "Report of the Lomé workshop"),
+        ("Informe del taller de Lomé PDF Imprimir E-mail", "Informe del taller de Lomé"),
+    ],
+)
+def test_the_old_site_tools_after_the_title_on_its_line_leave_the_title(
+    line: str, title: str
+) -> None:
+    text = page(
+        "Espagnol English Français",
+        "",
+        line,
+        "Le rapport de l'atelier a été envoyé aux membres.",
+        "",
+        "Deuxième paragraphe.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == title
+    assert parsed.body == (
+        "Le rapport de l'atelier a été envoyé aux membres.\n\nDeuxième paragraphe."
+    )
+
+
+def test_an_image_file_name_and_the_join_box_above_the_title_are_not_titles() -> None:
+    text = page(
+        "Espagnol English Français",
+        "",
+        "Rejoignez-nous sur facebook",
+        "",
+        "logo-res_2011",
+        "",
+        "Rejoindre le réseau",
+        "",
+        "Votre association partage nos valeurs et veut agir avec nous dans ses projets.",
+        "",
+        "» Remplir le formulaire",
+        "",
+        "Lettre d'information 2011.2",
+        "",
+        "Le bureau s'est réuni à Rabat en mai.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Lettre d'information 2011.2"
+    assert parsed.body == "Le bureau s'est réuni à Rabat en mai."
+
+
+def test_the_join_box_in_english_and_spanish_is_dropped_too() -> None:
+    for heading, link in (("Join us", "» Get the form"), ("Únete a la red", "» Ver el formulario")):
+        text = page(
+            heading,
+            "Your union shares our goals and wants to act with us.",
+            link,
+            "",
+            "Newsletter 2012.1",
+            "",
+            "The board met in Rabat.",
+        )
+        parsed = parse_page(text)
+        assert (parsed.title, parsed.body) == ("Newsletter 2012.1", "The board met in Rabat.")
+
+
+def test_two_category_lines_above_a_country_and_title_line_then_the_site_name_and_date() -> None:
+    title = (
+        "Niger | A long title about the mutual health insurance of teachers that the union "
+        "and the ministry will build together over three years"
+    )
+    assert len(title) > 120  # longer than a menu line
+    text = page(
+        "Teachers at work",
+        "Prevention at school",
+        "",
+        title,
+        "",
+        SITE,
+        "March 3, 2022",
+        "",
+        "The union and the ministry met in Niamey.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == title
+    assert parsed.date == dt.date(2022, 3, 3)
+    assert parsed.body == "The union and the ministry met in Niamey."
+
+
+def test_the_author_line_above_the_date_is_not_the_title() -> None:
+    for author in ("Marie Kouassi", "m.kouassi"):
+        text = page(
+            "Teachers of Abidjan build a mutual",
+            "",
+            author,
+            "12 mars 2019",
+            "",
+            "The teachers met in Abidjan.",
+        )
+        parsed = parse_page(text)
+        assert parsed.title == "Teachers of Abidjan build a mutual"
+        assert parsed.date == dt.date(2019, 3, 12)
+        assert parsed.body == "The teachers met in Abidjan."
+
+
+def test_a_short_title_glued_above_the_date_stays_the_title() -> None:
+    parsed = parse_page(page(SITE, "", "Teachers meet", "12 mars 2019", "", "Body."))
+    assert (parsed.title, parsed.body) == ("Teachers meet", "Body.")
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "OUR MISSION, BETWEEN HEALTH AND EDUCATION…",
+        "After two years of work, the network opens its first office in the region of Kayes.",
+    ],
+)
+def test_a_page_title_followed_by_a_heading_or_a_paragraph_without_a_blank(second: str) -> None:
+    parsed = parse_page(page("What do we do?", second, "More text here.", "And more."))
+    assert parsed.title == "What do we do?"
+    assert parsed.body.startswith(second)
+
+
+def test_a_first_line_followed_by_more_of_its_text_is_no_title() -> None:
+    parsed = parse_page(page("The teachers of Kayes", "met the minister.", "", "More text."))
+    assert parsed.title is None
