@@ -41,6 +41,7 @@ from search_service.errors import (
     SearchServiceError,
     ServeError,
     SettingError,
+    UnknownOrganisationError,
     VocabularyError,
 )
 from search_service.settings import Settings, load_settings
@@ -95,7 +96,7 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "bad_vocabulary": ExitCode(
         6,
         "a vocabulary file is malformed",
-        ("corpus check", "index build", "serve", "sync"),
+        ("corpus check", "corpus organisations", "index build", "serve", "sync"),
         (VocabularyError,),
     ),
     "damaged_pointer": ExitCode(
@@ -130,7 +131,7 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
         "not a corpus folder: the corpus given is missing, a file or a folder inside another "
         "corpus (or `corpus check`'s paths do not exist or belong to different corpora); nothing "
         "read or created",
-        ("corpus check", "index build"),
+        ("corpus check", "corpus organisations", "index build"),
         (CorpusError,),
     ),
     "fetch_failed": ExitCode(
@@ -140,6 +141,13 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
         "leaves the index as it was",
         ("corpus fetch", "sync"),
         (FetchError,),
+    ),
+    "unknown_organisation": ExitCode(
+        13,
+        "`corpus organisations --accept` named an organisation the corpus does not show; "
+        "nothing written",
+        ("corpus organisations",),
+        (UnknownOrganisationError,),
     ),
     "bug": ExitCode(70, "an unexpected error (a bug: the traceback says where)", None),
     "interrupted": ExitCode(130, "interrupted (Ctrl-C)", None),
@@ -197,6 +205,7 @@ SETTINGS_USED: Final[dict[str, frozenset[str] | None]] = {
     "corpus check": frozenset({"corpus_dir"}),
     "corpus fetch": _FETCH_SETTINGS,
     "sync": _FETCH_SETTINGS | {"index_dir", "keep_generations"},
+    "corpus organisations": frozenset({"corpus_dir"}),
     "index build": frozenset({"corpus_dir", "index_dir", "keep_generations"}),
     "index status": frozenset({"index_dir"}),
     "index rollback": frozenset({"index_dir"}),
@@ -270,6 +279,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="Fetch the site's pages (sitemaps, feeds, pages) into <corpus>/site/.",
     )
     _add_fetch_arguments(fetch)
+    organisations = _command(
+        corpus_commands,
+        "organisations",
+        "corpus organisations",
+        help="List the organisations discovered in the corpus; accept or reject them.",
+    )
+    organisations.add_argument(
+        "--corpus", type=Path, metavar="DIR", help="Corpus folder (default: corpus/)."
+    )
+    organisations.add_argument("--json", action="store_true", help="Print the list as JSON.")
+    organisations.add_argument(
+        "--accept",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="Write these organisations into the corpus's vocabulary/partners.yaml.",
+    )
+    organisations.add_argument(
+        "--reject",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="Add these names to not_organisations in vocabulary/partners.yaml.",
+    )
 
     index = commands.add_parser("index", help="Build and manage the search index.")
     index_commands = index.add_subparsers(dest="index_command", required=True)
@@ -410,6 +443,12 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     return commands.run_sync(settings, args.urls, options, as_json=args.json)
 
 
+def _corpus_organisations(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.ingest.curation import run_organisations
+
+    return run_organisations(settings, as_json=args.json, accept=args.accept, reject=args.reject)
+
+
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     from search_service.index.build import run_build
 
@@ -445,6 +484,7 @@ HANDLERS: Final[dict[str, Callable[[argparse.Namespace, Settings], int]]] = {
     "corpus check": _corpus_check,
     "corpus fetch": _corpus_fetch,
     "sync": _sync,
+    "corpus organisations": _corpus_organisations,
     "index build": _index_build,
     "index status": _index_status,
     "index rollback": _index_rollback,

@@ -47,6 +47,12 @@ class VocabularyError(SearchServiceError):
     code = "vocabulary_error"
 
 
+class UnknownOrganisationError(SearchServiceError):
+    """`corpus organisations --accept` named an organisation the corpus does not show."""
+
+    code = "unknown_organisation"
+
+
 class IndexNotFoundError(SearchServiceError):
     """No generation has been published in the index folder yet."""
 

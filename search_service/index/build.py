@@ -110,6 +110,14 @@ class BuildReport:
     """The vocabulary's files differ from the live generation's snapshot (or it had none)."""
     not_read: list[Problem] = field(default_factory=list)
     """Files of the corpus that are not article files (`corpus check` lists them)."""
+    partners_vocabulary: int = 0
+    """Partner values of the published articles that the vocabulary lists."""
+    partners_discovered: int = 0
+    """Partner values that the discovery of organisations added (`ingest.organisations`)."""
+    partners_proposed: int = 0
+    """Organisations discovered with too little evidence: shown to editors, not indexed."""
+    new_partners: set[str] = field(default_factory=set, repr=False)
+    """The discovered organisations that are partners of their own (not new names of one)."""
 
     @property
     def published(self) -> bool:
@@ -157,6 +165,15 @@ class BuildReport:
             lines.append(f"  corpus {self.corpus}; {vocabulary}")
         if self.vocabulary_changed and self.previous is not None:
             lines.append(f"  the vocabulary differs from the one {self.previous} was built with")
+        lines.append(
+            f"  partners: {self.partners_vocabulary} from the vocabulary, "
+            f"{self.partners_discovered} discovered in the corpus"
+            + (
+                f" ({self.partners_proposed} more proposed: `search-service corpus organisations`)"
+                if self.partners_proposed
+                else ""
+            )
+        )
         lines += [f"  skipped {problem}" for problem in self.skipped]
         lines += [f"  warning {problem}" for problem in self.warnings]
         if self.not_read:
@@ -188,6 +205,9 @@ class _IngestResult(Protocol):
     problems: list[Problem]
     files_read: int
     not_read: list[Problem]
+
+    @property
+    def discovery(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -241,6 +261,10 @@ def build_index(
         report.vocabulary = corpus.vocabulary.describe()
         report.vocabulary_notice = corpus.vocabulary.notice()
         report.not_read = list(result.not_read)
+        discovery = result.discovery
+        used = used.with_discovered(discovery)
+        report.new_partners = {o.partner for o in discovery.auto if o.extends is None}
+        report.partners_proposed = len(discovery.proposed)
         return _build_locked(
             result.articles,
             report,
@@ -339,6 +363,7 @@ def _build_locked(
     """The build proper, while holding the lock: plan, write, check, publish, prune."""
     articles = _first_of_each_id(articles)
     report.articles = len(articles)
+    _count_partners(report, articles)
     if not articles:
         raise BuildFailedError(_no_articles_message(report))
     if strict and report.skipped:
@@ -359,7 +384,7 @@ def _build_locked(
     report.previous = live.name if live else None
     report.pruned = cleaned
     report.vocabulary_changed = vocabulary is not None and (
-        live is None or recorded_digest(live.manifest) != vocabulary.vocabulary.digest
+        live is None or recorded_digest(live.manifest) != vocabulary.digest
     )
     if live is not None and not plan.full and report.changed == 0 and not report.vocabulary_changed:
         report.seconds = time.perf_counter() - started
@@ -369,9 +394,7 @@ def _build_locked(
         _write_generation(root, name, live, plan, progress)
         _phase(progress, "check", report.indexed)
         _check_generation(gens.building_path(root, name), articles)
-        write_snapshot(
-            gens.building_path(root, name), vocabulary.vocabulary if vocabulary else None
-        )
+        write_snapshot(gens.building_path(root, name), vocabulary.files if vocabulary else None)
         _write_manifest(gens.building_path(root, name), name, articles, report, vocabulary)
         gens.finish_generation(root, name)
     except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
@@ -447,6 +470,13 @@ def _live_article_ids(live: gens.Generation) -> set[str]:
         return set(live.checksums())
     except (OSError, ValueError):
         return {f"\0unknown-{number}" for number in range(live.article_count)}
+
+
+def _count_partners(report: BuildReport, articles: list[Article]) -> None:
+    """How many partner values come from the vocabulary, how many from the discovery."""
+    values = {partner for article in articles for partner in article.partners}
+    report.partners_discovered = len(values & report.new_partners)
+    report.partners_vocabulary = len(values) - report.partners_discovered
 
 
 def _refuse_a_damaged_pointer(root: Path) -> None:
@@ -651,6 +681,11 @@ def _write_manifest(
         "article_count": len(articles),
         "languages": facets.pop("language"),
         "facets": facets,
+        "partners": {
+            "vocabulary": report.partners_vocabulary,
+            "discovered": report.partners_discovered,
+            "proposed": report.partners_proposed,
+        },
         "build": {
             "full": report.full,
             "added": len(report.added),
@@ -791,6 +826,7 @@ def _live_data(live: gens.Generation) -> dict[str, Any]:
         "build": manifest.get("build"),
         "corpus": manifest.get("corpus"),
         "vocabulary": manifest.get("vocabulary"),
+        "partners": manifest.get("partners"),
     }
 
 
@@ -824,6 +860,13 @@ def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
             truncated = truncated or (limit is not None and len(counts) > limit)
         if truncated:
             lines.append(f"  (at most {limit} values each: `index status --all` shows every value)")
+        partners = live.get("partners")
+        if partners:
+            lines.append(
+                f"  partners: {partners['vocabulary']} from the vocabulary, "
+                f"{partners['discovered']} discovered in the corpus, "
+                f"{partners['proposed']} proposed"
+            )
         lines.append(f"previous generations ({len(status['previous'])}):")
         lines += _generation_lines(status["previous"])
     if status["build_running_pid"] is not None:

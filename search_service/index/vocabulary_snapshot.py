@@ -7,8 +7,10 @@ their fingerprint (`manifest_record`). The search engine loads the vocabulary of
 the generation it serves from there (`load_snapshot`), so `search` and `serve`
 need no corpus, give the same answers from any working folder, and every worker
 uses the vocabulary its generation was built with. A kind of vocabulary file
-added later (synonyms, discovered organisations) is one more file of the folder:
-it travels into the snapshot without a change here.
+added later (synonyms) is one more file of the folder: it travels into the
+snapshot without a change here. The organisations the build discovered in the
+corpus (`ingest.organisations`) are one more file that the build writes there,
+`discovered.yaml`: the search reads them beside the curated files.
 
 Generations built before snapshots existed (or by `build_from_articles` without a
 vocabulary) have none: the engine falls back to the corpus's vocabulary.
@@ -18,13 +20,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from search_service.index.generations import fsync_dir
 from search_service.ingest.corpus_root import VocabularySource
-from search_service.ingest.vocabulary import Vocabulary
+from search_service.ingest.vocabulary import DISCOVERED_FILE, Vocabulary, files_digest
+
+if TYPE_CHECKING:
+    from search_service.ingest.organisations import Discovery
 
 SNAPSHOT_DIR: Final = "vocabulary"
 
@@ -35,6 +41,28 @@ class UsedVocabulary:
 
     vocabulary: Vocabulary
     source: VocabularySource
+    discovered: bytes | None = None
+    """`discovered.yaml`: the organisations the build discovered, when there are any."""
+
+    def with_discovered(self, discovery: Discovery) -> UsedVocabulary:
+        """This vocabulary and the organisations discovered in the corpus it was used on."""
+        from search_service.ingest.organisations import discovered_file
+
+        return replace(self, discovered=discovered_file(discovery) if discovery.auto else None)
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """The files the generation keeps: the vocabulary's, and `discovered.yaml`."""
+        files = dict(self.vocabulary.files)
+        if self.discovered is not None:
+            files[DISCOVERED_FILE] = self.discovered
+        return files
+
+    @property
+    def digest(self) -> str:
+        """The identity of the snapshot (every file): a build whose vocabulary or discovered
+        organisations differ from the live generation's publishes a new one."""
+        return files_digest(self.files)
 
     def manifest_record(self) -> dict[str, Any]:
         """The manifest's `vocabulary`: source (full path or "shipped default"), fingerprint
@@ -42,8 +70,8 @@ class UsedVocabulary:
         return {
             "source": self.source.describe(),
             "fingerprint": self.vocabulary.fingerprint,
-            "digest": self.vocabulary.digest,
-            "files": sorted(self.vocabulary.files),
+            "digest": self.digest,
+            "files": sorted(self.files),
         }
 
 
@@ -54,8 +82,9 @@ def recorded_digest(manifest: dict[str, Any]) -> str | None:
     return digest if isinstance(digest, str) else None
 
 
-def write_snapshot(generation: Path, vocabulary: Vocabulary | None) -> None:
-    """Write the vocabulary's files into `generation/vocabulary/`, durably.
+def write_snapshot(generation: Path, files: Mapping[str, bytes] | None) -> None:
+    """Write the vocabulary's files (`UsedVocabulary.files`) into `generation/vocabulary/`,
+    durably.
 
     Replaces the snapshot an incremental build copied from the live generation;
     with no vocabulary (ready-made articles), leaves none.
@@ -63,10 +92,10 @@ def write_snapshot(generation: Path, vocabulary: Vocabulary | None) -> None:
     folder = Path(generation) / SNAPSHOT_DIR
     if folder.exists():
         shutil.rmtree(folder)
-    if vocabulary is None:
+    if files is None:
         return
     folder.mkdir()
-    for name, data in sorted(vocabulary.files.items()):
+    for name, data in sorted(files.items()):
         with open(folder / name, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -1,9 +1,9 @@
 """`search-service corpus check`: what the ingest understands of each article file.
 
 For editors: per article the title, date, language, countries and partners that
-would be indexed, every problem, and per file the capitalised names and acronyms
-that look like organisations but are not in the vocabulary (candidates to add to
-the corpus's `vocabulary/partners.yaml`), and the files that are not article files.
+would be indexed (the organisations discovered in the corpus marked so), every
+problem, per file the organisations proposed but not indexed (candidates to accept
+with `corpus organisations --accept`), and the files that are not article files.
 `--json` prints one JSON object per article and nothing else on stdout, for
 scripts; the files skipped or not read go to stderr.
 """
@@ -23,6 +23,7 @@ from search_service.articles import Article, Problem
 from search_service.errors import CorpusError
 from search_service.ingest.corpus import IngestResult, ingest_paths
 from search_service.ingest.corpus_root import CorpusRoot, enclosing_corpus, open_corpus
+from search_service.ingest.organisations import Discovery
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings, absolute_path
 from search_service.wording import counted
@@ -37,12 +38,20 @@ def run_check(
     else the one the first path belongs to (`corpus_root.enclosing_corpus`), else
     the configured one. `CorpusError` when that is not a corpus folder, when none of
     the paths exists (one missing among others is a line of the report), or when the
-    paths belong to different corpora.
+    paths belong to different corpora. The organisations are discovered over the
+    whole corpus even when only some files are checked, so that their partners are
+    the ones the build will index.
     """
     root = _corpus_of(paths, corpus, settings)
     vocabulary = Vocabulary.load(root.vocabulary.directory)
     targets = list(paths) or [root.path]
-    result = ingest_paths(targets, corpus_root=root.path, vocabulary=vocabulary)
+    discovery = None
+    if paths:
+        whole = ingest_paths([root.path], corpus_root=root.path, vocabulary=vocabulary)
+        discovery = whole.discovery
+    result = ingest_paths(
+        targets, corpus_root=root.path, vocabulary=vocabulary, discovery=discovery
+    )
     notice = root.vocabulary.notice()
     if as_json:
         print_json(result, sys.stdout)
@@ -55,7 +64,7 @@ def run_check(
     else:
         console = _Console(highlight=False, soft_wrap=True, emoji=False)
         console.print(escape(corpus_line(root)))
-        print_report(result, vocabulary, console)
+        print_report(result, console)
     return 1 if result.skipped else 0
 
 
@@ -113,7 +122,7 @@ def print_json(result: IngestResult, out: TextIO) -> None:
         out.write(json.dumps(article_record(article, problems), ensure_ascii=False) + "\n")
 
 
-def print_report(result: IngestResult, vocabulary: Vocabulary, console: Console) -> None:
+def print_report(result: IngestResult, console: Console) -> None:
     by_article = _problems_by_article(result.problems)
     by_file: dict[str, list[Article]] = defaultdict(list)
     for article in result.articles:
@@ -122,21 +131,25 @@ def print_report(result: IngestResult, vocabulary: Vocabulary, console: Console)
     for problem in result.problems:
         if problem.article_id is None or problem.severity == "error":
             file_problems[problem.path].append(problem)
+    discovered = {o.partner for o in result.discovery.auto if o.extends is None}
     for path in dict.fromkeys([*by_file, *file_problems]):
         console.print(f"[bold]{escape(path)}[/bold]")
         for problem in file_problems.get(path, []):
             _print_problem(console, problem)
         articles = by_file.get(path, [])
         for article in articles:
-            _print_article(console, article, by_article.get((path, article.id), []))
-        unknown = _unknown_organisations(articles, vocabulary)
-        if unknown:
-            console.print(f"  not in the vocabulary: {escape(', '.join(unknown))}")
+            problems = by_article.get((path, article.id), [])
+            _print_article(console, article, problems, discovered)
+        proposed = _proposed_in(articles, result.discovery)
+        if proposed:
+            console.print(f"  not in the vocabulary: {escape(', '.join(proposed))}")
     _print_summary(console, result)
     _print_not_read(console, result.not_read)
 
 
-def _print_article(console: Console, article: Article, problems: list[Problem]) -> None:
+def _print_article(
+    console: Console, article: Article, problems: list[Problem], discovered: set[str]
+) -> None:
     where = f" (line {article.source.line})" if article.source.line is not None else ""
     inferred = " [dim](inferred)[/dim]" if article.title_inferred else ""
     console.print(f"  [cyan]{escape(article.id)}[/cyan]{where}")
@@ -144,7 +157,8 @@ def _print_article(console: Console, article: Article, problems: list[Problem]) 
     console.print(f"    date:      {article.date.isoformat() if article.date else '—'}")
     console.print(f"    language:  {article.language}")
     console.print(f"    countries: {escape(', '.join(article.countries) or '—')}")
-    console.print(f"    partners:  {escape(', '.join(article.partners) or '—')}")
+    partners = [f"{p} (discovered)" if p in discovered else p for p in article.partners]
+    console.print(f"    partners:  {escape(', '.join(partners) or '—')}")
     for problem in problems:
         _print_problem(console, problem, indent="    ")
 
@@ -165,6 +179,12 @@ def _print_summary(console: Console, result: IngestResult) -> None:
         f"\n{counted(len(result.articles), 'article')} from {counted(result.files_read, 'file')}; "
         f"{errors} skipped, {counted(warnings, 'warning')}."
     )
+    discovery = result.discovery
+    if discovery.organisations:
+        console.print(
+            f"organisations found in the corpus: {len(discovery.auto)} in the partner facet, "
+            f"{len(discovery.proposed)} proposed (`search-service corpus organisations`)."
+        )
 
 
 def _print_not_read(console: Console, not_read: list[Problem]) -> None:
@@ -180,12 +200,10 @@ def not_read_line(problem: Problem) -> str:
     return f"{problem.path}: not read: {problem.message}"
 
 
-def _unknown_organisations(articles: list[Article], vocabulary: Vocabulary) -> list[str]:
-    found: dict[str, None] = {}
-    for article in articles:
-        for name in vocabulary.unknown_organisations(f"{article.title}\n\n{article.body}"):
-            found.setdefault(name, None)
-    return list(found)
+def _proposed_in(articles: list[Article], discovery: Discovery) -> list[str]:
+    """The proposed organisations these articles name, as shown to editors."""
+    ids = {article.id for article in articles}
+    return [o.canonical for o in discovery.proposed if ids.intersection(o.ids)]
 
 
 def _problems_by_article(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:

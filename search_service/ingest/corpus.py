@@ -43,6 +43,12 @@ from search_service.ingest.language import (
     language_guess,
     normalise_language,
 )
+from search_service.ingest.organisations import (
+    Discovery,
+    counted,
+    discover,
+    with_discovered_partners,
+)
 from search_service.ingest.pages import infer_title, parse_page
 from search_service.ingest.vocabulary import Kind, Vocabulary
 from search_service.settings import absolute_path
@@ -99,6 +105,9 @@ class IngestResult:
     not_read: list[Problem] = field(default_factory=list)
     """Files met while walking a folder that are not article files, with the reason
     (unsupported extension): no article was read from them, so an editor should know."""
+    discovery: Discovery = field(default_factory=Discovery)
+    """The organisations found in these articles beyond the vocabulary; the auto ones are
+    already among the articles' partners (`ingest.organisations`)."""
 
     @property
     def skipped(self) -> list[Problem]:
@@ -136,22 +145,32 @@ def ingest_paths(
     corpus_root: Path,
     vocabulary: Vocabulary,
     on_files: FilesProgress | None = None,
+    discovery: Discovery | None = None,
 ) -> IngestResult:
     """Articles of the given files and folders (folders are walked recursively).
 
     `on_files` receives the files done, the files found in all, and the articles
     produced so far, after each file and every `PROGRESS_EVERY` lines of a JSONL export.
+    Organisations are discovered in these articles (`ingest.organisations`) and the
+    well-evidenced ones added to their partners, unless a `discovery` made from a
+    larger set (the whole corpus) is given to be applied instead.
     """
     run = _Run(Path(corpus_root), vocabulary, on_files)
     files = list(_article_files(paths, Path(corpus_root), run))
     run.files_total = len(files)
     for path in files:
         run.read_file(path)
+    if discovery is None:
+        discovery = discover(run.articles, vocabulary)
+    articles = with_discovered_partners(
+        run.articles, discovery, vocabulary, stated=run.stated_partners
+    )
     return IngestResult(
-        articles=run.articles,
+        articles=articles,
         problems=run.problems,
         files_read=run.files_read,
         not_read=run.not_read,
+        discovery=counted(discovery, articles),
     )
 
 
@@ -285,6 +304,7 @@ class _Run:
     first_seen: dict[str, str] = field(default_factory=dict)
     shown: dict[Path, str] = field(default_factory=dict)
     not_read: list[Problem] = field(default_factory=list)
+    stated_partners: set[str] = field(default_factory=set)  # ids: metadata named them
 
     def display(self, path: Path) -> str:
         """A path relative to the corpus root when inside it (posix), else as given."""
@@ -725,6 +745,8 @@ class _Run:
             title, inferred = infer_title(draft.body), True
         language = draft.language or self.checked_language(path, draft, title)
         countries, partners = draft.countries, draft.partners
+        if partners is not None:
+            self.stated_partners.add(draft.id)
         if countries is None or partners is None:
             found_countries, found_partners = self.vocabulary.find_names(f"{title}\n\n{draft.body}")
             countries = tuple(found_countries) if countries is None else countries
@@ -1055,6 +1077,28 @@ def _split_heading(body: str) -> tuple[str, str | None]:
     if match:
         return rest, _one_line(match.group(1))
     return body, None
+
+
+#: The fields of an article its checksum covers (with the vocabulary's fingerprint).
+CHECKSUM_FIELDS = (
+    "id",
+    "title",
+    "title_inferred",
+    "date",
+    "year",
+    "language",
+    "body",
+    "countries",
+    "partners",
+    "url",
+    "summary",
+    "source",
+)
+
+
+def article_checksum(article: Article, fingerprint: str) -> str:
+    """The checksum of an article changed after the ingest (discovered partners added)."""
+    return _checksum({name: getattr(article, name) for name in CHECKSUM_FIELDS}, fingerprint)
 
 
 def _checksum(fields: Mapping[str, Any], fingerprint: str) -> str:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -40,6 +41,7 @@ from search_service.text import (
     WORD_RE,
     capitalised_as_name,
     fold,
+    fold_same_length,
 )
 
 Kind = Literal["country", "partner"]
@@ -47,14 +49,19 @@ KINDS: tuple[Kind, ...] = ("country", "partner")
 
 COUNTRIES_FILE = "countries.yaml"
 PARTNERS_FILE = "partners.yaml"
+#: Organisations the build discovered in the corpus (`ingest.organisations`), in the
+#: shape of partners.yaml; written into each generation's vocabulary, never edited.
+DISCOVERED_FILE = "discovered.yaml"
 # Bump when the matching rules change, so that checksums (and incremental builds) follow.
-MATCHER_VERSION = "5"
+MATCHER_VERSION = "6"
 
 _TOKEN = WORD_RE
 _TOKEN_SPLIT = re.compile(f"({WORD_PATTERN})")
-# What may separate two words of one name: spaces (one line break), hyphens, apostrophes.
+# What may separate two words of one name: spaces (one line break), hyphens, apostrophes,
+# "&" ("Global Health & Education"), a slash (one organisation's two acronyms: "CTF/FCE").
 _JOINABLE_GAP = re.compile(
-    rf"[ \t\u00a0]*\n?[ \t\u00a0]*|[ \t]*[-\u2010\u2011\u2012\u2013'{re.escape(APOSTROPHES)}][ \t]*"
+    r"[ \t\u00a0]*\n?[ \t\u00a0]*|/"
+    rf"|[ \t]*[-\u2010\u2011\u2012\u2013&'{re.escape(APOSTROPHES)}][ \t]*"
 )
 _ABBREVIATION_GAP = re.compile(r"\.[ \t]?")
 _SENTENCE_GAP = re.compile(r"[.!?…\n]\W*$")
@@ -206,6 +213,7 @@ class _EntryDraft:
     exact_adjectives: list[str] = field(default_factory=list)
     generated: list[str] = field(default_factory=list)  # from pycountry; dropped on collision
     lookup_only: list[str] = field(default_factory=list)  # ISO codes and raw ISO names
+    shown_only: bool = False  # the canonical name is shown, not matched (discovered entries)
 
 
 def words_of(name: str) -> tuple[str, ...]:
@@ -249,6 +257,7 @@ class Vocabulary:
         not_organisations: Iterable[str],
         fingerprint: str,
         lookup_only: Mapping[int, Sequence[str]] | None = None,
+        ignore: Iterable[str] = (),
     ) -> None:
         self.entries: tuple[NameEntry, ...] = tuple(entries)
         self.fingerprint = fingerprint
@@ -283,7 +292,11 @@ class Vocabulary:
             exceptions={fold(w) for w in typo_exceptions},
         )
         self._not_organisations = frozenset(fold(name) for name in not_organisations)
+        self._ignored_phrases = tuple(ignore)
+        self._ignored = frozenset(fold(name) for name in ignore)
         self._fold_memo: dict[str, str] = {}
+        # The partners file as read, for `with_partners` (set by `load`).
+        self._partners_doc: Mapping[str, Any] = {}
 
     # ---- loading -------------------------------------------------------------------------
 
@@ -291,12 +304,16 @@ class Vocabulary:
     def load(cls, directory: Path) -> Vocabulary:
         """Read the vocabulary folder `directory`: every `*.yaml` file in it.
 
-        `countries.yaml` and `partners.yaml` make the matcher. A missing file counts
-        as empty (countries then come from pycountry alone, and no partner is known);
-        a file that exists but cannot be read or has the wrong shape raises
-        `VocabularyError` naming the file and the place. Every other `*.yaml` file is
-        kept as read (`files`): the build copies them all into the generation it
-        makes, so a kind of vocabulary file added later travels with the index.
+        `countries.yaml` and `partners.yaml` make the matcher, and `discovered.yaml` (the
+        organisations a build discovered in the corpus, kept in its generation: see
+        `ingest.organisations`) adds to it below the curated partners, which win: a
+        discovered name that the curated files list, ignore or call no organisation is
+        left out. A missing file counts as empty (countries then come from pycountry
+        alone, and no partner is known); a file that exists but cannot be read or has
+        the wrong shape raises `VocabularyError` naming the file and the place. Every
+        other `*.yaml` file is kept as read (`files`): the build copies them all into
+        the generation it makes, so a kind of vocabulary file added later travels with
+        the index.
         """
         directory = Path(directory)
         files = _read_folder(directory)
@@ -306,6 +323,8 @@ class Vocabulary:
             return cached
         countries_doc = _parse_yaml(directory / COUNTRIES_FILE, files.get(COUNTRIES_FILE))
         partners_doc = _parse_yaml(directory / PARTNERS_FILE, files.get(PARTNERS_FILE))
+        discovered_bytes = files.get(DISCOVERED_FILE)
+        discovered_doc = _parse_yaml(directory / DISCOVERED_FILE, discovered_bytes)
         digest = hashlib.sha256()
         for part in (
             MATCHER_VERSION.encode(),
@@ -315,11 +334,15 @@ class Vocabulary:
             files.get(PARTNERS_FILE, b""),
         ):
             digest.update(part)
+        if discovered_bytes:
+            digest.update(b"\0" + discovered_bytes)
         builder = _Builder()
         builder.add_countries(countries_doc, directory / COUNTRIES_FILE)
         builder.add_partners(partners_doc, directory / PARTNERS_FILE)
+        builder.add_discovered(discovered_doc, directory / DISCOVERED_FILE)
         vocabulary = builder.build(fingerprint=digest.hexdigest()[:16])
         vocabulary.files = dict(files)
+        vocabulary._partners_doc = partners_doc
         if len(_LOADED) >= 8:
             _LOADED.clear()
         _LOADED[cache_key] = vocabulary
@@ -333,11 +356,23 @@ class Vocabulary:
         article depend on): a file that only the search reads changes the digest,
         not the articles' checksums.
         """
-        digest = hashlib.sha256()
-        for name, data in sorted(self.files.items()):
-            digest.update(f"{name}\0{len(data)}\0".encode())
-            digest.update(data)
-        return digest.hexdigest()[:16]
+        return files_digest(self.files)
+
+    def with_partners(self, discovered: Mapping[str, Any], *, curated: bool = True) -> Vocabulary:
+        """A matcher of partners only: `discovered` (partners.yaml's shape) and, with
+        `curated`, this vocabulary's partners too; its `ignore` list always.
+
+        Used to find discovered organisations in articles whose countries are already
+        known: it holds no country, so it is quick to build and a discovered name never
+        takes words from a country.
+        """
+        builder = _Builder()
+        if curated:
+            builder.add_partners(self._partners_doc, Path(PARTNERS_FILE))
+        else:
+            builder.ignore += _string_list(self._partners_doc.get("ignore"), "ignore")
+        builder.add_discovered(discovered, Path(DISCOVERED_FILE))
+        return builder.build(fingerprint=self.fingerprint)
 
     # ---- lookups -------------------------------------------------------------------------
 
@@ -362,6 +397,28 @@ class Vocabulary:
             ):
                 return match.canonical
         return None
+
+    def known_name(self, kind: Kind, name: str) -> str | None:
+        """The canonical name of an entry that lists `name` itself (folded; no typo, no match)."""
+        return self._names.get((kind, fold(name.strip())))
+
+    def is_ignored(self, name: str) -> bool:
+        """Is `name` in an `ignore` list (the network's own names, phrases that are no place)?"""
+        return fold(name.strip()) in self._ignored
+
+    def names_ignored(self, text: str) -> bool:
+        """Does `text` hold a phrase of an `ignore` list ("Committee of the Education and
+        Solidarity Network" names the network)?"""
+        found = self._exact_matches(self._tokenize(text), prose=False)
+        return any(target.role == "ignore" for _first, _size, target in found)
+
+    def ignored_first_words(self) -> frozenset[str]:
+        """The first word of each phrase of the `ignore` lists, folded."""
+        return frozenset(words[0] for words in map(words_of, self._ignored_phrases) if words)
+
+    def is_not_organisation(self, name: str) -> bool:
+        """Is `name` in the `not_organisations` list of partners.yaml?"""
+        return fold(name.strip()) in self._not_organisations
 
     # ---- detection -----------------------------------------------------------------------
 
@@ -404,44 +461,6 @@ class Vocabulary:
             if typo_found:
                 found = sorted([*found, *typo_found], key=lambda item: item[0])
         return self._resolve(tokens, found)
-
-    def unknown_organisations(self, text: str) -> list[str]:
-        """Capitalised names and acronyms that look like organisations but are not known.
-
-        Two shapes are reported: acronyms (two or more capitals, maybe with digits or
-        a hyphenated part: "CSMF", "MUGEF-CI") and capitalised names that contain an
-        organisation word ("Mutual", "Fédération", "Sindicato", "University" ...).
-        Words inside a known name, and the stop list of `partners.yaml`
-        (`not_organisations`), are left out.
-        """
-        tokens = self._tokenize(text)
-        covered = [False] * len(tokens)
-        for first, size, _target in self._exact_matches(tokens, prose=True):
-            for k in range(first, first + size):
-                covered[k] = True
-        found: dict[str, None] = {}
-        for name in _organisation_candidates(tokens, covered, self._not_an_acronym):
-            if fold(name) not in self._not_organisations:
-                found.setdefault(name, None)
-        return list(found)
-
-    def _not_an_acronym(self, tokens: _Tokens, k: int) -> bool:
-        """A word in capitals that is no unknown acronym: a known name, or shouted text.
-
-        "WE AIM TO PASS" proposes nothing: AIM and PASS are known (not matched here, as
-        shouted words), WE and TO are ordinary words next to other capitals.
-
-        Unlike in `_shouted`, any neighbour in capitals makes a shouted line here, known
-        names included (WE stands next to AIM): the question is whether to propose an
-        ordinary word to editors, and a known name beside it does not make it an acronym.
-        `_shouted` asks whether a known acronym is meant, and there a known name beside
-        it makes a list of names ("AIM, PASS"), not a shouted line.
-        """
-        raws = tokens.raws
-        if self._known_word(raws[k]):
-            return True
-        shouted = any(_in_capitals(raws[n]) for n in (k - 1, k + 1) if 0 <= n < len(raws))
-        return shouted and _is_a_word(raws[k].lower())
 
     # ---- internals -----------------------------------------------------------------------
 
@@ -498,8 +517,7 @@ class Vocabulary:
         words (US, WHO, AIM, PASS, BIT): "ILO" in "NEWS FROM THE ILO" stays the ILO, and
         "Essential" in "the NGO Essential" is written as a name. A neighbour that is
         itself a known name ("AIM, PASS", "MASMUT-UEMOA") or an acronym of
-        `not_organisations` ("the NGO PASS") does not count as shouting (`_shouting_word`);
-        `_not_an_acronym`, which decides what to propose to editors, counts it (see there).
+        `not_organisations` ("the NGO PASS") does not count as shouting (`_shouting_word`).
         """
         raws = tokens.raws
         if size != 1 or not raws[i].isupper() or not _is_a_word(raws[i].lower()):
@@ -628,7 +646,7 @@ def _written_as_name(raws: Sequence[str], pattern: _Pattern) -> bool:
         return True
     if capitalised_as_name(raws):
         return True
-    return flags[0] and pattern.words[0] in _ORGANISATION_WORDS
+    return flags[0] and pattern.words[0] in ORGANISATION_WORDS
 
 
 def _single_word_typo_candidate(tokens: _Tokens, i: int) -> bool:
@@ -690,11 +708,61 @@ class _TypoIndex:
             for name, target in self._by_key.get(key, ()):
                 if single and name[0] != span[0]:
                     continue  # a lone word with another first letter is another word
-                if _one_edit(span, name) and not _inflection(span, name):
+                if (
+                    _one_edit(span, name)
+                    and not _inflection(span, name)
+                    and not _edit_in_a_short_word(span, name)
+                ):
                     targets.setdefault(target, None)
         if len(targets) != 1:
             return None  # nothing, or a typo that could be either of two names
         return next(iter(targets))
+
+
+@lru_cache(maxsize=1)
+def _word_frequencies() -> dict[str, float]:
+    """Folded word -> its highest Zipf frequency in English, French or Spanish.
+
+    wordfreq's small lists (words of 1 per million and more), folded with the same
+    table as `text.fold_same_length`, so that a word written in capitals without its
+    accents ("ASSEMBLEE", "SANTE") is still a word. Built in ~0.1 s, once.
+    """
+    import wordfreq
+
+    zipf: dict[str, float] = {}
+    for language in ("en", "fr", "es"):
+        for word, frequency in wordfreq.get_frequency_dict(language, wordlist="small").items():
+            key = fold_same_length(word)
+            value = math.log10(frequency) + 9 if frequency > 0 else 0.0
+            if value > zipf.get(key, 0.0):
+                zipf[key] = value
+    return zipf
+
+
+def word_zipf(word: str) -> float:
+    """How common `word` is (any case or accents), on wordfreq's Zipf scale; 0 when it is
+    no word of English, French or Spanish (4.2 ≈ 16 uses per million words)."""
+    return _word_frequencies().get(fold_same_length(word), 0.0)
+
+
+#: An acronym this rare as a word, of `TITLE_CASE_ACRONYM_MIN_LETTERS` letters or more, is
+#: also matched written as a name ("Adosen", "Unesco"): written so it can be nothing else.
+#: Common words are not ("Pass", "Care"), nor shorter acronyms, which are first names
+#: as often ("ISSA" / "Issa").
+TITLE_CASE_ACRONYM_MAX_ZIPF = 4.2
+TITLE_CASE_ACRONYM_MIN_LETTERS = 5
+
+
+def _title_case_forms(acronyms: Iterable[str]) -> list[str]:
+    """ "ADOSEN" -> "Adosen": long acronyms that are no common word."""
+    return [
+        acronym.capitalize()
+        for acronym in acronyms
+        if len(acronym) >= TITLE_CASE_ACRONYM_MIN_LETTERS
+        and acronym.isalpha()
+        and acronym.isupper()
+        and word_zipf(acronym) < TITLE_CASE_ACRONYM_MAX_ZIPF
+    ]
 
 
 @lru_cache(maxsize=65_536)
@@ -708,6 +776,19 @@ def _is_a_word(word: str) -> bool:
     return any(
         wordfreq.zipf_frequency(word, language, wordlist="small") > 0
         for language in ("en", "fr", "es")
+    )
+
+
+def _edit_in_a_short_word(span: str, name: str) -> bool:
+    """Is the one edit inside a word of three letters or fewer ("The Network" / "SHE Network")?
+
+    Short words are other words, not typos of each other: "the", "she", "for", "far".
+    """
+    span_words, name_words = span.split(), name.split()
+    if len(span_words) != len(name_words):
+        return False  # a space added or lost
+    return any(
+        a != b and min(len(a), len(b)) <= 3 for a, b in zip(span_words, name_words, strict=True)
     )
 
 
@@ -741,9 +822,12 @@ def _inflection(span: str, name: str) -> bool:
     return span[:-1] == name or name[:-1] == span or span[:-1] == name[:-1]
 
 
-# ---- unknown organisations ---------------------------------------------------------------
+# ---- organisation words ----------------------------------------------------------------------
 
-_ORGANISATION_WORDS = frozenset(
+#: Words of organisations' names (folded): a partner's name made of ordinary words is
+#: matched only when written as a name, and these count as ordinary. The discovery of
+#: organisations (`ingest.organisations`) reads names around a narrower set.
+ORGANISATION_WORDS = frozenset(
     fold(w)
     for w in """
     mutual mutuals mutualist mutuality mutuelle mutuelles mutualite mutualites mutualidad
@@ -758,70 +842,6 @@ _ORGANISATION_WORDS = frozenset(
     movimiento college school ecole escuela trust bureau mutualities
     """.split()  # noqa: SIM905
 )
-_ARTICLES = frozenset(
-    ("the", "a", "an", "la", "le", "les", "l", "el", "los", "las", "un", "une", "una")
-)
-_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,}(?:-[A-Z0-9]{2,})*")
-
-
-def _organisation_candidates(
-    tokens: _Tokens, covered: list[bool], not_an_acronym: Callable[[_Tokens, int], bool]
-) -> Iterator[str]:
-    raws, folds, text = tokens.raws, tokens.folds, tokens.text
-    count = len(raws)
-    i = 0
-    while i < count:
-        if covered[i]:
-            i += 1
-            continue
-        acronym = _acronym_at(tokens, covered, i)
-        if acronym is not None:
-            name, size = acronym
-            if size > 1 or not not_an_acronym(tokens, i):
-                yield name
-            i += size
-            continue
-        if not raws[i][:1].isupper():
-            i += 1
-            continue
-        end = i + 1
-        while end < count and not covered[end] and tokens.joinable(end - 1):
-            capitalised = raws[end][:1].isupper() and not raws[end].isupper()
-            connector = (
-                folds[end] in _CONNECTORS and end + 1 < count and raws[end + 1][:1].isupper()
-            )
-            if not (capitalised or connector):
-                break
-            end += 1
-        first, last = i, end - 1
-        while first < last and folds[first] in _ARTICLES:
-            first += 1
-        while last > first and folds[last] in _CONNECTORS:
-            last -= 1
-        if last > first and any(folds[k] in _ORGANISATION_WORDS for k in range(first, last + 1)):
-            yield text[tokens.start(first) : tokens.end(last)]
-        i = end
-
-
-def _acronym_at(tokens: _Tokens, covered: list[bool], i: int) -> tuple[str, int] | None:
-    raws = tokens.raws
-    raw = raws[i]
-    if not (len(raw) >= 2 and raw.isupper() and raw.isascii() and raw[0].isalpha()):
-        return None
-    size = 1
-    while (
-        i + size < len(raws)
-        and not covered[i + size]
-        and tokens.gaps[i + size - 1] == "-"
-        and raws[i + size].isupper()
-    ):
-        size += 1
-    name = tokens.text[tokens.start(i) : tokens.end(i + size - 1)]
-    if not _ACRONYM.fullmatch(name):
-        return None
-    return name, size
-
-
 # ---- building ----------------------------------------------------------------------------
 
 
@@ -838,6 +858,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def files_digest(files: Mapping[str, bytes]) -> str:
+    """sha256 of a vocabulary's files (names and bytes), cut to 16 hex digits."""
+    digest = hashlib.sha256()
+    for name, data in sorted(files.items()):
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:16]
 
 
 def _read_folder(directory: Path) -> dict[str, bytes]:
@@ -1069,6 +1098,58 @@ class _Builder:
             doc.get("not_organisations"), f"{where}: not_organisations"
         )
 
+    def add_discovered(self, doc: Mapping[str, Any], path: Path) -> None:
+        """Organisations discovered in a corpus (partners.yaml's shape), below the curated ones.
+
+        An entry whose canonical name is a curated partner's adds its other names to that
+        partner; any other is a partner of its own. A name that another entry already
+        has, or that `ignore` / `not_organisations` list, is left out, and so is an entry
+        left with no name: the curated files are the last word.
+        """
+        where = str(path)
+        entries = doc.get("partners") or []
+        if not isinstance(entries, list):
+            raise VocabularyError(f"{where}: 'partners' must be a list")
+        owner: dict[tuple[str, ...], int] = {}
+        for index, draft in enumerate(self.drafts):
+            for name in (draft.canonical, *draft.names, *draft.exact, *draft.generated):
+                owner.setdefault(words_of(name), index)
+        blocked = {words_of(name) for name in (*self.ignore, *self.not_organisations)}
+        blocked |= {words for words, index in owner.items() if self.drafts[index].kind != "partner"}
+        for number, spec in enumerate(entries, start=1):
+            spec_map = _mapping(spec, f"{where}: partner #{number}")
+            canonical = str(spec_map.get("canonical") or "").strip()
+            acronyms = _string_list(spec_map.get("acronyms"), f"{where}: {canonical}: acronyms")
+            exact = _string_list(spec_map.get("exact"), f"{where}: {canonical}: exact")
+            names = _string_list(spec_map.get("names"), f"{where}: {canonical}: names")
+            # The canonical name is a display name: matched only as one of the forms listed
+            # (an entry adding names to the curated "AIM" must not match "aim" in any case).
+            forms = [*acronyms, *exact, *names]
+            if not canonical or words_of(canonical) in blocked:
+                continue
+            if words_of(canonical) in owner:
+                index = owner[words_of(canonical)]
+                draft = self.drafts[index]
+            else:
+                index = len(self.drafts)
+                draft = _EntryDraft("partner", canonical, shown_only=canonical not in forms)
+            fresh = [f for f in forms if words_of(f) and words_of(f) not in blocked]
+            fresh = [f for f in fresh if owner.get(words_of(f), index) == index]
+            if not fresh:
+                continue
+            if index == len(self.drafts):
+                self.drafts.append(draft)
+            for form in fresh:
+                if words_of(form) in owner:
+                    continue
+                owner[words_of(form)] = index
+                if form in acronyms or form in exact:
+                    draft.exact.append(form)
+                    if form in exact and not form.isupper():
+                        draft.common_words.append(form)
+                else:
+                    draft.names.append(form)
+
     @staticmethod
     def _add_names(draft: _EntryDraft, spec: Mapping[str, Any], where: str) -> None:
         known = {"canonical", "names", "aliases", "acronyms", "exact", "adjectives", "remove"}
@@ -1117,7 +1198,7 @@ class _Builder:
                     return False
                 return not (generated and len(owners.get(words, ())) > 1)
 
-            first = [] if draft.canonical in draft.exact else [draft.canonical]
+            first = [] if draft.canonical in draft.exact or draft.shown_only else [draft.canonical]
             names = [n for n in _dedupe([*first, *draft.names]) if usable(n, False)]
             names += [n for n in _dedupe(draft.generated) if usable(n, True) and n not in names]
             if draft.kind == "country":
@@ -1162,6 +1243,11 @@ class _Builder:
                     draft,
                     mid_sentence_only=name in draft.common_words,
                 )
+            if draft.kind == "partner":
+                for name in _title_case_forms(exact):
+                    if (True, (name,)) not in claimed and (False, words_of(name)) not in claimed:
+                        patterns.append(_Pattern((name,), True, target))
+                        claimed[(True, (name,))] = index
         for number, group in enumerate(self.groups):
             group_target = _Target("ambiguous", group=number)
             for name in group.names:
@@ -1201,6 +1287,7 @@ class _Builder:
             typo_exceptions=self.typo_exceptions,
             not_organisations=self.not_organisations,
             fingerprint=fingerprint,
+            ignore=self.ignore,
             lookup_only={i: d.lookup_only for i, d in enumerate(self.drafts) if d.lookup_only},
         )
 
@@ -1261,7 +1348,7 @@ def _ordinary_word(word: str) -> bool:
     """A word of English, French or Spanish (or its singular), or a generic organisation word."""
     lower = word.lower()
     return (
-        fold(lower) in _ORGANISATION_WORDS
+        fold(lower) in ORGANISATION_WORDS
         or _is_a_word(lower)
         or (lower.endswith("s") and _is_a_word(lower[:-1]))
     )

@@ -70,13 +70,25 @@ def test_check_json_sends_skipped_files_to_stderr_only(
     assert "e.jsonl:2: error: line is not valid JSON" in captured.err
 
 
-def test_check_lists_unknown_organisations_per_file(
+def test_check_marks_discovered_partners_and_lists_the_proposed_ones_per_file(
     write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write("a.txt", "The CSMF and the Mutuelle des Enseignants de Dakar met AIM.\n")
     main(["corpus", "check", "--corpus", str(corpus)])
     out = capsys.readouterr().out
-    assert "not in the vocabulary: CSMF, Mutuelle des Enseignants de Dakar" in out
+    assert "partners:  AIM, CSMF (discovered)" in out
+    assert "not in the vocabulary: Mutuelle des Enseignants de Dakar" in out
+    assert "organisations found in the corpus: 1 in the partner facet, 1 proposed" in out
+
+
+def test_check_of_one_file_shows_the_partners_discovered_in_the_whole_corpus(
+    write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("a.txt", "The Kayes Teachers Union (KTU) met the ministry.\n")
+    checked = write("b.txt", "The KTU signed.\n")
+    main(["corpus", "check", str(checked), "--corpus", str(corpus), "--json"])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["partners"]) for r in records] == [("b", ["KTU"])]
 
 
 def test_check_reads_only_the_paths_given(
@@ -111,13 +123,13 @@ def test_check_json_lists_file_warnings_with_the_article(
     assert records[0]["body"] == "Les enseignants de Québec."
 
 
-def test_check_proposes_no_unknown_organisation_for_a_shouted_line(
+def test_check_proposes_no_organisation_for_a_shouted_line(
     write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write("a.txt", "WE AIM TO PASS\n\nThe CSMF met teachers of Togo.\n")
+    write("a.txt", "WE AIM TO PASS\n\nThe Rural Teachers Mutual met teachers of Togo.\n")
     main(["corpus", "check", "--corpus", str(corpus)])
     out = capsys.readouterr().out
-    assert "not in the vocabulary: CSMF\n" in out
+    assert "not in the vocabulary: Rural Teachers Mutual\n" in out
 
 
 def test_check_never_prints_a_raw_control_character(

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search_service.articles import Article, Problem
+from search_service.articles import Article, Problem, SourceRef
 from search_service.ingest.corpus import ingest_paths
+from search_service.ingest.organisations import discover, with_discovered_partners
 from search_service.ingest.pages import parse_page
 from search_service.ingest.vocabulary import Vocabulary
 
@@ -66,9 +67,13 @@ def test_arbitrary_bytes_never_crash_the_ingest(
 
 @settings(max_examples=200, deadline=None)
 @given(TEXT)
-def test_parse_page_and_matching_accept_any_text(text: str) -> None:
+def test_parse_page_matching_and_discovery_accept_any_text(text: str) -> None:
     page = parse_page(text)
     assert "\n\n\n" not in page.body
     for match in VOCABULARY.match_names(text, typos=True):
         assert 0 <= match.start < match.end <= len(text)
-    VOCABULARY.unknown_organisations(text)
+    article = Article(
+        id="a", title="t", language="en", body=text, source=SourceRef(path="a"), checksum="0"
+    )
+    discovery = discover([article], VOCABULARY)
+    with_discovered_partners([article], discovery, VOCABULARY)
