@@ -18,7 +18,7 @@ from search_service import cli
 from search_service.fetch import commands as fetch_commands
 from search_service.fetch.store import Store
 from search_service.index import build, generations
-from search_service.ingest import check
+from search_service.ingest import check, curation
 from search_service.web import server
 
 from ..conftest import build_lock_held
@@ -28,6 +28,7 @@ from .conftest import ARTICLES, RunMain, one_page_site, write_corpus
 #: "interrupted" situations: the command's work failing unexpectedly).
 WORK = {
     "corpus check": (check, "run_check"),
+    "corpus organisations": (curation, "run_organisations"),
     "index build": (build, "run_build"),
     "index status": (build, "run_status"),
     "index rollback": (build, "run_rollback"),
@@ -176,6 +177,11 @@ SITUATIONS = [
     Situation("ok", "corpus check", lambda p: ["corpus", "check", "--corpus", p.corpus()]),
     Situation(
         "ok",
+        "corpus organisations",
+        lambda p: ["corpus", "organisations", "--corpus", p.corpus()],
+    ),
+    Situation(
+        "ok",
         "index build",
         lambda p: ["index", "build", "--corpus", p.corpus(), "--index", p.tmp / "ix"],
     ),
@@ -249,6 +255,11 @@ SITUATIONS = [
         "bad_vocabulary",
         "corpus check",
         lambda p: ["corpus", "check", "--corpus", p.bad_vocabulary()],
+    ),
+    Situation(
+        "bad_vocabulary",
+        "corpus organisations",
+        lambda p: ["corpus", "organisations", "--corpus", p.bad_vocabulary()],
     ),
     Situation(
         "bad_vocabulary",
@@ -341,6 +352,11 @@ SITUATIONS = [
     ),
     Situation(
         "bad_corpus",
+        "corpus organisations",
+        lambda p: ["corpus", "organisations", "--corpus", p.tmp / "no-corpus"],
+    ),
+    Situation(
+        "bad_corpus",
         "index build",
         lambda p: ["index", "build", "--corpus", p.a_file(), "--index", p.tmp / "ix"],
     ),
@@ -355,6 +371,12 @@ SITUATIONS = [
         "sync",
         lambda p: _sync(p, "--corpus", p.corpus(), p.site("/media/r.pdf")),
         case="the only source is not a sitemap, a feed or a page",
+    ),
+    # 13
+    Situation(
+        "unknown_organisation",
+        "corpus organisations",
+        lambda p: ["corpus", "organisations", "--corpus", p.corpus(), "--accept", "Nobody"],
     ),
     # 70, 130: the command's work fails unexpectedly, or Ctrl-C interrupts it
     *[_raising("bug", command, RuntimeError("a bug")) for command in COMMANDS],

@@ -161,6 +161,7 @@ def test_a_command_is_not_stopped_by_settings_it_does_not_use(
         "corpus check": ["corpus", "check", "--corpus", corpus],
         "corpus fetch": ["corpus", "fetch", "--corpus", corpus, "--delay", "0", page],
         "sync": ["sync", "--corpus", corpus, "--index", index, "--delay", "0", page],
+        "corpus organisations": ["corpus", "organisations", "--corpus", corpus],
         "index build": ["index", "build", "--corpus", corpus, "--index", index],
         "index status": ["index", "status", "--index", index],
         "index rollback": ["index", "rollback", "--index", index],

@@ -221,12 +221,15 @@ def test_a_build_copies_its_vocabulary_into_the_generation_and_status_names_it(
     assert live is not None
 
     snapshot = live.path / "vocabulary"
-    assert sorted(path.name for path in snapshot.iterdir()) == ["countries.yaml", "partners.yaml"]
+    # The corpus's files, and the organisations discovered in it (the articles' "CSMF").
+    files = ["countries.yaml", "discovered.yaml", "partners.yaml"]
+    assert sorted(path.name for path in snapshot.iterdir()) == files
     for name in ("countries.yaml", "partners.yaml"):
         assert (snapshot / name).read_bytes() == (news_corpus / "vocabulary" / name).read_bytes()
+    assert "canonical: CSMF" in (snapshot / "discovered.yaml").read_text(encoding="utf-8")
     record = live.manifest["vocabulary"]
     assert record["source"] == str(news_corpus / "vocabulary")
-    assert record["files"] == ["countries.yaml", "partners.yaml"]
+    assert record["files"] == files
     assert live.manifest["corpus"] == str(news_corpus)
 
     code, out, _ = run_main(capsys, "index", "status", "--index", index)
@@ -261,9 +264,11 @@ def test_a_corpus_without_vocabulary_is_built_with_the_shipped_default_and_says_
 def test_a_vocabulary_change_rederives_the_partners_at_the_next_incremental_build(
     capsys: pytest.CaptureFixture[str], news_corpus: Path, index: Path
 ) -> None:
+    partners = news_corpus / "vocabulary" / "partners.yaml"
+    with partners.open("a", encoding="utf-8") as vocabulary:
+        vocabulary.write("  - CSMF\n")  # in not_organisations: not discovered either
     assert build(capsys, news_corpus, index)[0] == 0
     assert "partner" not in live_stored(index, "articles/a0")
-    partners = news_corpus / "vocabulary" / "partners.yaml"
     text = partners.read_text(encoding="utf-8")
     partners.write_text(
         text.replace(

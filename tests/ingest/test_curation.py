@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from search_service.cli import EXIT_CODES, main
-from search_service.errors import UnknownOrganisationError
 from search_service.ingest.corpus import ingest_corpus
 
 from .conftest import Write
@@ -122,15 +121,20 @@ def test_accepting_a_name_the_corpus_does_not_show_writes_nothing_and_has_its_ex
             "Nobody",
         ]
     )
-    assert status == EXIT_CODES[UnknownOrganisationError] == 8
+    assert status == EXIT_CODES["unknown_organisation"].code == 13
     assert "'Nobody' is neither discovered nor proposed" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == before
 
 
-def test_decisions_need_the_corpus_s_own_vocabulary(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_corpus_on_the_shipped_default_gets_its_own_vocabulary_for_decisions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], vocabulary_dir: Path
 ) -> None:
     (tmp_path / "a.md").write_text(f"---\nlanguage: en\n---\n{DEFINED}\n", encoding="utf-8")
-    status = main(["corpus", "organisations", "--corpus", str(tmp_path), "--accept", "KTU"])
-    assert status == 6
-    assert "has no vocabulary of its own" in capsys.readouterr().err
+    status = main(["corpus", "organisations", "--corpus", str(tmp_path), "--reject", "KTU"])
+    assert status == 0
+    assert "is now a copy of the shipped default" in capsys.readouterr().err
+    written = (tmp_path / "vocabulary" / "partners.yaml").read_text(encoding="utf-8")
+    shipped = (vocabulary_dir / "partners.yaml").read_text(encoding="utf-8")
+    assert written.startswith(shipped.rstrip("\n"))
+    assert written.endswith("  - KTU\n  - Kayes Teachers Union\n")
+    assert (tmp_path / "vocabulary" / "countries.yaml").exists()
