@@ -163,7 +163,11 @@ def ingest_paths(
     if discovery is None:
         discovery = discover(run.articles, vocabulary)
     articles = with_discovered_partners(
-        run.articles, discovery, vocabulary, stated=run.stated_partners
+        run.articles,
+        discovery,
+        vocabulary,
+        stated=run.stated_partners,
+        stated_countries=run.stated_countries,
     )
     return IngestResult(
         articles=articles,
@@ -305,6 +309,7 @@ class _Run:
     shown: dict[Path, str] = field(default_factory=dict)
     not_read: list[Problem] = field(default_factory=list)
     stated_partners: set[str] = field(default_factory=set)  # ids: metadata named them
+    stated_countries: set[str] = field(default_factory=set)
 
     def display(self, path: Path) -> str:
         """A path relative to the corpus root when inside it (posix), else as given."""
@@ -747,6 +752,8 @@ class _Run:
         countries, partners = draft.countries, draft.partners
         if partners is not None:
             self.stated_partners.add(draft.id)
+        if countries is not None:
+            self.stated_countries.add(draft.id)
         if countries is None or partners is None:
             found_countries, found_partners = self.vocabulary.find_names(f"{title}\n\n{draft.body}")
             countries = tuple(found_countries) if countries is None else countries

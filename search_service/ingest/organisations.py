@@ -229,11 +229,15 @@ _PART = r"[A-Z][A-Z0-9&]*[A-Z0-9]"
 #: An acronym as written in running text: capitals (ASCII: words in capitals with accents
 #: are headings), digits, "&", hyphenated parts ("MUGEF-CI"), or two acronyms joined by a
 #: slash, one organisation's in two languages or a branch and its parent ("CTF/FCE").
-_ACRONYM_TEXT = rf"{_PART}(?:-[A-Z0-9]+)*(?:/{_PART}(?:-[A-Z0-9]+)*)?"
+_ACRONYM_TEXT = (
+    rf"{_PART}(?:-[A-Z0-9]+)*(?:/{_PART}(?:-[A-Z0-9]+)*)?(?:-[A-ZÀ-Þ][a-zà-ÿ]+(?![\w-]))?"
+)
 _ACRONYM = re.compile(rf"(?<![\w&/-]){_ACRONYM_TEXT}(?![\w&/]|-\w)")
 #: The short form in brackets may also be a capitalised word ("(Colacot)").
 _SHORT_IN_BRACKETS = re.compile(r"\(\s*([A-Z][A-Za-z0-9&]*(?:[-/][A-Za-z0-9]+)*)\s*[),;]")
 _ACRONYM_THEN_BRACKETS = re.compile(rf"(?<![\w&/-])({_ACRONYM_TEXT})[ \t]*\(([^()\n]{{4,200}})\)")
+#: A short name written as a word, then its long name in brackets ("Alcona (…)").
+_WORD_THEN_BRACKETS = re.compile(r"(?<![\w&/-])([A-Z][a-z][a-z0-9]{2,})[ \t]*\(([^()\n]{4,200})\)")
 _ACRONYM_THEN_DASH = re.compile(rf"(?<![\w&/-])({_ACRONYM_TEXT})[ \t]*(?:[–—:]|-(?=[ \t]))[ \t]*")
 _ACRONYM_THEN_APPOSITION = re.compile(
     rf"(?<![\w&/-])({_ACRONYM_TEXT}),[ \t]+(?:the|la|le|les|el|los|las|l['’])[ \t]*"
@@ -443,12 +447,19 @@ class _Reader:
     # -- definitions --
 
     def _short_forms_in_brackets(self, text: str, in_title: bool, seen: _Seen) -> None:
-        """ "Long Name (ACR)"."""
+        """ "Long Name (ACR)", and a short name written as a word before its long name in
+        brackets: "Alcona (National Cooperative Alliance of Mexico)"."""
         for match in _SHORT_IN_BRACKETS.finditer(text):
             short = match.group(1)
             if _short_form(short):
                 before = text[max(0, match.start() - 300) : match.start()]
                 name = _long_form_before(short, before)
+                if name is not None:
+                    _define(seen, short, name, (in_title, match.start(), match.end()))
+        for match in _WORD_THEN_BRACKETS.finditer(text):
+            short = match.group(1)
+            if _short_form(short):
+                name = _name_inside(short, match.group(2))
                 if name is not None:
                     _define(seen, short, name, (in_title, match.start(), match.end()))
 
@@ -584,6 +595,7 @@ def _occurrences(text: str, heads: Iterable[str]) -> list[tuple[int, int]]:
 
 
 def _define(seen: _Seen, short: str, name: str, where: Where) -> None:
+    name = _without_place(name)
     if short != name and not _in_capitals(name.replace(" ", "")):
         seen.definitions.append((short, name, where))
 
@@ -611,6 +623,20 @@ def _sentence_at(text: str, start: int, end: int) -> str:
 
 
 # ---- definitions ------------------------------------------------------------------------------
+
+
+def _without_place(name: str) -> str:
+    """The name without the place written after its organisation word ("Mutual General de
+    la Educación Nacional en Francia": where it is, not its name)."""
+    words = list(_WORD.finditer(name))
+    lower = [w.group().lower() for w in words]
+    head = next((k for k, w in enumerate(lower) if w in _HEAD_LOWER), None)
+    if head is None:
+        return name
+    for k in range(head + 1, len(words) - 1):
+        if lower[k] in _PLACE_PREPOSITIONS and words[k + 1].group()[:1].isupper():
+            return _clean_name(name[: words[k].start()])
+    return name
 
 
 def _short_form(short: str) -> bool:
@@ -1009,7 +1035,15 @@ def _a_name(name: str) -> bool:
 
 
 def _acronym_parts(written: str, start: int, vocabulary: Vocabulary) -> list[tuple[str, int, int]]:
-    """ "CTF/FCE" is one organisation's acronym; "RES/FESP", whose part is known, is two."""
+    """ "CTF/FCE" is one organisation's acronym; "RES/FESP", whose part is known, is two.
+
+    A country's name after a hyphen belongs to the acronym ("CEMEA-Haïti", a branch of an
+    international movement); another capitalised word does not ("UNSA-Éducation").
+    """
+    head, _, suffix = written.rpartition("-")
+    titled = head and suffix[:1].isupper() and not suffix.isupper()
+    if titled and vocabulary.known_name("country", suffix) is None:
+        written = head
     if "/" not in written:
         return [(written, start, start + len(written))]
     parts = written.split("/")
@@ -1118,8 +1152,9 @@ def _first_name(word: str, vocabulary: Vocabulary) -> bool:
 def _possible_acronym(acronym: str, vocabulary: Vocabulary) -> bool:
     """Could this acronym, undefined, be an organisation of its own? Not a known name, a
     generic acronym, a code, a unit, a numeral, a month or a common word."""
-    if vocabulary.known_name("partner", acronym) is not None or vocabulary.is_ignored(acronym):
-        return False
+    for form in dict.fromkeys((acronym, acronym.replace("-", " "))):
+        if vocabulary.known_name("partner", form) is not None or vocabulary.is_ignored(form):
+            return False  # "UNSA-Education" is the listed "UNSA Education"
     if vocabulary.is_not_organisation(acronym):
         return False
     letters = sum(ch.isalpha() for ch in acronym)
@@ -1414,35 +1449,41 @@ def with_discovered_partners(
     vocabulary: Vocabulary,
     *,
     stated: Iterable[str] = (),
+    stated_countries: Iterable[str] = (),
 ) -> list[Article]:
     """The articles, with the auto-discovered organisations each names among its partners.
 
-    `stated`: ids of articles whose partners metadata gave (the editor's list, left as
-    it is). Countries are not touched. Only the passages around a capitalised word that
-    may open one of the organisations' names (or an acronym of theirs) are matched
-    again, so the cost follows what was discovered, not the size of the corpus.
+    `stated` / `stated_countries`: ids of articles whose partners / countries metadata
+    gave (the editor's lists, left as they are). As with the vocabulary's names, a
+    country named only inside a discovered name counts for the organisation only ("the
+    Gambian Teachers Union" is no mention of the Gambia). Only the passages around a
+    capitalised word that may open one of the organisations' names (or an acronym of
+    theirs) are matched again, so the cost follows what was discovered, not the size of
+    the corpus.
     """
     auto = discovery.auto
     if not auto:
         return list(articles)
     rematch = _Rematch(vocabulary, auto)
-    keep = set(stated)
+    keep_partners, keep_countries = set(stated), set(stated_countries)
     out: list[Article] = []
     for article in articles:
-        if article.id not in keep:
+        if article.id not in keep_partners:
             words = discovery.capitalised.get(article.id)
             if words is None:
                 words = _capitalised_words(article)
             if not words.isdisjoint(rematch.triggers):
-                partners = rematch.partners(article)
-                if partners != article.partners:
-                    article = _with_partners(article, partners, vocabulary)
+                countries, partners = rematch.names(article)
+                if article.id in keep_countries:
+                    countries = article.countries
+                if (countries, partners) != (article.countries, article.partners):
+                    article = _with_names(article, countries, partners, vocabulary)
         out.append(article)
     return out
 
 
 class _Rematch:
-    """Finds the discovered organisations in an article whose vocabulary partners are known."""
+    """Finds the discovered organisations in an article whose vocabulary names are known."""
 
     def __init__(self, vocabulary: Vocabulary, organisations: Sequence[Organisation]) -> None:
         self.vocabulary = vocabulary
@@ -1452,31 +1493,41 @@ class _Rematch:
         # one makes no shouted line of them ("(PASS, MUPEMENET, SIGEM)").
         self.matcher = vocabulary.with_partners(document, curated=True)
         self.discovered = {o.partner for o in organisations}
+        self.forms = {words_of(form) for o in organisations for form in o.forms}
         self.triggers = _trigger_words(organisations)
 
-    def partners(self, article: Article) -> tuple[str, ...]:
-        """The vocabulary's partners the discovered names leave, then the discovered ones.
+    def names(self, article: Article) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(countries, partners): those of the vocabulary that the discovered names leave,
+        then the discovered partners.
 
-        A partner the vocabulary found stays unless a discovered name holds all its
-        mentions ("Protección Social de la OIT" is no mention of the ILO).
+        A partner or a country the vocabulary found stays unless discovered names hold
+        all its mentions ("Protección Social de la OIT" is no mention of the ILO, "the
+        Canadian Teachers' Federation" none of Canada).
         """
         text = f"{article.title}\n\n{article.body}"
-        windows = self._windows(text)
         found: dict[str, None] = {}
-        before: set[str] = set()
-        for start, end in windows:
-            window = text[start:end]
-            for match in self.matcher.match_names(window, typos=True, prose=True):
-                if match.kind == "partner":
-                    found.setdefault(match.canonical, None)
-            before.update(self.vocabulary.find_partners(window))
-        kept = list(article.partners)
-        lost = [p for p in kept if p in before and p not in found]
-        if lost:
-            outside = set(self.vocabulary.find_partners(_blanked(text, windows)))
-            kept = [p for p in kept if p not in lost or p in outside]
-        new = [p for p in found if p in self.discovered and p not in kept]
-        return tuple([*kept, *new])
+        spans: list[tuple[int, int]] = []
+        for start, end in self._windows(text):
+            for match in self.matcher.match_names(text[start:end], typos=True, prose=True):
+                if match.kind != "partner":
+                    continue
+                found.setdefault(match.canonical, None)
+                span = (start + match.start, start + match.end)
+                if words_of(text[span[0] : span[1]]) in self.forms:
+                    spans.append(span)
+        hidden = [text[a:b] for a, b in spans]
+        partners = list(article.partners)
+        countries = list(article.countries)
+        if any(p not in found for p in partners) and any(
+            map(self.vocabulary.find_partners, hidden)
+        ):
+            outside = set(self.vocabulary.find_partners(_blanked(text, spans)))
+            partners = [p for p in partners if p in found or p in outside]
+        if countries and any(map(self.vocabulary.find_countries, hidden)):
+            outside = set(self.vocabulary.find_countries(_blanked(text, spans)))
+            countries = [c for c in countries if c in outside]
+        new = [p for p in found if p in self.discovered and p not in partners]
+        return tuple(countries), tuple([*partners, *new])
 
     def _windows(self, text: str) -> list[tuple[int, int]]:
         """Passages around the capitalised words that may open a discovered name."""
@@ -1538,10 +1589,15 @@ def _blanked(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _with_partners(article: Article, partners: tuple[str, ...], vocabulary: Vocabulary) -> Article:
+def _with_names(
+    article: Article,
+    countries: tuple[str, ...],
+    partners: tuple[str, ...],
+    vocabulary: Vocabulary,
+) -> Article:
     from search_service.ingest.corpus import article_checksum
 
-    updated = article.model_copy(update={"partners": partners})
+    updated = article.model_copy(update={"countries": countries, "partners": partners})
     return updated.model_copy(
         update={"checksum": article_checksum(updated, vocabulary.fingerprint)}
     )

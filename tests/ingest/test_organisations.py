@@ -358,3 +358,50 @@ def test_a_shouted_line_shows_no_organisation(corpus_of: Corpus, text: str) -> N
 
 def test_an_unknown_acronym_in_a_shouted_line_is_still_shown(corpus_of: Corpus) -> None:
     assert listed(corpus_of("THE CSMF MEETS AIM").discovery) == {"CSMF"}
+
+
+def test_an_acronym_with_its_country_after_a_hyphen_is_one_acronym(corpus_of: Corpus) -> None:
+    result = corpus_of("The teachers trained with CEMEA-Bénin in May.", "The CEMEA-Bénin met.")
+    assert partners_of(result) == [("CEMEA-Bénin",), ("CEMEA-Bénin",)]
+
+
+def test_a_short_name_written_as_a_word_is_defined_by_its_long_name_in_brackets(
+    corpus_of: Corpus,
+) -> None:
+    result = corpus_of("Delegates of Fenacoop (National Federation of Rural Cooperatives) came.")
+    found = result.discovery.find("Fenacoop")
+    assert found is not None and found.status == "auto"
+    assert found.names == ("National Federation of Rural Cooperatives",)
+    assert found.entry()["exact"] == ["Fenacoop"]
+
+
+def countries_of(result: IngestResult) -> list[tuple[str, ...]]:
+    return [article.countries for article in sorted(result.articles, key=lambda a: a.id)]
+
+
+def test_a_country_named_only_inside_a_discovered_name_counts_for_the_organisation(
+    corpus_of: Corpus,
+) -> None:
+    result = corpus_of(
+        "The Malian Teachers Mutual Society met the ministry.",
+        "The Malian Teachers Mutual Society met in Bamako. Mali voted a new law.",
+    )
+    assert countries_of(result) == [(), ("Mali",)]
+    assert partners_of(result) == [("Malian Teachers Mutual Society",)] * 2
+
+
+def test_countries_given_in_metadata_stay_as_given(write: Write, corpus: Path) -> None:
+    write(
+        "a.md",
+        "---\nlanguage: en\ncountries: [Mali]\n---\nThe Malian Teachers Mutual Society met.\n",
+    )
+    assert countries_of(ingest_corpus(corpus)) == [("Mali",)]
+
+
+def test_a_place_after_the_organisation_word_is_not_part_of_a_defined_name(
+    corpus_of: Corpus,
+) -> None:
+    result = corpus_of("The KSMT (Kayes Solidarity Mutual of Teachers in Mali) met.")
+    found = result.discovery.find("KSMT")
+    assert found is not None and found.names == ("Kayes Solidarity Mutual of Teachers",)
+    assert countries_of(result) == [("Mali",)]
