@@ -232,22 +232,16 @@ _PART = r"[A-Z][A-Z0-9&]*[A-Z0-9]"
 _ACRONYM_TEXT = (
     rf"{_PART}(?:-[A-Z0-9]+)*(?:/{_PART}(?:-[A-Z0-9]+)*)?(?:-[A-ZÀ-Þ][a-zà-ÿ]+(?![\w-]))?"
 )
-_ACRONYM = re.compile(rf"(?<![\w&/-]){_ACRONYM_TEXT}(?![\w&/]|-\w)")
 #: The short form in brackets may also be a capitalised word ("(Colacot)").
 _SHORT_IN_BRACKETS = re.compile(r"\(\s*([A-Z][A-Za-z0-9&]*(?:[-/][A-Za-z0-9]+)*)\s*[),;]")
 _ACRONYM_THEN_BRACKETS = re.compile(rf"(?<![\w&/-])({_ACRONYM_TEXT})[ \t]*\(([^()\n]{{4,200}})\)")
 #: A short name written as a word, then its long name in brackets ("Alcona (…)").
 _WORD_THEN_BRACKETS = re.compile(r"(?<![\w&/-])([A-Z][a-z][a-z0-9]{2,})[ \t]*\(([^()\n]{4,200})\)")
-_ACRONYM_THEN_DASH = re.compile(rf"(?<![\w&/-])({_ACRONYM_TEXT})[ \t]*(?:[–—:]|-(?=[ \t]))[ \t]*")
-_ACRONYM_THEN_APPOSITION = re.compile(
-    rf"(?<![\w&/-])({_ACRONYM_TEXT}),[ \t]+(?:the|la|le|les|el|los|las|l['’])[ \t]*"
-)
 _WORD = re.compile(WORD_PATTERN)
 _TOKEN_SPLIT = re.compile(f"({WORD_PATTERN})")
 _CLAUSE_END = re.compile(r"[,;:.!?()\[\]\n\"“”«»|]|\s[–—-]\s")
 _CLAUSE_BEFORE = re.compile(r"[.;:!?()\[\]\n\"“”«»|]|,\s|\s[–—-]\s")
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+|\n")
-_SENTENCE_END_BEFORE = re.compile(r"[.!?…:]\W*$")
 _ROMAN = re.compile(r"[IVXLCDM]+")
 _POSSESSIVE = re.compile(r"['’]s$")
 _PREVIOUS_WORD = re.compile(r"([^\W\d_][\w'’-]*\.?)[ \t]+$")
@@ -657,12 +651,6 @@ def _spells(short: str, name: str) -> bool:
     """
     positions = _spelling(short, name)
     return positions is not None and positions[0] == 0 and _spelt_closely(short, name, positions)
-
-
-def _spelling_start(short: str, text: str) -> int | None:
-    """Where in `text` the shortest long form spelling `short` starts (Schwartz–Hearst)."""
-    positions = _spelling(short, text)
-    return positions[0] if positions else None
 
 
 def _spelling(short: str, text: str) -> list[int] | None:
