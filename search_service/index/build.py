@@ -464,11 +464,17 @@ def _refuse_to_shrink(report: BuildReport, live: gens.Generation, articles: list
 
 
 def _live_article_ids(live: gens.Generation) -> set[str]:
-    """The live generation's article ids (from its checksums; a generation without
-    them counts as holding `article_count` articles none of which is kept)."""
+    """The live generation's article ids: from its checksums, else from the index's
+    stored ids; a generation whose ids cannot be read at all counts as holding
+    `article_count` articles none of which is kept."""
     try:
         return set(live.checksums())
     except (OSError, ValueError):
+        pass
+    try:
+        with whoosh_index.open_dir(str(live.path)).reader() as reader:
+            return {str(fields["id"]) for fields in reader.all_stored_fields()}
+    except Exception:  # a damaged index: fall back to the count
         return {f"\0unknown-{number}" for number in range(live.article_count)}
 
 

@@ -217,7 +217,7 @@ def progress(phase, done, total, articles):
         pids = " ".join(str(child.pid) for child in multiprocessing.active_children())
         print("children", pids, flush=True)
 
-build.build_from_articles(articles, Path(sys.argv[1]), progress=progress)
+build.build_from_articles(articles, Path(sys.argv[1]), progress=progress, allow_shrink=True)
 """
 
 

@@ -87,7 +87,9 @@ def test_a_new_generation_is_warmed_with_the_latest_searches(
     engine = SearchEngine(Settings(index_dir=index_dir, reload_interval=0.05))
     engine.search(SearchRequest(q="pensions  teachers"))
     first = engine.generation().name
-    build_from_articles([make_article("new", "New news", "Pensions again.")], index_dir)
+    build_from_articles(
+        [make_article("new", "New news", "Pensions again.")], index_dir, allow_shrink=True
+    )
     assert wait_for(lambda: engine.generation().name != first)
     warmed = engine.generation()
     assert len(warmed.cache) == 1
