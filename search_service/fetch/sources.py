@@ -17,15 +17,14 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from search_service.errors import SourcesError
 from search_service.fetch.urls import InvalidUrlError, normalise_url
-
-SOURCES_FILE: Final = "sources.yaml"
+from search_service.ingest.corpus_root import SOURCES_FILE
 
 
 class Source(BaseModel):

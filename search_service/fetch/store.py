@@ -41,9 +41,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from search_service.errors import FetchError, FetchInProgressError
 from search_service.fetch.urls import site_of
+from search_service.ingest.corpus_root import FETCH_SIDECAR_SUFFIX
 
 SITE_DIR: Final = "site"
-SIDECAR_SUFFIX: Final = ".fetch.json"
 LOCK_FILE: Final = ".fetch.lock"
 TEMP_SUFFIX: Final = ".fetch-tmp"
 PAGE_SUFFIXES: Final = (".html", ".htm")
@@ -85,7 +85,7 @@ class SavedPage:
 
 
 def sidecar_path(page: Path) -> Path:
-    return page.with_name(page.name + SIDECAR_SUFFIX)
+    return page.with_name(page.name + FETCH_SIDECAR_SUFFIX)
 
 
 class Store:
@@ -107,10 +107,10 @@ class Store:
         warnings: list[str] = []
         if not self.root.is_dir():
             return pages, warnings
-        for path in sorted(self.root.rglob("*" + SIDECAR_SUFFIX)):
+        for path in sorted(self.root.rglob("*" + FETCH_SIDECAR_SUFFIX)):
             if any(part.startswith(".") for part in path.relative_to(self.root).parts):
                 continue
-            page = path.with_name(path.name.removesuffix(SIDECAR_SUFFIX))
+            page = path.with_name(path.name.removesuffix(FETCH_SIDECAR_SUFFIX))
             if not page.exists():
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()

@@ -33,7 +33,13 @@ from pydantic import ValidationError
 
 from search_service.articles import Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
-from search_service.ingest.corpus_root import VOCABULARY_DIR, open_corpus, vocabulary_of
+from search_service.ingest.corpus_root import (
+    FETCH_SIDECAR_SUFFIX,
+    SOURCES_FILE,
+    VOCABULARY_DIR,
+    open_corpus,
+    vocabulary_of,
+)
 from search_service.ingest.dates import parse_metadata_date
 from search_service.ingest.html import HTML_EXTENSIONS, MAX_HTML_BYTES, parse_html
 from search_service.ingest.html_encoding import decode_html
@@ -56,12 +62,8 @@ from search_service.text import fold
 
 EXTENSIONS = (".txt", ".md", ".jsonl", *HTML_EXTENSIONS)
 SIDECAR_SUFFIX = ".meta.yaml"
-#: Files of a corpus that are known and not articles, never reported as not read:
-#: the fetch sources at the corpus root, and a fetched page's sidecar (`PAGE.fetch.json`).
-#: (The vocabulary folder, hidden files and `NAME.meta.yaml` beside an article are
-#: not articles either.)
-SOURCES_FILE = "sources.yaml"
-FETCH_SIDECAR_SUFFIX = ".fetch.json"  # `<page file>.fetch.json`, written by `corpus fetch`
+#: Files read with their article, never reported as not read. (The vocabulary folder,
+#: hidden files and `SOURCES_FILE` at the root are not articles either.)
 COMPANION_SUFFIXES = (SIDECAR_SUFFIX, FETCH_SIDECAR_SUFFIX)  # read with their page
 # lingua's confidence needed to overrule the language an HTML page declares.
 DECLARED_LANGUAGE_OVERRULED = 0.9

@@ -25,6 +25,11 @@ from search_service.errors import CorpusError, VocabularyError
 from search_service.settings import absolute_path
 
 VOCABULARY_DIR: Final = "vocabulary"
+#: The fetch's sources at the corpus root (`corpus fetch`, `sync`): not an article file.
+SOURCES_FILE: Final = "sources.yaml"
+#: Beside each page `corpus fetch` saves, its record (`<page file>.fetch.json`), which
+#: the ingest reads with the page: not an article file.
+FETCH_SIDECAR_SUFFIX: Final = ".fetch.json"
 #: The project's default vocabulary (package data; a link to corpus/vocabulary in the repo).
 SHIPPED_VOCABULARY: Final = Path(__file__).resolve().parent / "default_vocabulary"
 #: What the manifest and the messages call the shipped default.

@@ -13,8 +13,9 @@ import pytest
 from search_service.fetch.report import FetchReport
 from search_service.fetch.run import FetchOptions, fetch_site
 from search_service.fetch.sources import Source
-from search_service.fetch.store import SIDECAR_SUFFIX, Store
+from search_service.fetch.store import Store
 from search_service.fetch.urls import normalise_url
+from search_service.ingest.corpus_root import FETCH_SIDECAR_SUFFIX
 
 from .site import FixtureSite, Page, SiteServer, article_html, served
 
@@ -138,7 +139,7 @@ def page_file(corpus: Path, server: SiteServer, path: str) -> Path:
 
 def sidecar_of(corpus: Path, server: SiteServer, path: str) -> dict[str, Any]:
     file = page_file(corpus, server, path)
-    data: dict[str, Any] = json.loads(file.with_name(file.name + SIDECAR_SUFFIX).read_text())
+    data: dict[str, Any] = json.loads(file.with_name(file.name + FETCH_SIDECAR_SUFFIX).read_text())
     return data
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from search_service.fetch.run import fetch_site
 from search_service.fetch.sources import Source
+from search_service.ingest.corpus import ingest_corpus
 
 from .conftest import (
     ARTICLES,
@@ -62,6 +63,19 @@ def test_pages_are_saved_under_site_host_and_path(corpus: Path, server: SiteServ
     assert f"site/{host}/en/news/teachers-health-benin.html.fetch.json" in saved
     assert f"site/{host}/es/noticias/proteccion-social-en-colombia.html" in saved
     assert len(saved) == 2 * len(ARTICLES)
+
+
+def test_the_ingest_reads_or_knows_every_file_a_fetch_leaves_in_the_corpus(
+    corpus: Path, server: SiteServer
+) -> None:
+    (corpus / "sources.yaml").write_text(f"sources:\n  - url: {server.base}/sitemap.xml\n")
+    fetch(corpus, server)
+
+    result = ingest_corpus(corpus)
+
+    assert result.not_read == []
+    assert result.files_read == len(ARTICLES)
+    assert {article.url for article in result.articles} == {server.base + path for path in ARTICLES}
 
 
 def test_robots_txt_is_obeyed_disallowed_pages_are_never_requested(
