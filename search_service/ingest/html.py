@@ -211,6 +211,7 @@ class _Head:
 
     meta: dict[str, str]
     canonical: str | None
+    base: str | None  # `<base href>`: what relative URLs of the page are relative to
     title: str | None
     lang: str | None
     body_classes: frozenset[str]
@@ -230,6 +231,7 @@ class _Head:
             if "canonical" in rel and (link.get("href") or "").strip():
                 canonical = (link.get("href") or "").strip()
                 break
+        base = next((b.get("href", "").strip() for b in tree.iter("base") if b.get("href")), None)
         title_element = next(tree.iter("title"), None)
         title = _text(title_element) if title_element is not None else None
         lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
@@ -238,6 +240,7 @@ class _Head:
         return cls(
             meta=meta,
             canonical=canonical,
+            base=base or None,
             title=title or None,
             lang=lang.strip() if lang and lang.strip() else None,
             body_classes=frozenset(classes.lower().split()),
@@ -767,7 +770,12 @@ def _language(
 
 
 def _url(head: _Head, fetched_url: str | None, sources: dict[str, str]) -> str | None:
-    """`<link rel=canonical>`, `og:url`, else where the page was fetched from (absolute http)."""
+    """`<link rel=canonical>`, `og:url`, else where the page was fetched from (absolute http).
+
+    A relative URL is resolved as a browser does: against the page's `<base href>`,
+    itself resolved against where the page was fetched from.
+    """
+    base = urljoin(fetched_url or "", head.base or "")
     for source, value in (
         ("canonical", head.canonical),
         ("og:url", head.meta.get("og:url")),
@@ -775,7 +783,7 @@ def _url(head: _Head, fetched_url: str | None, sources: dict[str, str]) -> str |
     ):
         if not value:
             continue
-        absolute = urljoin(fetched_url or "", value.strip())
+        absolute = urljoin(base, value.strip())
         parts = urlsplit(absolute)
         if parts.scheme in ("http", "https") and parts.netloc:
             sources["url"] = source

@@ -354,6 +354,33 @@ def test_a_relative_canonical_is_resolved_against_the_fetched_url(
     assert page_article(write, ingest, page).url == "https://site.example/en/agreement/"
 
 
+def test_a_relative_canonical_is_resolved_against_the_pages_base_href(
+    write: Write, ingest: Ingest
+) -> None:
+    write("page.html.fetch.json", json.dumps({"url": "https://mirror.example/copy/page.html"}))
+    page = article_page(
+        "en", canonical="agreement/", extra_head='<base href="https://site.example/en/">'
+    )
+    assert page_article(write, ingest, page).url == "https://site.example/en/agreement/"
+
+
+def test_a_relative_base_href_is_resolved_against_the_fetched_url(
+    write: Write, ingest: Ingest
+) -> None:
+    write("page.html.fetch.json", json.dumps({"url": "https://site.example/en/news/a/"}))
+    page = article_page("en", canonical="agreement/", extra_head='<base href="/fr/">')
+    assert page_article(write, ingest, page).url == "https://site.example/fr/agreement/"
+
+
+def test_a_relative_canonical_with_a_base_href_and_no_fetched_url(
+    write: Write, ingest: Ingest
+) -> None:
+    page = article_page(
+        "en", og_url="agreement/", extra_head='<base href="https://site.example/en/">'
+    )
+    assert page_article(write, ingest, page).url == "https://site.example/en/agreement/"
+
+
 def test_the_fetched_url_when_the_page_names_none(write: Write, ingest: Ingest) -> None:
     record = {"url": "https://site.example/en/agreement/", "fetched_at": "2024-05-01T10:00:00Z"}
     write("page.html.fetch.json", json.dumps(record))
