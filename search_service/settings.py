@@ -24,6 +24,11 @@ from search_service.errors import SettingError
 #: Prefix of every setting's environment variable.
 ENV_PREFIX = "SEARCH_"
 
+#: The largest HTML page the ingest reads, in bytes (a news page is 50-500 kB; more is a
+#: dump, not an article), and so the most `SEARCH_FETCH_MAX_PAGE_BYTES` may be: every
+#: page `corpus fetch` saves is read by the next build.
+MAX_PAGE_BYTES = 5_000_000
+
 #: The standard level names of `logging` (any case in the environment).
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
@@ -121,10 +126,12 @@ class Settings(BaseSettings):
         "for a whole page.",
     )
     fetch_max_page_bytes: int = Field(
-        default=5_000_000,
+        default=MAX_PAGE_BYTES,
         ge=1024,
+        le=MAX_PAGE_BYTES,
         description="Largest page `corpus fetch` downloads, in bytes (the download is cut there "
-        "and the page reported as failed).",
+        "and the page reported as failed); at most the largest page the ingest reads, "
+        "5000000, so every page saved is indexed.",
     )
     fetch_max_redirects: int = Field(
         default=5, ge=0, le=20, description="Redirects `corpus fetch` follows for one URL."

@@ -37,7 +37,7 @@ from search_service.fetch.robots import Robots
 from search_service.fetch.sources import Source
 from search_service.fetch.store import SavedPage, Sidecar, Store
 from search_service.fetch.urls import page_key, site_of
-from search_service.settings import Settings
+from search_service.settings import MAX_PAGE_BYTES, Settings
 
 HTML_TYPES: Final = ("text/html", "application/xhtml+xml")
 ACCEPT_HTML: Final = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
@@ -54,7 +54,7 @@ class FetchOptions:
 
     delay: float = 1.0
     timeout: float = 30.0
-    max_page_bytes: int = 5_000_000
+    max_page_bytes: int = MAX_PAGE_BYTES
     max_redirects: int = 5
     user_agent: str = "ESN-site-search"
     contact_url: str = ""

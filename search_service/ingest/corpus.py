@@ -41,7 +41,7 @@ from search_service.ingest.corpus_root import (
     vocabulary_of,
 )
 from search_service.ingest.dates import parse_metadata_date
-from search_service.ingest.html import HTML_EXTENSIONS, MAX_HTML_BYTES, parse_html
+from search_service.ingest.html import HTML_EXTENSIONS, parse_html
 from search_service.ingest.html_encoding import decode_html
 from search_service.ingest.language import (
     DETECTION_CHARS_UNSURE,
@@ -57,7 +57,7 @@ from search_service.ingest.organisations import (
 )
 from search_service.ingest.pages import infer_title, parse_page
 from search_service.ingest.vocabulary import Kind, Vocabulary
-from search_service.settings import absolute_path
+from search_service.settings import MAX_PAGE_BYTES, absolute_path
 from search_service.text import fold
 
 EXTENSIONS = (".txt", ".md", ".jsonl", *HTML_EXTENSIONS)
@@ -436,11 +436,11 @@ class _Run:
     def read_html(self, path: Path) -> _Draft:
         """An HTML page (`html`): its article, or a `not_an_article` problem."""
         data = self.read_bytes(path)
-        if len(data) > MAX_HTML_BYTES:
+        if len(data) > MAX_PAGE_BYTES:
             raise _Skip(
                 "page_too_large",
                 path,
-                f"{len(data):,} bytes: larger than {MAX_HTML_BYTES:,}, not read as a page",
+                f"{len(data):,} bytes: larger than {MAX_PAGE_BYTES:,}, not read as a page",
             )
         if not data.startswith(_UTF16_BOMS) and _binary_bytes(data):
             raise _Skip("binary_file", path, "this is a binary file, not an HTML page")

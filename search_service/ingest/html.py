@@ -52,7 +52,6 @@ from search_service.text import WORD_RE, fold
 from search_service.wording import counted
 
 HTML_EXTENSIONS = (".html", ".htm")
-MAX_HTML_BYTES = 5_000_000  # a news page is 50-500 kB; more is a dump, not an article
 MIN_ARTICLE_WORDS = 20  # fewer words, and nothing says "article": a stub, a form, a menu
 LISTING_TEASERS = 3  # this many teasers of other pages and no article of its own: a listing
 MAX_LINK_SHARE = 0.6  # more of the main text in links than this: a page of links

@@ -14,6 +14,7 @@ import pytest
 
 from search_service.cli import main
 from search_service.fetch.store import Store
+from search_service.settings import MAX_PAGE_BYTES
 
 from .conftest import ARTICLES, EN_BENIN, EN_BURUNDI, PDF, page_file
 from .site import FixtureSite, Page, SiteServer
@@ -222,6 +223,21 @@ def test_a_bad_delay_or_timeout_is_a_bad_setting_named_as_written(
 
     assert code == 9
     assert expected in capsys.readouterr().err
+    assert not (corpus / "site").exists()
+
+
+def test_a_page_size_limit_above_the_largest_page_the_ingest_reads_is_refused(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SEARCH_FETCH_MAX_PAGE_BYTES", str(MAX_PAGE_BYTES + 1))
+
+    code = main(["corpus", "fetch", "--corpus", str(corpus), "https://x.org/"])
+
+    assert code == 9
+    assert (
+        f"SEARCH_FETCH_MAX_PAGE_BYTES={MAX_PAGE_BYTES + 1} is not valid: "
+        f"expected an integer from 1024 to {MAX_PAGE_BYTES}"
+    ) in capsys.readouterr().err
     assert not (corpus / "site").exists()
 
 

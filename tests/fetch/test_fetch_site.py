@@ -8,6 +8,7 @@ from pathlib import Path
 from search_service.fetch.run import fetch_site
 from search_service.fetch.sources import Source
 from search_service.ingest.corpus import ingest_corpus
+from search_service.settings import MAX_PAGE_BYTES
 
 from .conftest import (
     ARTICLES,
@@ -415,6 +416,32 @@ def test_a_huge_page_is_cut_at_the_size_limit_and_not_saved(
     assert not page_file(corpus, server, announced).exists()
     assert server.bytes_sent[huge] < 40_000_000  # the client hung up long before the end
     assert report.bytes_received < 5_000_000
+
+
+TEXT = (
+    "Teachers' unions and health mutuals met in Lomé to share what they learned from a "
+    "year of prevention campaigns in schools, and agreed on the next steps together."
+)
+
+
+def test_a_page_as_large_as_the_fetch_may_save_is_read_by_the_ingest(
+    corpus: Path, server: SiteServer, site: FixtureSite
+) -> None:
+    largest, over = "/en/news/largest/", "/en/news/over/"
+    for path, size in ((largest, MAX_PAGE_BYTES), (over, MAX_PAGE_BYTES + 1)):
+        page = site.add_article(path, "en", "A page padded to a size", "2024-03-01", [TEXT])
+        padding = b"<!--" + b"x" * (size - len(page.body) - 7) + b"-->"
+        page.body = page.body.replace(b"</body>", padding + b"</body>", 1)
+        assert len(page.body) == size
+    site.sitemap_en += [largest, over]
+
+    report = fetch(corpus, server, max_page_bytes=MAX_PAGE_BYTES)
+
+    assert server.base + largest in {event.url for event in report.events["new"]}
+    assert server.base + over in {event.url for event in report.events["failed"]}
+    result = ingest_corpus(corpus)
+    assert server.base + largest in {article.url for article in result.articles}
+    assert [p for p in result.problems if p.code == "page_too_large"] == []
 
 
 def test_a_pdf_is_reported_as_skipped_and_not_saved(corpus: Path, server: SiteServer) -> None:

@@ -11,8 +11,9 @@ import pytest
 
 from search_service.articles import Article
 from search_service.ingest.corpus import IngestResult, ingest_paths
-from search_service.ingest.html import MAX_HTML_BYTES, cut_site_name
+from search_service.ingest.html import cut_site_name
 from search_service.ingest.vocabulary import Vocabulary
+from search_service.settings import MAX_PAGE_BYTES
 
 from .conftest import Write
 from .html_site import (
@@ -657,7 +658,7 @@ def test_a_huge_page_is_a_problem_not_a_crash(write: Write, ingest: Ingest) -> N
     huge = (
         article_page("en")
         .render()
-        .replace("<footer", filler * (MAX_HTML_BYTES // len(filler) + 1) + "<footer", 1)
+        .replace("<footer", filler * (MAX_PAGE_BYTES // len(filler) + 1) + "<footer", 1)
     )
     write("huge.html", huge)
     result = ingest()
