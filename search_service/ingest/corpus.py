@@ -33,6 +33,7 @@ from pydantic import ValidationError
 
 from search_service.articles import Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
+from search_service.fetch.urls import InvalidUrlError, normalise_url, page_key
 from search_service.ingest.corpus_root import (
     FETCH_SIDECAR_SUFFIX,
     SOURCES_FILE,
@@ -65,6 +66,8 @@ SIDECAR_SUFFIX = ".meta.yaml"
 #: Files read with their article, never reported as not read. (The vocabulary folder,
 #: hidden files and `SOURCES_FILE` at the root are not articles either.)
 COMPANION_SUFFIXES = (SIDECAR_SUFFIX, FETCH_SIDECAR_SUFFIX)  # read with their page
+# Where an HTML page declares its own url: two pages declaring one are copies (`_PageCopy`).
+_DECLARED_URLS = frozenset({"canonical", "og:url"})
 # lingua's confidence needed to overrule the language an HTML page declares.
 DECLARED_LANGUAGE_OVERRULED = 0.9
 METADATA_KEYS = ("id", "title", "date", "language", "url", "countries", "partners", "summary")
@@ -162,6 +165,7 @@ def ingest_paths(
     run.files_total = len(files)
     for path in files:
         run.read_file(path)
+    run.drop_copies()  # before discovery: a copy would count its names twice
     if discovery is None:
         discovery = discover(run.articles, vocabulary)
     articles = with_discovered_partners(
@@ -294,7 +298,20 @@ class _Draft:
     title_inferred: bool = False
     declared_language: Language | None = None  # an HTML page's `lang`: checked against the text
     declared_as: str | None = None  # that declaration as written ("fr-FR"), for messages
+    canonical: str | None = None  # the url an HTML page declares as its own (`_PageCopy`)
+    fetched_from: str | None = None  # where the fetch got that page (its fetch record)
     notes: list[tuple[str, str, int | None]] = field(default_factory=list)  # warnings
+
+
+@dataclass(frozen=True)
+class _PageCopy:
+    """An HTML page's article, the canonical url the page declares, and whether the page
+    was fetched from that address."""
+
+    article: Article
+    path: Path
+    canonical: str
+    at_canonical: bool
 
 
 @dataclass
@@ -308,6 +325,7 @@ class _Run:
     files_done: int = 0  # read or skipped, for on_files
     files_total: int = 0
     first_seen: dict[str, str] = field(default_factory=dict)
+    copies: dict[str, list[_PageCopy]] = field(default_factory=dict)  # by page address
     shown: dict[Path, str] = field(default_factory=dict)
     not_read: list[Problem] = field(default_factory=list)
     stated_partners: set[str] = field(default_factory=set)  # ids: metadata named them
@@ -445,13 +463,14 @@ class _Run:
         if not data.startswith(_UTF16_BOMS) and _binary_bytes(data):
             raise _Skip("binary_file", path, "this is a binary file, not an HTML page")
         fetched = self.read_fetch_sidecar(path)
+        # Where the page was fetched after redirects, else as the sources list it.
+        fetched_from = fetched.get("final_url") or fetched.get("url")
         decoded = decode_html(data, fetched.get("content_type"))
         if decoded.warning is not None:
             self.problem(path, "invalid_utf8", decoded.warning, severity="warning")
         text = self.repaired(path, decoded.text)
         self.files_read += 1
-        # Where the page was fetched after redirects, else as the sources list it.
-        page = parse_html(text, fetched_url=fetched.get("final_url") or fetched.get("url"))
+        page = parse_html(text, fetched_url=fetched_from)
         if page.refusal is not None:
             raise _Skip(page.refusal.code, path, page.refusal.message)
         draft = _Draft(
@@ -462,6 +481,8 @@ class _Run:
             url=page.url,
             declared_language=page.language,
             declared_as=page.declared_language,
+            canonical=page.url if page.sources.get("url") in _DECLARED_URLS else None,
+            fetched_from=fetched_from,
         )
         draft.notes += [(note.code, note.message, note.line) for note in page.notes]
         self.apply_sidecar(path, draft)
@@ -735,6 +756,46 @@ class _Run:
             return
         self.articles.append(article)
         self.first_seen[draft.id] = str(article.source)
+        if draft.canonical is not None:
+            address = _page_address(draft.canonical)
+            at_canonical = draft.fetched_from is not None and (
+                _page_address(draft.fetched_from) == address
+            )
+            copy = _PageCopy(article, path, draft.canonical, at_canonical)
+            self.copies.setdefault(address, []).append(copy)
+
+    def drop_copies(self) -> None:
+        """One article per page of the site: copies of a page saved under other addresses
+        (WordPress's `/?p=123` and its permalink) are not indexed, with a warning.
+
+        Copies are HTML pages that declare the same canonical url and have the same
+        title (a theme that names the home page as every page's canonical url makes
+        no copies). The one kept is the copy fetched from its canonical address, else
+        the first by path: the same one on every build, whatever other copies come
+        and go, so its id stays.
+        """
+        dropped: set[str] = set()
+        for copies in self.copies.values():
+            by_title: dict[str, list[_PageCopy]] = {}
+            for copy in copies:
+                by_title.setdefault(fold(copy.article.title), []).append(copy)
+            for same in by_title.values():
+                kept = next((copy for copy in same if copy.at_canonical), same[0])
+                for copy in same:
+                    if copy is kept:
+                        continue
+                    dropped.add(copy.article.id)
+                    self.problem(
+                        kept.path,
+                        "duplicate_page",
+                        f"the same article is also saved as {self.display(copy.path)} (the "
+                        f"same canonical url {kept.canonical} and title); that copy is not "
+                        "indexed",
+                        severity="warning",
+                        article_id=kept.article.id,
+                    )
+        if dropped:
+            self.articles = [a for a in self.articles if a.id not in dropped]
 
     def refusal(self, draft: _Draft) -> tuple[str, str] | None:
         """Why this draft cannot become an article, if it cannot."""
@@ -815,6 +876,15 @@ class _Run:
 
 
 # ---- helpers -------------------------------------------------------------------------
+
+
+def _page_address(url: str) -> str:
+    """What makes two urls one page of a site, as for the fetch (`fetch.urls.page_key`):
+    the scheme, a `www.` host, tracking parameters and spelling do not."""
+    try:
+        return page_key(normalise_url(url))
+    except InvalidUrlError:
+        return url
 
 
 class _Skip(ArticleParseError):

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -405,6 +406,89 @@ def test_the_fetched_url_after_redirects_wins_over_the_listed_one(
 
 def test_no_url_at_all(write: Write, ingest: Ingest) -> None:
     assert page_article(write, ingest, article_page("en")).url is None
+
+
+# ---- one article per page ------------------------------------------------------------
+
+AGREEMENT = "https://site.example/en/the-agreement/"
+
+
+def saved_copy(write: Write, name: str, fetched_from: str | None, **page: Any) -> None:
+    """A copy of the agreement page (canonical AGREEMENT) saved as `name`, fetched from
+    `fetched_from` (no fetch record when None)."""
+    write(name, article_page("en", canonical=AGREEMENT, **page).render())
+    if fetched_from is not None:
+        write(f"{name}.fetch.json", json.dumps({"url": fetched_from}))
+
+
+def test_a_page_saved_under_two_addresses_is_one_article_from_its_canonical_address(
+    write: Write, ingest: Ingest
+) -> None:
+    # WordPress serves the post at `/?p=123` and at its permalink; both name the permalink.
+    saved_copy(write, "site/site.example/index@p=123.html", "https://site.example/?p=123")
+    saved_copy(write, "site/site.example/en/the-agreement.html", AGREEMENT)
+
+    result = ingest()
+
+    article = only(result)
+    assert article.id == "site/site.example/en/the-agreement"
+    assert article.url == AGREEMENT
+    assert [(p.code, p.severity, p.path, p.article_id) for p in result.problems] == [
+        (
+            "duplicate_page",
+            "warning",
+            "site/site.example/en/the-agreement.html",
+            "site/site.example/en/the-agreement",
+        )
+    ]
+    assert result.problems[0].message == (
+        "the same article is also saved as site/site.example/index@p=123.html (the same "
+        f"canonical url {AGREEMENT} and title); that copy is not indexed"
+    )
+
+
+def test_the_copy_at_the_canonical_address_is_kept_whatever_the_file_order(
+    write: Write, ingest: Ingest
+) -> None:
+    saved_copy(write, "site/site.example/a/old-address.html", "https://site.example/a/old/")
+    saved_copy(
+        write, "site/site.example/z/the-agreement.html", "http://www.site.example/en/the-agreement/"
+    )
+    saved_copy(write, "site/site.example/index@p=123.html", "https://site.example/?p=123")
+
+    result = ingest()
+
+    assert only(result).id == "site/site.example/z/the-agreement"
+    assert sorted(p.message.split(" (")[0] for p in result.problems) == [
+        "the same article is also saved as site/site.example/a/old-address.html",
+        "the same article is also saved as site/site.example/index@p=123.html",
+    ]
+
+
+def test_without_a_copy_fetched_from_its_canonical_address_the_first_file_is_kept(
+    write: Write, ingest: Ingest
+) -> None:
+    saved_copy(write, "b.html", None)
+    saved_copy(write, "a.html", None)
+
+    result = ingest()
+
+    assert only(result).id == "a"
+    assert [(p.code, p.path) for p in result.problems] == [("duplicate_page", "a.html")]
+    assert "also saved as b.html" in result.problems[0].message
+
+
+def test_pages_naming_one_canonical_url_with_other_titles_are_all_kept(
+    write: Write, ingest: Ingest
+) -> None:
+    # A theme that gives every page the home page as its canonical url: not one article.
+    saved_copy(write, "a.html", None, title="Teachers' health insurance reaches Benin")
+    saved_copy(write, "b.html", None, title="Mutual health in Burundi: a year of progress")
+
+    result = ingest()
+
+    assert len(result.articles) == 2
+    assert result.problems == []
 
 
 # ---- sidecars -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from search_service.index.build import build_index
+from search_service.index.generations import open_live_index
 from search_service.settings import Settings
 from search_service.web.api import create_app
 
@@ -86,3 +87,42 @@ def test_the_teasers_countries_are_not_facets_of_the_page(client: Any) -> None:
 def test_the_listing_page_is_not_in_the_index(client: Any) -> None:
     assert search(client, "Africa teasers")["total"] == 0
     assert search(client, "")["total"] == 3
+
+
+def test_a_page_saved_again_under_its_canonical_address_replaces_its_copy_in_the_index(
+    tmp_path: Path, vocabulary_dir: Path
+) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "indexes"
+    shutil.copytree(vocabulary_dir, corpus / "vocabulary")
+    site = corpus / "site" / "site.example"
+    site.mkdir(parents=True)
+    canonical = URLS["en"]
+
+    def save(name: str, fetched_from: str) -> Path:
+        page = site / name
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(article_page("en", canonical=canonical).render(), encoding="utf-8")
+        page.with_name(page.name + ".fetch.json").write_text(json.dumps({"url": fetched_from}))
+        return page
+
+    def indexed() -> list[tuple[str, str]]:
+        _, live = open_live_index(index)
+        with live.searcher() as searcher:
+            return sorted((f["id"], f["url"]) for f in searcher.all_stored_fields())
+
+    save("index@p=123.html", "https://site.example/?p=123")
+    build_index(corpus, index)
+    assert indexed() == [("site/site.example/index@p=123", canonical)]
+
+    permalink = save("en/2023/11/14/agreement.html", canonical)
+    report = build_index(corpus, index)
+
+    assert report.added == ["site/site.example/en/2023/11/14/agreement"]
+    assert report.deleted == ["site/site.example/index@p=123"]
+    assert indexed() == [("site/site.example/en/2023/11/14/agreement", canonical)]
+    assert build_index(corpus, index).up_to_date  # the same copy kept on the next build
+
+    for file in (permalink, permalink.with_name(permalink.name + ".fetch.json")):
+        file.unlink()  # the permalink gone (a 404): its copy is indexed again
+    build_index(corpus, index)
+    assert indexed() == [("site/site.example/index@p=123", canonical)]
