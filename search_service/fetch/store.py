@@ -42,11 +42,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from search_service.errors import FetchError, FetchInProgressError
 from search_service.fetch.urls import site_of
 from search_service.ingest.corpus_root import FETCH_SIDECAR_SUFFIX
+from search_service.ingest.html import HTML_EXTENSIONS
 
 SITE_DIR: Final = "site"
 LOCK_FILE: Final = ".fetch.lock"
 TEMP_SUFFIX: Final = ".fetch-tmp"
-PAGE_SUFFIXES: Final = (".html", ".htm")
 #: Longest file name part kept readable; longer ones end with a hash of the rest.
 MAX_NAME_BYTES: Final = 180
 #: Test hook (documented in docs/fetch.md): seconds to pause in the middle of
@@ -137,7 +137,7 @@ class Store:
         last = segments[-1]
         if parts.query:
             last = _file_name(f"{unquote(last)}@{unquote(parts.query)}")
-        if not last.lower().endswith(PAGE_SUFFIXES):
+        if not last.lower().endswith(HTML_EXTENSIONS):
             last += ".html"
         segments[-1] = last
         return self.root.joinpath(_file_name(site_of(url).replace(":", "_")), *segments)
