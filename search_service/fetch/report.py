@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -10,14 +12,7 @@ from typing import Any, Final, Literal
 from search_service.wording import counted
 
 Outcome = Literal["new", "changed", "unchanged", "removed", "failed", "skipped"]
-OUTCOMES: Final[tuple[Outcome, ...]] = (
-    "new",
-    "changed",
-    "unchanged",
-    "removed",
-    "failed",
-    "skipped",
-)
+OUTCOMES: Final[tuple[Outcome, ...]] = typing.get_args(Outcome)
 #: New and changed pages listed one by one in the text report (`--json` lists all).
 LISTED_IN_TEXT: Final = 20
 #: Examples shown for each reason pages were skipped.
@@ -33,7 +28,7 @@ class PageEvent:
     path: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "reason": self.reason, "path": self.path}
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -45,13 +40,7 @@ class SourceSummary:
     errors: list[str]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "kind": self.kind,
-            "pages": self.pages,
-            "sitemaps": self.sitemaps,
-            "errors": self.errors,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass
