@@ -94,7 +94,7 @@ def load_sources(corpus_dir: Path) -> list[Source]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise SourcesError(f"{shown} is not valid YAML: {_first_line(error)}") from error
+        raise SourcesError(f"{shown} is not valid YAML: {_one_line(error)}") from error
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -112,10 +112,7 @@ def load_sources(corpus_dir: Path) -> list[Source]:
 
 def sources_from_urls(urls: Sequence[str]) -> list[Source]:
     """Sources for URLs given on the command line (every path wanted)."""
-    sources = []
-    for url in urls:
-        sources.append(Source(url=normalise_url(url)))
-    return sources
+    return [Source(url=normalise_url(url)) for url in urls]
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -129,5 +126,5 @@ def _validation_message(error: ValidationError) -> str:
     return "; ".join(messages)
 
 
-def _first_line(error: BaseException) -> str:
+def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
