@@ -130,8 +130,8 @@ class Settings(BaseSettings):
         ge=1024,
         le=MAX_PAGE_BYTES,
         description="Largest page `corpus fetch` downloads, in bytes (the download is cut there "
-        "and the page reported as failed); at most the largest page the ingest reads, "
-        "5000000, so every page saved is indexed.",
+        "and the page reported as failed); at most 5000000, the largest page the ingest "
+        "reads, so every page saved is read by the next build.",
     )
     fetch_max_redirects: int = Field(
         default=5, ge=0, le=20, description="Redirects `corpus fetch` follows for one URL."
