@@ -98,10 +98,11 @@ def test_a_page_saved_again_under_its_canonical_address_replaces_its_copy_in_the
     site.mkdir(parents=True)
     canonical = URLS["en"]
 
-    def save(name: str, fetched_from: str) -> Path:
+    def save(name: str, fetched_from: str, lang: str = "en") -> Path:
         page = site / name
         page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(article_page("en", canonical=canonical).render(), encoding="utf-8")
+        html = article_page(lang, canonical=URLS[lang]).render()
+        page.write_text(html, encoding="utf-8")
         page.with_name(page.name + ".fetch.json").write_text(json.dumps({"url": fetched_from}))
         return page
 
@@ -110,19 +111,21 @@ def test_a_page_saved_again_under_its_canonical_address_replaces_its_copy_in_the
         with live.searcher() as searcher:
             return sorted((f["id"], f["url"]) for f in searcher.all_stored_fields())
 
+    french = ("site/site.example/fr/agreement", URLS["fr"])
+    save("fr/agreement.html", URLS["fr"], "fr")
     save("index@p=123.html", "https://site.example/?p=123")
     build_index(corpus, index)
-    assert indexed() == [("site/site.example/index@p=123", canonical)]
+    assert indexed() == [french, ("site/site.example/index@p=123", canonical)]
 
     permalink = save("en/2023/11/14/agreement.html", canonical)
     report = build_index(corpus, index)
 
     assert report.added == ["site/site.example/en/2023/11/14/agreement"]
     assert report.deleted == ["site/site.example/index@p=123"]
-    assert indexed() == [("site/site.example/en/2023/11/14/agreement", canonical)]
+    assert indexed() == [("site/site.example/en/2023/11/14/agreement", canonical), french]
     assert build_index(corpus, index).up_to_date  # the same copy kept on the next build
 
     for file in (permalink, permalink.with_name(permalink.name + ".fetch.json")):
         file.unlink()  # the permalink gone (a 404): its copy is indexed again
     build_index(corpus, index)
-    assert indexed() == [("site/site.example/index@p=123", canonical)]
+    assert indexed() == [french, ("site/site.example/index@p=123", canonical)]
