@@ -108,6 +108,51 @@ class Settings(BaseSettings):
     cache_size: int = Field(
         default=512, ge=0, description="Search responses cached per generation (0 disables)."
     )
+    max_url_bytes: int = Field(
+        default=16384,
+        ge=1024,
+        description="Longest request target (path and query string, percent-encoded) "
+        "served; longer: 414 `uri_too_long`.",
+    )
+    max_header_bytes: int = Field(
+        default=32768,
+        ge=1024,
+        description="Most bytes of request headers (names and values) served; more: 431 "
+        "`headers_too_large`.",
+    )
+    request_read_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send a whole request from its first byte (or "
+        "from connecting); slower: 408 `request_timeout` and the connection is closed.",
+    )
+    timeout_keep_alive: int = Field(
+        default=5,
+        ge=1,
+        description="Seconds an idle keep-alive connection stays open (uvicorn's "
+        "`timeout_keep_alive`).",
+    )
+    limit_concurrency: int = Field(
+        default=256,
+        ge=1,
+        description="Requests a worker of `serve` handles at once; beyond, 503 `overloaded` "
+        "with `Retry-After` (idle connections do not count).",
+    )
+    backlog: int = Field(
+        default=2048,
+        ge=1,
+        description="Connections waiting to be accepted (the listen backlog of `serve`).",
+    )
+    proxy_headers: bool = Field(
+        default=True,
+        description="Read the client address and scheme from `X-Forwarded-For`/"
+        "`X-Forwarded-Proto`, only when sent by `SEARCH_FORWARDED_ALLOW_IPS`.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses or networks of the reverse proxies whose "
+        "forwarded headers are trusted (`*`: any, only behind a proxy that overwrites them).",
+    )
     log_level: Annotated[LogLevel, BeforeValidator(_lowercase)] = Field(
         default="info",
         description="Log level of the service: `debug`, `info`, `warning`, `error` or "

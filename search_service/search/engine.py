@@ -57,7 +57,8 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 Sort = Literal["relevance", "newest", "oldest"]
-#: Results deeper than this are refused: nobody reads them, and they cost.
+#: Results deeper than this are not served (a page beyond it is empty): nobody reads
+#: them, and ordering them costs.
 MAX_RESULT_DEPTH: Final = 10_000
 #: Typo correction is tried when fewer documents than this contain every word.
 TYPO_THRESHOLD: Final = 3
@@ -408,6 +409,8 @@ class SearchEngine:
         """One page of results with facets and snippets.
 
         Raises QueryError on bad paging and on a query beyond `MAX_QUERY_BYTES`.
+        A page beyond the first `MAX_RESULT_DEPTH` results is empty, like a page
+        past the last result: `total` still counts them all.
         """
         started = time.perf_counter()
         _check_paging(request)
@@ -621,14 +624,6 @@ def _check_paging(request: SearchRequest) -> None:
         raise QueryError("page must be 1 or more", code="invalid_page")
     if not 1 <= request.per_page <= 100:
         raise QueryError("per_page must be between 1 and 100", code="invalid_per_page")
-    if request.page * request.per_page > MAX_RESULT_DEPTH:
-        raise QueryError(
-            f"results beyond the first {MAX_RESULT_DEPTH:,} are not served; refine the query",
-            code="too_deep",
-        )
-    year_from, year_to = request.year_from, request.year_to
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise QueryError("year_from is after year_to", code="invalid_year_range")
 
 
 def _order(
@@ -643,8 +638,10 @@ def _order(
     Only the first `page × per_page` documents are ever sorted: a partition
     selects them first (with their ties, so pages never overlap or skip).
     """
-    docs = np.nonzero(matching)[0]
     end = request.page * request.per_page
+    if end > MAX_RESULT_DEPTH:
+        return []
+    docs = np.nonzero(matching)[0]
     start = end - request.per_page
     if start >= docs.size:
         return []

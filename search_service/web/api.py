@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Annotated, Any, Final, Literal, TypeVar
 from urllib.parse import unquote_to_bytes
 
@@ -20,7 +21,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -45,6 +47,7 @@ from search_service.search.watch import GenerationWatcher
 from search_service.settings import Settings
 from search_service.web import widget
 from search_service.web.pages import article_page, not_found_page, reader_language, wants_html
+from search_service.web.security import SecurityHeaders, page_policy
 
 logger = logging.getLogger("search_service.web.api")
 
@@ -162,7 +165,7 @@ class ArticleModel(BaseModel):
 # unknown parameters are ignored; an empty value counts as absent; a parameter
 # that takes one value, given several times, is refused with its name.
 
-#: A page number of more digits than this is beyond any depth served.
+#: A page number of more digits than this is beyond any depth served (read as 10**18).
 _PAGE_DIGITS: Final = 18
 
 #: Years, in filters and ranges alike.
@@ -218,7 +221,8 @@ class SearchQuery(BaseModel):
     page: Annotated[int, BeforeValidator(_beyond_any_depth)] = Field(
         default=1,
         ge=1,
-        description="Page number, from 1; `page × per_page` beyond 10,000 is refused (`too_deep`).",
+        description="Page number, from 1. Only the first 10,000 results are served: a page "
+        "with `page × per_page` beyond 10,000 is empty (`hits: []`), however large the number.",
     )
     per_page: int = Field(default=10, ge=1, le=100, description="Results per page.")
 
@@ -257,14 +261,27 @@ def _repeatable(info: FieldInfo) -> bool:
     return isinstance(info.default, list)
 
 
+@cache
+def _free_text(model: type[BaseModel]) -> frozenset[str]:
+    """Parameters taking any text but `q` (`country`, `partner`): blank ones count as absent."""
+    properties = model.model_json_schema()["properties"]
+    return frozenset(
+        name
+        for name in model.model_fields
+        if name != "q" and not _empty_means_absent(_without_null(dict(properties[name])))
+    )
+
+
 def read_parameters(request: Request, model: type[_Parameters]) -> _Parameters:
     """A route's query parameters, by the API's rule (422 `invalid_parameter` if invalid)."""
     params = request.query_params
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         values = params.getlist(name)
-        if name != "q":  # an empty query has a meaning of its own: browse
+        if name in _free_text(model):
             values = [value for value in values if value.strip()]
+        elif name != "q":  # an empty query has a meaning of its own: browse
+            values = [value for value in values if value]
         if not values:
             continue
         if _repeatable(info):
@@ -298,12 +315,32 @@ async def suggest_parameters(request: Request) -> SuggestQuery:
     return read_parameters(request, SuggestQuery)
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`int | None` is an optional parameter, not one that can be sent as null."""
+    variants = schema.pop("anyOf", None)
+    if variants is not None:
+        [kept] = [variant for variant in variants if variant.get("type") != "null"]
+        schema = {**kept, **schema}
+    return schema
+
+
+def _empty_means_absent(schema: dict[str, Any]) -> bool:
+    """Whether the schema must say that an empty value is accepted (as absent).
+
+    By the API's rule, an empty value of any parameter but `q` is the same as
+    leaving it out; a free text parameter (`q`, `country`) takes "" anyway.
+    """
+    values = schema.get("items", schema)
+    constrained = {"enum", "pattern", "minLength", "format"} & set(values)
+    return values.get("type") != "string" or bool(constrained)
+
+
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """OpenAPI descriptions of query parameters read from a model's fields."""
     properties = model.model_json_schema()["properties"]
     out = []
     for name, info in model.model_fields.items():
-        schema = dict(properties[name])
+        schema = _without_null(dict(properties[name]))
         description = schema.pop("description", info.description)
         schema.pop("title", None)
         out.append(
@@ -314,6 +351,7 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
                 "description": description,
                 "schema": schema,
                 **({"style": "form", "explode": True} if _repeatable(info) else {}),
+                **({"allowEmptyValue": True} if _empty_means_absent(schema) else {}),
             }
         )
     return out
@@ -347,16 +385,40 @@ PUBLIC_MESSAGES: dict[type[SearchServiceError], str] = {
     ),
 }
 INTERNAL_ERROR_MESSAGE: Final = "the service failed; try again later"
+#: An article of the shipped corpus, the example of `/articles/{id}` (a test keeps it true).
+SHIPPED_ARTICLE: Final = "articles/000_197affed672c23d7"
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+def error_body(code: str, message: str) -> bytes:
+    """The JSON of every error the service answers (the HTTP layer's own included)."""
+    return ErrorResponse(error=ErrorBody(code=code, message=message)).model_dump_json().encode()
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     """Every error response of the API is built here."""
-    body = ErrorResponse(error=ErrorBody(code=code, message=message))
-    return JSONResponse(body.model_dump(), status_code=status)
+    return Response(
+        error_body(code, message),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
-def internal_error_response() -> JSONResponse:
+def uri_too_long(limit: int) -> tuple[int, str, str]:
+    """Status, code and message of a request target beyond `SEARCH_MAX_URL_BYTES`."""
+    message = f"the URL is longer than {limit:,} bytes; shorten the query or the filters"
+    return 414, "uri_too_long", message
+
+
+def headers_too_large(limit: int) -> tuple[int, str, str]:
+    """Status, code and message of request headers beyond `SEARCH_MAX_HEADER_BYTES`."""
+    return 431, "headers_too_large", f"the request headers take more than {limit:,} bytes"
+
+
+def internal_error_response() -> Response:
     """The answer to a bug: no details leak (they are logged where it was caught)."""
     return error_response(500, "internal_error", INTERNAL_ERROR_MESSAGE)
 
@@ -371,14 +433,19 @@ def _validation_message(error: RequestValidationError) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def on_validation(request: Request, error: Exception) -> JSONResponse:
+    async def on_validation(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         return error_response(422, "invalid_parameter", _validation_message(error))
 
-    async def on_http(request: Request, error: Exception) -> JSONResponse:
+    async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
+        headers = dict(error.headers or {})
+        if error.status_code == 405 and "Allow" in headers:
+            headers["Allow"] = allowed_methods(headers["Allow"])
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
         code = _HTTP_CODES.get(error.status_code, "http_error")
-        return error_response(error.status_code, code, str(error.detail))
+        return error_response(error.status_code, code, str(error.detail), headers)
 
     async def on_service(request: Request, error: Exception) -> Response:
         assert isinstance(error, SearchServiceError)
@@ -418,6 +485,23 @@ def article_not_found_response(request: Request, error: ArticleNotFoundError) ->
     return response
 
 
+#: The order methods are listed in by `Allow`.
+_METHOD_ORDER: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(allow: str) -> str:
+    """The `Allow` header of a route (RFC 9110): its methods, HEAD with GET (`RequestGuard`
+    answers it), and OPTIONS, which every route answers (204 with this header, or a CORS
+    preflight)."""
+    methods = {method.strip().upper() for method in allow.split(",") if method.strip()}
+    methods |= {"HEAD", "OPTIONS"} if "GET" in methods else {"OPTIONS"}
+    ordered = sorted(
+        methods,
+        key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else len(_METHOD_ORDER), m),
+    )
+    return ", ".join(ordered)
+
+
 def _error_doc(description: str, code: str, message: str) -> dict[str, Any]:
     """The OpenAPI entry of an error response: the error model and an example."""
     example = {"error": {"code": code, "message": message}}
@@ -443,38 +527,62 @@ def _article_not_found_doc() -> dict[str, Any]:
 ResponseDocs = dict[int | str, dict[str, Any]]
 INVALID_DOC: Final[ResponseDocs] = {
     422: _error_doc(
-        "A parameter is invalid (`invalid_parameter`, `too_deep`, `invalid_year_range`, "
-        "`query_too_long`) or the URL is not UTF-8 (`invalid_encoding`); the message names "
-        "the parameter.",
+        "A parameter is invalid (`invalid_parameter`, `query_too_long`) or the URL is not "
+        "UTF-8 (`invalid_encoding`); the message names the parameter.",
         "invalid_parameter",
         "per_page: Input should be less than or equal to 100",
     )
 }
 NO_INDEX_DOC: Final[ResponseDocs] = {
     503: _error_doc(
-        "No index has been published yet (`index_not_found`), or the live pointer is damaged "
-        "(`index_damaged`: `search-service index rollback` repairs it).",
+        "No index has been published yet (`index_not_found`), the live index is damaged "
+        "(`index_damaged`: `search-service index rollback` repairs it), or the worker is "
+        "answering `SEARCH_LIMIT_CONCURRENCY` requests already (`overloaded`, with "
+        "`Retry-After`).",
         "index_not_found",
         PUBLIC_MESSAGES[IndexNotFoundError],
     )
 }
-INTERNAL_ERROR_DOC: Final[ResponseDocs] = {
+#: What any route can answer: the HTTP layer's refusals and a bug.
+ANY_ROUTE_DOC: Final[ResponseDocs] = {
+    400: _error_doc(
+        "The request is not valid HTTP/1.1 (`bad_request`; answered by `serve`'s HTTP layer).",
+        "bad_request",
+        "the request is not valid HTTP/1.1",
+    ),
+    408: _error_doc(
+        "The request was not received within `SEARCH_REQUEST_READ_TIMEOUT` seconds "
+        "(`request_timeout`; the connection is closed).",
+        "request_timeout",
+        "the request was not sent within 10 s",
+    ),
+    414: _error_doc(
+        "The URL (path and query, percent-encoded) is longer than `SEARCH_MAX_URL_BYTES` "
+        "(`uri_too_long`).",
+        *uri_too_long(16384)[1:],
+    ),
+    431: _error_doc(
+        "The request headers are larger than `SEARCH_MAX_HEADER_BYTES` (`headers_too_large`).",
+        *headers_too_large(32768)[1:],
+    ),
     500: _error_doc(
         "A bug (`internal_error`); the details are logged, never sent.",
         "internal_error",
         INTERNAL_ERROR_MESSAGE,
-    )
+    ),
 }
 
 
 # ---- middleware ---------------------------------------------------------------------
 #
-# Three pure ASGI layers (no per-request task or stream wrapping, so each costs
+# Four pure ASGI layers (no per-request task or stream wrapping, so each costs
 # microseconds), installed in `create_app` in this order, outermost first:
 #
-#   RequestLog      one line per request, CORS preflights and 500s included;
-#   CORSMiddleware  its headers on every response below it: errors, 500s, HEAD;
-#   RequestGuard    HEAD answered as GET, non-UTF-8 URLs refused, a bug made a JSON 500.
+#   RequestLog       one line per request, CORS preflights and 500s included;
+#   SecurityHeaders  nosniff, Referrer-Policy and a page CSP on every response (`security`);
+#   CORSMiddleware   its headers on every response below it: errors, 500s, HEAD;
+#   RequestGuard     HEAD answered as GET, over-long URLs and headers and non-UTF-8
+#                    URLs refused, a bug made a JSON 500.
 #
 # Starlette's own 500 handler sits outside every middleware (its responses would
 # carry no CORS headers), which is why the guard turns bugs into responses itself.
@@ -515,13 +623,18 @@ class RequestGuard:
     """What every request goes through inside CORS, so its answers get CORS headers too.
 
     * `HEAD` is answered as `GET` without the body (uptime monitors use `HEAD /health`);
+    * a URL beyond `max_url_bytes` is refused (414), headers beyond
+      `max_header_bytes` too (431): `serve`'s HTTP layer (`protocol`) refuses
+      them before reading them whole; this gives any other server the same answers;
     * undecodable percent-escapes are refused (`invalid_encoding`): they would
       otherwise reach the routes as U+FFFD and be searched silently;
     * an unexpected exception becomes the JSON `internal_error` (details only logged).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_url_bytes: int, max_header_bytes: int) -> None:
         self.app = app
+        self.max_url_bytes = max_url_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -537,6 +650,10 @@ class RequestGuard:
             responded = responded or message["type"] == "http.response.start"
             await send(message)
 
+        refusal = self._size_refusal(scope)
+        if refusal is not None:
+            await error_response(*refusal)(scope, receive, send)
+            return
         problem = _encoding_problem(scope)
         if problem is not None:
             await error_response(422, "invalid_encoding", problem)(scope, receive, send)
@@ -548,6 +665,17 @@ class RequestGuard:
                 raise
             logger.exception("unexpected error on %s", scope.get("path", "?"), exc_info=error)
             await internal_error_response()(scope, receive, send)
+
+    def _size_refusal(self, scope: Scope) -> tuple[int, str, str] | None:
+        query = scope.get("query_string", b"")
+        target = len(scope.get("raw_path") or scope["path"].encode()) + (
+            len(query) + 1 if query else 0
+        )
+        if target > self.max_url_bytes:
+            return uri_too_long(self.max_url_bytes)
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > self.max_header_bytes:
+            return headers_too_large(self.max_header_bytes)
+        return None
 
 
 def _without_body(send: Send) -> Send:
@@ -602,25 +730,61 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Search the news of the Education and Solidarity Network.",
         version="0.1.0",
         lifespan=lifespan,
-        responses=INTERNAL_ERROR_DOC,
+        responses=ANY_ROUTE_DOC,
+        docs_url=None,  # served by `_add_docs`, with a Content-Security-Policy of its own
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.watcher = watcher
     install_error_handlers(app)
-    # The last added runs first: RequestLog, then CORS, then the guard (see "middleware").
-    app.add_middleware(RequestGuard)
+    # The last added runs first: RequestLog, SecurityHeaders, CORS, the guard ("middleware").
+    app.add_middleware(
+        RequestGuard,
+        max_url_bytes=settings.max_url_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["*"],
     )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
+    _add_docs(app)
     # The widget's files and demo page are not part of the API reference at /docs.
     app.include_router(widget.router, include_in_schema=False)
     _add_routes(app)
     return app
+
+
+#: Where the API reference (Swagger UI) loads its script and stylesheet from.
+_DOCS_ASSETS: Final = "https://cdn.jsdelivr.net"
+_DOCS_FAVICON: Final = "https://fastapi.tiangolo.com"
+
+
+def _add_docs(app: FastAPI) -> None:
+    """`/docs`, the API reference, with a CSP allowing its assets and its one inline script."""
+    page_bytes = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title} - API reference",
+        swagger_js_url=f"{_DOCS_ASSETS}/npm/swagger-ui-dist@5/swagger-ui-bundle.js",
+        swagger_css_url=f"{_DOCS_ASSETS}/npm/swagger-ui-dist@5/swagger-ui.css",
+        swagger_favicon_url=f"{_DOCS_FAVICON}/img/favicon.png",
+    ).body
+    page = bytes(page_bytes).decode("utf-8")
+    policy = page_policy(
+        page,
+        script_src=_DOCS_ASSETS,
+        style_src=f"{_DOCS_ASSETS} 'unsafe-inline'",
+        img_src=f"'self' data: {_DOCS_FAVICON}",
+        connect_src="'self'",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return HTMLResponse(page, headers={"Content-Security-Policy": policy})
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -684,7 +848,13 @@ def _add_routes(app: FastAPI) -> None:
     async def article(
         engine: Engine,
         request: Request,
-        article_id: Annotated[str, PathParam(description="The article id.")],
+        article_id: Annotated[
+            str,
+            PathParam(
+                description="The article id (ids hold slashes: the rest of the path).",
+                examples=[SHIPPED_ARTICLE],
+            ),
+        ],
     ) -> Response:
         model = ArticleModel.model_validate(_article_fields(engine.article(article_id)))
         if wants_html(request.headers.get("accept", "")):

@@ -11,7 +11,7 @@ import os
 import socket
 from collections.abc import Iterator
 from dataclasses import asdict
-from typing import Final
+from typing import Any, Final
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -26,6 +26,8 @@ from search_service.wording import counted
 #: `create_app` reads its settings from the environment when uvicorn calls the
 #: factory (each worker process does), so `serve` passes its own through it.
 _FACTORY: Final = "search_service.web.api:create_app"
+#: uvicorn imports it by name in each worker process (a class would not cross to them).
+_PROTOCOL: Final = "search_service.web.protocol:GuardedHttpToolsProtocol"
 
 
 #: Appended to a damaged pointer's message by `serve` and `search` (the CLI exits 7).
@@ -85,16 +87,10 @@ def run_serve(settings: Settings) -> int:
     with _bound_socket(settings.host, settings.port) as sock:
         ensure_index(settings)
         _export_settings(settings)
-        sock.listen(2048)
+        sock.listen(settings.backlog)
         print(f"search service: open {service_url(sock)} (API docs at /docs)", flush=True)
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
-        config = uvicorn.Config(
-            _FACTORY,
-            factory=True,
-            workers=settings.workers,
-            log_level=settings.log_level,
-            access_log=False,
-        )
+        config = uvicorn.Config(_FACTORY, factory=True, **uvicorn_options(settings))
         with contextlib.suppress(KeyboardInterrupt):
             _run_uvicorn(config, sock)
     return 0
@@ -177,6 +173,26 @@ def service_url(sock: socket.socket) -> str:
     elif ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}/"
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for `serve` besides its socket (docs/deploy.md explains each;
+    the socket's backlog is `SEARCH_BACKLOG`).
+
+    The HTTP layer is `protocol.GuardedHttpToolsProtocol`: it applies the read
+    timeout, the URL and header limits and the concurrency limit itself, in the
+    API's error shape, so uvicorn's own `limit_concurrency` (plain text, counting
+    idle connections) stays off.
+    """
+    return {
+        "workers": settings.workers,
+        "http": _PROTOCOL,
+        "timeout_keep_alive": settings.timeout_keep_alive,
+        "proxy_headers": settings.proxy_headers,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "log_level": settings.log_level,
+        "access_log": False,
+    }
 
 
 def _export_settings(settings: Settings) -> None:

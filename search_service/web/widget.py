@@ -18,6 +18,8 @@ from importlib import resources
 
 from fastapi import APIRouter, Request, Response
 
+from search_service.web.security import page_policy
+
 WIDGET_MEDIA_TYPE = "text/javascript; charset=utf-8"
 DEMO_MEDIA_TYPE = "text/html; charset=utf-8"
 # Short enough that a new widget reaches every page within minutes of a deploy.
@@ -60,12 +62,27 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-def serve_static(request: Request, name: str, media_type: str, cache_control: str) -> Response:
+@cache
+def demo_policy() -> str:
+    """The demo page's Content-Security-Policy: the widget from this origin, the page's own
+    inline script and style by their hashes, calls to this origin only."""
+    html = static_file("demo.html").content.decode("utf-8")
+    return page_policy(html, script_src="'self'", connect_src="'self'", img_src="'self' data:")
+
+
+def serve_static(
+    request: Request,
+    name: str,
+    media_type: str,
+    cache_control: str,
+    extra_headers: dict[str, str] | None = None,
+) -> Response:
     """A 200 with the file (gzipped when accepted), or a 304 when the browser holds it."""
     file = static_file(name)
     zipped = accepts_gzip(request.headers.get("accept-encoding", ""))
     etag = file.gzip_etag if zipped else file.etag
     headers = {"Cache-Control": cache_control, "ETag": etag, "Vary": "Accept-Encoding"}
+    headers.update(extra_headers or {})
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     if zipped:
@@ -95,4 +112,10 @@ def widget_js(request: Request) -> Response:
     responses={200: {"content": {"text/html": {}}}, 304: {"description": "Not modified"}},
 )
 def demo_page(request: Request) -> Response:
-    return serve_static(request, "demo.html", DEMO_MEDIA_TYPE, DEMO_CACHE_CONTROL)
+    return serve_static(
+        request,
+        "demo.html",
+        DEMO_MEDIA_TYPE,
+        DEMO_CACHE_CONTROL,
+        {"Content-Security-Policy": demo_policy()},
+    )

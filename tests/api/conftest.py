@@ -89,7 +89,13 @@ def client_for(settings_for: Callable[..., Settings]) -> Iterator[ClientFor]:
 
 
 @pytest.fixture
-def news(make_article: MakeArticle) -> list[Article]:
+def news() -> list[Article]:
+    return news_articles()
+
+
+def news_articles() -> list[Article]:
+    """Three articles (two in English, one French): for module-scoped fixtures too."""
+    make_article = article
     return [
         make_article(
             "en/health",
@@ -130,9 +136,12 @@ def free_port() -> int:
 class LiveServer:
     """The app under a real uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, **options: Any) -> None:
+        """`options`: more of uvicorn's `Config` (`http=` a protocol class, timeouts)."""
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", **options
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -155,7 +164,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server() -> Callable[[FastAPI], LiveServer]:
+def live_server() -> Callable[..., LiveServer]:
     return LiveServer
 
 

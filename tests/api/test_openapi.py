@@ -59,7 +59,25 @@ def test_routes_with_parameters_document_the_422_with_the_error_model(
 
 
 def test_health_documents_no_impossible_422(schema: dict[str, Any]) -> None:
-    assert set(responses(schema, "/health")) == {"200", "500", "503"}
+    assert set(responses(schema, "/health")) == {"200", "400", "408", "414", "431", "500", "503"}
+
+
+@pytest.mark.parametrize("path", ["/search", "/suggest", "/articles/{article_id}", "/health"])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("400", "bad_request"),
+        ("408", "request_timeout"),
+        ("414", "uri_too_long"),
+        ("431", "headers_too_large"),
+    ],
+)
+def test_every_route_documents_the_refusals_of_the_http_layer(
+    schema: dict[str, Any], path: str, status: str, code: str
+) -> None:
+    refused = responses(schema, path)[status]
+    assert refused["content"]["application/json"]["schema"] == ERROR_MODEL
+    assert example_code(refused) == code
 
 
 def test_every_route_has_a_description(schema: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from search_service.articles import Article
-from search_service.errors import QueryError
 from search_service.search.engine import SearchEngine, SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
@@ -241,13 +240,14 @@ def test_pages_never_overlap_even_with_ties(
     assert sorted(seen) == sorted(article.id for article in same)
 
 
-def test_paging_deeper_than_ten_thousand_is_refused(
+def test_a_page_deeper_than_ten_thousand_results_is_empty_but_counts_them(
     engine_for: EngineFor, news: list[Article]
 ) -> None:
     engine = engine_for(news)
-    with pytest.raises(QueryError) as caught:
-        engine.search(SearchRequest(q="", page=101, per_page=100))
-    assert caught.value.code == "too_deep"
+    first = engine.search(SearchRequest(q="", per_page=100))
+    deep = engine.search(SearchRequest(q="", page=101, per_page=100))
+    assert first.hits
+    assert (deep.hits, deep.total, deep.page) == ((), first.total, 101)
 
 
 def test_snippets_escape_html_and_mark_matches(engine_for: EngineFor, news: list[Article]) -> None:
