@@ -249,13 +249,17 @@ class HostPages:
 
     def __init__(self) -> None:
         self.pages: dict[str, bytes] = {}
-        pages = self.pages
+        self.headers: dict[str, dict[str, str]] = {}
+        pages, page_headers = self.pages, self.headers
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = pages.get(self.path.split("?")[0])
+                path = self.path.split("?")[0]
+                body = pages.get(path)
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
+                for name, value in page_headers.get(path, {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body or b"not found")
 
@@ -267,8 +271,10 @@ class HostPages:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def add(self, path: str, html: str) -> str:
+    def add(self, path: str, html: str, headers: dict[str, str] | None = None) -> str:
+        """Serve `html` at `path` (with these response `headers`); its full URL."""
         self.pages[path] = html.encode()
+        self.headers[path] = dict(headers or {})
         return self.origin + path
 
     def stop(self) -> None:
@@ -333,14 +339,16 @@ class WidgetPage:
         query: str = "",
         style: str = "",
         head: str = "",
+        headers: Callable[[str], dict[str, str]] | None = None,
     ) -> None:
-        """Loads a new host page (of the other origin) embedding the widget."""
+        """Loads a new host page (of the other origin) embedding the widget; `headers`
+        gives the page's response headers from its HTML."""
         self.pages_opened += 1
         path = f"/host-{id(self)}-{self.pages_opened}.html"
         html = host_html(
             self.api_origin, html_lang=html_lang, attributes=attributes, style=style, head=head
         )
-        url = self.host_pages.add(path, html)
+        url = self.host_pages.add(path, html, headers(html) if headers else None)
         self.page.goto(url + query)
         self.page.wait_for_function("customElements.get('site-search') !== undefined")
 
