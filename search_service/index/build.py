@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -406,7 +407,7 @@ def _build_locked(
             raise  # BrokenPipeError: the reader of the progress left (`| head`), not a failure
         hint = "" if plan.full else " (`index build --full` does not reuse it)"
         raise BuildFailedError(
-            f"the build failed ({type(error).__name__}: {error}); "
+            f"the build failed ({_failure(error, root)}); "
             f"nothing was published, {report.previous or 'no generation'} is still live{hint}"
         ) from error
     _phase(progress, "publish", report.indexed)
@@ -415,7 +416,7 @@ def _build_locked(
     except (OSError, DamagedPointerError) as error:
         shutil.rmtree(root / name, ignore_errors=True)
         raise BuildFailedError(
-            f"the new generation could not be published ({error}); "
+            f"the new generation could not be published ({_failure(error, root)}); "
             f"{report.previous or 'no generation'} is still live"
         ) from error
     report.generation = name
@@ -483,6 +484,20 @@ def _count_partners(report: BuildReport, articles: list[Article]) -> None:
     values = {partner for article in articles for partner in article.partners}
     report.partners_discovered = len(values & report.new_partners)
     report.partners_vocabulary = len(values) - report.partners_discovered
+
+
+#: Errors of a full disk (or a full quota): the admin's remedy is space, not a fix.
+_NO_SPACE: Final = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _failure(error: BaseException, root: Path) -> str:
+    """What went wrong, for the admin: a full disk is said in words, with the remedy."""
+    if isinstance(error, OSError) and error.errno in _NO_SPACE:
+        return (
+            f"no space left on the disk of {root.resolve()}: {error.strerror}; free some "
+            "space (a build needs room for one more generation) and build again"
+        )
+    return f"{type(error).__name__}: {error}"
 
 
 def _refuse_a_damaged_pointer(root: Path) -> None:

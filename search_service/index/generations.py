@@ -188,13 +188,20 @@ def building_path(root: Path, name: str) -> Path:
 
 
 def write_json_durably(path: Path, data: Any) -> None:
-    """Write a JSON file via a temporary file, fsync, `os.replace`, fsync of the folder."""
+    """Write a JSON file via a temporary file, fsync, `os.replace`, fsync of the folder.
+
+    A failed write (a full disk) removes the temporary file: the old file stays.
+    """
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:  # a full disk: leave no half-written file behind
+        temporary.unlink(missing_ok=True)
+        raise
     fsync_dir(path.parent)
 
 
