@@ -32,6 +32,7 @@ from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
     CorpusError,
+    DamagedGenerationError,
     DamagedPointerError,
     FetchError,
     FetchInProgressError,
@@ -101,9 +102,10 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     ),
     "damaged_pointer": ExitCode(
         7,
-        "the live pointer is damaged (`index rollback` repairs it)",
+        "the live index is damaged: its pointer, or a file of the live generation "
+        "(`index rollback` repairs it)",
         ("index status", "search", "serve"),
-        (DamagedPointerError,),
+        (DamagedPointerError, DamagedGenerationError),
     ),
     "build_failed": ExitCode(
         8,

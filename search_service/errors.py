@@ -112,6 +112,25 @@ class DamagedPointerError(SearchServiceError):
         return DamagedPointerError(self.path, self.detail, remedy)
 
 
+class DamagedGenerationError(SearchServiceError):
+    """A file of the live generation is missing, truncated or not what the build wrote.
+
+    The generation cannot be trusted: the service answers 503 `index_damaged` for
+    it (instead of errors or wrong results) until another generation is live;
+    `index rollback` republishes the previous one.
+    """
+
+    code = "index_damaged"
+
+    def __init__(self, generation: str, detail: str) -> None:
+        self.generation = generation
+        self.detail = detail
+        super().__init__(
+            f"the live generation {generation} is damaged ({detail}); "
+            "`search-service index rollback` republishes the previous generation"
+        )
+
+
 class RollbackError(SearchServiceError):
     """There is no earlier generation to go back to."""
 

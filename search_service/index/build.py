@@ -32,6 +32,7 @@ from search_service.articles import Article, Problem
 from search_service.errors import (
     BuildFailedError,
     CorpusError,
+    DamagedGenerationError,
     DamagedPointerError,
     IndexNotFoundError,
     RollbackError,
@@ -581,6 +582,9 @@ def _full_reason(live: gens.Generation | None, full: bool) -> tuple[str | None, 
         return "no live generation", {}
     if live.manifest.get("schema_fingerprint") != schema_fingerprint():
         return "the schema changed", {}
+    damaged = gens.damage(live, thorough=True)  # an incremental build copies it
+    if damaged is not None:
+        return f"the live generation is damaged: {damaged}", {}
     try:
         return None, live.checksums()
     except (OSError, ValueError, AttributeError):
@@ -700,6 +704,7 @@ def _write_manifest(
         "schema_version": SCHEMA_VERSION,
         "schema_fingerprint": schema_fingerprint(),
         "article_count": len(articles),
+        gens.FILES_KEY: gens.index_files(path),
         "languages": facets.pop("language"),
         "facets": facets,
         "partners": {
@@ -770,8 +775,9 @@ def run_status(settings: Settings, *, all_values: bool = False, as_json: bool = 
 
     Without a published generation: `IndexNotFoundError` (`--json` prints the
     status saying so first). With a damaged pointer: what is on disk and how to
-    recover, then `DamagedPointerError`. `--json` prints `status_data`; the text
-    is rendered from the same dict.
+    recover, then `DamagedPointerError`; with a damaged live generation (its files
+    checked against its manifest), the status, then `DamagedGenerationError`.
+    `--json` prints `status_data`; the text is rendered from the same dict.
     """
     root = Path(settings.index_dir)
     problem: IndexNotFoundError | DamagedPointerError | None = None
@@ -792,6 +798,9 @@ def run_status(settings: Settings, *, all_values: bool = False, as_json: bool = 
             print(line)
     if problem is not None:
         raise problem
+    live = status["live"]
+    if live is not None and live["damage"] is not None:
+        raise DamagedGenerationError(live["name"], live["damage"])
     return 0
 
 
@@ -838,6 +847,7 @@ def _live_data(live: gens.Generation) -> dict[str, Any]:
     manifest = live.manifest
     return {
         **_generation_data(live),
+        "damage": gens.damage(live, thorough=True),
         "schema_version": manifest.get("schema_version"),
         "languages": dict(_ordered("language", manifest.get("languages", {}))),
         "facets": {
@@ -869,6 +879,7 @@ def status_lines(status: dict[str, Any], limit: int | None) -> list[str]:
             f"live generation: {live['name']}",
             f"  built at {live['built_at']}, {counted(live['article_count'], 'article')}, "
             f"schema version {live['schema_version']}",
+            *_damage_lines(live, status["previous"]),
             _vocabulary_line(live),
             f"  languages: {_values(live['languages'], None)}",
         ]
@@ -908,6 +919,18 @@ def _vocabulary_line(live: dict[str, Any]) -> str:
         f"  vocabulary: {record.get('source')}{corpus}, fingerprint {record.get('fingerprint')}, "
         f"copied into the generation"
     )
+
+
+def _damage_lines(live: dict[str, Any], previous: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with the live generation's files, and how to recover."""
+    if live["damage"] is None:
+        return []
+    remedy = (
+        f"`search-service index rollback` republishes {previous[0]['name']}"
+        if previous
+        else "`search-service index build --full` builds a new one"
+    )
+    return [f"  DAMAGED: {live['damage']}; the service answers 503 meanwhile; {remedy}"]
 
 
 def _damaged_lines(status: dict[str, Any]) -> list[str]:

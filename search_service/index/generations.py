@@ -24,6 +24,7 @@ import ctypes
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -39,6 +40,7 @@ from whoosh import index as whoosh_index
 from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
+    DamagedGenerationError,
     DamagedPointerError,
     IndexNotFoundError,
     RollbackError,
@@ -122,6 +124,63 @@ def read_pointer_file(root: Path) -> Pointer | None:
     return Pointer(live, tuple(previous))
 
 
+#: The manifest's record of the files a build wrote: name -> size and SHA-256.
+FILES_KEY: Final = "files"
+#: Files of a generation folder that are not the index itself (written after it,
+#: or Whoosh's empty lock file).
+_NOT_INDEX_FILES: Final = (MANIFEST_FILE, CHECKSUMS_FILE)
+
+
+def index_files(path: Path) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of each file of the index in a generation folder (for the manifest).
+
+    Read back right after they were written, so from the page cache: about a
+    second per GB.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for file in sorted(Path(path).iterdir()):
+        if not file.is_file() or file.name in _NOT_INDEX_FILES:
+            continue
+        digest = hashlib.sha256()
+        with open(file, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        found[file.name] = {"size": file.stat().st_size, "sha256": digest.hexdigest()}
+    return found
+
+
+def damage(generation: Generation, *, thorough: bool = False) -> str | None:
+    """What is wrong with a generation's files, or None when they are as the build wrote them.
+
+    Sizes only (a few `stat` calls: the service checks them as often as the pointer),
+    or, `thorough`, their checksums too (reads every file: done once, when reading a
+    generation failed). None as well for generations built before their files were
+    recorded, and for a generation whose folder is gone (pruned, not damaged).
+    """
+    recorded = generation.manifest.get(FILES_KEY)
+    if not isinstance(recorded, dict) or not generation.path.is_dir():
+        return None
+    for name, expected in recorded.items():
+        path = generation.path / name
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return f"{name} is missing"
+        except OSError as error:
+            return f"{name} cannot be read: {error.strerror or error}"
+        if size != expected.get("size"):
+            return f"{name} holds {size:,} bytes, the build wrote {expected.get('size'):,}"
+    if thorough:
+        try:
+            actual_files = index_files(generation.path)
+        except OSError as error:  # removed or unreadable while being read
+            return f"{Path(error.filename or '?').name} cannot be read: {error.strerror or error}"
+        for name, actual in actual_files.items():
+            if name in recorded and actual["sha256"] != recorded[name].get("sha256"):
+                return f"{name} is not what the build wrote (its checksum differs)"
+    return None
+
+
 def load_generation(root: Path, name: str) -> Generation | None:
     """The generation called `name`, or None if its folder or manifest is gone."""
     path = Path(root) / name
@@ -158,19 +217,38 @@ def open_live_index(root: Path, attempts: int = 3) -> tuple[Generation, Any]:
 
     Retries when a publish and a prune slip between reading the pointer and
     opening the folder. Raises `IndexNotFoundError` when nothing is published,
-    `DamagedPointerError` when the pointer is damaged.
+    `DamagedPointerError` when the pointer is damaged, `DamagedGenerationError`
+    when the generation it names is there but cannot be read.
     """
     last_error: Exception | None = None
     for _ in range(attempts):
-        generation = live_generation(root)
-        if generation is None:
+        name = read_pointer(root)
+        if name is None:
             break
+        generation = load_generation(root, name)
         try:
+            if generation is None:
+                raise FileNotFoundError(errno.ENOENT, "no manifest", str(Path(root) / name))
             return generation, whoosh_index.open_dir(str(generation.path))
         except (OSError, whoosh_index.EmptyIndexError) as error:
             last_error = error
+            if (Path(root) / name).is_dir() and read_pointer(root) == name:
+                raise damaged_generation(root, name, error) from error
+        except Exception as error:  # a truncated or garbled file: unpickling, struct, zlib…
+            raise damaged_generation(root, name, error) from error
     detail = f" ({last_error})" if last_error else ""
     raise IndexNotFoundError(f"no index has been built in {root} yet{detail}")
+
+
+def damaged_generation(root: Path, name: str, error: BaseException) -> DamagedGenerationError:
+    """The error for a live generation that failed to be read, saying what is wrong with it."""
+    generation = load_generation(root, name)
+    found = damage(generation, thorough=True) if generation is not None else None
+    if generation is None:
+        found = f"its {MANIFEST_FILE} is missing or unreadable"
+    return DamagedGenerationError(
+        name, found or f"it cannot be read: {type(error).__name__}: {error}"
+    )
 
 
 # --- writers (only ever called by a build holding the lock, or by rollback) --
@@ -285,7 +363,8 @@ def complete_generations(root: Path) -> list[Generation]:
     """Every complete generation folder on disk (manifest and Whoosh index), newest first.
 
     What is there whatever the pointer says: `index status` lists them when the
-    pointer is damaged, and rollback then republishes the newest.
+    pointer is damaged, and rollback then republishes the newest. A generation
+    whose index does not open (a damaged table of contents) is not complete.
     """
     found: list[Generation] = []
     with contextlib.suppress(FileNotFoundError, NotADirectoryError):
@@ -293,9 +372,17 @@ def complete_generations(root: Path) -> list[Generation]:
             if not (entry.name.startswith(GENERATION_PREFIX) and entry.is_dir()):
                 continue
             generation = load_generation(root, entry.name)
-            if generation is not None and whoosh_index.exists_in(str(entry)):
+            if generation is not None and _readable_index(entry):
                 found.append(generation)
     return found
+
+
+def _readable_index(path: Path) -> bool:
+    """Whether Whoosh finds a readable index in `path` (a garbled one is not complete)."""
+    try:
+        return bool(whoosh_index.exists_in(str(path)))
+    except Exception:  # a truncated table of contents: unpickling, struct…
+        return False
 
 
 def republish_newest(root: Path, damaged: DamagedPointerError) -> Generation:

@@ -12,6 +12,7 @@ normalised request.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -29,11 +30,13 @@ from whoosh.index import EmptyIndexError
 from search_service.analysis import analyze_neutral
 from search_service.errors import (
     ArticleNotFoundError,
+    DamagedGenerationError,
     DamagedPointerError,
     IndexNotFoundError,
     QueryError,
     SearchServiceError,
 )
+from search_service.index import generations as gens
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
 from search_service.index.vocabulary_snapshot import load_snapshot
@@ -68,6 +71,9 @@ _WARM_SECONDS: Final = 0.5
 _STORED_CACHE_LIMIT: Final = 4096
 #: Countries and partners whose names are kept analysed (for synonyms and snippets).
 _NAME_CACHE_LIMIT: Final = 4096
+#: Seconds before a failed read of a generation is checked against its recorded files
+#: again (the check reads every file: about a second per GB).
+_RECHECK_SECONDS: Final = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +158,10 @@ class Generation:
     lexicon: Lexicon
     vocabulary: Vocabulary | None = None
     """The countries and partners it was built with (query synonyms); None: synonyms off."""
+    on_disk: gens.Generation | None = None
+    #: What is wrong with its files, once found (it is then refused: `SearchEngine._usable`).
+    damage: str | None = None
+    checked_at: float | None = None
     cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _local: threading.local = field(default_factory=threading.local)
     _stored: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -200,21 +210,60 @@ class Generation:
 
 
 def open_generation(
+    root: Path, fallback: Callable[[], Vocabulary | None] = lambda: None, attempts: int = 3
+) -> Generation:
+    """`open_live_generation`, again when a build pruned the generation being opened."""
+    for _ in range(attempts - 1):
+        with contextlib.suppress(GenerationGoneError):
+            return open_live_generation(root, fallback)
+    return open_live_generation(root, fallback)
+
+
+def open_live_generation(
     root: Path, fallback: Callable[[], Vocabulary | None] = lambda: None
 ) -> Generation:
-    """Open the live generation, read its arrays and its vocabulary (raises IndexNotFoundError).
+    """Open the live generation, read its arrays and its vocabulary.
 
     The vocabulary is the one the build copied into the generation; `fallback()`
     for a generation that keeps none (built before vocabulary snapshots).
+
+    Its files are first compared with what its build recorded (sizes and SHA-256:
+    about a second per GB, read from the page cache), so a generation damaged on
+    disk, or copied incompletely to this machine, is never served. Raises
+    `IndexNotFoundError` (nothing published, or pruned while opening),
+    `DamagedPointerError`, or `DamagedGenerationError`.
     """
-    generation, index = open_live_index(root)
-    name = str(generation.name)
-    with index.searcher() as searcher:
-        reader = searcher.reader()
-        view = open_view(name, reader)
-        lexicon = Lexicon.from_reader(reader)
-    vocabulary = _generation_vocabulary(generation.path, name, fallback)
-    return Generation(name=name, index=index, view=view, lexicon=lexicon, vocabulary=vocabulary)
+    on_disk, index = open_live_index(root)
+    name = str(on_disk.name)
+    found = gens.damage(on_disk, thorough=True)  # only what its build wrote is served
+    if found is not None and _still_live(root, name):
+        raise DamagedGenerationError(name, found)
+    try:
+        with index.searcher() as searcher:
+            reader = searcher.reader()
+            view = open_view(name, reader)
+            lexicon = Lexicon.from_reader(reader)
+    except Exception as error:  # a truncated or garbled file: unpickling, struct, zlib…
+        if not _still_live(root, name):
+            raise GenerationGoneError(f"generation {name} was removed while opening") from error
+        raise gens.damaged_generation(root, name, error) from error
+    vocabulary = _generation_vocabulary(on_disk.path, name, fallback)
+    return Generation(
+        name=name,
+        index=index,
+        view=view,
+        lexicon=lexicon,
+        vocabulary=vocabulary,
+        on_disk=on_disk,
+    )
+
+
+def _still_live(root: Path, name: str) -> bool:
+    """Whether `name` is the live generation and its folder is there (not pruned)."""
+    try:
+        return read_pointer(root) == name and (Path(root) / name).is_dir()
+    except DamagedPointerError:
+        return (Path(root) / name).is_dir()
 
 
 def _generation_vocabulary(
@@ -253,6 +302,12 @@ class SearchEngine:
         self._fallback = vocabulary
         self._fallback_read = vocabulary is not None
         self._fallback_lock = threading.Lock()
+        #: A live generation that could not be opened, and when: not retried before
+        #: `reload_interval` has passed (every request would read it again).
+        self._unopenable: tuple[float, DamagedGenerationError] | None = None
+        #: Newly published generations found damaged: never opened again.
+        self._damaged_names: set[str] = set()
+        self._warned: set[str] = set()
 
     def _fallback_vocabulary(self) -> Vocabulary | None:
         """The vocabulary of generations that keep none: as given, else the corpus's."""
@@ -279,10 +334,18 @@ class SearchEngine:
         A damaged pointer while a generation is served counts as "no change": it
         keeps being served, with one warning. Before the first generation there is
         nothing to keep: `DamagedPointerError`, as from every other reader.
+
+        A live generation whose files are damaged is refused
+        (`DamagedGenerationError`, 503 `index_damaged`) rather than read: at each
+        check of the pointer the sizes of its files are compared with what its
+        build recorded (a truncated file is caught there, before a read of the
+        mapped file past its new end would kill the process), and a failed read
+        compares their checksums (`_on_live`). The next generation published (or
+        rolled back to) is served as usual.
         """
         current = self._current
         if current is not None and time.monotonic() - self._checked < self.settings.reload_interval:
-            return current
+            return self._usable(current)
         return self._check(force=False)
 
     def refresh(self) -> Generation:
@@ -296,7 +359,7 @@ class SearchEngine:
     def _check(self, force: bool) -> Generation:
         with self._swap:
             if self._current is None:
-                self._current = self._open()
+                self._current = self._open_first()
                 self._checked = time.monotonic()
                 return self._current
             now = time.monotonic()
@@ -304,10 +367,67 @@ class SearchEngine:
             if force or now - self._checked >= self.settings.reload_interval:
                 self._checked = now
                 pointer = self._read_pointer_while_serving(self._current)
-                if pointer not in (None, self._current.name, self._opening):
+                if pointer not in (None, self._current.name, self._opening, *self._damaged_names):
                     self._opening = pointer
                     threading.Thread(target=self._open_next, name="open-generation").start()
-            return self._current
+                elif pointer == self._current.name:
+                    self._check_file_sizes(self._current)
+            return self._usable(self._current)
+
+    def _usable(self, generation: Generation) -> Generation:
+        if generation.damage is not None:
+            raise DamagedGenerationError(generation.name, generation.damage)
+        return generation
+
+    def _open_first(self) -> Generation:
+        """Open the first generation; a damaged one is tried again only after a pause."""
+        now = time.monotonic()
+        failed = self._unopenable
+        if failed is not None and now - failed[0] < self.settings.reload_interval:
+            raise failed[1]
+        try:
+            opened = self._open()
+        except DamagedGenerationError as damaged:
+            # Kept without its traceback: that holds the file Whoosh failed to read open.
+            self._unopenable = (now, DamagedGenerationError(damaged.generation, damaged.detail))
+            self._warn_once(f"{damaged}; answering 503 `index_damaged` until then")
+            raise
+        self._unopenable = None
+        return opened
+
+    def _check_file_sizes(self, generation: Generation) -> None:
+        """Refuse the live generation from now on if a file's size is not the recorded one."""
+        if generation.damage is not None or generation.on_disk is None:
+            return
+        found = gens.damage(generation.on_disk)
+        if found is not None and _still_live(self._root, generation.name):
+            generation.damage = found
+            self._warn_refused(generation)
+
+    def _warn_refused(self, generation: Generation) -> None:
+        assert generation.damage is not None
+        damaged = DamagedGenerationError(generation.name, generation.damage)
+        self._warn_once(f"{damaged}; answering 503 `index_damaged` until then")
+
+    def _confirm_damage(self, generation: Generation) -> str | None:
+        """After a failed read: are the generation's files still what its build wrote?"""
+        if generation.damage is not None or generation.on_disk is None:
+            return generation.damage
+        with generation._lock:
+            now = time.monotonic()
+            if generation.checked_at is None or now - generation.checked_at > _RECHECK_SECONDS:
+                generation.checked_at = now
+                found = gens.damage(generation.on_disk, thorough=True)
+                if found is not None and _still_live(self._root, generation.name):
+                    generation.damage = found
+                    self._warn_refused(generation)
+        return generation.damage
+
+    def _warn_once(self, message: str) -> None:
+        """Log a damage once (the checks that find it run again and again)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            logger.error("%s", message)
 
     def _read_pointer_while_serving(self, current: Generation) -> str | None:
         """The live pointer's generation; a damaged pointer reads as no change.
@@ -341,6 +461,13 @@ class SearchEngine:
             return work(generation)
         except GenerationGoneError:
             return work(self._replace(generation))
+        except SearchServiceError:
+            raise
+        except Exception as error:
+            found = self._confirm_damage(generation)
+            if found is None:
+                raise  # the files are as built: a bug, not damage
+            raise DamagedGenerationError(generation.name, found) from error
 
     def _replace(self, gone: Generation) -> Generation:
         with self._swap:
@@ -352,6 +479,10 @@ class SearchEngine:
     def _open_next(self) -> None:
         try:
             generation = self._open()
+        except DamagedGenerationError as damaged:
+            self._damaged_names.add(damaged.generation)  # it will not mend: never retried
+            self._warn_once(f"{damaged}; still serving the generation opened before")
+            generation = None
         except (IndexNotFoundError, DamagedPointerError, OSError) as error:
             logger.warning("could not open the new generation (%s); will retry", error)
             generation = None

@@ -14,7 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 
-from search_service.errors import DamagedPointerError, IndexNotFoundError
+from search_service.errors import (
+    DamagedGenerationError,
+    DamagedPointerError,
+    IndexNotFoundError,
+)
 from search_service.search.engine import SearchEngine
 
 logger = logging.getLogger(__name__)
@@ -54,14 +58,14 @@ class GenerationWatcher:
             self.check()
 
     def check(self) -> None:
-        """One look at the pointer; nothing published yet or a damaged pointer is no failure.
+        """One look at the pointer; nothing published yet or a damaged index is no failure.
 
         The engine warns about a damaged pointer itself (once) when it is serving;
         an unexpected error is logged and the next check comes as usual.
         """
         try:
             self.engine.refresh()
-        except (IndexNotFoundError, DamagedPointerError, OSError):
-            pass
+        except (IndexNotFoundError, DamagedPointerError, DamagedGenerationError, OSError):
+            pass  # the engine logs a damaged generation itself (once)
         except Exception:
             logger.exception("checking for a new index generation failed")

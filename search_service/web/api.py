@@ -36,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search_service.errors import (
     ArticleNotFoundError,
+    DamagedGenerationError,
     DamagedPointerError,
     IndexNotFoundError,
     QueryError,
@@ -136,9 +137,12 @@ class SuggestResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: Literal["ok", "no_index", "index_damaged"] = Field(
         description="`ok` when an index is being served; `no_index` before the first publish, "
-        "`index_damaged` when the live pointer is damaged and nothing was being served."
+        "`index_damaged` when the live pointer is damaged and nothing was being served, or a "
+        "file of the live generation is damaged (`search-service index rollback` repairs both)."
     )
-    generation: str | None = Field(description="Name of the live index generation.")
+    generation: str | None = Field(
+        description="Name of the live index generation (the damaged one, if that is the case)."
+    )
     articles: int = Field(description="Articles in the live generation.")
 
 
@@ -374,6 +378,7 @@ ERROR_STATUS: dict[type[SearchServiceError], int] = {
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
     DamagedPointerError: 503,
+    DamagedGenerationError: 503,
 }
 #: What the visitor is told instead of the error's own message, which is for the
 #: operator (the CLI prints it): it names the server's folders.
@@ -381,6 +386,10 @@ PUBLIC_MESSAGES: dict[type[SearchServiceError], str] = {
     IndexNotFoundError: "no index has been published yet; run `search-service index build`",
     DamagedPointerError: (
         "the index's live pointer is damaged; the administrator should run "
+        "`search-service index rollback`"
+    ),
+    DamagedGenerationError: (
+        "a file of the live index is damaged; the administrator should run "
         "`search-service index rollback`"
     ),
 }
@@ -719,6 +728,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning("no index published in %s yet", settings.index_dir)
         except DamagedPointerError as damaged:
             logger.warning("%s: answering 503 until `index rollback` repairs it", damaged)
+        except DamagedGenerationError:
+            pass  # the engine logged it; the service starts and answers 503 `index_damaged`
         watcher.start()  # one per worker process: each runs the lifespan
         try:
             yield
@@ -870,12 +881,13 @@ def _add_routes(app: FastAPI) -> None:
         summary="Service status",
         description="Whether an index is served, its generation and article count; `503` "
         'with `"status": "no_index"` before anything is published, `"index_damaged"` when '
-        "the live pointer is damaged and no generation was being served. For uptime "
-        "monitors (`HEAD /health` answers the same status without a body).",
+        "the live pointer is damaged and no generation was being served, or when a file of "
+        "the live generation is damaged. For uptime monitors (`HEAD /health` answers the same "
+        "status without a body).",
         responses={
             503: {
                 "model": HealthResponse,
-                "description": "No index published yet, or the live pointer is damaged.",
+                "description": "No index published yet, or the live index is damaged.",
             }
         },
         tags=["service"],
@@ -887,6 +899,11 @@ def _add_routes(app: FastAPI) -> None:
             return _json(HealthResponse(status="no_index", generation=None, articles=0), 503)
         except DamagedPointerError:
             return _json(HealthResponse(status="index_damaged", generation=None, articles=0), 503)
+        except DamagedGenerationError as damaged:
+            damaged_health = HealthResponse(
+                status="index_damaged", generation=damaged.generation, articles=0
+            )
+            return _json(damaged_health, 503)
         return _json(
             HealthResponse(
                 status="ok", generation=generation.name, articles=generation.view.live_count

@@ -55,7 +55,9 @@ def test_publishing_while_clients_hammer_a_real_server_fails_no_request(
         threads = [threading.Thread(target=hammer, args=(server.url,)) for _ in range(4)]
         for thread in threads:
             thread.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 30
+        while 30 not in totals and time.monotonic() < deadline:  # served before any publish
+            time.sleep(0.02)
         for extra in (1, 2, 3):
             more = [make_article(f"new{extra}-{i}", "Teachers", "Teachers") for i in range(extra)]
             build_from_articles(corpus + more, settings.index_dir, keep=1)
