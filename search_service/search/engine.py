@@ -119,7 +119,7 @@ class SearchHit:
 class Notice:
     """Something the visitor should know about how the query was read."""
 
-    code: Literal["words_dropped", "no_searchable_words"]
+    code: Literal["words_dropped", "no_searchable_words", "empty_year_range", "beyond_depth"]
     message: str
 
 
@@ -606,11 +606,16 @@ class SearchEngine:
             facets=facets,
             suggestion=suggestion,
             generation=generation.name,
-            notice=self._notice(parsed),
+            notice=self._notice(parsed, request),
         )
 
-    def _notice(self, parsed: ParsedQuery) -> Notice | None:
-        """What the response should say about how the query was read, if anything."""
+    def _notice(self, parsed: ParsedQuery, request: SearchRequest) -> Notice | None:
+        """What the response should say about how the request was read, if anything.
+
+        The requests a notice explains are accepted (the API's contract says what
+        each parameter takes, one by one), not refused: an inverted year range, a
+        page past the results served.
+        """
         if parsed.has_no_words:
             return Notice(
                 "no_searchable_words",
@@ -623,6 +628,18 @@ class SearchEngine:
                 "words_dropped",
                 f"only the first {self.settings.max_query_words} words were searched; "
                 f"{more} left out",
+            )
+        year_from, year_to = request.year_from, request.year_to
+        if year_from is not None and year_to is not None and year_from > year_to:
+            return Notice(
+                "empty_year_range",
+                f"year_from {year_from} is after year_to {year_to}: no article is in both",
+            )
+        if request.page * request.per_page > MAX_RESULT_DEPTH:
+            return Notice(
+                "beyond_depth",
+                f"only the first {MAX_RESULT_DEPTH:,} results are served: this page is "
+                "beyond them; refine the query",
             )
         return None
 

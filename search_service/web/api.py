@@ -100,10 +100,14 @@ class HitModel(BaseModel):
 
 
 class NoticeModel(BaseModel):
-    code: Literal["words_dropped", "no_searchable_words"] = Field(
-        description="`words_dropped`: the query had more words than the service searches "
-        "(`SEARCH_MAX_QUERY_WORDS`), the first ones were searched; `no_searchable_words`: "
-        "the query holds no word (only symbols, punctuation or emoji), nothing was searched."
+    code: Literal["words_dropped", "no_searchable_words", "empty_year_range", "beyond_depth"] = (
+        Field(
+            description="`words_dropped`: the query had more words than the service searches "
+            "(`SEARCH_MAX_QUERY_WORDS`), the first ones were searched; `no_searchable_words`: "
+            "the query holds no word (only symbols, punctuation or emoji), nothing was "
+            "searched; `empty_year_range`: `year_from` is after `year_to`, nothing matches; "
+            "`beyond_depth`: the page is past the first 10,000 results, which alone are served."
+        )
     )
     message: str = Field(description="The same, for a human.")
 

@@ -56,6 +56,7 @@ def test_an_inverted_year_range_matches_nothing(client_for: ClientFor, news: lis
     response = client.get("/search", params={"year_from": 2019, "year_to": 2016})
     assert response.status_code == 200, response.text
     assert (response.json()["total"], response.json()["hits"]) == (0, [])
+    assert response.json()["notice"]["code"] == "empty_year_range"
     assert client.get("/search", params={"year_from": 2016, "year_to": 2019}).json()["total"] == 3
 
 

@@ -42,6 +42,8 @@ def test_a_page_beyond_ten_thousand_results_is_empty_however_large_the_number(
     body = response.json()
     assert body["hits"] == []
     assert body["total"] == client.get("/search").json()["total"] > 0
+    assert body["notice"]["code"] == "beyond_depth"
+    assert "10,000" in body["notice"]["message"]
 
 
 @pytest.mark.parametrize("page", ["0000000000000000000001", "0" * 40 + "2"])

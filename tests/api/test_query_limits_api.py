@@ -92,7 +92,12 @@ def test_the_openapi_schema_documents_the_notice_and_the_byte_limit(
 ) -> None:
     schema = client_for(news).get("/openapi.json").json()
     notice = schema["components"]["schemas"]["NoticeModel"]
-    assert notice["properties"]["code"]["enum"] == ["words_dropped", "no_searchable_words"]
+    assert notice["properties"]["code"]["enum"] == [
+        "words_dropped",
+        "no_searchable_words",
+        "empty_year_range",
+        "beyond_depth",
+    ]
     assert "notice" in schema["components"]["schemas"]["SearchResponse"]["properties"]
     [q] = [p for p in schema["paths"]["/search"]["get"]["parameters"] if p["name"] == "q"]
     assert f"{MAX_QUERY_BYTES:,} bytes" in q["description"]

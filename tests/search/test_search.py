@@ -248,6 +248,8 @@ def test_a_page_deeper_than_ten_thousand_results_is_empty_but_counts_them(
     deep = engine.search(SearchRequest(q="", page=101, per_page=100))
     assert first.hits
     assert (deep.hits, deep.total, deep.page) == ((), first.total, 101)
+    assert deep.notice is not None and deep.notice.code == "beyond_depth"
+    assert first.notice is None
 
 
 def test_snippets_escape_html_and_mark_matches(engine_for: EngineFor, news: list[Article]) -> None:

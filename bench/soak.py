@@ -1,0 +1,355 @@
+"""Soak: a real `search-service serve` under 32 clients for 10 minutes while builds run and die.
+
+What it shows: the service keeps answering (not one failed request) while index
+builds publish new generations and others are SIGKILLed at random moments, and
+its memory does not creep (growth after the first minute under 10 %).
+
+- The server: `search-service serve --workers 2` with the service's defaults
+  (response cache on), on a free loopback port, over `--count` synthetic articles
+  (`bench.generate`) plus the shipped corpus and its vocabulary.
+- The clients: `--clients` concurrent async clients, a mixed stream of requests
+  for `--minutes` minutes: searches of every kind of `bench.queries` drawn as a
+  visitor stream (Zipf 1: popular queries repeat), completions, article pages and
+  health checks. A request fails when it gets anything but a 200 (or no answer).
+- The builds: one after another, a few seconds apart, each after an edit of the
+  corpus (a small export rewritten, so every build has work): about half run to
+  the end and publish; the others are `--full` builds SIGKILLed at a random
+  moment (most while writing their new generation).
+- The memory: heap (anonymous memory) and RSS of the server's processes every
+  5 s; growth is the heap at the end (mean of the last tenth of the run) against
+  the heap after the first minute (after a third of the run when shorter).
+
+    python -m bench.soak                 # 10 minutes, 32 clients (about 12 min with set-up)
+    python -m bench.soak --minutes 1     # the short check
+
+Writes `bench/results/soak.json`; `python -m bench.report` puts it in RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from bench.common import DATA_DIR, REPO_ROOT, latency_summary, write_result
+from bench.http_load import level_mixes, running_server, server_heap_mib, server_rss_mib
+
+#: Shares of the request stream (the rest are searches).
+SUGGEST_SHARE = 0.2
+ARTICLE_SHARE = 0.05
+HEALTH_SHARE = 0.05
+#: Memory is sampled this often (seconds).
+MEMORY_EVERY = 5.0
+#: Growth allowed after the first minute (issue 12).
+MEMORY_GROWTH_LIMIT = 0.10
+CHANGES_FILE = "soak-changes.jsonl"
+
+
+def search_service() -> str:
+    return str(Path(sys.executable).parent / "search-service")
+
+
+def prepare(count: int, seed: int) -> tuple[Path, Path, list[str]]:
+    """A corpus (shipped seeds and vocabulary, the synthetic export) and a fresh first index."""
+    from bench.generate import default_path, generate
+
+    export = default_path(count, seed)
+    if not export.exists():
+        generate(count, seed, export, REPO_ROOT / "corpus")
+    work = DATA_DIR / f"soak-{count}"
+    shutil.rmtree(work, ignore_errors=True)
+    corpus = work / "corpus"
+    shutil.copytree(REPO_ROOT / "corpus", corpus)
+    shutil.copy(export, corpus / "articles" / "synthetic.jsonl")
+    write_changes(corpus, 0)
+    index = work / "indexes"
+    subprocess.run(
+        [search_service(), "index", "build", "--corpus", str(corpus), "--index", str(index)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    ids = [json.loads(line)["id"] for line in export.read_text(encoding="utf-8").splitlines()]
+    return corpus, index, ids[:500]
+
+
+def write_changes(corpus: Path, round_: int) -> None:
+    """The edit before each build: a small export whose articles change every round."""
+    with open(corpus / "articles" / CHANGES_FILE, "w", encoding="utf-8") as out:
+        for n in range(20 + round_ % 30):
+            record = {
+                "id": f"soak-{n}",
+                "title": f"Soak round {round_}: teachers and health mutuals, note {n}",
+                "body": f"Round {round_} of the soak. Health insurance for teachers, note {n}. "
+                * 5,
+                "language": "en",
+                "date": f"20{10 + n % 15}-03-0{1 + n % 9}",
+            }
+            out.write(json.dumps(record) + "\n")
+
+
+@dataclass
+class Builds:
+    """Index builds one after another until stopped; half published, half killed."""
+
+    corpus: Path
+    index: Path
+    seed: int
+    stop: threading.Event = field(default_factory=threading.Event)
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("started", "published", "up_to_date", "killed", "killed_mid_write", "failed"), 0
+        )
+    )
+    failures: list[str] = field(default_factory=list)
+
+    def run(self) -> None:
+        rng = random.Random(self.seed)
+        round_ = 0
+        while not self.stop.wait(rng.uniform(2.0, 8.0)):
+            round_ += 1
+            write_changes(self.corpus, round_)
+            if rng.random() < 0.5:
+                self._complete()
+            else:
+                self._killed(rng.uniform(0.5, 15.0))
+
+    def _command(self, *options: str) -> list[str]:
+        corpus, index = str(self.corpus), str(self.index)
+        return [search_service(), "index", "build", "--corpus", corpus, "--index", index, *options]
+
+    def _complete(self) -> None:
+        self.counts["started"] += 1
+        done = subprocess.run(self._command(), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            self.counts["failed"] += 1
+            self.failures.append(done.stderr[-500:])
+        elif "up to date" in done.stdout:
+            self.counts["up_to_date"] += 1
+        else:
+            self.counts["published"] += 1
+
+    def _killed(self, after: float) -> None:
+        self.counts["started"] += 1
+        build = subprocess.Popen(
+            self._command("--full"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + after
+        while time.monotonic() < deadline and build.poll() is None and not self.stop.is_set():
+            time.sleep(0.05)
+        if build.poll() is not None:  # it ended first: a complete build
+            self.counts["published" if build.returncode == 0 else "failed"] += 1
+            return
+        writing = any(p.name.startswith("building-") for p in self.index.iterdir())
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        self.counts["killed"] += 1
+        self.counts["killed_mid_write"] += writing
+
+
+@dataclass
+class MemorySamples:
+    server: psutil.Process
+    started: float
+    samples: list[dict[str, float]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        while True:
+            self.samples.append(
+                {
+                    "t": round(time.monotonic() - self.started, 1),
+                    "heap_mib": server_heap_mib(self.server),
+                    "rss_mib": server_rss_mib(self.server),
+                }
+            )
+            if self.stop.wait(MEMORY_EVERY):
+                return
+
+
+def memory_growth(samples: list[dict[str, float]], seconds: float) -> dict[str, Any]:
+    """Heap growth from after the first minute (a third of a shorter run) to the end."""
+    if not samples:
+        return {}
+    baseline_at = min(60.0, seconds / 3)
+    baseline = next((s for s in samples if s["t"] >= baseline_at), samples[-1])
+    tail = [s for s in samples if s["t"] >= seconds * 0.9] or samples[-1:]
+    end_heap = statistics.fmean(s["heap_mib"] for s in tail)
+    end_rss = statistics.fmean(s["rss_mib"] for s in tail)
+    growth = (end_heap - baseline["heap_mib"]) / baseline["heap_mib"] if baseline["heap_mib"] else 0
+    return {
+        "baseline_at_s": baseline["t"],
+        "heap_baseline_mib": baseline["heap_mib"],
+        "heap_end_mib": round(end_heap, 1),
+        "heap_growth_pct": round(100 * growth, 2),
+        "heap_peak_mib": max(s["heap_mib"] for s in samples),
+        "rss_baseline_mib": baseline["rss_mib"],
+        "rss_end_mib": round(end_rss, 1),
+        "rss_peak_mib": max(s["rss_mib"] for s in samples),
+    }
+
+
+Request = tuple[str, dict[str, Any]]
+
+
+def request_stream(export: Path, ids: list[str], size: int, seed: int) -> list[Request]:
+    """A mixed visitor stream: searches (Zipf 1), completions, article pages, health checks."""
+    searches, suggests = level_mixes(export, size, 0, seed, zipf=1.0)
+    rng = random.Random(seed)
+    stream: list[Request] = []
+    for n in range(size):
+        draw = rng.random()
+        if draw < HEALTH_SHARE:
+            stream.append(("/health", {}))
+        elif draw < HEALTH_SHARE + ARTICLE_SHARE:
+            stream.append((f"/articles/{rng.choice(ids)}", {}))
+        elif draw < HEALTH_SHARE + ARTICLE_SHARE + SUGGEST_SHARE:
+            stream.append(suggests[0][n % len(suggests[0])])
+        else:
+            stream.append(searches[0][n % len(searches[0])])
+    return stream
+
+
+async def clients_until(
+    base: str, stream: list[Request], clients: int, seconds: float, started: float
+) -> dict[str, Any]:
+    """`clients` concurrent clients working through `stream` (cycled) for `seconds`."""
+    minute_latencies: dict[int, list[float]] = {}
+    minute_failed: dict[int, int] = {}
+    failures: list[str] = []
+    generations: set[str] = set()
+    next_request = 0
+    deadline = started + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
+
+        async def worker() -> None:
+            nonlocal next_request
+            while time.monotonic() < deadline:
+                path, params = stream[next_request % len(stream)]
+                next_request += 1
+                sent = time.perf_counter()
+                try:
+                    response = await client.get(path, params=params)
+                    problem = None if response.status_code == 200 else response.status_code
+                except httpx.HTTPError as error:
+                    problem, response = repr(error), None
+                minute = int((time.monotonic() - started) // 60)
+                minute_latencies.setdefault(minute, []).append(
+                    (time.perf_counter() - sent) * 1000.0
+                )
+                if problem is not None:
+                    minute_failed[minute] = minute_failed.get(minute, 0) + 1
+                    if len(failures) < 20:
+                        body = response.text[:200] if response is not None else ""
+                        failures.append(f"{path} {params}: {problem} {body}")
+                elif path == "/health" and response is not None:
+                    generations.add(response.json()["generation"])
+
+        cpu_before = time.process_time()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        cpu = time.process_time() - cpu_before
+    everything = [ms for values in minute_latencies.values() for ms in values]
+    per_minute = [
+        {
+            "minute": minute + 1,
+            "requests": len(values),
+            "failed": minute_failed.get(minute, 0),
+            **{k: v for k, v in latency_summary(values).items() if k in ("median_ms", "p99_ms")},
+        }
+        for minute, values in sorted(minute_latencies.items())
+    ]
+    return {
+        "requests": len(everything),
+        "failed": sum(minute_failed.values()),
+        "failures_sample": failures,
+        "throughput_rps": round(len(everything) / seconds, 1),
+        "latency": latency_summary(everything),
+        "per_minute": per_minute,
+        "generations_served": len(generations),
+        "client_cpu_s": round(cpu, 1),
+    }
+
+
+def run(minutes: float, clients: int, count: int, workers: int, seed: int) -> dict[str, Any]:
+    from bench.generate import default_path
+
+    corpus, index, ids = prepare(count, seed)
+    stream = request_stream(default_path(count, seed), ids, 20_000, seed)
+    seconds = minutes * 60
+    with running_server(index, corpus, workers, cache=True) as (base, server):
+        started = time.monotonic()
+        memory = MemorySamples(server, started)
+        builds = Builds(corpus, index, seed)
+        threads = [
+            threading.Thread(target=memory.run, name="memory"),
+            threading.Thread(target=builds.run, name="builds"),
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            served = asyncio.run(clients_until(base, stream, clients, seconds, started))
+        finally:
+            builds.stop.set()
+            memory.stop.set()
+            for thread in threads:
+                thread.join()
+    growth = memory_growth(memory.samples, seconds)
+    figures: dict[str, Any] = {
+        "minutes": minutes,
+        "clients": clients,
+        "workers": workers,
+        "articles": count,
+        **served,
+        "builds": builds.counts,
+        "build_failures": builds.failures[:5],
+        "memory": growth,
+        "memory_samples": memory.samples,
+        "verdict": {
+            "no_failed_request": served["failed"] == 0,
+            "memory_growth_under_10pct": growth.get("heap_growth_pct", 0)
+            < 100 * MEMORY_GROWTH_LIMIT,
+        },
+    }
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="How long the load runs.")
+    parser.add_argument("--clients", type=int, default=32, help="Concurrent clients.")
+    parser.add_argument("--count", type=int, default=5000, help="Synthetic articles indexed.")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("SEARCH_LOG_LEVEL", "warning")
+    figures = run(args.minutes, args.clients, args.count, args.workers, args.seed)
+    parameters = {
+        "minutes": args.minutes,
+        "clients": args.clients,
+        "count": args.count,
+        "workers": args.workers,
+        "seed": args.seed,
+    }
+    path = write_result("soak", parameters, figures)
+    print(json.dumps({k: figures[k] for k in ("requests", "failed", "builds", "memory")}))
+    print(path)
+    return 0 if all(figures["verdict"].values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
