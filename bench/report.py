@@ -458,6 +458,68 @@ def profile_section(results: Results) -> list[str]:
     return lines
 
 
+def soak_section(results: Results) -> list[str]:
+    """`bench.soak`: failed requests and memory growth while builds publish and die."""
+    doc = results.get("soak")
+    if not doc:
+        return []
+    f = doc["figures"]
+    memory = f.get("memory", {})
+    builds = f["builds"]
+    growth = memory.get("heap_growth_pct", 0.0)
+    failed_verdict = "**met**" if f["failed"] == 0 else f"gap: {f['failed']} failed"
+    growth_verdict = "**met**" if growth < 10 else f"gap: {_fmt(growth - 10)} points over"
+    short = (
+        [
+            f"A {_fmt(f['minutes'])}-minute run: the targets are judged on 10 minutes "
+            "(`python -m bench.soak`); its memory baseline is taken after a third of it.",
+            "",
+        ]
+        if f["minutes"] < 10
+        else []
+    )
+    lines = [
+        f"## Soak (issue 12): {_fmt(f['minutes'])} minute(s), {f['clients']} clients, "
+        f"{f['workers']} workers, {f['articles']:,} articles (`soak.json`)",
+        "",
+        "`search-service serve` with its defaults (response cache on) under a mixed stream "
+        "(searches as a visitor stream, completions, article pages, health checks) while index "
+        "builds publish and others are SIGKILLed at random moments.",
+        "",
+        *short,
+        row("target", "wanted", "measured", "verdict"),
+        row(*["---"] * 4),
+        row("failed requests", "0", f"{f['failed']} of {f['requests']:,}", failed_verdict),
+        row(
+            "server heap growth after the first minute",
+            "< 10 %",
+            f"{_fmt(growth)} % ({memory.get('heap_baseline_mib')} MiB at "
+            f"{memory.get('baseline_at_s')} s → {memory.get('heap_end_mib')} MiB at the end)",
+            growth_verdict,
+        ),
+        "",
+        f"Builds: {builds['started']} started, {builds['published']} published, "
+        f"{builds['up_to_date']} up to date, {builds['killed']} killed "
+        f"({builds['killed_mid_write']} while writing their generation), "
+        f"{builds['failed']} failed; {f['generations_served']} generations seen on `/health`. "
+        f"Throughput {f['throughput_rps']} req/s, median {_fmt(f['latency']['median_ms'])} ms, "
+        f"p99 {_fmt(f['latency']['p99_ms'])} ms (the client, the builds and the server share the "
+        f"2 cores; client CPU {f['client_cpu_s']} s). Memory: heap peak "
+        f"{memory.get('heap_peak_mib')} MiB, RSS {memory.get('rss_baseline_mib')} → "
+        f"{memory.get('rss_end_mib')} MiB (peak {memory.get('rss_peak_mib')}; RSS counts the "
+        "index's mapped pages).",
+        "",
+        row("minute", "requests", "failed", "median ms", "p99 ms"),
+        row(*["---"] * 5),
+        *(
+            row(m["minute"], m["requests"], m["failed"], _fmt(m["median_ms"]), _fmt(m["p99_ms"]))
+            for m in f["per_minute"]
+        ),
+        "",
+    ]
+    return lines
+
+
 def render(results: Results) -> str:
     lines = [
         "# Benchmark results",
@@ -471,6 +533,7 @@ def render(results: Results) -> str:
         *search_section(results),
         *peers_section(results),
         *http_section(results),
+        *soak_section(results),
         *relevance_section(results),
         *profile_section(results),
     ]

@@ -234,6 +234,7 @@ async def clients_until(
     generations: set[str] = set()
     next_request = 0
     deadline = started + seconds
+    last_minute = max(0, int(-(-seconds // 60)) - 1)  # requests in flight at the end count there
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
 
@@ -243,12 +244,12 @@ async def clients_until(
                 path, params = stream[next_request % len(stream)]
                 next_request += 1
                 sent = time.perf_counter()
+                minute = min(int((time.monotonic() - started) // 60), last_minute)
                 try:
                     response = await client.get(path, params=params)
                     problem = None if response.status_code == 200 else response.status_code
                 except httpx.HTTPError as error:
                     problem, response = repr(error), None
-                minute = int((time.monotonic() - started) // 60)
                 minute_latencies.setdefault(minute, []).append(
                     (time.perf_counter() - sent) * 1000.0
                 )

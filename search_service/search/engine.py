@@ -305,8 +305,9 @@ class SearchEngine:
         #: A live generation that could not be opened, and when: not retried before
         #: `reload_interval` has passed (every request would read it again).
         self._unopenable: tuple[float, DamagedGenerationError] | None = None
-        #: Newly published generations found damaged: never opened again.
-        self._damaged_names: set[str] = set()
+        #: Newly published generations found damaged, and when: tried again only after
+        #: `_RECHECK_SECONDS` (a copy still arriving, docs/deploy.md; else it will not mend).
+        self._damaged_names: dict[str, float] = {}
         self._warned: set[str] = set()
 
     def _fallback_vocabulary(self) -> Vocabulary | None:
@@ -367,12 +368,19 @@ class SearchEngine:
             if force or now - self._checked >= self.settings.reload_interval:
                 self._checked = now
                 pointer = self._read_pointer_while_serving(self._current)
-                if pointer not in (None, self._current.name, self._opening, *self._damaged_names):
+                if pointer not in (None, self._current.name, self._opening) and not self._waits(
+                    pointer, now
+                ):
                     self._opening = pointer
                     threading.Thread(target=self._open_next, name="open-generation").start()
                 elif pointer == self._current.name:
                     self._check_file_sizes(self._current)
             return self._usable(self._current)
+
+    def _waits(self, name: str, now: float) -> bool:
+        """Whether a new generation found damaged is still waiting before another try."""
+        found = self._damaged_names.get(name)
+        return found is not None and now - found < _RECHECK_SECONDS
 
     def _usable(self, generation: Generation) -> Generation:
         if generation.damage is not None:
@@ -480,7 +488,7 @@ class SearchEngine:
         try:
             generation = self._open()
         except DamagedGenerationError as damaged:
-            self._damaged_names.add(damaged.generation)  # it will not mend: never retried
+            self._damaged_names[damaged.generation] = time.monotonic()
             self._warn_once(f"{damaged}; still serving the generation opened before")
             generation = None
         except (IndexNotFoundError, DamagedPointerError, OSError) as error:

@@ -10,6 +10,7 @@ republishes the previous generation, which it then serves without a restart.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ import pytest
 
 from search_service.cli import main
 from search_service.index import generations
+from search_service.search import engine
 
 from .conftest import add_export, free_port
 
@@ -258,3 +260,38 @@ def wait_for_health(client: Any, generation: str) -> int:
             return int(health.status_code)
         time.sleep(0.02)
     raise AssertionError(f"{generation} was not served")
+
+
+@WHOOSH_LEAVES_A_FILE_OPEN
+def test_a_replica_serves_on_until_a_generation_copied_to_it_is_complete(
+    two_generations: tuple[Path, str, str],
+    serve: Serve,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/deploy.md: a new generation reaches a replica as a copy of its folder, then
+    its pointer. A pointer that arrives before the copy is complete (or a copy cut
+    short) leaves the replica on the generation it serves; the complete copy is
+    served once it is there."""
+    monkeypatch.setattr(engine, "_RECHECK_SECONDS", 0.2)
+    builder, previous, live = two_generations
+    replica = tmp_path / "replica"
+    replica.mkdir()
+    shutil.copytree(builder / previous, replica / previous)
+    generations.write_json_durably(replica / generations.POINTER_FILE, {"live": previous})
+    client = serve(replica)
+    assert client.get("/health").json()["generation"] == previous
+
+    shutil.copytree(builder / live, replica / live)
+    truncate(segment(replica / live))  # the copy is not finished
+    generations.write_json_durably(replica / generations.POINTER_FILE, {"live": live})
+    answers = []
+    for _ in range(40):
+        answers.append(
+            (client.get("/health").json()["generation"], client.get("/search").status_code)
+        )
+        time.sleep(0.01)
+    assert set(answers) == {(previous, 200)}
+
+    shutil.copy(segment(builder / live), segment(replica / live))  # the copy completes
+    assert served_once_reloaded(client, live)["total"] == 250

@@ -1,0 +1,89 @@
+"""The soak's own parts: the memory verdict, the request mix, its section of RESULTS.md."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.generate import generate
+from bench.report import soak_section
+from bench.soak import memory_growth, request_stream
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def samples(heaps: list[float], every: float = 5.0) -> list[dict[str, float]]:
+    return [{"t": n * every, "heap_mib": heap, "rss_mib": heap * 2} for n, heap in enumerate(heaps)]
+
+
+def test_memory_growth_is_measured_from_the_first_minute_to_the_last_tenth() -> None:
+    # 10 minutes: warm-up to 200 MiB during the first minute, then flat at 200, 210 at the end.
+    heaps = [100.0 + n * 10 for n in range(11)] + [200.0] * 97 + [210.0] * 13  # t = 0..600 s
+    found = memory_growth(samples(heaps), 600)
+    assert found["baseline_at_s"] == 60.0
+    assert found["heap_baseline_mib"] == 200.0
+    assert found["heap_end_mib"] == 210.0
+    assert found["heap_growth_pct"] == 5.0
+    assert found["heap_peak_mib"] == 210.0
+
+
+def test_a_short_runs_baseline_is_after_a_third_of_it() -> None:
+    found = memory_growth(samples([100.0, 150.0, 160.0, 170.0, 180.0, 190.0, 200.0]), 30)
+    assert found["baseline_at_s"] == 10.0
+    assert found["heap_baseline_mib"] == 160.0
+    assert found["heap_end_mib"] == 200.0
+
+
+def test_the_request_stream_mixes_searches_completions_articles_and_health(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "articles.jsonl"
+    generate(300, 5, export, REPO_ROOT / "corpus")
+    stream = request_stream(export, ["synthetic-5-1", "synthetic-5-2"], 4000, seed=3)
+    kinds = Counter(
+        "article" if path.startswith("/articles/") else path.strip("/") for path, _ in stream
+    )
+    assert len(stream) == 4000
+    assert 0.65 < kinds["search"] / 4000 < 0.75
+    assert 0.17 < kinds["suggest"] / 4000 < 0.23
+    assert 0.03 < kinds["article"] / 4000 < 0.07 and 0.03 < kinds["health"] / 4000 < 0.07
+    searches = Counter(str(params) for path, params in stream if path == "/search")
+    assert searches.most_common(1)[0][1] > 10  # a visitor stream: popular queries repeat
+
+
+def soak_document(failed: int, growth: float, minutes: float = 10) -> dict[str, Any]:
+    figures = {
+        "minutes": minutes,
+        "clients": 32,
+        "workers": 2,
+        "articles": 5000,
+        "requests": 50_000,
+        "failed": failed,
+        "throughput_rps": 80.0,
+        "latency": {"median_ms": 300.0, "p99_ms": 1200.0},
+        "per_minute": [{"minute": 1, "requests": 5000, "failed": 0, "median_ms": 1, "p99_ms": 2}],
+        "generations_served": 12,
+        "client_cpu_s": 90.0,
+        "builds": {
+            "started": 40,
+            "published": 20,
+            "up_to_date": 0,
+            "killed": 20,
+            "killed_mid_write": 15,
+            "failed": 0,
+        },
+        "memory": {"heap_growth_pct": growth, "heap_baseline_mib": 200, "heap_end_mib": 210},
+    }
+    return {"soak": {"figures": figures}}
+
+
+def test_the_soak_section_marks_each_target_met_or_says_the_gap() -> None:
+    met = "\n".join(soak_section(soak_document(failed=0, growth=4.5)))
+    assert "| failed requests | 0 | 0 of 50,000 | **met** |" in met
+    assert "| < 10 % | 4.5 %" in met and met.count("**met**") == 2
+    assert "judged on 10 minutes" not in met
+    missed = "\n".join(soak_section(soak_document(failed=3, growth=12.0, minutes=1)))
+    assert "gap: 3 failed" in missed and "gap: 2 points over" in missed
+    assert "judged on 10 minutes" in missed
+    assert soak_section({}) == []
