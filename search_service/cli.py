@@ -36,6 +36,7 @@ from search_service.errors import (
     DamagedPointerError,
     FetchError,
     FetchInProgressError,
+    IndexAccessError,
     IndexNotFoundError,
     QueryError,
     RollbackError,
@@ -150,6 +151,13 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
         "nothing written",
         ("corpus organisations",),
         (UnknownOrganisationError,),
+    ),
+    "index_unreadable": ExitCode(
+        14,
+        "the index folder may not be read by the user running the command (permissions; "
+        "not damage: `index rollback` would not help)",
+        ("index status", "search", "serve"),
+        (IndexAccessError,),
     ),
     "bug": ExitCode(70, "an unexpected error (a bug: the traceback says where)", None),
     "interrupted": ExitCode(130, "interrupted (Ctrl-C)", None),

@@ -131,6 +131,35 @@ class DamagedGenerationError(SearchServiceError):
         )
 
 
+class IndexAccessError(SearchServiceError):
+    """The index folder or its pointer cannot be read by the user running the command.
+
+    Not damage (`index rollback` would not help) and not "no index": the folder's
+    permissions (or its owner) must change.
+    """
+
+    code = "index_unreadable"
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(
+            f"cannot read {self.path} ({reason}): the user running this command "
+            f"({_user_name()}) needs read access to the index folder (and write access to "
+            "build in it)"
+        )
+
+
+def _user_name() -> str:
+    import os
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
+
+
 class RollbackError(SearchServiceError):
     """There is no earlier generation to go back to."""
 

@@ -42,6 +42,7 @@ from search_service.errors import (
     BuildInProgressError,
     DamagedGenerationError,
     DamagedPointerError,
+    IndexAccessError,
     IndexNotFoundError,
     RollbackError,
 )
@@ -101,12 +102,15 @@ def read_pointer_file(root: Path) -> Pointer | None:
     Raises `DamagedPointerError` when `live.json` exists but is not a pointer
     (truncated, not JSON, no live generation name, unreadable): whoever deletes
     or publishes must then stop, since what is live and kept is unknown.
+    `IndexAccessError` when this user may not read it (permissions: not damage).
     """
     path = Path(root) / POINTER_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except PermissionError as error:
+        raise IndexAccessError(path, error.strerror or str(error)) from error
     except OSError as error:
         raise DamagedPointerError(path, f"cannot be read: {error.strerror or error}") from error
     except UnicodeDecodeError as error:
@@ -367,13 +371,18 @@ def complete_generations(root: Path) -> list[Generation]:
     whose index does not open (a damaged table of contents) is not complete.
     """
     found: list[Generation] = []
-    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-        for entry in sorted(Path(root).iterdir(), key=lambda path: path.name, reverse=True):
-            if not (entry.name.startswith(GENERATION_PREFIX) and entry.is_dir()):
-                continue
-            generation = load_generation(root, entry.name)
-            if generation is not None and _readable_index(entry):
-                found.append(generation)
+    try:
+        entries = sorted(Path(root).iterdir(), key=lambda path: path.name, reverse=True)
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    except PermissionError as error:
+        raise IndexAccessError(root, error.strerror or str(error)) from error
+    for entry in entries:
+        if not (entry.name.startswith(GENERATION_PREFIX) and entry.is_dir()):
+            continue
+        generation = load_generation(root, entry.name)
+        if generation is not None and _readable_index(entry):
+            found.append(generation)
     return found
 
 

@@ -32,6 +32,7 @@ from search_service.errors import (
     ArticleNotFoundError,
     DamagedGenerationError,
     DamagedPointerError,
+    IndexAccessError,
     IndexNotFoundError,
     QueryError,
     SearchServiceError,
@@ -264,6 +265,8 @@ def _still_live(root: Path, name: str) -> bool:
         return read_pointer(root) == name and (Path(root) / name).is_dir()
     except DamagedPointerError:
         return (Path(root) / name).is_dir()
+    except (IndexAccessError, PermissionError):
+        return False  # unknown: nothing is declared damaged on what cannot be read
 
 
 def _generation_vocabulary(
@@ -438,20 +441,21 @@ class SearchEngine:
             logger.error("%s", message)
 
     def _read_pointer_while_serving(self, current: Generation) -> str | None:
-        """The live pointer's generation; a damaged pointer reads as no change.
+        """The live pointer's generation; a damaged or unreadable pointer reads as no change.
 
         The damage is warned about once (not at every check) until the pointer reads
         fine again.
         """
         try:
             pointer = read_pointer(self._root)
-        except DamagedPointerError as damaged:
+        except (DamagedPointerError, IndexAccessError) as damaged:
             if self._damage_warned != str(damaged):
-                logger.warning(
-                    "%s; still serving %s (`search-service index rollback` repairs it)",
-                    damaged,
-                    current.name,
+                remedy = (
+                    "`search-service index rollback` repairs it"
+                    if isinstance(damaged, DamagedPointerError)
+                    else "new generations are not seen until it can be read"
                 )
+                logger.warning("%s; still serving %s (%s)", damaged, current.name, remedy)
             self._damage_warned = str(damaged)
             return None
         self._damage_warned = None

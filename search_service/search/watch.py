@@ -17,6 +17,7 @@ import threading
 from search_service.errors import (
     DamagedGenerationError,
     DamagedPointerError,
+    IndexAccessError,
     IndexNotFoundError,
 )
 from search_service.search.engine import SearchEngine
@@ -65,7 +66,13 @@ class GenerationWatcher:
         """
         try:
             self.engine.refresh()
-        except (IndexNotFoundError, DamagedPointerError, DamagedGenerationError, OSError):
+        except (
+            IndexNotFoundError,
+            DamagedPointerError,
+            DamagedGenerationError,
+            IndexAccessError,
+            OSError,
+        ):
             pass  # the engine logs a damaged generation itself (once)
         except Exception:
             logger.exception("checking for a new index generation failed")

@@ -38,6 +38,7 @@ from search_service.errors import (
     ArticleNotFoundError,
     DamagedGenerationError,
     DamagedPointerError,
+    IndexAccessError,
     IndexNotFoundError,
     QueryError,
     SearchServiceError,
@@ -139,10 +140,11 @@ class SuggestResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: Literal["ok", "no_index", "index_damaged"] = Field(
+    status: Literal["ok", "no_index", "index_damaged", "index_unreadable"] = Field(
         description="`ok` when an index is being served; `no_index` before the first publish, "
         "`index_damaged` when the live pointer is damaged and nothing was being served, or a "
-        "file of the live generation is damaged (`search-service index rollback` repairs both)."
+        "file of the live generation is damaged (`search-service index rollback` repairs both); "
+        "`index_unreadable` when the service may not read its index folder (permissions)."
     )
     generation: str | None = Field(
         description="Name of the live index generation (the damaged one, if that is the case)."
@@ -383,6 +385,7 @@ ERROR_STATUS: dict[type[SearchServiceError], int] = {
     IndexNotFoundError: 503,
     DamagedPointerError: 503,
     DamagedGenerationError: 503,
+    IndexAccessError: 503,
 }
 #: What the visitor is told instead of the error's own message, which is for the
 #: operator (the CLI prints it): it names the server's folders.
@@ -395,6 +398,10 @@ PUBLIC_MESSAGES: dict[type[SearchServiceError], str] = {
     DamagedGenerationError: (
         "a file of the live index is damaged; the administrator should run "
         "`search-service index rollback`"
+    ),
+    IndexAccessError: (
+        "the service may not read its index; the administrator should check the index "
+        "folder's permissions"
     ),
 }
 INTERNAL_ERROR_MESSAGE: Final = "the service failed; try again later"
@@ -734,6 +741,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning("%s: answering 503 until `index rollback` repairs it", damaged)
         except DamagedGenerationError:
             pass  # the engine logged it; the service starts and answers 503 `index_damaged`
+        except IndexAccessError as refused:
+            logger.warning("%s: answering 503 `index_unreadable` until it can", refused)
         watcher.start()  # one per worker process: each runs the lifespan
         try:
             yield
@@ -903,6 +912,9 @@ def _add_routes(app: FastAPI) -> None:
             return _json(HealthResponse(status="no_index", generation=None, articles=0), 503)
         except DamagedPointerError:
             return _json(HealthResponse(status="index_damaged", generation=None, articles=0), 503)
+        except IndexAccessError:
+            unreadable = HealthResponse(status="index_unreadable", generation=None, articles=0)
+            return _json(unreadable, 503)
         except DamagedGenerationError as damaged:
             damaged_health = HealthResponse(
                 status="index_damaged", generation=damaged.generation, articles=0
