@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from search_service.cli import main
+from search_service.cli import EXIT_CODES, main
 from search_service.index import generations
 
 from .conftest import folder_listing
@@ -75,7 +75,7 @@ def test_an_index_folder_the_user_may_not_use_is_a_clear_error_that_loses_nothin
     on_disk = folder_listing(index)
 
     refused = as_another_user("index", "build", "--corpus", str(corpus), "--index", str(index))
-    assert refused.returncode == 2, refused.stderr
+    assert refused.returncode == EXIT_CODES["build_failed"].code, refused.stderr
     assert f"cannot use the index folder {index}: Permission denied" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert as_another_user("search", "mutualist", "--index", str(index)).returncode == 0
@@ -84,7 +84,7 @@ def test_an_index_folder_the_user_may_not_use_is_a_clear_error_that_loses_nothin
     try:
         for args in (["search", "mutualist"], ["index", "status"], ["serve", "--port", "1"]):
             done = as_another_user(*args, "--index", str(index))
-            assert done.returncode == 9, (args, done.stderr)
+            assert done.returncode == EXIT_CODES["index_unreadable"].code, (args, done.stderr)
             assert f"cannot read {index / generations.POINTER_FILE} (Permission denied)" in (
                 done.stderr
             )
@@ -130,7 +130,7 @@ def test_a_missing_corpus_folder_fails_the_build_clearly_and_the_service_serves_
     capsys.readouterr()
 
     missing = tmp_path / "no-such-corpus"
-    assert build(missing, index) == 2
+    assert build(missing, index) == EXIT_CODES["bad_corpus"].code
     err = capsys.readouterr().err
     assert f"no corpus folder at {missing}" in err and "nothing was built" in err
 
@@ -152,7 +152,7 @@ def test_a_vocabulary_file_that_is_not_yaml_fails_the_build_clearly_and_loses_no
     (corpus / "vocabulary" / "countries.yaml").write_text("countries: [unclosed\n  - x: :\n")
     capsys.readouterr()
 
-    assert build(corpus, index, "--full") == 6
+    assert build(corpus, index, "--full") == EXIT_CODES["bad_vocabulary"].code
     err = capsys.readouterr().err
     assert f"{corpus / 'vocabulary' / 'countries.yaml'}: cannot read vocabulary file" in err
     assert "line 2" in err

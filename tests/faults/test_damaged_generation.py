@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 import pytest
 
-from search_service.cli import main
+from search_service.cli import EXIT_CODES, main
 from search_service.index import generations
 from search_service.search import engine
 
@@ -29,6 +29,7 @@ from .conftest import add_export, free_port
 
 Serve = Callable[..., Any]
 ROLLBACK = "`search-service index rollback`"
+DAMAGED = EXIT_CODES["damaged_pointer"].code  # the live index is damaged: 7
 
 
 def garble(path: Path, every: int = 0) -> None:
@@ -123,11 +124,11 @@ def test_a_damaged_live_generation_is_refused_with_503_and_rollback_recovers(
     assert_every_route_refused(client, live)
 
     capsys.readouterr()
-    assert main(["index", "status", "--index", str(index)]) == 7
+    assert main(["index", "status", "--index", str(index)]) == DAMAGED
     out = capsys.readouterr().out
     assert f"live generation: {live}" in out
     assert "DAMAGED" in out and f"index rollback` republishes {previous}" in out
-    assert main(["search", "teachers", "--index", str(index)]) == 7
+    assert main(["search", "teachers", "--index", str(index)]) == DAMAGED
     assert f"the live generation {live} is damaged" in capsys.readouterr().err
 
     assert main(["index", "rollback", "--index", str(index)]) == 0

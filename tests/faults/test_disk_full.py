@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from search_service.cli import main
+from search_service.cli import EXIT_CODES, main
 from search_service.index import generations
 
 from .conftest import DiskFull, add_export, folder_listing
@@ -82,7 +82,7 @@ def test_a_build_that_fills_the_disk_fails_clearly_and_the_live_generation_serve
     code = build(corpus, index, *([mode] if mode.startswith("--") else []))
     err = capsys.readouterr().err
 
-    assert code == 2
+    assert code == EXIT_CODES["build_failed"].code
     assert disk_full.refusals >= 1
     assert f"no space left on the disk of {index}" in err
     assert f"{live} is still live" in err
@@ -148,7 +148,7 @@ def test_a_real_full_disk_fails_the_build_and_the_next_one_succeeds_once_space_i
     code = build(corpus, index, "--full")
     err = capsys.readouterr().err
 
-    assert code == 2
+    assert code == EXIT_CODES["build_failed"].code
     assert f"no space left on the disk of {index}" in err
     assert generations.read_pointer(index) == live
     assert folder_listing(index) == on_disk
