@@ -43,6 +43,10 @@ COMMANDS = sorted(WORK)
 TESTED_ELSEWHERE = {
     ("broken_pipe", None): "tests/cli/test_pipes.py",
     ("ok", "serve"): "tests/api/test_serve_command.py",
+    # Real permissions need another user (setpriv when root): tests/faults/test_bad_setup.py.
+    ("index_unreadable", "index status"): "tests/faults/test_bad_setup.py",
+    ("index_unreadable", "search"): "tests/faults/test_bad_setup.py",
+    ("index_unreadable", "serve"): "tests/faults/test_bad_setup.py",
 }
 
 

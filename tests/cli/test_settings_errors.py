@@ -35,6 +35,14 @@ BAD_VALUES: dict[str, str | None] = {
     "fetch_max_redirects": "50",
     "fetch_user_agent": "",
     "fetch_contact_url": None,
+    "max_url_bytes": "100",
+    "max_header_bytes": "many",
+    "request_read_timeout": "0",
+    "timeout_keep_alive": "0",
+    "limit_concurrency": "-1",
+    "backlog": "0",
+    "proxy_headers": "perhaps",
+    "forwarded_allow_ips": None,
 }
 REFUSABLE = sorted(name for name, value in BAD_VALUES.items() if value is not None)
 
