@@ -10,6 +10,7 @@ serialised by pydantic-core without a second validation pass.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
@@ -30,8 +31,10 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search_service.errors import (
@@ -178,8 +181,22 @@ class ArticleModel(BaseModel):
 #: A page number of more digits than this is beyond any depth served (read as 10**18).
 _PAGE_DIGITS: Final = 18
 
+#: An integer as the schema's `integer` is written in a URL: a sign, ASCII digits.
+_WIRE_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
+
+
+def _integer_as_written(value: Any) -> Any:
+    """Refuse what pydantic would read as an integer but the schema does not call one
+    (`5.0`, `1_000`, ` 5`, `٥`): the service takes exactly what its schema says."""
+    if isinstance(value, str) and not _WIRE_INTEGER.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "Input should be a valid integer")
+    return value
+
+
+#: An integer parameter (the last validator runs first).
+WireInt = Annotated[int, BeforeValidator(_integer_as_written)]
 #: Years, in filters and ranges alike.
-Year = Annotated[int, Field(ge=1, le=9999)]
+Year = Annotated[int, Field(ge=1, le=9999), BeforeValidator(_integer_as_written)]
 
 
 def _beyond_any_depth(value: Any) -> Any:
@@ -187,14 +204,22 @@ def _beyond_any_depth(value: Any) -> Any:
 
     Leading zeros are no depth: `0000000000000000000001` is page 1.
     """
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         digits = value.lstrip("0") or "0"
         return 10**_PAGE_DIGITS if len(digits) > _PAGE_DIGITS else digits
     return value
 
 
 def _lowercase(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
+    return value.lower() if isinstance(value, str) else value
+
+
+#: A language code in any case (`EN` is `en`), as the schema says it: a pattern.
+Language = Annotated[
+    Literal["en", "fr", "es"],
+    BeforeValidator(_lowercase),
+    WithJsonSchema({"type": "string", "pattern": "^(?:[eE][nN]|[fF][rR]|[eE][sS])$"}),
+]
 
 
 class SearchQuery(BaseModel):
@@ -220,7 +245,7 @@ class SearchQuery(BaseModel):
         "`country` (`iam` selects `AIM`).",
     )
     year: list[Year] = Field(default=[], description="Filter by year, 1–9999 (repeatable, OR).")
-    language: list[Annotated[Literal["en", "fr", "es"], BeforeValidator(_lowercase)]] = Field(
+    language: list[Language] = Field(
         default=[], description="Filter by language (repeatable, OR), in any case (`EN` is `en`)."
     )
     year_from: Year | None = Field(default=None, description="Only articles from this year on.")
@@ -228,13 +253,15 @@ class SearchQuery(BaseModel):
     sort: Literal["relevance", "newest", "oldest"] = Field(
         default="relevance", description="Order of the results."
     )
-    page: Annotated[int, BeforeValidator(_beyond_any_depth)] = Field(
+    page: Annotated[
+        int, BeforeValidator(_beyond_any_depth), BeforeValidator(_integer_as_written)
+    ] = Field(
         default=1,
         ge=1,
         description="Page number, from 1. Only the first 10,000 results are served: a page "
         "with `page × per_page` beyond 10,000 is empty (`hits: []`), however large the number.",
     )
-    per_page: int = Field(default=10, ge=1, le=100, description="Results per page.")
+    per_page: WireInt = Field(default=10, ge=1, le=100, description="Results per page.")
 
     def request(self) -> SearchRequest:
         return SearchRequest(
@@ -261,7 +288,7 @@ class SuggestQuery(BaseModel):
         description=f"The text typed so far, at most {MAX_QUERY_BYTES:,} bytes of UTF-8; "
         "the last word is completed.",
     )
-    limit: int = Field(default=8, ge=1, le=20, description="Most completions returned.")
+    limit: WireInt = Field(default=8, ge=1, le=20, description="Most completions returned.")
 
 
 _Parameters = TypeVar("_Parameters", bound=BaseModel)
@@ -359,12 +386,26 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
                 "in": "query",
                 "required": False,
                 "description": description,
-                "schema": schema,
+                "schema": _one_or_several(schema) if _repeatable(info) else schema,
                 **({"style": "form", "explode": True} if _repeatable(info) else {}),
                 **({"allowEmptyValue": True} if _empty_means_absent(schema) else {}),
             }
         )
     return out
+
+
+def _one_or_several(schema: dict[str, Any]) -> dict[str, Any]:
+    """A repeatable parameter's schema: one value, or several (the parameter repeated).
+
+    Given once, `country=Benin` is one value, not an array of one: the schema says
+    both, so a client (or a contract checker) that sends a single value is right.
+    Free text is `type: [array, string]` (a single value is any text); other values
+    are `anyOf` the value and an array of them.
+    """
+    item = dict(schema["items"])
+    if item == {"type": "string"}:
+        return {"type": ["array", "string"], "items": item, "default": schema.get("default", [])}
+    return {"anyOf": [item, {"type": "array", "items": item}], "default": schema.get("default", [])}
 
 
 async def get_engine(request: Request) -> SearchEngine:

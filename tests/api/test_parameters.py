@@ -130,3 +130,23 @@ def test_unknown_parameters_are_ignored(client: Any) -> None:
     assert odd["hits"] == plain["hits"]
     suggest = client.get("/suggest", params={"q": "heal", "lang": "fr"})
     assert suggest.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["5.0", "1_000", " 5", "5 ", "٥", "0x5"])
+@pytest.mark.parametrize("name", ["year", "year_from", "page", "per_page"])
+def test_an_integer_is_sign_and_digits_as_the_schema_says(
+    client: Any, name: str, value: str
+) -> None:
+    """Pydantic alone would read `5.0`, `1_000` or ` 5` as 5: the schema says `integer`."""
+    error = error_of(client.get("/search", params={name: value}))
+    assert error["code"] == "invalid_parameter"
+    assert error["message"].startswith(f"{name}:")
+
+
+def test_a_language_is_one_of_three_codes_in_any_case_and_nothing_else(client: Any) -> None:
+    for value in ("EN", "eN", "fr"):
+        assert client.get("/search", params={"language": value}).status_code == 200
+    for value in (" en", "en ", "english"):
+        assert error_of(client.get("/search", params={"language": value}))["code"] == (
+            "invalid_parameter"
+        )
