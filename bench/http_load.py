@@ -50,9 +50,15 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    index_dir: Path, corpus_dir: Path, workers: int, cache: bool, arenas: int | None = None
+    index_dir: Path,
+    corpus_dir: Path,
+    workers: int,
+    cache: bool,
+    arenas: int | None = None,
+    log: Path | None = None,
 ) -> Iterator[tuple[str, psutil.Process]]:
-    """`search-service serve` on a free port; stopped (by its pid) on exit."""
+    """`search-service serve` on a free port; stopped (by its pid) on exit; its stderr to
+    `log` when given (a long run would fill an unread pipe)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -68,8 +74,13 @@ def running_server(
         "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers),
     ]  # fmt: skip
+    errors = open(log, "wb") if log is not None else None  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command,
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=errors if errors is not None else subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -82,6 +93,8 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if errors is not None:
+            errors.close()
 
 
 def wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:

@@ -58,6 +58,8 @@ MEMORY_EVERY = 5.0
 #: Growth allowed after the first minute (issue 12).
 MEMORY_GROWTH_LIMIT = 0.10
 CHANGES_FILE = "soak-changes.jsonl"
+#: Seconds a client keeps an idle connection (under the server's SEARCH_TIMEOUT_KEEP_ALIVE).
+KEEPALIVE = 2.0
 
 
 def search_service() -> str:
@@ -235,7 +237,12 @@ async def clients_until(
     next_request = 0
     deadline = started + seconds
     last_minute = max(0, int(-(-seconds // 60)) - 1)  # requests in flight at the end count there
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections are dropped by the client before the server's keep-alive timeout
+    # (5 s) would close them under a request being sent, as a proxy's upstream should
+    # (docs/deploy.md): such a race is the client's setting, not the service failing.
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=KEEPALIVE
+    )
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
 
         async def worker() -> None:
@@ -292,7 +299,8 @@ def run(minutes: float, clients: int, count: int, workers: int, seed: int) -> di
     corpus, index, ids = prepare(count, seed)
     stream = request_stream(default_path(count, seed), ids, 20_000, seed)
     seconds = minutes * 60
-    with running_server(index, corpus, workers, cache=True) as (base, server):
+    log = index.parent / "server.log"
+    with running_server(index, corpus, workers, cache=True, log=log) as (base, server):
         started = time.monotonic()
         memory = MemorySamples(server, started)
         builds = Builds(corpus, index, seed)
@@ -318,6 +326,7 @@ def run(minutes: float, clients: int, count: int, workers: int, seed: int) -> di
         **served,
         "builds": builds.counts,
         "build_failures": builds.failures[:5],
+        "server_log_tail": log.read_text(errors="replace").splitlines()[-20:],
         "memory": growth,
         "memory_samples": memory.samples,
         "verdict": {
