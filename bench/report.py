@@ -472,7 +472,7 @@ def soak_section(results: Results) -> list[str]:
     short = (
         [
             f"A {_fmt(f['minutes'])}-minute run: the targets are judged on 10 minutes "
-            "(`python -m bench.soak`); its memory baseline is taken after a third of it.",
+            "(`python -m bench.soak`); its memory is compared over thirds of it.",
             "",
         ]
         if f["minutes"] < 10
@@ -493,8 +493,10 @@ def soak_section(results: Results) -> list[str]:
         row(
             "server heap growth after the first minute",
             "< 10 %",
-            f"{_fmt(growth)} % ({memory.get('heap_baseline_mib')} MiB at "
-            f"{memory.get('baseline_at_s')} s → {memory.get('heap_end_mib')} MiB at the end)",
+            f"{_fmt(growth)} % (mean {memory.get('heap_baseline_mib')} MiB over the "
+            f"{_fmt(memory.get('window_s', 60))} s after the first "
+            f"{_fmt(memory.get('baseline_from_s', 60))} → {memory.get('heap_end_mib')} MiB "
+            "over the last ones)",
             growth_verdict,
         ),
         "",

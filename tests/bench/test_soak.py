@@ -17,22 +17,25 @@ def samples(heaps: list[float], every: float = 5.0) -> list[dict[str, float]]:
     return [{"t": n * every, "heap_mib": heap, "rss_mib": heap * 2} for n, heap in enumerate(heaps)]
 
 
-def test_memory_growth_is_measured_from_the_first_minute_to_the_last_tenth() -> None:
-    # 10 minutes: warm-up to 200 MiB during the first minute, then flat at 200, 210 at the end.
-    heaps = [100.0 + n * 10 for n in range(11)] + [200.0] * 97 + [210.0] * 13  # t = 0..600 s
+def test_memory_growth_compares_the_minute_after_the_first_with_the_last() -> None:
+    # 10 minutes, a sample every 5 s: warm-up to 200 MiB in the first minute, a saw
+    # between 190 and 210 afterwards (mean 200), and 220 for the last minute.
+    warm = [100.0 + n * 8 for n in range(12)]
+    saw = [190.0, 210.0] * 48
+    heaps = warm + saw + [220.0] * 13  # t = 0..600 s
     found = memory_growth(samples(heaps), 600)
-    assert found["baseline_at_s"] == 60.0
+    assert (found["baseline_from_s"], found["window_s"]) == (60.0, 60.0)
     assert found["heap_baseline_mib"] == 200.0
-    assert found["heap_end_mib"] == 210.0
-    assert found["heap_growth_pct"] == 5.0
-    assert found["heap_peak_mib"] == 210.0
+    assert found["heap_end_mib"] == 220.0
+    assert found["heap_growth_pct"] == 10.0
+    assert found["heap_peak_mib"] == 220.0
 
 
-def test_a_short_runs_baseline_is_after_a_third_of_it() -> None:
+def test_a_short_run_compares_its_second_third_with_its_last() -> None:
     found = memory_growth(samples([100.0, 150.0, 160.0, 170.0, 180.0, 190.0, 200.0]), 30)
-    assert found["baseline_at_s"] == 10.0
-    assert found["heap_baseline_mib"] == 160.0
-    assert found["heap_end_mib"] == 200.0
+    assert found["window_s"] == 10.0
+    assert found["heap_baseline_mib"] == 165.0  # t = 10 and 15 s: 160, 170
+    assert found["heap_end_mib"] == 190.0  # t = 20 to 30 s: 180, 190, 200
 
 
 def test_the_request_stream_mixes_searches_completions_articles_and_health(
