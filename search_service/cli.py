@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from search_service.errors import (
+    AnalyticsStoreError,
     BuildFailedError,
     BuildInProgressError,
     CorpusError,
@@ -119,7 +120,7 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "bad_setting": ExitCode(
         9,
         "a setting the command uses has a value it does not accept (its variable or option)",
-        ("index build", "search", "serve", "corpus fetch", "sync"),
+        ("index build", "search", "serve", "corpus fetch", "sync", "report"),
         (SettingError,),
     ),
     "cannot_serve": ExitCode(
@@ -158,6 +159,13 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
         "not damage: `index rollback` would not help)",
         ("index status", "search", "serve"),
         (IndexAccessError,),
+    ),
+    "bad_analytics_store": ExitCode(
+        15,
+        "the search analytics store cannot be read: not a store, a newer schema, no "
+        "permission (the message names the file)",
+        ("report",),
+        (AnalyticsStoreError,),
     ),
     "bug": ExitCode(70, "an unexpected error (a bug: the traceback says where)", None),
     "interrupted": ExitCode(130, "interrupted (Ctrl-C)", None),
@@ -221,6 +229,7 @@ SETTINGS_USED: Final[dict[str, frozenset[str] | None]] = {
     "index rollback": frozenset({"index_dir"}),
     "search": _SEARCH_SETTINGS,
     "serve": None,
+    "report": frozenset({"data_dir", "analytics_days", "corpus_dir"}),
 }
 
 #: Hits `search` may show (the API's per_page bounds).
@@ -236,6 +245,22 @@ def _limit(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected a whole number from {LIMIT_RANGE.start} to {LIMIT_RANGE.stop - 1}, "
             f"got {text!r}"
+        )
+    return value
+
+
+#: Days `report` may cover.
+DAYS_RANGE: Final = range(1, 36_501)
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value not in DAYS_RANGE:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of days from {DAYS_RANGE.start}, got {text!r}"
         )
     return value
 
@@ -389,6 +414,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=_limit, default=10, metavar="N", help="Hits to show, 1–100 (default 10)."
     )
     search.add_argument("--json", action="store_true", help="Print the response as JSON.")
+
+    report = _command(
+        commands, "report", "report", help="Search analytics: what visitors look for, find, open."
+    )
+    report.add_argument(
+        "--days",
+        type=_days,
+        default=30,
+        metavar="N",
+        help="Days covered, today (UTC) included (default 30).",
+    )
+    report.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="DIR",
+        help="Corpus folder whose synonyms file the report points to (default: corpus/).",
+    )
+    report.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     return parser
 
 
@@ -483,6 +526,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return run_serve(settings)
 
 
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from search_service.analytics.report import run_report
+
+    return run_report(settings, days=args.days, as_json=args.json)
+
+
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     from search_service.web.server import run_search
 
@@ -500,6 +549,7 @@ HANDLERS: Final[dict[str, Callable[[argparse.Namespace, Settings], int]]] = {
     "index rollback": _index_rollback,
     "serve": _serve,
     "search": _search,
+    "report": _report,
 }
 
 

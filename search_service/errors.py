@@ -208,3 +208,27 @@ class FetchInProgressError(SearchServiceError):
         self.pid = pid
         who = f" (pid {pid})" if pid else ""
         super().__init__(f"another fetch is running on {corpus}{who}")
+
+
+class AnalyticsStoreError(SearchServiceError):
+    """The search analytics store cannot be opened, read or written as it is."""
+
+    code = "analytics_store_error"
+
+
+class UnauthorizedError(SearchServiceError):
+    """A request for the editors' report without the right token (turned into HTTP 401)."""
+
+    code = "unauthorized"
+
+
+class BodyTooLargeError(SearchServiceError):
+    """A request body beyond what its route accepts (turned into HTTP 413)."""
+
+    code = "body_too_large"
+
+
+class MediaTypeError(SearchServiceError):
+    """A request body of a type its route does not read (turned into HTTP 415)."""
+
+    code = "unsupported_media_type"

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from search_service.errors import SettingError
@@ -31,6 +31,10 @@ MAX_PAGE_BYTES = 5_000_000
 
 #: The standard level names of `logging` (any case in the environment).
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+#: The shortest admin token accepted: a short one could be guessed over HTTP.
+MIN_ADMIN_TOKEN_CHARS = 16
 
 
 def _lowercase(value: Any) -> Any:
@@ -63,6 +67,22 @@ def _json_from_env(value: Any) -> Any:
 
 #: A list of strings, written as JSON in its environment variable.
 JsonList = Annotated[list[str], NoDecode, BeforeValidator(_json_from_env)]
+
+
+def _empty_as_unset(value: Any) -> Any:
+    """`SEARCH_ADMIN_TOKEN=` (empty) is no token, as when it is not set at all."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _long_enough(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN_CHARS:
+        raise ValueError(
+            f"the admin token needs at least {MIN_ADMIN_TOKEN_CHARS} characters (one is made by "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe())'`)"
+        )
+    return value
 
 
 class Settings(BaseSettings):
@@ -191,6 +211,24 @@ class Settings(BaseSettings):
         default="https://www.educationsolidarite.org/",
         description="URL in `corpus fetch`'s User-Agent where a site's admin finds who runs it.",
     )
+    data_dir: Folder = Field(
+        default=Path("data"),
+        validate_default=True,
+        description="Folder of the service's own data (the search analytics store).",
+    )
+    analytics: bool = Field(
+        default=True,
+        description="Count searches and opened results for editors (`false`: nothing recorded).",
+    )
+    analytics_days: int = Field(
+        default=90, ge=1, description="Days of search analytics kept; older ones are deleted."
+    )
+    admin_token: Annotated[
+        SecretStr | None, BeforeValidator(_empty_as_unset), AfterValidator(_long_enough)
+    ] = Field(
+        default=None,
+        description="Token of the editors' report at `/admin/report` (unset: the page is off).",
+    )
 
 
 def load_settings(
@@ -250,6 +288,10 @@ def accepted_values(name: str) -> str:
         return kind + _bounds(field.metadata)
     if annotation is Path:
         return "a folder path"
+    if annotation is bool:
+        return "true or false"
+    if name == "admin_token":
+        return f"text of at least {MIN_ADMIN_TOKEN_CHARS} characters, or nothing"
     return "text"
 
 

@@ -772,6 +772,10 @@ class SearchEngine:
         """The stored fields of one article (raises ArticleNotFoundError)."""
         return self._on_live(lambda generation: self._article(generation, article_id))
 
+    def has_article(self, article_id: str) -> bool:
+        """Whether the live generation holds this article (its stored fields are not read)."""
+        return self._on_live(lambda generation: _holds(generation, article_id))
+
     def _article(self, generation: Generation, article_id: str) -> dict[str, Any]:
         searcher = generation.searcher()
         doc = searcher.document_number(id=article_id)
@@ -817,6 +821,11 @@ def _corpus_vocabulary(settings: Settings) -> Vocabulary | None:
         return None
     logger.info("vocabulary of generations that keep none: %s", source.describe())
     return vocabulary
+
+
+def _holds(generation: Generation, article_id: str) -> bool:
+    doc = generation.searcher().document_number(id=article_id)
+    return doc is not None and bool(generation.view.live[doc])
 
 
 def _check_paging(request: SearchRequest) -> None:

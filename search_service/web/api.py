@@ -35,22 +35,34 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from search_service.analytics.ids import ID_PATTERN
+from search_service.analytics.recorder import Recorder
 from search_service.errors import (
     ArticleNotFoundError,
+    BodyTooLargeError,
     DamagedGenerationError,
     DamagedPointerError,
     IndexAccessError,
     IndexNotFoundError,
+    MediaTypeError,
     QueryError,
     SearchServiceError,
+    UnauthorizedError,
 )
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult, Suggestion
+from search_service.search.engine import (
+    MAX_RESULT_DEPTH,
+    SearchEngine,
+    SearchRequest,
+    SearchResult,
+    Suggestion,
+)
 from search_service.search.query import MAX_QUERY_BYTES
 from search_service.search.watch import GenerationWatcher
 from search_service.settings import Settings
-from search_service.web import widget
+from search_service.web import admin, widget
 from search_service.web.pages import article_page, not_found_page, reader_language, wants_html
 from search_service.web.security import SecurityHeaders, page_policy
 
@@ -129,6 +141,11 @@ class SearchResponse(BaseModel):
         description="How the query was read when the visitor should know (words left out, "
         "nothing searchable), else null."
     )
+    search_id: str | None = Field(
+        description="The id of this search, for `POST /clicks` and for counting a search "
+        "answered with `typing=true` later; null for a page beyond the first, a request with "
+        "neither words nor filters, or with analytics off."
+    )
 
 
 class SuggestionModel(BaseModel):
@@ -140,6 +157,27 @@ class SuggestionModel(BaseModel):
 class SuggestResponse(BaseModel):
     query: str = Field(description="The text typed so far, as received.")
     suggestions: list[SuggestionModel] = Field(description="Completions, most useful first.")
+
+
+class ClickReport(BaseModel):
+    """`POST /clicks`: which result of a search the visitor opened, and nothing else."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    search_id: str = Field(
+        pattern=ID_PATTERN, description="The `search_id` of the response the result was in."
+    )
+    position: int = Field(
+        ge=1, le=MAX_RESULT_DEPTH, description="Its position in the results, from 1 (all pages)."
+    )
+    article_id: str = Field(min_length=1, max_length=512, description="The opened article's `id`.")
+
+
+#: The largest `POST /clicks` body read (a report is about 100 bytes).
+CLICK_BODY_LIMIT: Final = 1024
+#: The body types `POST /clicks` reads: `text/plain` is what `navigator.sendBeacon`
+#: sends for a string, and needs no CORS preflight.
+CLICK_MEDIA_TYPES: Final = ("text/plain", "application/json")
 
 
 class HealthResponse(BaseModel):
@@ -262,6 +300,17 @@ class SearchQuery(BaseModel):
         "with `page × per_page` beyond 10,000 is empty (`hits: []`), however large the number.",
     )
     per_page: WireInt = Field(default=10, ge=1, le=100, description="Results per page.")
+    typing: bool = Field(
+        default=False,
+        description="`true`: the visitor is still typing; answered, not counted in the "
+        "search analytics (docs/analytics.md).",
+    )
+    search_id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="The `search_id` of an earlier response for the same search: the search "
+        "is counted under it (once, however often it is sent). Ids are drawn by the service.",
+    )
 
     def request(self) -> SearchRequest:
         return SearchRequest(
@@ -344,8 +393,8 @@ def read_parameters(request: Request, model: type[_Parameters]) -> _Parameters:
         ) from None
 
 
-async def search_parameters(request: Request) -> SearchRequest:
-    return read_parameters(request, SearchQuery).request()
+async def search_parameters(request: Request) -> SearchQuery:
+    return read_parameters(request, SearchQuery)
 
 
 async def suggest_parameters(request: Request) -> SuggestQuery:
@@ -413,8 +462,15 @@ async def get_engine(request: Request) -> SearchEngine:
     return engine
 
 
+async def get_recorder(request: Request) -> Recorder | None:
+    """The search analytics of this worker; None when off (or before start-up)."""
+    recorder: Recorder | None = getattr(request.app.state, "recorder", None)
+    return recorder
+
+
 Engine = Annotated[SearchEngine, Depends(get_engine)]
-SearchParams = Annotated[SearchRequest, Depends(search_parameters)]
+Analytics = Annotated[Recorder | None, Depends(get_recorder)]
+SearchParams = Annotated[SearchQuery, Depends(search_parameters)]
 SuggestParams = Annotated[SuggestQuery, Depends(suggest_parameters)]
 
 
@@ -427,6 +483,13 @@ ERROR_STATUS: dict[type[SearchServiceError], int] = {
     DamagedPointerError: 503,
     DamagedGenerationError: 503,
     IndexAccessError: 503,
+    UnauthorizedError: 401,
+    BodyTooLargeError: 413,
+    MediaTypeError: 415,
+}
+#: Headers an error is answered with: a 401 asks a browser for the token (docs/analytics.md).
+ERROR_HEADERS: dict[type[SearchServiceError], dict[str, str]] = {
+    UnauthorizedError: {"WWW-Authenticate": admin.CHALLENGE},
 }
 #: What the visitor is told instead of the error's own message, which is for the
 #: operator (the CLI prints it): it names the server's folders.
@@ -523,7 +586,10 @@ def install_error_handlers(app: FastAPI) -> None:
             (text for kind, text in PUBLIC_MESSAGES.items() if isinstance(error, kind)),
             str(error),
         )
-        return error_response(status, str(error.code), message)
+        headers = next(
+            (fields for kind, fields in ERROR_HEADERS.items() if isinstance(error, kind)), None
+        )
+        return error_response(status, str(error.code), message, headers)
 
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
@@ -785,10 +851,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except IndexAccessError as refused:
             logger.warning("%s: answering 503 `index_unreadable` until it can", refused)
         watcher.start()  # one per worker process: each runs the lifespan
+        # In each worker process: the writer thread is its own, the store file is shared.
+        app.state.recorder = Recorder.start(settings)
         try:
             yield
         finally:
             watcher.stop()
+            if app.state.recorder is not None:
+                app.state.recorder.close()  # what is queued is written
+            app.state.recorder = None
 
     app = FastAPI(
         title="ESN site search",
@@ -802,6 +873,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.watcher = watcher
+    app.state.recorder = None
     install_error_handlers(app)
     # The last added runs first: RequestLog, SecurityHeaders, CORS, the guard ("middleware").
     app.add_middleware(
@@ -812,7 +884,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
     )
     app.add_middleware(SecurityHeaders)
@@ -821,6 +893,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The widget's files and demo page are not part of the API reference at /docs.
     app.include_router(widget.router, include_in_schema=False)
     _add_routes(app)
+    _add_analytics_routes(app)
     return app
 
 
@@ -878,8 +951,13 @@ def _add_routes(app: FastAPI) -> None:
         tags=["search"],
         openapi_extra={"parameters": query_parameters(SearchQuery)},
     )
-    async def search(engine: Engine, request: SearchParams) -> Response:
-        return _raw_json(search_json(engine.search(request)))
+    async def search(engine: Engine, analytics: Analytics, params: SearchParams) -> Response:
+        request = params.request()
+        search_id = analytics.search_id(request, params.search_id) if analytics else None
+        result = engine.search(request)
+        if analytics and search_id and not params.typing:
+            analytics.searched(request, result.total, search_id)
+        return _raw_json(search_json(result, search_id))
 
     @app.get(
         "/suggest",
@@ -968,6 +1046,118 @@ def _add_routes(app: FastAPI) -> None:
         )
 
 
+async def read_body(request: Request, limit: int, media_types: tuple[str, ...]) -> bytes:
+    """The request's body, refused (`MediaTypeError`, `BodyTooLargeError`) unless it is of
+    one of `media_types` and at most `limit` bytes, read no further than that."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in media_types:
+        raise MediaTypeError(
+            f"the body must be {' or '.join(media_types)}, not {media_type or 'untyped'}"
+        )
+    too_large = BodyTooLargeError(f"the body is larger than {limit:,} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return body
+
+
+def _body_doc(model: type[BaseModel], media_types: tuple[str, ...]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads `model` as JSON itself."""
+    schema = model.model_json_schema()
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {media_type: {"schema": schema} for media_type in media_types},
+        }
+    }
+
+
+def _add_analytics_routes(app: FastAPI) -> None:
+    @app.post(
+        "/clicks",
+        status_code=204,
+        response_class=Response,
+        summary="Report an opened result",
+        description="Sent by the widget with `navigator.sendBeacon` when a visitor opens a "
+        "result: the `search_id` of the response, the result's position and its article id, "
+        "as JSON in a `text/plain` body (no CORS preflight) or `application/json`, at most "
+        f"{CLICK_BODY_LIMIT:,} bytes. Answered 204 when accepted; an article the live index "
+        "does not hold is ignored, and nothing is recorded with analytics off. Nothing "
+        "about the visitor is kept (docs/analytics.md).",
+        responses={
+            204: {"description": "Accepted (or ignored: an unknown article, analytics off)."},
+            413: _error_doc(
+                f"The body is larger than {CLICK_BODY_LIMIT:,} bytes (`body_too_large`).",
+                "body_too_large",
+                f"the body is larger than {CLICK_BODY_LIMIT:,} bytes",
+            ),
+            415: _error_doc(
+                "The body is not `text/plain` or `application/json` (`unsupported_media_type`).",
+                "unsupported_media_type",
+                "the body must be text/plain or application/json, not text/html",
+            ),
+            422: _error_doc(
+                "The body is not the report's JSON (`invalid_parameter`: the message names the "
+                "field), or its `search_id` was not drawn by this service (`invalid_search_id`).",
+                "invalid_parameter",
+                "position: Input should be greater than or equal to 1",
+            ),
+            **NO_INDEX_DOC,
+        },
+        tags=["analytics"],
+        openapi_extra=_body_doc(ClickReport, CLICK_MEDIA_TYPES),
+    )
+    async def clicks(request: Request, engine: Engine, analytics: Analytics) -> Response:
+        body = await read_body(request, CLICK_BODY_LIMIT, CLICK_MEDIA_TYPES)
+        try:
+            click = ClickReport.model_validate_json(body)
+        except ValidationError as error:
+            raise RequestValidationError(error.errors()) from None
+        if analytics is not None:
+            if not analytics.ids.is_valid(click.search_id):
+                raise QueryError("search_id: not an id this service gave", code="invalid_search_id")
+            if engine.has_article(click.article_id):
+                analytics.opened(click.search_id, click.position, click.article_id)
+        return Response(status_code=204)
+
+    @app.get(
+        "/admin/report",
+        response_class=HTMLResponse,
+        summary="Search analytics for editors",
+        description="The figures of `search-service report` as a page, with charts. Off (404) "
+        "unless `SEARCH_ADMIN_TOKEN` is set; the token is required, as `Authorization: Bearer "
+        "TOKEN`, or as the password of HTTP Basic authentication (any user name: a browser "
+        "asks for it). `days`: days covered, today (UTC) included, 1–3650, default 30.",
+        responses={
+            200: {"content": {"text/html": {}}, "description": "The report page."},
+            401: _error_doc(
+                "The token is missing or wrong (`unauthorized`; `WWW-Authenticate: Basic`).",
+                "unauthorized",
+                admin.UNAUTHORIZED_MESSAGE,
+            ),
+            404: _error_doc(
+                "The report is off: `SEARCH_ADMIN_TOKEN` is not set (`not_found`).",
+                "not_found",
+                "Not Found",
+            ),
+            **INVALID_DOC,
+        },
+        tags=["analytics"],
+        openapi_extra={"parameters": query_parameters(admin.ReportQuery)},
+    )
+    async def admin_report(request: Request) -> Response:
+        settings: Settings = request.app.state.settings
+        admin.authorise(settings, request.headers.get("authorization"))
+        params = read_parameters(request, admin.ReportQuery)
+        # SQLite reads: on a thread, not on the event loop that answers searches.
+        return await run_in_threadpool(admin.report_response, settings, params.days)
+
+
 #: The core's results serialised straight to JSON by pydantic-core: building the
 #: response models first would cost ten times more (0.6 ms for a page with facets).
 #: Their shape is `SearchResponse`/`SuggestResponse`, which a test checks.
@@ -975,9 +1165,14 @@ _RESULT_JSON: Final = TypeAdapter(SearchResult)
 _SUGGESTIONS_JSON: Final = TypeAdapter(list[Suggestion])
 
 
-def search_json(result: SearchResult) -> bytes:
-    """A `SearchResponse` document for a core result."""
-    return _RESULT_JSON.dump_json(result, exclude={"generation"})
+def search_json(result: SearchResult, search_id: str | None = None) -> bytes:
+    """A `SearchResponse` document for a core result (and its analytics id, if any).
+
+    The id is the response's last member, written after the core's JSON: the
+    cached results carry no id of their own (each request draws one).
+    """
+    body = _RESULT_JSON.dump_json(result, exclude={"generation"})
+    return body[:-1] + b',"search_id":' + _QUERY_JSON.dump_json(search_id) + b"}"
 
 
 def suggest_json(query: str, found: list[Suggestion]) -> bytes:
@@ -988,7 +1183,7 @@ def suggest_json(query: str, found: list[Suggestion]) -> bytes:
     )
 
 
-_QUERY_JSON: Final = TypeAdapter(str)
+_QUERY_JSON: Final = TypeAdapter(str | None)
 
 
 def _article_fields(stored: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,57 @@
+"""Search ids: random, drawn by the service, signed so that no client can choose one.
+
+An id joins the results a visitor opened to the search they came from, and
+nothing else: it is drawn at random for each search (no order, no time, no
+visitor in it), so two searches of one visitor share nothing. It is signed with
+the store's key (a keyed BLAKE2b tag), so a client cannot bring an id of its own making
+(a user id, say) into the store: an id the service did not draw is refused.
+Every worker process reads the same key from the store, so an id drawn by one
+is accepted by the others.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Final
+
+_NONCE_BYTES: Final = 12
+_TAG_BYTES: Final = 8
+#: The characters of an id: 20 bytes in URL-safe base64, without padding.
+ID_LENGTH: Final = 27
+ID_PATTERN: Final = rf"^[A-Za-z0-9_-]{{{ID_LENGTH}}}$"
+_ID_RE: Final = re.compile(ID_PATTERN)
+
+
+def new_key() -> bytes:
+    """A store's signing key (kept in the store, never sent)."""
+    return secrets.token_bytes(32)
+
+
+class SearchIds:
+    """Draws and checks the ids of one store's key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def draw(self) -> str:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        return base64.urlsafe_b64encode(nonce + self._tag(nonce)).decode("ascii")[:ID_LENGTH]
+
+    def is_valid(self, text: str) -> bool:
+        """Whether `text` is an id this key signed (compared in constant time)."""
+        if not _ID_RE.match(text):
+            return False
+        try:
+            raw = base64.urlsafe_b64decode(text + "=")
+        except (binascii.Error, ValueError):
+            return False
+        nonce, tag = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        return len(tag) == _TAG_BYTES and hmac.compare_digest(tag, self._tag(nonce))
+
+    def _tag(self, nonce: bytes) -> bytes:
+        return hashlib.blake2b(nonce, key=self._key, digest_size=_TAG_BYTES).digest()

@@ -1,0 +1,136 @@
+"""What one search or one opened result becomes in the store, and nothing more.
+
+A search is recorded as its normalised query (folded with `text.fold`, trimmed,
+whitespace collapsed, capped at `MAX_QUERY_CHARS`), its filters, its number of
+results and the day (UTC), under a random search id (`ids`). An opened result
+as its search id, its position and the article id, and the day. No address,
+no cookie, no user agent, no user id, no time finer than the day is ever
+passed in: `Recorder` takes the core's `SearchRequest` and the click's three
+fields, never the HTTP request.
+
+`Recorder` is what the service calls on the request path: it checks or draws
+the id and puts a record on the writer's queue (microseconds); the writer
+thread does the SQLite work (`writer`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from search_service.analytics.ids import SearchIds
+from search_service.analytics.store import (
+    AnalyticsStore,
+    ClickRecord,
+    Clock,
+    SearchRecord,
+    store_path,
+    utc_today,
+)
+from search_service.analytics.writer import BatchWriter
+from search_service.errors import AnalyticsStoreError, QueryError
+from search_service.search.engine import SearchRequest
+from search_service.settings import Settings
+from search_service.text import fold
+
+logger = logging.getLogger(__name__)
+
+#: Characters of a normalised query kept: a pasted paragraph is not a query.
+MAX_QUERY_CHARS: Final = 100
+#: Characters of a filter value kept, and values kept per filter.
+MAX_FILTER_CHARS: Final = 100
+MAX_FILTER_VALUES: Final = 10
+
+
+def normalise_query(q: str) -> str:
+    """The query as the report groups it: "  Santé   Bénin " and "sante benin" are one."""
+    return " ".join(fold(q).split())[:MAX_QUERY_CHARS].rstrip()
+
+
+def used_filters(request: SearchRequest) -> tuple[tuple[str, str], ...]:
+    """(name, value) of every filter of the request, values trimmed and capped."""
+    out: list[tuple[str, str]] = []
+    for name, values in request.selections().items():
+        kept = dict.fromkeys(value.strip()[:MAX_FILTER_CHARS] for value in values if value.strip())
+        out.extend((name, value) for value in list(kept)[:MAX_FILTER_VALUES])
+    for name, year in (("year_from", request.year_from), ("year_to", request.year_to)):
+        if year is not None:
+            out.append((name, str(year)))
+    return tuple(out)
+
+
+def counts(request: SearchRequest) -> bool:
+    """Whether a request is a search to count: page 1, with words or filters.
+
+    Further pages are more of a search already counted; a bare `/search` (no
+    words, no filters: the newest articles) is what monitors and crawlers send.
+    """
+    return request.page == 1 and bool(request.q.strip() or used_filters(request))
+
+
+class Recorder:
+    """The service's analytics on the request path: ids checked or drawn, records queued."""
+
+    def __init__(self, ids: SearchIds, writer: BatchWriter, clock: Clock = utc_today) -> None:
+        self.ids = ids
+        self.writer = writer
+        self.clock = clock
+
+    @classmethod
+    def start(cls, settings: Settings, clock: Clock = utc_today) -> Recorder | None:
+        """The recorder of `settings`, its writer thread running; None when analytics are
+        off or the store cannot be opened (logged: searching never depends on analytics)."""
+        if not settings.analytics:
+            return None
+        path = store_path(settings.data_dir)
+        try:
+            with AnalyticsStore.open(path) as store:
+                key = store.key()
+        except AnalyticsStoreError as error:
+            logger.warning("search analytics off: %s", error)
+            return None
+        writer = BatchWriter(path, retention_days=settings.analytics_days, clock=clock)
+        writer.start()
+        return cls(SearchIds(key), writer, clock)
+
+    def close(self) -> None:
+        """Write what is queued and stop the writer (the app's shutdown)."""
+        self.writer.close()
+
+    def search_id(self, request: SearchRequest, given: str | None) -> str | None:
+        """The id a search is answered with: `given` if this service drew it, else a new one.
+
+        None for a request that is never counted (`counts`). `QueryError` for an id the
+        service did not draw (a client cannot choose ids).
+        """
+        if not counts(request):
+            return None
+        if given is None:
+            return self.ids.draw()
+        if not self.ids.is_valid(given):
+            raise QueryError(
+                "search_id: not an id this service gave; send the `search_id` of a "
+                "response, or none",
+                code="invalid_search_id",
+            )
+        return given
+
+    def searched(self, request: SearchRequest, results: int, search_id: str) -> None:
+        """Count a search (an id counts once: asked again, the first one stays)."""
+        self.writer.put(
+            SearchRecord(
+                id=search_id,
+                day=self.clock(),
+                query=normalise_query(request.q),
+                filters=used_filters(request),
+                results=results,
+            )
+        )
+
+    def opened(self, search_id: str, position: int, article_id: str) -> None:
+        """Count an opened result (a position counts once per search)."""
+        self.writer.put(
+            ClickRecord(
+                search_id=search_id, position=position, article_id=article_id, day=self.clock()
+            )
+        )

@@ -1,0 +1,259 @@
+"""The analytics store: one SQLite file under `SEARCH_DATA_DIR`, shared by every worker.
+
+WAL mode (readers never wait for the writer), a busy timeout and short
+transactions, so several uvicorn workers and the `report` command can use the
+file at once. The schema is versioned (`PRAGMA user_version`): a file made by a
+newer version is refused rather than misread, an older one is migrated.
+
+Its tables hold exactly the fields of `SearchRecord` and `ClickRecord` (and
+the id-signing key in `meta`). They are `WITHOUT ROWID` tables keyed by the
+random search id, so not even the order in which searches were made is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from search_service.analytics.ids import new_key
+from search_service.errors import AnalyticsStoreError
+
+FILE_NAME: Final = "analytics.sqlite3"
+SCHEMA_VERSION: Final = 1
+#: Milliseconds a connection waits for another one's write before giving up.
+BUSY_TIMEOUT_MS: Final = 10_000
+
+_SCHEMA: Final = (
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+    """CREATE TABLE searches (
+        id TEXT PRIMARY KEY,
+        day TEXT NOT NULL,
+        query TEXT NOT NULL,
+        results INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    "CREATE INDEX searches_by_day ON searches (day, query)",
+    """CREATE TABLE search_filters (
+        search_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (search_id, name, value)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE clicks (
+        search_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (search_id, position)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX clicks_by_day ON clicks (day)",
+)
+
+#: Schema changes, by the version they lead to (none yet: version 1 is the first).
+_MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {}
+
+Clock = Callable[[], dt.date]
+
+
+def utc_today() -> dt.date:
+    """The day records are filed under: the UTC date, the same for every worker."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRecord:
+    """One counted search: everything the store keeps about it."""
+
+    id: str
+    day: dt.date
+    query: str
+    filters: tuple[tuple[str, str], ...]
+    results: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClickRecord:
+    """One opened result: everything the store keeps about it."""
+
+    search_id: str
+    position: int
+    article_id: str
+    day: dt.date
+
+
+Record = SearchRecord | ClickRecord
+
+
+def store_path(data_dir: Path) -> Path:
+    return Path(data_dir) / FILE_NAME
+
+
+class AnalyticsStore:
+    """One connection to the store; used by one thread (the writer, or a report)."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> AnalyticsStore:
+        """Open (and with `create`, make or migrate) the store at `path`.
+
+        `AnalyticsStoreError` when it cannot be: a folder that cannot be made, a
+        file that is not this store, a schema newer than this version knows.
+        """
+        path = Path(path)
+        try:
+            if create:
+                _make_file(path)
+            elif not path.exists():
+                raise AnalyticsStoreError(f"no analytics store at {path.resolve()}")
+            connection = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+        except OSError as error:
+            raise AnalyticsStoreError(f"cannot open {path.resolve()}: {error}") from error
+        except sqlite3.Error as error:
+            raise AnalyticsStoreError(f"cannot open {path.resolve()}: {error}") from error
+        store = cls(path, connection)
+        try:
+            store._prepare()
+        except sqlite3.Error as error:
+            connection.close()
+            raise AnalyticsStoreError(
+                f"{path.resolve()} is not a readable analytics store: {error}"
+            ) from error
+        except AnalyticsStoreError:
+            connection.close()
+            raise
+        return store
+
+    def __enter__(self) -> AnalyticsStore:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _prepare(self) -> None:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _retry_locked(lambda: db.execute("PRAGMA journal_mode = WAL").fetchone())
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
+        with self.transaction():
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise AnalyticsStoreError(
+                    f"{self.path.resolve()} has schema version {version}; this version of "
+                    f"search-service reads up to {SCHEMA_VERSION} (upgrade it)"
+                )
+            if version == 0:
+                for statement in _SCHEMA:
+                    db.execute(statement)
+                db.execute("INSERT INTO meta (name, value) VALUES ('key', ?)", (new_key(),))
+            for target in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[target]:
+                    db.execute(statement)
+            if version != SCHEMA_VERSION:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction, taken at once (`BEGIN IMMEDIATE`): no deadlock
+        between two writers that both read first."""
+        _retry_locked(lambda: self._db.execute("BEGIN IMMEDIATE"))
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def key(self) -> bytes:
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
+        if row is None:
+            raise AnalyticsStoreError(f"{self.path.resolve()} has no signing key")
+        return bytes(row[0])
+
+    def write(self, records: Sequence[Record]) -> None:
+        """Write records in one transaction; an id (or a click's position) already
+        stored is left as it is, so a repeated search or click counts once."""
+        searches = [r for r in records if isinstance(r, SearchRecord)]
+        clicks = [r for r in records if isinstance(r, ClickRecord)]
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO searches (id, day, query, results) VALUES (?, ?, ?, ?)",
+                [(r.id, r.day.isoformat(), r.query, r.results) for r in searches],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO search_filters (search_id, name, value) VALUES (?, ?, ?)",
+                [(r.id, name, value) for r in searches for name, value in r.filters],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO clicks (search_id, position, article_id, day) "
+                "VALUES (?, ?, ?, ?)",
+                [(r.search_id, r.position, r.article_id, r.day.isoformat()) for r in clicks],
+            )
+
+    def prune(self, today: dt.date, keep_days: int) -> int:
+        """Delete what is older than `keep_days` days (today counts as one); rows deleted.
+
+        Clicks whose search never came (a search id drawn but never counted) go
+        after a day.
+        """
+        cutoff = (today - dt.timedelta(days=keep_days - 1)).isoformat()
+        yesterday = (today - dt.timedelta(days=1)).isoformat()
+        with self.transaction() as db:
+            deleted = db.execute(
+                "DELETE FROM search_filters WHERE search_id IN "
+                "(SELECT id FROM searches WHERE day < ?)",
+                (cutoff,),
+            ).rowcount
+            deleted += db.execute("DELETE FROM searches WHERE day < ?", (cutoff,)).rowcount
+            deleted += db.execute("DELETE FROM clicks WHERE day < ?", (cutoff,)).rowcount
+            deleted += db.execute(
+                "DELETE FROM clicks WHERE day < ? AND search_id NOT IN (SELECT id FROM searches)",
+                (yesterday,),
+            ).rowcount
+        return deleted
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a read query (for the report)."""
+        try:
+            return list(self._db.execute(sql, parameters).fetchall())
+        except sqlite3.Error as error:
+            raise AnalyticsStoreError(f"cannot read {self.path.resolve()}: {error}") from error
+
+
+def _make_file(path: Path) -> None:
+    """The store's folder, and its file readable by its owner only (queries are the
+    visitors' words)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
+def _retry_locked(action: Callable[[], Any], attempts: int = 5) -> Any:
+    """`action`, tried again when SQLite says the database is locked beyond its busy
+    timeout (switching to WAL and `BEGIN IMMEDIATE` can be, under many writers)."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return None

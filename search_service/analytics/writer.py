@@ -1,0 +1,145 @@
+"""Records written off the request path: a queue, drained in batches by one thread.
+
+The request only puts a record on a queue (`put`, never blocking, never
+failing). A thread of the worker process writes what gathered at most every
+`interval` seconds in one short transaction, so a busy service makes a handful
+of small writes a second however many searches it answers. `close` (the
+app's shutdown) writes what is left. The same thread deletes rows older than
+the retention when it starts and when the day changes.
+
+A write that fails (a full disk, the store locked for longer than its busy
+timeout) is logged and its records dropped: analytics never hold up a search.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Final
+
+from search_service.analytics.store import AnalyticsStore, Clock, Record, utc_today
+from search_service.errors import AnalyticsStoreError
+
+logger = logging.getLogger(__name__)
+
+#: Records waiting at most (beyond it new ones are dropped, and counted).
+MAX_PENDING: Final = 100_000
+#: Records written in one transaction at most.
+MAX_BATCH: Final = 2_000
+
+
+class _Stop:
+    """Put on the queue by `close`: write what is pending, then end the thread."""
+
+
+class BatchWriter:
+    """One per worker process; `put` from any thread."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_days: int,
+        interval: float = 1.0,
+        clock: Clock = utc_today,
+    ) -> None:
+        self.path = path
+        self.retention_days = retention_days
+        self.interval = interval
+        self.clock = clock
+        #: Records dropped: queue full, or their write failed.
+        self.dropped = 0
+        self._queue: queue.SimpleQueue[Record | threading.Event | _Stop] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="analytics-writer", daemon=True)
+        self._pruned_on: object = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, record: Record) -> None:
+        if self._queue.qsize() >= MAX_PENDING:
+            self.dropped += 1
+            return
+        self._queue.put(record)
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Block until every record put before this call is written (tests, shutdown)."""
+        if not self._thread.is_alive():
+            return False
+        written = threading.Event()
+        self._queue.put(written)
+        return written.wait(timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_Stop())
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            store = AnalyticsStore.open(self.path)
+        except AnalyticsStoreError as error:
+            logger.warning("search analytics not written: %s", error)
+            self._drain_without_store()
+            return
+        with store:
+            self._prune(store)
+            self._loop(store)
+
+    def _loop(self, store: AnalyticsStore) -> None:
+        pending: list[Record] = []
+        deadline = 0.0
+        while True:
+            timeout = max(0.0, deadline - time.monotonic()) if pending else None
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            if isinstance(item, (threading.Event, _Stop)) or item is None:
+                self._write(store, pending)
+                pending = []
+                self._prune(store)
+                if isinstance(item, threading.Event):
+                    item.set()
+                if isinstance(item, _Stop):
+                    return
+                continue
+            if not pending:
+                deadline = time.monotonic() + self.interval
+            pending.append(item)
+            if len(pending) >= MAX_BATCH:
+                self._write(store, pending)
+                pending = []
+
+    def _write(self, store: AnalyticsStore, records: list[Record]) -> None:
+        if not records:
+            return
+        try:
+            store.write(records)
+        except Exception as error:  # a lost batch of counts must never stop the service
+            self.dropped += len(records)
+            logger.warning("search analytics: %d records not written (%s)", len(records), error)
+
+    def _prune(self, store: AnalyticsStore) -> None:
+        today = self.clock()
+        if today == self._pruned_on:
+            return
+        try:
+            store.prune(today, self.retention_days)
+        except Exception as error:
+            logger.warning("search analytics: old rows not deleted (%s)", error)
+        self._pruned_on = today
+
+    def _drain_without_store(self) -> None:
+        """Without a store, keep answering `flush` and `close` (records are dropped)."""
+        while True:
+            item = self._queue.get()
+            if isinstance(item, threading.Event):
+                item.set()
+            elif isinstance(item, _Stop):
+                return
+            else:
+                self.dropped += 1
