@@ -13,6 +13,17 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def service_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`SEARCH_DATA_DIR` of every app and command a test runs (subprocesses too): their
+    search analytics land here, never in the repository's data/. Tests that read the
+    analytics give their app a folder of its own."""
+    folder = tmp_path_factory.mktemp("service-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEARCH_DATA_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT

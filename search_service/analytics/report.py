@@ -165,15 +165,16 @@ def _fill(report: Report, store: AnalyticsStore, window: tuple[str, str]) -> Non
         )
     ]
     by_query = (
-        _WINDOW + "SELECT query, COUNT(*) AS n, SUM(results = 0) AS none, SUM(opened) AS opened "
+        _WINDOW
+        + "SELECT query, COUNT(*) AS n, SUM(results = 0) AS n_none, SUM(opened) AS n_opened "
         "FROM recent GROUP BY query {having} ORDER BY {order} n DESC, query LIMIT ?"
     )
     report.top_queries = _queries(store, by_query.format(having="", order=""), window)
     report.no_result_queries = _queries(
-        store, by_query.format(having="HAVING none > 0", order="none DESC,"), window
+        store, by_query.format(having="HAVING n_none > 0", order="n_none DESC,"), window
     )
     report.unopened_queries = _queries(
-        store, by_query.format(having="HAVING none < n AND opened = 0", order=""), window
+        store, by_query.format(having="HAVING n_none < n AND n_opened = 0", order=""), window
     )
     report.top_filters = [
         FilterFigures(filter=name, value=value, searches=n)
@@ -246,7 +247,7 @@ def run_report(settings: Settings, *, days: int, as_json: bool) -> int:
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=1) + "\n")
     else:
-        print_report(report, Console(highlight=False, soft_wrap=False, emoji=False))
+        print_report(report, Console(highlight=False, soft_wrap=True, emoji=False))
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+from pydantic import SecretStr
 
 from search_service.errors import CorpusError, DamagedPointerError, IndexNotFoundError, ServeError
 from search_service.index.build import build_index
@@ -196,11 +197,18 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 def _export_settings(settings: Settings) -> None:
-    """Hand command-line overrides to the app factory (and worker processes) via SEARCH_*."""
-    for name, value in settings.model_dump(mode="json").items():
-        os.environ[f"SEARCH_{name.upper()}"] = (
-            json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-        )
+    """Hand command-line overrides to the app factory (and worker processes) via SEARCH_*.
+
+    Secrets as they are (a dump would mask them), unset ones (None) left unset.
+    """
+    for name, value in settings.model_dump().items():
+        variable = f"SEARCH_{name.upper()}"
+        if value is None:
+            os.environ.pop(variable, None)
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        os.environ[variable] = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
 
 
 def run_search(settings: Settings, query: str, *, limit: int, as_json: bool) -> int:

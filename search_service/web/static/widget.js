@@ -13,6 +13,7 @@
   const SORTS = ["relevance", "newest", "oldest"];
   const URL_KEYS = ["q", "sort"].concat(FACETS); // what the widget keeps in the page URL
   const DEBOUNCE_MS = 180;
+  const SETTLE_MS = 1500; // typed results shown this long without a keystroke: the query counts
   const FACET_PREVIEW = 6; // values shown per facet before "Show all"
 
   const STRINGS = {
@@ -196,7 +197,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
 
   class SiteSearch extends HTMLElement {
     static get observedAttributes() {
-      return ["api", "lang", "placeholder", "label", "per-page", "facets", "url-state"];
+      return ["api", "lang", "placeholder", "label", "per-page", "facets", "url-state", "analytics"];
     }
 
     constructor() {
@@ -223,7 +224,13 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.said = 0; // announcements made (a delayed one is dropped when a newer one came)
       this.controller = null;
       this.timer = 0;
-      this.onPopState = () => this.restoreFromUrl();
+      // Search analytics (docs/analytics.md): the id of the results shown, the search it is for,
+      // and whether it was counted; typed results count once the visitor settles on them.
+      this.sid = null;
+      this.sidKey = "";
+      this.counted = false;
+      this.settleTimer = 0;
+      this.onPopState = () => this.restoreFromUrl(true);
       this.onOutside = (e) => { if (!e.composedPath().includes(this)) this.close(); };
       this.bindEvents();
     }
@@ -232,13 +239,14 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.configure();
       window.addEventListener("popstate", this.onPopState);
       document.addEventListener("pointerdown", this.onOutside, true);
-      this.restoreFromUrl();
+      this.restoreFromUrl(false);
     }
 
     disconnectedCallback() {
       window.removeEventListener("popstate", this.onPopState);
       document.removeEventListener("pointerdown", this.onOutside, true);
       clearTimeout(this.timer);
+      clearTimeout(this.settleTimer);
       if (this.controller) this.controller.abort();
     }
 
@@ -262,6 +270,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.facetNames = (facets == null ? "country,partner,year" : facets)
         .split(",").map((f) => f.trim()).filter((f) => FACETS.includes(f));
       this.urlState = this.getAttribute("url-state") !== "off";
+      this.track = this.getAttribute("analytics") !== "off";
       const { input, list } = this.$;
       input.placeholder = this.getAttribute("placeholder") || this.t.placeholder;
       input.setAttribute("aria-label", this.getAttribute("label") || this.t.label);
@@ -280,7 +289,8 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         this.q = input.value;
         this.setActive(-1); // the highlighted result belongs to the old text: Enter searches the new one
         clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.search({ history: "typing" }), DEBOUNCE_MS);
+        clearTimeout(this.settleTimer);
+        this.timer = setTimeout(() => this.search({ history: "typing", typing: "keys" }), DEBOUNCE_MS);
       });
       input.addEventListener("keydown", (e) => this.onKey(e));
       input.addEventListener("click", () => this.reopen());
@@ -295,7 +305,13 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       panel.addEventListener("mousedown", (e) => {
         if (!e.target.closest("input, label, select, button")) e.preventDefault();
       });
-      more.addEventListener("click", () => this.search({ page: this.result.page + 1 }));
+      more.addEventListener("click", () => { this.settle(); this.search({ page: this.result.page + 1 }); });
+      const onOpen = (e) => {
+        const option = e.target.closest("[role=option]");
+        if (option && (e.type === "click" || e.button === 1)) this.opened(Number(option.id.slice(1)));
+      };
+      list.addEventListener("click", onOpen);
+      list.addEventListener("auxclick", onOpen);
       this.$.sort.addEventListener("change", (e) => {
         this.sort = e.target.value;
         this.search({ history: "push" });
@@ -362,9 +378,12 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       return this.q.trim() !== "" || this.hasFilters();
     }
 
-    /** Runs a search now. Only the newest request may render (the `seq` guard); older ones are aborted. */
-    async search({ page = 1, history = null } = {}) {
+    /** Runs a search now. Only the newest request may render (the `seq` guard); older ones are aborted.
+     * `typing`: "keys" (counted once the visitor pauses), "back" (Back/Forward: counted if a result is
+     * opened), or false (counted now). */
+    async search({ page = 1, history = null, typing = false } = {}) {
       clearTimeout(this.timer);
+      clearTimeout(this.settleTimer);
       if (history) this.writeUrl(history);
       if (this.controller) this.controller.abort();
       const seq = ++this.seq;
@@ -381,8 +400,10 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.pendingPage = page;
       this.$.panel.hidden = false;
       this.renderBusy();
+      const key = this.searchUrl(1);
+      if (!this.track) typing = "off";
       try {
-        const response = await fetch(this.searchUrl(page), {
+        const response = await fetch(this.countedUrl(page, key, typing), {
           signal: controller.signal, headers: { Accept: "application/json" } });
         const body = await response.json().catch(() => null);
         if (seq !== this.seq) return;
@@ -392,7 +413,14 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
         this.error = null;
         this.moreFailed = false;
         this.hits = page > 1 ? this.hits.concat(body.hits) : body.hits;
-        if (page === 1) { this.active = -1; this.adoptSelected(body.facets); }
+        if (page === 1) {
+          this.active = -1;
+          this.adoptSelected(body.facets);
+          this.sid = this.track ? body.search_id || null : null;
+          this.sidKey = key;
+          this.counted = !typing;
+          if (typing === "keys" && this.sid) this.settleTimer = setTimeout(() => this.settle(), SETTLE_MS);
+        }
         this.result = body;
       } catch (error) {
         if (seq !== this.seq) return;
@@ -426,6 +454,36 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       return url.href;
     }
 
+    /** The URL of a request: page 1 goes with the id of the same search shown before (so it counts
+     * once) and, while the visitor types, `typing=true` (answered, not counted). */
+    countedUrl(page, key, typing) {
+      if (page > 1) return this.searchUrl(page);
+      const url = new URL(key);
+      if (this.sid && key === this.sidKey) url.searchParams.set("search_id", this.sid);
+      if (typing) url.searchParams.set("typing", "true");
+      return url.href;
+    }
+
+    /** The visitor settled on the typed results shown (paused, opened one, asked for more): they
+     * count now, asked once more under their id without `typing` (the service's cache answers). */
+    settle() {
+      clearTimeout(this.settleTimer);
+      if (!this.sid || this.counted) return;
+      this.counted = true;
+      fetch(this.countedUrl(1, this.sidKey, false), { keepalive: true, headers: { Accept: "application/json" } })
+        .catch(() => {});
+    }
+
+    /** Reports the opened result (position from 1, article id) with a beacon: it survives the page
+     * being left, and its text/plain body needs no CORS preflight. */
+    opened(index) {
+      const hit = this.hits[index];
+      if (!hit || !this.sid || !navigator.sendBeacon) return;
+      this.settle();
+      navigator.sendBeacon(new URL("clicks", this.api).href,
+        JSON.stringify({ search_id: this.sid, position: index + 1, article_id: String(hit.id) }));
+    }
+
     /** Keeps q and filters in the page URL. Typing replaces the entry while the box keeps words;
      * its first word and emptying it push one, like every other change (docs/widget.md). */
     writeUrl(mode) {
@@ -441,7 +499,9 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       window.history[push ? "pushState" : "replaceState"](window.history.state, "", url.href);
     }
 
-    restoreFromUrl() {
+    /** Runs the search the page URL holds: on load it counts; on Back/Forward (`again`) it does
+     * not, unless the visitor opens a result from it. */
+    restoreFromUrl(again) {
       if (!this.urlState) return;
       const params = new URLSearchParams(location.search);
       const q = params.get("q") || "";
@@ -453,7 +513,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
       this.q = this.$.input.value = q;
       this.filters = filters;
       this.sort = this.$.sort.value = sort;
-      this.search();
+      this.search({ typing: again ? "back" : false });
     }
 
     clearAll() {
@@ -497,6 +557,7 @@ fieldset .lnk{margin-top:.2em;font-size:.85em}
     follow(index, newTab) {
       const option = this.$.list.querySelector("#o" + index);
       if (!option) return;
+      this.opened(index);
       if (newTab) window.open(option.href, "_blank", "noopener");
       else window.location.assign(option.href);
     }

@@ -1,0 +1,184 @@
+"""The SQLite store: WAL, its schema version, retention, and several writers at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search_service.analytics.ids import SearchIds
+from search_service.analytics.store import (
+    SCHEMA_VERSION,
+    AnalyticsStore,
+    ClickRecord,
+    SearchRecord,
+    store_path,
+)
+from search_service.analytics.writer import BatchWriter
+from search_service.errors import AnalyticsStoreError
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def search(
+    search_id: str, day: dt.date = TODAY, query: str = "health", results: int = 3
+) -> SearchRecord:
+    return SearchRecord(
+        id=search_id, day=day, query=query, filters=(("country", "Benin"),), results=results
+    )
+
+
+def count(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def test_the_store_is_made_in_wal_mode_with_its_schema_version(tmp_path: Path) -> None:
+    path = store_path(tmp_path / "data")
+
+    AnalyticsStore.open(path).close()
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_the_store_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = store_path(tmp_path / "data")
+
+    AnalyticsStore.open(path).close()
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_store_of_a_newer_schema_is_refused_not_misread(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    AnalyticsStore.open(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+
+    with pytest.raises(AnalyticsStoreError, match="schema version"):
+        AnalyticsStore.open(path)
+
+
+def test_a_file_that_is_not_a_store_is_refused_with_its_path(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    path.write_bytes(b"this is not SQLite " * 100)
+
+    with pytest.raises(AnalyticsStoreError, match=str(path)):
+        AnalyticsStore.open(path)
+
+
+def test_the_key_stays_the_same_when_the_store_is_opened_again(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    with AnalyticsStore.open(path) as store:
+        drawn = SearchIds(store.key()).draw()
+
+    with AnalyticsStore.open(path) as store:
+        assert SearchIds(store.key()).is_valid(drawn)
+
+
+def test_a_search_id_and_a_clicked_position_count_once(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    with AnalyticsStore.open(path) as store:
+        store.write([search("a"), search("a"), search("b")])
+        store.write([search("a")])
+        click = ClickRecord(search_id="a", position=2, article_id="x", day=TODAY)
+        store.write([click, click])
+
+    assert count(path, "searches") == 2
+    assert count(path, "clicks") == 1
+
+
+def test_retention_deletes_searches_clicks_and_filters_older_than_the_kept_days(
+    tmp_path: Path,
+) -> None:
+    path = store_path(tmp_path)
+    kept_days = 90
+    oldest_kept = TODAY - dt.timedelta(days=kept_days - 1)
+    too_old = oldest_kept - dt.timedelta(days=1)
+    with AnalyticsStore.open(path) as store:
+        store.write(
+            [
+                search("old", too_old),
+                search("kept", oldest_kept),
+                ClickRecord("old", 1, "x", too_old),
+                ClickRecord("kept", 1, "x", oldest_kept),
+                # a click whose search was never counted: kept a day, then deleted
+                ClickRecord("never-counted", 1, "x", TODAY - dt.timedelta(days=2)),
+                ClickRecord("not-yet", 1, "x", TODAY),
+            ]
+        )
+
+        store.prune(TODAY, kept_days)
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT id FROM searches").fetchall() == [("kept",)]
+        assert db.execute("SELECT search_id FROM search_filters").fetchall() == [("kept",)]
+        assert sorted(db.execute("SELECT search_id FROM clicks").fetchall()) == [
+            ("kept",),
+            ("not-yet",),
+        ]
+
+
+def test_the_writer_applies_the_retention_when_it_starts(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    with AnalyticsStore.open(path) as store:
+        store.write([search("old", TODAY - dt.timedelta(days=10)), search("new", TODAY)])
+    writer = BatchWriter(path, retention_days=5, clock=lambda: TODAY)
+
+    writer.start()
+    writer.close()
+
+    assert count(path, "searches") == 1
+
+
+def test_the_writer_writes_what_is_queued_when_it_is_closed(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    writer = BatchWriter(path, retention_days=90, interval=3600, clock=lambda: TODAY)
+    writer.start()
+
+    for n in range(250):
+        writer.put(search(f"id-{n}"))
+    writer.close()
+
+    assert count(path, "searches") == 250
+    assert writer.dropped == 0
+
+
+def _write_from_a_process(path: str, worker: int, searches: int, go: Any) -> None:
+    writer = BatchWriter(Path(path), retention_days=90, interval=0.01, clock=lambda: TODAY)
+    writer.start()
+    go.wait(60)  # every process has started its writer: they write at the same time
+    for n in range(searches):
+        writer.put(search(f"w{worker}-{n}", query=f"query {n % 7}"))
+        writer.put(ClickRecord(f"w{worker}-{n}", 1 + n % 3, "x", TODAY))
+    writer.close()
+    assert writer.dropped == 0
+
+
+def test_several_processes_writing_one_store_at_once_lose_nothing(tmp_path: Path) -> None:
+    """Four worker processes, each with its writer thread, on one new file at the same time."""
+    path = store_path(tmp_path / "data")
+    processes, per_process = 4, 600
+    context = multiprocessing.get_context("spawn")
+    go = context.Barrier(processes)
+    workers = [
+        context.Process(target=_write_from_a_process, args=(str(path), w, per_process, go))
+        for w in range(processes)
+    ]
+
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+
+    assert [process.exitcode for process in workers] == [0] * processes
+    assert count(path, "searches") == processes * per_process
+    assert count(path, "clicks") == processes * per_process
+    assert count(path, "search_filters") == processes * per_process
