@@ -432,3 +432,25 @@ def axe_script() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# ---- the axe-core audit (the widget's tests and the analytics page's) --------------
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def run_axe(widget: WidgetPage, axe_script: Path) -> list[dict[str, Any]]:
+    """axe-core's violations on the whole page; axe looks inside open shadow roots."""
+    widget.page.add_script_tag(path=str(axe_script))
+    result: dict[str, Any] = widget.page.evaluate(
+        "async () => await axe.run(document, { resultTypes: ['violations'] })"
+    )
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['impact']}: {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in violations
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import expect
+
+from .conftest import BLOCKING_IMPACTS, describe, run_axe
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -13,25 +15,6 @@ if TYPE_CHECKING:
     from conftest import WidgetPage
 
 pytestmark = pytest.mark.browser
-
-BLOCKING_IMPACTS = {"serious", "critical"}
-
-
-def run_axe(widget: WidgetPage, axe_script: Path) -> list[dict[str, Any]]:
-    """axe-core's violations on the whole page; axe looks inside open shadow roots."""
-    widget.page.add_script_tag(path=str(axe_script))
-    result: dict[str, Any] = widget.page.evaluate(
-        "async () => await axe.run(document, { resultTypes: ['violations'] })"
-    )
-    violations: list[dict[str, Any]] = result["violations"]
-    return violations
-
-
-def describe(violations: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"{v['impact']}: {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in violations
-    )
 
 
 def test_the_input_is_a_named_combobox_that_controls_the_results_listbox(
