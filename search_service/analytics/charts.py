@@ -68,7 +68,7 @@ def bar_chart(
                 f"<title>{esc(tip)}</title></rect>"
             )
         if index in _labelled(len(bars)):
-            parts.append(_text(x + step / 2, HEIGHT - 6, bar.label, anchor="middle"))
+            parts.append(_label(index, len(bars), x, step, bar.label))
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -76,6 +76,15 @@ def bar_chart(
 def _labelled(count: int) -> set[int]:
     """The bars whose label is written: the first, the middle and the last."""
     return {0, count // 2, count - 1} if count else set()
+
+
+def _label(index: int, count: int, x: float, step: float, text: str) -> str:
+    """A bar's label under it; the first and last ones kept inside the chart."""
+    if index == count - 1 and count > 1:
+        return _text(x + step, HEIGHT - 6, text, anchor="end")
+    if index == 0:
+        return _text(x, HEIGHT - 6, text, anchor="start")
+    return _text(x + step / 2, HEIGHT - 6, text, anchor="middle")
 
 
 def _line(x1: float, y1: float, x2: float, y2: float) -> str:

@@ -167,7 +167,7 @@ def _charts(report: Report) -> str:
         numeric=(1, 2, 3),
     )
     return (
-        '<h2 id="per-day">Searches per day</h2>\n'
+        '<h2 id="per-day">Day by day</h2>\n'
         f"<figure>{searches}<figcaption>Searches per day</figcaption></figure>\n"
         f"<figure>{rates}<figcaption>Share of searches with no result</figcaption></figure>\n"
         f"<details><summary>The figures of each day</summary>{table}</details>"

@@ -441,8 +441,13 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 def run_axe(widget: WidgetPage, axe_script: Path) -> list[dict[str, Any]]:
     """axe-core's violations on the whole page; axe looks inside open shadow roots."""
-    widget.page.add_script_tag(path=str(axe_script))
-    result: dict[str, Any] = widget.page.evaluate(
+    return axe_violations(widget.page, axe_script)
+
+
+def axe_violations(page: Any, axe_script: Path) -> list[dict[str, Any]]:
+    """axe-core's violations on a Playwright page (its script added to the page)."""
+    page.add_script_tag(path=str(axe_script))
+    result: dict[str, Any] = page.evaluate(
         "async () => await axe.run(document, { resultTypes: ['violations'] })"
     )
     violations: list[dict[str, Any]] = result["violations"]
