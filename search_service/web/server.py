@@ -14,8 +14,8 @@ from dataclasses import asdict
 from typing import Any, Final
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 from pydantic import SecretStr
+from uvicorn.supervisors import Multiprocess
 
 from search_service.errors import CorpusError, DamagedPointerError, IndexNotFoundError, ServeError
 from search_service.index.build import build_index
