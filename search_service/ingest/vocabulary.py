@@ -34,6 +34,7 @@ import pycountry
 import yaml
 
 from search_service.errors import VocabularyError
+from search_service.ingest.synonyms import SYNONYMS_FILE, Synonyms
 from search_service.text import (
     APOSTROPHES,
     NAME_CONNECTORS,
@@ -263,6 +264,8 @@ class Vocabulary:
         self.fingerprint = fingerprint
         #: The folder's files as read (name -> bytes), set by `load`.
         self.files: dict[str, bytes] = {}
+        #: Words that mean the same (`synonyms.yaml`), for the search; set by `load`.
+        self.synonyms = Synonyms()
         self._groups = tuple(groups)
         self._by_key = {(e.kind, e.canonical): e for e in self.entries}
         self._names: dict[tuple[Kind, str], str] = {}
@@ -308,7 +311,8 @@ class Vocabulary:
         organisations a build discovered in the corpus, kept in its generation: see
         `ingest.organisations`) adds to it below the curated partners, which win: a
         discovered name that the curated files list, ignore or call no organisation is
-        left out. A missing file counts as empty (countries then come from pycountry
+        left out. `synonyms.yaml` holds the words the search takes as meaning the same
+        (`synonyms`). A missing file counts as empty (countries then come from pycountry
         alone, and no partner is known); a file that exists but cannot be read or has
         the wrong shape raises `VocabularyError` naming the file and the place. Every
         other `*.yaml` file is kept as read (`files`): the build copies them all into
@@ -343,6 +347,7 @@ class Vocabulary:
         vocabulary = builder.build(fingerprint=digest.hexdigest()[:16])
         vocabulary.files = dict(files)
         vocabulary._partners_doc = partners_doc
+        vocabulary.synonyms = Synonyms.parse(directory / SYNONYMS_FILE, files.get(SYNONYMS_FILE))
         if len(_LOADED) >= 8:
             _LOADED.clear()
         _LOADED[cache_key] = vocabulary

@@ -51,7 +51,7 @@ from search_service.search.facets import (
     resolve_selections,
 )
 from search_service.search.lexicon import Lexicon
-from search_service.search.query import ParsedQuery, check_query_length, parse_query
+from search_service.search.query import ParsedQuery, QueryPart, check_query_length, parse_query
 from search_service.search.ranking import NameSynonym, Scorer
 from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
 from search_service.settings import Settings
@@ -707,11 +707,12 @@ class SearchEngine:
         )
 
     def _synonyms(self, parsed: ParsedQuery, vocabulary: Vocabulary | None) -> list[NameSynonym]:
-        """Countries and partners the query names, with all their names."""
+        """Countries and partners the query names, with all their names; then words of a
+        group of `synonyms.yaml`, with the other forms of their group."""
         if vocabulary is None:
             return []
         searched = parsed.text[: parsed.parts[-1].end] if parsed.parts else ""
-        return [
+        names = [
             NameSynonym(
                 found.kind,
                 found.canonical,
@@ -721,6 +722,7 @@ class SearchEngine:
             )
             for found in vocabulary.match_names(searched)
         ]
+        return names + _word_synonyms(parsed, vocabulary, names)
 
     def _names_of(
         self, vocabulary: Vocabulary, kind: Kind, canonical: str
@@ -806,6 +808,39 @@ class SearchEngine:
         found = suggest(generation, q, limit, self.settings.max_query_words)
         generation.remember(key, tuple(found), self.settings.cache_size)
         return found
+
+
+def _word_synonyms(
+    parsed: ParsedQuery, vocabulary: Vocabulary, names: list[NameSynonym]
+) -> list[NameSynonym]:
+    """Query words that are a form of a group of synonyms, outside the names found.
+
+    A quoted phrase or an excluded word takes no synonym: it is searched as written.
+    """
+    synonyms = vocabulary.synonyms
+    if not synonyms:
+        return []
+    parts = parsed.parts
+
+    def takes_synonyms(part: QueryPart) -> bool:
+        inside_name = any(part.start < n.end and n.start < part.end for n in names)
+        return not (part.excluded or part.quoted or part.is_phrase or inside_name)
+
+    words = [part.terms[0] if takes_synonyms(part) else None for part in parts]
+    out = []
+    for match in synonyms.find(words):
+        first, last = parts[match.first], parts[match.first + match.count - 1]
+        group = synonyms.groups[match.group]
+        out.append(
+            NameSynonym(
+                kind="synonym",
+                canonical=" ".join(group[0]),
+                start=first.start,
+                end=last.end,
+                alternatives=synonyms.others(match),
+            )
+        )
+    return out
 
 
 def _corpus_vocabulary(settings: Settings) -> Vocabulary | None:

@@ -70,7 +70,13 @@ _TIER: Final = 1.0e6
 
 @dataclass(frozen=True, slots=True)
 class NameSynonym:
-    """A country or partner named in the query, and the query text span naming it."""
+    """Words of the query that stand for more than themselves, and the text span they cover.
+
+    A country or partner it names (`kind` "country" or "partner"): the articles
+    tagged with `canonical` match too. Words of a group of `synonyms.yaml`
+    (`kind` "synonym"): the articles holding any other form of the group
+    (`alternatives`: a word, or words side by side) match too.
+    """
 
     kind: str
     canonical: str
@@ -78,6 +84,7 @@ class NameSynonym:
     end: int
     #: Every name of it (canonical, aliases, adjectives), highlighted whole in snippets.
     names: tuple[NameWords, ...] = ()
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(slots=True)
@@ -239,7 +246,8 @@ class Scorer:
         return _PartMatch(self._saturate(tfc), tfc > 0, True)
 
     def _name(self, singles: list[_PartMatch], synonym: NameSynonym) -> _PartMatch:
-        """A name: its own words, or any article tagged with the name it stands for."""
+        """A name: its own words, any article tagged with the name it stands for, or any
+        other form of its group of synonyms (scored as that word or phrase, a little less)."""
         facet = self.view.facets.get(synonym.kind)
         tagged = (
             facet.docs_with_any([synonym.canonical], self.view.doc_count)
@@ -255,7 +263,13 @@ class Scorer:
             idf = _idf(self.view.live_count, count)
             tagged_score[tagged] = idf * SYNONYM_WEIGHT * len(singles)
         self._names.update(dict.fromkeys(synonym.names))
-        return _PartMatch(np.maximum(words_score, tagged_score), words_all | tagged, True)
+        score = np.maximum(words_score, tagged_score)
+        matched = words_all | tagged
+        for terms in synonym.alternatives:
+            other = self._part(QueryPart(terms=terms, original=terms[0]))
+            np.maximum(score, other.score * SYNONYM_WEIGHT, out=score)
+            matched |= other.matched
+        return _PartMatch(score, matched, True)
 
     # ---- corrections ------------------------------------------------------------
 
