@@ -15,6 +15,12 @@ reported beside it, and a first level against `/health` (no search at all)
 shows the ceiling of client plus HTTP stack on this machine.
 
     python -m bench.http_load --count 5000
+    python -m bench.http_load --count 5000 --compare-analytics [--rounds 3] [--wrk]
+
+`--compare-analytics` measures what the search analytics cost (docs/analytics.md):
+the same `/search` requests against the service with `SEARCH_ANALYTICS=false` and
+`true`, in alternating rounds, at 1 and 8 clients; throughput, p99 and the server's
+CPU time per request (the steadier figure on a shared machine), and the change.
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import socket
+import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -48,6 +57,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: Where benchmark servers keep their analytics store (never the repository's data/).
+ANALYTICS_DATA = DATA_DIR / "analytics-store"
+
+
 @contextmanager
 def running_server(
     index_dir: Path,
@@ -56,16 +69,24 @@ def running_server(
     cache: bool,
     arenas: int | None = None,
     log: Path | None = None,
+    analytics: bool = True,
 ) -> Iterator[tuple[str, psutil.Process]]:
     """`search-service serve` on a free port; stopped (by its pid) on exit; its stderr to
-    `log` when given (a long run would fill an unread pipe)."""
+    `log` when given (a long run would fill an unread pipe).
+
+    Analytics on, as the service's default, with a fresh store under bench/data.
+    """
     port = free_port()
     env = dict(os.environ)
+    if ANALYTICS_DATA.exists():
+        shutil.rmtree(ANALYTICS_DATA)
     env.update(
         SEARCH_CACHE_SIZE="512" if cache else "0",
         SEARCH_LOG_LEVEL="warning",
         SEARCH_INDEX_DIR=str(index_dir),
         SEARCH_CORPUS_DIR=str(corpus_dir),
+        SEARCH_ANALYTICS="true" if analytics else "false",
+        SEARCH_DATA_DIR=str(ANALYTICS_DATA),
     )
     if arenas is not None:
         env["MALLOC_ARENA_MAX"] = str(arenas)
@@ -398,6 +419,80 @@ def run(
     return figures
 
 
+#: Concurrency levels of the analytics comparison.
+ANALYTICS_LEVELS: tuple[int, ...] = (1, 8)
+
+
+def searches_recorded() -> int:
+    """Searches in the benchmark server's analytics store (0 when it made none)."""
+    path = ANALYTICS_DATA / "analytics.sqlite3"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT COUNT(*) FROM searches").fetchone()[0])
+
+
+def compare_analytics(
+    count: int, requests: int, workers: int, cache: bool, rounds: int, use_wrk: bool
+) -> dict[str, Any]:
+    """`/search` with analytics off and on, in alternating rounds (off, on, off, on …).
+
+    Each round starts a fresh server (a fresh store when on) on the same index and
+    sends the same requests; the figures of each mode are the medians over rounds.
+    The server's CPU time per request is taken from its processes (psutil).
+    """
+    from bench.api_latency import server_cpu_seconds, synthetic_index
+
+    work = DATA_DIR / "api-latency"
+    work.mkdir(parents=True, exist_ok=True)
+    index_dir, corpus, export = synthetic_index(count, 1, work)
+    searches, _ = level_mixes(export, requests, 1, seed=23)
+    warm_up, paths = searches
+    rows: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+    for round_number in range(1, rounds + 1):
+        for mode in ("off", "on"):
+            with running_server(index_dir, corpus, workers, cache, analytics=mode == "on") as (
+                base,
+                server,
+            ):
+                asyncio.run(load(base, warm_up[: min(400, requests)], max(ANALYTICS_LEVELS)))
+                for clients in ANALYTICS_LEVELS:
+                    before = server_cpu_seconds(server)
+                    if use_wrk:
+                        row = wrk_load(base, paths, clients, WRK_SECONDS)
+                    else:
+                        row = asyncio.run(load(base, paths, clients))
+                    row["server_cpu_ms_per_request"] = round(
+                        (server_cpu_seconds(server) - before) * 1000 / row["requests"], 3
+                    )
+                    row["round"] = round_number
+                    rows[mode].append(row)
+                    print(f"analytics {mode:3s} round {round_number} {row}", flush=True)
+            # Read after the server stopped: its writer flushed what was queued.
+            rows[mode][-1]["searches_recorded"] = searches_recorded()
+    return {
+        "articles": count,
+        "workers": workers,
+        "cache": cache,
+        "rounds": rounds,
+        "client": f"wrk, {WRK_SECONDS} s per level" if use_wrk else "async httpx",
+        "rows": rows,
+        "change": {f"c{clients}": _change(rows, clients) for clients in ANALYTICS_LEVELS},
+    }
+
+
+def _change(rows: dict[str, list[dict[str, Any]]], clients: int) -> dict[str, Any]:
+    """Medians over rounds of each mode, and on versus off in percent."""
+    out: dict[str, Any] = {}
+    for figure in ("throughput_rps", "p99_ms", "median_ms", "server_cpu_ms_per_request"):
+        off, on = (
+            statistics.median(row[figure] for row in rows[mode] if row["clients"] == clients)
+            for mode in ("off", "on")
+        )
+        out[figure] = {"off": off, "on": on, "change_percent": round((on - off) / off * 100, 2)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -431,7 +526,29 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"Load with wrk (apt-get install wrk) for {WRK_SECONDS} s per level instead of httpx.",
     )
+    parser.add_argument(
+        "--compare-analytics",
+        action="store_true",
+        help="Measure /search with SEARCH_ANALYTICS off and on (alternating rounds) instead.",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Rounds of each mode with --compare-analytics."
+    )
     args = parser.parse_args(argv)
+    if args.compare_analytics:
+        figures = compare_analytics(
+            args.count, args.requests, args.workers, args.cache, args.rounds, args.wrk
+        )
+        name = f"http-{args.count}-w{args.workers}-analytics" + ("-wrk" if args.wrk else "")
+        parameters = {
+            "requests": args.requests,
+            "workers": args.workers,
+            "cache": args.cache,
+            "rounds": args.rounds,
+            "concurrency": list(ANALYTICS_LEVELS),
+        }
+        print(write_result(name, parameters, figures))
+        return 0
     arenas = args.malloc_arena_max
     figures = run(
         args.count,

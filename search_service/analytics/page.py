@@ -223,8 +223,10 @@ def _help(report: Report) -> str:
     return (
         '<h2 id="help">What helps a query that finds nothing</h2>\n<ul>'
         "<li>The articles say it in other words (or another language): add the words that "
-        "mean the same as one line of the corpus's synonyms file, "
-        f"<code>{esc(help.synonyms_file)}</code>:"
+        "mean the same as one line under <code>synonyms:</code> in the corpus's synonyms file, "
+        f"<code>{esc(help.synonyms_file)}</code>"
+        + (f" (first: {esc(help.vocabulary_note)})" if help.vocabulary_note else "")
+        + ":"
         f"<pre>{esc(help.synonyms_line)}</pre>then rebuild the index with "
         f"<code>{esc(help.rebuild_command)}</code>; a query with any word of a line then "
         "finds the articles with the others.</li>"

@@ -23,6 +23,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from search_service.analytics.store import AnalyticsStore, store_path, utc_today
+from search_service.errors import VocabularyError
+from search_service.ingest.corpus_root import SHIPPED_VOCABULARY, VOCABULARY_DIR, vocabulary_of
+from search_service.ingest.synonyms import SYNONYMS_FILE
 from search_service.settings import Settings
 
 #: Rows of each "top" list.
@@ -56,6 +59,9 @@ class Help(BaseModel):
     """What an editor can do about a query that finds nothing."""
 
     synonyms_file: str = Field(description="The synonyms file of the corpus (full path).")
+    vocabulary_note: str | None = Field(
+        description="What to do first when the corpus has no vocabulary folder of its own."
+    )
     synonyms_line: str = Field(description="The line to add to it, for the top no-result query.")
     rebuild_command: str = Field(description="The command that makes a synonym count.")
     organisations_command: str | None = Field(
@@ -206,10 +212,22 @@ def _every_day(found: list[DayFigures], first: dt.date, last: dt.date) -> list[D
 
 
 def _help(settings: Settings, query: str | None) -> Help:
-    synonyms = Path(settings.corpus_dir) / "vocabulary" / "synonyms.yaml"
+    corpus = Path(settings.corpus_dir)
+    folder = corpus / VOCABULARY_DIR
+    note = None
+    try:
+        if vocabulary_of(corpus).shipped_default:
+            note = (
+                f"the corpus has no vocabulary folder ({folder.resolve()}): copy the shipped "
+                f"one ({SHIPPED_VOCABULARY.resolve()}) there first, or its countries and "
+                "partners are lost"
+            )
+    except VocabularyError as error:
+        note = str(error)
     words = query or "a word visitors use"
     return Help(
-        synonyms_file=str(synonyms.resolve()),
+        synonyms_file=str((folder / SYNONYMS_FILE).resolve()),
+        vocabulary_note=note,
         synonyms_line=f"- [{words}, a word the articles use]",
         rebuild_command="search-service index build",
         organisations_command=organisations_command(),
@@ -310,8 +328,10 @@ def _queries_table(title: str, rows: list[QueryFigures]) -> Table:
 
 def _print_help(help: Help, console: Console) -> None:
     console.print("[bold]What helps a query that finds nothing[/bold]")
+    if help.vocabulary_note:
+        console.print(f"(first: {escape(help.vocabulary_note)})")
     console.print(
-        "- a word the articles write differently: add a line to "
+        "- a word the articles write differently: add a line under `synonyms:` in "
         f"{escape(help.synonyms_file)}:\n    {escape(help.synonyms_line)}\n"
         f"  then run `{help.rebuild_command}`"
     )

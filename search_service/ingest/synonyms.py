@@ -1,9 +1,11 @@
 """Words that mean the same: `synonyms.yaml` of a corpus's vocabulary folder.
 
-One line per group, in any of the site's three languages:
+One line per group, in any of the site's three languages, under `synonyms:` (a
+mapping at the top, like `countries.yaml` and `partners.yaml`):
 
-    - [teacher, enseignant, docente]
-    - [health insurance, assurance maladie, seguro de salud]
+    synonyms:
+      - [teacher, enseignant, docente]
+      - [health insurance, assurance maladie, seguro de salud]
 
 A query holding one form of a group (a word, or words side by side) also
 finds the articles with the others (`search.ranking`, like the names of a
@@ -16,7 +18,7 @@ vocabulary snapshot, so the search uses the synonyms the index was built with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -84,15 +86,12 @@ class Synonyms:
             node = yaml.compose(data.decode("utf-8"), Loader=yaml.SafeLoader)
         except (UnicodeDecodeError, yaml.YAMLError) as error:
             raise VocabularyError(f"{path}: cannot read the synonyms file: {error}") from error
-        if node is None:
+        groups_node = _groups_node(path, node)
+        if groups_node is None:
             return cls()
-        if not isinstance(node, yaml.SequenceNode):
-            raise VocabularyError(
-                f"{path}: expected a list of groups, one per line: - [word, mot, palabra]"
-            )
         groups: list[list[Form]] = []
         where_is: dict[Form, int] = {}
-        for item in node.value:
+        for item in groups_node.value:
             line = item.start_mark.line + 1
             forms = _forms(path, line, item)
             for form in forms:
@@ -146,6 +145,30 @@ class Synonyms:
         return tuple(form for f, form in enumerate(group) if f != match.form)
 
 
+def _groups_node(path: Path, node: Any) -> yaml.SequenceNode | None:
+    """The list under `synonyms:` (None when the file or the list is empty)."""
+    expected = "expected `synonyms:` and a list of groups, one per line: - [word, mot, palabra]"
+    if node is None:
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        raise VocabularyError(f"{path}:{node.start_mark.line + 1}: {expected}")
+    found: yaml.Node | None = None
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value != "synonyms":
+            raise VocabularyError(
+                f"{path}:{key.start_mark.line + 1}: unknown key {getattr(key, 'value', key)!r}; "
+                f"{expected}"
+            )
+        if found is not None:
+            raise VocabularyError(f"{path}:{key.start_mark.line + 1}: 'synonyms' is given twice")
+        found = value
+    if found is None or (isinstance(found, yaml.ScalarNode) and found.tag.endswith(":null")):
+        return None
+    if not isinstance(found, yaml.SequenceNode):
+        raise VocabularyError(f"{path}:{found.start_mark.line + 1}: {expected}")
+    return found
+
+
 def _fits(form: Form, words: Sequence[str | None], i: int) -> bool:
     if i + len(form) > len(words):
         return False
@@ -158,7 +181,7 @@ def _fits(form: Form, words: Sequence[str | None], i: int) -> bool:
 
 def _forms(path: Path, line: int, item: Any) -> list[Form]:
     """The forms of one group: a list of two or more distinct words or phrases."""
-    example = "- [teacher, enseignant, docente]"
+    example = "  - [teacher, enseignant, docente]"
     if not isinstance(item, yaml.SequenceNode) or not all(
         isinstance(value, yaml.ScalarNode) for value in item.value
     ):
@@ -179,7 +202,3 @@ def _forms(path: Path, line: int, item: Any) -> list[Form]:
             f"{path}:{line}: a group needs two or more different words, as in {example}"
         )
     return forms
-
-
-def all_words(forms: Iterable[Form]) -> frozenset[str]:
-    return frozenset(word for form in forms for word in form)

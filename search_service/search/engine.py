@@ -52,7 +52,7 @@ from search_service.search.facets import (
 )
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, QueryPart, check_query_length, parse_query
-from search_service.search.ranking import NameSynonym, Scorer
+from search_service.search.ranking import SYNONYM_KIND, NameSynonym, Scorer
 from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
 from search_service.settings import Settings
 
@@ -833,7 +833,7 @@ def _word_synonyms(
         group = synonyms.groups[match.group]
         out.append(
             NameSynonym(
-                kind="synonym",
+                kind=SYNONYM_KIND,
                 canonical=" ".join(group[0]),
                 start=first.start,
                 end=last.end,

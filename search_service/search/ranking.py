@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -54,6 +55,8 @@ TYPO_WEIGHT: Final = 0.6
 #: fields ("paraguays" stems to "paraguay" in English, as a Spanish "Paraguay" does).
 CROSS_STEM_WEIGHT: Final = 0.5
 SYNONYM_WEIGHT: Final = 0.8
+#: `NameSynonym.kind` of the words of a group of `synonyms.yaml`.
+SYNONYM_KIND: Final = "synonym"
 PROXIMITY_WEIGHT: Final = 0.25
 #: Queries with more counted parts than this rank by score × coverage, not strict tiers.
 STRICT_TIER_PARTS: Final = 4
@@ -72,10 +75,12 @@ _TIER: Final = 1.0e6
 class NameSynonym:
     """Words of the query that stand for more than themselves, and the text span they cover.
 
-    A country or partner it names (`kind` "country" or "partner"): the articles
-    tagged with `canonical` match too. Words of a group of `synonyms.yaml`
-    (`kind` "synonym"): the articles holding any other form of the group
-    (`alternatives`: a word, or words side by side) match too.
+    A country or partner it names (`kind` "country" or "partner"): its words make
+    one part, which the articles tagged with `canonical` match too. Words of a
+    group of `synonyms.yaml` (`kind` "synonym"): each word stays a part of its own
+    (an article with some of them still matches some), and an article holding any
+    other form of the group (`alternatives`: a word, or words side by side)
+    matches all of them.
     """
 
     kind: str
@@ -120,6 +125,7 @@ class Scorer:
     _prefixes: list[str] = field(default_factory=list)
     _stems: dict[str, set[str]] = field(default_factory=dict)
     _names: dict[NameWords, None] = field(default_factory=dict)
+    _other_forms: dict[int, _PartMatch] = field(default_factory=dict)
 
     # ---- public -----------------------------------------------------------------
 
@@ -130,7 +136,8 @@ class Scorer:
         typo_threshold: int,
     ) -> Scored:
         groups = _group_parts(parsed.positive, synonyms)
-        matches = [self._group(parts, synonym) for parts, synonym in groups]
+        spans = Counter(id(synonym) for _, synonym in groups if synonym is not None)
+        matches = [self._group(parts, synonym, spans) for parts, synonym in groups]
         corrected: dict[str, str] = {}
         full = _full_match_count(matches)
         if full < typo_threshold and time.perf_counter() < self.deadline:
@@ -143,10 +150,14 @@ class Scorer:
 
     # ---- parts ------------------------------------------------------------------
 
-    def _group(self, parts: list[QueryPart], synonym: NameSynonym | None) -> _PartMatch:
+    def _group(
+        self, parts: list[QueryPart], synonym: NameSynonym | None, spans: Counter[int]
+    ) -> _PartMatch:
         singles = [self._part(part) for part in parts]
         if synonym is None:
             return singles[0]
+        if synonym.kind == SYNONYM_KIND:
+            return self._with_other_forms(singles[0], synonym, spans[id(synonym)])
         return self._name(singles, synonym)
 
     def _part(self, part: QueryPart, terms: tuple[str, ...] | None = None) -> _PartMatch:
@@ -263,13 +274,25 @@ class Scorer:
             idf = _idf(self.view.live_count, count)
             tagged_score[tagged] = idf * SYNONYM_WEIGHT * len(singles)
         self._names.update(dict.fromkeys(synonym.names))
-        score = np.maximum(words_score, tagged_score)
-        matched = words_all | tagged
-        for terms in synonym.alternatives:
-            other = self._part(QueryPart(terms=terms, original=terms[0]))
-            np.maximum(score, other.score * SYNONYM_WEIGHT, out=score)
-            matched |= other.matched
-        return _PartMatch(score, matched, True)
+        return _PartMatch(np.maximum(words_score, tagged_score), words_all | tagged, True)
+
+    def _with_other_forms(self, own: _PartMatch, synonym: NameSynonym, words: int) -> _PartMatch:
+        """A query word of a form of synonyms: itself, or any other form of its group.
+
+        An article with another form matches each of the form's `words` parts, with
+        that form's score (× `SYNONYM_WEIGHT`) shared between them.
+        """
+        others = self._other_forms.get(id(synonym))
+        if others is None:
+            score = np.zeros(self.view.doc_count, dtype=np.float32)
+            matched = np.zeros(self.view.doc_count, dtype=np.bool_)
+            for terms in synonym.alternatives:
+                other = self._part(QueryPart(terms=terms, original=terms[0]))
+                np.maximum(score, other.score, out=score)
+                matched |= other.matched
+            others = self._other_forms[id(synonym)] = _PartMatch(score, matched, True)
+        shared = others.score * np.float32(SYNONYM_WEIGHT / max(1, words))
+        return _PartMatch(np.maximum(own.score, shared), own.matched | others.matched, own.counted)
 
     # ---- corrections ------------------------------------------------------------
 
@@ -488,7 +511,8 @@ def _full_match_count(matches: list[_PartMatch]) -> int:
 def _group_parts(
     parts: tuple[QueryPart, ...], synonyms: list[NameSynonym]
 ) -> list[tuple[list[QueryPart], NameSynonym | None]]:
-    """Parts covered by a name the vocabulary knows become one group with that name."""
+    """Parts covered by a name the vocabulary knows become one group with that name; the
+    words of a form of synonyms stay one group each, all with the form's synonyms."""
     groups: list[tuple[list[QueryPart], NameSynonym | None]] = []
     used: set[int] = set()
     for synonym in synonyms:
@@ -497,8 +521,12 @@ def _group_parts(
             for i, part in enumerate(parts)
             if i not in used and part.start < synonym.end and synonym.start < part.end
         ]
-        if inside:
-            used.update(inside)
+        if not inside:
+            continue
+        used.update(inside)
+        if synonym.kind == SYNONYM_KIND:  # each word stays a part, sharing the other forms
+            groups.extend(([parts[i]], synonym) for i in inside)
+        else:
             groups.append(([parts[i] for i in inside], synonym))
     for i, part in enumerate(parts):
         if i not in used:

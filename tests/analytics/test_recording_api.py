@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from .conftest import AnalyticsService, searches_of
 
@@ -185,3 +189,36 @@ def test_what_is_queued_is_written_when_the_service_stops(
     with sqlite3.connect(running.settings.data_dir / "analytics.sqlite3") as db:
         stored = sorted(query for (query,) in db.execute("SELECT query FROM searches"))
     assert stored == ["health", "zanzibar"]
+
+
+def test_a_store_that_cannot_be_made_turns_analytics_off_and_search_goes_on(
+    service_for: Callable[..., AnalyticsService],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+
+    with caplog.at_level(logging.WARNING, logger="search_service.analytics"):
+        service = service_for(data_dir=blocked / "data")
+        answered = service.search("health")
+
+    assert answered["total"] > 0 and answered["search_id"] is None
+    assert service.app.state.recorder is None
+    assert "search analytics off" in caplog.text
+    assert str(blocked / "data" / "analytics.sqlite3") in caplog.text
+
+
+def test_the_search_command_is_not_a_visitor_and_is_not_counted(
+    service: AnalyticsService,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from search_service.cli import main
+
+    monkeypatch.setenv("SEARCH_DATA_DIR", str(service.settings.data_dir))
+    code = main(["search", "health", "--index", str(service.settings.index_dir)])
+
+    assert code == 0
+    capsys.readouterr()
+    assert service.report().searches == 0

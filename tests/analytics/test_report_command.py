@@ -142,3 +142,24 @@ def test_a_wrong_number_of_days_is_a_usage_error(
 
     assert exit_info.value.code == 2
     assert "--days" in capsys.readouterr().err
+
+
+def test_the_help_names_the_synonyms_file_of_the_corpus_in_full(
+    recorded: AnalyticsService, capsys: pytest.CaptureFixture[str], shipped_corpus: Path
+) -> None:
+    help = report_json(capsys, "--corpus", str(shipped_corpus))["help"]
+
+    assert isinstance(help, dict)
+    assert help["synonyms_file"] == str(shipped_corpus / "vocabulary" / "synonyms.yaml")
+    assert help["vocabulary_note"] is None
+    assert help["synonyms_line"] == "- [zanzibar, a word the articles use]"
+
+
+def test_the_help_says_to_copy_the_vocabulary_first_when_the_corpus_has_none(
+    recorded: AnalyticsService, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    help = report_json(capsys, "--corpus", str(tmp_path / "bare"))["help"]
+
+    assert isinstance(help, dict)
+    assert "has no vocabulary folder" in str(help["vocabulary_note"])
+    assert "copy the shipped one" in str(help["vocabulary_note"])

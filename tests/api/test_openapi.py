@@ -82,7 +82,8 @@ def test_every_route_documents_the_refusals_of_the_http_layer(
 
 def test_every_route_has_a_description(schema: dict[str, Any]) -> None:
     for path, operations in schema["paths"].items():
-        assert operations["get"].get("description"), path
+        for method, operation in operations.items():
+            assert operation.get("description"), f"{method.upper()} {path}"
 
 
 def test_suggest_parameters_are_described(schema: dict[str, Any]) -> None:

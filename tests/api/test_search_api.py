@@ -18,7 +18,8 @@ def test_search_response_has_every_documented_field(
     body = client.get("/search", params={"q": "teachers health"}).json()
     SearchResponse.model_validate(body)
     assert set(body) == {
-        "query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion", "notice"
+        "query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion", "notice",
+        "search_id",
     }  # fmt: skip
     assert body["query"] == "teachers health"
     hit = body["hits"][0]

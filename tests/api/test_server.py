@@ -40,7 +40,8 @@ def test_search_command_prints_ranked_results(
     build_from_articles(news, settings.index_dir)
     assert run_search(settings, "teachers", limit=5, as_json=False) == 0
     out = capsys.readouterr().out
-    assert out.startswith("2 results for 'teachers'")
+    # the shipped synonyms.yaml has [teacher, enseignant, docente]: "enseignants" counts
+    assert out.startswith("3 results for 'teachers'")
     assert "Health insurance for teachers  [en/health, en, 2018-01-20]" in out
     assert "[Teachers]" in out
 
@@ -67,8 +68,8 @@ def test_search_command_json_and_exit_status(
     build_from_articles(news, settings.index_dir)
     assert main(["search", "teachers", "--index", str(settings.index_dir), "--json"]) == 0
     data: dict[str, Any] = json.loads(capsys.readouterr().out)
-    assert data["total"] == 2
-    assert {hit["id"] for hit in data["hits"]} == {"en/health", "en-script"}
+    assert data["total"] == 3  # "La mutuelle des enseignants" through the shipped synonyms
+    assert {hit["id"] for hit in data["hits"]} == {"en/health", "en-script", "fr-mutuelle"}
     assert main(["search", "zzzzqqq", "--index", str(settings.index_dir)]) == 1
 
 

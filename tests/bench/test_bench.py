@@ -191,3 +191,27 @@ def test_results_files_are_valid_json_in_the_shared_envelope() -> None:
     for path in (REPO_ROOT / "bench" / "results").glob("*.json"):
         document = json.loads(path.read_text())
         assert {"benchmark", "machine", "parameters", "figures"} <= set(document)
+
+
+def test_the_analytics_comparison_gives_medians_over_rounds_and_the_change() -> None:
+    from bench.http_load import _change
+
+    def row(clients: int, rps: float, p99: float, cpu: float) -> dict[str, Any]:
+        return {
+            "clients": clients,
+            "throughput_rps": rps,
+            "p99_ms": p99,
+            "median_ms": p99 / 2,
+            "server_cpu_ms_per_request": cpu,
+        }
+
+    rows = {
+        "off": [row(1, 100, 10, 2.0), row(8, 400, 40, 2.0), row(1, 110, 30, 2.2)],
+        "on": [row(1, 100, 11, 2.1), row(8, 390, 44, 2.1), row(1, 90, 12, 2.1)],
+    }
+
+    change = _change(rows, 1)
+
+    assert change["throughput_rps"] == {"off": 105, "on": 95, "change_percent": -9.52}
+    assert change["p99_ms"]["off"] == 20 and change["p99_ms"]["on"] == 11.5
+    assert change["server_cpu_ms_per_request"]["change_percent"] == 0.0

@@ -222,9 +222,9 @@ def test_a_build_copies_its_vocabulary_into_the_generation_and_status_names_it(
 
     snapshot = live.path / "vocabulary"
     # The corpus's files, and the organisations discovered in it (the articles' "CSMF").
-    files = ["countries.yaml", "discovered.yaml", "partners.yaml"]
+    files = ["countries.yaml", "discovered.yaml", "partners.yaml", "synonyms.yaml"]
     assert sorted(path.name for path in snapshot.iterdir()) == files
-    for name in ("countries.yaml", "partners.yaml"):
+    for name in ("countries.yaml", "partners.yaml", "synonyms.yaml"):
         assert (snapshot / name).read_bytes() == (news_corpus / "vocabulary" / name).read_bytes()
     assert "canonical: CSMF" in (snapshot / "discovered.yaml").read_text(encoding="utf-8")
     record = live.manifest["vocabulary"]

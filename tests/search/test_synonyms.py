@@ -18,8 +18,9 @@ from search_service.settings import Settings
 MakeArticle = Callable[..., Article]
 SYNONYMS = """\
 # one group per line
-- [teacher, enseignant, docente]
-- [health insurance, assurance maladie, seguro de salud]
+synonyms:
+  - [teacher, enseignant, docente]
+  - [health insurance, assurance maladie, seguro de salud]
 """
 
 
@@ -104,10 +105,18 @@ def test_a_quoted_phrase_or_an_excluded_word_takes_no_synonym(
     assert ids(engine, "peru -teacher") == {"es"}  # "docentes" is not excluded with it
 
 
+def without_synonyms(vocabulary_dir: Path, folder: Path) -> Path:
+    """A copy of the shipped vocabulary without its synonyms file."""
+    shutil.copytree(vocabulary_dir, folder)
+    (folder / "synonyms.yaml").unlink()
+    return folder
+
+
 def test_without_a_synonyms_file_a_word_finds_only_itself(
     news: list[Article], tmp_path: Path, vocabulary_dir: Path
 ) -> None:
-    engine = engine_over(news, tmp_path, Vocabulary.load(vocabulary_dir))
+    folder = without_synonyms(vocabulary_dir, tmp_path / "vocabulary")
+    engine = engine_over(news, tmp_path, Vocabulary.load(folder))
 
     assert ids(engine, "docente") == {"es"}
 
@@ -138,7 +147,7 @@ def test_a_synonyms_change_alone_makes_a_new_generation(
     tmp_path: Path, vocabulary_dir: Path
 ) -> None:
     corpus = tmp_path / "corpus"
-    shutil.copytree(vocabulary_dir, corpus / "vocabulary")
+    without_synonyms(vocabulary_dir, corpus / "vocabulary")
     (corpus / "a.md").write_text(
         "---\ntitle: Los docentes\nlanguage: es\n---\nLos docentes de Perú.\n", encoding="utf-8"
     )
@@ -151,3 +160,23 @@ def test_a_synonyms_change_alone_makes_a_new_generation(
     build_index(corpus, index_dir)
 
     assert SearchEngine(settings).search(SearchRequest(q="teacher")).total == 1
+
+
+def test_the_words_of_a_form_still_match_one_by_one_and_another_form_matches_them_all(
+    make_article: MakeArticle, tmp_path: Path, with_synonyms: Vocabulary
+) -> None:
+    """ "health insurance": an article with "assurance maladie" has every word of the query;
+    one with "insurance" alone still matches some of them, below."""
+    engine = engine_over(
+        [
+            make_article("some", "Buildings", "The insurance of buildings.", "en"),
+            make_article("all", "Réforme", "La réforme de l'assurance maladie.", "fr"),
+        ],
+        tmp_path,
+        with_synonyms,
+    )
+
+    assert [hit.id for hit in engine.search(SearchRequest(q="health insurance")).hits] == [
+        "all",
+        "some",
+    ]
