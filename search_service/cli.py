@@ -191,6 +191,7 @@ OPTION_FIELDS: Final = {
     "workers": "workers",
     "delay": "fetch_delay",
     "timeout": "fetch_timeout",
+    "data": "data_dir",
 }
 
 _SEARCH_SETTINGS: Final = frozenset(
@@ -424,6 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=30,
         metavar="N",
         help="Days covered, today (UTC) included (default 30).",
+    )
+    report.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="Folder of the analytics store (default: data/, SEARCH_DATA_DIR).",
     )
     report.add_argument(
         "--corpus",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from search_service import cli
+from search_service.analytics import report
 from search_service.fetch import commands as fetch_commands
 from search_service.fetch.store import Store
 from search_service.index import build, generations
@@ -36,6 +37,7 @@ WORK = {
     "search": (server, "run_search"),
     "corpus fetch": (fetch_commands, "run_fetch"),
     "sync": (fetch_commands, "run_sync"),
+    "report": (report, "run_report"),
 }
 COMMANDS = sorted(WORK)
 
@@ -118,6 +120,13 @@ class Place:
         self.stack.enter_context(Store(root).lock())
         return root
 
+    def damaged_store(self) -> Path:
+        """A data folder whose analytics store is not SQLite."""
+        folder = self.tmp / "data"
+        folder.mkdir()
+        (folder / "analytics.sqlite3").write_bytes(b"not a database " * 100)
+        return folder
+
     def a_file(self) -> Path:
         path = self.tmp / "README.md"
         path.write_text("# Not a corpus\n", encoding="utf-8")
@@ -194,6 +203,7 @@ SITUATIONS = [
     Situation("ok", "search", lambda p: ["search", "teachers", "--index", p.index()]),
     Situation("ok", "corpus fetch", lambda p: _fetch(p, "--corpus", p.tmp / "c", p.site("/en/a/"))),
     Situation("ok", "sync", lambda p: _sync(p, "--corpus", p.corpus(), p.site("/en/a/"))),
+    Situation("ok", "report", lambda p: ["report", "--data", p.tmp / "data"]),
     # 1
     Situation("nothing", "search", lambda p: ["search", "zanzibar", "--index", p.index()]),
     Situation(
@@ -339,6 +349,12 @@ SITUATIONS = [
     ),
     Situation(
         "bad_setting",
+        "report",
+        lambda p: ["report", "--data", p.tmp / "data"],
+        env=(("SEARCH_ANALYTICS_DAYS", "0"),),
+    ),
+    Situation(
+        "bad_setting",
         "sync",
         lambda p: ["sync", "--corpus", p.corpus(), "--timeout", "0", "https://example.org/"],
     ),
@@ -382,6 +398,9 @@ SITUATIONS = [
         "corpus organisations",
         lambda p: ["corpus", "organisations", "--corpus", p.corpus(), "--accept", "Nobody"],
     ),
+    # 14: tests/faults (above)
+    # 15
+    Situation("bad_analytics_store", "report", lambda p: ["report", "--data", p.damaged_store()]),
     # 70, 130: the command's work fails unexpectedly, or Ctrl-C interrupts it
     *[_raising("bug", command, RuntimeError("a bug")) for command in COMMANDS],
     *[_raising("interrupted", command, KeyboardInterrupt()) for command in COMMANDS],

@@ -43,6 +43,10 @@ BAD_VALUES: dict[str, str | None] = {
     "backlog": "0",
     "proxy_headers": "perhaps",
     "forwarded_allow_ips": None,
+    "data_dir": None,
+    "analytics": "maybe",
+    "analytics_days": "0",
+    "admin_token": "too-short",
 }
 REFUSABLE = sorted(name for name, value in BAD_VALUES.items() if value is not None)
 
@@ -140,7 +144,11 @@ def test_every_setting_a_command_uses_stops_it_with_one_line(
 
     for command in users:
         args = {"search": ["search", "x"], "corpus check": ["corpus", "check"]}
-        folder = [] if command.startswith("corpus") else ["--index", tmp_path / "ix"]
+        folder = (
+            []
+            if command.startswith("corpus") or command == "report"
+            else ["--index", tmp_path / "ix"]
+        )
         code, _, err = run_main(*args.get(command, command.split()), *folder)
 
         assert code == cli.EXIT_CODES["bad_setting"].code, command
@@ -174,6 +182,7 @@ def test_a_command_is_not_stopped_by_settings_it_does_not_use(
         "index status": ["index", "status", "--index", index],
         "index rollback": ["index", "rollback", "--index", index],
         "search": ["search", "teachers", "--index", index],
+        "report": ["report", "--data", index.parent / "data"],
     }[command]
 
     code, _, err = run_main(*args)
