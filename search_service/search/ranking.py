@@ -262,8 +262,7 @@ class Scorer:
         return _PartMatch(self._saturate(tfc), tfc > 0, True)
 
     def _name(self, singles: list[_PartMatch], synonym: NameSynonym) -> _PartMatch:
-        """A name: its own words, any article tagged with the name it stands for, or any
-        other form of its group of synonyms (scored as that word or phrase, a little less)."""
+        """A name: its own words, or any article tagged with the name it stands for."""
         facet = self.view.facets.get(synonym.kind)
         tagged = (
             facet.docs_with_any([synonym.canonical], self.view.doc_count)

@@ -10,7 +10,6 @@ import pytest
 
 from search_service.analytics.store import AnalyticsStore, SearchRecord, store_path, utc_today
 from search_service.cli import EXIT_CODES, main
-from search_service.errors import AnalyticsStoreError
 
 from .conftest import AnalyticsService
 
@@ -129,7 +128,7 @@ def test_a_damaged_store_exits_with_its_own_code_and_names_the_file(
 
     code = main(["report"])
 
-    assert code == EXIT_CODES[AnalyticsStoreError]
+    assert code == EXIT_CODES["bad_analytics_store"].code == 13
     assert str(store_path(tmp_path)) in capsys.readouterr().err
 
 
