@@ -30,7 +30,7 @@ from search_service.analytics.store import (
     utc_today,
 )
 from search_service.analytics.writer import BatchWriter
-from search_service.errors import AnalyticsStoreError, QueryError
+from search_service.errors import AnalyticsStoreError
 from search_service.search.engine import SearchRequest
 from search_service.settings import Settings
 from search_service.text import fold
@@ -135,20 +135,16 @@ class Recorder:
     def search_id(self, request: SearchRequest, given: str | None) -> str | None:
         """The id a search is answered with: `given` if this service drew it, else a new one.
 
-        None for a request that is never counted (`counts`). `QueryError` for an id the
-        service did not draw (a client cannot choose ids).
+        None for a request that is never counted (`counts`). An id the service did not
+        draw (forged, or from a store since replaced) is not used: a client cannot bring
+        identifiers of its own into the store, and a widget holding a stale id still gets
+        its search counted, under a new one.
         """
         if not counts(request):
             return None
-        if given is None:
-            return self.ids.draw()
-        if not self.ids.is_valid(given):
-            raise QueryError(
-                "search_id: not an id this service gave; send the `search_id` of a "
-                "response, or none",
-                code="invalid_search_id",
-            )
-        return given
+        if given is not None and self.ids.is_valid(given):
+            return given
+        return self.ids.draw()
 
     def searched(self, request: SearchRequest, results: int, search_id: str) -> None:
         """Count a search (an id counts once: asked again, the first one stays)."""

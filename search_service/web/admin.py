@@ -17,11 +17,10 @@ import hmac
 from typing import Final
 
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search_service.analytics import page
-from search_service.analytics.report import DEFAULT_DAYS, build_report
+from search_service.analytics.report import build_report
 from search_service.errors import UnauthorizedError
 from search_service.settings import Settings
 
@@ -31,16 +30,6 @@ UNAUTHORIZED_MESSAGE: Final = (
     "or as the password a browser asks for"
 )
 WRONG_TOKEN_MESSAGE: Final = "the admin token is wrong"
-
-
-class ReportQuery(BaseModel):
-    """The parameters of `/admin/report`."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    days: int = Field(
-        default=DEFAULT_DAYS, ge=1, le=3650, description="Days covered, today (UTC) included."
-    )
 
 
 def authorise(settings: Settings, authorization: str | None) -> None:

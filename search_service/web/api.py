@@ -40,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search_service.analytics.ids import ID_PATTERN
 from search_service.analytics.recorder import Recorder
+from search_service.analytics.report import DEFAULT_DAYS
 from search_service.errors import (
     ArticleNotFoundError,
     BodyTooLargeError,
@@ -159,6 +160,13 @@ class SuggestResponse(BaseModel):
     suggestions: list[SuggestionModel] = Field(description="Completions, most useful first.")
 
 
+def _whole_number(value: Any) -> Any:
+    """JSON's integer as JSON Schema counts it: `2.0` is 2 (`2.5`, `"2"`, `true` are not)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class ClickReport(BaseModel):
     """`POST /clicks`: which result of a search the visitor opened, and nothing else."""
 
@@ -167,14 +175,16 @@ class ClickReport(BaseModel):
     search_id: str = Field(
         pattern=ID_PATTERN, description="The `search_id` of the response the result was in."
     )
-    position: int = Field(
+    position: Annotated[int, BeforeValidator(_whole_number)] = Field(
         ge=1, le=MAX_RESULT_DEPTH, description="Its position in the results, from 1 (all pages)."
     )
     article_id: str = Field(min_length=1, max_length=512, description="The opened article's `id`.")
 
 
-#: The largest `POST /clicks` body read (a report is about 100 bytes).
-CLICK_BODY_LIMIT: Final = 1024
+#: The largest `POST /clicks` body read. A report is about 100 bytes; the longest one the
+#: schema allows, every character escaped as JSON may (`\uXXXX`, 12 bytes for a character
+#: beyond the BMP), about 6,400: valid reports are never refused for their size.
+CLICK_BODY_LIMIT: Final = 8192
 #: The body types `POST /clicks` reads: `text/plain` is what `navigator.sendBeacon`
 #: sends for a string, and needs no CORS preflight.
 CLICK_MEDIA_TYPES: Final = ("text/plain", "application/json")
@@ -309,7 +319,8 @@ class SearchQuery(BaseModel):
         default=None,
         pattern=ID_PATTERN,
         description="The `search_id` of an earlier response for the same search: the search "
-        "is counted under it (once, however often it is sent). Ids are drawn by the service.",
+        "is counted under it (once, however often it is sent). Ids are drawn by the service: "
+        "one it did not draw is not used (the search is counted under a new one).",
     )
 
     def request(self) -> SearchRequest:
@@ -338,6 +349,16 @@ class SuggestQuery(BaseModel):
         "the last word is completed.",
     )
     limit: WireInt = Field(default=8, ge=1, le=20, description="Most completions returned.")
+
+
+class ReportQuery(BaseModel):
+    """The parameters of `/admin/report`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    days: WireInt = Field(
+        default=DEFAULT_DAYS, ge=1, le=3650, description="Days covered, today (UTC) included."
+    )
 
 
 _Parameters = TypeVar("_Parameters", bound=BaseModel)
@@ -1086,11 +1107,15 @@ def _add_analytics_routes(app: FastAPI) -> None:
         description="Sent by the widget with `navigator.sendBeacon` when a visitor opens a "
         "result: the `search_id` of the response, the result's position and its article id, "
         "as JSON in a `text/plain` body (no CORS preflight) or `application/json`, at most "
-        f"{CLICK_BODY_LIMIT:,} bytes. Answered 204 when accepted; an article the live index "
-        "does not hold is ignored, and nothing is recorded with analytics off. Nothing "
-        "about the visitor is kept (docs/analytics.md).",
+        f"{CLICK_BODY_LIMIT:,} bytes. Answered 204 when accepted; a `search_id` this service "
+        "did not draw and an article the live index does not hold are ignored, and nothing "
+        "is recorded with analytics off. Nothing about the visitor is kept "
+        "(docs/analytics.md).",
         responses={
-            204: {"description": "Accepted (or ignored: an unknown article, analytics off)."},
+            204: {
+                "description": "Accepted (or ignored: an id the service did not draw, an "
+                "unknown article, analytics off)."
+            },
             413: _error_doc(
                 f"The body is larger than {CLICK_BODY_LIMIT:,} bytes (`body_too_large`).",
                 "body_too_large",
@@ -1103,7 +1128,7 @@ def _add_analytics_routes(app: FastAPI) -> None:
             ),
             422: _error_doc(
                 "The body is not the report's JSON (`invalid_parameter`: the message names the "
-                "field), or its `search_id` was not drawn by this service (`invalid_search_id`).",
+                "field).",
                 "invalid_parameter",
                 "position: Input should be greater than or equal to 1",
             ),
@@ -1118,11 +1143,12 @@ def _add_analytics_routes(app: FastAPI) -> None:
             click = ClickReport.model_validate_json(body)
         except ValidationError as error:
             raise RequestValidationError(error.errors()) from None
-        if analytics is not None:
-            if not analytics.ids.is_valid(click.search_id):
-                raise QueryError("search_id: not an id this service gave", code="invalid_search_id")
-            if engine.has_article(click.article_id):
-                analytics.opened(click.search_id, click.position, click.article_id)
+        if (
+            analytics is not None
+            and analytics.ids.is_valid(click.search_id)
+            and engine.has_article(click.article_id)
+        ):
+            analytics.opened(click.search_id, click.position, click.article_id)
         return Response(status_code=204)
 
     @app.get(
@@ -1148,12 +1174,12 @@ def _add_analytics_routes(app: FastAPI) -> None:
             **INVALID_DOC,
         },
         tags=["analytics"],
-        openapi_extra={"parameters": query_parameters(admin.ReportQuery)},
+        openapi_extra={"parameters": query_parameters(ReportQuery)},
     )
     async def admin_report(request: Request) -> Response:
         settings: Settings = request.app.state.settings
         admin.authorise(settings, request.headers.get("authorization"))
-        params = read_parameters(request, admin.ReportQuery)
+        params = read_parameters(request, ReportQuery)
         # SQLite reads: on a thread, not on the event loop that answers searches.
         return await run_in_threadpool(admin.report_response, settings, params.days)
 

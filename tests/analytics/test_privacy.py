@@ -23,6 +23,7 @@ import uvicorn
 from search_service.analytics.store import store_path
 from search_service.settings import Settings
 from search_service.web.api import create_app
+from search_service.web.server import uvicorn_options
 
 CLIENT_ADDRESS = "203.0.113.77"
 VISITOR = {
@@ -52,17 +53,11 @@ STORED_COLUMNS = {
 
 
 class ProxiedServer:
-    """The app under a real uvicorn that takes the client address from X-Forwarded-For."""
+    """The app under a real uvicorn with `serve`'s options (its HTTP layer too), trusting
+    X-Forwarded-For from any proxy, so the client address is the visitor's."""
 
-    def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            proxy_headers=True,
-            forwarded_allow_ips="*",
-        )
+    def __init__(self, app: Any, settings: Settings) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, **uvicorn_options(settings))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -83,9 +78,18 @@ class ProxiedServer:
 @pytest.fixture
 def visited_store(news_index: Path, tmp_path: Path) -> Iterator[Path]:
     """A store after searches and an opened result from one identifiable visitor."""
-    settings = Settings(index_dir=news_index, data_dir=tmp_path / "data")
+    settings = Settings(
+        index_dir=news_index,
+        data_dir=tmp_path / "data",
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+    )
     app = create_app(settings)
-    with ProxiedServer(app) as base, httpx.Client(base_url=base, headers=VISITOR) as client:
+    with (
+        ProxiedServer(app, settings) as base,
+        httpx.Client(base_url=base, headers=VISITOR) as client,
+    ):
         found = client.get("/search", params={"q": "health", "country": "Benin"}).json()
         client.get("/search", params={"q": "zanzibar"})
         client.get("/search", params={"q": "teach", "typing": "true"})

@@ -69,14 +69,18 @@ def test_a_search_sent_again_under_its_id_counts_once(service: AnalyticsService)
     assert searches_of(service.report()) == {"health": 1}
 
 
-def test_an_id_the_service_did_not_draw_is_refused(service: AnalyticsService) -> None:
+def test_an_id_the_service_did_not_draw_is_replaced_by_one_it_draws(
+    service: AnalyticsService,
+) -> None:
     forged = "A" * 27
 
     response = service.client.get("/search", params={"q": "health", "search_id": forged})
 
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_search_id"
-    assert service.report().searches == 0
+    assert response.status_code == 200
+    drawn = response.json()["search_id"]
+    assert drawn != forged and service.app.state.recorder.ids.is_valid(drawn)
+    assert searches_of(service.report()) == {"health": 1}
+    assert service.rows("SELECT id FROM searches") == [(drawn,)]
 
 
 def test_a_malformed_id_is_an_invalid_parameter(service: AnalyticsService) -> None:

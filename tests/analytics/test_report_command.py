@@ -128,7 +128,7 @@ def test_a_damaged_store_exits_with_its_own_code_and_names_the_file(
 
     code = main(["report"])
 
-    assert code == EXIT_CODES["bad_analytics_store"].code == 13
+    assert code == EXIT_CODES["bad_analytics_store"].code == 15
     assert str(store_path(tmp_path)) in capsys.readouterr().err
 
 

@@ -38,9 +38,29 @@ def openapi_document() -> dict[str, Any]:
     return create_app(settings).openapi()
 
 
-schema = schemathesis.openapi.from_dict(
-    openapi_document(), config=schemathesis.config.SchemathesisConfig(seed=SEED)
+#: The editors' report is on in the app under test, and its token sent to its route only:
+#: its parameters are checked past the token (the 401 without it: tests/analytics).
+ADMIN_TOKEN = "contract-admin-token-0123456789"
+#: What schemathesis counts as refusing a schema-violating request (its default list),
+#: plus 413 on `POST /clicks`: a body over the size limit is refused before it is read
+#: (every body the schema allows is within it: tests/analytics/test_clicks_endpoint.py).
+REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
+CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
+    {
+        "seed": SEED,
+        "operations": [
+            {
+                "include-path": "/clicks",
+                "checks": {"negative_data_rejection": {"expected-statuses": [*REFUSALS, "413"]}},
+            },
+            {
+                "include-path": "/admin/report",
+                "headers": {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            },
+        ],
+    }
 )
+schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +69,15 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory, shipped_corpus: Path)
     articles), started as a server starts it (lifespan), once for the module."""
     index_dir = tmp_path_factory.mktemp("contract") / "indexes"
     build_index(shipped_corpus, index_dir, full=True)
-    return create_app(Settings(index_dir=index_dir, corpus_dir=shipped_corpus))
+    data_dir = tmp_path_factory.mktemp("contract-data")
+    return create_app(
+        Settings(
+            index_dir=index_dir,
+            corpus_dir=shipped_corpus,
+            data_dir=data_dir,
+            admin_token=ADMIN_TOKEN,
+        )
+    )
 
 
 @schema.parametrize()

@@ -20,7 +20,15 @@ from .conftest import news_articles
 
 ClientFor = Callable[..., Any]
 ALLOWED = "https://esn.example"
-ROUTES = ["/search", "/suggest", "/articles/en/health", "/health", "/", "/widget.js"]
+ROUTES = [
+    "/search",
+    "/suggest",
+    "/articles/en/health",
+    "/health",
+    "/",
+    "/widget.js",
+    "/admin/report",
+]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +68,19 @@ def test_options_answers_204_with_allow(client: Any, path: str) -> None:
     assert response.content == b""
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE", "PATCH", "TRACE"])
+def test_the_click_beacon_takes_post_only_and_says_so(client: Any, method: str) -> None:
+    response = client.request(method, "/clicks")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST, OPTIONS"
+
+
+def test_options_on_the_click_beacon_answers_204_with_allow(client: Any) -> None:
+    response = client.options("/clicks")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "POST, OPTIONS"
+
+
 def test_options_on_an_unknown_route_is_404(client: Any) -> None:
     response = client.options("/no/such/route")
     assert response.status_code == 404
@@ -90,6 +111,9 @@ EVERY_KIND = [
     ("GET", "/articles/missing", 404),
     ("GET", "/no/such/route", 404),
     ("POST", "/search", 405),
+    ("POST", "/clicks", 415),
+    ("GET", "/clicks", 405),
+    ("GET", "/admin/report", 404),
     ("OPTIONS", "/search", 204),
     ("GET", "/broken", 500),
     ("GET", "/search?" + "q=x&" * 6000, 414),
