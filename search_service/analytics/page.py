@@ -215,10 +215,8 @@ def _help(report: Report) -> str:
     help = report.help
     organisations = (
         f"<li>An organisation the vocabulary lacks: <code>{esc(help.organisations_command)}"
-        "</code> lists the organisations the articles name, to add to "
-        "<code>partners.yaml</code>.</li>"
-        if help.organisations_command
-        else ""
+        "</code> lists the organisations the articles name and proposes some; "
+        "<code>--accept NAME</code> adds one to <code>partners.yaml</code>.</li>"
     )
     return (
         '<h2 id="help">What helps a query that finds nothing</h2>\n<ul>'

@@ -64,8 +64,9 @@ class Help(BaseModel):
     )
     synonyms_line: str = Field(description="The line to add to it, for the top no-result query.")
     rebuild_command: str = Field(description="The command that makes a synonym count.")
-    organisations_command: str | None = Field(
-        description="The command proposing organisations the vocabulary lacks, if any."
+    organisations_command: str = Field(
+        description="The command listing the organisations discovered in the corpus and "
+        "proposed for its vocabulary (`--accept NAME` adds one)."
     )
 
 
@@ -230,22 +231,8 @@ def _help(settings: Settings, query: str | None) -> Help:
         vocabulary_note=note,
         synonyms_line=f"- [{words}, a word the articles use]",
         rebuild_command="search-service index build",
-        organisations_command=organisations_command(),
+        organisations_command=f"search-service corpus organisations --corpus {corpus.resolve()}",
     )
-
-
-def organisations_command() -> str | None:
-    """`search-service corpus organisations`, when this version has that command."""
-    from search_service.cli import build_parser
-
-    for action in build_parser()._actions:
-        corpus = getattr(action, "choices", None) or {}
-        if "corpus" not in corpus:
-            continue
-        for sub in corpus["corpus"]._actions:
-            if "organisations" in (getattr(sub, "choices", None) or {}):
-                return "search-service corpus organisations"
-    return None
 
 
 def shown(query: str) -> str:
@@ -335,9 +322,8 @@ def _print_help(help: Help, console: Console) -> None:
         f"{escape(help.synonyms_file)}:\n    {escape(help.synonyms_line)}\n"
         f"  then run `{help.rebuild_command}`"
     )
-    if help.organisations_command:
-        console.print(
-            f"- an organisation the vocabulary lacks: `{help.organisations_command}` "
-            "lists the ones the articles name"
-        )
+    console.print(
+        f"- an organisation the vocabulary lacks: `{escape(help.organisations_command)}` "
+        "lists the ones the articles name and proposes some; `--accept NAME` adds one"
+    )
     console.print("- a subject the site has no article on: one to write")

@@ -152,6 +152,9 @@ def test_the_help_names_the_synonyms_file_of_the_corpus_in_full(
     assert help["synonyms_file"] == str(shipped_corpus / "vocabulary" / "synonyms.yaml")
     assert help["vocabulary_note"] is None
     assert help["synonyms_line"] == "- [zanzibar, a word the articles use]"
+    assert help["organisations_command"] == (
+        f"search-service corpus organisations --corpus {shipped_corpus}"
+    )
 
 
 def test_the_help_says_to_copy_the_vocabulary_first_when_the_corpus_has_none(
