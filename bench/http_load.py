@@ -15,12 +15,15 @@ reported beside it, and a first level against `/health` (no search at all)
 shows the ceiling of client plus HTTP stack on this machine.
 
     python -m bench.http_load --count 5000
-    python -m bench.http_load --count 5000 --compare-analytics [--rounds 3] [--wrk]
+    python -m bench.http_load --count 5000 --compare-analytics [--callgrind N] [--rounds N] [--wrk]
 
 `--compare-analytics` measures what the search analytics cost (docs/analytics.md):
 the same `/search` requests against the service with `SEARCH_ANALYTICS=false` and
-`true`, in alternating rounds, at 1 and 8 clients; throughput, p99 and the server's
-CPU time per request (the steadier figure on a shared machine), and the change.
+`true`. First the instructions one search costs the server, counted by callgrind
+(`instructions_per_search`: independent of what else the machine runs); then, for
+`--rounds` alternating rounds at 1 and 8 clients, throughput, p99 and the server's
+CPU time per request, and the change (wall-clock figures, which a shared machine
+moves by tens of percent from one server to the next).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import shutil
 import socket
 import sqlite3
@@ -36,7 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -70,11 +74,15 @@ def running_server(
     arenas: int | None = None,
     log: Path | None = None,
     analytics: bool = True,
+    wrapper: Sequence[str] = (),
+    patience: float = 1.0,
 ) -> Iterator[tuple[str, psutil.Process]]:
     """`search-service serve` on a free port; stopped (by its pid) on exit; its stderr to
     `log` when given (a long run would fill an unread pipe).
 
     Analytics on, as the service's default, with a fresh store under bench/data.
+    `wrapper` runs the server under another program (valgrind), which slows it down:
+    `patience` multiplies the time it is given to start and to stop.
     """
     port = free_port()
     env = dict(os.environ)
@@ -91,7 +99,7 @@ def running_server(
     if arenas is not None:
         env["MALLOC_ARENA_MAX"] = str(arenas)
     command = [
-        str(Path(sys.executable).parent / "search-service"), "serve",
+        *wrapper, sys.executable, "-m", "search_service.cli", "serve",
         "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers),
     ]  # fmt: skip
@@ -105,12 +113,12 @@ def running_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process)
+        wait_until_healthy(base, process, timeout=120.0 * patience)
         yield base, psutil.Process(process.pid)
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=10 * patience)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -419,6 +427,12 @@ def run(
     return figures
 
 
+#: Searches measured under callgrind in each mode, after `CALLGRIND_WARM_UP` not counted.
+CALLGRIND_SEARCHES = 200
+CALLGRIND_WARM_UP = 20
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
 #: Concurrency levels of the analytics comparison.
 ANALYTICS_LEVELS: tuple[int, ...] = (1, 8)
 
@@ -433,21 +447,127 @@ def searches_recorded() -> int:
 
 
 def compare_analytics(
-    count: int, requests: int, workers: int, cache: bool, rounds: int, use_wrk: bool
+    count: int,
+    requests: int,
+    workers: int,
+    cache: bool,
+    rounds: int,
+    use_wrk: bool,
+    callgrind_searches: int = CALLGRIND_SEARCHES,
 ) -> dict[str, Any]:
-    """`/search` with analytics off and on, in alternating rounds (off, on, off, on …).
+    """`/search` with analytics off and on: instructions per search, then HTTP rounds.
 
-    Each round starts a fresh server (a fresh store when on) on the same index and
-    sends the same requests; the figures of each mode are the medians over rounds.
-    The server's CPU time per request is taken from its processes (psutil).
+    First the cost in instructions (`instructions_per_search`, unless
+    `callgrind_searches` is 0): the figure a shared machine does not disturb. Then
+    `rounds` alternating rounds (off, on, off, on …) of wall-clock load: each starts
+    a fresh server (a fresh store when on) on the same index and sends the same
+    requests; the figures of each mode are the medians over rounds, with the
+    server's CPU time per request from its processes (psutil).
     """
-    from bench.api_latency import server_cpu_seconds, synthetic_index
+    from bench.api_latency import synthetic_index
 
     work = DATA_DIR / "api-latency"
     work.mkdir(parents=True, exist_ok=True)
     index_dir, corpus, export = synthetic_index(count, 1, work)
-    searches, _ = level_mixes(export, requests, 1, seed=23)
+    searches, _ = level_mixes(export, max(requests, callgrind_searches), 1, seed=23)
     warm_up, paths = searches
+    figures: dict[str, Any] = {"articles": count, "workers": workers, "cache": cache}
+    if callgrind_searches:
+        figures["instructions"] = instructions_per_search(
+            index_dir, corpus, warm_up[:CALLGRIND_WARM_UP], paths[:callgrind_searches]
+        )
+    if rounds:
+        figures.update(
+            http_rounds(
+                index_dir, corpus, warm_up, paths[:requests], workers, cache, rounds, use_wrk
+            )
+        )
+    figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return figures
+
+
+def instructions_per_search(
+    index_dir: Path, corpus: Path, warm_up: Requests, measured: Requests
+) -> dict[str, Any]:
+    """What one `/search` costs the server in instructions, analytics off and on.
+
+    The real `serve` (one worker, response cache off) runs under `valgrind
+    --tool=callgrind`, twice per mode: once sent the warm-up searches only, once
+    those and then the measured ones, one at a time, before a graceful stop
+    (SIGTERM: with analytics on, the writer thread writes what is queued). The
+    difference of the two totals, divided by the measured searches, is one
+    search's cost, start-up and warm-up excluded, every thread of the server
+    included (the writer's SQLite work too). Instruction counts do not depend on
+    what else the machine runs, unlike wall-clock figures.
+
+    Under callgrind the server is about 50 times slower, so the writer's 1-second
+    batches hold fewer records than at full speed and its transactions are
+    counted more often than they would run: an upper bound of the recording cost.
+    """
+    if shutil.which("valgrind") is None:
+        raise RuntimeError("valgrind is needed (apt-get install valgrind), or --callgrind 0")
+    per_search: dict[str, float] = {}
+    recorded: dict[str, int] = {}
+    for mode in ("off", "on"):
+        base = callgrind_instructions(index_dir, corpus, warm_up, analytics=mode == "on")
+        loaded = callgrind_instructions(
+            index_dir, corpus, [*warm_up, *measured], analytics=mode == "on"
+        )
+        recorded[mode] = searches_recorded()
+        per_search[mode] = (loaded - base) / len(measured)
+        print(f"analytics {mode}: {per_search[mode]:,.0f} instructions per /search", flush=True)
+    extra = per_search["on"] - per_search["off"]
+    return {
+        "tool": "valgrind --tool=callgrind (instructions executed, every thread of the server)",
+        "searches": len(measured),
+        "warm_up": len(warm_up),
+        "per_search": {mode: round(value) for mode, value in per_search.items()},
+        "analytics_per_search": round(extra),
+        "change_percent": round(extra / per_search["off"] * 100, 2),
+        "searches_recorded_on": recorded["on"],
+    }
+
+
+def callgrind_instructions(index_dir: Path, corpus: Path, paths: Requests, analytics: bool) -> int:
+    """Instructions a `serve` executes from start to graceful stop, sent `paths` in turn."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "callgrind.log"
+        wrapper = (
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            f"--log-file={log}",
+        )
+        with (
+            running_server(
+                index_dir, corpus, 1, False, analytics=analytics, wrapper=wrapper, patience=30
+            ) as (base, _),
+            httpx.Client(base_url=base, timeout=600.0) as client,
+        ):
+            for path, params in paths:
+                client.get(path, params=params).raise_for_status()
+        found = _COLLECTED.search(log.read_text())
+    if found is None:
+        raise RuntimeError(f"callgrind reported no instruction count in {log}")
+    return int(found.group(1))
+
+
+def http_rounds(
+    index_dir: Path,
+    corpus: Path,
+    warm_up: Requests,
+    paths: Requests,
+    workers: int,
+    cache: bool,
+    rounds: int,
+    use_wrk: bool,
+) -> dict[str, Any]:
+    """Wall-clock load with analytics off and on, alternating, `rounds` times each."""
+    from bench.api_latency import server_cpu_seconds
+
+    requests = len(paths)
     rows: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
     for round_number in range(1, rounds + 1):
         for mode in ("off", "on"):
@@ -471,9 +591,6 @@ def compare_analytics(
             # Read after the server stopped: its writer flushed what was queued.
             rows[mode][-1]["searches_recorded"] = searches_recorded()
     return {
-        "articles": count,
-        "workers": workers,
-        "cache": cache,
         "rounds": rounds,
         "client": f"wrk, {WRK_SECONDS} s per level" if use_wrk else "async httpx",
         "rows": rows,
@@ -532,12 +649,29 @@ def main(argv: list[str] | None = None) -> int:
         help="Measure /search with SEARCH_ANALYTICS off and on (alternating rounds) instead.",
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="Rounds of each mode with --compare-analytics."
+        "--rounds",
+        type=int,
+        default=3,
+        help="Wall-clock rounds of each mode with --compare-analytics (0: none).",
+    )
+    parser.add_argument(
+        "--callgrind",
+        type=int,
+        default=CALLGRIND_SEARCHES,
+        metavar="N",
+        help="Searches measured under callgrind in each mode with --compare-analytics "
+        f"(default {CALLGRIND_SEARCHES}; 0: none).",
     )
     args = parser.parse_args(argv)
     if args.compare_analytics:
         figures = compare_analytics(
-            args.count, args.requests, args.workers, args.cache, args.rounds, args.wrk
+            args.count,
+            args.requests,
+            args.workers,
+            args.cache,
+            args.rounds,
+            args.wrk,
+            callgrind_searches=args.callgrind,
         )
         name = f"http-{args.count}-w{args.workers}-analytics" + ("-wrk" if args.wrk else "")
         parameters = {
@@ -546,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
             "cache": args.cache,
             "rounds": args.rounds,
             "concurrency": list(ANALYTICS_LEVELS),
+            "callgrind_searches": args.callgrind,
         }
         print(write_result(name, parameters, figures))
         return 0
