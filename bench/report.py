@@ -76,6 +76,7 @@ def best_http(
         (name, doc["figures"])
         for name, doc in results.items()
         if name.startswith(f"http-{count}-")
+        and not _is_analytics_comparison(name)
         and bool(doc["figures"].get("cache")) == cached
         and (doc["figures"].get("zipf") is not None) == cached
         and doc["figures"].get("malloc_arena_max") is None
@@ -83,6 +84,22 @@ def best_http(
     if not runs:
         return None
     return max(runs, key=lambda r: _at(r[1]["search"], 8).get("throughput_rps", 0))
+
+
+def _is_analytics_comparison(name: str) -> bool:
+    """`http_load --compare-analytics` files: off against on, not one service's load."""
+    return name.startswith("http-") and "-analytics" in name
+
+
+def analytics_overhead(results: Results) -> tuple[float, str] | None:
+    """What the search analytics add to one /search, in instructions (issue 13)."""
+    for name, doc in sorted(results.items()):
+        instructions = (
+            doc["figures"].get("instructions") if _is_analytics_comparison(name) else None
+        )
+        if instructions:
+            return float(instructions["change_percent"]), f"{name}.json, callgrind"
+    return None
 
 
 def _at(rows: list[dict[str, Any]], clients: int) -> dict[str, Any]:
@@ -218,6 +235,10 @@ TARGETS: tuple[Target, ...] = (
     Target("5k: core search with facets, ours / SQLite FTS5", 5, "×", False, facet_ratio(5000)),
     Target("SciFact nDCG@10 (test, 300 queries)", 0.69, "", True, scifact_ndcg),
     Target("fr/es known-item success@10 loss vs plain Whoosh", 0, "", False, known_item_loss),
+    Target(
+        "5k: search analytics on, instructions per /search (issue 13)",
+        5, "%", False, analytics_overhead,
+    ),
 )  # fmt: skip
 
 
@@ -378,7 +399,7 @@ def peers_section(results: Results) -> list[str]:
 def http_section(results: Results) -> list[str]:
     lines: list[str] = []
     for name, doc in results.items():
-        if not name.startswith("http-"):
+        if not name.startswith("http-") or _is_analytics_comparison(name):
             continue
         f = doc["figures"]
         cache = "on" if f.get("cache") else "off"
@@ -410,6 +431,59 @@ def http_section(results: Results) -> list[str]:
                         r.get("server_heap_mib", "–"), r["client_cpu_s"])
                 )  # fmt: skip
         lines.append("")
+    return lines
+
+
+def analytics_section(results: Results) -> list[str]:
+    """`http_load --compare-analytics`: /search with the search analytics off and on."""
+    lines: list[str] = []
+    for name, doc in results.items():
+        if not _is_analytics_comparison(name):
+            continue
+        f = doc["figures"]
+        start = doc["machine"].get("load_average_at_start", ["?"])[0]
+        end = (f.get("load_average_at_end") or ["?"])[0]
+        lines += [
+            f"## Search analytics off and on (issue 13), {f['articles']:,} articles, "
+            f"{f['workers']} worker(s), cache {'on' if f.get('cache') else 'off'} (`{name}.json`)",
+            "",
+            f"1-minute load average {start} at the start, {end} at the end.",
+            "",
+        ]
+        instructions = f.get("instructions")
+        if instructions:
+            per = instructions["per_search"]
+            lines += [
+                f"Instructions per /search (callgrind, the real `serve`, "
+                f"{instructions['searches']} searches after {instructions['warm_up']}; "
+                "independent of the machine's load):",
+                "",
+                row("analytics off", "analytics on", "added", "change"),
+                row(*["---"] * 4),
+                row(
+                    f"{per['off']:,}",
+                    f"{per['on']:,}",
+                    f"{instructions['analytics_per_search']:,}",
+                    f"{_fmt(instructions['change_percent'])} %",
+                ),
+                "",
+            ]
+        change = f.get("change")
+        if change:
+            lines += [
+                f"Wall clock, medians of {f['rounds']} alternating rounds per mode "
+                f"({f['client']}); on a shared machine a check, not the figure:",
+                "",
+                row("clients", "figure", "off", "on", "change"),
+                row(*["---"] * 5),
+                *(
+                    row(level.lstrip("c"), figure, values["off"], values["on"],
+                        f"{_fmt(values['change_percent'])} %")
+                    for level, figures in change.items()
+                    for figure, values in figures.items()
+                ),
+                "",
+            ]  # fmt: skip
     return lines
 
 
@@ -535,6 +609,7 @@ def render(results: Results) -> str:
         *search_section(results),
         *peers_section(results),
         *http_section(results),
+        *analytics_section(results),
         *soak_section(results),
         *relevance_section(results),
         *profile_section(results),

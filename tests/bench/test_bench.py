@@ -215,3 +215,30 @@ def test_the_analytics_comparison_gives_medians_over_rounds_and_the_change() -> 
     assert change["throughput_rps"] == {"off": 105, "on": 95, "change_percent": -9.52}
     assert change["p99_ms"]["off"] == 20 and change["p99_ms"]["on"] == 11.5
     assert change["server_cpu_ms_per_request"]["change_percent"] == 0.0
+
+
+def test_the_analytics_comparison_is_a_target_and_a_section_of_its_own() -> None:
+    figures = {
+        "articles": 5000,
+        "workers": 1,
+        "cache": False,
+        "instructions": {
+            "searches": 200,
+            "warm_up": 20,
+            "per_search": {"off": 20_000_000, "on": 20_300_000},
+            "analytics_per_search": 300_000,
+            "change_percent": 1.5,
+        },
+        "load_average_at_end": [2.5],
+    }
+    results = _results_with(figures, "http-5000-w1-analytics")
+
+    text = render(results)
+
+    assert "| 5k: search analytics on, instructions per /search (issue 13) | ≤ 5 % | 1.5 % |" in (
+        text
+    )
+    assert "## Search analytics off and on (issue 13)" in text
+    assert "| 20,000,000 | 20,300,000 | 300,000 | 1.5 % |" in text
+    # Not mistaken for a load run of the service: its HTTP targets stay unmeasured.
+    assert text.count("not measured") == len(TARGETS) - 1
