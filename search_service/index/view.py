@@ -20,18 +20,20 @@ import pickle
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.filedb import structfile
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from search_service.articles import LANGUAGES
+from search_service.index.schema import EXACT_FIELDS
 from search_service.text import fold
 
 IntArray = npt.NDArray[np.int32]
@@ -177,6 +179,25 @@ class IndexView:
             fieldname, term, lambda: read_postings(reader, fieldname, term, self.live)
         )
 
+    def phrase(self, searcher: Any, fieldname: str, terms: tuple[str, ...]) -> Postings:
+        """Documents holding the words of `terms` side by side, in order (cached)."""
+        key = '"' + " ".join(terms) + '"'
+
+        def build() -> Postings:
+            reader = searcher.reader()
+            if any(self.postings(reader, fieldname, term).df == 0 for term in terms):
+                return EMPTY_POSTINGS
+            matcher = wq.Phrase(fieldname, list(terms)).matcher(searcher)
+            return matcher_postings(matcher, self.live)
+
+        return self.cached(fieldname, key, build)
+
+    def positions(
+        self, reader: Any, fieldname: str, term: str, docs: npt.NDArray[np.intp]
+    ) -> dict[int, list[int]]:
+        """Positions of a term in a few documents (sorted) that hold it."""
+        return _segment_positions(reader, fieldname, term, docs)
+
     def adjacency(self, fieldname: str, first: str, second: str) -> dict[int, int]:
         """Per-document counts of `second` right after `first`, filled in by the scorer."""
         key = (fieldname, first, second)
@@ -262,6 +283,75 @@ def read_postings(reader: Any, fieldname: str, term: str, live: BoolArray) -> Po
     if not keep.all():
         ids, tf = ids[keep], tf[keep]
     return Postings(ids, tf)
+
+
+def _segment_positions(
+    reader: Any, fieldname: str, term: str, docs: npt.NDArray[np.intp]
+) -> dict[int, list[int]]:
+    """Positions of a term in a few documents (sorted), skipping through its postings."""
+    out: dict[int, list[int]] = {}
+    if not docs.size:
+        return out
+    try:
+        matcher = reader.postings(fieldname, term)
+    except TermNotFound:
+        return out
+    for doc in docs.tolist():
+        if not matcher.is_active():
+            break
+        matcher.skip_to(doc)
+        if matcher.is_active() and matcher.id() == doc:
+            out[doc] = list(matcher.value_as("positions"))
+    return out
+
+
+def exact_word_counts(reader: Any) -> dict[str, int]:
+    """Words of the exact fields with their document frequency (the larger field's).
+
+    Whoosh's term statistics, deleted documents included. Segments are read one
+    by one: a multi-segment reader would look every term up in every segment,
+    ten times slower.
+    """
+    counts: dict[str, int] = {}
+    for fieldname in EXACT_FIELDS:
+        if fieldname not in reader.schema:
+            continue
+        field_counts: dict[bytes, int] = {}
+        for leaf, _ in reader.leaf_readers():
+            for raw, df in _segment_frequencies(leaf, fieldname):
+                field_counts[raw] = field_counts.get(raw, 0) + df
+        for raw, df in field_counts.items():
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            if df > counts.get(word, 0):
+                counts[word] = df
+    return counts
+
+
+_DF: Final = struct.Struct("!I")
+#: Offset of the document frequency in a W3 term info ("!BfIBBfII": flags, weight, df…).
+_DF_OFFSET: Final = 5
+
+
+def _segment_frequencies(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, int]]:
+    """(term, document frequency) of one segment's field, straight from its term table.
+
+    Decoding Whoosh's full TermInfo objects costs most of the time here; the W3
+    codec stores the frequency at a fixed offset, so only those bytes are read.
+    The generic `iter_field` is the fallback for other codecs.
+    """
+    try:
+        terms = leaf._terms
+        prefix = terms._keycoder(fieldname, b"")
+        items = terms._tindex.items_from(prefix)
+    except (AttributeError, AssertionError):
+        for raw, info in leaf.iter_field(fieldname):
+            yield raw, int(info.doc_frequency())
+        return
+    size = len(prefix)
+    for key, value in items:
+        if key[:size] != prefix:
+            break
+        yield key[size:], _DF.unpack_from(value, _DF_OFFSET)[0]
 
 
 def _leaves(reader: Any) -> list[tuple[Any, int]]:

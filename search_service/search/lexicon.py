@@ -12,8 +12,6 @@ nearby lengths only.
 from __future__ import annotations
 
 import bisect
-import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -22,7 +20,8 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-EXACT_FIELDS: Final = ("title_exact", "body_exact")
+from search_service.index.view import exact_word_counts
+
 #: The highest Unicode code point: `prefix + _AFTER` sorts after every word beginning with prefix.
 _AFTER: Final = "\U0010ffff"
 
@@ -47,24 +46,8 @@ class Lexicon:
 
     @classmethod
     def from_reader(cls, reader: Any) -> Lexicon:
-        """Words of the exact fields with their document frequency (the larger field's).
-
-        Segments are read one by one: a multi-segment reader would look every
-        term up in every segment, ten times slower.
-        """
-        counts: dict[str, int] = {}
-        for fieldname in EXACT_FIELDS:
-            if fieldname not in reader.schema:
-                continue
-            field_counts: dict[bytes, int] = {}
-            for leaf, _ in reader.leaf_readers():
-                for raw, df in _segment_frequencies(leaf, fieldname):
-                    field_counts[raw] = field_counts.get(raw, 0) + df
-            for raw, df in field_counts.items():
-                word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-                if df > counts.get(word, 0):
-                    counts[word] = df
-        return cls.from_counts(counts)
+        """Words of the exact fields with their document frequency (the larger field's)."""
+        return cls.from_counts(exact_word_counts(reader))
 
     @classmethod
     def from_counts(cls, counts: dict[str, int]) -> Lexicon:
@@ -140,30 +123,3 @@ def _shared_start(first: str, second: str) -> int:
             break
         count += 1
     return count
-
-
-_DF: Final = struct.Struct("!I")
-#: Offset of the document frequency in a W3 term info ("!BfIBBfII": flags, weight, df…).
-_DF_OFFSET: Final = 5
-
-
-def _segment_frequencies(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, int]]:
-    """(term, document frequency) of one segment's field, straight from its term table.
-
-    Decoding Whoosh's full TermInfo objects costs most of the time here; the W3
-    codec stores the frequency at a fixed offset, so only those bytes are read.
-    The generic `iter_field` is the fallback for other codecs.
-    """
-    try:
-        terms = leaf._terms
-        prefix = terms._keycoder(fieldname, b"")
-        items = terms._tindex.items_from(prefix)
-    except (AttributeError, AssertionError):
-        for raw, info in leaf.iter_field(fieldname):
-            yield raw, int(info.doc_frequency())
-        return
-    size = len(prefix)
-    for key, value in items:
-        if key[:size] != prefix:
-            break
-        yield key[size:], _DF.unpack_from(value, _DF_OFFSET)[0]
