@@ -39,6 +39,7 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
+from search_service.index.compiled_view import VIEW_FOLDER, check_view, compile_view
 from search_service.index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -76,9 +77,10 @@ Progress = Callable[[str, int, int, int], None]
 
 - "read": `done` of `total` article files read (or skipped), `articles` found so far;
 - "index": `done` of `total` articles handed to the writer (`articles` = `total`);
-- "commit", "check", "publish" (no counts: `done` = `total` = 0): the writer
-  commits (sorts, merges and writes the postings: most of a large build's time),
-  the new generation is checked and finished, then published and the old pruned.
+- "commit", "view", "check", "publish" (no counts: `done` = `total` = 0): the
+  writer commits (sorts, merges and writes the postings: most of a large build's
+  time), the serving view is compiled from the segments, the new generation is
+  checked and finished, then published and the old pruned.
 """
 
 
@@ -394,8 +396,11 @@ def _build_locked(
     name = gens.new_generation_name()
     try:
         _write_generation(root, name, live, plan, progress)
+        _phase(progress, "view", report.indexed)
+        compile_view(gens.building_path(root, name))
         _phase(progress, "check", report.indexed)
         _check_generation(gens.building_path(root, name), articles)
+        check_view(gens.building_path(root, name))
         write_snapshot(gens.building_path(root, name), vocabulary.files if vocabulary else None)
         _write_manifest(gens.building_path(root, name), name, articles, report, vocabulary)
         gens.finish_generation(root, name)
@@ -614,6 +619,7 @@ def _write_generation(
         shutil.copytree(live.path, path)
         for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE):
             (path / stale).unlink(missing_ok=True)
+        shutil.rmtree(path / VIEW_FOLDER, ignore_errors=True)  # compiled again below
         if not (plan.to_add or plan.to_update or plan.to_delete):
             return  # only the vocabulary changed: the same documents, a new snapshot
         index = whoosh_index.open_dir(str(path))
@@ -1017,6 +1023,7 @@ def _files_and_articles(files: int, articles: int) -> str:
 #: What the phases without counts are doing, as shown to the admin.
 FINISHING: Final = {
     "commit": "writing the index (commit)",
+    "view": "compiling the serving view",
     "check": "checking the new generation",
     "publish": "publishing",
 }

@@ -20,9 +20,9 @@ import pickle
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +69,16 @@ class Postings:
 
 
 EMPTY_POSTINGS: Final = Postings(_EMPTY_IDS, _EMPTY_TF)
+
+
+class CompiledField(Protocol):
+    """A text field's postings in a generation's compiled view (`compiled_view.FieldPostings`)."""
+
+    def postings(self, term: str) -> Postings: ...
+
+    def phrase(self, terms: Sequence[str]) -> Postings: ...
+
+    def positions_in(self, term: str, docs: npt.NDArray[np.intp]) -> dict[int, list[int]]: ...
 
 
 @dataclass(slots=True)
@@ -156,7 +166,13 @@ class FacetColumn:
 
 @dataclass(slots=True)
 class IndexView:
-    """Arrays of one generation plus a cache of term postings (shared by threads)."""
+    """Arrays of one generation plus a cache of postings-like arrays (shared by threads).
+
+    `fields` are the compiled postings of the text fields (`compiled_view`): then
+    a term's postings are slices of the mapped arrays. Without them (a
+    generation built before views) they are read from the Whoosh segments, once
+    per generation, and cached.
+    """
 
     generation: str
     doc_count: int
@@ -166,24 +182,38 @@ class IndexView:
     lengths: dict[str, FloatArray]
     average_lengths: dict[str, float]
     facets: dict[str, FacetColumn]
-    language_of_doc: list[str]
     live_count: int
+    fields: dict[str, CompiledField] | None = None
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
     _adjacency: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
     _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def compiled(self) -> bool:
+        return self.fields is not None
+
     def postings(self, reader: Any, fieldname: str, term: str) -> Postings:
-        """Postings of `term` in `fieldname`, read once per generation then cached."""
+        """Postings of `term` in `fieldname` (from the segments: read once, then cached)."""
+        if self.fields is not None:
+            found = self.fields.get(fieldname)
+            return found.postings(term) if found is not None else EMPTY_POSTINGS
         return self.cached(
             fieldname, term, lambda: read_postings(reader, fieldname, term, self.live)
         )
 
     def phrase(self, searcher: Any, fieldname: str, terms: tuple[str, ...]) -> Postings:
-        """Documents holding the words of `terms` side by side, in order (cached)."""
+        """Documents holding the words of `terms` side by side, in order (cached).
+
+        Weighted as Whoosh's phrase matcher weighs them: the sum of the words'
+        weights in the document.
+        """
         key = '"' + " ".join(terms) + '"'
 
         def build() -> Postings:
+            if self.fields is not None:
+                found = self.fields.get(fieldname)
+                return found.phrase(terms) if found is not None else EMPTY_POSTINGS
             reader = searcher.reader()
             if any(self.postings(reader, fieldname, term).df == 0 for term in terms):
                 return EMPTY_POSTINGS
@@ -196,6 +226,9 @@ class IndexView:
         self, reader: Any, fieldname: str, term: str, docs: npt.NDArray[np.intp]
     ) -> dict[int, list[int]]:
         """Positions of a term in a few documents (sorted) that hold it."""
+        if self.fields is not None:
+            found = self.fields.get(fieldname)
+            return found.positions_in(term, docs) if found is not None else {}
         return _segment_positions(reader, fieldname, term, docs)
 
     def adjacency(self, fieldname: str, first: str, second: str) -> dict[int, int]:
@@ -244,12 +277,6 @@ def open_view(generation: str, reader: Any) -> IndexView:
     }
     year = _numeric_values(reader, "year", size, live)
     facets["year"] = _year_column(year, size)
-    language_of_doc = [""] * size
-    column = facets["language"]
-    for doc, value in zip(
-        column.doc_of_entry.tolist(), column.value_of_entry.tolist(), strict=True
-    ):
-        language_of_doc[doc] = column.values[value]
     return IndexView(
         generation=generation,
         doc_count=size,
@@ -259,7 +286,6 @@ def open_view(generation: str, reader: Any) -> IndexView:
         lengths=lengths,
         average_lengths=averages,
         facets=facets,
-        language_of_doc=language_of_doc,
         live_count=int(live.sum()),
     )
 

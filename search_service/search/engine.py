@@ -40,6 +40,8 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
+from search_service.index.compiled_view import open_compiled
+from search_service.index.flat_arrays import FlatArraysError
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
 from search_service.index.vocabulary_snapshot import load_snapshot
@@ -245,10 +247,7 @@ def open_live_generation(
     if found is not None and _still_live(root, name):
         raise DamagedGenerationError(name, found)
     try:
-        with index.searcher() as searcher:
-            reader = searcher.reader()
-            view = open_view(name, reader)
-            lexicon = Lexicon.from_reader(reader)
+        view, lexicon = _open_arrays(name, on_disk.path, index)
     except Exception as error:  # a truncated or garbled file: unpickling, struct, zlib…
         if not _still_live(root, name):
             raise GenerationGoneError(f"generation {name} was removed while opening") from error
@@ -298,6 +297,29 @@ def _still_live(root: Path, name: str) -> bool:
         return (Path(root) / name).is_dir()
     except (IndexAccessError, PermissionError):
         return False  # unknown: nothing is declared damaged on what cannot be read
+
+
+def _open_arrays(name: str, path: Path, index: Any) -> tuple[IndexView, Lexicon]:
+    """The generation's compiled view, mapped; read from its segments if it has none.
+
+    A generation built before serving views (or whose view cannot be read) is
+    still served, from its segments: opening it reads its arrays and dictionary,
+    and each word's postings are decoded on first use. The next build compiles
+    a view (docs/index.md, "The serving view").
+    """
+    try:
+        compiled = open_compiled(name, path)
+    except (FlatArraysError, KeyError, ValueError, OSError) as error:
+        logger.warning(
+            "the serving view of %s cannot be read (%s): searching its segments", name, error
+        )
+        compiled = None
+    if compiled is not None:
+        return compiled.view, Lexicon(compiled.words)
+    logger.info("%s has no serving view (built before views): searching its segments", name)
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        return open_view(name, reader), Lexicon.from_reader(reader)
 
 
 def _generation_vocabulary(
