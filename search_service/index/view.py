@@ -138,14 +138,17 @@ class FacetColumn:
             mask[self.doc_of_entry[hit]] = True
         return mask
 
-    def counts(self, mask: BoolArray) -> npt.NDArray[np.int64]:
-        """How many documents of `mask` have each value.
+    def counts(
+        self, mask: BoolArray, docs: npt.NDArray[np.intp] | None = None
+    ) -> npt.NDArray[np.int64]:
+        """How many documents of `mask` have each value (`docs`: its documents, if known).
 
         Few documents: their values are gathered and counted; many: every entry
         is weighed by the mask (the cheaper of the two, measured at 5k and 100k).
         """
         size = len(self.values)
-        docs = np.flatnonzero(mask)
+        if docs is None:
+            docs = np.flatnonzero(mask)
         if self.value_of_doc is not None:
             if docs.size * 4 > mask.size:
                 weights = mask.view(np.uint8)

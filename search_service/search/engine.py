@@ -152,6 +152,35 @@ class Suggestion:
     id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a result shows of an article, read once from its stored fields."""
+
+    id: str
+    title: str
+    url: str | None
+    date: str | None
+    year: int | None
+    language: str
+    countries: tuple[str, ...]
+    partners: tuple[str, ...]
+    body: str
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> Shown:
+        return cls(
+            id=str(stored.get("id")),
+            title=str(stored.get("title") or ""),
+            url=stored.get("url") or None,
+            date=stored.get("date") or None,
+            year=int(stored["year"]) if stored.get("year") else None,
+            language=str(stored.get("language") or ""),
+            countries=_split(stored.get("country")),
+            partners=_split(stored.get("partner")),
+            body=str(stored.get("body") or ""),
+        )
+
+
 class GenerationGoneError(IndexNotFoundError):
     """A thread needed a new searcher of a generation whose folder was pruned meanwhile."""
 
@@ -172,21 +201,21 @@ class Generation:
     checked_at: float | None = None
     cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _local: threading.local = field(default_factory=threading.local)
-    _stored: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _shown: dict[int, Shown] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def stored(self, doc: int) -> dict[str, Any]:
-        """Stored fields of a document, kept in a bounded per-generation cache.
+    def shown(self, doc: int) -> Shown:
+        """What a result shows of a document, kept in a bounded per-generation cache.
 
-        Whoosh decompresses and unpickles them on every read; the documents of
-        the first result pages recur across queries.
+        Whoosh decompresses and unpickles stored fields on every read; the
+        documents of the first result pages recur across queries.
         """
-        found = self._stored.get(doc)
+        found = self._shown.get(doc)
         if found is None:
-            found = self.searcher().stored_fields(doc)
-            if len(self._stored) >= _STORED_CACHE_LIMIT:
-                self._stored.clear()
-            self._stored[doc] = found
+            found = Shown.of(self.searcher().stored_fields(doc))
+            if len(self._shown) >= _STORED_CACHE_LIMIT:
+                self._shown.clear()
+            self._shown[doc] = found
         return found
 
     def searcher(self) -> Any:
@@ -625,6 +654,8 @@ class SearchEngine:
     def _cached_search(
         self, generation: Generation, request: SearchRequest, started: float
     ) -> SearchResult:
+        if self.settings.cache_size <= 0:
+            return self._search(generation, request, started)
         # Requests that differ only in spacing share one entry (case may not: "AIM"
         # the partner is not "aim" the word; a trailing space ends the prefix word).
         words = " ".join(request.q.split())
@@ -664,7 +695,7 @@ class SearchEngine:
             highlight = scored.highlight
             suggestion = _suggestion(parsed, scored.corrected)
         matching = combine(masks, candidates)
-        facets = facet_counts(view, candidates, masks, selections)
+        facets = facet_counts(view, candidates, masks, selections, matching)
         order = _order(view, matching, rank, request, parsed)
         hits = tuple(
             self._hit(generation, int(doc), float(score[doc]), highlight, request.snippets)
@@ -772,19 +803,17 @@ class SearchEngine:
     def _hit(
         self, generation: Generation, doc: int, score: float, terms: HighlightTerms, snippets: bool
     ) -> SearchHit:
-        stored = generation.stored(doc)
-        language = str(stored.get("language") or "")
-        body = str(stored.get("body") or "")
+        shown = generation.shown(doc)
         return SearchHit(
-            id=str(stored.get("id")),
-            title=str(stored.get("title") or ""),
-            url=stored.get("url") or None,
-            date=stored.get("date") or None,
-            year=int(stored["year"]) if stored.get("year") else None,
-            language=language,
-            countries=_split(stored.get("country")),
-            partners=_split(stored.get("partner")),
-            snippet=make_snippet(body, terms, language) if snippets else "",
+            id=shown.id,
+            title=shown.title,
+            url=shown.url,
+            date=shown.date,
+            year=shown.year,
+            language=shown.language,
+            countries=shown.countries,
+            partners=shown.partners,
+            snippet=make_snippet(shown.body, terms, shown.language) if snippets else "",
             score=round(score, 4),
         )
 

@@ -84,8 +84,8 @@ def _titles(
     docs = docs[np.lexsort((-view.date_sort[docs], ~whole))][:limit]
     out = []
     for doc in docs.tolist():
-        stored = generation.stored(int(doc))
-        out.append((str(stored.get("id")), str(stored.get("title") or "")))
+        shown = generation.shown(int(doc))
+        out.append((shown.id, shown.title))
     return out
 
 
