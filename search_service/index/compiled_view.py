@@ -67,6 +67,8 @@ VIEW_NAME: Final = "arrays"
 VIEW_VERSION: Final = 1
 #: Terms per field the build's check compares with Whoosh (all of them in tests).
 CHECK_SAMPLE: Final = 200
+#: Stored fields a result shows (and the body its snippet is cut from), as text.
+SHOWN_FIELDS: Final = ("id", "title", "url", "date", "language", "country", "partner", "body")
 
 _TERMINFO: Final = struct.Struct("!BfIBBfII")
 _EXTENT: Final = struct.Struct("!Qi")
@@ -95,6 +97,17 @@ class FieldPostings:
             return EMPTY_POSTINGS
         start, end = int(self.offsets[i]), int(self.offsets[i + 1])
         return Postings(self.ids[start:end], self.tf[start:end])
+
+    def postings_of(self, terms: Sequence[str]) -> list[Postings]:
+        """`postings` of several terms, looked up together."""
+        out = []
+        for i in self.terms.find_many(terms):
+            if i < 0:
+                out.append(EMPTY_POSTINGS)
+            else:
+                start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+                out.append(Postings(self.ids[start:end], self.tf[start:end]))
+        return out
 
     def _flat_positions(self, i: int) -> tuple[IntArray, npt.NDArray[np.int64], Any]:
         start, end = int(self.offsets[i]), int(self.offsets[i + 1])
@@ -149,6 +162,31 @@ class FieldPostings:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredColumns:
+    """The stored fields results show, per document: UTF-8 text end to end, and years.
+
+    Whoosh decompresses and unpickles a document's stored fields on every read
+    (about a tenth of a millisecond); here they are slices of the mapped file.
+    """
+
+    blobs: dict[str, npt.NDArray[np.uint8]]
+    starts: dict[str, npt.NDArray[np.int64]]
+    year: IntArray
+
+    def fields(self, doc: int) -> dict[str, Any]:
+        """The document's shown fields as Whoosh's `stored_fields` gives them."""
+        out: dict[str, Any] = {}
+        for name, blob in self.blobs.items():
+            start, end = self.starts[name][doc : doc + 2].tolist()
+            if end > start:
+                out[name] = blob[start:end].tobytes().decode("utf-8")
+        year = int(self.year[doc])
+        if year:
+            out["year"] = year
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledView:
     """What `open_compiled` maps: the view and the exact-word dictionary."""
 
@@ -197,6 +235,11 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
             value_by_doc=arrays[f"{prefix}.value_by_doc"],
             value_of_doc=arrays.get(f"{prefix}.value_of_doc"),
         )
+    stored = StoredColumns(
+        blobs={field_: arrays[f"stored.{field_}.blob"] for field_ in SHOWN_FIELDS},
+        starts={field_: arrays[f"stored.{field_}.starts"] for field_ in SHOWN_FIELDS},
+        year=arrays["year"],
+    )
     view = IndexView(
         generation=name,
         doc_count=size,
@@ -208,6 +251,7 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
         facets=facets,
         live_count=int(meta["live_count"]),
         fields=dict(fields),
+        stored=stored.fields,
     )
     lengths = {int(length): arrays[f"lexicon.length.{length}"] for length in meta["word_lengths"]}
     words = WordFrequencies(_table(arrays, "lexicon"), arrays["lexicon.df"], lengths)
@@ -266,6 +310,7 @@ def compile_view(generation_path: Path) -> float:
             arrays, meta = _per_document_arrays(base)
             fieldnames = [name for name in TEXT_FIELDS if name in reader.schema]
             merged = _compile_fields(reader, fieldnames, base.live)
+            arrays.update(_stored_columns(reader, base.doc_count))
     finally:
         index.close()
     for fieldname, compiled in merged.items():
@@ -313,6 +358,22 @@ def _per_document_arrays(
         "facets": {name: column.values for name, column in base.facets.items()},
     }
     return arrays, meta
+
+
+def _stored_columns(reader: Any, size: int) -> dict[str, npt.NDArray[Any]]:
+    """The shown stored fields of every document as text columns (deleted: empty)."""
+    texts: dict[str, list[bytes]] = {name: [b""] * size for name in SHOWN_FIELDS}
+    for doc, stored in reader.iter_docs():
+        for name in SHOWN_FIELDS:
+            value = stored.get(name)
+            if value is not None and value != "":
+                texts[name][doc] = str(value).encode("utf-8")
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, values in texts.items():
+        lengths = np.fromiter((len(value) for value in values), dtype=np.int64, count=size)
+        out[f"stored.{name}.blob"] = np.frombuffer(b"".join(values), dtype=np.uint8)
+        out[f"stored.{name}.starts"] = _starts(lengths)
+    return out
 
 
 def _add_table(arrays: dict[str, npt.NDArray[Any]], prefix: str, table: TermTable) -> None:
@@ -666,7 +727,10 @@ def check_view(generation_path: Path, every_term: bool = False) -> int:
             reader = searcher.reader()
             view = compiled.view
             _check_deletions(view, reader)
-            _check_documents(view, searcher, _spread(_live_docs(view), CHECK_SAMPLE))
+            live_docs = _live_docs(view)
+            _check_documents(
+                view, searcher, live_docs if every_term else _spread(live_docs, CHECK_SAMPLE)
+            )
             if every_term:
                 _check_arrays(view, open_view(path.name, reader))
                 if not compiled.words.same(WordFrequencies.from_counts(exact_word_counts(reader))):
@@ -708,6 +772,10 @@ def _check_documents(view: IndexView, searcher: Any, docs: list[int]) -> None:
     reader = searcher.reader()
     for doc in docs:
         stored = searcher.stored_fields(doc)
+        shown = view.stored(doc) if view.stored is not None else {}
+        for name in (*SHOWN_FIELDS, "year"):
+            if shown.get(name) != (stored.get(name) if stored.get(name) != "" else None):
+                raise _differs(f"the stored {name} of document {doc}")
         facts = {
             "year": (int(view.year[doc]), int(stored.get("year") or 0)),
             "date": (

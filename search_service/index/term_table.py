@@ -72,6 +72,19 @@ class TermTable:
                 return i
         return -1
 
+    def find_many(self, terms: Sequence[str]) -> list[int]:
+        """`find` of several terms in one bisection of the keys (a prefix's completions)."""
+        if not terms or not len(self):
+            return [-1] * len(terms)
+        raws = [term.encode("utf-8") for term in terms]
+        keys = np.array([raw[:KEY_BYTES] for raw in raws], dtype=_KEY_DTYPE)
+        at = np.minimum(self.keys.searchsorted(keys), len(self) - 1)
+        same = (self.keys[at] == keys).tolist()
+        return [
+            (i if same_key else -1) if len(raw) < KEY_BYTES else self.find(term)
+            for term, raw, i, same_key in zip(terms, raws, at.tolist(), same, strict=True)
+        ]
+
     def prefix_range(self, prefix: str) -> tuple[int, int]:
         """The positions [lo, hi) of the terms beginning with `prefix`.
 

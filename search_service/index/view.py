@@ -76,6 +76,8 @@ class CompiledField(Protocol):
 
     def postings(self, term: str) -> Postings: ...
 
+    def postings_of(self, terms: Sequence[str]) -> list[Postings]: ...
+
     def phrase(self, terms: Sequence[str]) -> Postings: ...
 
     def positions_in(self, term: str, docs: npt.NDArray[np.intp]) -> dict[int, list[int]]: ...
@@ -187,6 +189,9 @@ class IndexView:
     facets: dict[str, FacetColumn]
     live_count: int
     fields: dict[str, CompiledField] | None = None
+    stored: Callable[[int], dict[str, Any]] | None = None
+    """The stored fields results show, by document (compiled views); None: read them
+    from the segments."""
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
     _adjacency: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
     _bytes: int = 0
@@ -204,6 +209,15 @@ class IndexView:
         return self.cached(
             fieldname, term, lambda: read_postings(reader, fieldname, term, self.live)
         )
+
+    def postings_of(self, reader: Any, fieldname: str, terms: Sequence[str]) -> list[Postings]:
+        """`postings` of several terms of a field (looked up together in a compiled view)."""
+        if self.fields is not None:
+            found = self.fields.get(fieldname)
+            if found is None:
+                return [EMPTY_POSTINGS] * len(terms)
+            return found.postings_of(terms)
+        return [self.postings(reader, fieldname, term) for term in terms]
 
     def phrase(self, searcher: Any, fieldname: str, terms: tuple[str, ...]) -> Postings:
         """Documents holding the words of `terms` side by side, in order (cached).

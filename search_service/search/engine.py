@@ -205,11 +205,15 @@ class Generation:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def shown(self, doc: int) -> Shown:
-        """What a result shows of a document, kept in a bounded per-generation cache.
+        """What a result shows of a document.
 
-        Whoosh decompresses and unpickles stored fields on every read; the
-        documents of the first result pages recur across queries.
+        From the compiled view's text columns (slices of the mapped file); from
+        the segments for a generation without a view, then kept in a bounded
+        per-generation cache: Whoosh decompresses and unpickles stored fields on
+        every read, and the documents of the first result pages recur.
         """
+        if self.view.stored is not None:
+            return Shown.of(self.view.stored(doc))
         found = self._shown.get(doc)
         if found is None:
             found = Shown.of(self.searcher().stored_fields(doc))
@@ -749,10 +753,11 @@ class SearchEngine:
         return None
 
     def _scorer(self, generation: Generation, started: float) -> Scorer:
-        searcher = generation.searcher()
+        # A compiled view needs no Whoosh searcher (opening one per thread costs).
+        searcher = None if generation.view.compiled else generation.searcher()
         return Scorer(
             view=generation.view,
-            reader=searcher.reader(),
+            reader=searcher.reader() if searcher is not None else None,
             searcher=searcher,
             lexicon=generation.lexicon,
             max_prefix_expansions=self.settings.max_prefix_expansions,

@@ -383,8 +383,7 @@ class Scorer:
 
         def build() -> Postings:
             tf = np.zeros(self.view.doc_count, dtype=np.float32)
-            for word in words:
-                postings = self._postings(fieldname, word)
+            for postings in self.view.postings_of(self.reader, fieldname, words):
                 tf[postings.ids] += postings.tf
             ids = np.nonzero(tf)[0].astype(np.int32)
             return Postings(ids, tf[ids])

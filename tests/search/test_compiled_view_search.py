@@ -14,7 +14,7 @@ from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import VIEW_FOLDER, has_view
 from search_service.index.generations import live_generation
 from search_service.ingest.vocabulary import Vocabulary
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
+from search_service.search.engine import Generation, SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
 
 QUERIES = [
@@ -100,17 +100,19 @@ def test_a_phrase_and_proximity_are_matched_from_the_views_positions(
     )
 
 
-def test_no_search_decodes_postings_from_the_segments_when_the_view_is_there(
+def test_no_search_reads_the_segments_when_the_view_is_there(
     both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Neither postings nor stored fields are decoded from Whoosh on the request path."""
     view_engine, _ = both_ways
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("postings decoded from the segments on the request path")
+        raise AssertionError("the segments read on the request path")
 
     monkeypatch.setattr(segments, "read_postings", refuse)
     monkeypatch.setattr(segments, "_segment_positions", refuse)
     monkeypatch.setattr(segments, "matcher_postings", refuse)
+    monkeypatch.setattr(Generation, "searcher", refuse)
     for request in QUERIES:
         view_engine.search(request)
     for prefix in PREFIXES:
