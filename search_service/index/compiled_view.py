@@ -29,12 +29,14 @@ service used before), plus a bulk decoder of the W3 posting blocks;
 from __future__ import annotations
 
 import io
+import multiprocessing
 import pickle
 import struct
 import time
 import zlib
 from array import array
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -65,6 +67,8 @@ VIEW_NAME: Final = "arrays"
 #: Bump when the arrays or their meaning change: older views are then not used
 #: (the generation is served from its segments until the next build).
 VIEW_VERSION: Final = 1
+#: Indexes of at least this many documents are compiled by several processes.
+PARALLEL_DOCUMENTS: Final = 2_000
 #: Terms per field the build's check compares with Whoosh (all of them in tests).
 CHECK_SAMPLE: Final = 200
 #: Stored fields a result shows (and the body its snippet is cut from), as text.
@@ -295,10 +299,13 @@ class _Merged:
     position_starts: npt.NDArray[np.int64] | None
 
 
-def compile_view(generation_path: Path) -> float:
+def compile_view(generation_path: Path, processes: int = 1) -> float:
     """Compile the view of the Whoosh index in `generation_path`; returns the seconds taken.
 
-    Run by the build on the generation it is writing, before it is published.
+    Run by the build on the generation it is writing, before it is published. With
+    `processes` > 1 (and `PARALLEL_DOCUMENTS` documents or more), the text fields
+    are compiled by that many forked processes, the largest first, while this
+    one reads the per-document arrays and stored fields.
     """
     started = time.perf_counter()
     path = Path(generation_path)
@@ -306,11 +313,15 @@ def compile_view(generation_path: Path) -> float:
     try:
         with index.searcher() as searcher:
             reader = searcher.reader()
-            base = open_view(path.name, reader)
-            arrays, meta = _per_document_arrays(base)
             fieldnames = [name for name in TEXT_FIELDS if name in reader.schema]
-            merged = _compile_fields(reader, fieldnames, base.live)
-            arrays.update(_stored_columns(reader, base.doc_count))
+            if processes > 1 and reader.doc_count_all() >= PARALLEL_DOCUMENTS:
+                merged, base, stored = _compile_in_processes(path, reader, fieldnames, processes)
+            else:
+                base = open_view(path.name, reader)
+                merged = _compile_fields(reader, fieldnames, base.live)
+                stored = _stored_columns(reader, base.doc_count)
+            arrays, meta = _per_document_arrays(base)
+            arrays.update(stored)
     finally:
         index.close()
     for fieldname, compiled in merged.items():
@@ -330,6 +341,44 @@ def compile_view(generation_path: Path) -> float:
     meta["word_lengths"] = sorted(words.by_length)
     flat_arrays.write_arrays(view_path(path), VIEW_NAME, arrays, meta)
     return time.perf_counter() - started
+
+
+def _compile_in_processes(
+    path: Path, reader: Any, fieldnames: list[str], processes: int
+) -> tuple[dict[str, _Merged], IndexView, dict[str, npt.NDArray[Any]]]:
+    live = _live(reader)
+    largest_first = sorted(fieldnames, key=lambda name: _FIELD_ORDER.get(name, 9))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = {
+            name: pool.submit(_field_in_process, str(path), name, live) for name in largest_first
+        }
+        base = open_view(path.name, reader)
+        stored = _stored_columns(reader, base.doc_count)
+        merged = {name: futures[name].result() for name in fieldnames}
+    return merged, base, stored
+
+
+#: The order of the text fields by size (body_exact holds every word of every body).
+_FIELD_ORDER: Final = {"body_exact": 0, "body_en": 1, "body_fr": 2, "body_es": 3, "title_exact": 4}
+
+
+def _live(reader: Any) -> npt.NDArray[np.bool_]:
+    size = reader.doc_count_all()
+    live = np.ones(size, dtype=np.bool_)
+    if reader.has_deletions():
+        live[[doc for doc in range(size) if reader.is_deleted(doc)]] = False
+    return live
+
+
+def _field_in_process(path: str, fieldname: str, live: npt.NDArray[np.bool_]) -> _Merged:
+    """One field compiled in a worker process (which opens the index itself)."""
+    index = whoosh_index.open_dir(path)
+    try:
+        with index.searcher() as searcher:
+            return _compile_fields(searcher.reader(), [fieldname], live)[fieldname]
+    finally:
+        index.close()
 
 
 def _per_document_arrays(

@@ -181,8 +181,8 @@ def test_a_build_whose_view_differs_from_its_segments_publishes_nothing(
 ) -> None:
     first = build_from_articles(varied_articles[:40], index_root)
 
-    def compile_wrongly(path: Path) -> float:
-        seconds = compile_view(path)
+    def compile_wrongly(path: Path, processes: int = 1) -> float:
+        seconds = compile_view(path, processes)
         arrays, meta = flat_arrays.open_arrays(path / VIEW_FOLDER, VIEW_NAME)
         changed = {name: np.array(array) for name, array in arrays.items()}
         changed["ids.title_exact"][:] = 0  # every title word in the first article
@@ -202,3 +202,37 @@ def test_a_build_whose_view_differs_from_its_segments_publishes_nothing(
     assert [p.name for p in index_root.iterdir() if p.name.startswith(("gen-", "building-"))] == [
         first.generation
     ]
+
+
+def test_the_view_compiled_by_several_processes_is_the_same_file(
+    index_root: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search_service.index import compiled_view
+
+    build_from_articles(varied_articles, index_root)
+    path = _live_path(index_root)
+    one_process = (path / VIEW_FOLDER / f"{VIEW_NAME}.bin").read_bytes()
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+    parallel = []
+    real = compiled_view._compile_in_processes
+    monkeypatch.setattr(
+        compiled_view,
+        "_compile_in_processes",
+        lambda *args: parallel.append(args[-1]) or real(*args),
+    )
+
+    compile_view(path, processes=2)
+
+    assert parallel == [2]
+    assert (path / VIEW_FOLDER / f"{VIEW_NAME}.bin").read_bytes() == one_process
+    assert check_view(path, every_term=True) > 200
+
+
+def test_the_build_report_gives_the_seconds_of_each_phase(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    report = build_from_articles(varied_articles[:30], index_root, workers=2)
+
+    assert list(report.phases) == ["write", "view", "check", "finish", "publish"]
+    assert all(seconds >= 0 for seconds in report.phases.values())
+    assert any(line.startswith("  phases: write ") for line in report.summary_lines())
