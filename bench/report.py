@@ -343,6 +343,10 @@ def search_section(results: Results) -> list[str]:
                 f"Memory: opening the engine adds {memory['engine_open_mib']} MiB; the benchmark "
                 f"process's RSS after the run: {memory['process_rss_after_search_mib']} MiB.",
             ]
+        opened = figures.get("open")
+        if opened:
+            view = "its serving view" if opened.get("serving_view") else "its segments (no view)"
+            lines += ["", f"Opening the live generation ({view}): {_fmt(opened['ms'])} ms."]
         lines.append("")
     return lines
 
@@ -409,6 +413,26 @@ def http_section(results: Results) -> list[str]:
                         r["median_ms"], r["p99_ms"], r["errors"], r["server_rss_mib"],
                         r.get("server_heap_mib", "–"), r["client_cpu_s"])
                 )  # fmt: skip
+        again = f.get("search_warm_again")
+        if again:
+            cold = next((r for r in f["search"] if r["clients"] == again["clients"]), None)
+            cold_p99 = cold["p99_ms"] if cold else "–"
+            lines += [
+                "",
+                f"Cold against warm: the {again['clients']}-client `/search` requests above "
+                f"(each sent for the first time) had p99 {cold_p99} ms; the same requests "
+                f"sent again: p99 {again['p99_ms']} ms, median {again['median_ms']} ms, "
+                f"{again['throughput_rps']} req/s.",
+            ]
+        per_process = [r.get("server_heap_per_process_mib") for r in f["search"]]
+        last = next((heaps for heaps in reversed(per_process) if heaps), None)
+        if last:
+            lines += [
+                "",
+                "Heap (anonymous memory) per server process after the last `/search` level, "
+                f"supervisor first: {', '.join(f'{heap:g}' for heap in last)} MiB (one more "
+                "worker adds one worker's heap).",
+            ]
         lines.append("")
     return lines
 

@@ -282,7 +282,9 @@ def run(
     vocabulary = load_vocabulary()
     queries = make_queries(read_articles(export), per_kind=per_kind)
     rss_before = psutil.Process(os.getpid()).memory_info().rss
+    opening = time.perf_counter()
     engine = open_engine(index_dir, vocabulary)
+    open_ms = (time.perf_counter() - opening) * 1000
     rss_open = psutil.Process(os.getpid()).memory_info().rss
     print("search: each query once on a fresh engine (cold) ...", flush=True)
     figures["search_cold"] = time_cold(index_dir, vocabulary, queries)
@@ -292,6 +294,12 @@ def run(
     figures["search"].update(time_fresh_threads(engine, queries))
     figures["search"].update(time_cached(index_dir, vocabulary, queries, repeat))
     rss_after = psutil.Process(os.getpid()).memory_info().rss
+    figures["open"] = {
+        "ms": round(open_ms, 1),
+        "serving_view": bool(engine.generation().view.compiled),
+        "note": "wall time of opening the live generation (SearchEngine.generation()), "
+        "vocabulary included",
+    }
     figures["memory"] = {
         "engine_open_mib": round((rss_open - rss_before) / 2**20, 1),
         "process_rss_after_search_mib": round(rss_after / 2**20, 1),
