@@ -51,6 +51,7 @@ from search_service.index import flat_arrays
 from search_service.index.schema import EXACT_FIELDS, RawPositions, split_facet_value
 from search_service.index.term_table import TermTable, WordFrequencies
 from search_service.index.view import (
+    COMPILED_CACHE_BYTES,
     EMPTY_POSTINGS,
     FACETS,
     TEXT_FIELDS,
@@ -256,6 +257,7 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
         live_count=int(meta["live_count"]),
         fields=dict(fields),
         stored=stored.fields,
+        cache_bytes=COMPILED_CACHE_BYTES,
     )
     lengths = {int(length): arrays[f"lexicon.length.{length}"] for length in meta["word_lengths"]}
     words = WordFrequencies(_table(arrays, "lexicon"), arrays["lexicon.df"], lengths)

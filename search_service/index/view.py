@@ -50,6 +50,9 @@ TEXT_FIELDS: Final = (
 _POSTINGS_CACHE_LIMIT: Final = 50_000
 #: ... and before their arrays take more memory than this (serving stays well under 1 GB).
 _CACHE_BYTES: Final = 256 * 2**20
+#: The same bound over a compiled view, whose postings cost nothing to read again: what
+#: is cached there (word scores, phrases, merged prefixes) is private to each worker.
+COMPILED_CACHE_BYTES: Final = 32 * 2**20
 _EMPTY_IDS: Final = np.zeros(0, dtype=np.int32)
 _EMPTY_TF: Final = np.zeros(0, dtype=np.float32)
 #: A W3 posting block starts with its length, negative for a list's last block.
@@ -192,6 +195,8 @@ class IndexView:
     stored: Callable[[int], dict[str, Any]] | None = None
     """The stored fields results show, by document (compiled views); None: read them
     from the segments."""
+    cache_bytes: int = _CACHE_BYTES
+    """Bytes of cached arrays (`cached`) before the cache starts again."""
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
     _adjacency: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
     _bytes: int = 0
@@ -266,7 +271,7 @@ class IndexView:
             return found
         found = build()
         size = found.ids.nbytes + found.tf.nbytes
-        if len(self._postings) >= _POSTINGS_CACHE_LIMIT or self._bytes + size > _CACHE_BYTES:
+        if len(self._postings) >= _POSTINGS_CACHE_LIMIT or self._bytes + size > self.cache_bytes:
             with self._lock:
                 self._postings.clear()
                 self._bytes = 0

@@ -138,3 +138,16 @@ def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
     assert engine.wait_for_generation(new.name)
     assert engine.generation().view.compiled
     assert engine.search(SearchRequest(q="teachers")).total > 0
+
+
+def test_what_a_compiled_view_caches_stays_under_its_smaller_bound(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker keeps its own cache: over a view it is bounded lower than over segments."""
+    view_engine, segment_engine = both_ways
+    view = view_engine.generation().view
+    assert view.cache_bytes < segment_engine.generation().view.cache_bytes
+    monkeypatch.setattr(view, "cache_bytes", 4096)
+    for request in QUERIES:
+        view_engine.search(request)
+        assert view._bytes <= 4096
