@@ -576,9 +576,21 @@ class SearchEngine:
             raise DamagedGenerationError(generation.name, found) from error
 
     def _replace(self, gone: Generation) -> Generation:
+        """The generation live now, for a request whose searcher could not be opened.
+
+        If that is the same generation, still live but damaged (a file Whoosh opens
+        for a searcher no longer reads), it is refused from now on, on every route:
+        with a serving view, searches read no Whoosh file and would go on answering.
+        """
         with self._swap:
             if self._current is gone or self._current is None:
-                self._current = self._open()
+                try:
+                    self._current = self._open()
+                except DamagedGenerationError as damaged:
+                    if damaged.generation == gone.name and gone.damage is None:
+                        gone.damage = damaged.detail
+                        self._warn_refused(gone)
+                    raise
                 self._checked = time.monotonic()
             return self._current
 
