@@ -48,6 +48,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
 from search_service.errors import BuildFailedError
 from search_service.index import flat_arrays
+from search_service.index.generations import VIEW_FOLDER
 from search_service.index.schema import EXACT_FIELDS, RawPositions, split_facet_value
 from search_service.index.term_table import TermTable, WordFrequencies
 from search_service.index.view import (
@@ -62,8 +63,7 @@ from search_service.index.view import (
     open_view,
 )
 
-#: The folder of a generation holding its view, and the files' base name.
-VIEW_FOLDER: Final = "view"
+#: The base name of the view's two files in a generation's `VIEW_FOLDER`.
 VIEW_NAME: Final = "arrays"
 #: Bump when the arrays or their meaning change: older views are then not used
 #: (the generation is served from its segments until the next build).

@@ -280,7 +280,7 @@ def open_live_generation(
     if found is not None and _still_live(root, name):
         raise DamagedGenerationError(name, found)
     try:
-        view, lexicon = _open_arrays(name, on_disk.path, index)
+        view, lexicon = _open_arrays(on_disk, index)
     except Exception as error:  # a truncated or garbled file: unpickling, struct, zlib…
         if not _still_live(root, name):
             raise GenerationGoneError(f"generation {name} was removed while opening") from error
@@ -332,17 +332,23 @@ def _still_live(root: Path, name: str) -> bool:
         return False  # unknown: nothing is declared damaged on what cannot be read
 
 
-def _open_arrays(name: str, path: Path, index: Any) -> tuple[IndexView, Lexicon]:
+def _open_arrays(on_disk: gens.Generation, index: Any) -> tuple[IndexView, Lexicon]:
     """The generation's compiled view, mapped; read from its segments if it has none.
 
-    A generation built before serving views (or whose view cannot be read) is
-    still served, from its segments: opening it reads its arrays and dictionary,
-    and each word's postings are decoded on first use. The next build compiles
-    a view (docs/index.md, "The serving view").
+    A generation built before serving views is still served, from its segments:
+    opening it reads its arrays and dictionary, and each word's postings are
+    decoded on first use. The next build compiles a view (docs/index.md, "The
+    serving view"). A view its build recorded in the manifest that cannot be
+    read is damage (the caller refuses the generation), as for any other file;
+    one it did not record (built before files were recorded) is left for the
+    segments, with a warning.
     """
+    name = on_disk.name
     try:
-        compiled = open_compiled(name, path)
+        compiled = open_compiled(name, on_disk.path)
     except (FlatArraysError, KeyError, ValueError, OSError) as error:
+        if gens.records_view(on_disk):
+            raise
         logger.warning(
             "the serving view of %s cannot be read (%s): searching its segments", name, error
         )

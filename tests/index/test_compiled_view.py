@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -20,7 +21,13 @@ from search_service.index.compiled_view import (
     has_view,
     open_compiled,
 )
-from search_service.index.generations import live_generation, open_live_index
+from search_service.index.generations import (
+    FILES_KEY,
+    damage,
+    live_generation,
+    open_live_index,
+    records_view,
+)
 from search_service.index.schema import RawPositions, TermListPositions, make_schema
 
 from .conftest import MakeArticle
@@ -106,6 +113,33 @@ def test_a_build_compiles_the_view_before_the_generation_is_renamed_and_publishe
 
     assert ("check", True) in events  # compiled inside the building folder
     assert has_view(_live_path(index_root))
+
+
+def test_the_manifest_records_the_views_files_so_the_service_checks_them_like_whooshs(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    """Sizes and SHA-256 of the mapped files: checked when the generation is opened, at
+    every look at the pointer (sizes) and after a failed read (tests/faults)."""
+    build_from_articles(varied_articles[:20], index_root)
+    generation = live_generation(index_root)
+    assert generation is not None and records_view(generation)
+    recorded = generation.manifest[FILES_KEY]
+    for suffix in (".bin", ".json"):
+        name = f"{VIEW_FOLDER}/{VIEW_NAME}{suffix}"
+        data = (generation.path / name).read_bytes()
+        assert recorded[name] == {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert any(name.endswith(".seg") for name in recorded)  # beside Whoosh's own
+    assert damage(generation, thorough=True) is None
+
+    with open(generation.path / VIEW_FOLDER / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(-1, 2)
+        last = handle.read(1)
+        handle.seek(-1, 2)
+        handle.write(bytes([last[0] ^ 1]))
+    assert damage(generation) is None  # the size is right: only the checksum tells
+    assert damage(generation, thorough=True) == (
+        f"{VIEW_FOLDER}/{VIEW_NAME}.bin is not what the build wrote (its checksum differs)"
+    )
 
 
 def test_an_incremental_build_compiles_a_new_view_of_the_changed_index(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from search_service.articles import Article
+from search_service.index import generations as gens
 from search_service.index import view as segments
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import VIEW_FOLDER, has_view
@@ -44,6 +46,19 @@ QUERIES = [
 PREFIXES = ["t", "te", "health i", "mutu", "éducation pub", "zz"]
 
 
+def as_built_before_views(generation: Path) -> None:
+    """Remove a generation's view, and its files from the manifest (they were not written)."""
+    shutil.rmtree(generation / VIEW_FOLDER)
+    manifest_path = generation / gens.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = manifest[gens.FILES_KEY]
+    manifest[gens.FILES_KEY] = {
+        name: file for name, file in files.items() if not name.startswith(f"{VIEW_FOLDER}/")
+    }
+    assert manifest[gens.FILES_KEY] != files
+    gens.write_json_durably(manifest_path, manifest)
+
+
 def _engine(index_dir: Path, vocabulary: Vocabulary) -> SearchEngine:
     return SearchEngine(Settings(index_dir=index_dir, cache_size=0), vocabulary=vocabulary)
 
@@ -64,7 +79,7 @@ def both_ways(
     assert generation is not None and has_view(generation.path)
     without_view = tmp_path / "segments-only"
     shutil.copytree(with_view, without_view)
-    shutil.rmtree(without_view / generation.name / VIEW_FOLDER)
+    as_built_before_views(without_view / generation.name)
     view_engine = _engine(with_view, vocabulary)
     segment_engine = _engine(without_view, vocabulary)
     assert view_engine.generation().view.compiled
@@ -126,7 +141,7 @@ def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
     build_from_articles(varied_articles[:40], index_dir)
     old = live_generation(index_dir)
     assert old is not None
-    shutil.rmtree(old.path / VIEW_FOLDER)  # as a generation built before views
+    as_built_before_views(old.path)
     engine = _engine(index_dir, vocabulary)
     assert not engine.generation().view.compiled
     assert engine.search(SearchRequest(q="teachers")).total > 0
