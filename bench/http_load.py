@@ -164,6 +164,16 @@ def server_heap_mib(server: psutil.Process) -> float:
     return round(total / 1024, 1)
 
 
+def server_heap_per_process_mib(server: psutil.Process) -> list[float]:
+    """Anonymous memory of each of the server's processes (the supervisor first): what
+    one more worker adds is the heap of one worker process."""
+    out = []
+    for process in [server, *server.children(recursive=True)]:
+        with suppress(OSError, psutil.Error):
+            out.append(round(_anonymous_kib(process.pid) / 1024, 1))
+    return out
+
+
 def _anonymous_kib(pid: int) -> int:
     with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
         for line in rollup:
@@ -421,8 +431,19 @@ def run(
                     row = asyncio.run(load(base, paths, clients, guard))
                 row["server_rss_mib"] = server_rss_mib(server)
                 row["server_heap_mib"] = server_heap_mib(server)
+                row["server_heap_per_process_mib"] = server_heap_per_process_mib(server)
                 figures[endpoint].append(row)
                 print(f"{endpoint:8s} {row}", flush=True)
+        if not guard.tripped and zipf is None:
+            # The 8-client level's requests once more: every query now seen once (warm),
+            # against the same requests sent first (cold: words and documents new).
+            clients = CONCURRENCY[1]
+            if use_wrk:
+                row = wrk_load(base, searches[2], clients, WRK_SECONDS)
+            else:
+                row = asyncio.run(load(base, searches[2], clients, guard))
+            figures["search_warm_again"] = row
+            print(f"search again (warm) {row}", flush=True)
         figures["aborted"] = guard.tripped
     return figures
 

@@ -242,6 +242,134 @@ TARGETS: tuple[Target, ...] = (
 )  # fmt: skip
 
 
+# ---- issue 11: serving at scale --------------------------------------------------------
+
+
+def http_run(results: Results, count: int, workers: int) -> tuple[str, dict[str, Any]] | None:
+    """The cache-off HTTP run of `count` articles with `workers` workers (distinct queries,
+    no visitor stream, no allocator tweak), the one with the most /search req/s at 8 clients."""
+    runs = [
+        (name, doc["figures"])
+        for name, doc in results.items()
+        if name.startswith(f"http-{count}-")
+        and doc["figures"].get("workers") == workers
+        and not doc["figures"].get("cache")
+        and doc["figures"].get("zipf") is None
+        and doc["figures"].get("malloc_arena_max") is None
+    ]
+    if not runs:
+        return None
+    return max(runs, key=lambda r: _at(r[1]["search"], 8).get("throughput_rps", 0))
+
+
+def http_at(
+    count: int, workers: int, clients: int | None, key: str
+) -> Callable[[Results], tuple[float, str] | None]:
+    """A /search figure at `clients` clients (None: the best level) of `http_run`."""
+
+    def measure(results: Results) -> tuple[float, str] | None:
+        found = http_run(results, count, workers)
+        if found is None:
+            return None
+        name, figures = found
+        rows = figures["search"]
+        if clients is None:
+            best = max(rows, key=lambda r: float(r[key]))
+            return float(best[key]), f"{name}.json, best at {best['clients']} clients"
+        at = _at(rows, clients)
+        return (float(at[key]), f"{name}.json, {clients} clients") if key in at else None
+
+    return measure
+
+
+def cold_over_warm(count: int, workers: int) -> Callable[[Results], tuple[float, str] | None]:
+    """p99 of the 8-client /search requests sent the first time, over the same sent again."""
+
+    def measure(results: Results) -> tuple[float, str] | None:
+        found = http_run(results, count, workers)
+        again = found[1].get("search_warm_again") if found else None
+        if not found or not again:
+            return None
+        cold = _at(found[1]["search"], again["clients"]).get("p99_ms")
+        if not cold or not again.get("p99_ms"):
+            return None
+        return float(cold) / float(again["p99_ms"]), (
+            f"{found[0]}.json, {again['clients']} clients: p99 {cold} ms cold, "
+            f"{again['p99_ms']} ms warm"
+        )
+
+    return measure
+
+
+def open_time(count: int) -> Callable[[Results], tuple[float, str] | None]:
+    def measure(results: Results) -> tuple[float, str] | None:
+        opened = results.get(f"speed-{count}", {}).get("figures", {}).get("open")
+        if not opened:
+            return None
+        check = opened.get("files_check_ms")
+        part = f"; of which {check} ms checking the files (issue 12)" if check is not None else ""
+        return float(opened["ms"]), f"speed-{count}.json{part}"
+
+    return measure
+
+
+def worker_heap(count: int, workers: int) -> Callable[[Results], tuple[float, str] | None]:
+    """The largest heap of one server process after the last /search level: what one more
+    worker adds (its interpreter and libraries included)."""
+
+    def measure(results: Results) -> tuple[float, str] | None:
+        found = http_run(results, count, workers)
+        if found is None:
+            return None
+        heaps = [r.get("server_heap_per_process_mib") for r in found[1]["search"]]
+        last = next((h for h in reversed(heaps) if h), None)
+        if not last:
+            return None
+        return float(max(last)), f"{found[0]}.json, per process: {', '.join(map(str, last))} MiB"
+
+    return measure
+
+
+TARGETS_11: tuple[Target, ...] = (
+    Target("5k, cache off, 2 workers: /search p50, 8 clients", 3, "ms", False,
+           http_at(5000, 2, 8, "median_ms")),
+    Target("5k, cache off, 2 workers: /search p99, 8 clients", 10, "ms", False,
+           http_at(5000, 2, 8, "p99_ms")),
+    Target("5k, cache off, 2 workers: /search req/s, 8 clients", 2000, "req/s", True,
+           http_at(5000, 2, 8, "throughput_rps")),
+    *(
+        target
+        for count, label in ((50000, "50k"), (100000, "100k"))
+        for target in (
+            Target(f"{label}, 2 workers: /search p99, 8 clients, distinct queries", 50, "ms",
+                   False, http_at(count, 2, 8, "p99_ms")),
+            Target(f"{label}, 2 workers: /search req/s", 600, "req/s", True,
+                   http_at(count, 2, None, "throughput_rps")),
+            Target(f"{label}: cold p99 / warm p99, 8 clients", 2, "×", False,
+                   cold_over_warm(count, 2)),
+            Target(f"{label}: opening a generation", 200, "ms", False, open_time(count)),
+        )
+    ),
+    Target("5k: index build rate", 800, "articles/s", True, build_rate(5000)),
+    Target("100k: index build rate", 600, "articles/s", True, build_rate(100000)),
+    Target("100k: heap of one worker process", 50, "MiB", False, worker_heap(100000, 2)),
+)  # fmt: skip
+
+
+def targets_11_section(results: Results) -> list[str]:
+    return [
+        "## Targets (issue 11)",
+        "",
+        row("target", "wanted", "measured", "verdict", "from"),
+        row(*["---"] * 5),
+        *(t.row(results) for t in TARGETS_11),
+        "",
+        "Peers (SQLite FTS5, tantivy) and relevance (SciFact nDCG@10, known items): the",
+        "issue 5 table above and the sections below.",
+        "",
+    ]
+
+
 def machine_section(results: Results) -> list[str]:
     machines = {str(doc["machine"].get("cpu_model")): doc["machine"] for doc in results.values()}
     lines = ["## Machine", ""]
@@ -364,6 +492,17 @@ def search_section(results: Results) -> list[str]:
                 f"Memory: opening the engine adds {memory['engine_open_mib']} MiB; the benchmark "
                 f"process's RSS after the run: {memory['process_rss_after_search_mib']} MiB.",
             ]
+        opened = figures.get("open")
+        if opened:
+            view = "its serving view" if opened.get("serving_view") else "its segments (no view)"
+            check = ""
+            if "files_check_ms" in opened:
+                check = (
+                    f", of which about {_fmt(opened['files_check_ms'])} ms compare its "
+                    f"{_fmt(opened['files_mib'])} MiB of files with the sizes and SHA-256 its "
+                    "manifest records (issue 12: a damaged generation is never served)"
+                )
+            lines += ["", f"Opening the live generation ({view}): {_fmt(opened['ms'])} ms{check}."]
         lines.append("")
     return lines
 
@@ -430,6 +569,26 @@ def http_section(results: Results) -> list[str]:
                         r["median_ms"], r["p99_ms"], r["errors"], r["server_rss_mib"],
                         r.get("server_heap_mib", "–"), r["client_cpu_s"])
                 )  # fmt: skip
+        again = f.get("search_warm_again")
+        if again:
+            cold = next((r for r in f["search"] if r["clients"] == again["clients"]), None)
+            cold_p99 = cold["p99_ms"] if cold else "–"
+            lines += [
+                "",
+                f"Cold against warm: the {again['clients']}-client `/search` requests above "
+                f"(each sent for the first time) had p99 {cold_p99} ms; the same requests "
+                f"sent again: p99 {again['p99_ms']} ms, median {again['median_ms']} ms, "
+                f"{again['throughput_rps']} req/s.",
+            ]
+        per_process = [r.get("server_heap_per_process_mib") for r in f["search"]]
+        last = next((heaps for heaps in reversed(per_process) if heaps), None)
+        if last:
+            lines += [
+                "",
+                "Heap (anonymous memory) per server process after the last `/search` level, "
+                f"supervisor first: {', '.join(f'{heap:g}' for heap in last)} MiB (one more "
+                "worker adds one worker's heap).",
+            ]
         lines.append("")
     return lines
 
@@ -605,6 +764,7 @@ def render(results: Results) -> str:
         "",
         *machine_section(results),
         *targets_section(results),
+        *targets_11_section(results),
         *build_section(results),
         *search_section(results),
         *peers_section(results),

@@ -4,7 +4,7 @@ Each step is the same command as in bench/README.md, run as its own process
 (so one step's memory does not weigh on the next). `--quick` runs a small
 version (2,000 articles, fewer queries) to check that everything works.
 
-    python -m bench.run_all            # 5,000 and 100,000 articles: about an hour on 2 cores
+    python -m bench.run_all            # 5k, 50k and 100k articles: 30-60 min on 2 cores
     python -m bench.run_all --quick    # 2,000 articles: a few minutes
 """
 
@@ -41,10 +41,16 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
         ["bench.relevance"],
     ]
     if not skip_large:
+        # Issue 11's figures at 50k and 100k: opening, build rate and phases (speed), then
+        # distinct queries from the first request with 2 workers, sent again warm (http_load).
         planned += [
+            ["bench.speed", "--count", "50000", "--per-kind", "50", "--repeat", "2",
+             "--no-in-process-build"],
+            ["bench.http_load", "--count", "50000", "--workers", "2", "--requests", "1000", *wrk],
             ["bench.speed", "--count", "100000", "--per-kind", "50", "--repeat", "2",
              "--no-in-process-build"],
             ["bench.http_load", "--count", "100000", "--workers", "1", "--requests", "1000", *wrk],
+            ["bench.http_load", "--count", "100000", "--workers", "2", "--requests", "1000", *wrk],
         ]  # fmt: skip
     return [step for i, step in enumerate(planned) if step not in planned[:i]]
 

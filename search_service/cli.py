@@ -189,6 +189,7 @@ OPTION_FIELDS: Final = {
     "host": "host",
     "port": "port",
     "workers": "workers",
+    "build_workers": "build_workers",
     "delay": "fetch_delay",
     "timeout": "fetch_timeout",
     "data": "data_dir",
@@ -223,9 +224,9 @@ _FETCH_SETTINGS: Final = frozenset(
 SETTINGS_USED: Final[dict[str, frozenset[str] | None]] = {
     "corpus check": frozenset({"corpus_dir"}),
     "corpus fetch": _FETCH_SETTINGS,
-    "sync": _FETCH_SETTINGS | {"index_dir", "keep_generations"},
+    "sync": _FETCH_SETTINGS | {"index_dir", "keep_generations", "build_workers"},
     "corpus organisations": frozenset({"corpus_dir"}),
-    "index build": frozenset({"corpus_dir", "index_dir", "keep_generations"}),
+    "index build": frozenset({"corpus_dir", "index_dir", "keep_generations", "build_workers"}),
     "index status": frozenset({"index_dir"}),
     "index rollback": frozenset({"index_dir"}),
     "search": _SEARCH_SETTINGS,
@@ -357,6 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-shrink",
         action="store_true",
         help="Publish even when the build deletes over half the live generation's articles.",
+    )
+    build.add_argument(
+        "--build-workers",
+        type=int,
+        metavar="N",
+        help="Processes to write the index and compile its view with (default: the cores).",
     )
     status = _command(
         index_commands,

@@ -85,6 +85,11 @@ def _long_enough(value: SecretStr | None) -> SecretStr | None:
     return value
 
 
+def build_processes(workers: int) -> int:
+    """The processes of a build: `workers`, or the machine's cores when 0."""
+    return workers if workers > 0 else max(1, os.cpu_count() or 1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
@@ -100,6 +105,12 @@ class Settings(BaseSettings):
     )
     keep_generations: int = Field(
         default=3, ge=1, description="How many generations a build keeps (live one included)."
+    )
+    build_workers: int = Field(
+        default=0,
+        ge=0,
+        description="Processes `index build` writes the index and compiles its serving view "
+        "with (0: as many as the machine has cores).",
     )
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `serve` listens on.")

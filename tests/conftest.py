@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,3 +88,64 @@ def build_lock_held(root: Path) -> Iterator[int]:
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+#: Words of the varied corpus, per language (a few very common ones fill several
+#: posting blocks of 128; names of the shipped vocabulary make synonyms work).
+_WORDS = {
+    "en": (
+        "teachers union health insurance mutual social protection education public school "
+        "workers rights solidarity network coverage africa benin senegal togo the of and in "
+        "for to a la la"
+    ),
+    "fr": (
+        "enseignants syndicat santé mutuelle protection sociale éducation école publique "
+        "travailleurs droits solidarité réseau couverture afrique bénin sénégal côte d’ivoire "
+        "l’école les des de la et"
+    ),
+    "es": (
+        "docentes sindicato salud mutualidad protección social educación escuela pública "
+        "trabajadores derechos solidaridad red cobertura américa latina argentina la de y"
+    ),
+}
+_COUNTRIES = ("Benin", "Senegal", "Togo", "Argentina", "Côte d'Ivoire")
+_PARTNERS = ("Education International", "ILO", "AIM")
+
+
+@pytest.fixture(scope="session")
+def varied_articles() -> list[Any]:
+    """300 deterministic articles in three languages: repeated words and phrases,
+    facets, dates (some unknown), bodies of very different lengths."""
+    import datetime as dt
+    import random
+
+    from search_service.articles import Article, SourceRef
+
+    rng = random.Random(11)
+    out = []
+    for n in range(300):
+        language = ("en", "en", "fr", "es")[n % 4]
+        words = _WORDS[language].split(" ")
+        title = " ".join(rng.choice(words) for _ in range(rng.randint(2, 7))).capitalize()
+        body = ". ".join(
+            " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+            for _ in range(rng.randint(1, 40))
+        )
+        if n % 7 == 0:
+            body += " Health insurance for teachers. La mutuelle de santé."
+        date = dt.date(2009 + n % 17, 1 + n % 12, 1 + n % 27) if n % 9 else None
+        out.append(
+            Article(
+                id=f"varied-{n:03d}",
+                title=title,
+                body=body,
+                language=language,
+                date=date,
+                year=date.year if date else None,
+                countries=tuple(rng.sample(_COUNTRIES, n % 3)),
+                partners=tuple(rng.sample(_PARTNERS, n % 2)),
+                source=SourceRef(path=f"articles/varied-{n:03d}.txt"),
+                checksum=f"varied-{n}-{hash((title, body))}",
+            )
+        )
+    return out

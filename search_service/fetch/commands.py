@@ -78,6 +78,7 @@ def _build(settings: Settings, progress: Any) -> BuildReport:
         settings.index_dir,
         keep=settings.keep_generations,
         progress=progress,
+        workers=settings.build_workers,
     )
 
 

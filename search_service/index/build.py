@@ -19,7 +19,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -39,6 +39,7 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
+from search_service.index.compiled_view import VIEW_FOLDER, check_view, compile_view
 from search_service.index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -53,12 +54,12 @@ from search_service.index.vocabulary_snapshot import (
     write_snapshot,
 )
 from search_service.ingest.vocabulary import Vocabulary
-from search_service.settings import Settings
+from search_service.settings import Settings, build_processes
 from search_service.wording import counted
 
 #: Documents handed to the writer between two progress reports.
 BATCH_SIZE: Final = 250
-#: Full builds of at least this many articles use Whoosh's two-process writer.
+#: Full builds of at least this many articles use Whoosh's multi-process writer.
 PARALLEL_THRESHOLD: Final = 2_000
 #: Posting pool of each writer process, sized to the job so it does not spill to
 #: temporary files (spilling re-pickles every posting: 50,000 articles took 327 s
@@ -76,9 +77,10 @@ Progress = Callable[[str, int, int, int], None]
 
 - "read": `done` of `total` article files read (or skipped), `articles` found so far;
 - "index": `done` of `total` articles handed to the writer (`articles` = `total`);
-- "commit", "check", "publish" (no counts: `done` = `total` = 0): the writer
-  commits (sorts, merges and writes the postings: most of a large build's time),
-  the new generation is checked and finished, then published and the old pruned.
+- "commit", "view", "check", "publish" (no counts: `done` = `total` = 0): the
+  writer commits (sorts, merges and writes the postings: most of a large build's
+  time), the serving view is compiled from the segments, the new generation is
+  checked and finished, then published and the old pruned.
 """
 
 
@@ -120,6 +122,9 @@ class BuildReport:
     """Organisations discovered with too little evidence: shown to editors, not indexed."""
     new_partners: set[str] = field(default_factory=set, repr=False)
     """The discovered organisations that are partners of their own (not new names of one)."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds of each phase: read, write (documents and commit), view, check, finish,
+    publish."""
 
     @property
     def published(self) -> bool:
@@ -190,6 +195,10 @@ class BuildReport:
             lines.append(f"  cleared the lock of a dead build (pid {self.stale_lock_pid})")
         if self.generation:
             lines.append(f"  published {self.generation} in {self.seconds:.1f}s{self._rate()}")
+            lines.append(
+                "  phases: "
+                + ", ".join(f"{phase} {seconds:.1f}s" for phase, seconds in self.phases.items())
+            )
         elif self.up_to_date:
             lines.append(
                 f"  up to date: nothing changed, nothing published; the live generation "
@@ -236,6 +245,7 @@ def build_index(
     strict: bool = False,
     allow_shrink: bool = False,
     progress: Progress | None = None,
+    workers: int = 0,
 ) -> BuildReport:
     """Read the corpus and build (incrementally unless `full`) and publish a generation.
 
@@ -257,7 +267,9 @@ def build_index(
     with gens.build_lock(root) as lock:
         _refuse_a_damaged_pointer(root)
         used = UsedVocabulary(Vocabulary.load(corpus.vocabulary.directory), corpus.vocabulary)
+        read_started = time.perf_counter()
         result = _ingest(corpus.path, used.vocabulary, progress)
+        read_seconds = time.perf_counter() - read_started
         report = _report_for(result.articles, result.problems, result.files_read, lock)
         report.corpus = str(corpus.path)
         report.vocabulary = corpus.vocabulary.describe()
@@ -278,6 +290,8 @@ def build_index(
             vocabulary=used,
             progress=progress,
             started=started,
+            workers=workers,
+            phases={"read": read_seconds},
         )
 
 
@@ -292,6 +306,7 @@ def build_from_articles(
     allow_shrink: bool = False,
     vocabulary: UsedVocabulary | None = None,
     progress: Progress | None = None,
+    workers: int = 0,
 ) -> BuildReport:
     """Build and publish a generation from ready-made articles (tests, benchmarks).
 
@@ -317,6 +332,7 @@ def build_from_articles(
             vocabulary=vocabulary,
             progress=progress,
             started=started,
+            workers=workers,
         )
 
 
@@ -361,8 +377,17 @@ def _build_locked(
     vocabulary: UsedVocabulary | None,
     progress: Progress | None,
     started: float,
+    workers: int = 0,
+    phases: dict[str, float] | None = None,
 ) -> BuildReport:
-    """The build proper, while holding the lock: plan, write, check, publish, prune."""
+    """The build proper, while holding the lock: plan, write, check, publish, prune.
+
+    `workers` processes (0: the cores) write a full build's segments and compile
+    the serving view; the seconds of each phase go to `report.phases`.
+    """
+    processes = build_processes(workers)
+    report.phases = dict(phases or {})
+    clock = _PhaseClock(report.phases)
     articles = _first_of_each_id(articles)
     report.articles = len(articles)
     _count_partners(report, articles)
@@ -393,12 +418,20 @@ def _build_locked(
         return report  # up to date: the live generation stays, no copy is made
     name = gens.new_generation_name()
     try:
-        _write_generation(root, name, live, plan, progress)
+        with clock("write"):
+            _write_generation(root, name, live, plan, progress, processes)
+        _phase(progress, "view", report.indexed)
+        with clock("view"):
+            compile_view(gens.building_path(root, name), processes)
         _phase(progress, "check", report.indexed)
-        _check_generation(gens.building_path(root, name), articles)
+        with clock("check"):
+            _check_generation(gens.building_path(root, name), articles)
+            check_view(gens.building_path(root, name))
+        finishing = time.perf_counter()
         write_snapshot(gens.building_path(root, name), vocabulary.files if vocabulary else None)
         _write_manifest(gens.building_path(root, name), name, articles, report, vocabulary)
         gens.finish_generation(root, name)
+        report.phases["finish"] = time.perf_counter() - finishing
     except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
         shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
         shutil.rmtree(root / name, ignore_errors=True)
@@ -412,6 +445,7 @@ def _build_locked(
             f"nothing was published, {report.previous or 'no generation'} is still live{hint}"
         ) from error
     _phase(progress, "publish", report.indexed)
+    publishing = time.perf_counter()
     try:
         report.pruned += gens.publish(root, name, keep)
     except (OSError, DamagedPointerError) as error:
@@ -420,9 +454,25 @@ def _build_locked(
             f"the new generation could not be published ({_failure(error, root)}); "
             f"{report.previous or 'no generation'} is still live"
         ) from error
+    report.phases["publish"] = time.perf_counter() - publishing
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _PhaseClock:
+    """`with clock("phase"):` adds the seconds the block took to `phases["phase"]`."""
+
+    def __init__(self, phases: dict[str, float]) -> None:
+        self.phases = phases
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
 
 
 def _no_articles_message(report: BuildReport) -> str:
@@ -597,12 +647,13 @@ def _write_generation(
     live: gens.Generation | None,
     plan: _Plan,
     progress: Progress | None,
+    processes: int = 1,
 ) -> None:
     path = gens.building_path(root, name)
     if plan.full:
         path.mkdir()
         index = whoosh_index.create_in(str(path), make_schema())
-        procs = 2 if len(plan.to_add) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 else 1
+        procs = processes if len(plan.to_add) >= PARALLEL_THRESHOLD else 1
         limit = pool_limit_mb(len(plan.to_add), procs)
         writer = (
             index.writer(procs=procs, limitmb=limit, multisegment=True, codec=FastCodec())
@@ -614,6 +665,7 @@ def _write_generation(
         shutil.copytree(live.path, path)
         for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE):
             (path / stale).unlink(missing_ok=True)
+        shutil.rmtree(path / VIEW_FOLDER, ignore_errors=True)  # compiled again below
         if not (plan.to_add or plan.to_update or plan.to_delete):
             return  # only the vocabulary changed: the same documents, a new snapshot
         index = whoosh_index.open_dir(str(path))
@@ -760,6 +812,7 @@ def run_build(settings: Settings, *, full: bool, strict: bool, allow_shrink: boo
             strict=strict,
             allow_shrink=allow_shrink,
             progress=progress,
+            workers=settings.build_workers,
         )
     for line in report.summary_lines():
         print(line)
@@ -1017,6 +1070,7 @@ def _files_and_articles(files: int, articles: int) -> str:
 #: What the phases without counts are doing, as shown to the admin.
 FINISHING: Final = {
     "commit": "writing the index (commit)",
+    "view": "compiling the serving view",
     "check": "checking the new generation",
     "publish": "publishing",
 }

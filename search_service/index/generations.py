@@ -52,6 +52,9 @@ LOCK_FILE: Final = "build.lock"
 MANIFEST_FILE: Final = "manifest.json"
 CHECKSUMS_FILE: Final = "checksums.json"
 GENERATION_PREFIX: Final = "gen-"
+#: The folder of a generation's serving view (`compiled_view`): memory-mapped files,
+#: recorded and checked like the index's own.
+VIEW_FOLDER: Final = "view"
 BUILDING_PREFIX: Final = "building-"
 
 
@@ -138,19 +141,36 @@ _NOT_INDEX_FILES: Final = (MANIFEST_FILE, CHECKSUMS_FILE)
 def index_files(path: Path) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of each file of the index in a generation folder (for the manifest).
 
-    Read back right after they were written, so from the page cache: about a
-    second per GB.
+    Whoosh's files and those of the serving view (`view/arrays.bin`: a name relative
+    to the folder). Read back right after they were written, so from the page cache:
+    about a second per GB.
     """
     found: dict[str, dict[str, Any]] = {}
-    for file in sorted(Path(path).iterdir()):
-        if not file.is_file() or file.name in _NOT_INDEX_FILES:
-            continue
+    for file in _index_file_paths(Path(path)):
         digest = hashlib.sha256()
         with open(file, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
-        found[file.name] = {"size": file.stat().st_size, "sha256": digest.hexdigest()}
+        found[file.relative_to(path).as_posix()] = {
+            "size": file.stat().st_size,
+            "sha256": digest.hexdigest(),
+        }
     return found
+
+
+def _index_file_paths(folder: Path) -> list[Path]:
+    files = [file for file in sorted(folder.iterdir()) if file.name not in _NOT_INDEX_FILES]
+    view = folder / VIEW_FOLDER
+    if view.is_dir():
+        files += sorted(view.iterdir())
+    return [file for file in files if file.is_file()]
+
+
+def records_view(generation: Generation) -> bool:
+    """Whether the generation's build recorded the files of a serving view in its manifest."""
+    recorded = generation.manifest.get(FILES_KEY)
+    prefix = f"{VIEW_FOLDER}/"
+    return isinstance(recorded, dict) and any(name.startswith(prefix) for name in recorded)
 
 
 def damage(generation: Generation, *, thorough: bool = False) -> str | None:

@@ -6,7 +6,7 @@ fields (stemmed) and into `title_exact`/`body_exact` for every article (folded,
 unstemmed). No field boost is set at index time: the search core weights title
 against body at query time, where it can be tuned without a rebuild.
 
-The exact fields use the `TermListPositions` format (phrases and proximity need
+The exact fields use the `RawPositions` format (phrases and proximity need
 positions), the stemmed fields `TermListFrequency` (only scored): at indexing
 time both take the analyzer's fast path (`terms()`: a regex and a cached dict
 lookup per word) instead of Whoosh's token stream, in whichever process writes
@@ -19,7 +19,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import struct
+import sys
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from pickle import dumps
@@ -40,7 +43,8 @@ from search_service.articles import LANGUAGES, Article
 
 #: Bump when what is indexed changes without the schema's shape changing (the
 #: analysis rules, say); a schema or version change makes the next build full.
-SCHEMA_VERSION: Final = 2
+#: 3: the exact fields' positions stored as raw little-endian uint32 (`RawPositions`).
+SCHEMA_VERSION: Final = 3
 #: Pickle protocol of posting blocks (see `_PostingsWriter`).
 _BLOCK_PICKLE_PROTOCOL: Final = 4
 
@@ -77,7 +81,7 @@ def make_schema() -> fields.Schema:
 def _text(analyzer: Any, positions: bool) -> fields.TEXT:
     """A text field whose postings our formats encode; with positions, phrase-searchable."""
     field = fields.TEXT(analyzer=analyzer, phrase=positions)
-    kind = TermListPositions if positions else TermListFrequency
+    kind = RawPositions if positions else TermListFrequency
     field.format = kind(field_boost=field.format.field_boost)
     return field
 
@@ -166,7 +170,9 @@ class TermListPositions(formats.Positions):  # type: ignore[misc]
     """`Positions`, with a fast path for our analyzers and for ready term lists.
 
     Same postings as `Positions.word_values` gives for the same terms (position
-    deltas, pickled), without a `Token` object per word.
+    deltas, pickled), without a `Token` object per word. The exact fields of
+    generations built before schema version 3 (their schema pickles this class);
+    new ones use `RawPositions`.
     """
 
     def word_values(
@@ -192,8 +198,71 @@ class TermListPositions(formats.Positions):  # type: ignore[misc]
             yield term, count, count * boost, pack_uint(count) + dumps(deltas, 2)
 
 
+#: The array type code of a 4-byte unsigned int (positions are stored as uint32).
+_UINT32: Final = next(code for code in "IL" if array(code).itemsize == 4)
+_LITTLE_ENDIAN: Final = sys.byteorder == "little"
+
+
+class RawPositions(formats.Positions):  # type: ignore[misc]
+    """Positions as raw little-endian uint32 values, one after the other.
+
+    Whoosh's `Positions` pickles a list of position deltas per posting; reading
+    them back costs a `pickle.loads` per posting, which is what compiling the
+    serving view of a large generation would spend most of its time on. Raw
+    values are written without pickling, and a posting block's positions are
+    read in one `numpy.frombuffer` (`compiled_view`). The frequency is the
+    number of values. Whoosh's readers decode them through this class (it is
+    pickled into the schema), so phrase queries on the segments still work.
+    Generations written before (`TermListPositions`) keep their own format.
+    """
+
+    def word_values(
+        self, value: Any, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
+        terms = _term_list(value, analyzer)
+        if terms is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        positions: dict[str, list[int]] = {}
+        for position, term in enumerate(terms):
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [position]
+            else:
+                found.append(position)
+        boost = self.field_boost
+        encode = self.encode
+        for term, where in positions.items():
+            count = len(where)
+            yield term, count, count * boost, encode(where)
+
+    def encode(self, poslist: list[int]) -> bytes:
+        values = array(_UINT32, poslist)
+        if not _LITTLE_ENDIAN:
+            values.byteswap()
+        return values.tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return list(struct.unpack(f"<{len(valuestring) // 4}I", valuestring))
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return float(self.decode_frequency(valuestring) * self.field_boost)
+
+    def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, int]]:
+        return [(position, 1) for position in self.decode_positions(valuestring)]
+
+    def combine(self, vs: list[bytes]) -> bytes:
+        merged: set[int] = set()
+        for valuestring in vs:
+            merged.update(self.decode_positions(valuestring))
+        return self.encode(sorted(merged))
+
+
 class TermListFrequency(formats.Frequency):  # type: ignore[misc]
-    """`Frequency`, with the same fast path as `TermListPositions`.
+    """`Frequency`, with the same fast path as `RawPositions`.
 
     The stemmed fields are only ever scored (phrases and proximity use the exact
     fields), so they keep no positions: a quarter fewer bytes to pickle and write.

@@ -20,18 +20,20 @@ import pickle
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.filedb import structfile
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from search_service.articles import LANGUAGES
+from search_service.index.schema import EXACT_FIELDS
 from search_service.text import fold
 
 IntArray = npt.NDArray[np.int32]
@@ -48,6 +50,9 @@ TEXT_FIELDS: Final = (
 _POSTINGS_CACHE_LIMIT: Final = 50_000
 #: ... and before their arrays take more memory than this (serving stays well under 1 GB).
 _CACHE_BYTES: Final = 256 * 2**20
+#: The same bound over a compiled view, whose postings cost nothing to read again: what
+#: is cached there (word scores, phrases, merged prefixes) is private to each worker.
+COMPILED_CACHE_BYTES: Final = 32 * 2**20
 _EMPTY_IDS: Final = np.zeros(0, dtype=np.int32)
 _EMPTY_TF: Final = np.zeros(0, dtype=np.float32)
 #: A W3 posting block starts with its length, negative for a list's last block.
@@ -67,6 +72,18 @@ class Postings:
 
 
 EMPTY_POSTINGS: Final = Postings(_EMPTY_IDS, _EMPTY_TF)
+
+
+class CompiledField(Protocol):
+    """A text field's postings in a generation's compiled view (`compiled_view.FieldPostings`)."""
+
+    def postings(self, term: str) -> Postings: ...
+
+    def postings_of(self, terms: Sequence[str]) -> list[Postings]: ...
+
+    def phrase(self, terms: Sequence[str]) -> Postings: ...
+
+    def positions_in(self, term: str, docs: npt.NDArray[np.intp]) -> dict[int, list[int]]: ...
 
 
 @dataclass(slots=True)
@@ -126,14 +143,17 @@ class FacetColumn:
             mask[self.doc_of_entry[hit]] = True
         return mask
 
-    def counts(self, mask: BoolArray) -> npt.NDArray[np.int64]:
-        """How many documents of `mask` have each value.
+    def counts(
+        self, mask: BoolArray, docs: npt.NDArray[np.intp] | None = None
+    ) -> npt.NDArray[np.int64]:
+        """How many documents of `mask` have each value (`docs`: its documents, if known).
 
         Few documents: their values are gathered and counted; many: every entry
         is weighed by the mask (the cheaper of the two, measured at 5k and 100k).
         """
         size = len(self.values)
-        docs = np.flatnonzero(mask)
+        if docs is None:
+            docs = np.flatnonzero(mask)
         if self.value_of_doc is not None:
             if docs.size * 4 > mask.size:
                 weights = mask.view(np.uint8)
@@ -154,7 +174,13 @@ class FacetColumn:
 
 @dataclass(slots=True)
 class IndexView:
-    """Arrays of one generation plus a cache of term postings (shared by threads)."""
+    """Arrays of one generation plus a cache of postings-like arrays (shared by threads).
+
+    `fields` are the compiled postings of the text fields (`compiled_view`): then
+    a term's postings are slices of the mapped arrays. Without them (a
+    generation built before views) they are read from the Whoosh segments, once
+    per generation, and cached.
+    """
 
     generation: str
     doc_count: int
@@ -164,18 +190,68 @@ class IndexView:
     lengths: dict[str, FloatArray]
     average_lengths: dict[str, float]
     facets: dict[str, FacetColumn]
-    language_of_doc: list[str]
     live_count: int
+    fields: dict[str, CompiledField] | None = None
+    stored: Callable[[int], dict[str, Any]] | None = None
+    """The stored fields results show, by document (compiled views); None: read them
+    from the segments."""
+    cache_bytes: int = _CACHE_BYTES
+    """Bytes of cached arrays (`cached`) before the cache starts again."""
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
     _adjacency: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
     _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def compiled(self) -> bool:
+        return self.fields is not None
+
     def postings(self, reader: Any, fieldname: str, term: str) -> Postings:
-        """Postings of `term` in `fieldname`, read once per generation then cached."""
+        """Postings of `term` in `fieldname` (from the segments: read once, then cached)."""
+        if self.fields is not None:
+            found = self.fields.get(fieldname)
+            return found.postings(term) if found is not None else EMPTY_POSTINGS
         return self.cached(
             fieldname, term, lambda: read_postings(reader, fieldname, term, self.live)
         )
+
+    def postings_of(self, reader: Any, fieldname: str, terms: Sequence[str]) -> list[Postings]:
+        """`postings` of several terms of a field (looked up together in a compiled view)."""
+        if self.fields is not None:
+            found = self.fields.get(fieldname)
+            if found is None:
+                return [EMPTY_POSTINGS] * len(terms)
+            return found.postings_of(terms)
+        return [self.postings(reader, fieldname, term) for term in terms]
+
+    def phrase(self, searcher: Any, fieldname: str, terms: tuple[str, ...]) -> Postings:
+        """Documents holding the words of `terms` side by side, in order (cached).
+
+        Weighted as Whoosh's phrase matcher weighs them: the sum of the words'
+        weights in the document.
+        """
+        key = '"' + " ".join(terms) + '"'
+
+        def build() -> Postings:
+            if self.fields is not None:
+                found = self.fields.get(fieldname)
+                return found.phrase(terms) if found is not None else EMPTY_POSTINGS
+            reader = searcher.reader()
+            if any(self.postings(reader, fieldname, term).df == 0 for term in terms):
+                return EMPTY_POSTINGS
+            matcher = wq.Phrase(fieldname, list(terms)).matcher(searcher)
+            return matcher_postings(matcher, self.live)
+
+        return self.cached(fieldname, key, build)
+
+    def positions(
+        self, reader: Any, fieldname: str, term: str, docs: npt.NDArray[np.intp]
+    ) -> dict[int, list[int]]:
+        """Positions of a term in a few documents (sorted) that hold it."""
+        if self.fields is not None:
+            found = self.fields.get(fieldname)
+            return found.positions_in(term, docs) if found is not None else {}
+        return _segment_positions(reader, fieldname, term, docs)
 
     def adjacency(self, fieldname: str, first: str, second: str) -> dict[int, int]:
         """Per-document counts of `second` right after `first`, filled in by the scorer."""
@@ -195,7 +271,7 @@ class IndexView:
             return found
         found = build()
         size = found.ids.nbytes + found.tf.nbytes
-        if len(self._postings) >= _POSTINGS_CACHE_LIMIT or self._bytes + size > _CACHE_BYTES:
+        if len(self._postings) >= _POSTINGS_CACHE_LIMIT or self._bytes + size > self.cache_bytes:
             with self._lock:
                 self._postings.clear()
                 self._bytes = 0
@@ -223,12 +299,6 @@ def open_view(generation: str, reader: Any) -> IndexView:
     }
     year = _numeric_values(reader, "year", size, live)
     facets["year"] = _year_column(year, size)
-    language_of_doc = [""] * size
-    column = facets["language"]
-    for doc, value in zip(
-        column.doc_of_entry.tolist(), column.value_of_entry.tolist(), strict=True
-    ):
-        language_of_doc[doc] = column.values[value]
     return IndexView(
         generation=generation,
         doc_count=size,
@@ -238,7 +308,6 @@ def open_view(generation: str, reader: Any) -> IndexView:
         lengths=lengths,
         average_lengths=averages,
         facets=facets,
-        language_of_doc=language_of_doc,
         live_count=int(live.sum()),
     )
 
@@ -262,6 +331,75 @@ def read_postings(reader: Any, fieldname: str, term: str, live: BoolArray) -> Po
     if not keep.all():
         ids, tf = ids[keep], tf[keep]
     return Postings(ids, tf)
+
+
+def _segment_positions(
+    reader: Any, fieldname: str, term: str, docs: npt.NDArray[np.intp]
+) -> dict[int, list[int]]:
+    """Positions of a term in a few documents (sorted), skipping through its postings."""
+    out: dict[int, list[int]] = {}
+    if not docs.size:
+        return out
+    try:
+        matcher = reader.postings(fieldname, term)
+    except TermNotFound:
+        return out
+    for doc in docs.tolist():
+        if not matcher.is_active():
+            break
+        matcher.skip_to(doc)
+        if matcher.is_active() and matcher.id() == doc:
+            out[doc] = list(matcher.value_as("positions"))
+    return out
+
+
+def exact_word_counts(reader: Any) -> dict[str, int]:
+    """Words of the exact fields with their document frequency (the larger field's).
+
+    Whoosh's term statistics, deleted documents included. Segments are read one
+    by one: a multi-segment reader would look every term up in every segment,
+    ten times slower.
+    """
+    counts: dict[str, int] = {}
+    for fieldname in EXACT_FIELDS:
+        if fieldname not in reader.schema:
+            continue
+        field_counts: dict[bytes, int] = {}
+        for leaf, _ in reader.leaf_readers():
+            for raw, df in _segment_frequencies(leaf, fieldname):
+                field_counts[raw] = field_counts.get(raw, 0) + df
+        for raw, df in field_counts.items():
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            if df > counts.get(word, 0):
+                counts[word] = df
+    return counts
+
+
+_DF: Final = struct.Struct("!I")
+#: Offset of the document frequency in a W3 term info ("!BfIBBfII": flags, weight, df…).
+_DF_OFFSET: Final = 5
+
+
+def _segment_frequencies(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, int]]:
+    """(term, document frequency) of one segment's field, straight from its term table.
+
+    Decoding Whoosh's full TermInfo objects costs most of the time here; the W3
+    codec stores the frequency at a fixed offset, so only those bytes are read.
+    The generic `iter_field` is the fallback for other codecs.
+    """
+    try:
+        terms = leaf._terms
+        prefix = terms._keycoder(fieldname, b"")
+        items = terms._tindex.items_from(prefix)
+    except (AttributeError, AssertionError):
+        for raw, info in leaf.iter_field(fieldname):
+            yield raw, int(info.doc_frequency())
+        return
+    size = len(prefix)
+    for key, value in items:
+        if key[:size] != prefix:
+            break
+        yield key[size:], _DF.unpack_from(value, _DF_OFFSET)[0]
 
 
 def _leaves(reader: Any) -> list[tuple[Any, int]]:

@@ -18,7 +18,10 @@ finds them:
   Committee", "National Union" name nobody in particular). The same proper words
   under translated organisation words are one name ("Steve Sinnott Foundation",
   "Fondation Steve Sinnott");
-* **acronyms** standing alone in running text, which nobody defines.
+* **acronyms** standing alone in running text, which nobody defines;
+* **names a classifying noun introduces**, the author saying what kind of organisation
+  they are: "the NGO Open Hands", "l'association Jeunes Solidaires", "the Bright
+  Harbour association", "HORIZON, an international organisation that …".
 
 An acronym and the long names it is defined with (in any language) make one
 organisation; an article naming any of them gets it as a partner. Well-evidenced
@@ -78,6 +81,11 @@ COMMON_WORD_ZIPF: Final = 4.2
 UNDEFINED_ACRONYM_MIN_LETTERS: Final = 3
 #: Long names of more significant words than this are sentences or headings.
 NAME_MAX_WORDS: Final = 14
+#: A country's or a nationality's word has at least this many letters (codes such as "is",
+#: "as", "de" are words of the three languages too).
+NATIONALITY_MIN_LETTERS: Final = 4
+#: A name a classifying noun introduces ("the NGO Aide Directe") has at most this many words.
+CLASSIFIED_MAX_WORDS: Final = 5
 #: An acronym has at most this many characters (hyphenated parts included: "MUGEF-CI").
 ACRONYM_MAX_CHARS: Final = 16
 #: Runs of words around organisation words whose reading is remembered, at most.
@@ -86,7 +94,7 @@ _RUN_MEMO_LIMIT: Final = 100_000
 EXAMPLE_MAX_CHARS: Final = 220
 
 Status = Literal["auto", "proposed"]
-Evidence = Literal["definition", "repeated", "proper", "acronym", "single"]
+Evidence = Literal["definition", "classified", "repeated", "proper", "acronym", "single"]
 
 # ---- words ----------------------------------------------------------------------------------
 
@@ -168,6 +176,7 @@ _NOT_BODIES: Final = _folded_set(
     rapport informe barometer baromètre barómetro survey enquête encuesta study étude
     estudio campaign campagne campaña project projet proyecto plan strategy stratégie
     estrategia law loi ley decree décret decreto kit guide guía newsletter lettre boletín
+    articles statutes statuts estatutos
     """
 )
 #: Nouns that make the acronym beside them the name of a thing, not of an organisation
@@ -180,12 +189,14 @@ _THING_NOUNS: Final = _folded_set(
     congreso webinar webinaire seminar séminaire seminario workshop atelier taller
     report rapport informe kit guide guía app application aplicación platform
     plateforme plataforma tool outil herramienta method méthode método award prix premio
+    festival festivals festivales game jeu juego film films película device dispositif
+    dispositivo
     """
 )
 #: A person's role before a name ("President of the …", "Secretary General of …").
 _ROLES: Final = _folded_set(
     """
-    president présidente presidente vice chair chairman chairwoman chairperson secretary
+    president président présidente presidente vice chair chairman chairwoman chairperson secretary
     secrétaire secretario secretaria general général générale treasurer trésorier
     trésorière tesorero tesorera director directeur directrice directora minister ministre
     ministro ministra deputy adjoint adjointe member membre miembro head chef jefe jefa
@@ -222,6 +233,34 @@ _PLACE_PREPOSITIONS: Final = frozenset(("in", "en", "à", "at", "au", "aux"))
 _MINISTRIES: Final = _folded_set("ministry ministère ministerio")
 #: Organisation words that are also adjectives ("l'Afrique centrale"): heads only first.
 _HEAD_FIRST_ONLY: Final = _folded_set("centrale")
+#: Common nouns that say what kind of organisation the name beside them is, in lower case
+#: (the noun, not a word of the name): "the NGO Aide Directe", "l'association Jeunes
+#: Debout", "the Jeunes Debout association", "ESPOIR, an international organisation …".
+#: The author classifying a name is evidence of its own, as a definition is.
+_CLASSIFIER_WORDS: Final = (
+    *("NGO", "ONG", "ONGD", "INGO", "ngo", "association", "asociación", "associação"),
+    *("foundation", "fondation", "fundación", "mutual", "mutuelle", "mutua", "union"),
+    *("syndicat", "sindicato", "federation", "fédération", "federación", "network", "réseau"),
+    *("cooperative", "coopérative", "cooperativa"),
+)
+_CLASSIFIERS: Final = _folded_set(" ".join(_CLASSIFIER_WORDS))
+#: After the name, in English ("the Jeunes Debout association"), these only.
+_CLASSIFIERS_AFTER: Final = ("association", "NGO", "ngo", "foundation", "network", "union")
+#: Words of a long name that make a definition an organisation's (with the vocabulary's
+#: `ORGANISATION_WORDS`): a community of states or of schools ("East African Community").
+_DEFINITION_WORDS: Final = ORGANISATION_WORDS | _folded_set(
+    "community communities communauté communautés comunidad comunidades"
+)
+#: Where an apposition that classifies a name ends ("FOO, a network of …", "FOO, une ONG
+#: qui …"): its last word before these is its noun.
+_APPOSITION_ENDS: Final = _folded_set(
+    """
+    that which who whose where qui que dont où quien quienes cuyo cuya donde in at for with of
+    from by to based on en à au aux de du des del para por con sur dans pour avec
+    """
+)
+_APPOSITION_OPENS: Final = _folded_set("a an the un une una el la le l")
+APPOSITION_MAX_WORDS: Final = 8
 
 # ---- patterns -------------------------------------------------------------------------------
 
@@ -246,6 +285,28 @@ _ROMAN = re.compile(r"[IVXLCDM]+")
 _POSSESSIVE = re.compile(r"['’]s$")
 _PREVIOUS_WORD = re.compile(r"([^\W\d_][\w'’-]*\.?)[ \t]+$")
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'’-]*)")
+#: A noun, a preposition (and an article) and a word before a name: "festival des
+#: solidarités", "festival of the city", "projet d'éducation".
+_UPPER = "A-ZÀ-ÖØ-Þ"
+#: Determiners before a classifying noun: "the NGO …", "l'ONG …", "de la fundación …".
+_DETERMINERS: Final = _folded_set(
+    "the a an this its their our la le un une du au cette notre leur el una del al su nuestra"
+)
+#: A classifying noun and a capitalised word after it, maybe after one lower-case
+#: adjective: "the NGO Aide", "l'ONG nantaise ESPOIR" (starting at a space, an apostrophe
+#: or a bracket: a pattern that starts with an alternation is tried at every position).
+_CLASSIFIER_THEN_CAPITAL = re.compile(
+    rf"[ \t'’(]({'|'.join(_CLASSIFIER_WORDS)})"
+    rf"(?:[ \t]+[^\W\d_{_UPPER}]+)?[ \t]+(?:&[ \t]+)?[{_UPPER}]"
+)
+#: A capitalised word and a classifying noun after it: "the Jeunes Debout association".
+_CAPITAL_THEN_CLASSIFIER = re.compile(
+    rf"[{_UPPER}][\w'’-]*[ \t]+({'|'.join(_CLASSIFIERS_AFTER)})(?![\w-])"
+)
+_THING_AND_COMPLEMENT = re.compile(
+    r"([^\W\d_]+)[ \t]+(?:of|de|des|du|del|d['’])[ \t]*(?:(?:the|la|el|l['’])[ \t]*)?"
+    r"([^\W\d_]+)[ \t]+$"
+)
 
 
 # ---- results --------------------------------------------------------------------------------
@@ -365,6 +426,7 @@ class _Sighting:
     alone: bool = False
     heading: bool = False
     thing: bool = False
+    classified: bool = False
 
 
 @dataclass
@@ -380,6 +442,8 @@ class _Seen:
     acronyms: dict[str, _Sighting] = field(default_factory=dict)
     capitalised: set[str] = field(default_factory=set)
     """Every capitalised word and acronym, in lower case: what discovered names start from."""
+    classified: dict[str, Where] = field(default_factory=dict)
+    """Names and acronyms a classifying noun says are organisations -> where."""
 
 
 #: Capitalised words: acronyms and organisation words are among them (one scan in C;
@@ -402,6 +466,8 @@ class _Reader:
         self._ignored_first_words: frozenset[str] | None = None
         self._runs: dict[tuple[tuple[str, ...], int, bool], tuple[int, int, tuple[str, ...]] | None]
         self._runs = {}
+        self._classified_names: dict[str, bool] = {}
+        self._nationalities: dict[str, bool] = {}
 
     def read(self, title: str, body: str) -> _Seen:
         seen = _Seen()
@@ -412,6 +478,8 @@ class _Reader:
                 if "(" in text:
                     self._short_forms_in_brackets(text, in_title, seen)
                 self._capitalised(text, in_title, seen)
+        if body:
+            self._classified(body, seen)
         return seen
 
     def _capitalised(self, text: str, in_title: bool, seen: _Seen) -> None:
@@ -452,6 +520,9 @@ class _Reader:
                     _define(seen, short, name, (in_title, match.start(), match.end()))
         for match in _WORD_THEN_BRACKETS.finditer(text):
             short = match.group(1)
+            previous = _previous_word(text, match.start())
+            if previous and _first_name(previous, self.vocabulary):
+                continue  # "Jane Dupuis (Mutual Insurance)": a surname, and her portfolio
             if _short_form(short):
                 name = _name_inside(short, match.group(2))
                 if name is not None:
@@ -489,6 +560,12 @@ class _Reader:
             sighting = seen.acronyms.get(acronym)
             if sighting is None:
                 sighting = seen.acronyms[acronym] = _Sighting((in_title, begin, end))
+            if end == start + len(written) and not in_title:
+                kind = _apposition_kind(text, end)
+                if kind == "thing":
+                    sighting.thing = True
+                elif kind == "organisation" and self._classifiable(acronym):
+                    seen.classified.setdefault(acronym, (in_title, begin, end))
             if sighting.alone or not self._may_stand_alone(acronym):
                 continue  # where it stands changes nothing (known, generic, a code …)
             place = _place(text, begin, end, self.vocabulary)
@@ -504,6 +581,113 @@ class _Reader:
             known = self._candidate[acronym] = _possible_acronym(acronym, self.vocabulary)
         return known
 
+    # -- names classified by a noun --
+
+    def _classified(self, text: str, seen: _Seen) -> None:
+        """Names that a classifying noun before ("the NGO Aide Directe", "l'ONG nantaise
+        ESPOIR") or after them ("the Jeunes Debout association") says are organisations.
+        The noun has its determiner (a word list's "association Dakar" classifies
+        nothing); a social network is a platform ("the social network Facebook"). Two scans in C
+        find the few places where a capitalised word is beside such a noun."""
+        for match in _CLASSIFIER_THEN_CAPITAL.finditer(text):
+            if _determined(text, match.start(1)):
+                self._named_after(text, match.end(1), seen)
+        for match in _CAPITAL_THEN_CLASSIFIER.finditer(text):
+            self._named_before(text, match.start(1), seen)
+
+    def _named_after(self, text: str, end: int, seen: _Seen) -> None:
+        """ "the NGO Aide Directe", "l'ONG nantaise ESPOIR": the name after the noun."""
+        run: list[Token] = []
+        pending: list[Token] = []
+        position = end
+        adjective = False
+        while len(run) < CLASSIFIED_MAX_WORDS:
+            match = _NEXT_TOKEN.match(text, position)
+            if match is None or (not run and match.group(1).strip() not in ("", "&")):
+                break
+            word = match.group(2)
+            if word[:1].isupper():
+                run += [*pending, (word, match.start(2))]
+                pending = []
+            elif not run and not adjective and _first_word_adjective(word, self.vocabulary):
+                adjective = True  # "l'ONG nantaise ESPOIR": the noun's adjective
+            elif run and word.lower() in _PLACE_PREPOSITIONS:
+                break  # "la fundación Manos Abiertas en Cali": where it is, not its name
+            elif run and _may_join(pending, word.lower()):
+                pending.append((word, match.start(2)))
+            else:
+                break
+            position = match.end()
+        capitals = next((k for k, (w, _) in enumerate(run) if _in_capitals(w)), None)
+        if capitals is not None:
+            run = run[capitals : capitals + 1]  # "l'ONG Nantaise ESPOIR": the shouted name
+        self._keep_classified(text, run, seen)
+
+    def _named_before(self, text: str, start: int, seen: _Seen) -> None:
+        """ "the Jeunes Debout association": two capitalised words or one in capitals, after
+        an article (English writes the kind after the name)."""
+        run: list[Token] = []
+        position = start
+        while len(run) < CLASSIFIED_MAX_WORDS:
+            previous = _previous_token(text, position)
+            if previous is None or not previous[0][:1].isupper():
+                break
+            if previous[0].lower() in ("the", "a", "an"):
+                break  # "The Bright Harbour association …" opening a sentence
+            run.insert(0, previous)
+            position = previous[1]
+        article = _previous_token(text, position)
+        if not run or article is None or article[0].lower() not in ("the", "a", "an"):
+            return
+        if len(run) >= 2 or _in_capitals(run[0][0]):
+            self._keep_classified(text, run, seen)
+
+    def _keep_classified(self, text: str, run: Sequence[Token], seen: _Seen) -> None:
+        if not run:
+            return
+        start, end = run[0][1], run[-1][1] + len(run[-1][0])
+        name = text[start:end]
+        keep = self._classified_names.get(name)
+        if keep is None:
+            keep = self._classified_names[name] = self._may_be_classified(name, run)
+        if keep:
+            seen.classified.setdefault(name, (False, start, end))
+
+    def _may_be_classified(self, name: str, run: Sequence[Token]) -> bool:
+        """Is this name, which a classifying noun introduces, an organisation's we may name?
+        (memoised: the same names come back all over a corpus)"""
+        words = [w for w, _ in run]
+        if len(words) == 1 and not self._classifiable(name):
+            return False
+        lower = [w.lower() for w in words]
+        if any(w in _ROLES or w in _MONTHS or w in _NOT_BODIES for w in lower):
+            return False  # "the union President", "the association's Annual Meeting"
+        if all(w in _QUALIFIERS or w in _HEAD_LOWER or w in _CONNECTORS_LOWER for w in lower):
+            return False  # "the union General Council": generic
+        vocabulary = self.vocabulary
+        if any(_nationality(w, vocabulary) for w in words):
+            return False  # "the NGO Plan Togo": the country's branch or a place, not ours
+        if vocabulary.canonical("country", name) is not None:
+            return False  # a country, misspelt ("Bukina Faso")
+        if vocabulary.known_name("partner", name) or vocabulary.is_ignored(name):
+            return False
+        return not (vocabulary.is_not_organisation(name) or vocabulary.names_ignored(name))
+
+    def _classifiable(self, word: str) -> bool:
+        """Could this one word, classified by a noun, be an organisation's name? Not a known
+        or generic name, a code, a country, a month or a role (a common word may: an NGO
+        called "Espoir" is written "the NGO ESPOIR")."""
+        vocabulary = self.vocabulary
+        if vocabulary.known_name("partner", word) or vocabulary.is_ignored(word):
+            return False
+        if vocabulary.is_not_organisation(word) or vocabulary.known_name("country", word):
+            return False
+        letters = sum(ch.isalpha() for ch in word)
+        folded = fold(word)
+        if letters < UNDEFINED_ACRONYM_MIN_LETTERS or _ROMAN.fullmatch(word):
+            return False
+        return not (folded in _MONTHS or folded in _ROLES or folded in _QUALIFIERS)
+
     # -- names --
 
     def _name(self, text: str, start: int, end: int, seen: _Seen) -> int:
@@ -513,6 +697,9 @@ class _Reader:
         out once (`_read_run`) and remembered.
         """
         run = _run_around(text, start, end)
+        nationality = self._nationality_after(text, run)
+        if nationality is not None:
+            run.append(nationality)  # "la Ligue de l'Enseignement luxembourgeoise"
         if len(run) < 2:
             return end
         raws = tuple(word for word, _ in run)
@@ -540,7 +727,7 @@ class _Reader:
         """(first word, last word, words) of the name in a run, or None when it holds none
         (or when the organisation word belongs to a name the vocabulary lists: "West African
         Economic and Monetary Union" holds no "Monetary Union")."""
-        if self._in_a_known_name(raws, head):
+        if self._in_a_known_name(raws, head, whole=not raws[-1][:1].isupper()):
             return None
         span = _name_in_run(raws, head, opens)
         if span is None:
@@ -553,13 +740,37 @@ class _Reader:
             return None  # "the Education and Solidarity Network": the network itself
         return first, last, words_of(name)
 
-    def _in_a_known_name(self, raws: Sequence[str], head: int) -> bool:
+    def _in_a_known_name(self, raws: Sequence[str], head: int, whole: bool = False) -> bool:
+        """Does a name the vocabulary lists hold the organisation word? `whole`: the run ends
+        with a nationality, which the listed name must hold too ("la Mutualité française"
+        is the listed one; "la Ligue de l'Enseignement luxembourgeoise" is not the French
+        "Ligue de l'enseignement" but a national league of its own)."""
         text = " ".join(raws)
         start = sum(len(word) + 1 for word in raws[:head])
         return any(
-            m.kind == "partner" and m.start <= start < m.end and m.end - m.start > len(raws[head])
+            m.kind == "partner"
+            and m.start <= start < m.end
+            and m.end - m.start > len(raws[head])
+            and (not whole or m.end == len(text))
             for m in self.vocabulary.match_names(text, prose=True)
         )
+
+    def _nationality_after(self, text: str, run: Sequence[Token]) -> Token | None:
+        """A nationality written in lower case right after a name (French and Spanish put it
+        there: "Ligue de l'Enseignement luxembourgeoise", "Liga de Maestros chilena")."""
+        last, offset = run[-1]
+        match = _NEXT_TOKEN.match(text, offset + len(last))
+        if match is None or match.group(1) != " ":
+            return None
+        word = match.group(2)
+        if not word[:1].islower():
+            return None
+        nationality = self._nationalities.get(word)
+        if nationality is None:
+            nationality = self._nationalities[word] = _nationality(word, self.vocabulary)
+        if not nationality:
+            return None
+        return word, match.start(2)
 
     def _may_be_ignored(self, raws: Sequence[str]) -> bool:
         """Does the run hold a word that opens a phrase the vocabulary ignores? (quick test)"""
@@ -1056,11 +1267,14 @@ def _place(text: str, start: int, end: int, vocabulary: Vocabulary) -> Place:
     without one is a person's name ("JEAN DUPONT") or a country ("BURKINA FASO"). Next to
     a first name or a civility it is a surname ("Jean DUPONT", "M. DUPONT", and "DUPONT
     Jean", though not after an article: "the CSMF Congress" is the CSMF's). Beside
-    "project", "survey", "day" … it names a thing ("the SACHA project", "le projet SACHA").
+    "project", "survey", "day" … it names a thing ("the SACHA project", "le projet SACHA"),
+    as it does after such a noun and its complement ("le festival des solidarités FESTI").
     """
     previous = _previous_word(text, start)
     following = _following_word(text, end)
     if fold(previous) in _THING_NOUNS or fold(following) in _THING_NOUNS:
+        return "thing"
+    if previous and _thing_before(text, start):
         return "thing"
     if _in_capitals(previous) or _in_capitals(following):
         run = _capitals_around(text, start, end)
@@ -1073,6 +1287,30 @@ def _place(text: str, start: int, end: int, vocabulary: Vocabulary) -> Place:
         before = fold(previous)
         return "alone" if before in _ARTICLES or before in _CONNECTORS else "name"
     return "alone"
+
+
+def _determined(text: str, start: int) -> bool:
+    """Does a determiner come right before the noun at `start` ("the NGO", "l'ONG", "de
+    la fundación"), or a bracket that opens a list of names with their kinds ("(NGO
+    Solidarity Now, …)"), and no "social" ("the social network Facebook" is a platform)?"""
+    if text[start - 1] == "(":
+        return True
+    if text[start - 1] in "'’":
+        elided = start >= 2 and text[start - 2] in "lL"
+        return elided and (start < 3 or not text[start - 3].isalnum())
+    return _previous_word(text, start).lower() in _DETERMINERS
+
+
+def _thing_before(text: str, start: int) -> bool:
+    """Does a thing's noun and its complement come right before `start` ("le festival des
+    solidarités FESTI", "the festival of solidarity FESTI", "le projet d'éducation SACHA")?
+    Not when the complement is an organisation ("the report of the union NASU" names the
+    union)."""
+    match = _THING_AND_COMPLEMENT.search(text, max(0, start - 60), start)
+    if match is None or fold(match.group(1)) not in _THING_NOUNS:
+        return False
+    complement = fold(match.group(2))
+    return not (complement in _CLASSIFIERS or complement in HEAD_WORDS)
 
 
 def _previous_word(text: str, start: int) -> str:
@@ -1089,6 +1327,59 @@ def _previous_word(text: str, start: int) -> str:
 def _following_word(text: str, end: int) -> str:
     match = _NEXT_WORD.match(text, end)
     return match.group(1) if match else ""
+
+
+def _apposition_kind(text: str, end: int) -> Literal["thing", "organisation"] | None:
+    """What an apposition after a name says it is: "FOO, a diagnostic tool for schools"
+    (a thing), "FOO, an international organisation that …" (an organisation), or None.
+
+    The apposition opens with an article and holds lower-case words only (capitals make
+    it a long name: "ACR, the Long Name" is a definition); its noun is its last word
+    before a relative pronoun or a preposition.
+    """
+    if not text.startswith(", ", end):
+        return None
+    words: list[str] = []
+    last_end = end + 2
+    for match in _WORD.finditer(text, end + 2, min(len(text), end + 2 + 120)):
+        if text[last_end : match.start()].strip(" '’-"):
+            break  # punctuation: the apposition ends
+        word = match.group()
+        if not words and word.lower() not in _APPOSITION_OPENS:
+            return None
+        if words and fold(word) in _APPOSITION_ENDS:
+            break
+        if word[:1].isupper() or len(words) > APPOSITION_MAX_WORDS:
+            return None
+        words.append(word)
+        last_end = match.end()
+    if len(words) < 2:
+        return None
+    noun = fold(words[-1])
+    if noun in _THING_NOUNS:
+        return "thing"
+    if noun in _CLASSIFIERS or noun in ORGANISATION_WORDS or noun in HEAD_WORDS:
+        return "organisation"
+    return None
+
+
+def _nationality(word: str, vocabulary: Vocabulary) -> bool:
+    """A country or a nationality written as a word ("luxembourgeoise", "belge", "Togo"),
+    not a country's code that is also a short word ("is", "as", "de", "la")."""
+    return (
+        len(word) >= NATIONALITY_MIN_LETTERS and vocabulary.known_name("country", word) is not None
+    )
+
+
+def _first_word_adjective(word: str, vocabulary: Vocabulary) -> bool:
+    """A lower-case adjective between a classifying noun and its name ("l'ONG nantaise
+    ESPOIR", "l'association belge …"): a nationality, or a word ending like one (a
+    city's or a region's people: "nantaise", "lyonnais", "parisienne")."""
+    if _nationality(word, vocabulary):
+        return True
+    return len(word) >= NATIONALITY_MIN_LETTERS + 1 and word.lower().endswith(
+        ("aise", "ais", "ienne", "ien", "aine", "ain", "oise", "ois", "ese", "ano", "ana")
+    )
 
 
 def _capitals_around(text: str, start: int, end: int) -> list[str]:
@@ -1230,6 +1521,7 @@ class _Group:
     name_articles: set[int] = field(default_factory=set)
     within: bool = False  # seen inside a sentence, where its capitals are the name's
     acronym_articles: set[int] = field(default_factory=set)
+    classified: bool = False  # a classifying noun said it is an organisation
     example: tuple[int, Where] | None = None
 
     def add_name(self, name: str, article: int) -> None:
@@ -1261,6 +1553,7 @@ def _aggregate(
             if translated is not None:
                 forms.union(translated, words)
     defined = {key[1] for key in forms.parent if key[0] == "\0acronym"}
+    places = _places(seen, articles)
     # An acronym written once beside "project", "survey", "day" … names a thing.
     things = {a for evidence in seen for a, s in evidence.acronyms.items() if s.thing}
     groups: dict[tuple[str, ...], _Group] = {}
@@ -1297,14 +1590,52 @@ def _aggregate(
             group.acronyms[acronym] += 1
             group.articles.add(number)
             group.example = group.example or (number, sighting.where)
+        for written, where in evidence.classified.items():
+            if written in things or written in places:
+                continue
+            if " " in written:
+                group = group_of(words_of(written))
+                group.add_name(written, number)
+            else:
+                group = group_of(_acronym_key(written))
+                group.acronyms[written] += 1
+                group.articles.add(number)
+                if written.isupper() and _zipf(written) > 0:
+                    group.acronyms[written.capitalize()] += 0  # "ESPOIR" is written "Espoir" too
+            group.classified = True
+            group.example = group.example or (number, where)
     found = [
         o
         for o in (_organisation(g, vocabulary, articles) for g in groups.values())
         if o is not None
     ]
-    rank = {"definition": 0, "repeated": 1, "proper": 2, "acronym": 3, "single": 4}
+    rank = {"definition": 0, "classified": 1, "repeated": 2, "proper": 3, "acronym": 4, "single": 5}
     found.sort(key=lambda o: (o.status != "auto", rank[o.evidence], -o.articles, fold(o.canonical)))
     return Discovery(_without_clashes(found))
+
+
+def _places(seen: Sequence[_Seen], articles: Sequence[Article]) -> set[str]:
+    """The one-word names a classifying noun introduced that the corpus also writes as
+    places ("in Dakar", "à Dakar", "en Dakar"): a city or a region, not an organisation.
+    Names in capitals are left alone ("the NGO ESPOIR"). Only the articles that hold
+    the word are searched, and only until one writes it as a place."""
+    words = {
+        written
+        for evidence in seen
+        for written in evidence.classified
+        if " " not in written and not _in_capitals(written)
+    }
+    places: set[str] = set()
+    for word in words:
+        pattern = re.compile(rf"(?<![\w-])(?:in|à|en|au|aux)[ \t]+{re.escape(word)}(?![\w'’-])")
+        lower = word.lower()
+        if any(
+            pattern.search(article.body) or pattern.search(article.title)
+            for article, evidence in zip(articles, seen, strict=True)
+            if lower in evidence.capitalised
+        ):
+            places.add(word)
+    return places
 
 
 def _organisation(
@@ -1327,10 +1658,14 @@ def _organisation(
     if not new_acronyms and not new_names:
         return None
     count = len(group.articles)
-    organisation_word = any(w in ORGANISATION_WORDS for n in names for w in words_of(n))
+    organisation_word = any(w in _DEFINITION_WORDS for n in names for w in words_of(n))
     if group.defined:
         evidence: Evidence = "definition"
-        auto = (organisation_word or extends is not None) and count >= DEFINITION_MIN_ARTICLES
+        auto = (
+            organisation_word or extends is not None or group.classified
+        ) and count >= DEFINITION_MIN_ARTICLES
+    elif group.classified:
+        evidence, auto = "classified", True
     elif group.name_articles:
         if not group.within or _only_known_names(new_names, vocabulary):
             evidence = "single"

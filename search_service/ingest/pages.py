@@ -101,6 +101,14 @@ _JOIN_HEADINGS = frozenset(
     )
 )
 _LINK_LINE = re.compile(r"^[»›→]\s*\S")
+#: A photo credit on a line of its own ("Photo: Jane Doe / Flickr", "Credit: GPE/J. Doe",
+#: "Crédit photo : …", "©Jane Doe"): who took a picture, not what the article says.
+_CREDIT_LINE = re.compile(
+    r"^(?:©|\(c\)|(?:photos?|photo\s+credits?|credits?|cr[ée]dits?(?:\s+photos?)?|cr[ée]dito|fotos?"
+    r"|image|illustration)\s*:)",
+    re.IGNORECASE,
+)
+CREDIT_MAX_WORDS = 8
 JOIN_BOX_MAX_LINES = 4  # lines of text between the box's heading and its link
 BYLINE_MAX_WORDS = 4  # an author's name (or login) on the line above the date
 _OLD_HEADER_WORDS = frozenset(
@@ -203,8 +211,21 @@ _WORD_DATE = re.compile(
 )
 _DATE_PREFIX = re.compile(
     r"^(?:publi[ée]e?\s+le|mis\s+en\s+ligne\s+le|posted\s+on|published\s+on|published|posted"
-    r"|publicad[oa]\s+el|publicad[oa]|le|el|on)\s+",
+    r"|publi[ée]e?|mis\s+en\s+ligne|publicad[oa]\s+el|publicad[oa]|le|el|on)\s+",
     re.IGNORECASE,
+)
+#: A publication line may say when the article was changed after its date: "published 19
+#: July 2018 updated 18 September 2018", "Publié 22 octobre 2020 Mis à jour …",
+#: "publicado 10 septiembre 2008 actualizado …". The first date is the article's.
+_UPDATED_SUFFIX = re.compile(
+    r"(?<=\d)[\s,;|–-]+(?:\(?\s*)?(?:last\s+)?(?:updated|modified|edited|mis\s+[àa]\s+jour|modifi[ée]e?"
+    r"|actualizad[oa]|modificad[oa])\b.*$",
+    re.IGNORECASE,
+)
+#: A date line that says it is the publication date ("Published …", "Publié le …",
+#: "Posted on …", "Publicado el …"): no body sentence starts so.
+_PUBLICATION_LINE = re.compile(
+    r"^\s*(?:publi[ée]|published|posted|publicad[oa]|mis\s+en\s+ligne)\b", re.I
 )
 _TIME_SUFFIX = re.compile(
     r"(?<=\d)(?:\s*[-,|–]?\s*(?:à|a|at|um|T)?\s*\d{1,2}[:h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|h)?)$",
@@ -371,7 +392,7 @@ def _read_header(
                 break
             if title is not None and _byline(lines, kinds, index, title):
                 pass  # the author's name between the title and the date: dropped
-            elif _title_like(lines[index]):
+            elif _title_like(lines[index]) or _publication_below(lines, kinds, index):
                 title, confirmed = index, False
             else:
                 kept.append(index)
@@ -431,6 +452,28 @@ def _not_more_of(line: str, following: str) -> bool:
     return len(following) > 2 * len(line) and following.endswith((".", "…", "!", "?", ":"))
 
 
+def _publication_below(lines: Sequence[str], kinds: Sequence[LineKind], index: int) -> bool:
+    """Is the next line (past blanks and furniture) a publication line ("Published …",
+    "Publié le …") that makes this line, a full stop and all, the headline it dates?"""
+    for position in range(index + 1, len(kinds)):
+        if kinds[position] in ("blank", "furniture"):
+            continue
+        return (
+            kinds[position] == "date"
+            and _headline_above(lines, position)
+            and (len(lines[index].strip()) <= TITLE_LINE_MAX_CHARS)
+        )
+    return False
+
+
+def _headline_above(lines: Sequence[str], date_index: int) -> bool:
+    """A line that ends like a sentence is a headline when the date line under it says it
+    dates a publication ("“A memoir”, by Jane Doe." / "Published 22 October 2020"): a
+    sentence of the body is not followed by such a line, while a bare date may be the
+    body's ("The meeting took place in Dakar." / "22 septembre 2016")."""
+    return bool(_PUBLICATION_LINE.match(lines[date_index]))
+
+
 def _title_like(line: str) -> bool:
     """Titles are short and do not end like a sentence of the body does."""
     stripped = line.strip()
@@ -458,7 +501,7 @@ def _anchor_ahead(lines: Sequence[str], kinds: Sequence[LineKind], index: int) -
         if kind in ("site_name", "old_anchor", "titled_tools"):
             return True
         if kind == "date" or sentence:
-            return kind == "date" and not sentence
+            return kind == "date" and (not sentence or _headline_above(lines, position))
         skipped += 1
         line = lines[position].strip()
         if len(line) > MENU_LINE_MAX_CHARS and skipped <= HEADER_MENU_LINES:
@@ -543,8 +586,8 @@ def _is_banner(stripped: str, words: Sequence[str], key: str) -> bool:
 def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
     if _is_banner(stripped, words, key):
         return True
-    if _FILE_NAME.fullmatch(stripped) or _LINK_LINE.match(stripped):
-        return True  # an image's alternative text, a link ("» Get the form")
+    if _FILE_NAME.fullmatch(stripped) or _LINK_LINE.match(stripped) or _is_credit(stripped):
+        return True  # an image's alternative text or credit, a link ("» Get the form")
     if all(w in _COUNTDOWN_WORDS or w.isdigit() for w in words):
         return True
     if all(w in _OLD_HEADER_WORDS for w in words) or _SOCIAL.match(key) or _is_share_line(words):
@@ -552,6 +595,11 @@ def _is_furniture(stripped: str, words: list[str], key: str) -> bool:
     if all(w in _REGION_WORDS for w in words) and len(words) <= 12:
         return True
     return _is_category_line(stripped, key)
+
+
+def _is_credit(stripped: str) -> bool:
+    """A photo credit alone on a line: short, after "Photo:", "Credit:", "©" …"""
+    return bool(_CREDIT_LINE.match(stripped)) and len(stripped.split()) <= CREDIT_MAX_WORDS
 
 
 def _is_category_line(stripped: str, key: str) -> bool:
@@ -586,7 +634,7 @@ def _words(text: str) -> list[str]:
 
 def _date_text(line: str) -> str:
     """The date part of a date line: "Publié le 8 juillet 2020 à 10h30" -> "8 juillet 2020"."""
-    text = _DATE_PREFIX.sub("", line.strip()).strip(" .")
+    text = _UPDATED_SUFFIX.sub("", _DATE_PREFIX.sub("", line.strip())).strip(" .")
     return _TIME_SUFFIX.sub("", text)
 
 
@@ -694,6 +742,7 @@ def clean_body(lines: Sequence[str]) -> str:
             is_site_name(key)
             or _is_old_anchor(key.split())
             or _is_share_line(key.split())
+            or _is_credit(stripped)
             or (_is_banner(stripped, key.split(), key) and _BANNER.search(key))
         ):
             continue

@@ -40,6 +40,8 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
+from search_service.index.compiled_view import open_compiled
+from search_service.index.flat_arrays import FlatArraysError
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
 from search_service.index.vocabulary_snapshot import load_snapshot
@@ -150,6 +152,35 @@ class Suggestion:
     id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a result shows of an article, read once from its stored fields."""
+
+    id: str
+    title: str
+    url: str | None
+    date: str | None
+    year: int | None
+    language: str
+    countries: tuple[str, ...]
+    partners: tuple[str, ...]
+    body: str
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> Shown:
+        return cls(
+            id=str(stored.get("id")),
+            title=str(stored.get("title") or ""),
+            url=stored.get("url") or None,
+            date=stored.get("date") or None,
+            year=int(stored["year"]) if stored.get("year") else None,
+            language=str(stored.get("language") or ""),
+            countries=_split(stored.get("country")),
+            partners=_split(stored.get("partner")),
+            body=str(stored.get("body") or ""),
+        )
+
+
 class GenerationGoneError(IndexNotFoundError):
     """A thread needed a new searcher of a generation whose folder was pruned meanwhile."""
 
@@ -170,21 +201,25 @@ class Generation:
     checked_at: float | None = None
     cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _local: threading.local = field(default_factory=threading.local)
-    _stored: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _shown: dict[int, Shown] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def stored(self, doc: int) -> dict[str, Any]:
-        """Stored fields of a document, kept in a bounded per-generation cache.
+    def shown(self, doc: int) -> Shown:
+        """What a result shows of a document.
 
-        Whoosh decompresses and unpickles them on every read; the documents of
-        the first result pages recur across queries.
+        From the compiled view's text columns (slices of the mapped file); from
+        the segments for a generation without a view, then kept in a bounded
+        per-generation cache: Whoosh decompresses and unpickles stored fields on
+        every read, and the documents of the first result pages recur.
         """
-        found = self._stored.get(doc)
+        if self.view.stored is not None:
+            return Shown.of(self.view.stored(doc))
+        found = self._shown.get(doc)
         if found is None:
-            found = self.searcher().stored_fields(doc)
-            if len(self._stored) >= _STORED_CACHE_LIMIT:
-                self._stored.clear()
-            self._stored[doc] = found
+            found = Shown.of(self.searcher().stored_fields(doc))
+            if len(self._shown) >= _STORED_CACHE_LIMIT:
+                self._shown.clear()
+            self._shown[doc] = found
         return found
 
     def searcher(self) -> Any:
@@ -245,10 +280,7 @@ def open_live_generation(
     if found is not None and _still_live(root, name):
         raise DamagedGenerationError(name, found)
     try:
-        with index.searcher() as searcher:
-            reader = searcher.reader()
-            view = open_view(name, reader)
-            lexicon = Lexicon.from_reader(reader)
+        view, lexicon = _open_arrays(on_disk, index)
     except Exception as error:  # a truncated or garbled file: unpickling, struct, zlib…
         if not _still_live(root, name):
             raise GenerationGoneError(f"generation {name} was removed while opening") from error
@@ -298,6 +330,35 @@ def _still_live(root: Path, name: str) -> bool:
         return (Path(root) / name).is_dir()
     except (IndexAccessError, PermissionError):
         return False  # unknown: nothing is declared damaged on what cannot be read
+
+
+def _open_arrays(on_disk: gens.Generation, index: Any) -> tuple[IndexView, Lexicon]:
+    """The generation's compiled view, mapped; read from its segments if it has none.
+
+    A generation built before serving views is still served, from its segments:
+    opening it reads its arrays and dictionary, and each word's postings are
+    decoded on first use. The next build compiles a view (docs/index.md, "The
+    serving view"). A view its build recorded in the manifest that cannot be
+    read is damage (the caller refuses the generation), as for any other file;
+    one it did not record (built before files were recorded) is left for the
+    segments, with a warning.
+    """
+    name = on_disk.name
+    try:
+        compiled = open_compiled(name, on_disk.path)
+    except (FlatArraysError, KeyError, ValueError, OSError) as error:
+        if gens.records_view(on_disk):
+            raise
+        logger.warning(
+            "the serving view of %s cannot be read (%s): searching its segments", name, error
+        )
+        compiled = None
+    if compiled is not None:
+        return compiled.view, Lexicon(compiled.words)
+    logger.info("%s has no serving view (built before views): searching its segments", name)
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        return open_view(name, reader), Lexicon.from_reader(reader)
 
 
 def _generation_vocabulary(
@@ -521,9 +582,21 @@ class SearchEngine:
             raise DamagedGenerationError(generation.name, found) from error
 
     def _replace(self, gone: Generation) -> Generation:
+        """The generation live now, for a request whose searcher could not be opened.
+
+        If that is the same generation, still live but damaged (a file Whoosh opens
+        for a searcher no longer reads), it is refused from now on, on every route:
+        with a serving view, searches read no Whoosh file and would go on answering.
+        """
         with self._swap:
             if self._current is gone or self._current is None:
-                self._current = self._open()
+                try:
+                    self._current = self._open()
+                except DamagedGenerationError as damaged:
+                    if damaged.generation == gone.name and gone.damage is None:
+                        gone.damage = damaged.detail
+                        self._warn_refused(gone)
+                    raise
                 self._checked = time.monotonic()
             return self._current
 
@@ -603,6 +676,8 @@ class SearchEngine:
     def _cached_search(
         self, generation: Generation, request: SearchRequest, started: float
     ) -> SearchResult:
+        if self.settings.cache_size <= 0:
+            return self._search(generation, request, started)
         # Requests that differ only in spacing share one entry (case may not: "AIM"
         # the partner is not "aim" the word; a trailing space ends the prefix word).
         words = " ".join(request.q.split())
@@ -642,7 +717,7 @@ class SearchEngine:
             highlight = scored.highlight
             suggestion = _suggestion(parsed, scored.corrected)
         matching = combine(masks, candidates)
-        facets = facet_counts(view, candidates, masks, selections)
+        facets = facet_counts(view, candidates, masks, selections, matching)
         order = _order(view, matching, rank, request, parsed)
         hits = tuple(
             self._hit(generation, int(doc), float(score[doc]), highlight, request.snippets)
@@ -696,10 +771,11 @@ class SearchEngine:
         return None
 
     def _scorer(self, generation: Generation, started: float) -> Scorer:
-        searcher = generation.searcher()
+        # A compiled view needs no Whoosh searcher (opening one per thread costs).
+        searcher = None if generation.view.compiled else generation.searcher()
         return Scorer(
             view=generation.view,
-            reader=searcher.reader(),
+            reader=searcher.reader() if searcher is not None else None,
             searcher=searcher,
             lexicon=generation.lexicon,
             max_prefix_expansions=self.settings.max_prefix_expansions,
@@ -752,19 +828,17 @@ class SearchEngine:
     def _hit(
         self, generation: Generation, doc: int, score: float, terms: HighlightTerms, snippets: bool
     ) -> SearchHit:
-        stored = generation.stored(doc)
-        language = str(stored.get("language") or "")
-        body = str(stored.get("body") or "")
+        shown = generation.shown(doc)
         return SearchHit(
-            id=str(stored.get("id")),
-            title=str(stored.get("title") or ""),
-            url=stored.get("url") or None,
-            date=stored.get("date") or None,
-            year=int(stored["year"]) if stored.get("year") else None,
-            language=language,
-            countries=_split(stored.get("country")),
-            partners=_split(stored.get("partner")),
-            snippet=make_snippet(body, terms, language) if snippets else "",
+            id=shown.id,
+            title=shown.title,
+            url=shown.url,
+            date=shown.date,
+            year=shown.year,
+            language=shown.language,
+            countries=shown.countries,
+            partners=shown.partners,
+            snippet=make_snippet(shown.body, terms, shown.language) if snippets else "",
             score=round(score, 4),
         )
 

@@ -124,12 +124,26 @@ def facet_counts(
     candidates: BoolArray,
     masks: Mapping[str, BoolArray],
     selections: Mapping[str, Sequence[str]],
+    matching: BoolArray | None = None,
 ) -> dict[str, list[FacetValue]]:
-    """Multi-select counts of every facet over the candidates."""
+    """Multi-select counts of every facet over the candidates.
+
+    A facet without a filter of its own is counted over `matching` (the
+    candidates with every filter applied, given when the caller has it): the
+    same documents for all of them, found once.
+    """
     out: dict[str, list[FacetValue]] = {}
+    shared: tuple[BoolArray, npt.NDArray[np.intp]] | None = None
     for name in FACETS:
         column = view.facets[name]
-        counts = column.counts(combine(masks, candidates, skip=name))
+        if name in masks:
+            mask = combine(masks, candidates, skip=name)
+            counts = column.counts(mask, np.flatnonzero(mask))
+        else:
+            if shared is None:
+                every = matching if matching is not None else combine(masks, candidates)
+                shared = (every, np.flatnonzero(every))
+            counts = column.counts(*shared)
         selected = set(selections.get(name) or ())
         out[name] = _listing(name, column.values, counts, selected)
     return out

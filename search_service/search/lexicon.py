@@ -1,8 +1,10 @@
 """The exact-word dictionary of one generation: prefixes, completions and spelling.
 
-Built once when a generation is opened from the terms of the neutral fields
-(`title_exact`, `body_exact`) and their document frequencies. A sorted list
-answers "which words begin with `mu`" by bisection; the most frequent of them
+The terms of the neutral fields (`title_exact`, `body_exact`) and their
+document frequencies: compiled with the generation's serving view
+(`index.compiled_view`), or read from the segments when a generation has none.
+A sorted table (`index.term_table`) answers "which words begin with `mu`" by
+bisection; the most frequent of them
 are the bounded expansion of a prefix (Whoosh itself expands a prefix to every
 matching term, which is what makes its prefix queries slow). Spelling
 candidates come from rapidfuzz's Levenshtein distance over the words of
@@ -11,20 +13,15 @@ nearby lengths only.
 
 from __future__ import annotations
 
-import bisect
-import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-EXACT_FIELDS: Final = ("title_exact", "body_exact")
-#: The highest Unicode code point: `prefix + _AFTER` sorts after every word beginning with prefix.
-_AFTER: Final = "\U0010ffff"
+from search_service.index.term_table import WordFrequencies
+from search_service.index.view import exact_word_counts
 
 
 def max_typos(word: str) -> int:
@@ -36,71 +33,47 @@ def max_typos(word: str) -> int:
     return 0
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Lexicon:
-    """Sorted exact words with how many documents contain each (title or body)."""
+    """Sorted exact words with how many documents contain each (title or body).
 
-    words: list[str]
-    df: npt.NDArray[np.int64]
-    _position: dict[str, int]
-    _by_length: dict[int, list[str]]
+    Over a generation's compiled view the arrays are memory-mapped: nothing is
+    loaded when a generation is opened, and worker processes share the pages.
+    """
+
+    words: WordFrequencies
 
     @classmethod
     def from_reader(cls, reader: Any) -> Lexicon:
-        """Words of the exact fields with their document frequency (the larger field's).
-
-        Segments are read one by one: a multi-segment reader would look every
-        term up in every segment, ten times slower.
-        """
-        counts: dict[str, int] = {}
-        for fieldname in EXACT_FIELDS:
-            if fieldname not in reader.schema:
-                continue
-            field_counts: dict[bytes, int] = {}
-            for leaf, _ in reader.leaf_readers():
-                for raw, df in _segment_frequencies(leaf, fieldname):
-                    field_counts[raw] = field_counts.get(raw, 0) + df
-            for raw, df in field_counts.items():
-                word = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-                if df > counts.get(word, 0):
-                    counts[word] = df
-        return cls.from_counts(counts)
+        """Words of the exact fields with their document frequency (the larger field's)."""
+        return cls(WordFrequencies.from_counts(exact_word_counts(reader)))
 
     @classmethod
     def from_counts(cls, counts: dict[str, int]) -> Lexicon:
-        words = sorted(counts)
-        by_length: dict[int, list[str]] = {}
-        for word in words:
-            by_length.setdefault(len(word), []).append(word)
-        return cls(
-            words=words,
-            df=np.asarray([counts[word] for word in words], dtype=np.int64),
-            _position={word: i for i, word in enumerate(words)},
-            _by_length=by_length,
-        )
+        return cls(WordFrequencies.from_counts(counts))
 
     def __len__(self) -> int:
         return len(self.words)
 
     def frequency(self, word: str) -> int:
-        position = self._position.get(word)
-        return 0 if position is None else int(self.df[position])
+        position = self.words.table.find(word)
+        return 0 if position < 0 else int(self.words.df[position])
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """The `limit` most frequent words beginning with `prefix` (itself included)."""
         if not prefix or limit <= 0:
             return []
-        lo = bisect.bisect_left(self.words, prefix)
-        hi = bisect.bisect_left(self.words, prefix + _AFTER, lo)
+        table = self.words.table
+        lo, hi = table.prefix_range(prefix)
         if lo >= hi:
             return []
-        window = self.df[lo:hi]
+        window = self.words.df[lo:hi]
         if window.size > limit:
             top = np.argpartition(-window, limit - 1)[:limit]
         else:
             top = np.arange(window.size)
         top = top[np.lexsort((top, -window[top]))]
-        return [self.words[lo + int(i)] for i in top]
+        return [table.term(lo + int(i)) for i in top]
 
     def correction(self, word: str) -> str | None:
         """The closest known word within the tolerated edits of an unknown `word`.
@@ -111,16 +84,16 @@ class Lexicon:
         then the most frequent.
         """
         allowed = max_typos(word)
-        if allowed == 0 or word in self._position:
+        if allowed == 0 or self.words.table.find(word) >= 0:
             return None
         best: tuple[int, int, int, str] | None = None
         for length in range(len(word) - allowed, len(word) + allowed + 1):
-            choices = self._by_length.get(length)
-            if not choices:
+            found = self.words.by_length.get(length)
+            if found is None or not found.size:
                 continue
             for candidate, distance, _ in process.extract(
                 word,
-                choices,
+                found.tolist(),
                 scorer=Levenshtein.distance,
                 score_cutoff=allowed,
                 limit=8,
@@ -140,30 +113,3 @@ def _shared_start(first: str, second: str) -> int:
             break
         count += 1
     return count
-
-
-_DF: Final = struct.Struct("!I")
-#: Offset of the document frequency in a W3 term info ("!BfIBBfII": flags, weight, df…).
-_DF_OFFSET: Final = 5
-
-
-def _segment_frequencies(leaf: Any, fieldname: str) -> Iterator[tuple[bytes, int]]:
-    """(term, document frequency) of one segment's field, straight from its term table.
-
-    Decoding Whoosh's full TermInfo objects costs most of the time here; the W3
-    codec stores the frequency at a fixed offset, so only those bytes are read.
-    The generic `iter_field` is the fallback for other codecs.
-    """
-    try:
-        terms = leaf._terms
-        prefix = terms._keycoder(fieldname, b"")
-        items = terms._tindex.items_from(prefix)
-    except (AttributeError, AssertionError):
-        for raw, info in leaf.iter_field(fieldname):
-            yield raw, int(info.doc_frequency())
-        return
-    size = len(prefix)
-    for key, value in items:
-        if key[:size] != prefix:
-            break
-        yield key[size:], _DF.unpack_from(value, _DF_OFFSET)[0]

@@ -32,12 +32,10 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from whoosh import query as wq
-from whoosh.reading import TermNotFound
 
 from search_service.analysis import analyze, is_stop_word
 from search_service.articles import LANGUAGES, Language
-from search_service.index.view import EMPTY_POSTINGS, IndexView, Postings, matcher_postings
+from search_service.index.view import IndexView, Postings
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, QueryPart
 from search_service.search.snippets import HighlightTerms, NameWords
@@ -407,8 +405,8 @@ class Scorer:
         if missing.size:
             a, b = self._postings(fieldname, first), self._postings(fieldname, second)
             both = np.intersect1d(np.intersect1d(a.ids, b.ids, assume_unique=True), missing)
-            firsts = _positions_of(self.reader, fieldname, first, both)
-            seconds = _positions_of(self.reader, fieldname, second, both)
+            firsts = self.view.positions(self.reader, fieldname, first, both)
+            seconds = self.view.positions(self.reader, fieldname, second, both)
             for doc in missing.tolist():
                 follow = seconds.get(doc)
                 starts = firsts.get(doc)
@@ -433,8 +431,7 @@ class Scorer:
 
         def build() -> Postings:
             tf = np.zeros(self.view.doc_count, dtype=np.float32)
-            for word in words:
-                postings = self._postings(fieldname, word)
+            for postings in self.view.postings_of(self.reader, fieldname, words):
                 tf[postings.ids] += postings.tf
             ids = np.nonzero(tf)[0].astype(np.int32)
             return Postings(ids, tf[ids])
@@ -442,15 +439,7 @@ class Scorer:
         return self.view.cached(fieldname, key, build)
 
     def _phrase_postings(self, fieldname: str, terms: tuple[str, ...]) -> Postings:
-        key = '"' + " ".join(terms) + '"'
-
-        def build() -> Postings:
-            if any(self._postings(fieldname, term).df == 0 for term in terms):
-                return EMPTY_POSTINGS
-            matcher = wq.Phrase(fieldname, list(terms)).matcher(self.searcher)
-            return matcher_postings(matcher, self.view.live)
-
-        return self.view.cached(fieldname, key, build)
+        return self.view.phrase(self.searcher, fieldname, terms)
 
     def _add(self, tfc: FloatArray, fieldname: str, postings: Postings, weight: float) -> None:
         if not postings.df:
@@ -486,26 +475,6 @@ def _rank(score: FloatArray, covered: FloatArray, total: int) -> npt.NDArray[np.
     if total <= STRICT_TIER_PARTS:
         return covered.astype(np.float64) * _TIER + score
     return score.astype(np.float64) * (covered / total) ** COVERAGE_POWER
-
-
-def _positions_of(
-    reader: Any, fieldname: str, term: str, docs: npt.NDArray[np.intp]
-) -> dict[int, list[int]]:
-    """Positions of a term in a few documents (sorted), skipping through its postings."""
-    out: dict[int, list[int]] = {}
-    if not docs.size:
-        return out
-    try:
-        matcher = reader.postings(fieldname, term)
-    except TermNotFound:
-        return out
-    for doc in docs.tolist():
-        if not matcher.is_active():
-            break
-        matcher.skip_to(doc)
-        if matcher.is_active() and matcher.id() == doc:
-            out[doc] = list(matcher.value_as("positions"))
-    return out
 
 
 def _idf(total: int, df: int) -> float:

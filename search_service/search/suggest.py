@@ -66,7 +66,7 @@ def _titles(
     generation: Generation, head: list[str], last: str, prefix: bool, limit: int
 ) -> list[tuple[str, str]]:
     view = generation.view
-    reader = generation.searcher().reader()
+    reader = None if view.compiled else generation.searcher().reader()
     matching = np.zeros(view.doc_count, dtype=np.bool_)
     lasts = generation.lexicon.completions(last, _TITLE_PREFIX_EXPANSIONS) if prefix else [last]
     for word in lasts:
@@ -84,8 +84,8 @@ def _titles(
     docs = docs[np.lexsort((-view.date_sort[docs], ~whole))][:limit]
     out = []
     for doc in docs.tolist():
-        stored = generation.stored(int(doc))
-        out.append((str(stored.get("id")), str(stored.get("title") or "")))
+        shown = generation.shown(int(doc))
+        out.append((shown.id, shown.title))
     return out
 
 

@@ -18,7 +18,7 @@ from bench.common import latency_summary, percentile
 from bench.generate import FIRST_DAY, LAST_DAY, generate, load_names
 from bench.peers import SqliteFts5
 from bench.queries import KINDS, BenchQuery, make_queries, read_articles
-from bench.report import TARGETS, Target, render
+from bench.report import TARGETS, TARGETS_11, Target, render
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -184,7 +184,41 @@ def test_a_missed_target_shows_its_gap_and_a_met_one_says_met() -> None:
 def test_report_marks_unmeasured_targets_and_describes_the_machine() -> None:
     text = render(_results_with({"articles": 10, "systems": {}, "ratios": {}}, "peers-10"))
     assert "2 cores, cpu" in text
-    assert text.count("not measured") == len(TARGETS)
+    assert text.count("not measured") == len(TARGETS) + len(TARGETS_11)
+
+
+def _http_row(clients: int, p99: float, rps: float, heaps: list[float] | None = None) -> Any:
+    row = {"clients": clients, "p99_ms": p99, "median_ms": p99 / 4, "throughput_rps": rps}
+    return {**row, "server_heap_per_process_mib": heaps} if heaps else row
+
+
+def test_issue_11_targets_read_the_two_worker_run_its_warm_resend_and_the_opening() -> None:
+    two = {
+        "workers": 2,
+        "search": [_http_row(1, 8, 150), _http_row(8, 60, 700), _http_row(32, 200, 650, [40, 70])],
+        "search_warm_again": _http_row(8, 20, 900),
+    }
+    one = {"workers": 1, "search": [_http_row(8, 10, 300)]}
+    results = {
+        **_results_with(two, "http-100000-w2"),
+        **_results_with(one, "http-100000-w1"),
+        **_results_with({"open": {"ms": 150.0, "files_check_ms": 120.0}}, "speed-100000"),
+    }
+    rows = {target.what: target.row(results) for target in TARGETS_11}
+
+    assert (
+        "| 60 ms | gap: 10 ms over"
+        in rows["100k, 2 workers: /search p99, 8 clients, distinct queries"]
+    )
+    assert (
+        "| 700 req/s | **met** | `http-100000-w2.json, best at 8 clients`"
+        in rows["100k, 2 workers: /search req/s"]
+    )
+    assert "| 3 × | gap: 1 × over" in rows["100k: cold p99 / warm p99, 8 clients"]
+    assert "| 150 ms | **met** |" in rows["100k: opening a generation"]
+    assert "120.0 ms checking the files" in rows["100k: opening a generation"]
+    assert "| 70 MiB | gap: 20 MiB over" in rows["100k: heap of one worker process"]
+    assert "not measured" in rows["50k: opening a generation"]
 
 
 def test_results_files_are_valid_json_in_the_shared_envelope() -> None:

@@ -19,6 +19,7 @@ BAD_VALUES: dict[str, str | None] = {
     "corpus_dir": None,
     "index_dir": None,
     "keep_generations": "0",
+    "build_workers": "-1",
     "host": None,
     "port": "abc",
     "workers": "0",

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from whoosh.filedb import filestore
 
-from search_service.index import generations
+from search_service.index import flat_arrays, generations
 from search_service.settings import Settings
 from search_service.web.api import create_app
 
@@ -89,8 +89,9 @@ class DiskFull:
     """The disk fills up: writes to matching files fail with ENOSPC past a budget.
 
     Patches `open` where the build's writers look it up (Whoosh's file storage,
-    which writes every file of a generation, and `generations`, which writes
-    the manifest, the checksums and the live pointer); the file objects returned
+    which writes every file of the index, `flat_arrays`, which writes the serving
+    view, and `generations`, which writes the manifest, the checksums and the live
+    pointer); the file objects returned
     write until the budget is spent, then write what fits and raise
     `OSError(ENOSPC)`, as `write(2)` on a full disk does.
     """
@@ -160,4 +161,5 @@ def disk_full(monkeypatch: pytest.MonkeyPatch) -> DiskFull:
     disk = DiskFull()
     monkeypatch.setattr(filestore, "open", disk.open, raising=False)
     monkeypatch.setattr(generations, "open", disk.open, raising=False)
+    monkeypatch.setattr(flat_arrays, "open", disk.open, raising=False)
     return disk

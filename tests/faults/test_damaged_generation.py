@@ -23,6 +23,7 @@ import pytest
 
 from search_service.cli import EXIT_CODES, main
 from search_service.index import generations
+from search_service.index.compiled_view import VIEW_NAME
 from search_service.search import engine
 
 from .conftest import add_export, free_port
@@ -54,11 +55,25 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "truncated segment": lambda gen: truncate(segment(gen)),
     "deleted segment": lambda gen: segment(gen).unlink(),
     "truncated table of contents": lambda gen: truncate(next(gen.glob("*.toc"))),
+    "garbled serving view": lambda gen: garble(view_file(gen)),
+    "truncated serving view": lambda gen: truncate(view_file(gen)),
+    "deleted serving view": lambda gen: view_file(gen).unlink(),
+    "garbled index of the serving view": lambda gen: garble(view_file(gen, ".json")),
 }
 
 
 def segment(generation: Path) -> Path:
     return max(generation.glob("*.seg"), key=lambda path: path.stat().st_size)
+
+
+def view_file(generation: Path, suffix: str = ".bin") -> Path:
+    """The serving view's arrays (memory-mapped like Whoosh's files), or their index."""
+    return generation / generations.VIEW_FOLDER / f"{VIEW_NAME}{suffix}"
+
+
+#: The files damaged under a serving service: Whoosh's largest, and the serving view's
+#: arrays (what searches read when the generation has a view).
+SERVED_FILES: dict[str, Callable[[Path], Path]] = {"segment": segment, "serving view": view_file}
 
 
 @pytest.fixture
@@ -136,15 +151,16 @@ def test_a_damaged_live_generation_is_refused_with_503_and_rollback_recovers(
 
 
 @WHOOSH_LEAVES_A_FILE_OPEN
+@pytest.mark.parametrize("damaged", list(SERVED_FILES))
 def test_a_file_garbled_under_a_serving_service_is_refused_from_the_first_failed_read(
-    two_generations: tuple[Path, str, str], serve: Serve
+    two_generations: tuple[Path, str, str], serve: Serve, damaged: str
 ) -> None:
     index, previous, live = two_generations
     client = serve(index)
     cached = client.get("/search", params={"q": "teachers"})
     assert cached.status_code == 200
 
-    garble(segment(index / live), every=2048)
+    garble(SERVED_FILES[damaged](index / live), every=2048)
     # The first read of a damaged part that fails has the files checked: the
     # generation is refused from then on, its cached answers included. (Before that,
     # a garbled block that still reads as data may give a wrong answer, a 404.)
@@ -160,8 +176,9 @@ def test_a_file_garbled_under_a_serving_service_is_refused_from_the_first_failed
 
 
 @WHOOSH_LEAVES_A_FILE_OPEN
+@pytest.mark.parametrize("damaged", list(SERVED_FILES))
 def test_a_file_truncated_under_a_serving_service_is_noticed_before_it_is_read(
-    two_generations: tuple[Path, str, str], serve: Serve
+    two_generations: tuple[Path, str, str], serve: Serve, damaged: str
 ) -> None:
     """Reading a mapped file past its new end would kill the process (SIGBUS): the
     service compares the sizes of its files with the manifest at every pointer check,
@@ -171,7 +188,7 @@ def test_a_file_truncated_under_a_serving_service_is_noticed_before_it_is_read(
     client = serve(index)
     assert client.get("/search", params={"q": "teachers"}).status_code == 200
 
-    truncate(segment(index / live))
+    truncate(SERVED_FILES[damaged](index / live))
     for _ in range(500):
         if client.get("/health").status_code == 503:
             break

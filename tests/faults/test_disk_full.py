@@ -35,6 +35,13 @@ WHERE = {
             and path.name not in (generations.MANIFEST_FILE, generations.CHECKSUMS_FILE)
         ),
     ),
+    "the serving view": (
+        10_000,
+        lambda path: (
+            path.parent.name == generations.VIEW_FOLDER
+            and path.parent.parent.name.startswith("building-")
+        ),
+    ),
     "the manifest": (100, lambda path: path.name.startswith(f".{generations.MANIFEST_FILE}.")),
     "the live pointer": (10, lambda path: path.name.startswith(f".{generations.POINTER_FILE}.")),
 }

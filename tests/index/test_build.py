@@ -191,7 +191,7 @@ def test_progress_reads_files_indexes_articles_then_commits_checks_and_publishes
     )
 
     phases = [event[0] for n, event in enumerate(events) if n == 0 or events[n - 1][0] != event[0]]
-    assert phases == ["read", "index", "commit", "check", "publish"]
+    assert phases == ["read", "index", "commit", "view", "check", "publish"]
     reads = [event for event in events if event[0] == "read"]
     assert reads[-1] == ("read", 5, 5, 5)  # 5 files of 5 (one skipped), 5 articles
     assert [done for _, done, _, _ in reads] == sorted(done for _, done, _, _ in reads)
@@ -283,7 +283,16 @@ def test_a_build_never_writes_into_the_live_generation(
 ) -> None:
     first = build_from_articles(small_corpus, index_root)
     live_folder = index_root / str(first.generation)
-    before = {path.name: path.read_bytes() for path in live_folder.iterdir()}
+
+    def contents() -> dict[str, bytes]:
+        return {
+            str(path.relative_to(live_folder)): path.read_bytes()
+            for path in live_folder.rglob("*")
+            if path.is_file()
+        }
+
+    before = contents()
+    assert "view/arrays.bin" in before
 
     build_from_articles(
         [*small_corpus[1:], make_article("new", "New", "A new article.", "en")],
@@ -291,7 +300,7 @@ def test_a_build_never_writes_into_the_live_generation(
         full=False,
     )
 
-    assert {path.name: path.read_bytes() for path in live_folder.iterdir()} == before
+    assert contents() == before
 
 
 def test_a_failed_build_says_which_files_were_skipped_and_why(index_root: Path) -> None:

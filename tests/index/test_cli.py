@@ -333,7 +333,7 @@ def test_build_prints_plain_progress_lines_when_stdout_is_not_a_terminal(
     assert 2 <= len(reads) <= 12  # about one per tenth of the 42 files, not one per file
     assert reads[-1] == "read: 42/42 files, 42 articles"
     phases = [line.split(":")[0] for line in lines if not line.startswith(("read:", "  "))]
-    assert phases == ["index", "index", "commit", "check", "publish", "build"]
+    assert phases == ["index", "index", "commit", "view", "check", "publish", "build"]
     assert "index: 42/42 articles (" in done.stdout
     assert "commit: writing the index (commit)…" in lines
     assert re.search(r"published gen-\S+ in [\d.]+s \(42 articles indexed, \d+/s", done.stdout)

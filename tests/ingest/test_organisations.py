@@ -405,3 +405,127 @@ def test_a_place_after_the_organisation_word_is_not_part_of_a_defined_name(
     found = result.discovery.find("KSMT")
     assert found is not None and found.names == ("Kayes Solidarity Mutual of Teachers",)
     assert countries_of(result) == [("Mali",)]
+
+
+# ---- names a classifying noun introduces ("the NGO …", "l'association …") ----
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "name"),
+    [
+        ("en", "Teachers worked with the NGO Open Hands on school meals.", "Open Hands"),
+        ("en", "The Bright Harbour association trained forty mediators.", "Bright Harbour"),
+        ("en", "Partners from Togo (NGO Hope Forward, two unions) came.", "Hope Forward"),
+        (
+            "fr",
+            "Les enseignants ont rejoint l'association Jeunes Solidaires en mai.",
+            "Jeunes Solidaires",
+        ),
+        ("fr", "Un atelier animé par l'ONG toulousaine AVENIR a réuni les parents.", "AVENIR"),
+        ("es", "Los docentes visitaron la fundación Manos Abiertas en Cali.", "Manos Abiertas"),
+    ],
+)
+def test_a_name_a_classifying_noun_introduces_is_an_organisation(
+    corpus_of: Corpus, language: str, text: str, name: str
+) -> None:
+    result = corpus_of(text, language=language)
+    found = result.discovery.find(name)
+    assert found is not None and found.status == "auto" and found.evidence == "classified"
+    assert partners_of(result) == [(name,)]
+
+
+def test_an_apposition_that_classifies_a_name_in_capitals_makes_it_an_organisation(
+    corpus_of: Corpus,
+) -> None:
+    result = corpus_of(
+        "We met HORIZON, an international organisation that trains rural teachers.",
+        "HORIZON sent two trainers.",
+    )
+    found = result.discovery.find("HORIZON")
+    assert found is not None and found.status == "auto"
+    assert partners_of(result) == [("HORIZON",), ("HORIZON",)]
+
+
+def test_an_apposition_that_calls_a_name_a_tool_makes_it_a_thing_everywhere(
+    corpus_of: Corpus,
+) -> None:
+    result = corpus_of(
+        "Ms Roy presented LUMIKA, a diagnostic and prevention tool for secondary schools.",
+        "Forty schools now use LUMIKA every term.",
+    )
+    assert "LUMIKA" not in listed(result.discovery)
+    assert partners_of(result) == [(), ()]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "Le film a été projeté lors du festival des solidarités FESTIKO à Rennes."),
+        ("en", "The play was shown at the festival of the city FESTIKO last spring."),
+    ],
+)
+def test_an_acronym_after_a_things_noun_and_its_complement_names_the_thing(
+    corpus_of: Corpus, language: str, text: str
+) -> None:
+    result = corpus_of(text, language=language)
+    assert "FESTIKO" not in listed(result.discovery)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The union President opened the meeting with the association Annual Report.",
+        "She posted the photos on the social network Instaview the same evening.",
+        "The Teachers Network is working on three priority areas as planned.",
+        "Our word list: mutual Kolomba network Tessaly union Varnek association Ombrel.",
+        "The NGO Burkina Fasso gave books.",  # a country, misspelt
+    ],
+)
+def test_roles_documents_platforms_codes_and_word_lists_are_not_classified_names(
+    corpus_of: Corpus, text: str
+) -> None:
+    result = corpus_of(text)
+    assert not [o for o in result.discovery.organisations if o.evidence == "classified"]
+    assert not {"Network is", "Instaview", "President", "Burkina Fasso"} & listed(result.discovery)
+
+
+def test_a_one_word_name_the_corpus_also_writes_as_a_place_is_a_place(
+    corpus_of: Corpus,
+) -> None:
+    result = corpus_of(
+        "Parents met the union Koudara to plan the new term.",
+        "A training week took place in Koudara last year.",
+    )
+    assert "Koudara" not in listed(result.discovery)
+
+
+def test_a_nationality_after_a_french_name_belongs_to_it(corpus_of: Corpus) -> None:
+    text = "La Ligue des Maîtres luxembourgeoise a rejoint le réseau cette année."
+    result = corpus_of(text, text, language="fr")
+    assert "Ligue des Maîtres luxembourgeoise" in listed(result.discovery)
+
+
+def test_a_french_role_before_a_name_is_not_part_of_it(corpus_of: Corpus) -> None:
+    text = "Le Président de la Mutuelle des Instituteurs du Nord a ouvert la séance."
+    result = corpus_of(text, text, language="fr")
+    assert "Mutuelle des Instituteurs du Nord" in listed(result.discovery)
+    assert not any(form.startswith("Président") for form in listed(result.discovery))
+
+
+def test_statutes_are_a_document_not_an_organisation(corpus_of: Corpus) -> None:
+    text = "The Statutes of the Rural Teachers Union were amended in June."
+    result = corpus_of(text, text)
+    assert not any(form.startswith("Statutes") for form in listed(result.discovery))
+
+
+def test_a_community_defined_with_its_acronym_is_an_organisation(corpus_of: Corpus) -> None:
+    result = corpus_of("The Lakeside Schools Community (LSC) hosted the forum.")
+    found = result.discovery.find("LSC")
+    assert found is not None and found.status == "auto" and found.evidence == "definition"
+
+
+def test_a_persons_portfolio_in_brackets_does_not_define_her_surname(
+    corpus_of: Corpus,
+) -> None:
+    result = corpus_of("- Marie Castagnet (Mutual Benefits and Health Coverage)")
+    assert "Castagnet" not in listed(result.discovery)

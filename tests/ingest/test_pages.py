@@ -567,3 +567,89 @@ def test_a_page_title_followed_by_a_heading_or_a_paragraph_without_a_blank(secon
 def test_a_first_line_followed_by_more_of_its_text_is_no_title() -> None:
     parsed = parse_page(page("The teachers of Kayes", "met the minister.", "", "More text."))
     assert parsed.title is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("published 4 March 2019 updated 11 April 2019", dt.date(2019, 3, 4)),
+        ("Published on 4 March 2019 (last updated 5 March 2019)", dt.date(2019, 3, 4)),
+        ("Publié 4 mars 2019 Mis à jour 11 avril 2019", dt.date(2019, 3, 4)),
+        ("publicado 4 marzo 2019 actualizado 11 abril 2019", dt.date(2019, 3, 4)),
+        ("Mis en ligne le 4 mars 2019", dt.date(2019, 3, 4)),
+    ],
+)
+def test_a_publication_line_that_also_gives_the_update_date_gives_the_publication_date(
+    line: str, expected: dt.date
+) -> None:
+    parsed = parse_page(page("A partner site", "", "Unions meet in Lomé", "", line, "", "Body."))
+    assert (parsed.title, parsed.date, parsed.body) == ("Unions meet in Lomé", expected, "Body.")
+
+
+def test_another_sites_header_lines_above_a_dated_title_are_not_the_title() -> None:
+    text = page(
+        "Fed-Ed",
+        "",
+        "Federación de Educadores",
+        "Federación de Educadores",
+        "",
+        "Los docentes de Lomé eligen a su junta",
+        "",
+        "publicado 4 marzo 2019 actualizado 4 marzo 2019",
+        "",
+        "La asamblea votó ayer.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Los docentes de Lomé eligen a su junta"
+    assert parsed.date == dt.date(2019, 3, 4)
+    assert parsed.body == "La asamblea votó ayer."
+
+
+def test_a_headline_ending_with_a_full_stop_is_the_title_above_a_published_line() -> None:
+    text = page(
+        "Fed-Ed",
+        "",
+        "“Teachers after the storm”, by Ana Ruiz.",
+        "",
+        "Published 3 March 2021 Updated 5 March 2021",
+        "",
+        "The storm closed forty schools.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "“Teachers after the storm”, by Ana Ruiz."
+    assert parsed.date == dt.date(2021, 3, 3)
+    assert parsed.body == "The storm closed forty schools."
+
+
+def test_a_sentence_above_a_bare_date_line_is_still_body_text() -> None:
+    text = page("The board met in Lomé.", "", "4 March 2019", "", "It elected a treasurer.")
+    parsed = parse_page(text)
+    assert (parsed.title, parsed.date) == (None, None)
+    assert parsed.body.startswith("The board met in Lomé.")
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ["Photo: Ana Ruiz / Flickr", "Credit: FEDU/Ana Ruiz", "Crédit photo : A. Ruiz", "© Ana Ruiz"],
+)
+def test_photo_credit_lines_are_neither_menu_lines_nor_article_text(credit: str) -> None:
+    text = page(
+        "Fed-Ed",
+        "",
+        "World of education",
+        credit,
+        credit,
+        "",
+        "Teachers after the storm",
+        "",
+        "Published 3 March 2021",
+        "",
+        "The storm closed forty schools.",
+        "",
+        credit,
+        "",
+        "Classes resumed in May.",
+    )
+    parsed = parse_page(text)
+    assert parsed.title == "Teachers after the storm"
+    assert parsed.body == "The storm closed forty schools.\n\nClasses resumed in May."

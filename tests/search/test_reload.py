@@ -113,11 +113,14 @@ def test_a_thread_whose_generation_was_pruned_is_answered_by_the_live_one(
 
     def other_thread() -> None:  # no searcher of the old generation yet
         try:
+            # Searching needs no searcher (the held generation's view stays mapped)...
             outcome.append(engine.search(SearchRequest(q="pensions", per_page=5)).total)
+            # ...reading an article does: it is answered by the generation now live.
+            outcome.append(engine.article("new")["id"])
         except Exception as error:
             outcome.append(error)
 
     thread = threading.Thread(target=other_thread)
     thread.start()
     thread.join()
-    assert outcome == [2]
+    assert outcome == [1, "new"]

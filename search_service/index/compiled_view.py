@@ -1,0 +1,945 @@
+"""The serving view of a generation: its postings and per-document arrays, compiled once.
+
+Whoosh's segments are the index of record. Searching them directly means
+decoding a word's posting lists (pickled blocks) the first time a query uses it,
+in every worker process, and reading every per-document array when a generation
+is opened. So when a build has written a generation, it also compiles it into
+one flat file of arrays (`flat_arrays`, in `<generation>/view/`), which the
+service maps read-only: opening a generation costs milliseconds whatever its
+size, no query decodes a posting, and worker processes share the same pages.
+
+What the file holds (docs/index.md, "The serving view"):
+
+- per text field: its terms (`term_table`), each term's postings as slices of
+  `ids` (int32 document numbers, deleted documents left out) and `tf` (float32
+  weights, as Whoosh stores them); for the exact fields also every posting's
+  positions (uint32, a term's postings' positions one after the other);
+- per document: `live`, `date_sort`, `year`, each text field's length (Whoosh's
+  one-byte lengths, decoded), and the facets as integer codes with their value
+  tables;
+- the exact-word dictionary (`WordFrequencies`, the search's `Lexicon`): words,
+  document frequencies, and the words of each length for typo correction.
+
+Document numbers are Whoosh's, so stored fields are still read from the segment.
+`compile_view` reads everything through `view` (the Whoosh reading code the
+service used before), plus a bulk decoder of the W3 posting blocks;
+`check_view` compares the result with Whoosh's own readers term by term.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import pickle
+import struct
+import time
+import zlib
+from array import array
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+
+from search_service.errors import BuildFailedError
+from search_service.index import flat_arrays
+from search_service.index.generations import VIEW_FOLDER
+from search_service.index.schema import EXACT_FIELDS, RawPositions, split_facet_value
+from search_service.index.term_table import TermTable, WordFrequencies
+from search_service.index.view import (
+    COMPILED_CACHE_BYTES,
+    EMPTY_POSTINGS,
+    FACETS,
+    TEXT_FIELDS,
+    FacetColumn,
+    IndexView,
+    Postings,
+    exact_word_counts,
+    open_view,
+)
+
+#: The base name of the view's two files in a generation's `VIEW_FOLDER`.
+VIEW_NAME: Final = "arrays"
+#: Bump when the arrays or their meaning change: older views are then not used
+#: (the generation is served from its segments until the next build).
+VIEW_VERSION: Final = 1
+#: Indexes of at least this many documents are compiled by several processes.
+PARALLEL_DOCUMENTS: Final = 2_000
+#: Terms per field the build's check compares with Whoosh (all of them in tests).
+CHECK_SAMPLE: Final = 200
+#: Stored fields a result shows (and the body its snippet is cut from), as text.
+SHOWN_FIELDS: Final = ("id", "title", "url", "date", "language", "country", "partner", "body")
+
+_TERMINFO: Final = struct.Struct("!BfIBBfII")
+_EXTENT: Final = struct.Struct("!Qi")
+_BLOCK_LENGTH: Final = struct.Struct("!i")
+_LENGTHS: Final = struct.Struct("!ii")
+IntArray = npt.NDArray[np.int32]
+
+
+# --- reading the view -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPostings:
+    """One text field's terms and postings, as slices of mapped arrays."""
+
+    terms: TermTable
+    offsets: npt.NDArray[np.int64]
+    ids: IntArray
+    tf: npt.NDArray[np.float32]
+    positions: npt.NDArray[np.uint32] | None = None
+    position_starts: npt.NDArray[np.int64] | None = None
+
+    def postings(self, term: str) -> Postings:
+        i = self.terms.find(term)
+        if i < 0:
+            return EMPTY_POSTINGS
+        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        return Postings(self.ids[start:end], self.tf[start:end])
+
+    def postings_of(self, terms: Sequence[str]) -> list[Postings]:
+        """`postings` of several terms, looked up together."""
+        out = []
+        for i in self.terms.find_many(terms):
+            if i < 0:
+                out.append(EMPTY_POSTINGS)
+            else:
+                start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+                out.append(Postings(self.ids[start:end], self.tf[start:end]))
+        return out
+
+    def _flat_positions(self, i: int) -> tuple[IntArray, npt.NDArray[np.int64], Any]:
+        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        assert self.positions is not None and self.position_starts is not None
+        counts = self.tf[start:end].astype(np.int64)
+        flat = self.positions[int(self.position_starts[i]) : int(self.position_starts[i + 1])]
+        return self.ids[start:end], counts, flat
+
+    def phrase(self, terms: Sequence[str]) -> Postings:
+        """Documents holding `terms` at consecutive positions, weighted as Whoosh's
+        phrase matcher weighs them: the sum of the words' weights in the document."""
+        found = [self.terms.find(term) for term in terms]
+        if any(i < 0 for i in found) or self.positions is None:
+            return EMPTY_POSTINGS
+        docs: IntArray | None = None
+        for i in found:
+            ids = self.ids[int(self.offsets[i]) : int(self.offsets[i + 1])]
+            docs = ids if docs is None else np.intersect1d(docs, ids, assume_unique=True)
+        if docs is None or not docs.size:
+            return EMPTY_POSTINGS
+        starts: npt.NDArray[np.int64] | None = None
+        weight = np.zeros(docs.size, dtype=np.float64)
+        for shift, i in enumerate(found):
+            ids, counts, flat = self._flat_positions(i)
+            keep = np.isin(ids, docs, assume_unique=True)
+            weight += self.tf[int(self.offsets[i]) : int(self.offsets[i + 1])][keep]
+            owners = np.repeat(ids.astype(np.int64), counts)
+            kept = np.repeat(keep, counts)
+            keys = (owners[kept] << 32) + flat[kept].astype(np.int64) - shift
+            starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+            if not starts.size:
+                return EMPTY_POSTINGS
+        assert starts is not None
+        matched = np.unique(starts >> 32)
+        chosen = np.isin(docs, matched, assume_unique=True)
+        return Postings(docs[chosen], weight[chosen].astype(np.float32))
+
+    def positions_in(self, term: str, docs: npt.NDArray[np.intp]) -> dict[int, list[int]]:
+        """Positions of `term` in each of `docs` that holds it."""
+        i = self.terms.find(term)
+        out: dict[int, list[int]] = {}
+        if i < 0 or self.positions is None or not docs.size:
+            return out
+        ids, counts, flat = self._flat_positions(i)
+        where = np.searchsorted(ids, docs)
+        bounds = np.zeros(counts.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=bounds[1:])
+        for doc, at in zip(docs.tolist(), where.tolist(), strict=True):
+            if at < ids.size and ids[at] == doc:
+                out[doc] = flat[bounds[at] : bounds[at + 1]].tolist()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class StoredColumns:
+    """The stored fields results show, per document: UTF-8 text end to end, and years.
+
+    Whoosh decompresses and unpickles a document's stored fields on every read
+    (about a tenth of a millisecond); here they are slices of the mapped file.
+    """
+
+    blobs: dict[str, npt.NDArray[np.uint8]]
+    starts: dict[str, npt.NDArray[np.int64]]
+    year: IntArray
+
+    def fields(self, doc: int) -> dict[str, Any]:
+        """The document's shown fields as Whoosh's `stored_fields` gives them."""
+        out: dict[str, Any] = {}
+        for name, blob in self.blobs.items():
+            start, end = self.starts[name][doc : doc + 2].tolist()
+            if end > start:
+                out[name] = blob[start:end].tobytes().decode("utf-8")
+        year = int(self.year[doc])
+        if year:
+            out["year"] = year
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledView:
+    """What `open_compiled` maps: the view and the exact-word dictionary."""
+
+    view: IndexView
+    words: WordFrequencies
+    fields: dict[str, FieldPostings]
+
+
+def view_path(generation_path: Path) -> Path:
+    return Path(generation_path) / VIEW_FOLDER
+
+
+def has_view(generation_path: Path) -> bool:
+    return flat_arrays.exists(view_path(generation_path), VIEW_NAME)
+
+
+def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
+    """Map the view of a generation (None: it has none, or one of another version)."""
+    if not has_view(generation_path):
+        return None
+    arrays, meta = flat_arrays.open_arrays(view_path(generation_path), VIEW_NAME)
+    if meta.get("view_version") != VIEW_VERSION:
+        return None
+    size = int(meta["doc_count"])
+    fields: dict[str, FieldPostings] = {
+        fieldname: FieldPostings(
+            terms=_table(arrays, f"terms.{fieldname}"),
+            offsets=arrays[f"offsets.{fieldname}"],
+            ids=arrays[f"ids.{fieldname}"],
+            tf=arrays[f"tf.{fieldname}"],
+            positions=arrays.get(f"positions.{fieldname}"),
+            position_starts=arrays.get(f"position_starts.{fieldname}"),
+        )
+        for fieldname in meta["fields"]
+    }
+    facets = {}
+    for name_ in FACETS:
+        prefix = f"facet.{name_}"
+        values = list(meta["facets"][name_])
+        facets[name_] = FacetColumn(
+            values=values,
+            index={value: i for i, value in enumerate(values)},
+            doc_of_entry=arrays[f"{prefix}.doc_of_entry"],
+            value_of_entry=arrays[f"{prefix}.value_of_entry"],
+            doc_start=arrays[f"{prefix}.doc_start"],
+            value_by_doc=arrays[f"{prefix}.value_by_doc"],
+            value_of_doc=arrays.get(f"{prefix}.value_of_doc"),
+        )
+    stored = StoredColumns(
+        blobs={field_: arrays[f"stored.{field_}.blob"] for field_ in SHOWN_FIELDS},
+        starts={field_: arrays[f"stored.{field_}.starts"] for field_ in SHOWN_FIELDS},
+        year=arrays["year"],
+    )
+    view = IndexView(
+        generation=name,
+        doc_count=size,
+        live=arrays["live"],
+        date_sort=arrays["date_sort"],
+        year=arrays["year"],
+        lengths={fieldname: arrays[f"length.{fieldname}"] for fieldname in TEXT_FIELDS},
+        average_lengths={key: float(value) for key, value in meta["average_lengths"].items()},
+        facets=facets,
+        live_count=int(meta["live_count"]),
+        fields=dict(fields),
+        stored=stored.fields,
+        cache_bytes=COMPILED_CACHE_BYTES,
+    )
+    lengths = {int(length): arrays[f"lexicon.length.{length}"] for length in meta["word_lengths"]}
+    words = WordFrequencies(_table(arrays, "lexicon"), arrays["lexicon.df"], lengths)
+    return CompiledView(view=view, words=words, fields=fields)
+
+
+def _table(arrays: dict[str, npt.NDArray[Any]], prefix: str) -> TermTable:
+    return TermTable(
+        keys=arrays[f"{prefix}.keys"],
+        blob=arrays[f"{prefix}.blob"],
+        starts=arrays[f"{prefix}.starts"],
+    )
+
+
+# --- compiling ---------------------------------------------------------------------------
+
+
+@dataclass
+class _SegmentField:
+    """One field of one segment, decoded: terms in order and their postings end to end."""
+
+    terms: list[bytes] = field(default_factory=list)
+    counts: array[int] = field(default_factory=lambda: array("q"))
+    raw_df: array[int] = field(default_factory=lambda: array("q"))
+    #: Document numbers, delta-coded within each block (as W3 stores them).
+    deltas: array[int] = field(default_factory=lambda: array("q"))
+    block_lengths: array[int] = field(default_factory=lambda: array("q"))
+    weights: array[float] = field(default_factory=lambda: array("f"))
+    position_chunks: list[bytes] = field(default_factory=list)
+    position_lists: list[list[int]] = field(default_factory=list)
+
+
+@dataclass
+class _Merged:
+    terms: list[bytes]
+    offsets: npt.NDArray[np.int64]
+    ids: IntArray
+    tf: npt.NDArray[np.float32]
+    raw_df: npt.NDArray[np.int64]
+    positions: npt.NDArray[np.uint32] | None
+    position_starts: npt.NDArray[np.int64] | None
+
+
+def compile_view(generation_path: Path, processes: int = 1) -> float:
+    """Compile the view of the Whoosh index in `generation_path`; returns the seconds taken.
+
+    Run by the build on the generation it is writing, before it is published. With
+    `processes` > 1 (and `PARALLEL_DOCUMENTS` documents or more), the text fields
+    are compiled by that many forked processes, the largest first, while this
+    one reads the per-document arrays and stored fields.
+    """
+    started = time.perf_counter()
+    path = Path(generation_path)
+    index = whoosh_index.open_dir(str(path))
+    try:
+        with index.searcher() as searcher:
+            reader = searcher.reader()
+            fieldnames = [name for name in TEXT_FIELDS if name in reader.schema]
+            if processes > 1 and reader.doc_count_all() >= PARALLEL_DOCUMENTS:
+                merged, base, stored = _compile_in_processes(path, reader, fieldnames, processes)
+            else:
+                base = open_view(path.name, reader)
+                merged = _compile_fields(reader, fieldnames, base.live)
+                stored = _stored_columns(reader, base.doc_count)
+            arrays, meta = _per_document_arrays(base)
+            arrays.update(stored)
+    finally:
+        index.close()
+    for fieldname, compiled in merged.items():
+        _add_table(arrays, f"terms.{fieldname}", TermTable.from_sorted(compiled.terms))
+        arrays[f"offsets.{fieldname}"] = compiled.offsets
+        arrays[f"ids.{fieldname}"] = compiled.ids
+        arrays[f"tf.{fieldname}"] = compiled.tf
+        if compiled.positions is not None and compiled.position_starts is not None:
+            arrays[f"positions.{fieldname}"] = compiled.positions
+            arrays[f"position_starts.{fieldname}"] = compiled.position_starts
+    words = _exact_words(merged)
+    _add_table(arrays, "lexicon", words.table)
+    arrays["lexicon.df"] = words.df
+    for length, group in words.by_length.items():
+        arrays[f"lexicon.length.{length}"] = group
+    meta["fields"] = list(merged)
+    meta["word_lengths"] = sorted(words.by_length)
+    flat_arrays.write_arrays(view_path(path), VIEW_NAME, arrays, meta)
+    return time.perf_counter() - started
+
+
+def _compile_in_processes(
+    path: Path, reader: Any, fieldnames: list[str], processes: int
+) -> tuple[dict[str, _Merged], IndexView, dict[str, npt.NDArray[Any]]]:
+    live = _live(reader)
+    largest_first = sorted(fieldnames, key=lambda name: _FIELD_ORDER.get(name, 9))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = {
+            name: pool.submit(_field_in_process, str(path), name, live) for name in largest_first
+        }
+        base = open_view(path.name, reader)
+        stored = _stored_columns(reader, base.doc_count)
+        merged = {name: futures[name].result() for name in fieldnames}
+    return merged, base, stored
+
+
+#: The order of the text fields by size (body_exact holds every word of every body).
+_FIELD_ORDER: Final = {"body_exact": 0, "body_en": 1, "body_fr": 2, "body_es": 3, "title_exact": 4}
+
+
+def _live(reader: Any) -> npt.NDArray[np.bool_]:
+    size = reader.doc_count_all()
+    live = np.ones(size, dtype=np.bool_)
+    if reader.has_deletions():
+        live[[doc for doc in range(size) if reader.is_deleted(doc)]] = False
+    return live
+
+
+def _field_in_process(path: str, fieldname: str, live: npt.NDArray[np.bool_]) -> _Merged:
+    """One field compiled in a worker process (which opens the index itself)."""
+    index = whoosh_index.open_dir(path)
+    try:
+        with index.searcher() as searcher:
+            return _compile_fields(searcher.reader(), [fieldname], live)[fieldname]
+    finally:
+        index.close()
+
+
+def _per_document_arrays(
+    base: IndexView,
+) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "live": base.live,
+        "date_sort": base.date_sort,
+        "year": base.year,
+    }
+    for fieldname, lengths in base.lengths.items():
+        arrays[f"length.{fieldname}"] = lengths
+    for name, column in base.facets.items():
+        prefix = f"facet.{name}"
+        arrays[f"{prefix}.doc_of_entry"] = column.doc_of_entry
+        arrays[f"{prefix}.value_of_entry"] = column.value_of_entry
+        arrays[f"{prefix}.doc_start"] = column.doc_start
+        arrays[f"{prefix}.value_by_doc"] = column.value_by_doc
+        if column.value_of_doc is not None:
+            arrays[f"{prefix}.value_of_doc"] = column.value_of_doc
+    meta = {
+        "view_version": VIEW_VERSION,
+        "doc_count": base.doc_count,
+        "live_count": base.live_count,
+        "average_lengths": base.average_lengths,
+        "facets": {name: column.values for name, column in base.facets.items()},
+    }
+    return arrays, meta
+
+
+def _stored_columns(reader: Any, size: int) -> dict[str, npt.NDArray[Any]]:
+    """The shown stored fields of every document as text columns (deleted: empty)."""
+    texts: dict[str, list[bytes]] = {name: [b""] * size for name in SHOWN_FIELDS}
+    for doc, stored in reader.iter_docs():
+        for name in SHOWN_FIELDS:
+            value = stored.get(name)
+            if value is not None and value != "":
+                texts[name][doc] = str(value).encode("utf-8")
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, values in texts.items():
+        lengths = np.fromiter((len(value) for value in values), dtype=np.int64, count=size)
+        out[f"stored.{name}.blob"] = np.frombuffer(b"".join(values), dtype=np.uint8)
+        out[f"stored.{name}.starts"] = _starts(lengths)
+    return out
+
+
+def _add_table(arrays: dict[str, npt.NDArray[Any]], prefix: str, table: TermTable) -> None:
+    arrays[f"{prefix}.keys"] = table.keys
+    arrays[f"{prefix}.blob"] = table.blob
+    arrays[f"{prefix}.starts"] = table.starts
+
+
+def _compile_fields(
+    reader: Any, fieldnames: list[str], live: npt.NDArray[np.bool_]
+) -> dict[str, _Merged]:
+    parts: dict[str, list[tuple[_SegmentField, int]]] = {name: [] for name in fieldnames}
+    for leaf, offset in reader.leaf_readers():
+        records = _TermRecords.of(leaf)
+        for fieldname in fieldnames:
+            parts[fieldname].append((_read_segment_field(leaf, records, fieldname), offset))
+    out = {}
+    for fieldname in fieldnames:
+        fmt = reader.schema[fieldname].format
+        out[fieldname] = _merge(
+            parts[fieldname], live, fmt.supports("positions"), isinstance(fmt, RawPositions)
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _TermRecords:
+    """A W3 segment's term table read in one piece: (key, term info) records in key order.
+
+    Whoosh's `items_from` reads each record through a dozen small file reads;
+    the records of all fields are read here at once and parsed with `struct`.
+    """
+
+    data: bytes
+    start: int
+    find: Any
+
+    @classmethod
+    def of(cls, leaf: Any) -> _TermRecords | None:
+        try:
+            tindex = leaf._terms._tindex
+            start, end = tindex.startofdata, tindex.endofdata
+            return cls(tindex.dbfile.get(start, end - start), start, tindex.closest_key_pos)
+        except AttributeError:
+            return None
+
+    def items(self, prefix: bytes) -> Iterator[tuple[bytes, int, int]]:
+        """(key, where its value begins in `data`, where it ends) of the keys
+        beginning with `prefix`."""
+        at = self.find(prefix)
+        if at is None:
+            return
+        data, size, position = self.data, len(prefix), at - self.start
+        unpack = _LENGTHS.unpack_from
+        while position < len(data):
+            keylen, datalen = unpack(data, position)
+            keypos = position + _LENGTHS.size
+            key = data[keypos : keypos + keylen]
+            if key[:size] != prefix:
+                return
+            position = keypos + keylen + datalen
+            yield key, keypos + keylen, position
+
+
+def _read_segment_field(leaf: Any, records: _TermRecords | None, fieldname: str) -> _SegmentField:
+    """Every term of a segment's field and its postings, in term order.
+
+    One pass over the term records; each term's posting blocks are unpickled
+    from one buffer holding the field's postings (a field's posting lists are
+    written one after the other, in term order).
+    """
+    out = _SegmentField()
+    fieldobj = leaf.schema[fieldname]
+    with_positions = fieldobj.format.supports("positions")
+    raw = isinstance(fieldobj.format, RawPositions)
+    if records is None:
+        _read_generic(leaf, fieldname, fieldobj, with_positions, out)
+        return out
+    terms = leaf._terms
+    prefix = terms._keycoder(fieldname, b"")
+    found = list(records.items(prefix))
+    if not found:
+        return out
+    data = records.data
+    infos = [_TERMINFO.unpack_from(data, at) for _, at, _ in found]
+    extents = [
+        _EXTENT.unpack_from(data, at + _TERMINFO.size)
+        for (_, at, _), info in zip(found, infos, strict=True)
+        if not info[0]
+    ]
+    first = min((offset for offset, _ in extents), default=0)
+    last = max((offset + length for offset, length in extents), default=0)
+    stream = io.BytesIO(terms._postfile.get(first, last - first) if extents else b"")
+    load = pickle.Unpickler(stream).load
+    read, seek, tell = stream.read, stream.seek, stream.tell
+    size = len(prefix)
+    block_lengths, counts = out.block_lengths, out.counts
+    add_deltas = out.deltas.extend
+    extent = iter(extents)
+    for (key, at, end), info in zip(found, infos, strict=True):
+        out.terms.append(key[size:])
+        out.raw_df.append(info[2])
+        if info[0]:  # postings inlined in the term info
+            ids, inline_weights, values = pickle.loads(data[at + _TERMINFO.size : end])
+            _add_postings(out, ids, inline_weights, values, fieldobj, with_positions, raw)
+            continue
+        offset, length = next(extent)
+        seek(offset - first)
+        if read(4) != WHOOSH3_HEADER_MAGIC:
+            raise BuildFailedError("the view cannot be compiled: not a W3 posting list")
+        stop = offset - first + length
+        total = 0
+        while tell() < stop:
+            (block,) = _BLOCK_LENGTH.unpack(read(4))
+            count, _, _, compression = load()[:4]
+            if compression:
+                remaining = tell() + abs(block) - _BLOCK_LENGTH.size
+                ids, block_weights, values = pickle.loads(zlib.decompress(read(remaining)))
+            else:
+                ids, block_weights, values = load()
+            add_deltas(ids)
+            block_lengths.append(count)
+            total += count
+            _add_weights(out, block_weights, count)
+            if with_positions:
+                _add_positions(out, values, fieldobj, raw)
+        counts.append(total)
+    return out
+
+
+def _add_postings(
+    out: _SegmentField,
+    ids: Sequence[int],
+    weights: Any,
+    values: Any,
+    fieldobj: Any,
+    with_positions: bool,
+    raw: bool,
+) -> None:
+    """Postings with absolute document numbers (inlined, or read through a matcher)."""
+    out.deltas.extend(b - a for a, b in zip([0, *ids[:-1]], ids, strict=True))
+    out.block_lengths.append(len(ids))
+    out.counts.append(len(ids))
+    _add_weights(out, weights, len(ids))
+    if with_positions:
+        _add_positions(out, values, fieldobj, raw)
+
+
+def _add_weights(out: _SegmentField, weights: Any, count: int) -> None:
+    if weights is None:
+        out.weights.extend([1.0] * count)
+    elif isinstance(weights, float):
+        out.weights.extend([weights] * count)
+    else:
+        out.weights.extend(weights)
+
+
+def _add_positions(out: _SegmentField, values: Any, fieldobj: Any, raw: bool) -> None:
+    if raw:
+        out.position_chunks.append(b"".join(values))
+    else:
+        decode = fieldobj.format.decode_positions
+        out.position_lists.extend(decode(value) for value in values)
+
+
+def _read_generic(
+    leaf: Any, fieldname: str, fieldobj: Any, with_positions: bool, out: _SegmentField
+) -> None:
+    """Any codec: Whoosh's term iterator and matchers (slow; not used for our W3 segments)."""
+    for raw_term, info in leaf.iter_field(fieldname):
+        out.terms.append(raw_term)
+        out.raw_df.append(int(info.doc_frequency()))
+        matcher = leaf.postings(fieldname, raw_term)
+        ids, weights, values = [], [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            values.append(matcher.value() if with_positions else None)
+            matcher.next()
+        _add_postings(out, ids, tuple(weights), values, fieldobj, with_positions, False)
+
+
+def _merge(
+    parts: list[tuple[_SegmentField, int]],
+    live: npt.NDArray[np.bool_],
+    with_positions: bool,
+    raw: bool,
+) -> _Merged:
+    """The segments' postings of one field as one dictionary, deleted documents left out."""
+    decoded = [_decode(part, offset, live, with_positions, raw) for part, offset in parts]
+    if len(decoded) == 1:
+        return decoded[0]
+    union = sorted(set().union(*(part.terms for part in decoded)))
+    position = {term: i for i, term in enumerate(union)}
+    counts = np.zeros(len(union), dtype=np.int64)
+    position_counts = np.zeros(len(union), dtype=np.int64)
+    raw_df = np.zeros(len(union), dtype=np.int64)
+    mapped = []
+    for part in decoded:
+        where = np.fromiter(
+            (position[t] for t in part.terms), dtype=np.int64, count=len(part.terms)
+        )
+        mapped.append(where)
+        counts[where] += np.diff(part.offsets)
+        raw_df[where] += part.raw_df
+        if part.position_starts is not None:
+            position_counts[where] += np.diff(part.position_starts)
+    offsets = _starts(counts)
+    ids = np.zeros(int(offsets[-1]), dtype=np.int32)
+    tf = np.zeros(int(offsets[-1]), dtype=np.float32)
+    position_starts = _starts(position_counts) if with_positions else None
+    positions = (
+        np.zeros(int(position_starts[-1]), dtype=np.uint32) if position_starts is not None else None
+    )
+    cursor = offsets[:-1].copy()
+    position_cursor = position_starts[:-1].copy() if position_starts is not None else None
+    for part, where in zip(decoded, mapped, strict=True):
+        sizes = np.diff(part.offsets)
+        target = _scatter_targets(cursor[where], part.offsets, sizes)
+        ids[target] = part.ids
+        tf[target] = part.tf
+        cursor[where] += sizes
+        if (
+            positions is not None
+            and position_cursor is not None
+            and part.positions is not None
+            and part.position_starts is not None
+        ):
+            psizes = np.diff(part.position_starts)
+            ptarget = _scatter_targets(position_cursor[where], part.position_starts, psizes)
+            positions[ptarget] = part.positions
+            position_cursor[where] += psizes
+    return _Merged(union, offsets, ids, tf, raw_df, positions, position_starts)
+
+
+def _scatter_targets(
+    destination: npt.NDArray[np.int64], offsets: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Where each item of consecutive runs (`offsets`, `sizes`) goes: run i to `destination[i]`."""
+    total = int(offsets[-1])
+    shift = np.repeat(destination - offsets[:-1], sizes)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _starts(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    out = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _decode(
+    part: _SegmentField,
+    doc_offset: int,
+    live: npt.NDArray[np.bool_],
+    with_positions: bool,
+    raw: bool,
+) -> _Merged:
+    """A segment's decoded lists as arrays: global document numbers, live documents only."""
+    deltas = np.frombuffer(part.deltas, dtype=np.int64)
+    block_lengths = np.frombuffer(part.block_lengths, dtype=np.int64)
+    total = np.cumsum(deltas)
+    block_starts = _starts(block_lengths)[:-1]
+    before = np.where(block_starts > 0, total[np.maximum(block_starts - 1, 0)], 0)
+    ids = total - np.repeat(before, block_lengths) + doc_offset
+    tf = np.frombuffer(part.weights, dtype=np.float32)
+    counts = np.frombuffer(part.counts, dtype=np.int64)
+    positions: npt.NDArray[np.uint32] | None = None
+    position_counts: npt.NDArray[np.int64] | None = None
+    if with_positions:
+        if raw:
+            positions = np.frombuffer(b"".join(part.position_chunks), dtype="<u4").astype(
+                np.uint32, copy=False
+            )
+            per_posting = tf.astype(np.int64)
+        else:
+            per_posting = np.fromiter(
+                (len(p) for p in part.position_lists),
+                dtype=np.int64,
+                count=len(part.position_lists),
+            )
+            positions = np.fromiter(
+                (p for plist in part.position_lists for p in plist),
+                dtype=np.uint32,
+                count=int(per_posting.sum()),
+            )
+        if positions.size != int(per_posting.sum()):
+            raise BuildFailedError(
+                "the view cannot be compiled: positions and frequencies of the exact "
+                "fields disagree"
+            )
+    keep = live[ids] if ids.size else np.zeros(0, dtype=np.bool_)
+    term_of = np.repeat(np.arange(counts.size), counts)
+    if not keep.all():
+        counts = np.bincount(term_of[keep], minlength=counts.size).astype(np.int64)
+        if positions is not None:
+            positions = positions[np.repeat(keep, per_posting)]
+            per_posting = per_posting[keep]
+        ids, tf = ids[keep], tf[keep]
+        term_of = term_of[keep]
+    if positions is not None:
+        position_counts = np.bincount(term_of, weights=per_posting, minlength=counts.size).astype(
+            np.int64
+        )
+    return _Merged(
+        terms=part.terms,
+        offsets=_starts(counts),
+        ids=ids.astype(np.int32),
+        tf=tf,
+        raw_df=np.frombuffer(part.raw_df, dtype=np.int64),
+        positions=positions,
+        position_starts=_starts(position_counts) if position_counts is not None else None,
+    )
+
+
+def _exact_words(merged: dict[str, _Merged]) -> WordFrequencies:
+    """The exact words and their document frequency (the larger field's), as
+    `view.exact_word_counts` counts them: Whoosh's term statistics, deletions included."""
+    counts: dict[str, int] = {}
+    for fieldname in EXACT_FIELDS:
+        found = merged.get(fieldname)
+        if found is None:
+            continue
+        for term, df in zip(found.terms, found.raw_df.tolist(), strict=True):
+            word = term.decode("utf-8")
+            if df > counts.get(word, 0):
+                counts[word] = df
+    return WordFrequencies.from_counts(counts)
+
+
+# --- checking ----------------------------------------------------------------------------
+
+
+def check_view(generation_path: Path, every_term: bool = False) -> int:
+    """Compare the view with Whoosh's own readers; returns how many terms were compared.
+
+    The build's check: document counts and deletions, `CHECK_SAMPLE` documents'
+    stored facts (year, date, language, countries, partners) and field lengths,
+    and the postings, positions and dictionary frequencies of `CHECK_SAMPLE` terms
+    per field spread over its dictionary, each read through a Whoosh matcher.
+    `every_term` (the tests): every term of every field, and every per-document
+    array and the whole dictionary against the segments read afresh. Raises
+    `BuildFailedError` naming the first difference.
+    """
+    path = Path(generation_path)
+    compiled = open_compiled(path.name, path)
+    if compiled is None:
+        raise BuildFailedError(f"the generation {path.name} has no serving view")
+    index = whoosh_index.open_dir(str(path))
+    try:
+        with index.searcher() as searcher:
+            reader = searcher.reader()
+            view = compiled.view
+            _check_deletions(view, reader)
+            live_docs = _live_docs(view)
+            _check_documents(
+                view, searcher, live_docs if every_term else _spread(live_docs, CHECK_SAMPLE)
+            )
+            if every_term:
+                _check_arrays(view, open_view(path.name, reader))
+                if not compiled.words.same(WordFrequencies.from_counts(exact_word_counts(reader))):
+                    raise _differs("the exact-word dictionary")
+            compared = 0
+            for fieldname, postings in compiled.fields.items():
+                terms = postings.terms.terms()
+                if every_term and terms != _whoosh_terms(reader, fieldname):
+                    raise _differs(f"the terms of {fieldname}")
+                chosen = terms if every_term else _spread(terms, CHECK_SAMPLE)
+                _check_terms(reader, fieldname, postings, view.live, chosen)
+                if fieldname in EXACT_FIELDS:
+                    _check_frequencies(reader, compiled.words, chosen)
+                compared += len(chosen)
+            return compared
+    finally:
+        index.close()
+
+
+def _differs(what: str) -> BuildFailedError:
+    return BuildFailedError(f"the serving view differs from the index: {what}")
+
+
+def _live_docs(view: IndexView) -> list[int]:
+    return [int(doc) for doc in np.flatnonzero(view.live)]
+
+
+def _check_deletions(view: IndexView, reader: Any) -> None:
+    if view.doc_count != reader.doc_count_all() or view.live_count != reader.doc_count():
+        raise _differs("document counts")
+    if reader.has_deletions():
+        deleted = [doc for doc in range(view.doc_count) if reader.is_deleted(doc)]
+        if np.flatnonzero(~view.live).tolist() != deleted:
+            raise _differs("deleted documents")
+
+
+def _check_documents(view: IndexView, searcher: Any, docs: list[int]) -> None:
+    """Per-document arrays against the stored fields and Whoosh's lengths."""
+    reader = searcher.reader()
+    for doc in docs:
+        stored = searcher.stored_fields(doc)
+        shown = view.stored(doc) if view.stored is not None else {}
+        for name in (*SHOWN_FIELDS, "year"):
+            if shown.get(name) != (stored.get(name) if stored.get(name) != "" else None):
+                raise _differs(f"the stored {name} of document {doc}")
+        facts = {
+            "year": (int(view.year[doc]), int(stored.get("year") or 0)),
+            "date": (
+                int(view.date_sort[doc]),
+                _ordinal(stored.get("date")),
+            ),
+            "language": (_values_of(view, "language", doc), [stored.get("language")]),
+            "country": (_values_of(view, "country", doc), split_facet_value(stored.get("country"))),
+            "partner": (_values_of(view, "partner", doc), split_facet_value(stored.get("partner"))),
+        }
+        for fieldname, lengths in view.lengths.items():
+            facts[fieldname] = (
+                float(lengths[doc]),
+                float(reader.doc_field_length(doc, fieldname, 0) or 0),
+            )
+        for what, (mine, whoosh) in facts.items():
+            if (sorted(mine) if isinstance(mine, list) else mine) != (
+                sorted(whoosh) if isinstance(whoosh, list) else whoosh
+            ):
+                raise _differs(f"{what} of document {doc}: {mine!r}, not {whoosh!r}")
+
+
+def _ordinal(date: Any) -> int:
+    import datetime as dt
+
+    return dt.date.fromisoformat(str(date)).toordinal() if date else 0
+
+
+def _values_of(view: IndexView, facet: str, doc: int) -> list[str]:
+    column = view.facets[facet]
+    codes = column.value_by_doc[int(column.doc_start[doc]) : int(column.doc_start[doc + 1])]
+    return [column.values[int(code)] for code in codes]
+
+
+def _check_arrays(view: IndexView, whoosh: IndexView) -> None:
+    """Every per-document array against the segments read again (the tests' check)."""
+    for name in ("live", "date_sort", "year"):
+        if not np.array_equal(getattr(view, name), getattr(whoosh, name)):
+            raise _differs(name)
+    for name, lengths in whoosh.lengths.items():
+        if not np.array_equal(view.lengths[name], lengths):
+            raise _differs(f"lengths of {name}")
+    if view.average_lengths != whoosh.average_lengths:
+        raise _differs("average lengths")
+    for name, column in whoosh.facets.items():
+        mine = view.facets[name]
+        if mine.values != column.values or not np.array_equal(
+            mine.value_by_doc, column.value_by_doc
+        ):
+            raise _differs(f"facet {name}")
+
+
+def _whoosh_terms(reader: Any, fieldname: str) -> list[str]:
+    return [
+        term if isinstance(term, str) else term.decode("utf-8")
+        for term in reader.field_terms(fieldname)
+    ]
+
+
+def _check_terms(
+    reader: Any,
+    fieldname: str,
+    postings: FieldPostings,
+    live: npt.NDArray[np.bool_],
+    terms: list[str],
+) -> None:
+    """Postings (and positions) of `terms` against Whoosh's matchers."""
+    with_positions = postings.positions is not None
+    for term in terms:
+        ids: list[int] = []
+        weights: list[float] = []
+        positions: dict[int, list[int]] = {}
+        matcher = reader.postings(fieldname, term)
+        while matcher.is_active():
+            doc = matcher.id()
+            if live[doc]:
+                ids.append(doc)
+                weights.append(matcher.weight())
+                if with_positions:
+                    positions[doc] = list(matcher.value_as("positions"))
+            matcher.next()
+        found = postings.postings(term)
+        if found.ids.tolist() != ids or not np.array_equal(
+            found.tf, np.asarray(weights, dtype=np.float32)
+        ):
+            raise _differs(f"the postings of {term!r} in {fieldname}")
+        if with_positions and postings.positions_in(term, found.ids.astype(np.intp)) != positions:
+            raise _differs(f"the positions of {term!r} in {fieldname}")
+
+
+def _check_frequencies(reader: Any, words: WordFrequencies, terms: list[str]) -> None:
+    """The dictionary's frequencies: the larger of the exact fields' (deletions included)."""
+    for term in terms:
+        expected = max(reader.doc_frequency(fieldname, term) for fieldname in EXACT_FIELDS)
+        at = words.table.find(term)
+        if at < 0 or int(words.df[at]) != expected:
+            raise _differs(f"the document frequency of {term!r}")
+
+
+def _spread(items: list[Any], count: int) -> list[Any]:
+    """`count` items spread evenly over `items` (with the last), or all of them."""
+    if len(items) <= count:
+        return items
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)] + [items[-1]]
+
+
+__all__ = (
+    "VIEW_FOLDER",
+    "CompiledView",
+    "FieldPostings",
+    "check_view",
+    "compile_view",
+    "has_view",
+    "open_compiled",
+)

@@ -1,0 +1,272 @@
+"""The serving view a build compiles beside the Whoosh segments, checked against them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search_service.articles import Article
+from search_service.errors import BuildFailedError
+from search_service.index import flat_arrays
+from search_service.index.build import build_from_articles
+from search_service.index.compiled_view import (
+    VIEW_FOLDER,
+    VIEW_NAME,
+    check_view,
+    compile_view,
+    has_view,
+    open_compiled,
+)
+from search_service.index.generations import (
+    FILES_KEY,
+    damage,
+    live_generation,
+    open_live_index,
+    records_view,
+)
+from search_service.index.schema import RawPositions, TermListPositions, make_schema
+
+from .conftest import MakeArticle
+
+
+def _live_path(index_root: Path) -> Path:
+    generation = live_generation(index_root)
+    assert generation is not None
+    return generation.path
+
+
+def test_every_term_of_the_view_equals_whoosh_postings_and_positions(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    build_from_articles(varied_articles, index_root)
+    path = _live_path(index_root)
+
+    compared = check_view(path, every_term=True)
+
+    _, index = open_live_index(index_root)
+    with index.searcher() as searcher:
+        text_fields = [
+            name for name in index.schema.names() if name.startswith(("title_", "body_"))
+        ]
+        terms = sum(len(list(searcher.reader().field_terms(name))) for name in text_fields)
+    index.close()
+    assert len(text_fields) == 8 and compared == terms > 200
+    view = open_compiled(path.name, path)
+    assert view is not None
+    teachers = view.fields["body_exact"].postings("teachers")
+    assert teachers.df > 128  # a list of several posting blocks
+
+
+def test_the_view_of_several_segments_with_deletions_equals_whoosh(
+    index_root: Path, varied_articles: list[Article], make_article: MakeArticle
+) -> None:
+    build_from_articles(varied_articles[:200], index_root)
+    changed = [
+        make_article(a.id, a.title + " mutuelle", a.body + " teachers teachers", a.language)
+        for a in varied_articles[:30]
+    ]
+    build_from_articles([*changed, *varied_articles[40:260]], index_root, full=False)
+    path = _live_path(index_root)
+    _, index = open_live_index(index_root)
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) > 1 and reader.has_deletions()
+    index.close()
+
+    assert check_view(path, every_term=True) > 200
+    view = open_compiled(path.name, path)
+    assert view is not None
+    assert view.view.live_count == 250
+    assert int(view.view.live.sum()) == 250 < view.view.doc_count
+
+
+def test_the_check_finds_a_posting_that_differs_from_the_index(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    build_from_articles(varied_articles[:50], index_root)
+    path = _live_path(index_root)
+    folder = path / VIEW_FOLDER
+    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
+    dtype, _, offset = index["arrays"]["tf.body_exact"]
+    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(offset)
+        handle.write(np.asarray([99.0], dtype=dtype).tobytes())
+
+    with pytest.raises(BuildFailedError, match="differs from the index: the postings of"):
+        check_view(path, every_term=True)
+
+
+def test_a_build_compiles_the_view_before_the_generation_is_renamed_and_published(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    events: list[tuple[str, bool]] = []
+
+    def progress(phase: str, done: int, total: int, articles: int) -> None:
+        building = [p for p in index_root.iterdir() if p.name.startswith("building-")]
+        events.append((phase, bool(building) and has_view(building[0])))
+
+    build_from_articles(varied_articles[:20], index_root, progress=progress)
+
+    assert ("check", True) in events  # compiled inside the building folder
+    assert has_view(_live_path(index_root))
+
+
+def test_the_manifest_records_the_views_files_so_the_service_checks_them_like_whooshs(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    """Sizes and SHA-256 of the mapped files: checked when the generation is opened, at
+    every look at the pointer (sizes) and after a failed read (tests/faults)."""
+    build_from_articles(varied_articles[:20], index_root)
+    generation = live_generation(index_root)
+    assert generation is not None and records_view(generation)
+    recorded = generation.manifest[FILES_KEY]
+    for suffix in (".bin", ".json"):
+        name = f"{VIEW_FOLDER}/{VIEW_NAME}{suffix}"
+        data = (generation.path / name).read_bytes()
+        assert recorded[name] == {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert any(name.endswith(".seg") for name in recorded)  # beside Whoosh's own
+    assert damage(generation, thorough=True) is None
+
+    with open(generation.path / VIEW_FOLDER / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(-1, 2)
+        last = handle.read(1)
+        handle.seek(-1, 2)
+        handle.write(bytes([last[0] ^ 1]))
+    assert damage(generation) is None  # the size is right: only the checksum tells
+    assert damage(generation, thorough=True) == (
+        f"{VIEW_FOLDER}/{VIEW_NAME}.bin is not what the build wrote (its checksum differs)"
+    )
+
+
+def test_an_incremental_build_compiles_a_new_view_of_the_changed_index(
+    index_root: Path, varied_articles: list[Article], make_article: MakeArticle
+) -> None:
+    first = build_from_articles(varied_articles[:20], index_root)
+    build_from_articles(
+        [*varied_articles[:20], make_article("zebra", "Zebras", "A zebra crossing.", "en")],
+        index_root,
+        full=False,
+    )
+    path = _live_path(index_root)
+    view = open_compiled(path.name, path)
+    assert view is not None and path.name != first.generation
+    assert view.fields["body_exact"].postings("zebra").df == 1
+    assert view.view.live_count == 21
+
+
+def test_a_view_of_another_version_or_damaged_is_not_used(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    build_from_articles(varied_articles[:20], index_root)
+    path = _live_path(index_root)
+    index_file = path / VIEW_FOLDER / f"{VIEW_NAME}.json"
+    index = json.loads(index_file.read_text())
+    index_file.write_text(json.dumps({**index, "view_version": 0}))
+    assert open_compiled(path.name, path) is None
+
+    index_file.write_text(json.dumps(index))
+    with open(path / VIEW_FOLDER / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.truncate(100)
+    with pytest.raises(flat_arrays.FlatArraysError, match="holds 100 bytes"):
+        open_compiled(path.name, path)
+
+
+def test_the_view_of_a_generation_with_pickled_positions_equals_whoosh(
+    index_root: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Generations written before `RawPositions` (pickled position deltas) compile too."""
+
+    def old_schema() -> object:
+        schema = make_schema()
+        for name in ("title_exact", "body_exact"):
+            schema[name].format = TermListPositions(field_boost=1.0)
+        return schema
+
+    monkeypatch.setattr("search_service.index.build.make_schema", old_schema)
+    build_from_articles(varied_articles[:60], index_root)
+    path = _live_path(index_root)
+    _, index = open_live_index(index_root)
+    assert isinstance(index.schema["body_exact"].format, TermListPositions)
+    index.close()
+
+    compile_view(path)
+    assert check_view(path, every_term=True) > 100
+
+
+def test_raw_positions_read_back_as_whoosh_positions() -> None:
+    raw = RawPositions()
+    (term, count, weight, value) = next(raw.word_values(["a", "b", "a", "a"], None))
+    assert (term, count, weight) == ("a", 3, 3.0)
+    assert value == np.asarray([0, 2, 3], dtype="<u4").tobytes()
+    assert raw.decode_positions(value) == [0, 2, 3]
+    assert raw.decode_frequency(value) == 3
+    assert raw.combine([value, raw.encode([1, 2])]) == raw.encode([0, 1, 2, 3])
+
+
+def test_a_build_whose_view_differs_from_its_segments_publishes_nothing(
+    index_root: Path,
+    varied_articles: list[Article],
+    make_article: MakeArticle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = build_from_articles(varied_articles[:40], index_root)
+
+    def compile_wrongly(path: Path, processes: int = 1) -> float:
+        seconds = compile_view(path, processes)
+        arrays, meta = flat_arrays.open_arrays(path / VIEW_FOLDER, VIEW_NAME)
+        changed = {name: np.array(array) for name, array in arrays.items()}
+        changed["ids.title_exact"][:] = 0  # every title word in the first article
+        flat_arrays.write_arrays(path / VIEW_FOLDER, VIEW_NAME, changed, meta)
+        return seconds
+
+    monkeypatch.setattr("search_service.index.build.compile_view", compile_wrongly)
+    with pytest.raises(BuildFailedError, match="serving view differs from the index"):
+        build_from_articles(
+            [*varied_articles[:40], make_article("new", "New", "A new one.", "en")],
+            index_root,
+            full=False,
+        )
+
+    live = live_generation(index_root)
+    assert live is not None and live.name == first.generation
+    assert [p.name for p in index_root.iterdir() if p.name.startswith(("gen-", "building-"))] == [
+        first.generation
+    ]
+
+
+def test_the_view_compiled_by_several_processes_is_the_same_file(
+    index_root: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search_service.index import compiled_view
+
+    build_from_articles(varied_articles, index_root)
+    path = _live_path(index_root)
+    one_process = (path / VIEW_FOLDER / f"{VIEW_NAME}.bin").read_bytes()
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+    parallel = []
+    real = compiled_view._compile_in_processes
+    monkeypatch.setattr(
+        compiled_view,
+        "_compile_in_processes",
+        lambda *args: parallel.append(args[-1]) or real(*args),
+    )
+
+    compile_view(path, processes=2)
+
+    assert parallel == [2]
+    assert (path / VIEW_FOLDER / f"{VIEW_NAME}.bin").read_bytes() == one_process
+    assert check_view(path, every_term=True) > 200
+
+
+def test_the_build_report_gives_the_seconds_of_each_phase(
+    index_root: Path, varied_articles: list[Article]
+) -> None:
+    report = build_from_articles(varied_articles[:30], index_root, workers=2)
+
+    assert list(report.phases) == ["write", "view", "check", "finish", "publish"]
+    assert all(seconds >= 0 for seconds in report.phases.values())
+    assert any(line.startswith("  phases: write ") for line in report.summary_lines())

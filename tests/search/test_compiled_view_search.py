@@ -1,0 +1,168 @@
+"""Searching a generation's compiled view gives exactly what searching its segments gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search_service.articles import Article
+from search_service.index import generations as gens
+from search_service.index import view as segments
+from search_service.index.build import build_from_articles
+from search_service.index.compiled_view import VIEW_FOLDER, has_view
+from search_service.index.generations import live_generation
+from search_service.ingest.vocabulary import Vocabulary
+from search_service.search.engine import Generation, SearchEngine, SearchRequest, SearchResult
+from search_service.settings import Settings
+
+QUERIES = [
+    SearchRequest(q="teachers"),
+    SearchRequest(q="teachers union "),
+    SearchRequest(q="health insur"),
+    SearchRequest(q="t"),
+    SearchRequest(q='"health insurance"'),
+    SearchRequest(q='"la la"'),
+    SearchRequest(q='"mutuelle de santé" enseignants'),
+    SearchRequest(q='"la mutuelle" -enseignants'),
+    SearchRequest(q="teachres solidarty "),
+    SearchRequest(q="mutuelles ecole publique"),
+    SearchRequest(q="Côte d'Ivoire"),
+    SearchRequest(q="Ivory Coast teachers"),
+    SearchRequest(q="ILO workers rights"),
+    SearchRequest(q="-teachers"),
+    SearchRequest(q=""),
+    SearchRequest(q="", sort="oldest", page=3),
+    SearchRequest(q="the of and in for to a"),
+    SearchRequest(q="network", country=("Benin", "Togo"), year_from=2012, year_to=2020),
+    SearchRequest(q="salud", language=("es",), sort="newest"),
+    SearchRequest(q="education", partner=("AIM",), year=("2015", "2016"), page=2, per_page=2),
+    SearchRequest(q="solidarity network coverage africa benin senegal togo public school"),
+    SearchRequest(q="zzzz unknownword"),
+]
+PREFIXES = ["t", "te", "health i", "mutu", "éducation pub", "zz"]
+
+
+def as_built_before_views(generation: Path) -> None:
+    """Remove a generation's view, and its files from the manifest (they were not written)."""
+    shutil.rmtree(generation / VIEW_FOLDER)
+    manifest_path = generation / gens.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = manifest[gens.FILES_KEY]
+    manifest[gens.FILES_KEY] = {
+        name: file for name, file in files.items() if not name.startswith(f"{VIEW_FOLDER}/")
+    }
+    assert manifest[gens.FILES_KEY] != files
+    gens.write_json_durably(manifest_path, manifest)
+
+
+def _engine(index_dir: Path, vocabulary: Vocabulary) -> SearchEngine:
+    return SearchEngine(Settings(index_dir=index_dir, cache_size=0), vocabulary=vocabulary)
+
+
+def _comparable(result: SearchResult) -> SearchResult:
+    return dataclasses.replace(result, took_ms=0.0, generation="")
+
+
+@pytest.fixture
+def both_ways(
+    tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
+) -> tuple[SearchEngine, SearchEngine]:
+    """The same generation searched through its view and (a copy without it) its segments."""
+    with_view = tmp_path / "with-view"
+    build_from_articles(varied_articles[:250], with_view)
+    build_from_articles(varied_articles[20:], with_view, full=False)  # segments, deletions
+    generation = live_generation(with_view)
+    assert generation is not None and has_view(generation.path)
+    without_view = tmp_path / "segments-only"
+    shutil.copytree(with_view, without_view)
+    as_built_before_views(without_view / generation.name)
+    view_engine = _engine(with_view, vocabulary)
+    segment_engine = _engine(without_view, vocabulary)
+    assert view_engine.generation().view.compiled
+    assert not segment_engine.generation().view.compiled
+    return view_engine, segment_engine
+
+
+def test_hits_scores_facets_and_suggestions_are_identical_with_and_without_the_view(
+    both_ways: tuple[SearchEngine, SearchEngine],
+) -> None:
+    view_engine, segment_engine = both_ways
+    found = 0
+    for request in QUERIES:
+        expected = _comparable(segment_engine.search(request))
+        assert _comparable(view_engine.search(request)) == expected, request
+        found += bool(expected.hits)
+    assert found >= len(QUERIES) - 2
+    for prefix in PREFIXES:
+        assert view_engine.suggest(prefix) == segment_engine.suggest(prefix), prefix
+
+
+def test_a_phrase_and_proximity_are_matched_from_the_views_positions(
+    both_ways: tuple[SearchEngine, SearchEngine],
+) -> None:
+    view_engine, segment_engine = both_ways
+    phrase = view_engine.search(SearchRequest(q='"health insurance"'))
+    words = view_engine.search(SearchRequest(q="health insurance"))
+    assert 0 < phrase.total < words.total
+    assert phrase == dataclasses.replace(
+        segment_engine.search(SearchRequest(q='"health insurance"')),
+        took_ms=phrase.took_ms,
+        generation=phrase.generation,
+    )
+
+
+def test_no_search_reads_the_segments_when_the_view_is_there(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither postings nor stored fields are decoded from Whoosh on the request path."""
+    view_engine, _ = both_ways
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the segments read on the request path")
+
+    monkeypatch.setattr(segments, "read_postings", refuse)
+    monkeypatch.setattr(segments, "_segment_positions", refuse)
+    monkeypatch.setattr(segments, "matcher_postings", refuse)
+    monkeypatch.setattr(Generation, "searcher", refuse)
+    for request in QUERIES:
+        view_engine.search(request)
+    for prefix in PREFIXES:
+        view_engine.suggest(prefix)
+
+
+def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
+    tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
+) -> None:
+    index_dir = tmp_path / "indexes"
+    build_from_articles(varied_articles[:40], index_dir)
+    old = live_generation(index_dir)
+    assert old is not None
+    as_built_before_views(old.path)
+    engine = _engine(index_dir, vocabulary)
+    assert not engine.generation().view.compiled
+    assert engine.search(SearchRequest(q="teachers")).total > 0
+
+    report = build_from_articles(varied_articles[:41], index_dir, full=False)
+
+    new = live_generation(index_dir)
+    assert new is not None and new.name == report.generation and has_view(new.path)
+    assert engine.wait_for_generation(new.name)
+    assert engine.generation().view.compiled
+    assert engine.search(SearchRequest(q="teachers")).total > 0
+
+
+def test_what_a_compiled_view_caches_stays_under_its_smaller_bound(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker keeps its own cache: over a view it is bounded lower than over segments."""
+    view_engine, segment_engine = both_ways
+    view = view_engine.generation().view
+    assert view.cache_bytes < segment_engine.generation().view.cache_bytes
+    monkeypatch.setattr(view, "cache_bytes", 4096)
+    for request in QUERIES:
+        view_engine.search(request)
+        assert view._bytes <= 4096
