@@ -50,6 +50,8 @@ class SearchIds:
             raw = base64.urlsafe_b64decode(text + "=")
         except (binascii.Error, ValueError):
             return False
+        if base64.urlsafe_b64encode(raw).decode().rstrip("=") != text:
+            return False  # the last character's unused bits changed: not the id drawn
         nonce, tag = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
         return len(tag) == _TAG_BYTES and hmac.compare_digest(tag, self._tag(nonce))
 
