@@ -19,7 +19,7 @@ shows the ceiling of client plus HTTP stack on this machine.
 
 `--compare-analytics` measures what the search analytics cost (docs/analytics.md):
 the same `/search` requests against the service with `SEARCH_ANALYTICS=false` and
-`true`. First the instructions one search costs the server, counted by callgrind
+`true`. First the instructions one search costs the app, counted by callgrind
 (`instructions_per_search`: independent of what else the machine runs); then, for
 `--rounds` alternating rounds at 1 and 8 clients, throughput, p99 and the server's
 CPU time per request, and the change (wall-clock figures, which a shared machine
@@ -40,7 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -74,15 +74,11 @@ def running_server(
     arenas: int | None = None,
     log: Path | None = None,
     analytics: bool = True,
-    wrapper: Sequence[str] = (),
-    patience: float = 1.0,
 ) -> Iterator[tuple[str, psutil.Process]]:
     """`search-service serve` on a free port; stopped (by its pid) on exit; its stderr to
     `log` when given (a long run would fill an unread pipe).
 
     Analytics on, as the service's default, with a fresh store under bench/data.
-    `wrapper` runs the server under another program (valgrind), which slows it down:
-    `patience` multiplies the time it is given to start and to stop.
     """
     port = free_port()
     env = dict(os.environ)
@@ -99,7 +95,7 @@ def running_server(
     if arenas is not None:
         env["MALLOC_ARENA_MAX"] = str(arenas)
     command = [
-        *wrapper, sys.executable, "-m", "search_service.cli", "serve",
+        str(Path(sys.executable).parent / "search-service"), "serve",
         "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers),
     ]  # fmt: skip
@@ -113,12 +109,12 @@ def running_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base, process, timeout=120.0 * patience)
+        wait_until_healthy(base, process)
         yield base, psutil.Process(process.pid)
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10 * patience)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -490,89 +486,141 @@ def compare_analytics(
     work = DATA_DIR / "api-latency"
     work.mkdir(parents=True, exist_ok=True)
     index_dir, corpus, export = synthetic_index(count, 1, work)
-    searches, _ = level_mixes(export, max(requests, callgrind_searches), 1, seed=23)
+    searches, _ = level_mixes(export, requests, 1, seed=23)
     warm_up, paths = searches
     figures: dict[str, Any] = {"articles": count, "workers": workers, "cache": cache}
     if callgrind_searches:
         figures["instructions"] = instructions_per_search(
-            index_dir, corpus, warm_up[:CALLGRIND_WARM_UP], paths[:callgrind_searches]
+            export, index_dir, CALLGRIND_WARM_UP, callgrind_searches
         )
     if rounds:
         figures.update(
-            http_rounds(
-                index_dir, corpus, warm_up, paths[:requests], workers, cache, rounds, use_wrk
-            )
+            http_rounds(index_dir, corpus, warm_up, paths, workers, cache, rounds, use_wrk)
         )
     figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return figures
 
 
 def instructions_per_search(
-    index_dir: Path, corpus: Path, warm_up: Requests, measured: Requests
+    export: Path, index_dir: Path, warm_up: int, measured: int
 ) -> dict[str, Any]:
-    """What one `/search` costs the server in instructions, analytics off and on.
+    """What one `/search` costs the app in instructions, analytics off and on.
 
-    The real `serve` (one worker, response cache off) runs under `valgrind
-    --tool=callgrind`, twice per mode: once sent the warm-up searches only, once
-    those and then the measured ones, one at a time, before a graceful stop
-    (SIGTERM: with analytics on, the writer thread writes what is queued). The
-    difference of the two totals, divided by the measured searches, is one
-    search's cost, start-up and warm-up excluded, every thread of the server
-    included (the writer's SQLite work too). Instruction counts do not depend on
-    what else the machine runs, unlike wall-clock figures.
+    Each figure is a child process (`analytics_child`) under `valgrind
+    --tool=callgrind`, run twice per mode: once sent `warm_up` searches, once those
+    and `measured` more; the difference of the two totals over `measured` is one
+    search's cost, start-up and warm-up excluded, every thread of the process
+    included (with analytics on, the writer's SQLite work: the app's shutdown
+    writes what is queued).
 
-    Under callgrind the server is about 50 times slower, so the writer's 1-second
-    batches hold fewer records than at full speed and its transactions are
-    counted more often than they would run: an upper bound of the recording cost.
+    The child drives the real app (`create_app`: middleware, routing, the
+    recorder, the writer thread) through ASGI calls, in-process: no HTTP parsing,
+    and nothing that runs by the clock. A real server under callgrind runs some
+    50 times slower, so what it does per second of wall time (uvicorn's ticks, the
+    generation watcher, the pointer checks of `SEARCH_RELOAD_INTERVAL`) would be
+    counted against each search, in amounts that change with the machine's load.
+    Here the watcher is idle (a reload interval of 10⁹ s) and the writer writes
+    each record in a transaction of its own (interval 0): what a service seeing one
+    search a second pays; at a busy service's rate a 1-second batch holds dozens,
+    which costs less per record. The off figure, the denominator, leaves out
+    uvicorn's HTTP parsing: the percentage is on the high side.
     """
     if shutil.which("valgrind") is None:
         raise RuntimeError("valgrind is needed (apt-get install valgrind), or --callgrind 0")
     per_search: dict[str, float] = {}
-    recorded: dict[str, int] = {}
     for mode in ("off", "on"):
-        base = callgrind_instructions(index_dir, corpus, warm_up, analytics=mode == "on")
-        loaded = callgrind_instructions(
-            index_dir, corpus, [*warm_up, *measured], analytics=mode == "on"
-        )
-        recorded[mode] = searches_recorded()
-        per_search[mode] = (loaded - base) / len(measured)
+        base = callgrind_instructions(export, index_dir, mode, warm_up, 0)
+        loaded = callgrind_instructions(export, index_dir, mode, warm_up, measured)
+        per_search[mode] = (loaded - base) / measured
         print(f"analytics {mode}: {per_search[mode]:,.0f} instructions per /search", flush=True)
     extra = per_search["on"] - per_search["off"]
     return {
-        "tool": "valgrind --tool=callgrind (instructions executed, every thread of the server)",
-        "searches": len(measured),
-        "warm_up": len(warm_up),
+        "tool": "valgrind --tool=callgrind: instructions executed by every thread of the "
+        "process, the app driven through ASGI in-process",
+        "searches": measured,
+        "warm_up": warm_up,
+        "writer": "one transaction per record (the most a record can cost)",
         "per_search": {mode: round(value) for mode, value in per_search.items()},
         "analytics_per_search": round(extra),
         "change_percent": round(extra / per_search["off"] * 100, 2),
-        "searches_recorded_on": recorded["on"],
     }
 
 
-def callgrind_instructions(index_dir: Path, corpus: Path, paths: Requests, analytics: bool) -> int:
-    """Instructions a `serve` executes from start to graceful stop, sent `paths` in turn."""
+def callgrind_instructions(
+    export: Path, index_dir: Path, mode: str, warm_up: int, measured: int
+) -> int:
+    """Instructions of one `analytics_child` run under callgrind."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "callgrind.log"
-        wrapper = (
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            f"--log-file={log}",
-        )
-        with (
-            running_server(
-                index_dir, corpus, 1, False, analytics=analytics, wrapper=wrapper, patience=30
-            ) as (base, _),
-            httpx.Client(base_url=base, timeout=600.0) as client,
-        ):
-            for path, params in paths:
-                client.get(path, params=params).raise_for_status()
+        command = [
+            "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", f"--log-file={log}",
+            sys.executable, "-m", "bench.http_load", "--analytics-child", mode,
+            "--export", str(export), "--index", str(index_dir),
+            "--warm-up", str(warm_up), "--callgrind", str(measured),
+        ]  # fmt: skip
+        subprocess.run(command, cwd=REPO_ROOT, check=True)
         found = _COLLECTED.search(log.read_text())
     if found is None:
-        raise RuntimeError(f"callgrind reported no instruction count in {log}")
+        raise RuntimeError("callgrind reported no instruction count")
     return int(found.group(1))
+
+
+def analytics_child(export: Path, index_dir: Path, mode: str, warm_up: int, measured: int) -> None:
+    """The app with analytics `mode`, sent `warm_up` + `measured` searches through ASGI."""
+    import tempfile
+
+    from search_service.settings import Settings
+    from search_service.web.api import create_app
+
+    searches, _ = level_mixes(export, max(measured, 1), 1, seed=23)
+    paths = searches[0][:warm_up] + searches[1][:measured]
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(
+            index_dir=index_dir,
+            data_dir=Path(data),
+            cache_size=0,
+            analytics=mode == "on",
+            reload_interval=1e9,
+            log_level="warning",
+        )
+        asyncio.run(_drive(create_app(settings), paths))
+
+
+async def _drive(app: Any, paths: Requests) -> None:
+    """Start the app (lifespan), send each GET in turn, stop it: an ASGI server's calls."""
+    async with app.router.lifespan_context(app):
+        recorder = app.state.recorder
+        if recorder is not None:
+            recorder.writer.interval = 0.0
+        for path, params in paths:
+            target = httpx.URL(path, params=params)
+            status = await _get(app, target.raw_path.partition(b"?"))
+            if status != 200:
+                raise RuntimeError(f"{target} answered {status}")
+
+
+async def _get(app: Any, target: tuple[bytes, bytes, bytes]) -> int:
+    raw_path, _, query = target
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": raw_path.decode("ascii"), "raw_path": raw_path,
+        "query_string": query, "root_path": "", "headers": [(b"host", b"bench")],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
 
 
 def http_rounds(
@@ -683,7 +731,14 @@ def main(argv: list[str] | None = None) -> int:
         help="Searches measured under callgrind in each mode with --compare-analytics "
         f"(default {CALLGRIND_SEARCHES}; 0: none).",
     )
+    parser.add_argument("--analytics-child", choices=("off", "on"), help=argparse.SUPPRESS)
+    parser.add_argument("--export", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--warm-up", type=int, default=CALLGRIND_WARM_UP, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.analytics_child:
+        analytics_child(args.export, args.index, args.analytics_child, args.warm_up, args.callgrind)
+        return 0
     if args.compare_analytics:
         figures = compare_analytics(
             args.count,
