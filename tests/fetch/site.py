@@ -17,6 +17,7 @@ import collections
 import gzip
 import hashlib
 import html
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -155,6 +156,16 @@ class FixtureSite:
         return make() if make is not None else None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client closing its connection (the fetch's pool closed at the end of a
+    command) is no error: socketserver would print its traceback on stderr, in
+    the middle of the output the CLI tests read."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SiteServer:
     """`FixtureSite` over HTTP/1.1 on 127.0.0.1, counting requests and bodies per path."""
 
@@ -171,7 +182,7 @@ class SiteServer:
         self.request_headers: dict[str, list[dict[str, str]]] = collections.defaultdict(list)
         self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
