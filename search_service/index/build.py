@@ -430,7 +430,7 @@ def _build_locked(
         finishing = time.perf_counter()
         write_snapshot(gens.building_path(root, name), vocabulary.files if vocabulary else None)
         _write_manifest(gens.building_path(root, name), name, articles, report, vocabulary)
-        gens.finish_generation(root, name)
+        gens.record_verified(gens.finish_generation(root, name))
         report.phases["finish"] = time.perf_counter() - finishing
     except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
         shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
@@ -663,7 +663,7 @@ def _write_generation(
     else:
         assert live is not None
         shutil.copytree(live.path, path)
-        for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE):
+        for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE, gens.VERIFIED_FILE):
             (path / stale).unlink(missing_ok=True)
         shutil.rmtree(path / VIEW_FOLDER, ignore_errors=True)  # compiled again below
         if not (plan.to_add or plan.to_update or plan.to_delete):

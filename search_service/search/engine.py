@@ -268,15 +268,16 @@ def open_live_generation(
     The vocabulary is the one the build copied into the generation; `fallback()`
     for a generation that keeps none (built before vocabulary snapshots).
 
-    Its files are first compared with what its build recorded (sizes and SHA-256:
-    about a second per GB, read from the page cache), so a generation damaged on
-    disk, or copied incompletely to this machine, is never served. Raises
+    Its files are first compared with what its build recorded (sizes, and the SHA-256
+    of any file not verified on this machine since it was last written: about a
+    second per GB, so a copied generation's first opening), so a generation damaged
+    on disk, or copied incompletely to this machine, is never served. Raises
     `IndexNotFoundError` (nothing published, or pruned while opening),
     `DamagedPointerError`, or `DamagedGenerationError`.
     """
     on_disk, index = open_live_index(root)
     name = str(on_disk.name)
-    found = gens.damage(on_disk, thorough=True)  # only what its build wrote is served
+    found = gens.damage_before_serving(on_disk)  # only what its build wrote is served
     if found is not None and _still_live(root, name):
         raise DamagedGenerationError(name, found)
     try:
