@@ -51,6 +51,7 @@ from search_service.index.schema import (
 from search_service.index.vocabulary_snapshot import (
     UsedVocabulary,
     recorded_digest,
+    write_compiled,
     write_snapshot,
 )
 from search_service.ingest.vocabulary import Vocabulary
@@ -429,6 +430,7 @@ def _build_locked(
             check_view(gens.building_path(root, name))
         finishing = time.perf_counter()
         write_snapshot(gens.building_path(root, name), vocabulary.files if vocabulary else None)
+        write_compiled(gens.building_path(root, name))
         _write_manifest(gens.building_path(root, name), name, articles, report, vocabulary)
         gens.record_verified(gens.finish_generation(root, name))
         report.phases["finish"] = time.perf_counter() - finishing

@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
@@ -290,10 +290,8 @@ class Vocabulary:
         buckets += [b for by_second in self._folded_first.values() for b in by_second.values()]
         for bucket in buckets:
             bucket.sort(key=lambda p: len(p.words), reverse=True)
-        self._typo_index = _TypoIndex(
-            (p for p in patterns if p.typo_ok),
-            exceptions={fold(w) for w in typo_exceptions},
-        )
+        self._typo_patterns = [p for p in patterns if p.typo_ok]
+        self._typo_exceptions = {fold(w) for w in typo_exceptions}
         self._not_organisations = frozenset(fold(name) for name in not_organisations)
         self._ignored_phrases = tuple(ignore)
         self._ignored = frozenset(fold(name) for name in ignore)
@@ -320,7 +318,7 @@ class Vocabulary:
         the index.
         """
         directory = Path(directory)
-        files = _read_folder(directory)
+        files = read_folder(directory)
         cache_key = tuple(sorted(files.items()))
         cached = _LOADED.get(cache_key)
         if cached is not None:
@@ -468,6 +466,19 @@ class Vocabulary:
         return self._resolve(tokens, found)
 
     # ---- internals -----------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without what is built or memoised on use (`vocabulary_snapshot`)."""
+        state = self.__dict__.copy()
+        state.pop("_typo_index", None)
+        state["_fold_memo"] = {}
+        return state
+
+    @cached_property
+    def _typo_index(self) -> _TypoIndex:
+        """Built on first use: only the ingest looks for names with typos, and building it
+        is most of what loading a vocabulary costs (the service loads one per generation)."""
+        return _TypoIndex(self._typo_patterns, exceptions=self._typo_exceptions)
 
     def _tokenize(self, text: str) -> _Tokens:
         if len(self._fold_memo) > _FOLD_MEMO_LIMIT:
@@ -850,7 +861,16 @@ ORGANISATION_WORDS = frozenset(
 # ---- building ----------------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): six times faster than
+# the pure-Python one, which matters because every opening of a generation parses its
+# vocabulary.
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """A safe loader that refuses a key given twice (YAML would silently keep the last)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -874,7 +894,7 @@ def files_digest(files: Mapping[str, bytes]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _read_folder(directory: Path) -> dict[str, bytes]:
+def read_folder(directory: Path) -> dict[str, bytes]:
     """Name -> bytes of every vocabulary file in `directory` (none if it does not exist)."""
     try:
         paths = sorted(directory.glob(VOCABULARY_FILES))

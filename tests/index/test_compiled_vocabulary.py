@@ -1,0 +1,96 @@
+"""A generation keeps its vocabulary built (pickled), so opening it does not build the
+matcher again; a pickle made from other files or by other code, or damaged, is not used."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from search_service.index import generations, vocabulary_snapshot
+from search_service.index.build import build_index
+from search_service.ingest.vocabulary import Vocabulary
+
+NORDVENT = "  - canonical: Nordvent Mutuelle\n    names: [Northwind Mutual]\n"
+
+
+@pytest.fixture
+def generation(tmp_path: Path, vocabulary_dir: Path) -> Path:
+    """A generation built from a corpus whose vocabulary knows the Nordvent Mutuelle."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(vocabulary_dir, corpus / "vocabulary")
+    partners = corpus / "vocabulary" / "partners.yaml"
+    text = partners.read_text(encoding="utf-8")
+    partners.write_text(text.replace("\npartners:\n", "\npartners:\n" + NORDVENT, 1), "utf-8")
+    (corpus / "a.md").write_text(
+        "---\ntitle: Teachers meet\nlanguage: en\n---\nThe Nordvent Mutuelle met teachers.\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "indexes"
+    build_index(corpus, index)
+    live = generations.live_generation(index)
+    assert live is not None
+    return live.path
+
+
+def partners_in(vocabulary: Vocabulary | None, text: str) -> list[str]:
+    assert vocabulary is not None
+    return [found.canonical for found in vocabulary.match_names(text)]
+
+
+@pytest.fixture
+def no_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building a vocabulary from files fails: what loads one must unpickle it."""
+
+    def refuse(directory: Path) -> Vocabulary:
+        raise AssertionError(f"the vocabulary of {directory} was built from its files")
+
+    monkeypatch.setattr(Vocabulary, "load", refuse)
+
+
+def test_the_engine_unpickles_the_vocabulary_the_build_kept(
+    generation: Path, no_building: None
+) -> None:
+    vocabulary = vocabulary_snapshot.load_snapshot(generation)
+
+    assert partners_in(vocabulary, "Northwind Mutual") == ["Nordvent Mutuelle"]
+
+
+def test_the_pickle_is_an_index_file_recorded_and_checked_like_the_others(
+    generation: Path,
+) -> None:
+    live = generations.load_generation(generation.parent, generation.name)
+    assert live is not None
+
+    assert vocabulary_snapshot.COMPILED_FILE in live.manifest[generations.FILES_KEY]
+
+
+def test_a_pickle_of_other_files_is_ignored_and_the_files_are_read(generation: Path) -> None:
+    partners = generation / vocabulary_snapshot.SNAPSHOT_DIR / "partners.yaml"
+    partners.write_text(partners.read_text("utf-8").replace(NORDVENT, ""), "utf-8")
+
+    assert partners_in(vocabulary_snapshot.load_snapshot(generation), "Northwind Mutual") == []
+
+
+def test_a_pickle_made_by_other_code_is_ignored(
+    generation: Path, monkeypatch: pytest.MonkeyPatch, no_building: None
+) -> None:
+    monkeypatch.setattr(vocabulary_snapshot, "_code_key", lambda: "an older release")
+
+    with pytest.raises(AssertionError, match="was built from its files"):
+        vocabulary_snapshot.load_snapshot(generation)
+
+
+def test_a_damaged_pickle_is_reported_and_the_files_are_read(
+    generation: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    compiled = generation / vocabulary_snapshot.COMPILED_FILE
+    compiled.write_bytes(compiled.read_bytes()[:100])
+
+    with caplog.at_level(logging.WARNING):
+        vocabulary = vocabulary_snapshot.load_snapshot(generation)
+
+    assert partners_in(vocabulary, "Northwind Mutual") == ["Nordvent Mutuelle"]
+    assert "does not unpickle" in caplog.text
