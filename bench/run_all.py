@@ -38,8 +38,11 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
         ["bench.http_load", "--count", "5000", "--workers", "2", *wrk],
         ["bench.http_load", "--count", "5000", "--workers", "2", *visitors, *wrk],
         ["bench.peers", "--count", "5000"],
+        # The ceiling of the Whoosh writer for our schema, beside the build rate (issue 11).
+        ["bench.plain_whoosh_rate", "bench/data/synthetic-5000-seed1/articles.jsonl",
+         "--procs", "2", "--our-schema"],
         ["bench.relevance"],
-    ]
+    ]  # fmt: skip
     if not skip_large:
         # Issue 11's figures at 50k and 100k: opening, build rate and phases (speed), then
         # distinct queries from the first request with 2 workers, sent again warm (http_load).
