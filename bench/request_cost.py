@@ -1,0 +1,340 @@
+"""The fixed cost of a request: instructions per `/search` and `/suggest`, split by layer.
+
+Counted by callgrind (`valgrind --tool=callgrind`), which a shared machine does not
+disturb, in-process on the 5,000-article index of `bench.api_latency`, with the
+same requests in each layer (the `/search` mix of `bench.http_load`, every query
+kind with facets and snippets; its `/suggest` prefixes), response cache off:
+
+* `engine`: `SearchEngine.search` / `suggest` alone, on requests parsed beforehand;
+* `app`: the ASGI app of `create_app` (middleware, routing, parameters, the
+  engine, analytics off, JSON), called as an ASGI server calls it;
+* `http`: the same app behind `serve`'s HTTP layer (`GuardedHttpToolsProtocol`,
+  uvicorn's httptools protocol) fed the request's bytes on a transport that
+  keeps the response: everything a worker does for a request but the socket's
+  system calls and the event loop's polling.
+
+`http - engine` is what a request costs that is not search. Each figure is one
+child process under callgrind with instrumentation off (`--instr-atstart=no`,
+so start-up runs at a few times native speed) until the `--warm-up` requests
+are answered; it is switched on for the `--requests` counted ones only, by
+callgrind's client requests from a tiny C library compiled on the spot (gcc
+and valgrind's headers: `apt-get install valgrind gcc`). Every layer sends
+the same requests, so the engine's caches are as warm in each; string hashing
+is fixed (`PYTHONHASHSEED=0`), so a run counts the same figure every time.
+
+    python -m bench.request_cost [--count 5000] [--requests 200] [--warm-up 200]
+    python -m bench.request_cost --profile app   # where the time goes (cProfile)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import ctypes
+import os
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import DATA_DIR, REPO_ROOT, write_result
+from bench.http_load import Requests, level_mixes
+
+LAYERS = ("engine", "app", "http")
+ENDPOINTS = ("search", "suggest")
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def requests_of(export: Path, endpoint: str, count: int) -> Requests:
+    """`count` requests of `endpoint`, the same for every layer and run."""
+    searches, suggests = level_mixes(export, count, 0, seed=23)
+    return (searches if endpoint == "search" else suggests)[0]
+
+
+def _settings(index_dir: Path, data: Path) -> Any:
+    from search_service.settings import Settings
+
+    return Settings(
+        index_dir=index_dir,
+        data_dir=data,
+        cache_size=0,
+        analytics=False,
+        reload_interval=1e9,
+        log_level="warning",
+    )
+
+
+def _targets(requests: Requests) -> list[bytes]:
+    return [httpx.URL(path, params=params).raw_path for path, params in requests]
+
+
+def engine_calls(requests: Requests, index_dir: Path, data: Path) -> list[Callable[[], Any]]:
+    """One call of the core per request, its parameters parsed here (not counted)."""
+    from search_service.search.engine import SearchEngine
+    from search_service.web.api import SearchQuery, SuggestQuery
+
+    engine = SearchEngine(_settings(index_dir, data))
+    engine.generation()
+    calls: list[Callable[[], Any]] = []
+    for path, params in requests:
+        if path == "/search":
+            request = SearchQuery.model_validate(params).request()
+            calls.append(lambda request=request: engine.search(request))
+        else:
+            suggest = SuggestQuery.model_validate(params)
+            calls.append(lambda s=suggest: engine.suggest(s.q, s.limit))
+    return calls
+
+
+async def _drive_app(app: Any, targets: list[bytes]) -> None:
+    for target in targets:
+        raw_path, _, query = target.partition(b"?")
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": raw_path.decode("ascii"),
+            "raw_path": raw_path, "query_string": query, "root_path": "",
+            "headers": [(b"host", b"bench"), (b"user-agent", b"bench")],
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        }  # fmt: skip
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await app(scope, receive, send)
+        if status != 200:
+            raise RuntimeError(f"{target!r} answered {status}")
+
+
+class _Transport(asyncio.Transport):
+    """Keeps what the protocol writes; a response is complete when its body is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closing = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default
+        )
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None: ...
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+async def _drive_http(app: Any, heads: list[bytes]) -> None:
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from search_service.web.protocol import GuardedHttpToolsProtocol, ProtocolLimits
+    from search_service.web.server import uvicorn_options
+
+    settings = app.state.settings
+    options = uvicorn_options(settings)
+    options.pop("workers")
+    options.pop("http")
+    config = uvicorn.Config(app, lifespan="off", **options)
+    config.load()
+    protocol_class = GuardedHttpToolsProtocol.with_limits(ProtocolLimits.from_settings(settings))
+    protocol = protocol_class(config, ServerState(), {})
+    transport = _Transport()
+    protocol.connection_made(transport)
+    for head in heads:
+        transport.written.clear()
+        protocol.data_received(head)
+        while protocol.tasks:
+            await asyncio.sleep(0)
+        response = b"".join(transport.written)
+        if not response.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"{head!r} answered {response[:200]!r}")
+    protocol.connection_lost(None)
+
+
+_TOGGLES = r"""
+#include <valgrind/callgrind.h>
+void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; }
+void counting_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+
+class _Counting:
+    """Switches callgrind's instrumentation (a no-op outside valgrind)."""
+
+    def __init__(self, library: Path | None) -> None:
+        self.library = ctypes.CDLL(str(library)) if library else None
+
+    def enable(self) -> None:
+        if self.library:
+            self.library.counting_on()
+
+    def disable(self) -> None:
+        if self.library:
+            self.library.counting_off()
+
+    def dump_stats(self, path: Path) -> None: ...
+
+
+def compile_toggles(folder: Path) -> Path:
+    source = folder / "toggles.c"
+    source.write_text(_TOGGLES)
+    library = folder / "toggles.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True)
+    return library
+
+
+def child(layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int, measured: int,
+          profile: Path | None = None, toggles: Path | None = None) -> None:  # fmt: skip
+    """Send `warm_up` requests to `layer`, then `measured` more, profiled or counted."""
+    import uvloop
+
+    from search_service.web.api import create_app
+
+    sent = warm_up + measured
+    requests = requests_of(export, endpoint, sent)
+    profiler: cProfile.Profile | _Counting = cProfile.Profile() if profile else _Counting(toggles)
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        if layer == "engine":
+            calls = engine_calls(requests, index_dir, data)
+            for call in calls[:warm_up]:
+                call()
+            profiler.enable()
+            for call in calls[warm_up:sent]:
+                call()
+            profiler.disable()
+        else:
+            app = create_app(_settings(index_dir, data))
+            targets = _targets(requests)
+            heads = [b"GET " + t + b" HTTP/1.1\r\nhost: bench\r\nuser-agent: bench\r\n\r\n"
+                     for t in targets]  # fmt: skip
+
+            async def drive() -> None:
+                async with app.router.lifespan_context(app):
+                    if layer == "app":
+                        await _drive_app(app, targets[:warm_up])
+                        profiler.enable()
+                        await _drive_app(app, targets[warm_up:sent])
+                        profiler.disable()
+                    else:
+                        await _drive_http(app, heads[:warm_up])
+                        profiler.enable()
+                        await _drive_http(app, heads[warm_up:sent])
+                        profiler.disable()
+
+            uvloop.run(drive())
+        if profile:
+            profiler.dump_stats(profile)
+
+
+def instructions(
+    layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int, measured: int
+) -> float:
+    """Instructions per request of `layer`, counted by callgrind (every thread)."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        log = folder / "callgrind.log"
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no",
+            "--callgrind-out-file=/dev/null", f"--log-file={log}",
+            sys.executable, "-m", "bench.request_cost", "--child",
+            "--layer", layer, "--endpoint", endpoint, "--export", str(export),
+            "--index", str(index_dir), "--warm-up", str(warm_up), "--requests", str(measured),
+            "--toggles", str(compile_toggles(folder)),
+        ]  # fmt: skip
+        subprocess.run(
+            command, cwd=REPO_ROOT, check=True, env={**os.environ, "PYTHONHASHSEED": "0"}
+        )
+        found = _COLLECTED.search(log.read_text())
+    if found is None:
+        raise RuntimeError("callgrind reported no instruction count")
+    return int(found.group(1)) / measured
+
+
+def synthetic(count: int) -> tuple[Path, Path]:
+    from bench.api_latency import synthetic_index
+
+    work = DATA_DIR / "api-latency"
+    work.mkdir(parents=True, exist_ok=True)
+    index_dir, _, export = synthetic_index(count, 1, work)
+    return index_dir, export
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=5000, help="Articles of the index.")
+    parser.add_argument("--requests", type=int, default=200, help="Requests counted per figure.")
+    parser.add_argument("--warm-up", type=int, default=200, help="Requests sent first, uncounted.")
+    parser.add_argument("--layers", nargs="+", choices=LAYERS, default=list(LAYERS))
+    parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
+    parser.add_argument(
+        "--profile", choices=LAYERS, help="cProfile one layer's /search instead (top functions)."
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--layer", choices=LAYERS, help=argparse.SUPPRESS)
+    parser.add_argument("--endpoint", choices=ENDPOINTS, help=argparse.SUPPRESS)
+    parser.add_argument("--export", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--toggles", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.layer, args.endpoint, args.export, args.index, args.warm_up, args.requests,
+              toggles=args.toggles)  # fmt: skip
+        return 0
+    index_dir, export = synthetic(args.count)
+    if args.profile:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "profile"
+            child(args.profile, "search", export, index_dir, args.warm_up, args.requests,
+                  profile=out)  # fmt: skip
+            pstats.Stats(str(out)).sort_stats("tottime").print_stats(40)
+        return 0
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is needed (apt-get install valgrind)")
+    figures: dict[str, Any] = {}
+    for endpoint in args.endpoints:
+        per_layer = {}
+        for layer in args.layers:
+            per_layer[layer] = round(
+                instructions(layer, endpoint, export, index_dir, args.warm_up, args.requests)
+            )
+            print(f"/{endpoint} {layer}: {per_layer[layer]:,} instructions", flush=True)
+        outer = next((layer for layer in ("http", "app") if layer in per_layer), None)
+        if outer and "engine" in per_layer:
+            per_layer["not_search"] = per_layer[outer] - per_layer["engine"]
+        figures[endpoint] = per_layer
+    parameters = {"count": args.count, "requests": args.requests, "warm_up": args.warm_up}
+    print(write_result(f"request-cost-{args.count}", parameters, figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
