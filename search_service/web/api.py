@@ -974,11 +974,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
+    # The routes a visitor calls first: a request is matched against each route in
+    # turn (the widget's router, included, costs most to pass).
+    _add_routes(app)
+    _add_analytics_routes(app)
     _add_docs(app)
     # The widget's files and demo page are not part of the API reference at /docs.
     app.include_router(widget.router, include_in_schema=False)
-    _add_routes(app)
-    _add_analytics_routes(app)
     return app
 
 
