@@ -596,12 +596,12 @@ async def _drive(app: Any, paths: Requests) -> None:
             recorder.writer.interval = 0.0
         for path, params in paths:
             target = httpx.URL(path, params=params)
-            status = await _get(app, target.raw_path.partition(b"?"))
+            status = await asgi_get(app, target.raw_path.partition(b"?"))
             if status != 200:
                 raise RuntimeError(f"{target} answered {status}")
 
 
-async def _get(app: Any, target: tuple[bytes, bytes, bytes]) -> int:
+async def asgi_get(app: Any, target: tuple[bytes, bytes, bytes]) -> int:
     raw_path, _, query = target
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",

@@ -46,7 +46,7 @@ from typing import Any
 import httpx
 
 from bench.common import DATA_DIR, REPO_ROOT, write_result
-from bench.http_load import Requests, level_mixes
+from bench.http_load import Requests, asgi_get, level_mixes
 
 LAYERS = ("engine", "app", "http")
 ENDPOINTS = ("search", "suggest")
@@ -96,25 +96,7 @@ def engine_calls(requests: Requests, index_dir: Path, data: Path) -> list[Callab
 
 async def _drive_app(app: Any, targets: list[bytes]) -> None:
     for target in targets:
-        raw_path, _, query = target.partition(b"?")
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": raw_path.decode("ascii"),
-            "raw_path": raw_path, "query_string": query, "root_path": "",
-            "headers": [(b"host", b"bench"), (b"user-agent", b"bench")],
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
-        }  # fmt: skip
-        status = 0
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-
-        await app(scope, receive, send)
+        status = await asgi_get(app, target.partition(b"?"))
         if status != 200:
             raise RuntimeError(f"{target!r} answered {status}")
 
