@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -237,23 +240,61 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_" or "\u0300" <= char <= "\u036f"
 
 
-_folded_texts: dict[str, str] = {}
-_FOLDED_TEXTS_LIMIT: Final = 4096
+#: Bytes of bodies and their folded copies kept at most, per process (about 900
+#: bodies of 2,000 characters): the hits of the popular queries. Bounded in bytes, not
+#: in bodies, since a body may be up to `_SCAN_CHARS` characters long.
+FOLDED_TEXTS_BYTES: Final = 4 * 1024 * 1024
+
+
+class FoldedTexts:
+    """Folded copies of the bodies shown recently, the least recently used forgotten first.
+
+    The same hits recur across queries, and folding a body is the costly part of
+    finding its candidate words (`text.fold_same_length`: 30-50 µs for 2,000
+    characters). Each entry costs its body (the key, kept alive) and its folded
+    copy: both count against `limit`. Thread-safe (a new generation is warmed up
+    on a thread of its own).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def folded(self, text: str) -> str:
+        with self._lock:
+            found = self._entries.get(text)
+            if found is not None:
+                self._entries.move_to_end(text)
+                return found
+        found = fold_same_length(text)
+        cost = _entry_bytes(text, found)
+        if cost > self.limit:
+            return found
+        with self._lock:
+            if text not in self._entries:
+                self._entries[text] = found
+                self.size += cost
+                while self.size > self.limit:
+                    old_text, old_folded = self._entries.popitem(last=False)
+                    self.size -= _entry_bytes(old_text, old_folded)
+        return found
+
+
+def _entry_bytes(text: str, folded: str) -> int:
+    return sys.getsizeof(text) + sys.getsizeof(folded)
+
+
+_folded_texts: Final = FoldedTexts(FOLDED_TEXTS_BYTES)
 
 
 def _folded_text(text: str) -> str:
-    """`text` lower-cased and without accents, character for character (same offsets).
-
-    Kept for the bodies shown recently (the same hits recur across queries): folding
-    a body is the costly part of finding its candidate words (`text.fold_same_length`).
-    """
-    found = _folded_texts.get(text)
-    if found is None:
-        found = fold_same_length(text)
-        if len(_folded_texts) >= _FOLDED_TEXTS_LIMIT:
-            _folded_texts.clear()
-        _folded_texts[text] = found
-    return found
+    """`text` lower-cased and without accents, character for character (same offsets)."""
+    return _folded_texts.folded(text)
 
 
 def _best_window(text: str, spans: list[Span], size: int) -> tuple[int, int]:

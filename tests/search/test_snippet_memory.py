@@ -1,0 +1,54 @@
+"""What snippets keep between requests is bounded in bytes, whatever the bodies' length."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tracemalloc
+
+from search_service.search import snippets
+from search_service.search.snippets import FoldedTexts, HighlightTerms, make_snippet
+
+MIB = 1024 * 1024
+
+
+def _long_body(n: int) -> str:
+    """A distinct body of about 30,000 characters (Latin-1, folded by the byte table)."""
+    return f"Article {n}: la santé des enseignants, note {n}. " * 600
+
+
+def test_snippets_of_many_long_bodies_keep_no_more_than_the_folded_texts_bound() -> None:
+    terms = HighlightTerms(exact=frozenset({"sante", "enseignants"}))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for n in range(300):  # 300 x (30,000 characters + their folded copy): about 18 MiB
+            assert "<mark>santé</mark>" in make_snippet(_long_body(n), terms, "fr")
+        gc.collect()
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept - before <= snippets.FOLDED_TEXTS_BYTES + MIB
+
+
+def test_the_least_recently_used_body_is_forgotten_first() -> None:
+    first, second, third = (f"Body {letter}: la santé. " * 100 for letter in "ABC")
+    entry = sys.getsizeof(first) + sys.getsizeof(first.lower())
+    cache = FoldedTexts(limit=2 * entry + 100)  # two bodies, not three
+    folded_first = cache.folded(first)
+    folded_second = cache.folded(second)
+    assert cache.folded(first) is folded_first  # used again: now the most recent
+    cache.folded(third)  # over the limit: the least recently used goes
+    assert len(cache) == 2
+    assert cache.folded(first) is folded_first
+    assert cache.size <= cache.limit
+    assert cache.folded(second) is not folded_second  # forgotten: folded anew
+
+
+def test_a_body_larger_than_the_whole_bound_is_folded_but_not_kept() -> None:
+    cache = FoldedTexts(limit=1000)
+    body = "Côte d'Ivoire " * 200
+    assert cache.folded(body) == "cote d'ivoire " * 200
+    assert len(cache) == 0
+    assert cache.size == 0
