@@ -16,11 +16,13 @@ its memory does not creep (growth after the first minute under 10 %).
   the end and publish; the others are `--full` builds SIGKILLed at a random
   moment (most while writing their new generation).
 - The memory: heap (anonymous memory) and RSS of the server's processes every
-  5 s; growth is the mean heap over the last minute against the mean over the
-  minute after the first one (thirds of the run when it is shorter than 3 minutes).
+  5 s (the heap also per process: the supervisor, then each worker); growth is
+  the mean heap over the last minute against the mean over the minute after the
+  first one (thirds of the run when it is shorter than 3 minutes).
 
     python -m bench.soak                 # 10 minutes, 32 clients (about 12 min with set-up)
     python -m bench.soak --minutes 1     # the short check
+    python -m bench.soak --minutes 3 --no-cache --no-analytics --arenas 2  # what grows
 
 Writes `bench/results/soak.json`; `python -m bench.report` puts it in RESULTS.md.
 """
@@ -47,7 +49,13 @@ import httpx
 import psutil
 
 from bench.common import DATA_DIR, REPO_ROOT, latency_summary, write_result
-from bench.http_load import level_mixes, running_server, server_heap_mib, server_rss_mib
+from bench.http_load import (
+    level_mixes,
+    running_server,
+    server_heap_mib,
+    server_heap_per_process_mib,
+    server_rss_mib,
+)
 
 #: Shares of the request stream (the rest are searches).
 SUGGEST_SHARE = 0.2
@@ -167,7 +175,7 @@ class Builds:
 class MemorySamples:
     server: psutil.Process
     started: float
-    samples: list[dict[str, float]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
@@ -176,6 +184,7 @@ class MemorySamples:
                 {
                     "t": round(time.monotonic() - self.started, 1),
                     "heap_mib": server_heap_mib(self.server),
+                    "heap_per_process_mib": server_heap_per_process_mib(self.server),
                     "rss_mib": server_rss_mib(self.server),
                 }
             )
@@ -300,14 +309,24 @@ async def clients_until(
     }
 
 
-def run(minutes: float, clients: int, count: int, workers: int, seed: int) -> dict[str, Any]:
+def run(
+    minutes: float,
+    clients: int,
+    count: int,
+    workers: int,
+    seed: int,
+    cache: bool = True,
+    analytics: bool = True,
+    arenas: int | None = None,
+) -> dict[str, Any]:
     from bench.generate import default_path
 
     corpus, index, ids = prepare(count, seed)
     stream = request_stream(default_path(count, seed), ids, 20_000, seed)
     seconds = minutes * 60
     log = index.parent / "server.log"
-    with running_server(index, corpus, workers, cache=True, log=log) as (base, server):
+    server_options: dict[str, Any] = {"cache": cache, "analytics": analytics, "arenas": arenas}
+    with running_server(index, corpus, workers, log=log, **server_options) as (base, server):
         started = time.monotonic()
         memory = MemorySamples(server, started)
         builds = Builds(corpus, index, seed)
@@ -330,6 +349,7 @@ def run(minutes: float, clients: int, count: int, workers: int, seed: int) -> di
         "clients": clients,
         "workers": workers,
         "articles": count,
+        "server": server_options,
         **served,
         "builds": builds.counts,
         "build_failures": builds.failures[:5],
@@ -352,15 +372,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=5000, help="Synthetic articles indexed.")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-cache", action="store_true", help="SEARCH_CACHE_SIZE=0 (response cache off)."
+    )
+    parser.add_argument(
+        "--no-analytics", action="store_true", help="SEARCH_ANALYTICS=false for the server."
+    )
+    parser.add_argument("--arenas", type=int, help="MALLOC_ARENA_MAX for the server.")
     args = parser.parse_args(argv)
     os.environ.setdefault("SEARCH_LOG_LEVEL", "warning")
-    figures = run(args.minutes, args.clients, args.count, args.workers, args.seed)
+    figures = run(
+        args.minutes,
+        args.clients,
+        args.count,
+        args.workers,
+        args.seed,
+        cache=not args.no_cache,
+        analytics=not args.no_analytics,
+        arenas=args.arenas,
+    )
     parameters = {
         "minutes": args.minutes,
         "clients": args.clients,
         "count": args.count,
         "workers": args.workers,
         "seed": args.seed,
+        "no_cache": args.no_cache,
+        "no_analytics": args.no_analytics,
+        "arenas": args.arenas,
     }
     path = write_result("soak", parameters, figures)
     print(json.dumps({k: figures[k] for k in ("requests", "failed", "builds", "memory")}))
