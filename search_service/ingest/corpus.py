@@ -23,6 +23,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -315,6 +316,26 @@ class _PageCopy:
 
 
 @dataclass
+class _Prepared:
+    """A draft as far as its own file can take it (`_Run.prepare`): what `_Run.accept`
+    needs to keep it or refuse it in file order, perhaps in another process."""
+
+    path: Path
+    id: str
+    line: int | None
+    notes: list[Problem]
+    no_text: bool
+    canonical: str | None
+    fetched_from: str | None
+    completed: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+    stated_partners: bool = False
+    stated_countries: bool = False
+    article: Article | None = None
+    invalid: str | None = None
+
+
+@dataclass
 class _Run:
     corpus_root: Path
     vocabulary: Vocabulary
@@ -349,16 +370,34 @@ class _Run:
         severity: str = "error",
         article_id: str | None = None,
     ) -> None:
-        self.problems.append(
-            Problem(
-                path=self.display(path),
-                line=line,
-                code=code,
-                message=message,
-                severity="warning" if severity == "warning" else "error",
-                article_id=article_id,
+        self.emit(
+            self.make_problem(
+                path, code, message, line=line, severity=severity, article_id=article_id
             )
         )
+
+    def make_problem(
+        self,
+        path: Path,
+        code: str,
+        message: str,
+        *,
+        line: int | None = None,
+        severity: str = "error",
+        article_id: str | None = None,
+    ) -> Problem:
+        return Problem(
+            path=self.display(path),
+            line=line,
+            code=code,
+            message=message,
+            severity="warning" if severity == "warning" else "error",
+            article_id=article_id,
+        )
+
+    def emit(self, problem: Problem) -> None:
+        """A problem met reading a file, in the order met."""
+        self.problems.append(problem)
 
     def note_not_read(self, path: Path) -> None:
         self.not_read.append(
@@ -381,7 +420,16 @@ class _Run:
     # -- files --
 
     def read_file(self, path: Path) -> None:
-        try:
+        self.read_contents(path)
+        self.file_done()
+
+    def file_done(self) -> None:
+        self.files_done += 1
+        self.report_progress()
+
+    def read_contents(self, path: Path) -> None:
+        """Every article and problem of one file (and its sidecars)."""
+        with self.costs_one_file(path):
             suffix = path.suffix.lower()
             if suffix in HTML_EXTENSIONS:
                 self.add(path, self.read_html(path))
@@ -389,11 +437,17 @@ class _Run:
                 text = self.decode(path)
                 self.files_read += 1
                 if suffix == ".jsonl":
-                    self.read_jsonl(path, text)
+                    self.read_lines(path, text.split("\n"))
                 elif suffix == ".md":
                     self.add(path, self.read_markdown(path, text))
                 else:
                     self.add(path, self.read_page(path, text))
+
+    @contextmanager
+    def costs_one_file(self, path: Path) -> Iterator[None]:
+        """A file that cannot be read is a problem; a bug costs that file, not the build."""
+        try:
+            yield
         except ArticleParseError as error:
             self.problem(path, _code_of(error), error.reason, line=error.line)
         except SearchServiceError:
@@ -403,8 +457,6 @@ class _Run:
             self.problem(
                 path, "internal_error", f"could not be read ({type(error).__name__}: {error})"
             )
-        self.files_done += 1
-        self.report_progress()
 
     def read_bytes(self, path: Path) -> bytes:
         """The file's bytes; an unreadable or empty file is skipped."""
@@ -584,8 +636,9 @@ class _Run:
         draft.body = _normalise_body(_markdown_to_text(content))
         return draft
 
-    def read_jsonl(self, path: Path, text: str) -> None:
-        for number, line in enumerate(text.split("\n"), start=1):
+    def read_lines(self, path: Path, lines: Sequence[str], first: int = 1) -> None:
+        """The lines of a JSONL export, `first` being the number of the first one given."""
+        for number, line in enumerate(lines, start=first):
             if not line.strip():
                 continue
             try:
@@ -738,30 +791,75 @@ class _Run:
 
     def add(self, path: Path, draft: _Draft) -> None:
         """Validate a draft, fill in what metadata did not say, and keep the article."""
-        for code, message, line in draft.notes:
-            self.problem(path, code, message, line=line, severity="warning", article_id=draft.id)
-        refusal = self.refusal(draft)
-        if refusal is not None:
-            code, message = refusal
-            self.problem(path, code, message, line=draft.line, article_id=draft.id)
-            return
-        fields = self.complete(path, draft)
+        self.accept(self.prepare(path, draft))
+
+    def prepare(self, path: Path, draft: _Draft) -> _Prepared:
+        """What a draft gives on its own (a pure function of its file): its warnings, and
+        the article completed and validated, unless it has no text or an id already used."""
+        prepared = _Prepared(
+            path=path,
+            id=draft.id,
+            line=draft.line,
+            notes=[
+                self.make_problem(
+                    path, code, message, line=line, severity="warning", article_id=draft.id
+                )
+                for code, message, line in draft.notes
+            ],
+            no_text=not draft.body.strip(),
+            canonical=draft.canonical,
+            fetched_from=draft.fetched_from,
+        )
+        if prepared.no_text or draft.id in self.first_seen:
+            return prepared  # refused by `accept`, which says why
+        prepared.completed = True
+        prepared.stated_partners = draft.partners is not None
+        prepared.stated_countries = draft.countries is not None
+        fields = self.complete(path, draft, prepared.warnings)
         try:
-            article = Article(**fields)
+            prepared.article = Article(**fields)
         except ValidationError as error:  # a last guard: every field is checked above
-            reason = "; ".join(
+            prepared.invalid = "; ".join(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
             )
-            self.problem(path, "invalid_article", reason, line=draft.line, article_id=draft.id)
+        return prepared
+
+    def accept(self, prepared: _Prepared) -> None:
+        """Keep a prepared article, unless its id is already used (the first by file wins)."""
+        path = prepared.path
+        for note in prepared.notes:
+            self.emit(note)
+        refusal = self.refusal(prepared)
+        if refusal is not None:
+            code, message = refusal
+            self.problem(path, code, message, line=prepared.line, article_id=prepared.id)
+            return
+        if not prepared.completed:
+            raise AssertionError(f"{prepared.id!r} was not completed")
+        for warning in prepared.warnings:
+            self.emit(warning)
+        if prepared.stated_partners:
+            self.stated_partners.add(prepared.id)
+        if prepared.stated_countries:
+            self.stated_countries.add(prepared.id)
+        article = prepared.article
+        if article is None:
+            self.problem(
+                path,
+                "invalid_article",
+                prepared.invalid or "invalid",
+                line=prepared.line,
+                article_id=prepared.id,
+            )
             return
         self.articles.append(article)
-        self.first_seen[draft.id] = str(article.source)
-        if draft.canonical is not None:
-            address = _page_address(draft.canonical)
-            at_canonical = draft.fetched_from is not None and (
-                _page_address(draft.fetched_from) == address
+        self.first_seen[prepared.id] = str(article.source)
+        if prepared.canonical is not None:
+            address = _page_address(prepared.canonical)
+            at_canonical = prepared.fetched_from is not None and (
+                _page_address(prepared.fetched_from) == address
             )
-            copy = _PageCopy(article, path, draft.canonical, at_canonical)
+            copy = _PageCopy(article, path, prepared.canonical, at_canonical)
             self.copies.setdefault(address, []).append(copy)
 
     def drop_copies(self) -> None:
@@ -797,26 +895,23 @@ class _Run:
         if dropped:
             self.articles = [a for a in self.articles if a.id not in dropped]
 
-    def refusal(self, draft: _Draft) -> tuple[str, str] | None:
+    def refusal(self, prepared: _Prepared) -> tuple[str, str] | None:
         """Why this draft cannot become an article, if it cannot."""
-        if not draft.body.strip():
+        if prepared.no_text:
             return "no_text", "no article text left once the site's furniture is removed"
-        previous = self.first_seen.get(draft.id)
+        previous = self.first_seen.get(prepared.id)
         if previous is not None:
-            return "duplicate_id", f"id {draft.id!r} was already used by {previous}; skipped"
+            return "duplicate_id", f"id {prepared.id!r} was already used by {previous}; skipped"
         return None
 
-    def complete(self, path: Path, draft: _Draft) -> dict[str, Any]:
-        """Every Article field: metadata first, then what the text says."""
+    def complete(self, path: Path, draft: _Draft, warnings: list[Problem]) -> dict[str, Any]:
+        """Every Article field: metadata first, then what the text says (`warnings` gets
+        what is doubtful in it)."""
         title, inferred = draft.title, draft.title_inferred
         if not title:
             title, inferred = infer_title(draft.body), True
-        language = draft.language or self.checked_language(path, draft, title)
+        language = draft.language or self.checked_language(path, draft, title, warnings)
         countries, partners = draft.countries, draft.partners
-        if partners is not None:
-            self.stated_partners.add(draft.id)
-        if countries is not None:
-            self.stated_countries.add(draft.id)
         if countries is None or partners is None:
             found_countries, found_partners = self.vocabulary.find_names(f"{title}\n\n{draft.body}")
             countries = tuple(found_countries) if countries is None else countries
@@ -838,18 +933,20 @@ class _Run:
         fields["checksum"] = _checksum(fields, self.vocabulary.fingerprint)
         return fields
 
-    def checked_language(self, path: Path, draft: _Draft, title: str) -> Language:
+    def checked_language(
+        self, path: Path, draft: _Draft, title: str, warnings: list[Problem]
+    ) -> Language:
         """The page's declared language, unless its text is surely in another one."""
         declared = draft.declared_language
         if declared is None:
-            return self.detected_language(path, draft, title)
+            return self.detected_language(path, draft, title, warnings)
         # Overruling a declaration needs the long sample: a few sentences full of French
         # names of institutions can sway lingua on an English page.
         text = f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}"
         guess = language_guess(text, first_sample=DETECTION_CHARS_UNSURE)
         if guess is None or guess[0] == declared or guess[1] < DECLARED_LANGUAGE_OVERRULED:
             return declared
-        self.problem(
+        warning = self.make_problem(
             path,
             "language_mismatch",
             f"the page declares {draft.declared_as or declared!r} but its text is in "
@@ -858,13 +955,16 @@ class _Run:
             severity="warning",
             article_id=draft.id,
         )
+        warnings.append(warning)
         return guess[0]
 
-    def detected_language(self, path: Path, draft: _Draft, title: str) -> Language:
+    def detected_language(
+        self, path: Path, draft: _Draft, title: str, warnings: list[Problem]
+    ) -> Language:
         language = detect_language(f"{title}\n{draft.body[:DETECTION_CHARS_UNSURE]}")
         if language is not None:
             return language
-        self.problem(
+        warning = self.make_problem(
             path,
             "unknown_language",
             "language could not be detected (too little text); assumed en",
@@ -872,6 +972,7 @@ class _Run:
             severity="warning",
             article_id=draft.id,
         )
+        warnings.append(warning)
         return "en"
 
 
