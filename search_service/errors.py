@@ -75,6 +75,13 @@ class BuildFailedError(SearchServiceError):
     code = "build_failed"
 
 
+class IngestWorkerError(BuildFailedError):
+    """A process reading the corpus for a build died, or an error escaped its per-file
+    guard: nothing was read, nothing published (`ingest.parallel`)."""
+
+    code = "ingest_worker_failed"
+
+
 class SettingError(SearchServiceError):
     """A setting (a `SEARCH_*` variable or its command-line option) has a value it does
     not accept; the message names it as the user wrote it and what it accepts."""

@@ -269,7 +269,7 @@ def build_index(
         _refuse_a_damaged_pointer(root)
         used = UsedVocabulary(Vocabulary.load(corpus.vocabulary.directory), corpus.vocabulary)
         read_started = time.perf_counter()
-        result = _ingest(corpus.path, used.vocabulary, progress)
+        result = _ingest(corpus.path, used.vocabulary, progress, build_processes(workers))
         read_seconds = time.perf_counter() - read_started
         report = _report_for(result.articles, result.problems, result.files_read, lock)
         report.corpus = str(corpus.path)
@@ -337,7 +337,10 @@ def build_from_articles(
         )
 
 
-def _ingest(corpus_root: Path, vocabulary: Vocabulary, progress: Progress | None) -> _IngestResult:
+def _ingest(
+    corpus_root: Path, vocabulary: Vocabulary, progress: Progress | None, processes: int
+) -> _IngestResult:
+    """The corpus read by `processes` processes (when it is large enough to pay)."""
     from search_service.ingest.corpus import ingest_paths
 
     def on_files(done: int, total: int, articles: int) -> None:
@@ -345,7 +348,11 @@ def _ingest(corpus_root: Path, vocabulary: Vocabulary, progress: Progress | None
             progress("read", done, total, articles)
 
     result: _IngestResult = ingest_paths(
-        [corpus_root], corpus_root=corpus_root, vocabulary=vocabulary, on_files=on_files
+        [corpus_root],
+        corpus_root=corpus_root,
+        vocabulary=vocabulary,
+        on_files=on_files,
+        processes=processes,
     )
     return result
 

@@ -52,6 +52,7 @@ from search_service.ingest.language import (
     normalise_language,
 )
 from search_service.ingest.organisations import (
+    ArticleEvidence,
     Discovery,
     counted,
     discover,
@@ -131,6 +132,7 @@ def ingest_corpus(
     corpus_dir: Path,
     *,
     on_files: FilesProgress | None = None,
+    processes: int = 1,
 ) -> IngestResult:
     """Every article file of the corpus rooted at `corpus_dir`, with its vocabulary.
 
@@ -142,6 +144,7 @@ def ingest_corpus(
         corpus_root=corpus.path,
         vocabulary=Vocabulary.load(corpus.vocabulary.directory),
         on_files=on_files,
+        processes=processes,
     )
 
 
@@ -152,8 +155,14 @@ def ingest_paths(
     vocabulary: Vocabulary,
     on_files: FilesProgress | None = None,
     discovery: Discovery | None = None,
+    processes: int = 1,
+    parallel_bytes: int | None = None,
 ) -> IngestResult:
     """Articles of the given files and folders (folders are walked recursively).
+
+    With `processes` > 1 and files of `parallel_bytes` or more in all (by default
+    `parallel.PARALLEL_BYTES`), the files are read by that many processes
+    (`ingest.parallel`), with the same result.
 
     `on_files` receives the files done, the files found in all, and the articles
     produced so far, after each file and every `PROGRESS_EVERY` lines of a JSONL export.
@@ -164,11 +173,20 @@ def ingest_paths(
     run = _Run(Path(corpus_root), vocabulary, on_files)
     files = list(_article_files(paths, Path(corpus_root), run))
     run.files_total = len(files)
-    for path in files:
-        run.read_file(path)
+    from search_service.ingest import parallel  # it builds on this module
+
+    threshold = parallel.PARALLEL_BYTES if parallel_bytes is None else parallel_bytes
+    evidence: dict[str, ArticleEvidence] = {}
+    if parallel.should_fork(files, processes, threshold):
+        evidence = parallel.read_in_processes(
+            run, files, processes, read_evidence=discovery is None
+        )
+    else:
+        for path in files:
+            run.read_file(path)
     run.drop_copies()  # before discovery: a copy would count its names twice
     if discovery is None:
-        discovery = discover(run.articles, vocabulary)
+        discovery = discover(run.articles, vocabulary, evidence)
     articles = with_discovered_partners(
         run.articles,
         discovery,
@@ -333,6 +351,7 @@ class _Prepared:
     stated_countries: bool = False
     article: Article | None = None
     invalid: str | None = None
+    evidence: ArticleEvidence | None = None  # what `discover` reads in it, when a worker read it
 
 
 @dataclass

@@ -46,7 +46,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
@@ -455,6 +455,10 @@ _AFTER_ACRONYM = re.compile(
     r"[ \t]*(?:(?P<bracket>\()|(?P<dash>[–—:]|-(?=[ \t]))"
     r"|,[ \t]+(?P<article>the|la|le|les|el|los|las|l['’]))"
 )
+
+
+#: What one article says about organisations (`discover` puts them together).
+ArticleEvidence = _Seen
 
 
 class _Reader:
@@ -1529,16 +1533,35 @@ class _Group:
         self.articles.add(article)
 
 
-def discover(articles: Sequence[Article], vocabulary: Vocabulary) -> Discovery:
+def discover(
+    articles: Sequence[Article],
+    vocabulary: Vocabulary,
+    evidence: Mapping[str, ArticleEvidence] | None = None,
+) -> Discovery:
     """The organisations the articles name that the vocabulary does not know (or knows
-    by fewer names), with their evidence and whether they go into the facet."""
+    by fewer names), with their evidence and whether they go into the facet.
+
+    `evidence` holds what `read_evidence` found in some articles already (by id: the
+    ingest's worker processes read it), so that only the rest are read here.
+    """
     reader = _Reader(vocabulary)
-    seen = [reader.read(article.title, article.body) for article in articles]
+    known = evidence or {}
+    seen = [
+        known[article.id] if article.id in known else reader.read(article.title, article.body)
+        for article in articles
+    ]
     discovery = _aggregate(seen, articles, vocabulary)
     discovery.capitalised = {
         a.id: frozenset(e.capitalised) for a, e in zip(articles, seen, strict=True)
     }
     return discovery
+
+
+def evidence_reader(vocabulary: Vocabulary) -> Callable[[Article], ArticleEvidence]:
+    """What `discover` reads in each article, one article at a time (for the ingest's
+    worker processes: the reader keeps what it learnt of the vocabulary between calls)."""
+    reader = _Reader(vocabulary)
+    return lambda article: reader.read(article.title, article.body)
 
 
 def _aggregate(
