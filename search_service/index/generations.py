@@ -20,7 +20,6 @@ that opened an older generation keep their open files after it is deleted
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import errno
 import fcntl
@@ -29,7 +28,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from typing import IO, Any, Final
 
 from whoosh import index as whoosh_index
 
+from search_service.child_processes import die_with_parent
 from search_service.errors import (
     BuildFailedError,
     BuildInProgressError,
@@ -560,19 +559,7 @@ def _after_fork_of_a_build() -> None:
     finally:
         os.close(null)
     _HELD_LOCK_FDS.clear()
-    _die_with_parent(_forking_parent)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Be killed when `parent` dies, or exit now if it already has.
-
-    `parent` is the pid the parent had before the fork: asking `getppid()` here
-    would already answer 1 if the parent was killed before this child ran.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+    die_with_parent(_forking_parent)
 
 
 def _before_fork() -> None:
@@ -581,7 +568,6 @@ def _before_fork() -> None:
 
 
 _forking_parent = os.getpid()
-_PR_SET_PDEATHSIG: Final = 1
 #: Times a build tries to lock a lock file that a failing first build keeps removing.
 _LOCK_ATTEMPTS: Final = 5
 os.register_at_fork(before=_before_fork, after_in_child=_after_fork_of_a_build)
