@@ -14,11 +14,10 @@ A JSONL export is decoded here, once (its file-level problems: encoding, mojibak
 characters that are not text, are about the whole file), and its lines are sent in
 ranges of `JSONL_CHUNK_LINES`, numbered as in the file.
 
-The workers ignore Ctrl-C (the ingest stops them), and a build's workers die with it
-when it is killed (`index.generations._after_fork_of_a_build`: the build holds its
-lock while it reads). A worker that dies, or an error that escapes its per-file guard,
-fails the ingest with `IngestWorkerError` rather than hanging it or costing a file
-silently.
+The workers ignore Ctrl-C (the ingest stops them: the files not begun are cancelled)
+and are killed with the process that forked them (`child_processes.die_with_parent`).
+A worker that dies, or an error that escapes its per-file guard, fails the ingest
+with `IngestWorkerError` rather than hanging it or costing a file silently.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Final
 
 from search_service.articles import Article, Problem
+from search_service.child_processes import die_with_parent
 from search_service.errors import IngestWorkerError, SearchServiceError
 from search_service.ingest.corpus import _Prepared, _Run
 from search_service.ingest.organisations import ArticleEvidence, evidence_reader
@@ -116,7 +116,7 @@ def read_in_processes(
         max_workers=processes,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(run.corpus_root, run.vocabulary, read_evidence),
+        initargs=(os.getpid(), run.corpus_root, run.vocabulary, read_evidence),
     )
     evidence: dict[str, ArticleEvidence] = {}
     try:
@@ -192,9 +192,13 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _start_worker(corpus_root: Path, vocabulary: Vocabulary, read_evidence: bool) -> None:
-    """Ctrl-C is for the ingest, which stops its workers; fork gave us the vocabulary."""
+def _start_worker(
+    parent: int, corpus_root: Path, vocabulary: Vocabulary, read_evidence: bool
+) -> None:
+    """Killed with the ingest; Ctrl-C is for the ingest, which stops its workers; fork
+    gave us the vocabulary."""
     global _worker
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     reader = evidence_reader(vocabulary) if read_evidence else None
     _worker = _Worker(corpus_root, vocabulary, reader)

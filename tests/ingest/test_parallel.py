@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from search_service.errors import IngestWorkerError
+from search_service.index.build import build_index
 from search_service.ingest import corpus as corpus_module
 from search_service.ingest import parallel
 from search_service.ingest.corpus import IngestResult, ingest_paths
@@ -214,3 +218,71 @@ def test_a_small_corpus_is_read_in_this_process(
 
     assert forks == []
     assert len(result.articles) == 1
+
+
+KILLED_INGEST = """
+import os, sys, time
+from pathlib import Path
+from search_service.ingest import corpus
+from search_service.ingest.corpus import ingest_paths, load_vocabulary
+
+def read_page(self, path, text):
+    (Path(sys.argv[2]) / str(os.getpid())).write_text("reading")
+    time.sleep(600)
+
+corpus._Run.read_page = read_page
+root = Path(sys.argv[1])
+ingest_paths([root], corpus_root=root, vocabulary=load_vocabulary(root), processes=2,
+             parallel_bytes=0)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie left to a container's init that does not reap is dead
+
+
+def test_the_workers_of_a_killed_ingest_die_with_it(
+    corpus: Path, write: Write, tmp_path: Path
+) -> None:
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write(name, "A page\n\nTeachers of France.\n")
+    started = tmp_path / "started"
+    started.mkdir()
+    ingest = subprocess.Popen([sys.executable, "-c", KILLED_INGEST, str(corpus), str(started)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(started.iterdir())) < 2 and time.monotonic() < deadline:
+            assert ingest.poll() is None, "the ingest ended before its workers read a page"
+            time.sleep(0.05)
+        workers = [int(path.name) for path in started.iterdir()]
+        assert len(workers) == 2 and all(map(_alive, workers))
+    finally:
+        ingest.kill()
+        ingest.wait()
+
+    deadline = time.monotonic() + 30
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_alive, workers))
+
+
+def test_a_build_reads_a_large_corpus_with_its_workers(
+    corpus: Path, write: Write, tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        "export.jsonl",
+        jsonl(*({"id": f"a{n}", "title": f"A{n}", "body": "Benin."} for n in range(9))),
+    )
+    write("page.txt", "A page\n\nTeachers of France.\n")
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)  # this corpus counts as large
+
+    report = build_index(corpus, tmp_path / "indexes", workers=2)
+
+    assert forks == [2]
+    assert report.articles == 10
+    assert report.files_read == 2
+    assert "read" in report.phases
