@@ -788,3 +788,10 @@ def _url(head: _Head, fetched_url: str | None, sources: dict[str, str]) -> str |
             sources["url"] = source
             return absolute
     return None
+
+
+def import_parsers() -> None:
+    """Import trafilatura and htmldate now (imported on first page otherwise): before the
+    ingest forks its workers, which then share them."""
+    import htmldate  # noqa: F401
+    import trafilatura  # noqa: F401

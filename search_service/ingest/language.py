@@ -81,6 +81,12 @@ def _sample(text: str, size: int) -> str:
     return text[: cut if cut > size // 2 else size]
 
 
+def load_models() -> None:
+    """Load lingua's models now (they load on first detection, ~1 s): before the ingest
+    forks its workers, which then share them instead of each loading its own."""
+    language_guess("Teachers meet. Les enseignants se réunissent. Los docentes se reúnen.")
+
+
 def _detector() -> Any:
     """One lingua detector per process (building it loads nothing; models load lazily)."""
     global _DETECTOR

@@ -37,6 +37,8 @@ from search_service.articles import Article, Problem
 from search_service.child_processes import die_with_parent
 from search_service.errors import IngestWorkerError, SearchServiceError
 from search_service.ingest.corpus import _Prepared, _Run
+from search_service.ingest.html import HTML_EXTENSIONS, import_parsers
+from search_service.ingest.language import load_models
 from search_service.ingest.organisations import ArticleEvidence, evidence_reader
 from search_service.ingest.vocabulary import Vocabulary
 
@@ -111,6 +113,7 @@ def read_in_processes(
 ) -> dict[str, ArticleEvidence]:
     """`run.read_file` of each file, the work done by `processes` forked processes; with
     `read_evidence`, what `organisations.discover` reads in each article kept (by id)."""
+    _prepare_readers(run.vocabulary, files)
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(
         max_workers=processes,
@@ -129,6 +132,19 @@ def read_in_processes(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return evidence
+
+
+def _prepare_readers(vocabulary: Vocabulary, files: Sequence[Path]) -> None:
+    """What reading builds or loads on first use, done once here so that the workers
+    forked next share it: the vocabulary's name matching, and when there are files other
+    than JSONL exports (whose language is usually detected or checked) lingua's models,
+    and the HTML parsers for HTML pages."""
+    vocabulary.prepare_matching()
+    suffixes = {path.suffix.lower() for path in files}
+    if suffixes - {".jsonl"}:
+        load_models()
+    if suffixes & set(HTML_EXTENSIONS):
+        import_parsers()
 
 
 def _submit(pool: ProcessPoolExecutor, run: _Run, path: Path) -> list[_Done | Future[_Done]]:

@@ -474,6 +474,11 @@ class Vocabulary:
         state["_fold_memo"] = {}
         return state
 
+    def prepare_matching(self) -> None:
+        """Build now what finding names with typos builds on first use: before the ingest
+        forks its workers, which then share it instead of each building its own."""
+        self.find_names("Ready")
+
     @cached_property
     def _typo_index(self) -> _TypoIndex:
         """Built on first use: only the ingest looks for names with typos, and building it
