@@ -363,7 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--build-workers",
         type=int,
         metavar="N",
-        help="Processes to write the index and compile its view with (default: the cores).",
+        help="Processes to read the corpus, write the index and compile its view with "
+        "(default: the cores).",
     )
     status = _command(
         index_commands,

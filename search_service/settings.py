@@ -109,8 +109,8 @@ class Settings(BaseSettings):
     build_workers: int = Field(
         default=0,
         ge=0,
-        description="Processes `index build` writes the index and compiles its serving view "
-        "with (0: as many as the machine has cores).",
+        description="Processes `index build` reads the corpus, writes the index and compiles "
+        "its serving view with (0: as many as the machine has cores).",
     )
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `serve` listens on.")
