@@ -14,7 +14,7 @@ A JSONL export is decoded here, once (its file-level problems: encoding, mojibak
 characters that are not text, are about the whole file), and its lines are sent in
 ranges of `JSONL_CHUNK_LINES`, numbered as in the file.
 
-The workers ignore Ctrl-C (the ingest stops them: the files not begun are cancelled)
+The workers ignore Ctrl-C (the ingest stops them at once, whatever they are reading)
 and are killed with the process that forked them (`child_processes.die_with_parent`).
 A worker that dies, or an error that escapes its per-file guard, fails the ingest
 with `IngestWorkerError` rather than hanging it or costing a file silently.
@@ -129,9 +129,24 @@ def read_in_processes(
                 done = part if isinstance(part, _Done) else _result(run, path, part)
                 _replay(run, done, evidence)
             run.file_done()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        _stop_now(pool)
+        raise
+    pool.shutdown(wait=True)
     return evidence
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers without waiting for the files they are reading (Ctrl-C, a
+    failure): a page that takes minutes must not hold the build back."""
+    # No public handle on the processes before Python 3.14's `terminate_workers`.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    for worker in workers:
+        worker.join()
 
 
 def _prepare_readers(vocabulary: Vocabulary, files: Sequence[Path]) -> None:
