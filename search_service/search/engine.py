@@ -243,6 +243,18 @@ class Generation:
                 self.cache.move_to_end(key)
             return found
 
+    def recent_keys(self) -> list[Any]:
+        """The keys of the remembered responses, most recently used first.
+
+        Copied under the lock: the keys hash in Python (`SearchRequest` is a
+        dataclass), so other threads run while an unlocked copy is taken, and a
+        search answered meanwhile reorders the dictionary under it.
+        """
+        with self._lock:
+            keys = list(self.cache)
+        keys.reverse()
+        return keys
+
     def remember(self, key: Any, value: Any, limit: int) -> None:
         """Keep a response, forgetting the least recently used beyond `limit`."""
         if limit <= 0:
@@ -605,23 +617,33 @@ class SearchEngine:
             return self._current
 
     def _open_next(self) -> None:
+        """Open the newly published generation, warm it, then swap it in.
+
+        Whatever happens here, `_opening` is cleared at the end: left set, it
+        would keep this process from ever trying that generation again.
+        """
+        generation = None
         try:
-            generation = self._open()
+            generation = self._open_published()
+            previous = self._current
+            if generation is not None and previous is not None:
+                self._warm(generation, previous)
+        finally:
+            with self._swap:
+                if generation is not None:
+                    self._current = generation
+                    self._release_after = time.monotonic() + _RELEASE_DELAY
+                self._opening = None
+
+    def _open_published(self) -> Generation | None:
+        try:
+            return self._open()
         except DamagedGenerationError as damaged:
             self._damaged_names[damaged.generation] = time.monotonic()
             self._warn_once(f"{damaged}; still serving the generation opened before")
-            generation = None
         except (IndexNotFoundError, DamagedPointerError, OSError) as error:
             logger.warning("could not open the new generation (%s); will retry", error)
-            generation = None
-        previous = self._current
-        if generation is not None and previous is not None:
-            self._warm(generation, previous)
-        with self._swap:
-            if generation is not None:
-                self._current = generation
-                self._release_after = time.monotonic() + _RELEASE_DELAY
-            self._opening = None
+        return None
 
     def _warm(self, generation: Generation, previous: Generation) -> None:
         """Replay the latest searches of the previous generation on the new one.
@@ -631,7 +653,7 @@ class SearchEngine:
         requests after a publish are not all cold. Failures only end the warm-up.
         """
         deadline = time.perf_counter() + _WARM_SECONDS
-        for key in reversed(list(previous.cache.keys())):
+        for key in previous.recent_keys():
             if time.perf_counter() > deadline:
                 break
             if not (isinstance(key, tuple) and len(key) == 3 and isinstance(key[2], SearchRequest)):

@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from search_service.articles import Article
 from search_service.index.build import build_from_articles
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search import engine as engine_module
+from search_service.search.engine import Generation, SearchEngine, SearchRequest
 from search_service.settings import Settings
 
 MakeArticle = Callable[..., Article]
@@ -124,3 +127,55 @@ def test_a_thread_whose_generation_was_pruned_is_answered_by_the_live_one(
     thread.start()
     thread.join()
     assert outcome == [1, "new"]
+
+
+class MovesAKeyWhenHashed:
+    """A cache key whose hashing lets another thread answer a cached search.
+
+    Copying an `OrderedDict`'s keys hashes each one in Python when it is a
+    dataclass, so other threads run in the middle of the copy; this key makes
+    that happen at a known moment instead of by chance.
+    """
+
+    def __init__(self, generation: Generation, other: object) -> None:
+        self.generation, self.other, self.armed = generation, other, False
+
+    def __hash__(self) -> int:
+        if self.armed:
+            self.armed = False
+            hit = threading.Thread(target=self.generation.cached, args=(self.other,))
+            hit.start()
+            hit.join(timeout=0.5)  # it waits for the cache's lock, if the copy holds it
+        return 1
+
+
+def test_a_search_answered_while_warming_copies_the_cache_does_not_stop_the_publish(
+    tmp_path: Path, make_article: MakeArticle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache hit during warming's copy of the old cache's keys breaks nothing.
+
+    Seen in the soak: the copy failed ("OrderedDict mutated during iteration"), the
+    opening thread died, and that process served the old generation until the next
+    publish.
+    """
+    index_dir = tmp_path / "indexes"
+    corpus = [make_article("a", "Title", "Teachers unions")]
+    build_from_articles(corpus, index_dir)
+    engine = SearchEngine(Settings(index_dir=index_dir, reload_interval=0.01))
+    engine.search(SearchRequest(q="teachers"))
+    old = engine.generation()
+    [searched] = list(old.cache)
+    trap = MovesAKeyWhenHashed(old, searched)
+    old.remember(trap, "not a search", limit=10)
+    # The search is the oldest key: the hit the trap lets through moves it to the end.
+    crashed: list[BaseException | None] = []
+    monkeypatch.setattr(engine_module, "_WARM_SECONDS", 60.0)  # the trap's wait is not the test
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
+
+    trap.armed = True
+    build_from_articles([*corpus, make_article("new", "New", "Teachers")], index_dir)
+
+    assert wait_for(lambda: engine.generation().name != old.name)
+    assert crashed == []
+    [warmed] = engine.generation().cache.values()
+    assert sorted(hit.id for hit in warmed.hits) == ["a", "new"]
