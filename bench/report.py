@@ -718,6 +718,10 @@ def soak_section(results: Results) -> list[str]:
     growth = memory.get("heap_growth_pct", 0.0)
     failed_verdict = "**met**" if f["failed"] == 0 else f"gap: {f['failed']} failed"
     growth_verdict = "**met**" if growth < 10 else f"gap: {_fmt(growth - 10)} points over"
+    errors = f.get("server_errors", [])
+    errors_verdict = (
+        "**met**" if not errors else f"gap: {f['server_error_count']} (first: {errors[0]})"
+    )
     short = (
         [
             f"A {_fmt(f['minutes'])}-minute run: the targets are judged on 10 minutes "
@@ -739,6 +743,11 @@ def soak_section(results: Results) -> list[str]:
         row("target", "wanted", "measured", "verdict"),
         row(*["---"] * 4),
         row("failed requests", "0", f"{f['failed']} of {f['requests']:,}", failed_verdict),
+        *(
+            [row("exceptions in the server's log", "0", f["server_error_count"], errors_verdict)]
+            if "server_errors" in f
+            else []
+        ),
         row(
             "server heap growth after the first minute",
             "< 10 %",

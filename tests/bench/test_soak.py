@@ -8,7 +8,7 @@ from typing import Any
 
 from bench.generate import generate
 from bench.report import soak_section
-from bench.soak import memory_growth, request_stream
+from bench.soak import memory_growth, request_stream, server_errors
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,3 +90,29 @@ def test_the_soak_section_marks_each_target_met_or_says_the_gap() -> None:
     assert "gap: 3 failed" in missed and "gap: 2 points over" in missed
     assert "judged on 10 minutes" in missed
     assert soak_section({}) == []
+
+
+def test_the_soak_counts_exceptions_in_the_server_log_by_their_last_line() -> None:
+    log = "\n".join(
+        [
+            "WARNING could not open the new generation (gone); will retry",
+            "Exception in thread open-generation:",
+            "Traceback (most recent call last):",
+            '  File "engine.py", line 630, in _warm',
+            "    for key in reversed(list(previous.cache.keys())):",
+            "RuntimeError: OrderedDict mutated during iteration",
+            "INFO done",
+        ]
+    )
+    assert server_errors(log) == ["RuntimeError: OrderedDict mutated during iteration"]
+    assert server_errors("WARNING slow\nINFO fine") == []
+
+
+def test_the_soak_section_reports_exceptions_in_the_server_log() -> None:
+    document = soak_document(failed=0, growth=4.5)
+    document["soak"]["figures"]["server_errors"] = ["RuntimeError: boom"]
+    document["soak"]["figures"]["server_error_count"] = 1
+    section = "\n".join(soak_section(document))
+    assert (
+        "| exceptions in the server's log | 0 | 1 | gap: 1 (first: RuntimeError: boom) |" in section
+    )
