@@ -13,6 +13,9 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
 APOSTROPHES = "\u2019\u2018\u02bc\u0060\u00b4\u2032\uff07"
 _APOSTROPHE_TABLE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 #: Apostrophes that regular expressions take for letters (`\w`): ʼ (U+02BC) is a modifier
@@ -84,13 +87,53 @@ def fold_same_length(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    if _BEYOND_LATIN1_LETTERS.search(text) is None:
-        latin1 = text.encode("latin-1", errors="replace")
+    latin1 = _latin1_bytes(text)
+    if latin1 is not None:
         return latin1.translate(_LATIN1_FOLD).decode("latin-1")
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = "".join(char if len(low := char.lower()) > 1 else low for char in text)
-    return lowered.translate(_ACCENT_TABLE)
+    return _fold_accents(lowered)
+
+
+def _latin1_bytes(text: str) -> bytes | None:
+    """`text` in Latin-1 (other characters as "?") unless it holds letters beyond Latin-1.
+
+    A text all in Latin-1 is encoded as it is (a copy); any other is looked through
+    as an array of code points (a regex's character class cost about fifty
+    instructions per character of a body).
+    """
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        if _holds_letters_beyond_latin1(_code_points(text)):
+            return None
+        return text.encode("latin-1", errors="replace")
+
+
+def _code_points(text: str) -> npt.NDArray[np.uint32]:
+    """The code points of `text` (lone surrogates included, as they are)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _holds_letters_beyond_latin1(codes: npt.NDArray[np.uint32]) -> bool:
+    """Letters of Latin Extended-A/B (U+0100-U+024F) or combining accents (U+0300-U+036F)?"""
+    extended = (codes >= 0x100) & (codes <= 0x24F)
+    return bool(extended.any()) or bool(((codes >= 0x300) & (codes <= 0x36F)).any())
+
+
+def _fold_accents(text: str) -> str:
+    """`text.translate(_ACCENT_TABLE)`, by an array lookup of its code points.
+
+    `str.translate` looks each character up in the table's dict (about thirty
+    instructions per character of a body); here every code point below the table's
+    end is mapped at once. Lone surrogates pass through, as in `translate`.
+    """
+    codes = _code_points(text)
+    mapped = codes.copy()
+    low = codes < _ACCENT_CODES.size
+    mapped[low] = _ACCENT_CODES[codes[low]]
+    return mapped.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def capitalised_as_name(words: Iterable[str], connectors: frozenset[str] = NAME_CONNECTORS) -> bool:
@@ -100,10 +143,6 @@ def capitalised_as_name(words: Iterable[str], connectors: frozenset[str] = NAME_
     "Home » News of the Network"), as opposed to the same words in a sentence.
     """
     return all(word[:1].isupper() or fold(word) in connectors for word in words)
-
-
-#: Letters of Latin Extended-A/B and combining accents: not in Latin-1's byte table.
-_BEYOND_LATIN1_LETTERS: Final = re.compile("[\u0100-\u024f\u0300-\u036f]")
 
 
 def _accent_table() -> dict[int, str]:
@@ -128,5 +167,14 @@ def _latin1_fold() -> bytes:
     return bytes(out)
 
 
+def _accent_codes(table: dict[int, str]) -> npt.NDArray[np.uint32]:
+    """`table` as an array: code point -> code point, up to the last one it maps."""
+    codes = np.arange(max(table) + 1, dtype=np.uint32)
+    for code, base in table.items():
+        codes[code] = ord(base)
+    return codes
+
+
 _LATIN1_FOLD: Final = _latin1_fold()
 _ACCENT_TABLE: Final = _accent_table()
+_ACCENT_CODES: Final = _accent_codes(_ACCENT_TABLE)
