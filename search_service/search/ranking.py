@@ -430,9 +430,13 @@ class Scorer:
         key = f"{prefix}*{self.max_prefix_expansions}"
 
         def build() -> Postings:
+            found = [p for p in self.view.postings_of(self.reader, fieldname, words) if p.df]
             tf = np.zeros(self.view.doc_count, dtype=np.float32)
-            for postings in self.view.postings_of(self.reader, fieldname, words):
-                tf[postings.ids] += postings.tf
+            if found:
+                # One unbuffered add over all completions, in their order: the sums a
+                # loop of `tf[ids] += …` makes, without its numpy calls per completion.
+                ids = np.concatenate([postings.ids for postings in found])
+                np.add.at(tf, ids, np.concatenate([postings.tf for postings in found]))
             ids = _nonzero_ids(tf)
             return Postings(ids, tf[ids])
 
