@@ -115,6 +115,25 @@ class _PartMatch:
 
 
 @dataclass(slots=True)
+class _Weighted:
+    """A word's (or phrase's) length-normalised, weighted frequencies, field by field.
+
+    Summed per document once all its fields are in, by one unbuffered add in the
+    order they came: the float32 sums a scatter-add per field makes, without its
+    three numpy calls per field.
+    """
+
+    ids: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    values: list[FloatArray] = field(default_factory=list)
+
+    def summed(self, size: int) -> FloatArray:
+        tfc = np.zeros(size, dtype=np.float32)
+        if self.ids:
+            np.add.at(tfc, np.concatenate(self.ids), np.concatenate(self.values))
+        return tfc
+
+
+@dataclass(slots=True)
 class Scorer:
     """Scores parsed queries against one generation (one per request thread)."""
 
@@ -226,7 +245,7 @@ class Scorer:
         expansions: list[str],
         counted: bool,
     ) -> Postings:
-        tfc = np.zeros(self.view.doc_count, dtype=np.float32)
+        tfc = _Weighted()
         for lang, stem in stems:
             self._add(tfc, f"title_{lang}", self._postings(f"title_{lang}", stem), TITLE_WEIGHT)
             self._add(tfc, f"body_{lang}", self._postings(f"body_{lang}", stem), 1.0)
@@ -244,19 +263,21 @@ class Scorer:
             if expansions:
                 merged = self._merged(fieldname, term, expansions)
                 self._add(tfc, fieldname, merged, weight * PREFIX_WEIGHT)
+        summed = tfc.summed(self.view.doc_count)
         if not counted:
             # A stop word in every language: it ranks but does not count as a word to cover.
-            tfc *= STOP_WORD_WEIGHT
-        score = self._saturate(tfc)
+            summed *= STOP_WORD_WEIGHT
+        score = self._saturate(summed)
         ids = _nonzero_ids(score)
         return Postings(ids, score[ids])
 
     def _phrase(self, terms: tuple[str, ...]) -> _PartMatch:
-        tfc = np.zeros(self.view.doc_count, dtype=np.float32)
+        weighted = _Weighted()
         self._exact.update(terms)
         self._names.setdefault(NameWords(terms))
         for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
-            self._add(tfc, fieldname, self._phrase_postings(fieldname, terms), weight)
+            self._add(weighted, fieldname, self._phrase_postings(fieldname, terms), weight)
+        tfc = weighted.summed(self.view.doc_count)
         return _PartMatch(self._saturate(tfc), tfc > 0, True)
 
     def _name(self, singles: list[_PartMatch], synonym: NameSynonym) -> _PartMatch:
@@ -445,12 +466,13 @@ class Scorer:
     def _phrase_postings(self, fieldname: str, terms: tuple[str, ...]) -> Postings:
         return self.view.phrase(self.searcher, fieldname, terms)
 
-    def _add(self, tfc: FloatArray, fieldname: str, postings: Postings, weight: float) -> None:
+    def _add(self, tfc: _Weighted, fieldname: str, postings: Postings, weight: float) -> None:
         if not postings.df:
             return
         lengths = self.view.lengths[fieldname][postings.ids]
         norm = 1.0 - B + B * lengths / self.view.average_lengths[fieldname]
-        tfc[postings.ids] += weight * postings.tf / norm
+        tfc.ids.append(postings.ids)
+        tfc.values.append(weight * postings.tf / norm)
 
     def _saturate(self, tfc: FloatArray) -> FloatArray:
         df = int(np.count_nonzero(tfc != 0))  # a mask counts in C; a float array per element
