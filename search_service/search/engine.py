@@ -751,7 +751,7 @@ class SearchEngine:
         )
         return SearchResult(
             query=request.q,
-            total=int(matching.sum()),
+            total=int(np.count_nonzero(matching)),
             page=request.page,
             per_page=request.per_page,
             took_ms=_elapsed_ms(started),

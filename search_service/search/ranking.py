@@ -292,7 +292,7 @@ class Scorer:
         words_score = np.sum([s.score for s in singles], axis=0).astype(np.float32)
         words_all = np.logical_and.reduce([s.matched for s in singles])
         tagged_score = np.zeros(self.view.doc_count, dtype=np.float32)
-        count = int(tagged.sum())
+        count = int(np.count_nonzero(tagged))
         if count:
             idf = _idf(self.view.live_count, count)
             tagged_score[tagged] = idf * SYNONYM_WEIGHT * len(singles)
@@ -520,7 +520,7 @@ def _full_match_count(matches: list[_PartMatch]) -> int:
     counted = [m.matched for m in matches if m.counted]
     if not counted:
         return 0
-    return int(np.logical_and.reduce(counted).sum())
+    return int(np.count_nonzero(np.logical_and.reduce(counted)))
 
 
 def _group_parts(
