@@ -311,17 +311,24 @@ class ArticleGenerator:
 
 
 def generate(count: int, seed: int, out: Path, corpus_dir: Path) -> dict[str, Any]:
-    """Write `count` articles to `out` (JSON Lines) and return a summary of what was written."""
+    """Write `count` articles to `out` (JSON Lines) and return a summary of what was written.
+
+    Written beside `out`, then renamed: the benchmarks reuse an existing export, so a
+    generation cut short must not leave a file that looks like a whole one (a 100,000
+    export stopped at 8,319 articles was once benchmarked as 100,000).
+    """
     countries, partners = load_names(corpus_dir)
     generator = ArticleGenerator(seed, countries, partners)
     out.parent.mkdir(parents=True, exist_ok=True)
     by_language: dict[str, int] = dict.fromkeys(LANGUAGE_SHARES, 0)
     words = 0
-    with out.open("w", encoding="utf-8") as handle:
+    partial = out.with_name(out.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
         for article in generator.articles(count):
             by_language[article["language"]] += 1
             words += len(article["body"].split())
             handle.write(json.dumps(article, ensure_ascii=False) + "\n")
+    partial.replace(out)
     return {
         "count": count,
         "seed": seed,

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.common import latency_summary, percentile
-from bench.generate import FIRST_DAY, LAST_DAY, generate, load_names
+from bench.generate import FIRST_DAY, LAST_DAY, ArticleGenerator, generate, load_names
 from bench.peers import SqliteFts5
 from bench.queries import KINDS, BenchQuery, make_queries, read_articles
 from bench.report import TARGETS, TARGETS_11, Target, render
@@ -40,6 +42,22 @@ def test_another_seed_gives_other_articles(tmp_path: Path, articles_file: Path) 
     other = tmp_path / "other.jsonl"
     generate(600, 4, other, REPO_ROOT / "corpus")
     assert other.read_bytes() != articles_file.read_bytes()
+
+
+def test_a_generation_cut_short_leaves_no_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "articles.jsonl"
+
+    def cut_short(self: ArticleGenerator, count: int) -> Iterator[dict[str, Any]]:
+        yield from islice(original(self, count), 10)
+        raise KeyboardInterrupt
+
+    original = ArticleGenerator.articles
+    monkeypatch.setattr(ArticleGenerator, "articles", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        generate(600, 3, out, REPO_ROOT / "corpus")
+    assert not out.exists()
 
 
 def test_articles_are_in_the_export_format_and_marked_synthetic(articles_file: Path) -> None:
