@@ -116,15 +116,21 @@ class _PartMatch:
 
 @dataclass(slots=True)
 class _Weighted:
-    """A word's (or phrase's) length-normalised, weighted frequencies, field by field.
+    """Per-document values given list by list: a word's (or phrase's) length-normalised,
+    weighted frequencies field by field, or a prefix's completions' frequencies.
 
-    Summed per document once all its fields are in, by one unbuffered add in the
-    order they came: the float32 sums a scatter-add per field makes, without its
-    three numpy calls per field.
+    Summed per document once all are in, by one unbuffered add in the order they
+    came: the float32 sums a scatter-add per list makes, without its numpy calls
+    per list.
     """
 
     ids: list[npt.NDArray[np.int32]] = field(default_factory=list)
     values: list[FloatArray] = field(default_factory=list)
+
+    def add(self, ids: npt.NDArray[np.int32], values: FloatArray) -> None:
+        if ids.size:
+            self.ids.append(ids)
+            self.values.append(values)
 
     def summed(self, size: int) -> FloatArray:
         tfc = np.zeros(size, dtype=np.float32)
@@ -451,13 +457,10 @@ class Scorer:
         key = f"{prefix}*{self.max_prefix_expansions}"
 
         def build() -> Postings:
-            found = [p for p in self.view.postings_of(self.reader, fieldname, words) if p.df]
-            tf = np.zeros(self.view.doc_count, dtype=np.float32)
-            if found:
-                # One unbuffered add over all completions, in their order: the sums a
-                # loop of `tf[ids] += …` makes, without its numpy calls per completion.
-                ids = np.concatenate([postings.ids for postings in found])
-                np.add.at(tf, ids, np.concatenate([postings.tf for postings in found]))
+            completions = _Weighted()
+            for postings in self.view.postings_of(self.reader, fieldname, words):
+                completions.add(postings.ids, postings.tf)
+            tf = completions.summed(self.view.doc_count)
             ids = _nonzero_ids(tf)
             return Postings(ids, tf[ids])
 
@@ -471,8 +474,7 @@ class Scorer:
             return
         lengths = self.view.lengths[fieldname][postings.ids]
         norm = 1.0 - B + B * lengths / self.view.average_lengths[fieldname]
-        tfc.ids.append(postings.ids)
-        tfc.values.append(weight * postings.tf / norm)
+        tfc.add(postings.ids, weight * postings.tf / norm)
 
     def _saturate(self, tfc: FloatArray) -> FloatArray:
         df = int(np.count_nonzero(tfc != 0))  # a mask counts in C; a float array per element
