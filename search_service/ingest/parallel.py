@@ -166,14 +166,13 @@ def _submit(pool: ProcessPoolExecutor, run: _Run, path: Path) -> list[_Done | Fu
     if path.suffix.lower() != ".jsonl":
         return [pool.submit(_read_file, path)]
     recorder = _Recorder(run.corpus_root, run.vocabulary)
-    lines: list[str] | None = None
+    lines: list[str] = []
     with recorder.costs_one_file(path):  # as `_Run.read_contents` does
         text = recorder.decode(path)
         recorder.files_read += 1
         lines = text.split("\n")
     parts: list[_Done | Future[_Done]] = [recorder.done()]
-    for start in range(0, len(lines or ()), JSONL_CHUNK_LINES):
-        assert lines is not None
+    for start in range(0, len(lines), JSONL_CHUNK_LINES):
         chunk = lines[start : start + JSONL_CHUNK_LINES]
         parts.append(pool.submit(_read_lines, path, chunk, start + 1))
     return parts
@@ -242,24 +241,23 @@ def _recorder() -> _Recorder:
 
 
 def _read_file(path: Path) -> _Done:
-    recorder = _recorder()
-    try:
-        recorder.read_contents(path)
-    except SearchServiceError:
-        raise
-    except BaseException as error:  # past the per-file guard: the ingest fails, named
-        logger.exception("ingest worker failed on %s", path)
-        raise _WorkerFailed(f"{type(error).__name__}: {error}") from None
-    return recorder.done()
+    return _recorded(lambda recorder: recorder.read_contents(path), str(path))
 
 
 def _read_lines(path: Path, lines: list[str], first: int) -> _Done:
+    return _recorded(
+        lambda recorder: recorder.read_lines(path, lines, first), f"{path} line {first}"
+    )
+
+
+def _recorded(read: Callable[[_Recorder], None], what: str) -> _Done:
+    """What `read` records; an error past the per-file guard fails the ingest, named."""
     recorder = _recorder()
     try:
-        recorder.read_lines(path, lines, first)
+        read(recorder)
     except SearchServiceError:
         raise
     except BaseException as error:
-        logger.exception("ingest worker failed on %s line %d", path, first)
+        logger.exception("ingest worker failed on %s", what)
         raise _WorkerFailed(f"{type(error).__name__}: {error}") from None
     return recorder.done()
