@@ -1,9 +1,9 @@
 """Soak: a real `search-service serve` under 32 clients for 10 minutes while builds run and die.
 
 What it shows: the service keeps answering (not one failed request) while index
-builds publish new generations and others are SIGKILLed at random moments, and
-its memory does not creep (growth after the first minute under 10 %), and its log shows
-no exception.
+builds publish new generations and others are SIGKILLed at random moments, its log
+shows no exception, and its memory does not creep (growth after the first minute
+under 10 %).
 
 - The server: `search-service serve --workers 2` with the service's defaults
   (response cache on), on a free loopback port, over `--count` synthetic articles
