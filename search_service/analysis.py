@@ -112,6 +112,20 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
                 append(term)
         return out
 
+    def uncached_terms(self, text: str) -> list[str]:
+        """The same terms as `terms`, leaving the analyzer's caches as they were.
+
+        For a caller that keeps the words it met itself: snippets judge the words of
+        every shown body, far more than queries hold, and a word kept there and here
+        too would cost a serving process twice the memory.
+        """
+        out: list[str] = []
+        for word in _TOKEN_RE.findall(normalize_letter_apostrophes(text)):
+            kind, term = self._classify(word)
+            if kind == _TERM and term:
+                out.append(term)
+        return out
+
     def __call__(
         self,
         value: str,

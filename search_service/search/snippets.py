@@ -141,7 +141,9 @@ def _word_forms(word: str, lang: str) -> tuple[str, str]:
     if found is None:
         if len(_forms) >= _FOLD_CACHE_LIMIT:
             _forms.clear()
-        terms = language_analyzer(_as_language(lang)).terms(word) if lang in LANGUAGES else []
+        terms = (
+            language_analyzer(_as_language(lang)).uncached_terms(word) if lang in LANGUAGES else []
+        )
         found = _forms[key] = (_fold_word(word), terms[0] if terms else "")
     return found
 

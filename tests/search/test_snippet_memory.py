@@ -6,6 +6,7 @@ import gc
 import sys
 import tracemalloc
 
+from search_service.analysis import language_analyzer
 from search_service.search import snippets
 from search_service.search.snippets import FoldedTexts, HighlightTerms, make_snippet
 
@@ -52,3 +53,19 @@ def test_a_body_larger_than_the_whole_bound_is_folded_but_not_kept() -> None:
     assert cache.folded(body) == "cote d'ivoire " * 200
     assert len(cache) == 0
     assert cache.size == 0
+
+
+def test_the_words_snippets_judge_are_kept_once_not_in_the_analyzers_too() -> None:
+    """Shown bodies hold far more words than queries: each is kept in `_forms` alone."""
+    french = language_analyzer("fr")
+    words = [f"mutualisations{n}" for n in range(50)]
+    terms = HighlightTerms(stems={"fr": frozenset({"mutualis"})})
+    make_snippet(" ".join(words), terms, "fr")
+    assert all((word, "fr") in snippets._forms for word in words)
+    assert not any(word in french._terms or word in french._kinds for word in words)
+
+
+def test_a_judged_word_stems_as_the_analyzer_stems_it() -> None:
+    french = language_analyzer("fr")
+    for word in ("Mutualité", "l'éducation", "enseignants", "les", "dʼIvoire"):
+        assert french.uncached_terms(word) == french.terms(word)
