@@ -53,8 +53,12 @@ _CACHE_BYTES: Final = 256 * 2**20
 #: The same bound over a compiled view, whose postings cost nothing to read again: what
 #: is cached there (word scores, phrases, merged prefixes) is private to each worker.
 COMPILED_CACHE_BYTES: Final = 32 * 2**20
+#: What an entry of the cache costs beyond its arrays' data: the `Postings`, two array
+#: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream).
+_ENTRY_BYTES: Final = 440
 _EMPTY_IDS: Final = np.zeros(0, dtype=np.int32)
 _EMPTY_TF: Final = np.zeros(0, dtype=np.float32)
+_EMPTY_COUNTS: Final = np.zeros(0, dtype=np.int32)
 #: A W3 posting block starts with its length, negative for a list's last block.
 _BLOCK_LENGTH: Final = struct.Struct("!i")
 
@@ -196,9 +200,9 @@ class IndexView:
     """The stored fields results show, by document (compiled views); None: read them
     from the segments."""
     cache_bytes: int = _CACHE_BYTES
-    """Bytes of cached arrays (`cached`) before the cache starts again."""
+    """Bytes of what is cached (`cached`, `remember_adjacency`) before the cache starts again."""
     _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
-    _adjacency: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
+    _adjacency: dict[tuple[str, str, str], Adjacency] = field(default_factory=dict)
     _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -253,16 +257,27 @@ class IndexView:
             return found.positions_in(term, docs) if found is not None else {}
         return _segment_positions(reader, fieldname, term, docs)
 
-    def adjacency(self, fieldname: str, first: str, second: str) -> dict[int, int]:
-        """Per-document counts of `second` right after `first`, filled in by the scorer."""
+    def adjacency(self, fieldname: str, first: str, second: str) -> Adjacency:
+        """Per-document counts of `second` right after `first`, for the documents counted
+        so far (`remember_adjacency`)."""
+        return self._adjacency.get((fieldname, first, second), _NO_ADJACENCY)
+
+    def remember_adjacency(
+        self,
+        fieldname: str,
+        first: str,
+        second: str,
+        docs: npt.NDArray[np.intp],
+        counts: IntArray,
+    ) -> Adjacency:
+        """The counts known for the pair, with those of `docs` (none of them known) added."""
         key = (fieldname, first, second)
-        found = self._adjacency.get(key)
-        if found is None:
-            if len(self._adjacency) >= _POSTINGS_CACHE_LIMIT:
-                with self._lock:
-                    self._adjacency.clear()
-            found = self._adjacency[key] = {}
-        return found
+        known = self._adjacency.get(key, _NO_ADJACENCY)
+        merged = known.joined(docs, counts)
+        added = merged.nbytes - known.nbytes
+        self._make_room(added if key in self._adjacency else added + _ENTRY_BYTES)
+        self._adjacency[key] = merged
+        return merged
 
     def cached(self, fieldname: str, key: str, build: Callable[[], Postings]) -> Postings:
         """Postings-like arrays (a term, a merged prefix, a phrase) kept for the generation."""
@@ -270,14 +285,47 @@ class IndexView:
         if found is not None:
             return found
         found = build()
-        size = found.ids.nbytes + found.tf.nbytes
-        if len(self._postings) >= _POSTINGS_CACHE_LIMIT or self._bytes + size > self.cache_bytes:
+        self._make_room(found.ids.nbytes + found.tf.nbytes + _ENTRY_BYTES)
+        self._postings[(fieldname, key)] = found
+        return found
+
+    def _make_room(self, size: int) -> None:
+        """Count `size` more bytes cached; over the budget, everything cached is let go."""
+        entries = len(self._postings) + len(self._adjacency)
+        if entries >= _POSTINGS_CACHE_LIMIT or self._bytes + size > self.cache_bytes:
             with self._lock:
                 self._postings.clear()
+                self._adjacency.clear()
                 self._bytes = 0
-        self._postings[(fieldname, key)] = found
         self._bytes += size
-        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Adjacency:
+    """How often a word directly follows another, in some documents: `docs` sorted."""
+
+    docs: npt.NDArray[np.intp]
+    counts: IntArray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.docs.nbytes + self.counts.nbytes)
+
+    def counts_of(self, docs: npt.NDArray[np.intp]) -> IntArray:
+        """The counts of `docs`, every one of them known."""
+        return self.counts[np.searchsorted(self.docs, docs)]
+
+    def unknown(self, docs: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        """Those of `docs` (sorted, distinct) not counted yet."""
+        return docs[~np.isin(docs, self.docs, assume_unique=True)]
+
+    def joined(self, docs: npt.NDArray[np.intp], counts: IntArray) -> Adjacency:
+        all_docs = np.concatenate((self.docs, docs))
+        order = np.argsort(all_docs, kind="stable")
+        return Adjacency(all_docs[order], np.concatenate((self.counts, counts))[order])
+
+
+_NO_ADJACENCY: Final = Adjacency(np.zeros(0, dtype=np.intp), _EMPTY_COUNTS)
 
 
 def open_view(generation: str, reader: Any) -> IndexView:

@@ -428,17 +428,20 @@ class Scorer:
         once per (word pair, document) however often the pair is searched.
         """
         known = self.view.adjacency(fieldname, first, second)
-        missing = np.asarray([doc for doc in docs.tolist() if doc not in known], dtype=np.intp)
+        missing = known.unknown(docs)
         if missing.size:
             a, b = self._postings(fieldname, first), self._postings(fieldname, second)
             both = np.intersect1d(np.intersect1d(a.ids, b.ids, assume_unique=True), missing)
             firsts = self.view.positions(self.reader, fieldname, first, both)
             seconds = self.view.positions(self.reader, fieldname, second, both)
-            for doc in missing.tolist():
+            counts = np.zeros(missing.size, dtype=np.int32)
+            for at, doc in enumerate(missing.tolist()):
                 follow = seconds.get(doc)
                 starts = firsts.get(doc)
-                known[doc] = len({p + 1 for p in starts} & set(follow)) if starts and follow else 0
-        return np.asarray([known[doc] for doc in docs.tolist()], dtype=np.float32)
+                if starts and follow:
+                    counts[at] = len({p + 1 for p in starts} & set(follow))
+            known = self.view.remember_adjacency(fieldname, first, second, missing, counts)
+        return known.counts_of(docs).astype(np.float32)
 
     def excluded(self, parsed: ParsedQuery) -> BoolArray:
         """Documents matching any excluded word or phrase."""

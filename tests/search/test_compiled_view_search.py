@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from search_service.articles import Article
@@ -166,3 +167,42 @@ def test_what_a_compiled_view_caches_stays_under_its_smaller_bound(
     for request in QUERIES:
         view_engine.search(request)
         assert view._bytes <= 4096
+
+
+def test_word_pair_counts_take_their_share_of_the_cache_bound(
+    both_ways: tuple[SearchEngine, SearchEngine],
+) -> None:
+    """What proximity remembers of word pairs is counted with the cached postings."""
+    view_engine, _ = both_ways
+    view = view_engine.generation().view
+    view_engine.search(SearchRequest(q="health insurance teachers"))
+    pairs = view._adjacency.values()
+    assert pairs and all(pair.docs.size for pair in pairs)
+    postings = sum(found.ids.nbytes + found.tf.nbytes for found in view._postings.values())
+    assert view._bytes >= postings + sum(pair.nbytes for pair in pairs)
+
+
+def test_the_cache_bound_lets_word_pair_counts_go_too(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view_engine, _ = both_ways
+    view = view_engine.generation().view
+    view_engine.search(SearchRequest(q="health insurance teachers"))
+    assert view._adjacency
+    monkeypatch.setattr(view, "cache_bytes", view._bytes)
+    view_engine.search(SearchRequest(q="mutuelles ecole publique"))
+    assert ("body_exact", "health", "insurance") not in view._adjacency
+    assert view._bytes <= view.cache_bytes
+
+
+def test_word_pair_counts_remembered_in_two_goes_are_read_back_per_document(
+    both_ways: tuple[SearchEngine, SearchEngine],
+) -> None:
+    view = both_ways[0].generation().view
+    docs = np.array([5, 9], dtype=np.intp)
+    view.remember_adjacency("body_exact", "alpha", "beta", docs, np.array([1, 2], dtype=np.int32))
+    more = np.array([2, 7], dtype=np.intp)
+    view.remember_adjacency("body_exact", "alpha", "beta", more, np.array([3, 0], dtype=np.int32))
+    known = view.adjacency("body_exact", "alpha", "beta")
+    assert known.unknown(np.array([2, 5, 6, 9], dtype=np.intp)).tolist() == [6]
+    assert known.counts_of(np.array([2, 5, 7, 9], dtype=np.intp)).tolist() == [3, 1, 0, 2]
