@@ -45,11 +45,13 @@ _folded: dict[str, str] = {}
 
 
 def _fold_word(word: str) -> str:
+    """`fold(word)`, remembered (bounded); a word that folds to itself is kept once."""
     found = _folded.get(word)
     if found is None:
         if len(_folded) >= _FOLD_CACHE_LIMIT:
             _folded.clear()
-        found = _folded[word] = fold(word)
+        folded = fold(word)
+        found = _folded[word] = word if folded == word else folded
     return found
 
 
@@ -135,7 +137,8 @@ _forms: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _word_forms(word: str, lang: str) -> tuple[str, str]:
-    """(folded, stemmed) forms of a written word, computed once per process (bounded)."""
+    """(folded, stemmed) forms of a written word, computed once per process (bounded);
+    a stem that is the folded word itself is kept once."""
     key = (word, lang)
     found = _forms.get(key)
     if found is None:
@@ -144,7 +147,9 @@ def _word_forms(word: str, lang: str) -> tuple[str, str]:
         terms = (
             language_analyzer(_as_language(lang)).uncached_terms(word) if lang in LANGUAGES else []
         )
-        found = _forms[key] = (_fold_word(word), terms[0] if terms else "")
+        folded = _fold_word(word)
+        stem = terms[0] if terms else ""
+        found = _forms[key] = (folded, folded if stem == folded else stem)
     return found
 
 

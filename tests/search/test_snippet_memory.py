@@ -69,3 +69,11 @@ def test_a_judged_word_stems_as_the_analyzer_stems_it() -> None:
     french = language_analyzer("fr")
     for word in ("Mutualité", "l'éducation", "enseignants", "les", "dʼIvoire"):
         assert french.uncached_terms(word) == french.terms(word)
+
+
+def test_a_word_that_folds_and_stems_to_itself_is_kept_once() -> None:
+    word = "".join(["hea", "lth"])  # built at run time: a string of its own
+    terms = HighlightTerms(exact=frozenset({"health"}))
+    make_snippet(f"Our {word} grows.", terms, "en")
+    forms = snippets._forms[(word, "en")]
+    assert forms[0] is forms[1] is snippets._folded[word]
