@@ -66,7 +66,8 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "ok": ExitCode(0, "success (an up-to-date `index build` too: nothing to change)", None),
     "nothing": ExitCode(
         1,
-        "nothing found (`search`); some files or articles skipped (`corpus check`); some "
+        "nothing found (`search`); some files or articles skipped, or no article at all "
+        "(`corpus check`); some "
         "pages or sitemaps failed, the rest fetched (`corpus fetch`, `sync`: the index built)",
         ("corpus check", "search", "corpus fetch", "sync"),
     ),

@@ -14,7 +14,7 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -28,11 +28,15 @@ from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings, absolute_path
 from search_service.wording import counted
 
+NO_ARTICLE: Final = "no article found: nothing checked would be indexed"
+
 
 def run_check(
     paths: list[Path], *, as_json: bool, settings: Settings, corpus: Path | None = None
 ) -> int:
-    """Ingest `paths` (default: the corpus) and report; 1 when some file or article was skipped.
+    """Ingest `paths` (default: the corpus) and report; 1 when some file or article was
+    skipped, or when nothing checked yields an article (`index build` would refuse such a
+    corpus, and a folder of .docx files must not look fine).
 
     The corpus (its root, for ids, and its vocabulary) is `corpus` when given,
     else the one the first path belongs to (`corpus_root.enclosing_corpus`), else
@@ -61,11 +65,13 @@ def run_check(
             print(problem, file=sys.stderr)
         for problem in result.not_read:
             print(not_read_line(problem), file=sys.stderr)
+        if not result.articles:
+            print(NO_ARTICLE, file=sys.stderr)
     else:
         console = _Console(highlight=False, soft_wrap=True, emoji=False)
         console.print(escape(corpus_line(root)))
         print_report(result, console)
-    return 1 if result.skipped else 0
+    return 1 if result.skipped or not result.articles else 0
 
 
 class _Console(Console):
@@ -145,6 +151,8 @@ def print_report(result: IngestResult, console: Console) -> None:
             console.print(f"  not in the vocabulary: {escape(', '.join(proposed))}")
     _print_summary(console, result)
     _print_not_read(console, result.not_read)
+    if not result.articles:
+        console.print(NO_ARTICLE)
 
 
 def _print_article(

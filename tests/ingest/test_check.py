@@ -59,6 +59,28 @@ def test_check_exits_1_and_names_the_problem_when_a_file_is_skipped(
     assert "1 article from 1 file; 1 skipped, 0 warnings." in out
 
 
+def test_check_exits_1_and_says_so_when_no_file_yields_an_article(
+    write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("notes.docx", "Teachers of Togo.\n")
+    status = main(["corpus", "check", "--corpus", str(corpus)])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "notes.docx: not read: unsupported extension .docx" in out
+    assert out.rstrip().endswith("no article found: nothing checked would be indexed")
+
+
+def test_check_json_says_on_stderr_that_no_article_was_found(
+    write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("notes.docx", "Teachers of Togo.\n")
+    status = main(["corpus", "check", "--corpus", str(corpus), "--json"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.out == ""
+    assert "no article found: nothing checked would be indexed" in captured.err
+
+
 def test_check_json_sends_skipped_files_to_stderr_only(
     write: Write, corpus: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
