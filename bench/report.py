@@ -400,6 +400,19 @@ def machine_section(results: Results) -> list[str]:
     return [*lines, ""]
 
 
+def _request_cost_lines(results: Results) -> list[str]:
+    """Where a /search's instructions go (engine or not), when `bench.request_cost` ran."""
+    figures = results.get("request-cost-5000", {}).get("figures", {}).get("search")
+    if not figures:
+        return []
+    total, engine = figures["http"], figures["engine"]
+    return [
+        f"  A /search of the bench mix costs {total / 1e6:.2f} M instructions behind the HTTP",
+        f"  layer, {engine / total * 100:.0f} % of them in the engine (request-cost-5000.json).",
+        '  See docs/api.md, "Against the targets of issue 5".',
+    ]
+
+
 def targets_section(results: Results) -> list[str]:
     return [
         "## Targets (issue 5)",
@@ -410,10 +423,9 @@ def targets_section(results: Results) -> list[str]:
         "",
         "Why the gaps (measured causes, with the figures behind them):",
         "",
-        "- HTTP latency at 8 clients: every request costs a fixed 0.6-0.7 ms of server CPU",
-        "  (uvicorn, the app, query parsing, facets, snippets; 0.67 ms on a 2-article index),",
-        "  and 8 requests in flight on 2 cores queue behind each other; a 2 ms median needs",
-        '  about 0.5 ms per request. See docs/api.md, "Measured".',
+        "- HTTP latency at 8 clients: 8 requests in flight on 2 cores queue behind each",
+        "  other, so a 2 ms median needs about 0.5 ms of server CPU per request.",
+        *_request_cost_lines(results),
         "- Cold queries (words no earlier query read, which these runs send by design): the",
         "  first read of a word's 20-80 posting lists through Whoosh's format; at 100k a common",
         "  phrase runs Whoosh's phrase matcher over every article holding both words.",
