@@ -662,30 +662,25 @@ def _write_generation(
     if plan.full:
         path.mkdir()
         index = whoosh_index.create_in(str(path), make_schema())
-        procs = processes if len(plan.to_add) >= PARALLEL_THRESHOLD else 1
-        limit = pool_limit_mb(len(plan.to_add), procs)
-        writer = (
-            index.writer(procs=procs, limitmb=limit, multisegment=True, codec=FastCodec())
-            if procs > 1
-            else index.writer(limitmb=limit, codec=FastCodec())
-        )
-    else:
-        assert live is not None
-        shutil.copytree(live.path, path)
-        for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE, gens.VERIFIED_FILE):
-            (path / stale).unlink(missing_ok=True)
-        shutil.rmtree(path / VIEW_FOLDER, ignore_errors=True)  # compiled again below
-        if not (plan.to_add or plan.to_update or plan.to_delete):
-            return  # only the vocabulary changed: the same documents, a new snapshot
-        index = whoosh_index.open_dir(str(path))
-        limit = pool_limit_mb(len(plan.to_add) + len(plan.to_update), 1)
-        writer = index.writer(limitmb=limit, codec=FastCodec())
+        _write_full(index, plan.to_add, progress, processes)
+        return
+    assert live is not None
+    shutil.copytree(live.path, path)
+    for stale in (gens.MANIFEST_FILE, gens.CHECKSUMS_FILE, gens.VERIFIED_FILE):
+        (path / stale).unlink(missing_ok=True)
+    shutil.rmtree(path / VIEW_FOLDER, ignore_errors=True)  # compiled again below
+    if not (plan.to_add or plan.to_update or plan.to_delete):
+        return  # only the vocabulary changed: the same documents, a new snapshot
+    index = whoosh_index.open_dir(str(path))
+    limit = pool_limit_mb(len(plan.to_add) + len(plan.to_update), 1)
+    writer = index.writer(limitmb=limit, codec=FastCodec())
     try:
         for article_id in plan.to_delete:
             writer.delete_by_term("id", article_id)
         for article in plan.to_update:
             writer.delete_by_term("id", article.id)
         _add_documents(writer, [*plan.to_add, *plan.to_update], progress)
+        _phase(progress, "commit", len(plan.to_add) + len(plan.to_update))
         writer.commit()
     except BaseException:
         with contextlib.suppress(Exception):
@@ -695,25 +690,81 @@ def _write_generation(
         index.close()
 
 
+def _write_full(
+    index: Any, articles: list[Article], progress: Progress | None, processes: int
+) -> None:
+    """Write every article into the new, empty `index`, batch after batch (`full_batches`).
+
+    Each batch is committed without merging: its segments are kept beside the earlier
+    ones, and the serving view is compiled from all of them.
+    """
+    procs = processes if len(articles) >= PARALLEL_THRESHOLD else 1
+    batches = full_batches(articles, procs)
+    done = 0
+    try:
+        for number, batch in enumerate(batches, start=1):
+            limit = pool_limit_mb(len(batch), procs)
+            writer = (
+                index.writer(procs=procs, limitmb=limit, multisegment=True, codec=FastCodec())
+                if procs > 1
+                else index.writer(limitmb=limit, codec=FastCodec())
+            )
+            try:
+                _add_documents(writer, batch, progress, done=done, total=len(articles))
+                if number == len(batches):
+                    _phase(progress, "commit", len(articles))
+                writer.commit(merge=False)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+                raise
+            done += len(batch)
+    finally:
+        index.close()
+
+
+def full_batches(articles: list[Article], procs: int) -> list[list[Article]]:
+    """A full build's articles in as few equal batches as the writers' pools hold.
+
+    A pool that overflows spills every posting to temporary files and merges them
+    back, which doubles the writing (5,000 articles with 64 MB pools: write phase
+    9.8 → 19.3 s); past `procs × POOL_MB_MAX` of postings (about 51,000 articles on 2
+    processes) a build writes a batch at a time instead, each in pools that fit, so
+    its memory stays bounded by the cap without paying for the spill.
+    """
+    most = max(1, int(procs * POOL_MB_MAX / POOL_MB_PER_ARTICLE))
+    count = max(1, -(-len(articles) // most))
+    size = max(1, -(-len(articles) // count))
+    return [articles[start : start + size] for start in range(0, len(articles), size)] or [[]]
+
+
 def pool_limit_mb(articles: int, procs: int) -> int:
     """Posting-pool size (MB) of each of `procs` writer processes for `articles` articles."""
     wanted = int(articles / max(procs, 1) * POOL_MB_PER_ARTICLE) + 1
     return max(POOL_MB_MIN, min(POOL_MB_MAX, wanted))
 
 
-def _add_documents(writer: Any, articles: list[Article], progress: Progress | None) -> None:
+def _add_documents(
+    writer: Any,
+    articles: list[Article],
+    progress: Progress | None,
+    *,
+    done: int = 0,
+    total: int | None = None,
+) -> None:
+    """Hand `articles` to the writer; the progress counts from `done` of `total`
+    articles (the build's whole count when it writes in batches)."""
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
-    total = len(articles)
-    if progress is not None:
+    total = len(articles) if total is None else total
+    if progress is not None and not done:
         progress("index", 0, total, total)
-    for start in range(0, total, BATCH_SIZE):
+    for start in range(0, len(articles), BATCH_SIZE):
         for article in articles[start : start + BATCH_SIZE]:
             writer.add_document(**article_document(article))
         if progress is not None:
-            progress("index", min(start + BATCH_SIZE, total), total, total)
+            progress("index", done + min(start + BATCH_SIZE, len(articles)), total, total)
         if pause:
             time.sleep(pause)
-    _phase(progress, "commit", total)  # the caller commits next
 
 
 def _check_generation(path: Path, articles: list[Article]) -> None:

@@ -16,6 +16,7 @@ from search_service.errors import BuildFailedError
 from search_service.index import build, generations
 from search_service.index import schema as index_module
 from search_service.index.build import build_from_articles, build_index
+from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME
 from search_service.index.schema import split_facet_value
 
 from .conftest import MakeArticle, live_ids, live_stored, matching_ids
@@ -341,6 +342,67 @@ def test_the_two_process_writer_builds_the_same_index(
     assert matching_ids(index_root, "cooperatives") == {"a7"}
     assert matching_ids(index_root, "word299") == set()
     assert len(live_ids(index_root)) == 299
+
+
+def _view_file(root: Path) -> bytes:
+    generation = generations.live_generation(root)
+    assert generation is not None
+    return (generation.path / VIEW_FOLDER / f"{VIEW_NAME}.bin").read_bytes()
+
+
+def _segment_count(root: Path) -> int:
+    _, index = generations.open_live_index(root)
+    with index.searcher() as searcher:
+        return 1 if searcher.is_atomic() else len(searcher.reader().leaf_readers())
+
+
+def test_a_build_larger_than_its_pools_is_written_in_batches_that_serve_the_same_view(
+    tmp_path: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_from_articles(varied_articles, tmp_path / "one")
+    monkeypatch.setattr(build, "POOL_MB_MAX", 5)  # 50 articles per pool: 6 batches of 50
+    phases: list[tuple[str, int, int]] = []
+
+    build_from_articles(
+        varied_articles,
+        tmp_path / "batches",
+        progress=lambda phase, done, total, _: phases.append((phase, done, total)),
+    )
+
+    assert _segment_count(tmp_path / "one") == 1
+    assert _segment_count(tmp_path / "batches") == 6
+    assert _view_file(tmp_path / "batches") == _view_file(tmp_path / "one")
+    counted = [done for phase, done, total in phases if phase == "index"]
+    assert counted == sorted(counted) and counted[0] == 0 and counted[-1] == 300
+    assert [phase for phase, *_ in phases].count("commit") == 1
+
+
+def test_the_two_process_writer_in_batches_indexes_every_article_once(
+    tmp_path: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 2)
+    build_from_articles(varied_articles, tmp_path / "one", workers=2)
+    monkeypatch.setattr(build, "POOL_MB_MAX", 10)  # 2 × 100 articles per batch: 2 batches
+
+    build_from_articles(varied_articles, tmp_path / "batches", workers=2)
+
+    assert _segment_count(tmp_path / "one") == 2
+    assert _segment_count(tmp_path / "batches") == 4
+    assert live_ids(tmp_path / "batches") == {article.id for article in varied_articles}
+    for query in ("insurance teachers", "mutuelle santé", "varied"):
+        assert matching_ids(tmp_path / "batches", query) == matching_ids(tmp_path / "one", query)
+    assert matching_ids(tmp_path / "batches", "mutuelle santé")
+
+
+def test_full_batches_are_as_few_and_as_equal_as_the_pools_allow(
+    varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "POOL_MB_MAX", 12)  # 120 articles per process
+
+    assert [len(b) for b in build.full_batches(varied_articles, 1)] == [100, 100, 100]
+    assert [len(b) for b in build.full_batches(varied_articles, 2)] == [150, 150]
+    assert [len(b) for b in build.full_batches(varied_articles, 3)] == [300]
+    assert [len(b) for b in build.full_batches(varied_articles[:1], 1)] == [1]
 
 
 def test_a_generation_that_lost_an_article_is_not_published(
