@@ -56,7 +56,11 @@ def main() -> None:
     parser.add_argument(
         "--single-process", action="store_true", help="Never use the two-process writer."
     )
-    parser.add_argument("--limit-mb", type=int, help="Cap of each writer process's posting pool.")
+    parser.add_argument(
+        "--limit-mb",
+        type=int,
+        help="Cap of each writer process's posting pool (past it, a full build writes in batches).",
+    )
     args = parser.parse_args()
     if args.limit_mb:
         build.POOL_MB_MAX = args.limit_mb
