@@ -166,6 +166,18 @@ def split_facet_value(value: str | None) -> list[str]:
 # pickled into the index, so keep them at this path.
 
 
+def _positions_by_term(terms: list[str]) -> dict[str, list[int]]:
+    """Each term's positions in `terms`, in order, the terms in the order of their first use."""
+    positions: dict[str, list[int]] = {}
+    for position, term in enumerate(terms):
+        found = positions.get(term)
+        if found is None:
+            positions[term] = [position]
+        else:
+            found.append(position)
+    return positions
+
+
 class TermListPositions(formats.Positions):  # type: ignore[misc]
     """`Positions`, with a fast path for our analyzers and for ready term lists.
 
@@ -182,13 +194,7 @@ class TermListPositions(formats.Positions):  # type: ignore[misc]
         if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        positions: dict[str, list[int]] = {}
-        for position, term in enumerate(terms):
-            found = positions.get(term)
-            if found is None:
-                positions[term] = [position]
-            else:
-                found.append(position)
+        positions = _positions_by_term(terms)
         boost = self.field_boost
         for term, where in positions.items():
             count = len(where)
@@ -223,13 +229,7 @@ class RawPositions(formats.Positions):  # type: ignore[misc]
         if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        positions: dict[str, list[int]] = {}
-        for position, term in enumerate(terms):
-            found = positions.get(term)
-            if found is None:
-                positions[term] = [position]
-            else:
-                found.append(position)
+        positions = _positions_by_term(terms)
         boost = self.field_boost
         encode = self.encode
         for term, where in positions.items():
