@@ -110,6 +110,9 @@ class FacetColumn:
     value_of_doc: IntArray | None = None
     #: Values by their folded form, built on first use (`value_folded_as`).
     _by_folded: dict[str, str] | None = None
+    #: Twice the values `counts` weighs when many documents match (`value_of_doc`, else
+    #: `value_of_entry`), built on first use.
+    _doubled: IntArray | None = None
 
     @classmethod
     def from_entries(
@@ -138,6 +141,15 @@ class FacetColumn:
             self._by_folded = by_folded
         return self._by_folded.get(folded)
 
+    def _keyed_counts(
+        self, values: IntArray, chosen: BoolArray, size: int
+    ) -> npt.NDArray[np.int64]:
+        """How many of `values` are `chosen`, per value: one count over `2 × value + chosen`."""
+        if self._doubled is None:
+            self._doubled = (values * 2).astype(np.int32)
+        keys = np.add(self._doubled, chosen, dtype=np.intp)
+        return np.bincount(keys, minlength=2 * size)[1 : 2 * size : 2].astype(np.int64)
+
     def docs_with_any(self, wanted: Iterable[str], size: int) -> BoolArray:
         """Mask of documents having at least one of `wanted` (OR within a facet)."""
         ids = [self.index[value] for value in wanted if value in self.index]
@@ -152,23 +164,23 @@ class FacetColumn:
     ) -> npt.NDArray[np.int64]:
         """How many documents of `mask` have each value (`docs`: its documents, if known).
 
-        Few documents: their values are gathered and counted; many: every entry
-        is weighed by the mask (the cheaper of the two, measured at 5k and 100k).
+        Few documents: their values are gathered and counted. Many (over 4/5 of the
+        documents for one value per document, over 1/8 for several): every value is
+        counted once under a key saying whether its document is in `mask`
+        (`_keyed_counts`), which takes no branch per entry. Picking the entries by the
+        mask first, or weighing them by it, cost up to twice as much when between a
+        quarter and two thirds of the documents match (the 100k bench index: 0.93 →
+        0.63 ms for the country facet at 26 %, 0.31 → 0.08 ms for the language facet).
         """
         size = len(self.values)
         if docs is None:
             docs = np.flatnonzero(mask)
         if self.value_of_doc is not None:
-            if docs.size * 4 > mask.size:
-                weights = mask.view(np.uint8)
-                counts = np.bincount(self.value_of_doc, weights=weights, minlength=size + 1)
-            else:
-                counts = np.bincount(self.value_of_doc[docs], minlength=size + 1)
-            return counts[:size].astype(np.int64)
+            if docs.size * 5 > mask.size * 4:
+                return self._keyed_counts(self.value_of_doc, mask, size + 1)[:size]
+            return np.bincount(self.value_of_doc[docs], minlength=size + 1)[:size].astype(np.int64)
         if docs.size * 8 > mask.size:
-            return np.bincount(self.value_of_entry[mask[self.doc_of_entry]], minlength=size).astype(
-                np.int64
-            )
+            return self._keyed_counts(self.value_of_entry, mask[self.doc_of_entry], size)
         starts = self.doc_start[docs]
         lengths = self.doc_start[docs + 1] - starts
         first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)

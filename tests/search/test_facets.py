@@ -134,6 +134,32 @@ def test_facet_counts_agree_with_a_plain_count_however_many_documents_match(
     assert column.counts(mask).tolist() == expected
 
 
+@pytest.mark.parametrize("share", [0.0, 0.05, 0.2, 0.5, 0.85, 1.0])
+@pytest.mark.parametrize("per_doc", ["one value", "several values"])
+def test_facet_counts_are_exact_on_every_path_from_few_to_all_documents(
+    share: float, per_doc: str
+) -> None:
+    rng = np.random.default_rng(5)
+    size, values = 2_000, 9
+    docs = np.arange(size) if per_doc == "one value" else rng.integers(0, size, 3 * size)
+    drawn = rng.integers(0, values, docs.size)
+    entries = sorted({(int(d), int(v)) for d, v in zip(docs, drawn, strict=True)})
+    entries = [entry for entry in entries if entry[0] % 10]  # some documents have no value
+    by_value = sorted(entries, key=lambda entry: (entry[1], entry[0]))
+    column = FacetColumn.from_entries(
+        [f"v{i}" for i in range(values)],
+        np.asarray([doc for doc, _ in by_value], dtype=np.int32),
+        np.asarray([value for _, value in by_value], dtype=np.int32),
+        size,
+    )
+    mask = rng.random(size) < share
+    expected = [sum(1 for doc, v in entries if v == value and mask[doc]) for value in range(values)]
+
+    assert (column.value_of_doc is not None) == (per_doc == "one value")
+    assert column.counts(mask).tolist() == expected
+    assert column.counts(mask, np.flatnonzero(mask)).tolist() == expected
+
+
 @pytest.fixture
 def named(engine_for: EngineFor, make_article: MakeArticle) -> SearchEngine:
     """Articles tagged with canonical names that visitors spell in other ways."""
