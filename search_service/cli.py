@@ -67,8 +67,8 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "nothing": ExitCode(
         1,
         "nothing found (`search`); some files or articles skipped, or no article at all "
-        "(`corpus check`); some "
-        "pages or sitemaps failed, the rest fetched (`corpus fetch`, `sync`: the index built)",
+        "(`corpus check`); some pages or sitemaps failed, the rest fetched (`corpus fetch`, "
+        "`sync`: the index built)",
         ("corpus check", "search", "corpus fetch", "sync"),
     ),
     "usage": ExitCode(

@@ -675,19 +675,27 @@ def _write_generation(
     limit = pool_limit_mb(len(plan.to_add) + len(plan.to_update), 1)
     writer = index.writer(limitmb=limit, codec=FastCodec())
     try:
-        for article_id in plan.to_delete:
-            writer.delete_by_term("id", article_id)
-        for article in plan.to_update:
-            writer.delete_by_term("id", article.id)
-        _add_documents(writer, [*plan.to_add, *plan.to_update], progress)
-        _phase(progress, "commit", len(plan.to_add) + len(plan.to_update))
-        writer.commit()
+        with _cancelled_on_failure(writer):
+            for article_id in plan.to_delete:
+                writer.delete_by_term("id", article_id)
+            for article in plan.to_update:
+                writer.delete_by_term("id", article.id)
+            _add_documents(writer, [*plan.to_add, *plan.to_update], progress)
+            _phase(progress, "commit", len(plan.to_add) + len(plan.to_update))
+            writer.commit()
+    finally:
+        index.close()
+
+
+@contextlib.contextmanager
+def _cancelled_on_failure(writer: Any) -> Iterator[None]:
+    """Cancel `writer` (its lock and temporary files) when the block fails, then re-raise."""
+    try:
+        yield
     except BaseException:
         with contextlib.suppress(Exception):
             writer.cancel()
         raise
-    finally:
-        index.close()
 
 
 def _write_full(
@@ -709,15 +717,11 @@ def _write_full(
                 if procs > 1
                 else index.writer(limitmb=limit, codec=FastCodec())
             )
-            try:
+            with _cancelled_on_failure(writer):
                 _add_documents(writer, batch, progress, done=done, total=len(articles))
                 if number == len(batches):
                     _phase(progress, "commit", len(articles))
                 writer.commit(merge=False)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    writer.cancel()
-                raise
             done += len(batch)
     finally:
         index.close()
