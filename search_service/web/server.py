@@ -22,6 +22,7 @@ from search_service.index.build import build_index
 from search_service.index.generations import read_pointer
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
+from search_service.web.workers import forked_workers, preload_app
 from search_service.wording import counted
 
 #: `create_app` reads its settings from the environment when uvicorn calls the
@@ -101,8 +102,10 @@ def _run_uvicorn(config: uvicorn.Config, sock: socket.socket) -> None:
     """What `uvicorn.run` does after binding, on our socket; `ServeError` when the app
     (or a worker) failed to start, instead of uvicorn's exit status 3 (ours: build running)."""
     if config.workers > 1:
+        preload_app()
         supervisor = Multiprocess(config, sockets=[sock])
-        supervisor.run()
+        with forked_workers():
+            supervisor.run()
         if any(worker.exitcode == _UVICORN_STARTUP_FAILURE for worker in supervisor.processes):
             raise ServeError("the service failed to start in its workers (the log above says why)")
         return

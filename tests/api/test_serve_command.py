@@ -1,6 +1,7 @@
 """`search-service serve` as a real process: it says "open http://…" only once the address
 answers (one worker or several), stops with exit 0 on Ctrl-C, and a port in use or a host
-that is not of this machine is its own exit code, with nothing built."""
+that is not of this machine is its own exit code, with nothing built. Its workers are
+forked from the supervisor (sharing its imports), and a killed one is replaced."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from fastapi import FastAPI
 
 from search_service import cli
 from search_service.web import api
+from search_service.web.workers import ForkedWorkerProcess
 
 pytestmark = pytest.mark.slow
 
@@ -151,3 +155,83 @@ def test_serve_whose_app_fails_to_start_says_so_with_the_same_code(
     assert code == cli.EXIT_CODES["cannot_serve"].code  # not 3, uvicorn's own code for it
     assert err.endswith("error: the service failed to start (the log above says why)\n")
     assert "open http://localhost:" in out  # it did listen: the app is what failed
+
+
+def _workers(process: subprocess.Popen[str], count: int) -> list[psutil.Process]:
+    """The worker processes of `serve`, once there are `count` of them answering pings."""
+    supervisor = psutil.Process(process.pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = supervisor.children()
+        if len(children) == count:
+            return children
+        time.sleep(0.1)
+    raise AssertionError(f"serve never had {count} workers: {supervisor.children()}")
+
+
+def _shared_dirty_mib(pid: int) -> float:
+    """Memory the process wrote (or inherited written) and still shares with another."""
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith("Shared_Dirty:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError(f"no Shared_Dirty line for {pid}")
+
+
+@pytest.mark.parametrize("serve_process", [2], indirect=True, ids=["2 workers"])
+def test_workers_are_forked_from_the_supervisor_and_share_its_imported_pages(
+    serve_process: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, announced = serve_process
+    base = announced.split("open ")[1].split(" ")[0]
+    assert httpx.get(base + "health", timeout=120).status_code == 200
+
+    workers = _workers(process, 2)
+
+    supervisor = psutil.Process(process.pid)
+    for worker in workers:
+        assert worker.cmdline() == supervisor.cmdline()  # spawned: `-c from multiprocessing…`
+        assert _shared_dirty_mib(worker.pid) > 10  # the imports, written once by the supervisor
+
+
+@pytest.mark.parametrize("serve_process", [2], indirect=True, ids=["2 workers"])
+def test_a_killed_worker_is_replaced_by_a_new_fork_that_answers(
+    serve_process: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, announced = serve_process
+    base = announced.split("open ")[1].split(" ")[0]
+    assert httpx.get(base + "health", timeout=120).status_code == 200
+    killed = _workers(process, 2)[0]
+
+    killed.kill()
+    killed.wait(timeout=30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and killed.pid in {w.pid for w in _workers(process, 2)}:
+        time.sleep(0.1)
+
+    replacement = next(w for w in _workers(process, 2) if w.pid != killed.pid)
+    assert replacement.cmdline() == psutil.Process(process.pid).cmdline()
+    for _ in range(20):  # both workers (the kernel spreads connections over them)
+        with httpx.Client(timeout=60) as client:
+            assert client.get(base + "search", params={"q": "education"}).status_code == 200
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+
+
+def test_a_forked_worker_stops_on_sigterm_before_its_server_handles_signals() -> None:
+    """The supervisor queues signals in handlers of its own; a worker must not inherit them
+    (a SIGTERM during its start would be queued where nobody reads it)."""
+    queued: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: queued.append(number))
+    try:
+        worker = ForkedWorkerProcess(target=time.sleep, args=(120,))
+        worker.start()
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGTERM)
+        worker.join(timeout=60)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if worker.exitcode is None:
+            worker.kill()
+
+    assert worker.exitcode == -signal.SIGTERM

@@ -1,0 +1,90 @@
+"""The worker processes of `serve --workers N`: forked from a supervisor that has
+imported the app, instead of spawned.
+
+uvicorn's supervisor starts each worker with multiprocessing's "spawn": a fresh
+interpreter that imports FastAPI, numpy, Whoosh, pycountry and the app once more,
+about 45 MiB of private memory in every worker before it opens an index
+(docs/deploy.md, "Workers"). Forked after those imports, the workers share the
+supervisor's pages until they write to them; the imported objects are frozen out of
+the garbage collector first (`gc.freeze`), so that a collection in a worker does not
+write to every page holding one of them (Python's documentation of `gc.freeze`).
+
+Each worker still builds its own app (`create_app`: settings, the live generation,
+the analytics recorder): nothing that holds a thread, a lock or an open file is
+created before the fork.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import signal
+from collections.abc import Iterator
+from multiprocessing.context import ForkProcess
+from typing import Final
+
+import uvicorn._subprocess
+from uvicorn.supervisors.multiprocess import SIGNALS
+
+#: What a worker imports to serve: the app's module pulls in the rest (FastAPI, numpy,
+#: Whoosh, the search engine, the analytics recorder).
+_APP_MODULE: Final = "search_service.web.api"
+#: The signals uvicorn's supervisor handles (and a worker must not, from birth).
+_SIGNALS: Final = frozenset(SIGNALS)
+
+
+class ForkedWorkerProcess(ForkProcess):
+    """A worker forked from the supervisor, with the signal handlers a fresh process has.
+
+    uvicorn's supervisor queues the signals it receives in handlers of its own; a
+    forked worker would inherit them, and a SIGTERM arriving before the worker's
+    server installs its handlers would be queued in a copy nobody reads, leaving
+    the worker running while the supervisor waits for it. The signals are blocked
+    across the fork, so one sent meanwhile waits for the worker's own handlers.
+    """
+
+    def start(self) -> None:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def run(self) -> None:
+        for number in _SIGNALS:
+            signal.signal(number, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+        super().run()
+
+
+class ForkedWorkers:
+    """Stands in for the multiprocessing context uvicorn starts its workers with (it only
+    asks for `.Process`)."""
+
+    Process = ForkedWorkerProcess
+
+
+def preload_app() -> None:
+    """Import what every worker imports, then freeze it out of the garbage collector."""
+    importlib.import_module(_APP_MODULE)
+    gc.collect()
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def forked_workers() -> Iterator[None]:
+    """While inside, uvicorn's supervisor forks its workers (`ForkedWorkerProcess`).
+
+    uvicorn has no option for it: its module `_subprocess` starts every worker through
+    the context named `spawn` (checked by tests/api/test_serve_command.py, which
+    fails if a worker is spawned again). Outside, it is put back.
+    """
+    module = uvicorn._subprocess
+    spawn = module.spawn
+    setattr(module, "spawn", ForkedWorkers())  # noqa: B010 - typed as a SpawnContext
+    try:
+        yield
+    finally:
+        setattr(module, "spawn", spawn)  # noqa: B010
