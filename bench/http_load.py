@@ -147,7 +147,9 @@ def server_rss_mib(server: psutil.Process) -> float:
 
 
 def server_heap_mib(server: psutil.Process) -> float:
-    """Anonymous memory of the server's processes (heap, arrays, caches).
+    """Anonymous memory of the server's processes (heap, arrays, caches), each page
+    counted once: a page a forked worker still shares with the supervisor is split
+    between them (the proportional share, `Pss_Anon`).
 
     RSS also counts the pages of the memory-mapped index files that were read:
     clean file pages, shared with the page cache and dropped by the kernel under
@@ -156,24 +158,35 @@ def server_heap_mib(server: psutil.Process) -> float:
     total = 0
     for process in [server, *server.children(recursive=True)]:
         with suppress(OSError, psutil.Error):
-            total += _anonymous_kib(process.pid)
+            total += _rollup_kib(process.pid, "Pss_Anon")
     return round(total / 1024, 1)
 
 
 def server_heap_per_process_mib(server: psutil.Process) -> list[float]:
-    """Anonymous memory of each of the server's processes (the supervisor first): what
-    one more worker adds is the heap of one worker process."""
+    """Anonymous memory of each of the server's processes (the supervisor first), shared
+    pages included."""
+    return _per_process_mib(server, "Anonymous")
+
+
+def server_private_per_process_mib(server: psutil.Process) -> list[float]:
+    """Memory only each of the server's processes holds (the supervisor first): what one
+    more worker adds. A forked worker's pages still shared with the supervisor are not
+    in it; every page a worker wrote (its heap, its caches) is (`Private_Dirty`)."""
+    return _per_process_mib(server, "Private_Dirty")
+
+
+def _per_process_mib(server: psutil.Process, field: str) -> list[float]:
     out = []
     for process in [server, *server.children(recursive=True)]:
         with suppress(OSError, psutil.Error):
-            out.append(round(_anonymous_kib(process.pid) / 1024, 1))
+            out.append(round(_rollup_kib(process.pid, field) / 1024, 1))
     return out
 
 
-def _anonymous_kib(pid: int) -> int:
+def _rollup_kib(pid: int, field: str) -> int:
     with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
         for line in rollup:
-            if line.startswith("Anonymous:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     return 0
 
@@ -428,6 +441,7 @@ def run(
                 row["server_rss_mib"] = server_rss_mib(server)
                 row["server_heap_mib"] = server_heap_mib(server)
                 row["server_heap_per_process_mib"] = server_heap_per_process_mib(server)
+                row["server_private_per_process_mib"] = server_private_per_process_mib(server)
                 figures[endpoint].append(row)
                 print(f"{endpoint:8s} {row}", flush=True)
         if not guard.tripped and zipf is None:

@@ -141,7 +141,8 @@ def server_memory(count: int) -> Callable[[Results], tuple[float, str] | None]:
         if not heap:
             return float(rss), f"{name}.json, server RSS, all workers"
         return float(heap), (
-            f"{name}.json, server heap (anonymous memory), all workers; "
+            f"{name}.json, server heap (anonymous memory, each page counted once), all "
+            "workers; "
             f"RSS with the index's mapped file pages: {rss:,.0f} MiB"
         )
 
@@ -324,20 +325,34 @@ def open_time(count: int) -> Callable[[Results], tuple[float, str] | None]:
 
 
 def worker_heap(count: int, workers: int) -> Callable[[Results], tuple[float, str] | None]:
-    """The largest heap of one server process after the last /search level: what one more
-    worker adds (its interpreter and libraries included)."""
+    """What one more worker adds after the last /search level: the largest private memory
+    of one server process (runs before forked workers: its heap, shared pages included)."""
 
     def measure(results: Results) -> tuple[float, str] | None:
         found = http_run(results, count, workers)
         if found is None:
             return None
-        heaps = [r.get("server_heap_per_process_mib") for r in found[1]["search"]]
-        last = next((h for h in reversed(heaps) if h), None)
+        last, kind = _last_per_process(found[1]["search"])
         if not last:
             return None
-        return float(max(last)), f"{found[0]}.json, per process: {', '.join(map(str, last))} MiB"
+        return float(max(last)), f"{found[0]}.json, {kind} per process: " + ", ".join(
+            map(str, last)
+        ) + " MiB"
 
     return measure
+
+
+def _last_per_process(rows: list[dict[str, Any]]) -> tuple[list[float] | None, str]:
+    """Per-process memory after the last level that has it: private where measured."""
+    for key, kind in (
+        ("server_private_per_process_mib", "private memory"),
+        ("server_heap_per_process_mib", "heap"),
+    ):
+        found = [r.get(key) for r in rows]
+        last = next((figures for figures in reversed(found) if figures), None)
+        if last:
+            return last, kind
+    return None, ""
 
 
 TARGETS_11: tuple[Target, ...] = (
@@ -362,7 +377,8 @@ TARGETS_11: tuple[Target, ...] = (
     ),
     Target("5k: index build rate", 800, "articles/s", True, build_rate(5000)),
     Target("100k: index build rate", 600, "articles/s", True, build_rate(100000)),
-    Target("100k: heap of one worker process", 50, "MiB", False, worker_heap(100000, 2)),
+    Target("100k: private memory of one worker process", 50, "MiB", False,
+           worker_heap(100000, 2)),
 )  # fmt: skip
 
 
@@ -608,15 +624,21 @@ def http_section(results: Results) -> list[str]:
                 f"sent again: p99 {again['p99_ms']} ms, median {again['median_ms']} ms, "
                 f"{again['throughput_rps']} req/s.",
             ]
-        per_process = [r.get("server_heap_per_process_mib") for r in f["search"]]
-        last = next((heaps for heaps in reversed(per_process) if heaps), None)
-        if last:
+        heaps = next((r["server_heap_per_process_mib"] for r in reversed(f["search"])
+                      if r.get("server_heap_per_process_mib")), None)  # fmt: skip
+        private, kind = _last_per_process(f["search"])
+        if heaps:
             lines += [
                 "",
-                "Heap (anonymous memory) per server process after the last `/search` level, "
-                f"supervisor first: {', '.join(f'{heap:g}' for heap in last)} MiB (one more "
-                "worker adds one worker's heap).",
+                "Heap (anonymous memory, shared pages included) per server process after "
+                f"the last `/search` level, supervisor first: {', '.join(f'{h:g}' for h in heaps)}"
+                " MiB.",
             ]
+        if private and kind == "private memory":
+            lines.append(
+                f"Private memory of each (what one more worker adds): "
+                f"{', '.join(f'{p:g}' for p in private)} MiB."
+            )
         lines.append("")
     return lines
 
