@@ -10,6 +10,7 @@ file, and each target row says which file, the measured value, and either
 from __future__ import annotations
 
 import argparse
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -390,6 +391,22 @@ def targets_11_section(results: Results) -> list[str]:
         row(*["---"] * 5),
         *(t.row(results) for t in TARGETS_11),
         "",
+        "Why the gaps (measured causes; docs/api.md has the figures behind them):",
+        "",
+        "- 5k latency and req/s: CPU per search. With 8 clients on 2 cores (wrk on the same",
+        "  cores) the median is about 8 / (req/s), so 3 ms needs 2,700 req/s, well under 1 ms",
+        "  of CPU per request; a /search costs about 7 M instructions, 85 % of them in the",
+        '  engine ("The engine\'s own cost"), spread over word scores, snippets and facets.',
+        "- 100k req/s: the engine's 21.5 M instructions per /search of the mix (callgrind),",
+        "  much of it in arrays the size of the matching documents (scores, masks, facet",
+        "  counts: the top of its profile).",
+        "- Build rate: Whoosh's writer alone with our schema on 2 processes writes 480/s at 5k",
+        "  (whoosh-writer-5000-p2.json); our write phase runs at about that rate (100k: 207.8 s,",
+        "  481/s), and reading the corpus, compiling the view and checking add the rest.",
+        "- A worker's private memory: idle, 25 MiB (forked after the imports, which it shares);",
+        "  after the /search levels, 60-65 MiB more in glibc's heap, of which about 19 MiB are",
+        '  live caches and the rest freed memory glibc keeps ("Workers forked after the imports").',
+        "",
         "Peers (SQLite FTS5, tantivy) and relevance (SciFact nDCG@10, known items): the",
         "issue 5 table above and the sections below.",
         "",
@@ -750,6 +767,7 @@ def soak_section(results: Results) -> list[str]:
     memory = f.get("memory", {})
     builds = f["builds"]
     growth = memory.get("heap_growth_pct", 0.0)
+    heaps = _heap_by_minute(f.get("memory_samples", []))
     failed_verdict = "**met**" if f["failed"] == 0 else f"gap: {f['failed']} failed"
     growth_verdict = "**met**" if growth < 10 else f"gap: {_fmt(growth - 10)} points over"
     errors = f.get("server_errors", [])
@@ -803,15 +821,31 @@ def soak_section(results: Results) -> list[str]:
         f"{memory.get('rss_end_mib')} MiB (peak {memory.get('rss_peak_mib')}; RSS counts the "
         "index's mapped pages).",
         "",
-        row("minute", "requests", "failed", "median ms", "p99 ms"),
-        row(*["---"] * 5),
+        row("minute", "requests", "failed", "median ms", "p99 ms", "server heap MiB (mean)"),
+        row(*["---"] * 6),
         *(
-            row(m["minute"], m["requests"], m["failed"], _fmt(m["median_ms"]), _fmt(m["p99_ms"]))
+            row(
+                m["minute"],
+                m["requests"],
+                m["failed"],
+                _fmt(m["median_ms"]),
+                _fmt(m["p99_ms"]),
+                heaps.get(m["minute"], "–"),
+            )
             for m in f["per_minute"]
         ),
         "",
     ]
     return lines
+
+
+def _heap_by_minute(samples: list[dict[str, Any]]) -> dict[int, float]:
+    """The mean server heap of each minute of a soak (numbered from 1, as `per_minute`):
+    whether it still grows at the end or has levelled off."""
+    minutes: dict[int, list[float]] = {}
+    for sample in samples:
+        minutes.setdefault(int(sample["t"] // 60) + 1, []).append(sample["heap_mib"])
+    return {minute: round(statistics.fmean(heaps), 1) for minute, heaps in minutes.items()}
 
 
 def render(results: Results) -> str:

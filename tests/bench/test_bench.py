@@ -235,8 +235,25 @@ def test_issue_11_targets_read_the_two_worker_run_its_warm_resend_and_the_openin
     assert "| 3 × | gap: 1 × over" in rows["100k: cold p99 / warm p99, 8 clients"]
     assert "| 150 ms | **met** |" in rows["100k: opening a generation"]
     assert "120.0 ms checking the files" in rows["100k: opening a generation"]
-    assert "| 70 MiB | gap: 20 MiB over" in rows["100k: heap of one worker process"]
+    assert "| 70 MiB | gap: 20 MiB over" in rows["100k: private memory of one worker process"]
+    assert "heap per process: 40, 70 MiB" in rows["100k: private memory of one worker process"]
     assert "not measured" in rows["50k: opening a generation"]
+
+
+def test_the_worker_memory_target_reads_private_memory_where_a_run_measured_it() -> None:
+    """A forked worker's heap counts the pages it shares with the supervisor; what one more
+    worker adds is its private memory."""
+    last = {
+        **_http_row(32, 20, 650, [48, 118, 114]),
+        "server_private_per_process_mib": [21, 92, 87],
+    }
+    two = {"workers": 2, "search": [_http_row(8, 20, 700), last]}
+    target = next(t for t in TARGETS_11 if t.what.startswith("100k: private memory"))
+
+    measured = target.row(_results_with(two, "http-100000-w2"))
+
+    assert "| 92 MiB | gap: 42 MiB over" in measured
+    assert "private memory per process: 21, 92, 87 MiB" in measured
 
 
 def test_results_files_are_valid_json_in_the_shared_envelope() -> None:
