@@ -15,13 +15,13 @@ from typing import Final
 _PR_SET_PDEATHSIG: Final = 1
 
 
-def die_with_parent(parent: int) -> None:
-    """Be killed when `parent` dies, or exit now if it already has.
+def die_with_parent(parent: int, sent: signal.Signals = signal.SIGKILL) -> None:
+    """Be sent `sent` (killed, by default) when `parent` dies, or exit now if it already has.
 
     `parent` is the pid the parent had before the fork: asking `getppid()` here
     would already answer 1 if the parent was killed before this child ran.
     """
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sent)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import os
 import signal
 from collections.abc import Iterator
 from multiprocessing.context import ForkProcess
@@ -26,6 +27,9 @@ from typing import Final
 
 import uvicorn._subprocess
 from uvicorn.supervisors.multiprocess import SIGNALS
+
+from search_service.child_processes import die_with_parent
+from search_service.errors import ServeError
 
 #: What a worker imports to serve: the app's module pulls in the rest (FastAPI, numpy,
 #: Whoosh, the search engine, the analytics recorder).
@@ -35,16 +39,23 @@ _SIGNALS: Final = frozenset(SIGNALS)
 
 
 class ForkedWorkerProcess(ForkProcess):
-    """A worker forked from the supervisor, with the signal handlers a fresh process has.
+    """A worker forked from the supervisor, with the signal handlers a fresh process has,
+    that stops when the supervisor dies.
 
     uvicorn's supervisor queues the signals it receives in handlers of its own; a
     forked worker would inherit them, and a SIGTERM arriving before the worker's
     server installs its handlers would be queued in a copy nobody reads, leaving
     the worker running while the supervisor waits for it. The signals are blocked
     across the fork, so one sent meanwhile waits for the worker's own handlers.
+
+    A supervisor killed outright (SIGKILL, the out-of-memory killer) would leave its
+    workers serving on the port with nobody to restart or stop them, and a new `serve`
+    could not listen there: the kernel sends each worker a SIGTERM instead (a graceful
+    stop: requests in progress end, the analytics queued are written).
     """
 
     def start(self) -> None:
+        self._supervisor = os.getpid()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         try:
             super().start()
@@ -55,6 +66,7 @@ class ForkedWorkerProcess(ForkProcess):
         for number in _SIGNALS:
             signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        die_with_parent(self._supervisor, signal.SIGTERM)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
         super().run()
 
@@ -67,8 +79,17 @@ class ForkedWorkers:
 
 
 def preload_app() -> None:
-    """Import what every worker imports, then freeze it out of the garbage collector."""
-    importlib.import_module(_APP_MODULE)
+    """Import what every worker imports, then freeze it out of the garbage collector.
+
+    `ServeError` when the app cannot be imported (as uvicorn's own import of it in a
+    single worker would say).
+    """
+    try:
+        importlib.import_module(_APP_MODULE)
+    except Exception as error:  # any error of the app's modules at import time
+        raise ServeError(
+            f"the service failed to start: importing the app failed: {error!r}"
+        ) from error
     gc.collect()
     gc.freeze()
 

@@ -6,12 +6,14 @@ forked from the supervisor (sharing its imports), and a killed one is replaced."
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,8 +24,8 @@ import pytest
 from fastapi import FastAPI
 
 from search_service import cli
-from search_service.web import api
-from search_service.web.workers import ForkedWorkerProcess
+from search_service.web import api, workers
+from search_service.web.workers import ForkedWorkerProcess, preload_app
 
 pytestmark = pytest.mark.slow
 
@@ -158,7 +160,7 @@ def test_serve_whose_app_fails_to_start_says_so_with_the_same_code(
 
 
 def _workers(process: subprocess.Popen[str], count: int) -> list[psutil.Process]:
-    """The worker processes of `serve`, once there are `count` of them answering pings."""
+    """The worker processes of `serve`, once there are `count` of them."""
     supervisor = psutil.Process(process.pid)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -167,6 +169,10 @@ def _workers(process: subprocess.Popen[str], count: int) -> list[psutil.Process]
             return children
         time.sleep(0.1)
     raise AssertionError(f"serve never had {count} workers: {supervisor.children()}")
+
+
+def _base_url(announced: str) -> str:
+    return announced.split("open ")[1].split(" ")[0]
 
 
 def _shared_dirty_mib(pid: int) -> float:
@@ -183,13 +189,12 @@ def test_workers_are_forked_from_the_supervisor_and_share_its_imported_pages(
     serve_process: tuple[subprocess.Popen[str], str],
 ) -> None:
     process, announced = serve_process
-    base = announced.split("open ")[1].split(" ")[0]
-    assert httpx.get(base + "health", timeout=120).status_code == 200
+    assert httpx.get(_base_url(announced) + "health", timeout=120).status_code == 200
 
-    workers = _workers(process, 2)
+    children = _workers(process, 2)
 
     supervisor = psutil.Process(process.pid)
-    for worker in workers:
+    for worker in children:
         assert worker.cmdline() == supervisor.cmdline()  # spawned: `-c from multiprocessing…`
         assert _shared_dirty_mib(worker.pid) > 10  # the imports, written once by the supervisor
 
@@ -199,35 +204,64 @@ def test_a_killed_worker_is_replaced_by_a_new_fork_that_answers(
     serve_process: tuple[subprocess.Popen[str], str],
 ) -> None:
     process, announced = serve_process
-    base = announced.split("open ")[1].split(" ")[0]
+    base = _base_url(announced)
     assert httpx.get(base + "health", timeout=120).status_code == 200
-    killed = _workers(process, 2)[0]
+    killed, survivor = _workers(process, 2)
 
     killed.kill()
     killed.wait(timeout=30)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and killed.pid in {w.pid for w in _workers(process, 2)}:
         time.sleep(0.1)
+    (replacement,) = [w for w in _workers(process, 2) if w.pid not in (killed.pid, survivor.pid)]
 
-    replacement = next(w for w in _workers(process, 2) if w.pid != killed.pid)
     assert replacement.cmdline() == psutil.Process(process.pid).cmdline()
-    for _ in range(20):  # both workers (the kernel spreads connections over them)
-        with httpx.Client(timeout=60) as client:
-            assert client.get(base + "search", params={"q": "education"}).status_code == 200
+    survivor.suspend()  # only the replacement can accept a connection now
+    try:
+        for _ in range(5):
+            with httpx.Client(timeout=60) as client:
+                assert client.get(base + "search", params={"q": "education"}).status_code == 200
+    finally:
+        survivor.resume()
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
 
 
-def test_a_forked_worker_stops_on_sigterm_before_its_server_handles_signals() -> None:
-    """The supervisor queues signals in handlers of its own; a worker must not inherit them
-    (a SIGTERM during its start would be queued where nobody reads it)."""
-    queued: list[int] = []
-    previous = signal.signal(signal.SIGTERM, lambda number, frame: queued.append(number))
+@pytest.mark.parametrize("serve_process", [2], indirect=True, ids=["2 workers"])
+def test_workers_stop_when_the_supervisor_is_killed(
+    serve_process: tuple[subprocess.Popen[str], str],
+) -> None:
+    """Left running, they would hold the port with nobody to restart or stop them."""
+    process, announced = serve_process
+    assert httpx.get(_base_url(announced) + "health", timeout=120).status_code == 200
+    children = _workers(process, 2)
+
+    process.kill()
+    process.wait(timeout=30)
+
+    _, alive = psutil.wait_procs(children, timeout=60)
+    assert alive == []
+
+
+#: Set while a test wants each fork of this process to send its child a SIGTERM at once.
+_TERM_CHILD_AT_FORK = threading.Event()
+os.register_at_fork(
+    after_in_child=lambda: _TERM_CHILD_AT_FORK.is_set() and os.kill(os.getpid(), signal.SIGTERM)
+)
+
+
+def test_a_sigterm_sent_as_a_worker_is_forked_stops_it() -> None:
+    """The supervisor queues signals in handlers of its own; a worker must not inherit them,
+    even for a signal that arrives before it has replaced them (it would be queued where
+    nobody reads it, and the supervisor would wait for the worker forever)."""
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: None)
+    worker = ForkedWorkerProcess(target=time.sleep, args=(120,))
     try:
-        worker = ForkedWorkerProcess(target=time.sleep, args=(120,))
-        worker.start()
-        assert worker.pid is not None
-        os.kill(worker.pid, signal.SIGTERM)
+        _TERM_CHILD_AT_FORK.set()
+        try:
+            worker.start()
+        finally:
+            _TERM_CHILD_AT_FORK.clear()
         worker.join(timeout=60)
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -235,3 +269,31 @@ def test_a_forked_worker_stops_on_sigterm_before_its_server_handles_signals() ->
             worker.kill()
 
     assert worker.exitcode == -signal.SIGTERM
+
+
+def test_preloading_the_app_freezes_its_objects_out_of_the_collector() -> None:
+    """A collection in a forked worker must not write to the pages it shares."""
+    gc.unfreeze()
+    try:
+        preload_app()
+
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
+def test_serve_with_workers_whose_app_cannot_be_imported_says_so_with_the_same_code(
+    tmp_path: Path,
+    shipped_corpus: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers, "_APP_MODULE", "search_service.web.no_such_module")
+    command = ["serve", "--port", "0", "--workers", "2", "--index", str(tmp_path / "ix")]
+
+    code = cli.main([*command, "--corpus", str(shipped_corpus)])
+
+    _, err = capsys.readouterr()
+    assert code == cli.EXIT_CODES["cannot_serve"].code
+    assert "the service failed to start: importing the app failed" in err
+    assert "no_such_module" in err
