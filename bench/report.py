@@ -343,14 +343,18 @@ def worker_heap(count: int, workers: int) -> Callable[[Results], tuple[float, st
     return measure
 
 
+def _last_of(rows: list[dict[str, Any]], key: str) -> list[float] | None:
+    """`key`'s figures at the last level that has them."""
+    return next((row[key] for row in reversed(rows) if row.get(key)), None)
+
+
 def _last_per_process(rows: list[dict[str, Any]]) -> tuple[list[float] | None, str]:
     """Per-process memory after the last level that has it: private where measured."""
     for key, kind in (
         ("server_private_per_process_mib", "private memory"),
         ("server_heap_per_process_mib", "heap"),
     ):
-        found = [r.get(key) for r in rows]
-        last = next((figures for figures in reversed(found) if figures), None)
+        last = _last_of(rows, key)
         if last:
             return last, kind
     return None, ""
@@ -641,8 +645,7 @@ def http_section(results: Results) -> list[str]:
                 f"sent again: p99 {again['p99_ms']} ms, median {again['median_ms']} ms, "
                 f"{again['throughput_rps']} req/s.",
             ]
-        heaps = next((r["server_heap_per_process_mib"] for r in reversed(f["search"])
-                      if r.get("server_heap_per_process_mib")), None)  # fmt: skip
+        heaps = _last_of(f["search"], "server_heap_per_process_mib")
         private, kind = _last_per_process(f["search"])
         if heaps:
             lines += [

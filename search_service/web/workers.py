@@ -2,12 +2,13 @@
 imported the app, instead of spawned.
 
 uvicorn's supervisor starts each worker with multiprocessing's "spawn": a fresh
-interpreter that imports FastAPI, numpy, Whoosh, pycountry and the app once more,
-about 45 MiB of private memory in every worker before it opens an index
-(docs/deploy.md, "Workers"). Forked after those imports, the workers share the
-supervisor's pages until they write to them; the imported objects are frozen out of
-the garbage collector first (`gc.freeze`), so that a collection in a worker does not
-write to every page holding one of them (Python's documentation of `gc.freeze`).
+interpreter that imports FastAPI, numpy, Whoosh, pycountry and the app once more, 56 MiB
+of private memory in every worker at 100,000 articles before it serves anything
+(docs/api.md, "Workers forked after the imports"). Forked after those imports, the
+workers share the supervisor's pages until they write to them; the imported objects are
+frozen out of the garbage collector first (`gc.freeze`), so that a collection in a
+worker does not write to every page holding one of them (Python's documentation of
+`gc.freeze`).
 
 Each worker still builds its own app (`create_app`: settings, the live generation,
 the analytics recorder): nothing that holds a thread, a lock or an open file is

@@ -175,6 +175,16 @@ def _base_url(announced: str) -> str:
     return announced.split("open ")[1].split(" ")[0]
 
 
+def _answering_workers(
+    serve_process: tuple[subprocess.Popen[str], str],
+) -> tuple[subprocess.Popen[str], str, list[psutil.Process]]:
+    """`serve` once it answers: the process, its address and its 2 workers."""
+    process, announced = serve_process
+    base = _base_url(announced)
+    assert httpx.get(base + "health", timeout=120).status_code == 200
+    return process, base, _workers(process, 2)
+
+
 def _shared_dirty_mib(pid: int) -> float:
     """Memory the process wrote (or inherited written) and still shares with another."""
     with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
@@ -188,10 +198,7 @@ def _shared_dirty_mib(pid: int) -> float:
 def test_workers_are_forked_from_the_supervisor_and_share_its_imported_pages(
     serve_process: tuple[subprocess.Popen[str], str],
 ) -> None:
-    process, announced = serve_process
-    assert httpx.get(_base_url(announced) + "health", timeout=120).status_code == 200
-
-    children = _workers(process, 2)
+    process, _, children = _answering_workers(serve_process)
 
     supervisor = psutil.Process(process.pid)
     for worker in children:
@@ -203,10 +210,7 @@ def test_workers_are_forked_from_the_supervisor_and_share_its_imported_pages(
 def test_a_killed_worker_is_replaced_by_a_new_fork_that_answers(
     serve_process: tuple[subprocess.Popen[str], str],
 ) -> None:
-    process, announced = serve_process
-    base = _base_url(announced)
-    assert httpx.get(base + "health", timeout=120).status_code == 200
-    killed, survivor = _workers(process, 2)
+    process, base, (killed, survivor) = _answering_workers(serve_process)
 
     killed.kill()
     killed.wait(timeout=30)
@@ -232,9 +236,7 @@ def test_workers_stop_when_the_supervisor_is_killed(
     serve_process: tuple[subprocess.Popen[str], str],
 ) -> None:
     """Left running, they would hold the port with nobody to restart or stop them."""
-    process, announced = serve_process
-    assert httpx.get(_base_url(announced) + "health", timeout=120).status_code == 200
-    children = _workers(process, 2)
+    process, _, children = _answering_workers(serve_process)
 
     process.kill()
     process.wait(timeout=30)
