@@ -160,6 +160,31 @@ def test_facet_counts_are_exact_on_every_path_from_few_to_all_documents(
     assert column.counts(mask, np.flatnonzero(mask)).tolist() == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    entries=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 5)), unique=True, max_size=100),
+    wanted=st.sets(st.integers(0, 7)),
+    grouped_by_value=st.booleans(),
+)
+def test_a_filter_selects_exactly_the_documents_having_any_wanted_value(
+    entries: list[tuple[int, int]], wanted: set[int], grouped_by_value: bool
+) -> None:
+    """Keyword facets keep their entries grouped by value, the year facet in document
+    order: both select the same documents as a plain look at every entry."""
+    size = 40
+    ordered = sorted(entries, key=lambda entry: entry[::-1] if grouped_by_value else entry)
+    column = FacetColumn.from_entries(
+        [f"v{i}" for i in range(6)],
+        np.asarray([doc for doc, _ in ordered], dtype=np.int32),
+        np.asarray([value for _, value in ordered], dtype=np.int32),
+        size,
+    )
+    names = [f"v{i}" for i in sorted(wanted)]  # v6 and v7 name no value of the facet
+    expected = sorted({doc for doc, value in entries if value in wanted})
+
+    assert np.flatnonzero(column.docs_with_any(names, size)).tolist() == expected
+
+
 @pytest.fixture
 def named(engine_for: EngineFor, make_article: MakeArticle) -> SearchEngine:
     """Articles tagged with canonical names that visitors spell in other ways."""
