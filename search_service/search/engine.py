@@ -40,7 +40,7 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
-from search_service.index.compiled_view import open_compiled
+from search_service.index.compiled_view import FOLDED_BODY, open_compiled
 from search_service.index.flat_arrays import FlatArraysError
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
@@ -170,6 +170,8 @@ class Shown:
     countries: tuple[str, ...]
     partners: tuple[str, ...]
     body: str
+    #: The body as snippets search it (`text.fold_same_length`), when the view keeps it.
+    folded_body: str | None = None
 
     @classmethod
     def of(cls, stored: dict[str, Any]) -> Shown:
@@ -183,6 +185,7 @@ class Shown:
             countries=_split(stored.get("country")),
             partners=_split(stored.get("partner")),
             body=str(stored.get("body") or ""),
+            folded_body=stored.get(FOLDED_BODY),
         )
 
 
@@ -887,7 +890,11 @@ class SearchEngine:
             language=shown.language,
             countries=shown.countries,
             partners=shown.partners,
-            snippet=make_snippet(shown.body, terms, shown.language) if snippets else "",
+            snippet=(
+                make_snippet(shown.body, terms, shown.language, folded=shown.folded_body)
+                if snippets
+                else ""
+            ),
             score=round(score, 4),
         )
 

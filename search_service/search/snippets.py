@@ -160,10 +160,22 @@ def _as_language(lang: str) -> Language:
     return "en"
 
 
-def make_snippet(body: str, terms: HighlightTerms, lang: str, size: int = SNIPPET_CHARS) -> str:
-    """An escaped passage of about `size` characters with matched words in `<mark>`."""
+def make_snippet(
+    body: str,
+    terms: HighlightTerms,
+    lang: str,
+    size: int = SNIPPET_CHARS,
+    folded: str | None = None,
+) -> str:
+    """An escaped passage of about `size` characters with matched words in `<mark>`.
+
+    `folded`: the body's `fold_same_length`, when the index keeps it (a body longer
+    than what is highlighted is folded here, in its first part only, as always).
+    """
     text = body[:_SCAN_CHARS]
-    matches = [] if terms.is_empty else _matched_spans(text, terms, lang)
+    if folded is not None and (len(folded) != len(body) or len(body) > _SCAN_CHARS):
+        folded = None
+    matches = [] if terms.is_empty else _matched_spans(text, terms, lang, folded)
     if not matches:
         return _escape_window(text, 0, size, [])
     start, keep = _best_window(text, matches, size)
@@ -175,7 +187,9 @@ def make_snippet(body: str, terms: HighlightTerms, lang: str, size: int = SNIPPE
 Span = tuple[int, int, str, bool]
 
 
-def _matched_spans(text: str, terms: HighlightTerms, lang: str) -> list[Span]:
+def _matched_spans(
+    text: str, terms: HighlightTerms, lang: str, folded: str | None = None
+) -> list[Span]:
     """Spans of matched names and words, in order, never overlapping.
 
     Candidates are found by `str.find`; a candidate that begins a name found whole
@@ -184,7 +198,7 @@ def _matched_spans(text: str, terms: HighlightTerms, lang: str) -> list[Span]:
     """
     spans: list[Span] = []
     covered = 0
-    for start in _candidate_starts(text, terms.heads()):
+    for start in _candidate_starts(folded or _folded_text(text), terms.heads()):
         if start < covered:
             continue
         match = _WORD_RE.match(text, start)
@@ -219,13 +233,12 @@ def _name_at(text: str, first: re.Match[str], names: list[NameWords]) -> Span | 
     return None
 
 
-def _candidate_starts(text: str, heads: tuple[str, ...]) -> list[int]:
-    """Sorted starts of the words of `text` that begin with a head (folded, at a word start).
+def _candidate_starts(folded: str, heads: tuple[str, ...]) -> list[int]:
+    """Sorted starts of the words of a folded text that begin with a head (at a word start).
 
     A search of each head in the folded text runs in C; a regex of accent-insensitive
     alternatives, run over the whole body, cost ten times more.
     """
-    folded = _folded_text(text)
     starts: set[int] = set()
     for head in heads:
         at = folded.find(head)

@@ -14,6 +14,7 @@ from search_service.errors import BuildFailedError
 from search_service.index import flat_arrays
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import (
+    FOLDED_BODY,
     VIEW_FOLDER,
     VIEW_NAME,
     check_view,
@@ -29,6 +30,7 @@ from search_service.index.generations import (
     records_view,
 )
 from search_service.index.schema import RawPositions, TermListPositions, make_schema
+from search_service.text import fold_same_length
 
 from .conftest import MakeArticle
 
@@ -98,6 +100,49 @@ def test_the_check_finds_a_posting_that_differs_from_the_index(
 
     with pytest.raises(BuildFailedError, match="differs from the index: the postings of"):
         check_view(path, every_term=True)
+
+
+SPECIAL_BODIES = [
+    "La Mutualité de Côte d’Ivoire – « santé pour tous » – à Abidjan.",
+    "Die Straße der Œuvres sociales, İstanbul, and Łódź: ÉCOLE PUBLIQUE.",
+    "Plain ASCII teachers and unions.",
+]
+
+
+def test_the_view_keeps_each_body_folded_letter_for_letter(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    """What snippets search: the body lower-cased and unaccented, at the same offsets."""
+    build_from_articles(
+        [make_article(f"a{i}", f"Title {i}", body, "fr") for i, body in enumerate(SPECIAL_BODIES)],
+        index_root,
+    )
+    path = _live_path(index_root)
+    view = open_compiled(path.name, path)
+    assert view is not None and view.view.stored is not None
+
+    kept = {view.view.stored(doc)["body"]: view.view.stored(doc)[FOLDED_BODY] for doc in range(3)}
+
+    assert kept.keys() == set(SPECIAL_BODIES)
+    for body, folded in kept.items():
+        assert folded == fold_same_length(body) and len(folded) == len(body)
+    assert kept[SPECIAL_BODIES[0]].startswith("la mutualite de cote d")
+
+
+def test_the_check_finds_a_folded_body_that_differs_from_its_body(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    build_from_articles([make_article("a", "Title", "Santé pour tous.", "fr")], index_root)
+    path = _live_path(index_root)
+    folder = path / VIEW_FOLDER
+    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
+    _, _, offset = index["arrays"][f"stored.{FOLDED_BODY}.blob"]
+    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(offset)
+        handle.write(b"S")  # "Santé", not "sante": not what snippets would search
+
+    with pytest.raises(BuildFailedError, match="the folded body of document 0"):
+        check_view(path)
 
 
 def test_a_build_compiles_the_view_before_the_generation_is_renamed_and_published(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -14,9 +15,16 @@ from search_service.articles import Article
 from search_service.index import generations as gens
 from search_service.index import view as segments
 from search_service.index.build import build_from_articles
-from search_service.index.compiled_view import VIEW_FOLDER, has_view
+from search_service.index.compiled_view import (
+    FOLDED_BODY,
+    VIEW_FOLDER,
+    VIEW_NAME,
+    check_view,
+    has_view,
+)
 from search_service.index.generations import live_generation
 from search_service.ingest.vocabulary import Vocabulary
+from search_service.search import snippets
 from search_service.search.engine import Generation, SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
 
@@ -135,6 +143,23 @@ def test_no_search_reads_the_segments_when_the_view_is_there(
         view_engine.suggest(prefix)
 
 
+def test_no_body_is_folded_on_the_request_path_when_the_view_keeps_them(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view_engine, segment_engine = both_ways
+    expected = [segment_engine.search(request) for request in QUERIES]
+
+    def refuse(text: str) -> str:
+        raise AssertionError("a body folded on the request path")
+
+    monkeypatch.setattr(snippets, "fold_same_length", refuse)
+    monkeypatch.setattr(
+        snippets, "_folded_texts", snippets.FoldedTexts(snippets.FOLDED_TEXTS_BYTES)
+    )
+    for request, found in zip(QUERIES, expected, strict=True):
+        assert _comparable(view_engine.search(request)) == _comparable(found), request
+
+
 def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
     tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
 ) -> None:
@@ -154,6 +179,49 @@ def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
     assert engine.wait_for_generation(new.name)
     assert engine.generation().view.compiled
     assert engine.search(SearchRequest(q="teachers")).total > 0
+
+
+def as_compiled_before_folded_bodies(generation: Path) -> None:
+    """Drop the folded bodies from a view's index of arrays, and record the file again."""
+    name = f"{VIEW_FOLDER}/{VIEW_NAME}.json"
+    index_path = generation / name
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    kept = {k: v for k, v in index["arrays"].items() if not k.startswith(f"stored.{FOLDED_BODY}.")}
+    assert len(kept) == len(index["arrays"]) - 2
+    index_path.write_text(json.dumps({**index, "arrays": kept}), encoding="utf-8")
+    data = index_path.read_bytes()
+    manifest_path = generation / gens.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest[gens.FILES_KEY][name] = {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    gens.write_json_durably(manifest_path, manifest)
+
+
+def test_a_view_compiled_before_folded_bodies_marks_the_same_words(
+    tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
+) -> None:
+    """A generation built before the view kept folded bodies: its snippets fold the body."""
+    current = tmp_path / "current"
+    build_from_articles(varied_articles[:120], current)
+    generation = live_generation(current)
+    assert generation is not None
+    older = tmp_path / "older"
+    shutil.copytree(current, older)
+    as_compiled_before_folded_bodies(older / generation.name)
+    assert check_view(older / generation.name, every_term=True) > 0
+    new_engine, old_engine = _engine(current, vocabulary), _engine(older, vocabulary)
+    assert old_engine.generation().view.compiled
+    assert new_engine.generation().shown(0).folded_body is not None
+    assert old_engine.generation().shown(0).folded_body is None
+
+    marked = 0
+    for request in QUERIES:
+        expected = _comparable(new_engine.search(request))
+        assert _comparable(old_engine.search(request)) == expected, request
+        marked += sum("<mark>" in hit.snippet for hit in expected.hits)
+    assert marked > 20
 
 
 def test_what_a_compiled_view_caches_stays_under_its_smaller_bound(

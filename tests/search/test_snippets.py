@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
+from search_service.text import fold_same_length
 
 
 def test_unaccented_query_words_mark_accented_words_beside_curly_punctuation() -> None:
@@ -114,3 +118,24 @@ def test_the_context_before_a_passage_never_pushes_its_last_match_out() -> None:
     assert 165 < body.index("beta") + 4 - body.index("alpha") <= 220  # one window
     snippet = make_snippet(body, HighlightTerms(exact=frozenset({"alpha", "beta"})), "en")
     assert "<mark>alpha</mark>" in snippet and "<mark>beta</mark>" in snippet
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(
+        st.sampled_from(
+            ["Santé", "sante", "SANTÉ", "d’Ivoire", "Straße", "İstanbul", "Łódź", "–", "teachers",
+             "Teachers'", "«", "mutualité", "x"]
+        ),
+        max_size=60,
+    ),
+)  # fmt: skip
+def test_a_body_folded_beforehand_gives_the_snippet_folding_it_here_gives(words: list[str]) -> None:
+    """The index keeps each body folded (`compiled_view.FOLDED_BODY`); a snippet cut with
+    it, or with a folded copy that does not fit the body (ignored), is the same."""
+    body = " ".join(words)
+    terms = HighlightTerms(exact=frozenset({"sante", "ivoire", "teachers"}), prefixes=("mutu",))
+    expected = make_snippet(body, terms, "fr")
+
+    assert make_snippet(body, terms, "fr", folded=fold_same_length(body)) == expected
+    assert make_snippet(body, terms, "fr", folded="x" + fold_same_length(body)) == expected
