@@ -1,11 +1,16 @@
 """Records written off the request path: a queue, drained in batches by one thread.
 
 The request only puts a record on a queue (`put`, never blocking, never
-failing). A thread of the worker process writes what gathered at most every
-`interval` seconds in one short transaction, so a busy service makes a handful
-of small writes a second however many searches it answers. `close` (the
-app's shutdown) writes what is left. The same thread deletes rows older than
-the retention when it starts and when the day changes.
+failing, never waking the thread). A thread of the worker process wakes every
+`interval` seconds and writes what gathered in one short transaction, so a busy
+service makes a handful of small writes a second however many searches it
+answers; `flush` and `close` (the app's shutdown) wake it at once. A thread
+waiting on the queue itself was woken by every record: a thread switch and a
+handoff of the interpreter lock per search (the 5k bench index, 2 workers, wrk:
+system CPU per request 0.11-0.24 ms before, 0.08-0.12 ms after, as with analytics
+off). The same
+thread deletes rows older than the retention when it starts and when the day
+changes.
 
 A write that fails (a full disk, the store locked for longer than its busy
 timeout) is logged and its records dropped: analytics never hold up a search.
@@ -16,7 +21,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from pathlib import Path
 from typing import Final
 
@@ -53,6 +57,7 @@ class BatchWriter:
         #: Records dropped: queue full, or their write failed.
         self.dropped = 0
         self._queue: queue.SimpleQueue[Record | threading.Event | _Stop] = queue.SimpleQueue()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="analytics-writer", daemon=True)
         self._pruned_on: object = None
 
@@ -71,11 +76,13 @@ class BatchWriter:
             return False
         written = threading.Event()
         self._queue.put(written)
+        self._wake.set()
         return written.wait(timeout)
 
     def close(self, timeout: float = 30.0) -> None:
         if self._thread.is_alive():
             self._queue.put(_Stop())
+            self._wake.set()
             self._thread.join(timeout)
 
     def _run(self) -> None:
@@ -90,29 +97,37 @@ class BatchWriter:
             self._loop(store)
 
     def _loop(self, store: AnalyticsStore) -> None:
-        pending: list[Record] = []
-        deadline = 0.0
         while True:
-            timeout = max(0.0, deadline - time.monotonic()) if pending else None
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            stopped = self._write_queued(store)
+            self._prune(store)
+            if stopped:
+                return
+
+    def _write_queued(self, store: AnalyticsStore) -> bool:
+        """Write every record queued, answering the `flush`es queued among them in order;
+        returns whether `close` asked the thread to end."""
+        pending: list[Record] = []
+        stopped = False
+        while not stopped:
             try:
-                item = self._queue.get(timeout=timeout)
+                item = self._queue.get_nowait()
             except queue.Empty:
-                item = None
-            if isinstance(item, (threading.Event, _Stop)) or item is None:
+                break
+            if isinstance(item, (threading.Event, _Stop)):
                 self._write(store, pending)
                 pending = []
-                self._prune(store)
                 if isinstance(item, threading.Event):
                     item.set()
-                if isinstance(item, _Stop):
-                    return
+                stopped = isinstance(item, _Stop)
                 continue
-            if not pending:
-                deadline = time.monotonic() + self.interval
             pending.append(item)
             if len(pending) >= MAX_BATCH:
                 self._write(store, pending)
                 pending = []
+        self._write(store, pending)
+        return stopped
 
     def _write(self, store: AnalyticsStore, records: list[Record]) -> None:
         if not records:

@@ -151,6 +151,22 @@ def test_the_writer_writes_what_is_queued_when_it_is_closed(tmp_path: Path) -> N
     assert writer.dropped == 0
 
 
+def test_a_flush_writes_what_is_queued_at_once_whatever_the_interval(tmp_path: Path) -> None:
+    """Records do not wake the writer (it wakes once per interval); a flush does."""
+    path = store_path(tmp_path)
+    writer = BatchWriter(path, retention_days=90, interval=3600, clock=lambda: TODAY)
+    writer.start()
+    for n in range(3):
+        writer.put(search(f"id-{n}"))
+
+    assert writer.flush(timeout=10)
+    assert count(path, "searches") == 3
+    writer.put(search("id-3"))
+    assert writer.flush(timeout=10)
+    assert count(path, "searches") == 4
+    writer.close()
+
+
 def _write_from_a_process(path: str, worker: int, searches: int, go: Any) -> None:
     writer = BatchWriter(Path(path), retention_days=90, interval=0.01, clock=lambda: TODAY)
     writer.start()
