@@ -50,6 +50,8 @@ class BatchWriter:
         interval: float = 1.0,
         clock: Clock = utc_today,
     ) -> None:
+        if interval <= 0:
+            raise ValueError(f"the analytics writer's interval must be positive, not {interval}")
         self.path = path
         self.retention_days = retention_days
         self.interval = interval

@@ -25,6 +25,7 @@ from typing import Final
 
 from search_service.analysis import ELISIONS, TOKEN_PATTERN, language_analyzer
 from search_service.articles import LANGUAGES, Language
+from search_service.index.compiled_view import HIGHLIGHTED_CHARS
 from search_service.text import APOSTROPHES, LETTER_APOSTROPHES, fold, fold_same_length
 
 _WORD_RE: Final = re.compile(TOKEN_PATTERN)
@@ -36,8 +37,6 @@ _NAME_GAP: Final = re.compile(
     re.IGNORECASE,
 )
 SNIPPET_CHARS: Final = 220
-#: Bodies longer than this are highlighted in their first part only (speed bound).
-_SCAN_CHARS: Final = 60_000
 #: Letters of a stem that its word forms begin with (see `HighlightTerms.heads`).
 _STEM_HEAD: Final = 3
 _FOLD_CACHE_LIMIT: Final = 200_000
@@ -169,11 +168,11 @@ def make_snippet(
 ) -> str:
     """An escaped passage of about `size` characters with matched words in `<mark>`.
 
-    `folded`: the body's `fold_same_length`, when the index keeps it (a body longer
-    than what is highlighted is folded here, in its first part only, as always).
+    `folded`: the `fold_same_length` of the body's first `HIGHLIGHTED_CHARS`, when the
+    index keeps it (a copy that does not fit is left aside).
     """
-    text = body[:_SCAN_CHARS]
-    if folded is not None and (len(folded) != len(body) or len(body) > _SCAN_CHARS):
+    text = body[:HIGHLIGHTED_CHARS]
+    if folded is not None and len(folded) != len(text):
         folded = None
     matches = [] if terms.is_empty else _matched_spans(text, terms, lang, folded)
     if not matches:
@@ -188,7 +187,7 @@ Span = tuple[int, int, str, bool]
 
 
 def _matched_spans(
-    text: str, terms: HighlightTerms, lang: str, folded: str | None = None
+    text: str, terms: HighlightTerms, lang: str, folded_text: str | None = None
 ) -> list[Span]:
     """Spans of matched names and words, in order, never overlapping.
 
@@ -198,7 +197,9 @@ def _matched_spans(
     """
     spans: list[Span] = []
     covered = 0
-    for start in _candidate_starts(folded or _folded_text(text), terms.heads()):
+    if folded_text is None:
+        folded_text = _folded_text(text)
+    for start in _candidate_starts(folded_text, terms.heads()):
         if start < covered:
             continue
         match = _WORD_RE.match(text, start)
@@ -262,7 +263,7 @@ def _is_word_char(char: str) -> bool:
 
 #: Bytes of bodies and their folded copies kept at most, per process (about 900
 #: bodies of 2,000 characters): the hits of the popular queries. Bounded in bytes, not
-#: in bodies, since a body may be up to `_SCAN_CHARS` characters long.
+#: in bodies, since a body may be up to `HIGHLIGHTED_CHARS` characters long.
 FOLDED_TEXTS_BYTES: Final = 4 * 1024 * 1024
 
 

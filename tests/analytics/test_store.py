@@ -152,7 +152,7 @@ def test_the_writer_writes_what_is_queued_when_it_is_closed(tmp_path: Path) -> N
 
 
 def test_a_flush_writes_what_is_queued_at_once_whatever_the_interval(tmp_path: Path) -> None:
-    """Records do not wake the writer (it wakes once per interval); a flush does."""
+    """The writer wakes once per interval, and at a flush: what was queued is written."""
     path = store_path(tmp_path)
     writer = BatchWriter(path, retention_days=90, interval=3600, clock=lambda: TODAY)
     writer.start()

@@ -15,6 +15,7 @@ from search_service.index import flat_arrays
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import (
     FOLDED_BODY,
+    HIGHLIGHTED_CHARS,
     VIEW_FOLDER,
     VIEW_NAME,
     check_view,
@@ -106,6 +107,7 @@ SPECIAL_BODIES = [
     "La Mutualité de Côte d’Ivoire – « santé pour tous » – à Abidjan.",
     "Die Straße der Œuvres sociales, İstanbul, and Łódź: ÉCOLE PUBLIQUE.",
     "Plain ASCII teachers and unions.",
+    "Santé des enseignants. " * 3_000,  # longer than snippets look through
 ]
 
 
@@ -121,12 +123,14 @@ def test_the_view_keeps_each_body_folded_letter_for_letter(
     view = open_compiled(path.name, path)
     assert view is not None and view.view.stored is not None
 
-    kept = {view.view.stored(doc)["body"]: view.view.stored(doc)[FOLDED_BODY] for doc in range(3)}
+    kept = {view.view.stored(doc)["body"]: view.view.stored(doc)[FOLDED_BODY] for doc in range(4)}
 
     assert kept.keys() == set(SPECIAL_BODIES)
     for body, folded in kept.items():
-        assert folded == fold_same_length(body) and len(folded) == len(body)
+        highlighted = body[:HIGHLIGHTED_CHARS]
+        assert folded == fold_same_length(highlighted) and len(folded) == len(highlighted)
     assert kept[SPECIAL_BODIES[0]].startswith("la mutualite de cote d")
+    assert len(SPECIAL_BODIES[3]) > HIGHLIGHTED_CHARS == len(kept[SPECIAL_BODIES[3]])
 
 
 def test_the_check_finds_a_folded_body_that_differs_from_its_body(

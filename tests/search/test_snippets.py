@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from search_service.index.compiled_view import HIGHLIGHTED_CHARS
 from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
 from search_service.text import fold_same_length
 
@@ -139,3 +140,14 @@ def test_a_body_folded_beforehand_gives_the_snippet_folding_it_here_gives(words:
 
     assert make_snippet(body, terms, "fr", folded=fold_same_length(body)) == expected
     assert make_snippet(body, terms, "fr", folded="x" + fold_same_length(body)) == expected
+
+
+def test_a_long_body_is_highlighted_from_its_first_part_folded_beforehand() -> None:
+    body = "Teachers and unions. " * 2_000 + "Santé pour tous. " * 2_000  # santé after 40,000
+    terms = HighlightTerms(exact=frozenset({"sante"}))
+    folded = fold_same_length(body[:HIGHLIGHTED_CHARS])
+
+    snippet = make_snippet(body, terms, "fr", folded=folded)
+
+    assert len(body) > HIGHLIGHTED_CHARS and "<mark>Santé</mark>" in snippet
+    assert snippet == make_snippet(body, terms, "fr")
