@@ -8,9 +8,8 @@ answers; `flush` and `close` (the app's shutdown) wake it at once. A thread
 waiting on the queue itself was woken by every record: a thread switch and a
 handoff of the interpreter lock per search (the 5k bench index, 2 workers, wrk:
 system CPU per request 0.11-0.24 ms before, 0.08-0.12 ms after, as with analytics
-off). The same
-thread deletes rows older than the retention when it starts and when the day
-changes.
+off). The same thread deletes rows older than the retention when it starts and
+when the day changes.
 
 A write that fails (a full disk, the store locked for longer than its busy
 timeout) is logged and its records dropped: analytics never hold up a search.

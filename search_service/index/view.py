@@ -225,10 +225,10 @@ class FacetColumn:
         documents: their first values are counted so, plus the other entries of
         `mask`'s documents (`_first_and_extra`; the 100k bench index's country facet
         with a fifth of the documents: 0.23 ms, 0.60 ms when every entry was keyed).
-        Picking the entries by the
-        mask first, or weighing them by it, cost up to twice as much when between a
-        quarter and two thirds of the documents match (the 100k bench index: 0.90 →
-        0.66 ms for the country facet at 26 %, 0.32 → 0.08 ms for the language facet).
+        Picking the entries by the mask first, or weighing them by it, cost up to
+        twice as much when between a quarter and two thirds of the documents match
+        (the 100k bench index: 0.90 → 0.66 ms for the country facet at 26 %, 0.32 →
+        0.08 ms for the language facet).
         """
         size = len(self.values)
         if docs is None:

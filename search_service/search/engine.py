@@ -170,7 +170,8 @@ class Shown:
     countries: tuple[str, ...]
     partners: tuple[str, ...]
     body: str
-    #: The body as snippets search it (`text.fold_same_length`), when the view keeps it.
+    #: The body as snippets search it (its first `HIGHLIGHTED_CHARS`, folded by
+    #: `text.fold_same_length`), when the view keeps it.
     folded_body: str | None = None
 
     @classmethod
