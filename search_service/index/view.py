@@ -388,7 +388,7 @@ class Adjacency:
 
     def unknown(self, docs: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         """Those of `docs` (sorted, distinct) not counted yet."""
-        return docs[~np.isin(docs, self.docs, assume_unique=True)]
+        return docs[~held_by(self.docs, docs)]
 
     def joined(self, docs: npt.NDArray[np.intp], counts: IntArray) -> Adjacency:
         all_docs = np.concatenate((self.docs, docs))
@@ -397,6 +397,21 @@ class Adjacency:
 
 
 _NO_ADJACENCY: Final = Adjacency(np.zeros(0, dtype=np.intp), _EMPTY_COUNTS)
+
+
+def held_by(ids: npt.NDArray[Any], docs: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """Which of `docs` the sorted, distinct `ids` hold, by a binary search each.
+
+    For a few documents asked about among many ids (proximity's 50 best among a
+    word's postings): `np.intersect1d` and `np.isin` sort both sides, which cost a
+    common pair of words a tenth of a millisecond per field at 100k.
+    """
+    if not ids.size:
+        return np.zeros(docs.size, dtype=np.bool_)
+    wanted = docs.astype(ids.dtype)  # else numpy casts every id to compare
+    at = np.searchsorted(ids, wanted)
+    at[at == ids.size] = 0
+    return np.asarray(ids[at] == wanted)
 
 
 def open_view(generation: str, reader: Any) -> IndexView:

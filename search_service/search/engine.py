@@ -770,15 +770,16 @@ class SearchEngine:
             highlight = scored.highlight
             suggestion = _suggestion(parsed, scored.corrected)
         matching = combine(masks, candidates)
-        facets = facet_counts(view, candidates, masks, selections, matching)
-        order = _order(view, matching, rank, request, parsed)
+        matching_docs = np.flatnonzero(matching)
+        facets = facet_counts(view, candidates, masks, selections, (matching, matching_docs))
+        order = _order(view, matching_docs, rank, request, parsed)
         hits = tuple(
             self._hit(generation, int(doc), float(score[doc]), highlight, request.snippets)
             for doc in order
         )
         return SearchResult(
             query=request.q,
-            total=int(np.count_nonzero(matching)),
+            total=int(matching_docs.size),
             page=request.page,
             per_page=request.per_page,
             took_ms=_elapsed_ms(started),
@@ -1004,12 +1005,12 @@ def _check_paging(request: SearchRequest) -> None:
 
 def _order(
     view: IndexView,
-    matching: npt.NDArray[np.bool_],
+    docs: npt.NDArray[np.intp],
     rank: npt.NDArray[np.float64],
     request: SearchRequest,
     parsed: ParsedQuery,
 ) -> list[int]:
-    """Document numbers of the requested page, in order.
+    """Document numbers of the requested page, in order, from the matching `docs` (sorted).
 
     Only the first `page × per_page` documents are ever sorted: a partition
     selects them first (with their ties, so pages never overlap or skip).
@@ -1017,7 +1018,6 @@ def _order(
     end = request.page * request.per_page
     if end > MAX_RESULT_DEPTH:
         return []
-    docs = np.nonzero(matching)[0]
     start = end - request.per_page
     if start >= docs.size:
         return []

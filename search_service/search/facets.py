@@ -125,16 +125,16 @@ def facet_counts(
     candidates: BoolArray,
     masks: Mapping[str, BoolArray],
     selections: Mapping[str, Sequence[str]],
-    matching: BoolArray | None = None,
+    matching: tuple[BoolArray, npt.NDArray[np.intp]] | None = None,
 ) -> dict[str, list[FacetValue]]:
     """Multi-select counts of every facet over the candidates.
 
     A facet without a filter of its own is counted over `matching` (the
-    candidates with every filter applied, given when the caller has it): the
-    same documents for all of them, found once.
+    candidates with every filter applied, as a mask and its documents, given
+    when the caller has them): the same documents for all of them, found once.
     """
     out: dict[str, list[FacetValue]] = {}
-    shared: tuple[BoolArray, npt.NDArray[np.intp]] | None = None
+    shared = matching
     for name in FACETS:
         column = view.facets[name]
         if name in masks:
@@ -142,7 +142,7 @@ def facet_counts(
             counts = column.counts(mask, np.flatnonzero(mask))
         else:
             if shared is None:
-                every = matching if matching is not None else combine(masks, candidates)
+                every = combine(masks, candidates)
                 shared = (every, np.flatnonzero(every))
             counts = column.counts(*shared)
         selected = set(selections.get(name) or ())

@@ -61,6 +61,10 @@ class Lexicon:
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """The `limit` most frequent words beginning with `prefix` (itself included)."""
+        return [word for word, _ in self.counted_completions(prefix, limit)]
+
+    def counted_completions(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """`completions` with the frequency of each (read with them, not looked up again)."""
         if not prefix or limit <= 0:
             return []
         table = self.words.table
@@ -73,7 +77,10 @@ class Lexicon:
         else:
             top = np.arange(window.size)
         top = top[np.lexsort((top, -window[top]))]
-        return [table.term(lo + int(i)) for i in top]
+        return [
+            (table.term(lo + i), frequency)
+            for i, frequency in zip(top.tolist(), window[top].tolist(), strict=True)
+        ]
 
     def correction(self, word: str) -> str | None:
         """The closest known word within the tolerated edits of an unknown `word`.

@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from search_service.analysis import analyze, is_stop_word
 from search_service.articles import LANGUAGES, Language
-from search_service.index.view import IndexView, Postings
+from search_service.index.view import IndexView, Postings, held_by
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, QueryPart
 from search_service.search.snippets import HighlightTerms, NameWords
@@ -163,6 +163,7 @@ class Scorer:
         synonyms: list[NameSynonym],
         typo_threshold: int,
     ) -> Scored:
+        """`parsed` holds a word or phrase to find (the engine browses a query without)."""
         groups = _group_parts(parsed.positive, synonyms)
         spans = Counter(id(synonym) for _, synonym in groups if synonym is not None)
         matches = [self._group(parts, synonym, spans) for parts, synonym in groups]
@@ -235,11 +236,11 @@ class Scorer:
         """
         out: list[str] = []
         budget = max(self.view.live_count, 1)
-        for word in self.lexicon.completions(prefix, self.max_prefix_expansions):
+        for word, frequency in self.lexicon.counted_completions(prefix, self.max_prefix_expansions):
             if word == prefix:
                 continue
             out.append(word)
-            budget -= self.lexicon.frequency(word)
+            budget -= frequency
             if budget <= 0:
                 break
         return out
@@ -357,24 +358,25 @@ class Scorer:
     # ---- combining --------------------------------------------------------------
 
     def _combine(self, matches: list[_PartMatch], groups: list[list[QueryPart]]) -> Scored:
-        size = self.view.doc_count
-        score = np.zeros(size, dtype=np.float32)
-        covered = np.zeros(size, dtype=np.float32)
-        counted = [m for m in matches if m.counted] or matches
-        any_match = np.zeros(size, dtype=np.bool_)
-        for match in matches:
+        score = matches[0].score.copy()  # scores are never negative: 0 + x is x
+        for match in matches[1:]:
             score += match.score
-        for match in counted:
-            covered += match.matched if match.coverage is None else match.coverage
+        counted = [m for m in matches if m.counted] or matches
+        any_match = counted[0].matched.copy()
+        for match in counted[1:]:
             any_match |= match.matched
         candidates = any_match & self.view.live
         docs = np.flatnonzero(candidates)
+        covered = np.zeros(docs.size, dtype=np.float32)
+        for match in counted:
+            covered += (match.matched if match.coverage is None else match.coverage)[docs]
         total = max(1, len(counted))
         rank = _rank(score, covered, total, docs)
         if time.perf_counter() < self.deadline:
             bonus = self._proximity(groups, docs, rank)
             if bonus is not None:
-                score += bonus
+                near, extra = bonus
+                score[near] += extra
                 rank = _rank(score, covered, total, docs)
         return Scored(
             candidates=candidates,
@@ -393,8 +395,9 @@ class Scorer:
         groups: list[list[QueryPart]],
         docs: npt.NDArray[np.intp],
         rank: npt.NDArray[np.float64],
-    ) -> FloatArray | None:
-        """Bonus for adjacent query words found side by side, among the best candidates.
+    ) -> tuple[npt.NDArray[np.intp], FloatArray] | None:
+        """Bonus for adjacent query words found side by side, among the best candidates:
+        those documents and their bonus (all of the query's pairs summed).
 
         Positions are only read for the `PROXIMITY_CANDIDATES` best documents so
         far, so the cost does not grow with the corpus (a phrase query over the
@@ -409,7 +412,7 @@ class Scorer:
         if docs.size > PROXIMITY_CANDIDATES:
             best = np.argpartition(-rank[docs], PROXIMITY_CANDIDATES - 1)[:PROXIMITY_CANDIDATES]
             docs = np.sort(docs[best])
-        bonus = np.zeros(self.view.doc_count, dtype=np.float32)
+        bonus = np.zeros(docs.size, dtype=np.float32)
         for first, second in itertools.pairwise(words):
             tfc = np.zeros(docs.size, dtype=np.float32)
             for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
@@ -417,10 +420,10 @@ class Scorer:
             if tfc.any():
                 rarer = min(self._postings("body_exact", w).df for w in (first, second)) or 1
                 idf = _idf(self.view.live_count, rarer)
-                bonus[docs] += PROXIMITY_WEIGHT * idf * tfc * (K1 + 1.0) / (K1 + tfc)
+                bonus += PROXIMITY_WEIGHT * idf * tfc * (K1 + 1.0) / (K1 + tfc)
             if time.perf_counter() > self.deadline:
                 break
-        return bonus
+        return docs, bonus
 
     def _adjacent_counts(
         self, fieldname: str, first: str, second: str, docs: npt.NDArray[np.intp]
@@ -434,7 +437,7 @@ class Scorer:
         missing = known.unknown(docs)
         if missing.size:
             a, b = self._postings(fieldname, first), self._postings(fieldname, second)
-            both = np.intersect1d(np.intersect1d(a.ids, b.ids, assume_unique=True), missing)
+            both = missing[held_by(a.ids, missing) & held_by(b.ids, missing)]
             firsts = self.view.positions(self.reader, fieldname, first, both)
             seconds = self.view.positions(self.reader, fieldname, second, both)
             counts = np.zeros(missing.size, dtype=np.int32)
@@ -524,12 +527,13 @@ def _rank(
 ) -> npt.NDArray[np.float64]:
     """Short queries: matched words first (strict tiers); long ones: score × coverage^p.
 
-    Computed for the candidates `docs` only (0 elsewhere): a query matches a few
-    percent of a large corpus (the 100k bench mix: 7 % at the median), and three
-    float64 passes over every document cost more than the gathers.
+    Computed for the candidates `docs` only (0 elsewhere; `covered`: the parts each
+    of them covers): a query matches a few percent of a large corpus (the 100k
+    bench mix: 7 % at the median), and three float64 passes over every document
+    cost more than the gathers.
     """
     rank = np.zeros(score.size, dtype=np.float64)
-    covered, score = covered[docs], score[docs]
+    score = score[docs]
     if total <= STRICT_TIER_PARTS:
         rank[docs] = covered.astype(np.float64) * _TIER + score
     else:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from search_service.index.build import build_from_articles
 from search_service.index.generations import open_live_index
-from search_service.index.view import _generic_postings, read_postings
+from search_service.index.view import _generic_postings, held_by, read_postings
 
 from .conftest import article
 
@@ -38,3 +41,15 @@ def test_postings_decoded_block_by_block_equal_whoosh_matchers_for_every_term(
         assert read_postings(reader, "body_exact", "teachers", live).df == 300
         assert read_postings(reader, "body_exact", "absent", live).df == 0
     assert checked > 300
+
+
+@given(
+    ids=st.sets(st.integers(0, 300)).map(sorted),
+    asked=st.sets(st.integers(0, 320)).map(sorted),
+    dtype=st.sampled_from([np.int32, np.intp]),
+)
+def test_held_by_tells_which_documents_sorted_ids_hold(
+    ids: list[int], asked: list[int], dtype: type[np.integer[Any]]
+) -> None:
+    held = held_by(np.array(ids, dtype=dtype), np.array(asked, dtype=np.intp))
+    assert held.tolist() == [doc in set(ids) for doc in asked]

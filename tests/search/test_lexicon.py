@@ -31,3 +31,9 @@ def test_completions_are_the_most_frequent_words_with_the_prefix() -> None:
     assert lexicon.completions("mu", 3) == ["mutual", "music", "mutuals"]
     assert lexicon.completions("mut", 10) == ["mutual", "mutuals"]
     assert lexicon.completions("zz", 5) == []
+
+
+def test_counted_completions_carry_how_many_documents_hold_each_word() -> None:
+    lexicon = Lexicon.from_counts({"mutual": 9, "mutuals": 4, "mugef": 2, "music": 7, "other": 99})
+    assert lexicon.counted_completions("mu", 3) == [("mutual", 9), ("music", 7), ("mutuals", 4)]
+    assert lexicon.counted_completions("zz", 5) == []
