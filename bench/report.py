@@ -31,6 +31,9 @@ class Target:
     unit: str
     at_least: bool
     measure: Callable[[Results], tuple[float, str] | None]
+    #: What the issue accepts instead of `limit` when that is out of reach: the measured
+    #: ceiling of what the figure depends on (issue 11: the Whoosh writer's build rate).
+    ceiling: Callable[[Results], float | None] | None = None
 
     def row(self, results: Results) -> str:
         sign = "≥" if self.at_least else "≤"
@@ -40,8 +43,11 @@ class Target:
             return f"| {self.what} | {wanted} | not measured | – | – |"
         value, source = found
         met = value >= self.limit if self.at_least else value <= self.limit
+        ceiling = self.ceiling(results) if self.ceiling is not None else None
         if met:
             verdict = "**met**"
+        elif ceiling is not None and value >= ceiling:
+            verdict = f"**met against the measured ceiling** ({_fmt(ceiling)} {self.unit})"
         elif self.at_least:
             factor = _fmt(self.limit / value) if value else "∞"
             verdict = f"gap: {_fmt(self.limit - value)} {self.unit} short ({factor}× to go)"
@@ -157,15 +163,34 @@ def build_rate(count: int) -> Callable[[Results], tuple[float, str] | None]:
         if "articles_per_s" not in build:
             return None
         source = f"speed-{count}.json, `index build --full`"
-        ceiling = results.get(f"whoosh-writer-{count}-p2", {}).get("figures", {})
+        writer = results.get(f"whoosh-writer-{count}-p2", {})
+        ceiling = writer.get("figures", {})
         if "articles_per_s" in ceiling:
             source += (
-                f"; the Whoosh writer alone with our schema, 2 processes, same run: "
-                f"{_fmt(ceiling['articles_per_s'])}/s (whoosh-writer-{count}-p2.json)"
+                f"; the Whoosh writer alone with our schema, 2 processes, one commit: "
+                f"{_fmt(ceiling['articles_per_s'])}/s (whoosh-writer-{count}-p2.json, "
+                f"{_day(writer)}; the build's own run: {_day(doc or {})})"
             )
         return float(build["articles_per_s"]), source
 
     return measure
+
+
+def writer_ceiling(count: int) -> Callable[[Results], float | None]:
+    """The Whoosh writer's own rate with our schema on 2 processes (issue 11's alternative
+    to the build-rate target), when measured."""
+
+    def measure(results: Results) -> float | None:
+        figures = results.get(f"whoosh-writer-{count}-p2", {}).get("figures", {})
+        return float(figures["articles_per_s"]) if "articles_per_s" in figures else None
+
+    return measure
+
+
+def _day(result: dict[str, Any]) -> str:
+    """The UTC date and hour a result file's run finished ("2026-12-04 19:03")."""
+    finished = str(result.get("finished_at") or "")
+    return finished[:16].replace("T", " ") or "date unknown"
 
 
 def facet_ratio(count: int) -> Callable[[Results], tuple[float, str] | None]:
@@ -380,8 +405,10 @@ TARGETS_11: tuple[Target, ...] = (
             Target(f"{label}: opening a generation", 200, "ms", False, open_time(count)),
         )
     ),
-    Target("5k: index build rate", 800, "articles/s", True, build_rate(5000)),
-    Target("100k: index build rate", 600, "articles/s", True, build_rate(100000)),
+    Target("5k: index build rate", 800, "articles/s", True, build_rate(5000),
+           writer_ceiling(5000)),
+    Target("100k: index build rate", 600, "articles/s", True, build_rate(100000),
+           writer_ceiling(100000)),
     Target("100k: private memory of one worker process", 50, "MiB", False,
            worker_heap(100000, 2)),
 )  # fmt: skip

@@ -199,6 +199,20 @@ def test_a_missed_target_shows_its_gap_and_a_met_one_says_met() -> None:
     assert "gap: 15 ms over (2.5× the target)" in over.row(results)
 
 
+def test_a_build_rate_at_the_whoosh_writers_measured_ceiling_meets_issue_11s_target() -> None:
+    def results(ours: float, writer: float) -> Any:
+        build = {"build_command": {"articles_per_s": ours}}
+        return {
+            **_results_with(build, "speed-100000"),
+            **_results_with({"articles_per_s": writer}, "whoosh-writer-100000-p2"),
+        }
+
+    target = next(t for t in TARGETS_11 if t.what == "100k: index build rate")
+    assert "**met against the measured ceiling** (287 articles/s)" in target.row(results(338, 287))
+    assert "gap: 262 articles/s short" in target.row(results(338, 480))
+    assert "one commit: 480/s (whoosh-writer-100000-p2.json" in target.row(results(338, 480))
+
+
 def test_report_marks_unmeasured_targets_and_describes_the_machine() -> None:
     text = render(_results_with({"articles": 10, "systems": {}, "ratios": {}}, "peers-10"))
     assert "2 cores, cpu" in text
