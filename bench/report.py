@@ -10,6 +10,7 @@ file, and each target row says which file, the measured value, and either
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ class Target:
         ceiling = self.ceiling(results) if self.ceiling is not None else None
         if met:
             verdict = "**met**"
-        elif ceiling is not None and value >= ceiling:
+        elif self.at_least and ceiling is not None and value >= ceiling:
             verdict = f"**met against the measured ceiling** ({_fmt(ceiling)} {self.unit})"
         elif self.at_least:
             factor = _fmt(self.limit / value) if value else "∞"
@@ -164,27 +165,44 @@ def build_rate(count: int) -> Callable[[Results], tuple[float, str] | None]:
             return None
         source = f"speed-{count}.json, `index build --full`"
         writer = results.get(f"whoosh-writer-{count}-p2", {})
-        ceiling = writer.get("figures", {})
-        if "articles_per_s" in ceiling:
+        alone = writer.get("figures", {}).get("articles_per_s")
+        if alone is not None:
             source += (
                 f"; the Whoosh writer alone with our schema, 2 processes, one commit: "
-                f"{_fmt(ceiling['articles_per_s'])}/s (whoosh-writer-{count}-p2.json, "
-                f"{_day(writer)}; the build's own run: {_day(doc or {})})"
+                f"{_fmt(alone)}/s (whoosh-writer-{count}-p2.json, {_day(writer)}; "
+                f"the build's own run: {_day(doc or {})})"
             )
+        batched = _write_phase_rate(build)
+        if batched is not None:
+            source += f"; the build's write phase, in batches: {_fmt(batched)}/s"
         return float(build["articles_per_s"]), source
 
     return measure
 
 
 def writer_ceiling(count: int) -> Callable[[Results], float | None]:
-    """The Whoosh writer's own rate with our schema on 2 processes (issue 11's alternative
-    to the build-rate target), when measured."""
+    """The fastest the Whoosh writer was measured writing our schema on 2 processes: alone
+    with one commit (`bench.plain_whoosh_rate --our-schema`), or the build's own write phase
+    in batches. Issue 11 accepts a build at that ceiling instead of its rate target."""
 
     def measure(results: Results) -> float | None:
-        figures = results.get(f"whoosh-writer-{count}-p2", {}).get("figures", {})
-        return float(figures["articles_per_s"]) if "articles_per_s" in figures else None
+        alone = results.get(f"whoosh-writer-{count}-p2", {}).get("figures", {})
+        build = results.get(f"speed-{count}", {}).get("figures", {}).get("build_command", {})
+        rates = [float(alone["articles_per_s"])] if "articles_per_s" in alone else []
+        batched = _write_phase_rate(build)
+        rates += [batched] if batched is not None else []
+        return max(rates, default=None)
 
     return measure
+
+
+def _write_phase_rate(build: dict[str, Any]) -> float | None:
+    """Articles per second of a build's write phase, from its report's phase line."""
+    for line in build.get("report_tail", []):
+        found = re.search(r"phases: .*\bwrite ([0-9.]+)s", line)
+        if found and float(found.group(1)) > 0 and build.get("articles"):
+            return float(build["articles"]) / float(found.group(1))
+    return None
 
 
 def _day(result: dict[str, Any]) -> str:

@@ -408,7 +408,7 @@ def held_by(ids: npt.NDArray[Any], docs: npt.NDArray[np.intp]) -> npt.NDArray[np
     """
     if not ids.size:
         return np.zeros(docs.size, dtype=np.bool_)
-    wanted = docs.astype(ids.dtype)  # else numpy casts every id to compare
+    wanted = docs.astype(ids.dtype)  # document numbers fit int32; else every id is cast
     at = np.searchsorted(ids, wanted)
     at[at == ids.size] = 0
     return np.asarray(ids[at] == wanted)

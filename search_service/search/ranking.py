@@ -358,7 +358,7 @@ class Scorer:
     # ---- combining --------------------------------------------------------------
 
     def _combine(self, matches: list[_PartMatch], groups: list[list[QueryPart]]) -> Scored:
-        score = matches[0].score.copy()  # scores are never negative: 0 + x is x
+        score = matches[0].score.copy()  # 0 + x is x: no score is -0.0 (idf > 0)
         for match in matches[1:]:
             score += match.score
         counted = [m for m in matches if m.counted] or matches
