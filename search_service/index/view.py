@@ -51,8 +51,12 @@ _POSTINGS_CACHE_LIMIT: Final = 50_000
 #: ... and before their arrays take more memory than this (serving stays well under 1 GB).
 _CACHE_BYTES: Final = 256 * 2**20
 #: The same bound over a compiled view, whose postings cost nothing to read again: what
-#: is cached there (word scores, phrases, merged prefixes) is private to each worker.
-COMPILED_CACHE_BYTES: Final = 32 * 2**20
+#: is cached there (word scores, phrases, merged prefixes) is private to each worker, and
+#: it is most of what a worker adds. At 32 MiB a worker at 100k held 83.6 MiB of private
+#: memory after 3,000 distinct searches, at 8 MiB 63.4 MiB, and the bench's mixes found a
+#: word there 2 % of the time at 100k (25 % at 5k) against 0.4 % (7.5 %), with no
+#: difference in time per search beyond the noise (docs/api.md, "A smaller word cache").
+COMPILED_CACHE_BYTES: Final = 8 * 2**20
 #: What an entry of the cache costs beyond its arrays' data: the `Postings`, two array
 #: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream).
 _ENTRY_BYTES: Final = 440
