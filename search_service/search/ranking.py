@@ -271,12 +271,12 @@ class Scorer:
                 merged = self._merged(fieldname, term, expansions)
                 self._add(tfc, fieldname, merged, weight * PREFIX_WEIGHT)
         summed = tfc.summed(self.view.doc_count)
-        docs = np.flatnonzero(summed != 0)  # through a mask, as `_nonzero_ids`
-        tf = summed[docs]
+        docs = _nonzero_ids(summed)
+        tf = np.take(summed, docs)
         if not counted:
             # A stop word in every language: it ranks but does not count as a word to cover.
             tf *= STOP_WORD_WEIGHT
-        return Postings(docs.astype(np.int32), self._bm25(tf, docs.size))
+        return Postings(docs, self._bm25(tf, docs.size))
 
     def _phrase(self, terms: tuple[str, ...]) -> _PartMatch:
         weighted = _Weighted()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -189,13 +188,9 @@ def as_compiled_before_folded_bodies(generation: Path) -> None:
     kept = {k: v for k, v in index["arrays"].items() if not k.startswith(f"stored.{FOLDED_BODY}.")}
     assert len(kept) == len(index["arrays"]) - 2
     index_path.write_text(json.dumps({**index, "arrays": kept}), encoding="utf-8")
-    data = index_path.read_bytes()
     manifest_path = generation / gens.MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest[gens.FILES_KEY][name] = {
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
+    manifest[gens.FILES_KEY].update(gens.index_files(generation, only={name}))
     gens.write_json_durably(manifest_path, manifest)
 
 
