@@ -26,8 +26,11 @@ from search_service.web.workers import forked_workers, preload_app
 from search_service.wording import counted
 
 #: `create_app` reads its settings from the environment when uvicorn calls the
-#: factory (each worker process does), so `serve` passes its own through it.
+#: factory, so `serve` passes its own through it.
 _FACTORY: Final = "search_service.web.api:create_app"
+#: With several workers, the factory each forked worker calls: the app the supervisor
+#: built before forking it (`workers.preload_app`).
+_PRELOADED_FACTORY: Final = "search_service.web.workers:preloaded_app"
 #: uvicorn imports it by name in each worker process (a class would not cross to them).
 _PROTOCOL: Final = "search_service.web.protocol:GuardedHttpToolsProtocol"
 
@@ -92,7 +95,7 @@ def run_serve(settings: Settings) -> int:
         sock.listen(settings.backlog)
         print(f"search service: open {service_url(sock)} (API docs at /docs)", flush=True)
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
-        config = uvicorn.Config(_FACTORY, factory=True, **uvicorn_options(settings))
+        config = uvicorn_config(settings)
         with contextlib.suppress(KeyboardInterrupt):
             _run_uvicorn(config, sock)
     return 0
@@ -177,6 +180,13 @@ def service_url(sock: socket.socket) -> str:
     elif ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}/"
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    """What uvicorn serves: with several workers, the app the supervisor builds before
+    forking them (`workers.preload_app`); with one, the app its process builds."""
+    factory = _PRELOADED_FACTORY if settings.workers > 1 else _FACTORY
+    return uvicorn.Config(factory, factory=True, **uvicorn_options(settings))
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import multiprocessing
 import os
 import re
 import signal
@@ -24,7 +25,8 @@ import pytest
 from fastapi import FastAPI
 
 from search_service import cli
-from search_service.web import api, workers
+from search_service.settings import Settings
+from search_service.web import api, server, workers
 from search_service.web.workers import ForkedWorkerProcess, preload_app
 
 pytestmark = pytest.mark.slow
@@ -273,8 +275,11 @@ def test_a_sigterm_sent_as_a_worker_is_forked_stops_it() -> None:
     assert worker.exitcode == -signal.SIGTERM
 
 
-def test_preloading_the_app_freezes_its_objects_out_of_the_collector() -> None:
+def test_preloading_the_app_freezes_its_objects_out_of_the_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A collection in a forked worker must not write to the pages it shares."""
+    monkeypatch.setattr(workers, "_preloaded", None)
     gc.unfreeze()
     try:
         preload_app()
@@ -282,6 +287,62 @@ def test_preloading_the_app_freezes_its_objects_out_of_the_collector() -> None:
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def _load_the_served_app(answers: multiprocessing.SimpleQueue[tuple[bool, bool, Path]]) -> None:
+    """In a forked worker, as uvicorn loads its app: is it the supervisor's, with nothing
+    opened yet?"""
+    config = server.uvicorn_config(Settings(workers=2))
+    config.load()
+    app = config.loaded_app
+    while not isinstance(app, FastAPI):  # inside the middleware uvicorn wraps it in
+        app = app.app
+    answers.put(
+        (app is workers._preloaded, app.state.engine._current is None, app.state.settings.index_dir)
+    )
+
+
+def test_forked_workers_serve_the_app_the_supervisor_built_with_serves_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built in each worker, the app cost a worker 13 MiB of private memory (docs/api.md,
+    "The app built before the fork"); the live generation stays each worker's own."""
+    monkeypatch.setattr(workers, "_preloaded", None)
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))
+    gc.unfreeze()
+    try:
+        preload_app()
+    finally:
+        gc.unfreeze()
+    answers: multiprocessing.SimpleQueue[tuple[bool, bool, Path]] = multiprocessing.SimpleQueue()
+    worker = ForkedWorkerProcess(target=_load_the_served_app, args=(answers,))
+    worker.start()
+    worker.join(timeout=60)
+
+    assert worker.exitcode == 0
+    assert answers.get() == (True, True, tmp_path / "ix")
+
+
+def test_serve_with_workers_whose_app_cannot_be_built_says_so_with_the_same_code(
+    tmp_path: Path,
+    shipped_corpus: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def failing_create_app() -> FastAPI:
+        raise RuntimeError("the routes cannot be built")
+
+    # Nothing real fails this way today: a stand-in for a route or model that cannot be built.
+    monkeypatch.setattr(api, "create_app", failing_create_app)
+    monkeypatch.setattr(workers, "_preloaded", None)
+    command = ["serve", "--port", "0", "--workers", "2", "--index", str(tmp_path / "ix")]
+
+    code = cli.main([*command, "--corpus", str(shipped_corpus)])
+
+    _, err = capsys.readouterr()
+    assert code == cli.EXIT_CODES["cannot_serve"].code
+    assert "the service failed to start: building the app failed" in err
+    assert "the routes cannot be built" in err
 
 
 def test_serve_with_workers_whose_app_cannot_be_imported_says_so_with_the_same_code(
