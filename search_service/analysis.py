@@ -102,7 +102,7 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
         for word in _TOKEN_RE.findall(normalize_letter_apostrophes(text)):
             term = cache.get(word)
             if term is None:
-                kind, term = self._kind(word)
+                kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s
                 if kind != _TERM:
                     term = ""
                 if len(cache) >= _CACHE_LIMIT:

@@ -77,3 +77,15 @@ def test_elisions_and_contractions_leave_no_word_behind() -> None:
         "esn",
         "aren",
     ]
+
+
+def test_a_word_analyzed_for_its_terms_is_kept_in_one_cache_not_two() -> None:
+    """Query words, their expansions and synonyms fill a serving process's analyzers:
+    each word kept once (`_terms`), not also as its classification (`_kinds`)."""
+    english = language_analyzer("en")
+    words = [f"healthcare{n}" for n in range(50)]
+
+    assert english.terms(" ".join(words)) == words
+
+    assert all(word in english._terms for word in words)
+    assert not any(word in english._kinds for word in words)
