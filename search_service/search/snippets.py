@@ -117,38 +117,43 @@ class HighlightTerms:
                     self._names_by_first.setdefault(name.words[0], []).append(name)
         return self._names_by_first.get(first, [])
 
-    def matches(self, word: str, lang: str) -> bool:
+    def matches(self, word: str, folded: str, lang: str) -> bool:
+        """Whether the written `word` (folded: `folded`) of a body in `lang` is a match."""
         found = self._judged.get((word, lang))
         if found is None:
-            found = self._judged[(word, lang)] = self._judge(word, lang)
+            found = self._judged[(word, lang)] = self._judge(word, folded, lang)
         return found
 
-    def _judge(self, word: str, lang: str) -> bool:
-        folded, stem = _word_forms(word, lang)
+    def _judge(self, word: str, folded: str, lang: str) -> bool:
         if folded in self.exact:
             return True
         if self.prefixes and folded.startswith(self.prefixes):
             return True
-        return stem in self.stems.get(lang, frozenset())
+        stems = self.stems.get(lang)
+        if not stems:
+            return False
+        return _word_stem(word, folded, lang) in stems
 
 
-_forms: dict[tuple[str, str], tuple[str, str]] = {}
+#: Per language, a written word's stem: the folded word itself (the same string) when it
+#: stems to it, "" when it has none (a stop word).
+_stems: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
 
 
-def _word_forms(word: str, lang: str) -> tuple[str, str]:
-    """(folded, stemmed) forms of a written word, computed once per process (bounded);
-    a stem that is the folded word itself is kept once."""
-    key = (word, lang)
-    found = _forms.get(key)
+def _word_stem(word: str, folded: str, lang: str) -> str:
+    """The stem of a written word, as the language's analyzer makes it; computed once per
+    process (bounded per language), and kept in one dictionary entry: no key or value
+    tuples, no second copy of the folded word."""
+    known = _stems.get(lang)
+    if known is None:  # not a language of the index: no stem to match
+        return ""
+    found = known.get(word)
     if found is None:
-        if len(_forms) >= _FOLD_CACHE_LIMIT:
-            _forms.clear()
-        terms = (
-            language_analyzer(_as_language(lang)).uncached_terms(word) if lang in LANGUAGES else []
-        )
-        folded = _fold_word(word)
+        if len(known) >= _FOLD_CACHE_LIMIT:
+            known.clear()
+        terms = language_analyzer(_as_language(lang)).uncached_terms(word)
         stem = terms[0] if terms else ""
-        found = _forms[key] = (folded, folded if stem == folded else stem)
+        found = known[word] = folded if stem == folded else stem
     return found
 
 
@@ -205,12 +210,13 @@ def _matched_spans(
         match = _WORD_RE.match(text, start)
         if match is None:
             continue
-        folded = _fold_word(match.group())
+        word = match.group()
+        folded = _fold_word(word)
         name = _name_at(text, match, terms.names_from(folded))
         if name is not None:
             spans.append(name)
             covered = name[1]
-        elif terms.matches(match.group(), lang):
+        elif terms.matches(word, folded, lang):
             spans.append((start, match.end(), folded, False))
     return spans
 

@@ -56,12 +56,12 @@ def test_a_body_larger_than_the_whole_bound_is_folded_but_not_kept() -> None:
 
 
 def test_the_words_snippets_judge_are_kept_once_not_in_the_analyzers_too() -> None:
-    """Shown bodies hold far more words than queries: each is kept in `_forms` alone."""
+    """Shown bodies hold far more words than queries: each is kept in `_stems` alone."""
     french = language_analyzer("fr")
     words = [f"mutualisations{n}" for n in range(50)]
     terms = HighlightTerms(stems={"fr": frozenset({"mutualis"})})
     make_snippet(" ".join(words), terms, "fr")
-    assert all((word, "fr") in snippets._forms for word in words)
+    assert all(word in snippets._stems["fr"] for word in words)
     assert not any(word in french._terms or word in french._kinds for word in words)
 
 
@@ -73,7 +73,6 @@ def test_a_judged_word_stems_as_the_analyzer_stems_it() -> None:
 
 def test_a_word_that_folds_and_stems_to_itself_is_kept_once() -> None:
     word = "".join(["hea", "lth"])  # built at run time: a string of its own
-    terms = HighlightTerms(exact=frozenset({"health"}))
-    make_snippet(f"Our {word} grows.", terms, "en")
-    forms = snippets._forms[(word, "en")]
-    assert forms[0] is forms[1] is snippets._folded[word]
+    terms = HighlightTerms(stems={"en": frozenset({"health"})})
+    assert make_snippet(f"Our {word} grows.", terms, "en") == "Our <mark>health</mark> grows."
+    assert snippets._stems["en"][word] is snippets._folded[word]
