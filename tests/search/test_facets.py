@@ -134,7 +134,7 @@ def test_facet_counts_agree_with_a_plain_count_however_many_documents_match(
     assert column.counts(mask).tolist() == expected
 
 
-@pytest.mark.parametrize("share", [0.0, 0.05, 0.2, 0.5, 0.85, 1.0])
+@pytest.mark.parametrize("share", [0.0, 0.05, 0.2, 0.5, 0.7, 0.85, 1.0])
 @pytest.mark.parametrize("per_doc", ["one value", "several values"])
 def test_facet_counts_are_exact_on_every_path_from_few_to_all_documents(
     share: float, per_doc: str
@@ -158,6 +158,30 @@ def test_facet_counts_are_exact_on_every_path_from_few_to_all_documents(
     assert (column.value_of_doc is not None) == (per_doc == "one value")
     assert column.counts(mask).tolist() == expected
     assert column.counts(mask, np.flatnonzero(mask)).tolist() == expected
+
+
+@pytest.mark.parametrize("per_doc", ["one value", "several values"])
+def test_counts_of_most_documents_stay_exact_on_a_column_that_counted_before(
+    per_doc: str,
+) -> None:
+    """Most documents matching: the column's counts of all documents, kept from the first
+    such count, less those outside the mask; each mask still gets its own counts."""
+    rng = np.random.default_rng(8)
+    size, values = 1_000, 5
+    docs = np.arange(size) if per_doc == "one value" else rng.integers(0, size, 2 * size)
+    drawn = rng.integers(0, values, docs.size)
+    entries = sorted({(int(d), int(v)) for d, v in zip(docs, drawn, strict=True)})
+    by_value = sorted(entries, key=lambda entry: (entry[1], entry[0]))
+    column = FacetColumn.from_entries(
+        [f"v{i}" for i in range(values)],
+        np.asarray([doc for doc, _ in by_value], dtype=np.int32),
+        np.asarray([value for _, value in by_value], dtype=np.int32),
+        size,
+    )
+    for share in (0.9, 0.75, 1.0, 0.95):
+        mask = rng.random(size) < share
+        expected = [sum(1 for d, v in entries if v == value and mask[d]) for value in range(values)]
+        assert column.counts(mask).tolist() == expected
 
 
 @settings(max_examples=200, deadline=None)
