@@ -20,6 +20,7 @@ import pickle
 import struct
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -46,20 +47,24 @@ TEXT_FIELDS: Final = (
     "title_exact",
     "body_exact",
 )
-#: Postings cached per generation before the cache starts again (memory bound).
+#: Entries cached per generation, at most (the least recently used go first).
 _POSTINGS_CACHE_LIMIT: Final = 50_000
-#: ... and before their arrays take more memory than this (serving stays well under 1 GB).
+#: ... and bytes of their arrays (serving stays well under 1 GB).
 _CACHE_BYTES: Final = 256 * 2**20
 #: The same bound over a compiled view, whose postings cost nothing to read again: what
-#: is cached there (word scores, phrases, merged prefixes) is private to each worker, and
-#: it is most of what a worker adds. At 32 MiB a worker at 100k held 83.6 MiB of private
-#: memory after 3,000 distinct searches, at 8 MiB 63.4 MiB, and the bench's mixes found a
-#: word there 2 % of the time at 100k (25 % at 5k) against 0.4 % (7.5 %), with no
-#: difference in time per search beyond the noise (docs/api.md, "A smaller word cache").
-COMPILED_CACHE_BYTES: Final = 8 * 2**20
+#: is cached there (word scores, phrases, merged prefixes) is private to each worker. At
+#: 32 MiB, emptied whole when full, a worker at 100k held 83.6 MiB of private memory after
+#: 3,000 distinct searches, at 8 MiB 63.4 MiB (docs/api.md, "A smaller word cache"). The
+#: least recently used going first, 4 MiB finds a word as often as 8 MiB emptied whole
+#: did (the bench's 5k mixes: 6.5 % and 6.7 %), for 2 MiB less at a worker's peak
+#: (docs/api.md, "The word cache, least recently used first").
+COMPILED_CACHE_BYTES: Final = 4 * 2**20
 #: What an entry of the cache costs beyond its arrays' data: the `Postings`, two array
 #: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream).
 _ENTRY_BYTES: Final = 440
+#: What the view's cache keeps an entry under: ("postings", field, key) or
+#: ("adjacency", field, first word, second word).
+CacheKey = tuple[str, ...]
 _EMPTY_IDS: Final = np.zeros(0, dtype=np.int32)
 _EMPTY_TF: Final = np.zeros(0, dtype=np.float32)
 _EMPTY_COUNTS: Final = np.zeros(0, dtype=np.int32)
@@ -284,9 +289,9 @@ class IndexView:
     """The stored fields results show, by document (compiled views); None: read them
     from the segments."""
     cache_bytes: int = _CACHE_BYTES
-    """Bytes of what is cached (`cached`, `remember_adjacency`) before the cache starts again."""
-    _postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
-    _adjacency: dict[tuple[str, str, str], Adjacency] = field(default_factory=dict)
+    """Bytes of what is cached (`cached`, `remember_adjacency`): beyond them, what was used
+    least recently goes first."""
+    _cached: OrderedDict[CacheKey, Postings | Adjacency] = field(default_factory=OrderedDict)
     _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -344,7 +349,8 @@ class IndexView:
     def adjacency(self, fieldname: str, first: str, second: str) -> Adjacency:
         """Per-document counts of `second` right after `first`, for the documents counted
         so far (`remember_adjacency`)."""
-        return self._adjacency.get((fieldname, first, second), _NO_ADJACENCY)
+        found = self._recall(("adjacency", fieldname, first, second))
+        return found if isinstance(found, Adjacency) else _NO_ADJACENCY
 
     def remember_adjacency(
         self,
@@ -355,33 +361,55 @@ class IndexView:
         counts: IntArray,
     ) -> Adjacency:
         """The counts known for the pair, with those of `docs` (none of them known) added."""
-        key = (fieldname, first, second)
-        known = self._adjacency.get(key, _NO_ADJACENCY)
-        merged = known.joined(docs, counts)
-        added = merged.nbytes - known.nbytes
-        self._make_room(added if key in self._adjacency else added + _ENTRY_BYTES)
-        self._adjacency[key] = merged
+        merged = self.adjacency(fieldname, first, second).joined(docs, counts)
+        self._keep(("adjacency", fieldname, first, second), merged)
         return merged
 
     def cached(self, fieldname: str, key: str, build: Callable[[], Postings]) -> Postings:
         """Postings-like arrays (a term, a merged prefix, a phrase) kept for the generation."""
-        found = self._postings.get((fieldname, key))
-        if found is not None:
+        found = self._recall(("postings", fieldname, key))
+        if isinstance(found, Postings):
             return found
-        found = build()
-        self._make_room(found.ids.nbytes + found.tf.nbytes + _ENTRY_BYTES)
-        self._postings[(fieldname, key)] = found
-        return found
+        built = build()
+        self._keep(("postings", fieldname, key), built)
+        return built
 
-    def _make_room(self, size: int) -> None:
-        """Count `size` more bytes cached; over the budget, everything cached is let go."""
-        entries = len(self._postings) + len(self._adjacency)
-        if entries >= _POSTINGS_CACHE_LIMIT or self._bytes + size > self.cache_bytes:
-            with self._lock:
-                self._postings.clear()
-                self._adjacency.clear()
-                self._bytes = 0
-        self._bytes += size
+    def _recall(self, key: CacheKey) -> Postings | Adjacency | None:
+        with self._lock:
+            found = self._cached.get(key)
+            if found is not None:
+                self._cached.move_to_end(key)
+            return found
+
+    def _keep(self, key: CacheKey, value: Postings | Adjacency) -> None:
+        """Cache `value` (in place of what `key` held), letting the least recently used
+        entries go to stay within the bounds; one larger than the whole budget is not kept.
+
+        Least recently used, rather than everything at once when full: a worker's cache
+        then holds what its visitors' words keep asking for, and never its budget plus
+        the searches' own arrays right after emptying (docs/api.md, "The word cache, least
+        recently used first").
+        """
+        size = _cached_bytes(value)
+        with self._lock:
+            replaced = self._cached.pop(key, None)
+            if replaced is not None:
+                self._bytes -= _cached_bytes(replaced)
+            if size > self.cache_bytes:
+                return
+            cached = self._cached
+            while cached and (
+                self._bytes + size > self.cache_bytes or len(cached) >= _POSTINGS_CACHE_LIMIT
+            ):
+                _, gone = cached.popitem(last=False)
+                self._bytes -= _cached_bytes(gone)
+            cached[key] = value
+            self._bytes += size
+
+
+def _cached_bytes(value: Postings | Adjacency) -> int:
+    data = value.nbytes if isinstance(value, Adjacency) else value.ids.nbytes + value.tf.nbytes
+    return int(data) + _ENTRY_BYTES
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from search_service.index.compiled_view import (
     has_view,
 )
 from search_service.index.generations import live_generation
+from search_service.index.view import Adjacency, Postings
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.search import snippets
 from search_service.search.engine import Generation, SearchEngine, SearchRequest, SearchResult
@@ -239,10 +240,16 @@ def test_word_pair_counts_take_their_share_of_the_cache_bound(
     view_engine, _ = both_ways
     view = view_engine.generation().view
     view_engine.search(SearchRequest(q="health insurance teachers"))
-    pairs = view._adjacency.values()
+    pairs = [found for found in view._cached.values() if isinstance(found, Adjacency)]
     assert pairs and all(pair.docs.size for pair in pairs)
-    postings = sum(found.ids.nbytes + found.tf.nbytes for found in view._postings.values())
-    assert view._bytes >= postings + sum(pair.nbytes for pair in pairs)
+    postings = [found for found in view._cached.values() if isinstance(found, Postings)]
+    assert view._bytes >= sum(found.ids.nbytes + found.tf.nbytes for found in postings) + sum(
+        pair.nbytes for pair in pairs
+    )
+
+
+def _postings_of(size: int) -> Postings:
+    return Postings(np.arange(size, dtype=np.int32), np.ones(size, dtype=np.float32))
 
 
 def test_the_cache_bound_lets_word_pair_counts_go_too(
@@ -251,11 +258,49 @@ def test_the_cache_bound_lets_word_pair_counts_go_too(
     view_engine, _ = both_ways
     view = view_engine.generation().view
     view_engine.search(SearchRequest(q="health insurance teachers"))
-    assert view._adjacency
+    pair = ("adjacency", "body_exact", "health", "insurance")
+    assert pair in view._cached
     monkeypatch.setattr(view, "cache_bytes", view._bytes)
-    view_engine.search(SearchRequest(q="mutuelles ecole publique"))
-    assert ("body_exact", "health", "insurance") not in view._adjacency
+
+    view.cached("*word", "filler", lambda: _postings_of((view._bytes - 440) // 8))
+
+    assert pair not in view._cached
+    assert list(view._cached) == [("postings", "*word", "filler")]
     assert view._bytes <= view.cache_bytes
+
+
+def test_the_least_recently_used_entry_is_the_first_to_go(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = both_ways[0].generation().view
+    view._cached.clear()
+    monkeypatch.setattr(view, "_bytes", 0)
+    monkeypatch.setattr(view, "cache_bytes", 3 * (8 * 1000 + 440))  # three entries, not four
+    kept = {name: view.cached("*word", name, lambda: _postings_of(1000)) for name in "abc"}
+    assert view.cached("*word", "a", lambda: _postings_of(1000)) is kept["a"]  # used again
+
+    view.cached("*word", "d", lambda: _postings_of(1000))
+
+    assert [key[2] for key in view._cached] == ["c", "a", "d"]  # "b", least recently used
+    assert view.cached("*word", "a", lambda: _postings_of(1000)) is kept["a"]
+    assert view.cached("*word", "b", lambda: _postings_of(1000)) is not kept["b"]
+    assert view._bytes <= view.cache_bytes
+
+
+def test_an_entry_larger_than_the_whole_cache_is_built_but_not_kept(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = both_ways[0].generation().view
+    view._cached.clear()
+    monkeypatch.setattr(view, "_bytes", 0)
+    monkeypatch.setattr(view, "cache_bytes", 20_000)
+    small = view.cached("*word", "small", lambda: _postings_of(100))
+
+    large = view.cached("*word", "large", lambda: _postings_of(10_000))
+
+    assert large.df == 10_000
+    assert list(view._cached) == [("postings", "*word", "small")]  # nothing made room for it
+    assert view.cached("*word", "small", lambda: _postings_of(100)) is small
 
 
 def test_word_pair_counts_remembered_in_two_goes_are_read_back_per_document(
