@@ -55,10 +55,11 @@ _CACHE_BYTES: Final = 256 * 2**20
 #: is cached there (word scores, phrases, merged prefixes) is private to each worker. At
 #: 32 MiB, emptied whole when full, a worker at 100k held 83.6 MiB of private memory after
 #: 3,000 distinct searches, at 8 MiB 63.4 MiB (docs/api.md, "A smaller word cache"). The
-#: least recently used going first, 4 MiB finds a word as often as 8 MiB emptied whole
-#: did (the bench's 5k mixes: 6.5 % and 6.7 %), for 2 MiB less at a worker's peak
-#: (docs/api.md, "The word cache, least recently used first").
-COMPILED_CACHE_BYTES: Final = 4 * 2**20
+#: least recently used going first, 4 MiB found a word as often as 8 MiB emptied whole on
+#: mixes of distinct queries, but a 5k mix searched again took 0.85 ms a search against
+#: 0.59 at 8 MiB: its words no longer fit (docs/api.md, "The word cache, least recently
+#: used first"). The bench's HTTP steps send each query of their mix several times.
+COMPILED_CACHE_BYTES: Final = 8 * 2**20
 #: What an entry of the cache costs beyond its arrays' data: the `Postings`, two array
 #: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream).
 _ENTRY_BYTES: Final = 440
