@@ -44,7 +44,10 @@ _folded: dict[str, str] = {}
 
 
 def _fold_word(word: str) -> str:
-    """`fold(word)`, remembered (bounded); a word that folds to itself is kept once."""
+    """`fold(word)`, remembered (bounded) unless it is the word itself, unaccented and in
+    lower case: most words of English bodies, which each worker would otherwise keep."""
+    if word.islower() and word.isascii():
+        return word
     found = _folded.get(word)
     if found is None:
         if len(_folded) >= _FOLD_CACHE_LIMIT:

@@ -71,8 +71,17 @@ def test_a_judged_word_stems_as_the_analyzer_stems_it() -> None:
         assert french.uncached_terms(word) == french.terms(word)
 
 
-def test_a_word_that_folds_and_stems_to_itself_is_kept_once() -> None:
-    word = "".join(["hea", "lth"])  # built at run time: a string of its own
+def test_a_word_whose_stem_is_its_fold_keeps_one_string_for_both() -> None:
+    word = "".join(["Hea", "lth"])  # built at run time: a string of its own
+    terms = HighlightTerms(stems={"en": frozenset({"health"})})
+    assert make_snippet(f"{word} grows.", terms, "en") == "<mark>Health</mark> grows."
+    assert snippets._stems["en"][word] is snippets._folded[word]
+
+
+def test_a_lower_case_unaccented_word_is_its_own_fold_and_kept_nowhere_else() -> None:
+    word = "".join(["hea", "lth"])  # stems to itself
     terms = HighlightTerms(stems={"en": frozenset({"health"})})
     assert make_snippet(f"Our {word} grows.", terms, "en") == "Our <mark>health</mark> grows."
-    assert snippets._stems["en"][word] is snippets._folded[word]
+    assert word not in snippets._folded
+    ((kept, stem),) = [(key, value) for key, value in snippets._stems["en"].items() if key == word]
+    assert stem is kept  # the word's own string, not a folded copy
