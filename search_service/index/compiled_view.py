@@ -259,6 +259,7 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
             doc_start=arrays[f"{prefix}.doc_start"],
             value_by_doc=arrays[f"{prefix}.value_by_doc"],
             value_of_doc=arrays.get(f"{prefix}.value_of_doc"),
+            _split=_first_and_extra(arrays, prefix),
         )
     folded_bodies = f"stored.{FOLDED_BODY}.blob" in arrays
     columns = [*SHOWN_FIELDS, *([FOLDED_BODY] if folded_bodies else [])]
@@ -405,6 +406,19 @@ def _field_in_process(path: str, fieldname: str, live: npt.NDArray[np.bool_]) ->
         index.close()
 
 
+def _first_and_extra(
+    arrays: dict[str, npt.NDArray[Any]], prefix: str
+) -> tuple[IntArray, npt.NDArray[np.intp], IntArray] | None:
+    """A facet's first values and other entries (`FacetColumn.first_and_extra`) as the
+    build wrote them, mapped and shared by the workers; None in a view written before
+    them (each worker then derives its own copy, 0.9 MiB a facet at 100k)."""
+    names = [f"{prefix}.{part}" for part in ("first_value", "extra_doc", "extra_value")]
+    if not all(name in arrays for name in names):
+        return None
+    first, extra_doc, extra_value = (arrays[name] for name in names)
+    return first, extra_doc, extra_value
+
+
 def _per_document_arrays(
     base: IndexView,
 ) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
@@ -423,6 +437,11 @@ def _per_document_arrays(
         arrays[f"{prefix}.value_by_doc"] = column.value_by_doc
         if column.value_of_doc is not None:
             arrays[f"{prefix}.value_of_doc"] = column.value_of_doc
+        else:
+            first, extra_doc, extra_value = column.first_and_extra()
+            arrays[f"{prefix}.first_value"] = first
+            arrays[f"{prefix}.extra_doc"] = extra_doc
+            arrays[f"{prefix}.extra_value"] = extra_value
     meta = {
         "view_version": VIEW_VERSION,
         "doc_count": base.doc_count,
@@ -914,6 +933,16 @@ def _check_arrays(view: IndexView, whoosh: IndexView) -> None:
             mine.value_by_doc, column.value_by_doc
         ):
             raise _differs(f"facet {name}")
+        if column.value_of_doc is None and not _same_arrays(
+            mine.first_and_extra(), column.first_and_extra()
+        ):
+            raise _differs(f"first and other values of facet {name}")
+
+
+def _same_arrays(
+    written: tuple[npt.NDArray[Any], ...], derived: tuple[npt.NDArray[Any], ...]
+) -> bool:
+    return all(np.array_equal(a, b) for a, b in zip(written, derived, strict=True))
 
 
 def _whoosh_terms(reader: Any, fieldname: str) -> list[str]:

@@ -31,6 +31,7 @@ from search_service.index.generations import (
     records_view,
 )
 from search_service.index.schema import RawPositions, TermListPositions, make_schema
+from search_service.index.view import FacetColumn
 from search_service.text import fold_same_length
 
 from .conftest import MakeArticle
@@ -147,6 +148,83 @@ def test_the_check_finds_a_folded_body_that_differs_from_its_body(
 
     with pytest.raises(BuildFailedError, match="the folded body of document 0"):
         check_view(path)
+
+
+def _two_country_articles(make_article: MakeArticle) -> list[Article]:
+    return [
+        make_article("a", "Santé", "Mutuelles.", "fr", countries=("Senegal", "Benin")),
+        make_article("b", "Health", "Teachers.", "en", countries=("Benin",)),
+        make_article("c", "Salud", "Docentes.", "es"),
+    ]
+
+
+def test_the_view_maps_the_first_and_other_values_of_a_facet_with_several_per_article(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    """Written by the build, they are shared by the workers instead of derived by each."""
+    build_from_articles(_two_country_articles(make_article), index_root)
+    path = _live_path(index_root)
+    view = open_compiled(path.name, path)
+    assert view is not None
+    column = view.view.facets["country"]
+    assert column.value_of_doc is None and column._split is not None
+
+    derived = FacetColumn(
+        values=column.values,
+        index=column.index,
+        doc_of_entry=column.doc_of_entry,
+        value_of_entry=column.value_of_entry,
+        doc_start=column.doc_start,
+        value_by_doc=column.value_by_doc,
+    ).first_and_extra()
+
+    for mapped, fresh in zip(column._split, derived, strict=True):
+        assert not mapped.flags.owndata  # a view of the mapped file
+        assert mapped.tolist() == fresh.tolist()
+    first, extra_doc, extra_value = column._split
+    assert [column.values[v] if v < len(column.values) else None for v in first] == [
+        "Benin",
+        "Benin",
+        None,
+    ]
+    assert extra_doc.tolist() == [0] and [column.values[v] for v in extra_value] == ["Senegal"]
+
+
+def test_a_view_written_before_the_first_and_other_values_derives_them(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    build_from_articles(_two_country_articles(make_article), index_root)
+    path = _live_path(index_root)
+    written = open_compiled(path.name, path)
+    assert written is not None
+    index_file = path / VIEW_FOLDER / f"{VIEW_NAME}.json"
+    index = json.loads(index_file.read_text())
+    for part in ("first_value", "extra_doc", "extra_value"):
+        del index["arrays"][f"facet.country.{part}"]
+    index_file.write_text(json.dumps(index))
+
+    older = open_compiled(path.name, path)
+
+    assert older is not None and older.view.facets["country"]._split is None
+    everything = np.ones(3, dtype=np.bool_)
+    counts = older.view.facets["country"].counts(everything).tolist()
+    assert counts == written.view.facets["country"].counts(everything).tolist() == [2, 1]
+
+
+def test_the_check_finds_a_first_value_that_differs_from_the_facet(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    build_from_articles(_two_country_articles(make_article), index_root)
+    path = _live_path(index_root)
+    folder = path / VIEW_FOLDER
+    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
+    _, _, offset = index["arrays"]["facet.country.first_value"]
+    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(offset)
+        handle.write(b"\x05")  # document 0's first country: a value it does not have
+
+    with pytest.raises(BuildFailedError, match="first and other values of facet country"):
+        check_view(path, every_term=True)  # the per-document arrays: the thorough check
 
 
 def test_a_build_compiles_the_view_before_the_generation_is_renamed_and_published(
