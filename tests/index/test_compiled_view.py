@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -150,20 +151,24 @@ def test_the_check_finds_a_folded_body_that_differs_from_its_body(
         check_view(path)
 
 
-def _two_country_articles(make_article: MakeArticle) -> list[Article]:
-    return [
-        make_article("a", "Santé", "Mutuelles.", "fr", countries=("Senegal", "Benin")),
-        make_article("b", "Health", "Teachers.", "en", countries=("Benin",)),
-        make_article("c", "Salud", "Docentes.", "es"),
-    ]
+def _built_with_two_countries(index_root: Path, make_article: MakeArticle) -> Path:
+    """The live generation of three articles, the first naming two countries."""
+    build_from_articles(
+        [
+            make_article("a", "Santé", "Mutuelles.", "fr", countries=("Senegal", "Benin")),
+            make_article("b", "Health", "Teachers.", "en", countries=("Benin",)),
+            make_article("c", "Salud", "Docentes.", "es"),
+        ],
+        index_root,
+    )
+    return _live_path(index_root)
 
 
 def test_the_view_maps_the_first_and_other_values_of_a_facet_with_several_per_article(
     index_root: Path, make_article: MakeArticle
 ) -> None:
     """Written by the build, they are shared by the workers instead of derived by each."""
-    build_from_articles(_two_country_articles(make_article), index_root)
-    path = _live_path(index_root)
+    path = _built_with_two_countries(index_root, make_article)
     view = open_compiled(path.name, path)
     assert view is not None
     column = view.view.facets["country"]
@@ -178,7 +183,8 @@ def test_the_view_maps_the_first_and_other_values_of_a_facet_with_several_per_ar
         value_by_doc=column.value_by_doc,
     ).first_and_extra()
 
-    for mapped, fresh in zip(column._split, derived, strict=True):
+    mapped_arrays: list[np.ndarray[Any, Any]] = list(column._split)
+    for mapped, fresh in zip(mapped_arrays, derived, strict=True):
         assert not mapped.flags.owndata  # a view of the mapped file
         assert mapped.tolist() == fresh.tolist()
     first, extra_doc, extra_value = column._split
@@ -193,8 +199,7 @@ def test_the_view_maps_the_first_and_other_values_of_a_facet_with_several_per_ar
 def test_a_view_written_before_the_first_and_other_values_derives_them(
     index_root: Path, make_article: MakeArticle
 ) -> None:
-    build_from_articles(_two_country_articles(make_article), index_root)
-    path = _live_path(index_root)
+    path = _built_with_two_countries(index_root, make_article)
     written = open_compiled(path.name, path)
     assert written is not None
     index_file = path / VIEW_FOLDER / f"{VIEW_NAME}.json"
@@ -214,8 +219,7 @@ def test_a_view_written_before_the_first_and_other_values_derives_them(
 def test_the_check_finds_a_first_value_that_differs_from_the_facet(
     index_root: Path, make_article: MakeArticle
 ) -> None:
-    build_from_articles(_two_country_articles(make_article), index_root)
-    path = _live_path(index_root)
+    path = _built_with_two_countries(index_root, make_article)
     folder = path / VIEW_FOLDER
     index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
     _, _, offset = index["arrays"]["facet.country.first_value"]

@@ -269,13 +269,21 @@ def test_the_cache_bound_lets_word_pair_counts_go_too(
     assert view._bytes <= view.cache_bytes
 
 
+def _emptied_cache(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch, budget: int
+) -> segments.IndexView:
+    """The engine's view with nothing cached and a cache budget of `budget` bytes."""
+    view = engine.generation().view
+    view._cached.clear()
+    monkeypatch.setattr(view, "_bytes", 0)
+    monkeypatch.setattr(view, "cache_bytes", budget)
+    return view
+
+
 def test_the_least_recently_used_entry_is_the_first_to_go(
     both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    view = both_ways[0].generation().view
-    view._cached.clear()
-    monkeypatch.setattr(view, "_bytes", 0)
-    monkeypatch.setattr(view, "cache_bytes", 3 * (8 * 1000 + 440))  # three entries, not four
+    view = _emptied_cache(both_ways[0], monkeypatch, 3 * (8 * 1000 + 440))  # three, not four
     kept = {name: view.cached("*word", name, lambda: _postings_of(1000)) for name in "abc"}
     assert view.cached("*word", "a", lambda: _postings_of(1000)) is kept["a"]  # used again
 
@@ -290,10 +298,7 @@ def test_the_least_recently_used_entry_is_the_first_to_go(
 def test_an_entry_larger_than_the_whole_cache_is_built_but_not_kept(
     both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    view = both_ways[0].generation().view
-    view._cached.clear()
-    monkeypatch.setattr(view, "_bytes", 0)
-    monkeypatch.setattr(view, "cache_bytes", 20_000)
+    view = _emptied_cache(both_ways[0], monkeypatch, 20_000)
     small = view.cached("*word", "small", lambda: _postings_of(100))
 
     large = view.cached("*word", "large", lambda: _postings_of(10_000))

@@ -134,6 +134,17 @@ def test_facet_counts_agree_with_a_plain_count_however_many_documents_match(
     assert column.counts(mask).tolist() == expected
 
 
+def _column_of(entries: list[tuple[int, int]], values: int, size: int) -> FacetColumn:
+    """A facet column of `values` values ("v0", …) from (document, value) entries."""
+    by_value = sorted(entries, key=lambda entry: (entry[1], entry[0]))
+    return FacetColumn.from_entries(
+        [f"v{i}" for i in range(values)],
+        np.asarray([doc for doc, _ in by_value], dtype=np.int32),
+        np.asarray([value for _, value in by_value], dtype=np.int32),
+        size,
+    )
+
+
 @pytest.mark.parametrize("share", [0.0, 0.05, 0.2, 0.5, 0.7, 0.85, 1.0])
 @pytest.mark.parametrize("per_doc", ["one value", "several values"])
 def test_facet_counts_are_exact_on_every_path_from_few_to_all_documents(
@@ -145,13 +156,7 @@ def test_facet_counts_are_exact_on_every_path_from_few_to_all_documents(
     drawn = rng.integers(0, values, docs.size)
     entries = sorted({(int(d), int(v)) for d, v in zip(docs, drawn, strict=True)})
     entries = [entry for entry in entries if entry[0] % 10]  # some documents have no value
-    by_value = sorted(entries, key=lambda entry: (entry[1], entry[0]))
-    column = FacetColumn.from_entries(
-        [f"v{i}" for i in range(values)],
-        np.asarray([doc for doc, _ in by_value], dtype=np.int32),
-        np.asarray([value for _, value in by_value], dtype=np.int32),
-        size,
-    )
+    column = _column_of(entries, values, size)
     mask = rng.random(size) < share
     expected = [sum(1 for doc, v in entries if v == value and mask[doc]) for value in range(values)]
 
@@ -171,13 +176,7 @@ def test_counts_of_most_documents_stay_exact_on_a_column_that_counted_before(
     docs = np.arange(size) if per_doc == "one value" else rng.integers(0, size, 2 * size)
     drawn = rng.integers(0, values, docs.size)
     entries = sorted({(int(d), int(v)) for d, v in zip(docs, drawn, strict=True)})
-    by_value = sorted(entries, key=lambda entry: (entry[1], entry[0]))
-    column = FacetColumn.from_entries(
-        [f"v{i}" for i in range(values)],
-        np.asarray([doc for doc, _ in by_value], dtype=np.int32),
-        np.asarray([value for _, value in by_value], dtype=np.int32),
-        size,
-    )
+    column = _column_of(entries, values, size)
     for share in (0.9, 0.75, 1.0, 0.95):
         mask = rng.random(size) < share
         expected = [sum(1 for d, v in entries if v == value and mask[d]) for value in range(values)]
