@@ -5,8 +5,9 @@ its `groupedby` facets rebuild per-document value lists on every search. Here,
 when a generation is opened, the per-document facts every search needs (facet
 values, dates, field lengths, deletions) are read once into arrays; the postings
 of a query term are read once into arrays (`ids`, `tf`) and cached for the
-generation's lifetime. A search is then a few vectorised numpy operations over
-those arrays, and facet counts are `bincount`s over the matching documents.
+generation (bounded: the least recently used go first). A search is then a few
+vectorised numpy operations over those arrays, and facet counts are `bincount`s
+over the matching documents.
 
 Whoosh stays the storage format: postings, lengths and stored fields are read
 through its readers (a fast block-level path for its own W3 codec, and the
@@ -61,7 +62,8 @@ _CACHE_BYTES: Final = 256 * 2**20
 #: used first"). The bench's HTTP steps send each query of their mix several times.
 COMPILED_CACHE_BYTES: Final = 8 * 2**20
 #: What an entry of the cache costs beyond its arrays' data: the `Postings`, two array
-#: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream).
+#: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream,
+#: with plain dictionaries; the ordered one adds a link of about 50 bytes per entry).
 _ENTRY_BYTES: Final = 440
 #: What the view's cache keeps an entry under: ("postings", field, key) or
 #: ("adjacency", field, first word, second word).
@@ -125,7 +127,8 @@ class FacetColumn:
     _totals: npt.NDArray[np.int64] | None = None
     #: For facets with several values per document: each document's first value
     #: (`len(values)` when it has none), and the entries of its other values, as
-    #: (doc, value) arrays. Built on first use (`first_and_extra`).
+    #: (doc, value) arrays. Mapped from a compiled view that has them, else built on
+    #: first use (`first_and_extra`).
     _split: tuple[IntArray, npt.NDArray[np.intp], IntArray] | None = None
     #: `_value_starts`, once known (empty: the entries are not grouped by value).
     _starts_of_value: npt.NDArray[np.int64] | None = None
@@ -358,11 +361,14 @@ class IndexView:
         fieldname: str,
         first: str,
         second: str,
+        known: Adjacency,
         docs: npt.NDArray[np.intp],
         counts: IntArray,
     ) -> Adjacency:
-        """The counts known for the pair, with those of `docs` (none of them known) added."""
-        merged = self.adjacency(fieldname, first, second).joined(docs, counts)
+        """`known` (what `adjacency` gave for the pair) with the counts of `docs` (none of
+        them known) added, and kept. Merged onto `known` rather than onto the cache read
+        again: reading the words' postings meanwhile may have let the pair's entry go."""
+        merged = known.joined(docs, counts)
         self._keep(("adjacency", fieldname, first, second), merged)
         return merged
 
@@ -384,7 +390,8 @@ class IndexView:
 
     def _keep(self, key: CacheKey, value: Postings | Adjacency) -> None:
         """Cache `value` (in place of what `key` held), letting the least recently used
-        entries go to stay within the bounds; one larger than the whole budget is not kept.
+        entries go to stay within the bounds; one larger than the whole budget is not kept
+        (what `key` held stays).
 
         Least recently used, rather than everything at once when full: a worker's cache
         then holds what its visitors' words keep asking for, and never its budget plus
@@ -392,12 +399,12 @@ class IndexView:
         recently used first").
         """
         size = _cached_bytes(value)
+        if size > self.cache_bytes:
+            return
         with self._lock:
             replaced = self._cached.pop(key, None)
             if replaced is not None:
                 self._bytes -= _cached_bytes(replaced)
-            if size > self.cache_bytes:
-                return
             cached = self._cached
             while cached and (
                 self._bytes + size > self.cache_bytes or len(cached) >= _POSTINGS_CACHE_LIMIT

@@ -446,7 +446,7 @@ class Scorer:
                 starts = firsts.get(doc)
                 if starts and follow:
                     counts[at] = len({p + 1 for p in starts} & set(follow))
-            known = self.view.remember_adjacency(fieldname, first, second, missing, counts)
+            known = self.view.remember_adjacency(fieldname, first, second, known, missing, counts)
         return known.counts_of(docs).astype(np.float32)
 
     def excluded(self, parsed: ParsedQuery) -> BoolArray:

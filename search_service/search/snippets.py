@@ -141,6 +141,8 @@ class HighlightTerms:
 #: Per language, a written word's stem: the folded word itself (the same string) when it
 #: stems to it, "" when it has none (a stop word).
 _stems: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
+#: Words whose stem a language keeps: all three together as many as the fold cache.
+_STEMS_LIMIT: Final = _FOLD_CACHE_LIMIT // len(LANGUAGES)
 
 
 def _word_stem(word: str, folded: str, lang: str) -> str:
@@ -152,7 +154,7 @@ def _word_stem(word: str, folded: str, lang: str) -> str:
         return ""
     found = known.get(word)
     if found is None:
-        if len(known) >= _FOLD_CACHE_LIMIT:
+        if len(known) >= _STEMS_LIMIT:
             known.clear()
         terms = language_analyzer(_as_language(lang)).uncached_terms(word)
         stem = terms[0] if terms else ""

@@ -25,8 +25,9 @@ from search_service.settings import Settings
 from search_service.web.workers import forked_workers, preload_app
 from search_service.wording import counted
 
-#: `create_app` reads its settings from the environment when uvicorn calls the
-#: factory, so `serve` passes its own through it.
+#: `create_app` reads its settings from the environment (called by uvicorn's factory
+#: with one worker, by `workers.preload_app` with several), so `serve` passes its own
+#: through it.
 _FACTORY: Final = "search_service.web.api:create_app"
 #: With several workers, the factory each forked worker calls: the app the supervisor
 #: built before forking it (`workers.preload_app`).

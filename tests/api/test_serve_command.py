@@ -323,6 +323,12 @@ def test_forked_workers_serve_the_app_the_supervisor_built_with_serves_settings(
     assert answers.get() == (True, True, tmp_path / "ix")
 
 
+def test_one_worker_builds_its_own_app_as_uvicorn_loads_it() -> None:
+    config = server.uvicorn_config(Settings(workers=1))
+
+    assert config.factory and config.app == "search_service.web.api:create_app"
+
+
 def test_serve_with_workers_whose_app_cannot_be_built_says_so_with_the_same_code(
     tmp_path: Path,
     shipped_corpus: Path,

@@ -312,10 +312,50 @@ def test_word_pair_counts_remembered_in_two_goes_are_read_back_per_document(
     both_ways: tuple[SearchEngine, SearchEngine],
 ) -> None:
     view = both_ways[0].generation().view
-    docs = np.array([5, 9], dtype=np.intp)
-    view.remember_adjacency("body_exact", "alpha", "beta", docs, np.array([1, 2], dtype=np.int32))
-    more = np.array([2, 7], dtype=np.intp)
-    view.remember_adjacency("body_exact", "alpha", "beta", more, np.array([3, 0], dtype=np.int32))
+    _remember_alpha_beta(view, view.adjacency("body_exact", "alpha", "beta"))
     known = view.adjacency("body_exact", "alpha", "beta")
     assert known.unknown(np.array([2, 5, 6, 9], dtype=np.intp)).tolist() == [6]
     assert known.counts_of(np.array([2, 5, 7, 9], dtype=np.intp)).tolist() == [3, 1, 0, 2]
+
+
+def _remember_alpha_beta(view: segments.IndexView, known: segments.Adjacency) -> None:
+    """Counts of "alpha beta" in documents 5 and 9, then (onto what that gave) 2 and 7."""
+    docs, counts = np.array([5, 9], dtype=np.intp), np.array([1, 2], dtype=np.int32)
+    first = view.remember_adjacency("body_exact", "alpha", "beta", known, docs, counts)
+    more, counts = np.array([2, 7], dtype=np.intp), np.array([3, 0], dtype=np.int32)
+    view.remember_adjacency("body_exact", "alpha", "beta", first, more, counts)
+
+
+def test_word_pair_counts_merge_onto_what_the_search_read_even_if_the_cache_let_it_go(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the words' postings between the two steps may evict the pair's entry."""
+    view = both_ways[0].generation().view
+    read = view.adjacency("body_exact", "alpha", "beta")
+    docs, counts = np.array([5, 9], dtype=np.intp), np.array([1, 2], dtype=np.int32)
+    read = view.remember_adjacency("body_exact", "alpha", "beta", read, docs, counts)
+    _emptied_cache(both_ways[0], monkeypatch, view.cache_bytes)  # the entry went meanwhile
+
+    more, counts = np.array([2, 7], dtype=np.intp), np.array([3, 0], dtype=np.int32)
+    merged = view.remember_adjacency("body_exact", "alpha", "beta", read, more, counts)
+
+    assert merged.docs.tolist() == [2, 5, 7, 9]
+    assert view.adjacency("body_exact", "alpha", "beta").counts_of(merged.docs).tolist() == [
+        3,
+        1,
+        0,
+        2,
+    ]
+
+
+def test_an_entry_too_large_to_keep_leaves_what_its_key_held(
+    both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = _emptied_cache(both_ways[0], monkeypatch, 20_000)
+    small = view.cached("*word", "small", lambda: _postings_of(100))
+    key = ("postings", "*word", "small")
+
+    view._keep(key, _postings_of(10_000))
+
+    assert view._cached[key] is small
+    assert view._bytes == small.ids.nbytes + small.tf.nbytes + 440
