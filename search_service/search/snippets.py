@@ -21,7 +21,7 @@ import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, cast
 
 from search_service.analysis import ELISIONS, TOKEN_PATTERN, language_analyzer
 from search_service.articles import LANGUAGES, Language
@@ -156,17 +156,11 @@ def _word_stem(word: str, folded: str, lang: str) -> str:
     if found is None:
         if len(known) >= _STEMS_LIMIT:
             known.clear()
-        terms = language_analyzer(_as_language(lang)).uncached_terms(word)
+        language = cast(Language, lang)  # a key of `_stems`: one of LANGUAGES
+        terms = language_analyzer(language).uncached_terms(word)
         stem = terms[0] if terms else ""
         found = known[word] = folded if stem == folded else stem
     return found
-
-
-def _as_language(lang: str) -> Language:
-    for known in LANGUAGES:
-        if known == lang:
-            return known
-    return "en"
 
 
 def make_snippet(

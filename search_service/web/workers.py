@@ -13,7 +13,7 @@ worker does not write to every page holding one of them (Python's documentation 
 The supervisor also builds the app (`create_app`: settings, routes, the engine with
 no generation open yet), and every worker serves that object (`preloaded_app`): built
 in a worker, the same app cost it 13 MiB of private memory, most of it pages of the
-supervisor's that building it wrote to (docs/api.md, "The app built before the fork").
+supervisor's that building it wrote to (docs/api.md, "A worker's memory, piece by piece").
 What holds a thread, an open file or a mapped index (the live generation, its
 watcher, the analytics recorder) is created by each worker, in the app's lifespan.
 """

@@ -306,7 +306,7 @@ def test_forked_workers_serve_the_app_the_supervisor_built_with_serves_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Built in each worker, the app cost a worker 13 MiB of private memory (docs/api.md,
-    "The app built before the fork"); the live generation stays each worker's own."""
+    "A worker's memory, piece by piece"); the live generation stays each worker's own."""
     monkeypatch.setattr(workers, "_preloaded", None)
     monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))
     gc.unfreeze()
@@ -321,6 +321,19 @@ def test_forked_workers_serve_the_app_the_supervisor_built_with_serves_settings(
 
     assert worker.exitcode == 0
     assert answers.get() == (True, True, tmp_path / "ix")
+
+
+def test_the_preloaded_factory_without_a_preload_builds_an_app_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker not forked from `serve`'s supervisor (nothing preloaded) still serves."""
+    monkeypatch.setattr(workers, "_preloaded", None)
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))
+
+    app = workers.preloaded_app()
+
+    assert isinstance(app, FastAPI) and app.state.settings.index_dir == tmp_path / "ix"
+    assert workers._preloaded is None
 
 
 def test_one_worker_builds_its_own_app_as_uvicorn_loads_it() -> None:
