@@ -1,5 +1,6 @@
 """A generation keeps its vocabulary built (pickled), so opening it does not build the
-matcher again; a pickle made from other files or by other code, or damaged, is not used."""
+matcher again; a pickle made from other files or by other code, or damaged, is not used.
+The same files give the vocabulary loaded last again, not a second copy."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from search_service.index.build import build_index
 from search_service.ingest.vocabulary import Vocabulary
 
 NORDVENT = "  - canonical: Nordvent Mutuelle\n    names: [Northwind Mutual]\n"
+
+
+@pytest.fixture(autouse=True)
+def nothing_loaded_yet() -> None:
+    """Each test's generation is read from its files (earlier tests built the same ones)."""
+    vocabulary_snapshot.forget_loaded()
 
 
 @pytest.fixture
@@ -94,3 +101,32 @@ def test_a_damaged_pickle_is_reported_and_the_files_are_read(
 
     assert partners_in(vocabulary, "Northwind Mutual") == ["Nordvent Mutuelle"]
     assert "does not unpickle" in caplog.text
+
+
+def test_an_unchanged_vocabulary_is_the_one_loaded_last_not_read_again(
+    generation: Path, tmp_path: Path, no_building: None
+) -> None:
+    """A new generation of the same vocabulary (or a worker forked after its supervisor
+    loaded it) shares it: its pickle is not even read."""
+    loaded = vocabulary_snapshot.load_snapshot(generation)
+    newer = tmp_path / "newer"
+    shutil.copytree(generation, newer)
+    (newer / vocabulary_snapshot.COMPILED_FILE).write_bytes(b"not a pickle")
+
+    assert vocabulary_snapshot.load_snapshot(newer) is loaded
+
+
+def test_a_changed_vocabulary_is_loaded_from_its_own_files(
+    generation: Path, tmp_path: Path
+) -> None:
+    loaded = vocabulary_snapshot.load_snapshot(generation)
+    newer = tmp_path / "newer"
+    shutil.copytree(generation, newer)
+    partners = newer / vocabulary_snapshot.SNAPSHOT_DIR / "partners.yaml"
+    partners.write_text(partners.read_text("utf-8").replace(NORDVENT, ""), "utf-8")
+
+    changed = vocabulary_snapshot.load_snapshot(newer)
+
+    assert changed is not loaded
+    assert partners_in(changed, "Northwind Mutual") == []
+    assert partners_in(loaded, "Northwind Mutual") == ["Nordvent Mutuelle"]
