@@ -106,7 +106,7 @@ def _run_uvicorn(config: uvicorn.Config, sock: socket.socket) -> None:
     """What `uvicorn.run` does after binding, on our socket; `ServeError` when the app
     (or a worker) failed to start, instead of uvicorn's exit status 3 (ours: build running)."""
     if config.workers > 1:
-        preload_app()
+        preload_app(config)
         supervisor = Multiprocess(config, sockets=[sock])
         with forked_workers():
             supervisor.run()

@@ -14,8 +14,11 @@ The supervisor also builds the app (`create_app`: settings, routes, the engine w
 no generation open yet), and every worker serves that object (`preloaded_app`): built
 in a worker, the same app cost it 13 MiB of private memory, most of it pages of the
 supervisor's that building it wrote to (docs/api.md, "A worker's memory, piece by piece").
-What holds a thread, an open file or a mapped index (the live generation, its
-watcher, the analytics recorder) is created by each worker, in the app's lifespan.
+It loads uvicorn's configuration too (what each worker's uvicorn would import and wrap
+before serving) and serves a few searches (`warm_up`), so what the first requests build
+is built once. What holds a thread, an open file or a mapped index (the live
+generation, its watcher, the analytics recorder) is created by each worker, in the
+app's lifespan.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from collections.abc import Iterator
 from multiprocessing.context import ForkProcess
 from typing import Final
 
+import uvicorn
 import uvicorn._subprocess
 from fastapi import FastAPI
 from uvicorn.supervisors.multiprocess import SIGNALS
 
 from search_service.child_processes import die_with_parent
 from search_service.errors import ServeError
+from search_service.web.warm_up import warm_up
 
 #: What a worker imports to serve: the app's module pulls in the rest (FastAPI, numpy,
 #: Whoosh, the search engine, the analytics recorder).
@@ -85,9 +90,10 @@ class ForkedWorkers:
     Process = ForkedWorkerProcess
 
 
-def preload_app() -> None:
-    """Import what every worker imports and build the app they serve (`preloaded_app`),
-    then freeze it all out of the garbage collector.
+def preload_app(config: uvicorn.Config) -> None:
+    """Import what every worker imports, build the app they serve (`preloaded_app`),
+    load uvicorn's `config` (its workers then find it loaded), serve a few searches
+    (`warm_up`), then freeze it all out of the garbage collector.
 
     `create_app` reads the settings `serve` exported to the environment. `ServeError`
     when the app cannot be imported or built (as uvicorn's own loading of it in a
@@ -106,6 +112,9 @@ def preload_app() -> None:
         raise ServeError(
             f"the service failed to start: building the app failed: {error!r}"
         ) from error
+    config.load()
+    config.get_loop_factory()  # imports the event loop's module
+    warm_up(_preloaded)
     gc.collect()
     gc.freeze()
 

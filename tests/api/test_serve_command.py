@@ -282,11 +282,31 @@ def test_preloading_the_app_freezes_its_objects_out_of_the_collector(
     monkeypatch.setattr(workers, "_preloaded", None)
     gc.unfreeze()
     try:
-        preload_app()
+        preload_app(server.uvicorn_config(Settings(workers=2)))
 
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_preloading_loads_uvicorns_config_with_the_app_it_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker's uvicorn then finds its configuration loaded (what it imports and
+    wraps before serving, built once and shared)."""
+    monkeypatch.setattr(workers, "_preloaded", None)
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))
+    config = server.uvicorn_config(Settings(workers=2))
+    gc.unfreeze()
+    try:
+        preload_app(config)
+    finally:
+        gc.unfreeze()
+
+    app = config.loaded_app
+    while not isinstance(app, FastAPI):  # inside the middleware uvicorn wraps it in
+        app = app.app
+    assert config.loaded and app is workers._preloaded
 
 
 def _load_the_served_app(answers: multiprocessing.SimpleQueue[tuple[bool, bool, Path]]) -> None:
@@ -311,7 +331,7 @@ def test_forked_workers_serve_the_app_the_supervisor_built_with_serves_settings(
     monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))
     gc.unfreeze()
     try:
-        preload_app()
+        preload_app(server.uvicorn_config(Settings(workers=2)))
     finally:
         gc.unfreeze()
     answers: multiprocessing.SimpleQueue[tuple[bool, bool, Path]] = multiprocessing.SimpleQueue()
