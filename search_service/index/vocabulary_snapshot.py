@@ -155,6 +155,7 @@ def load_snapshot(generation: Path) -> Vocabulary | None:
     global _last_loaded
     folder = Path(generation) / SNAPSHOT_DIR
     if not folder.is_dir():
+        _last_loaded = None  # not kept for a generation that no longer uses it
         return None
     files = vocabulary_module.read_folder(folder)
     key = _compiled_key(files)

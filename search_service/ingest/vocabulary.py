@@ -156,8 +156,11 @@ class _Tokens:
         self._parts = parts
         self.raws: list[str] = parts[1::2]
         self.gaps: list[str] = parts[2::2]  # gaps[k] lies between word k and word k+1
+        # One lookup, not `in` then `[]`: a vocabulary is shared by the generations of the
+        # same files, and a search on the next one's thread may empty the memo in between.
         self.folds: list[str] = [
-            memo[raw] if raw in memo else _remember_fold(memo, raw) for raw in self.raws
+            folded if (folded := memo.get(raw)) is not None else _remember_fold(memo, raw)
+            for raw in self.raws
         ]
         self._offsets: list[int] | None = None
 

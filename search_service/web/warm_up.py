@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import urllib.parse
 from typing import Any, Final
 
@@ -27,6 +28,7 @@ from fastapi import FastAPI
 from starlette.types import Message, Scope
 
 from search_service.search.engine import SearchEngine
+from search_service.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ def warm_up(app: FastAPI) -> None:
     logging nothing. A failure costs the workers the memory, never the service."""
     engine = app.state.engine
     disabled = logging.root.manager.disable
-    app.state.engine = SearchEngine(app.state.settings)
+    app.state.engine = SearchEngine(_never_looking_again(app.state.settings))
     logging.disable(logging.CRITICAL)
     failure: Exception | None = None
     try:
@@ -51,6 +53,13 @@ def warm_up(app: FastAPI) -> None:
         app.state.engine = engine  # the throwaway one goes, with its generation
     if failure is not None:
         logger.debug("the warm-up before forking the workers stopped: %r", failure)
+
+
+def _never_looking_again(settings: Settings) -> Settings:
+    """The app's settings, but the generation the first request opens is the only one:
+    a newer one published meanwhile would be opened on a thread of its own, which the
+    fork could leave half-done in every worker, with its files mapped."""
+    return settings.model_copy(update={"reload_interval": math.inf})
 
 
 async def _visit(app: FastAPI) -> None:

@@ -112,8 +112,13 @@ def preload_app(config: uvicorn.Config) -> None:
         raise ServeError(
             f"the service failed to start: building the app failed: {error!r}"
         ) from error
-    config.load()
-    config.get_loop_factory()  # imports the event loop's module
+    try:
+        config.load()
+        config.get_loop_factory()  # imports the event loop's module
+    except (Exception, SystemExit) as error:  # uvicorn exits on what it cannot import
+        raise ServeError(
+            f"the service failed to start: loading uvicorn's configuration failed: {error!r}"
+        ) from error
     warm_up(_preloaded)
     gc.collect()
     gc.freeze()

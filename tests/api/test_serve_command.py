@@ -25,6 +25,7 @@ import pytest
 from fastapi import FastAPI
 
 from search_service import cli
+from search_service.errors import ServeError
 from search_service.settings import Settings
 from search_service.web import api, server, workers
 from search_service.web.workers import ForkedWorkerProcess, preload_app
@@ -276,10 +277,11 @@ def test_a_sigterm_sent_as_a_worker_is_forked_stops_it() -> None:
 
 
 def test_preloading_the_app_freezes_its_objects_out_of_the_collector(
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A collection in a forked worker must not write to the pages it shares."""
     monkeypatch.setattr(workers, "_preloaded", None)
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))
     gc.unfreeze()
     try:
         preload_app(server.uvicorn_config(Settings(workers=2)))
@@ -307,6 +309,23 @@ def test_preloading_loads_uvicorns_config_with_the_app_it_built(
     while not isinstance(app, FastAPI):  # inside the middleware uvicorn wraps it in
         app = app.app
     assert config.loaded and app is workers._preloaded
+
+
+def test_a_uvicorn_configuration_that_cannot_load_stops_serve_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn exits (SystemExit) on what it cannot import: a `ServeError`, as the app's."""
+    monkeypatch.setattr(workers, "_preloaded", None)
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))
+    config = server.uvicorn_config(Settings(workers=2))
+    config.loop = "search_service.no_such_module:loop_factory"
+
+    gc.unfreeze()
+    try:
+        with pytest.raises(ServeError, match="loading uvicorn's configuration failed"):
+            preload_app(config)
+    finally:
+        gc.unfreeze()
 
 
 def _load_the_served_app(answers: multiprocessing.SimpleQueue[tuple[bool, bool, Path]]) -> None:

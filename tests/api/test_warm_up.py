@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,7 @@ from search_service.index import vocabulary_snapshot
 from search_service.index.build import build_index
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
+from search_service.web import warm_up as warm_up_module
 from search_service.web.api import create_app
 from search_service.web.warm_up import title_words, visitor_paths, warm_up
 
@@ -133,15 +136,37 @@ def test_a_warm_up_that_fails_costs_nothing_but_itself(
     app = create_app(built)
     engine = app.state.engine
 
-    def broken(engine: SearchEngine, request: SearchRequest) -> SearchResult:
-        raise RuntimeError("a bug in the engine")
+    def broken(hits: list[dict[str, Any]]) -> list[str]:
+        raise RuntimeError("a bug in the warm-up")
 
-    monkeypatch.setattr(SearchEngine, "search", broken)
+    monkeypatch.setattr(warm_up_module, "title_words", broken)
 
-    warm_up(app)  # the app answers 500 to its own request; nothing escapes
+    warm_up(app)  # nothing escapes
 
+    gc.collect()  # what the supervisor does before it forks
     assert app.state.engine is engine
     assert logging.root.manager.disable == logging.NOTSET
+    assert _open_in(built.index_dir) == []
+
+
+def test_the_warm_up_never_looks_for_a_newer_generation(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer one would be opened on a thread of its own, which the fork could leave
+    half-done in every worker, its files mapped."""
+    looked: list[str] = []
+    read_pointer = SearchEngine._read_pointer_while_serving
+
+    def recorded(engine: SearchEngine, current: Any) -> str | None:
+        looked.append(current.name)
+        return read_pointer(engine, current)
+
+    monkeypatch.setattr(SearchEngine, "_read_pointer_while_serving", recorded)
+    app = create_app(built.model_copy(update={"reload_interval": 1e-9}))
+
+    warm_up(app)
+
+    assert looked == []
 
 
 def test_the_title_words_are_its_two_longest_words_of_letters() -> None:
