@@ -222,8 +222,11 @@ def test_a_small_corpus_is_read_in_this_process(
 
 
 KILLED_INGEST = """
-import os, sys, time
+import os, signal, sys, time
 from pathlib import Path
+# Ctrl-C as a terminal delivers it, even when the suite runs with SIGINT ignored (a
+# background job of a shell without job control), which this process would inherit.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from search_service.ingest import corpus
 from search_service.ingest.corpus import ingest_paths, load_vocabulary
 
