@@ -137,6 +137,10 @@ def write_compiled(generation: Path) -> None:
         os.fsync(handle.fileno())
 
 
+#: The vocabulary `load_snapshot` gave last, with its `_compiled_key`.
+_last_loaded: tuple[str, Vocabulary] | None = None
+
+
 def load_snapshot(generation: Path) -> Vocabulary | None:
     """The vocabulary kept in a generation, None when it has none.
 
@@ -165,10 +169,6 @@ def load_snapshot(generation: Path) -> Vocabulary | None:
     vocabulary = _unpickled(Path(generation) / COMPILED_FILE, key) or Vocabulary.load(folder)
     _last_loaded = (key, vocabulary)
     return vocabulary
-
-
-#: The vocabulary `load_snapshot` gave last, with its `_compiled_key`.
-_last_loaded: tuple[str, Vocabulary] | None = None
 
 
 def forget_loaded() -> None:

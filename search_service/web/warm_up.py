@@ -6,7 +6,7 @@ they are first needed, compiled patterns, cached lookups, and the bytecode Pytho
 specialises as it runs. Built once in the supervisor, it is shared by the workers it
 forks (docs/api.md, "A worker's memory, piece by piece").
 
-The requests go to the app itself (ASGI: no server, no lifespan), searching with a
+The requests go to the app itself (httpx's ASGI transport: no server, no lifespan), searching with a
 throwaway engine over the live generation. The app's own engine opens nothing in the
 supervisor, and the throwaway one is dropped with its generation before the fork: a
 supervisor holding a generation would keep its files mapped long after a newer one
@@ -23,9 +23,8 @@ import math
 import urllib.parse
 from typing import Any, Final
 
-import orjson
+import httpx
 from fastapi import FastAPI
-from starlette.types import Message, Scope
 
 from search_service.search.engine import SearchEngine
 from search_service.settings import Settings
@@ -64,14 +63,16 @@ def _never_looking_again(settings: Settings) -> Settings:
 
 async def _visit(app: FastAPI) -> None:
     """Browse, then search the words of the newest article's title."""
-    status, body = await _get(app, "/search")
-    if status != 200:
-        return  # nothing published yet, or a damaged generation
-    browsed = orjson.loads(body)
-    words = title_words(browsed["hits"])
-    if words:
-        for path in visitor_paths(words, browsed["facets"]):
-            await _get(app, path)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+        browsed = await client.get("/search")
+        if browsed.status_code != 200:
+            return  # nothing published yet, or a damaged generation
+        found = browsed.json()
+        words = title_words(found["hits"])
+        if words:
+            for path in visitor_paths(words, found["facets"]):
+                await client.get(path)
 
 
 def title_words(hits: list[dict[str, Any]]) -> list[str]:
@@ -102,37 +103,3 @@ def visitor_paths(words: list[str], facets: dict[str, list[dict[str, Any]]]) -> 
 
 def _path(route: str, **params: Any) -> str:
     return f"{route}?{urllib.parse.urlencode(params)}"
-
-
-async def _get(app: FastAPI, path: str) -> tuple[int, bytes]:
-    """A GET through the app's ASGI interface: its status and body."""
-    route, _, query = path.partition("?")
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": route,
-        "raw_path": route.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 0),
-        "server": ("127.0.0.1", 0),
-    }
-    status = 0
-    body: list[bytes] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = int(message["status"])
-        elif message["type"] == "http.response.body":
-            body.append(bytes(message.get("body", b"")))
-
-    await app(scope, receive, send)
-    return status, b"".join(body)
