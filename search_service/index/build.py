@@ -43,7 +43,6 @@ from search_service.index.compiled_view import VIEW_FOLDER, check_view, compile_
 from search_service.index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
-    FastCodec,
     article_document,
     make_schema,
     schema_fingerprint,
@@ -54,6 +53,7 @@ from search_service.index.vocabulary_snapshot import (
     write_compiled,
     write_snapshot,
 )
+from search_service.index.writer import open_writer
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.settings import Settings, build_processes
 from search_service.wording import counted
@@ -673,7 +673,7 @@ def _write_generation(
         return  # only the vocabulary changed: the same documents, a new snapshot
     index = whoosh_index.open_dir(str(path))
     limit = pool_limit_mb(len(plan.to_add) + len(plan.to_update), 1)
-    writer = index.writer(limitmb=limit, codec=FastCodec())
+    writer = open_writer(index, procs=1, limitmb=limit)
     try:
         with _cancelled_on_failure(writer):
             for article_id in plan.to_delete:
@@ -712,11 +712,7 @@ def _write_full(
     try:
         for number, batch in enumerate(batches, start=1):
             limit = pool_limit_mb(len(batch), procs)
-            writer = (
-                index.writer(procs=procs, limitmb=limit, multisegment=True, codec=FastCodec())
-                if procs > 1
-                else index.writer(limitmb=limit, codec=FastCodec())
-            )
+            writer = open_writer(index, procs=procs, limitmb=limit)
             with _cancelled_on_failure(writer):
                 _add_documents(writer, batch, progress, done=done, total=len(articles))
                 if number == len(batches):

@@ -18,6 +18,7 @@ from search_service.index import schema as index_module
 from search_service.index.build import build_from_articles, build_index
 from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME
 from search_service.index.schema import split_facet_value
+from search_service.index.writer import FastSegmentWriter
 
 from .conftest import MakeArticle, live_ids, live_stored, matching_ids
 
@@ -93,15 +94,15 @@ def test_incremental_build_applies_exactly_the_edits_additions_and_deletions(
 
 
 def record_indexed_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """From now on, the id of every document handed to a Whoosh writer, in order."""
+    """From now on, the id of every document handed to the build's writer, in order."""
     indexed: list[str] = []
-    original = SegmentWriter.add_document
+    original = FastSegmentWriter.add_document
 
-    def counting(self: SegmentWriter, **fields: object) -> None:
+    def counting(self: FastSegmentWriter, **fields: object) -> None:
         indexed.append(str(fields["id"]))
         original(self, **fields)
 
-    monkeypatch.setattr(SegmentWriter, "add_document", counting)
+    monkeypatch.setattr(FastSegmentWriter, "add_document", counting)
     return indexed
 
 
@@ -409,13 +410,13 @@ def test_a_generation_that_lost_an_article_is_not_published(
     small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = build_from_articles(small_corpus[:1], index_root)
-    original = SegmentWriter.add_document
+    original = FastSegmentWriter.add_document
 
-    def losing(self: SegmentWriter, **fields: object) -> None:
+    def losing(self: FastSegmentWriter, **fields: object) -> None:
         if fields["id"] != "es-educacion":
             original(self, **fields)
 
-    monkeypatch.setattr(SegmentWriter, "add_document", losing)
+    monkeypatch.setattr(FastSegmentWriter, "add_document", losing)
     with pytest.raises(BuildFailedError, match="holds 2 articles, the ingest produced 3"):
         build_from_articles(small_corpus, index_root, full=False)
 

@@ -1,0 +1,147 @@
+"""The build's writers write what Whoosh's own writer writes, byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.writing import SegmentWriter
+
+from search_service.articles import Article
+from search_service.index.schema import FastCodec, article_document, make_schema
+from search_service.index.writer import FastMpWriter, FastSegmentWriter, open_writer
+
+from .conftest import MakeArticle
+
+#: Words of the three languages (split on spaces), accents and a curly apostrophe among them.
+TEXT = (
+    "mutuelle santé éducation syndicat enseignants solidarité réseau Côte d’Ivoire "
+    "health insurance teachers union network Senegal Benin schools mutual "
+    "educación salud sindicato docentes red solidaridad América Latina"
+)
+
+
+class _WhooshPathCodec(FastCodec):
+    """Our codec with Whoosh's own field writer, which takes postings one by one."""
+
+    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+        return W3FieldWriter(self, storage, segment)
+
+
+@pytest.fixture
+def many_articles(make_article: MakeArticle) -> list[Article]:
+    """Enough articles (and postings) to fill small pools several times over."""
+    chance = random.Random(11)
+    words = TEXT.split()
+    languages = ("en", "fr", "es")
+    return [
+        make_article(
+            f"article-{number:03d}",
+            " ".join(chance.choices(words, k=6)),
+            " ".join(chance.choices(words, k=80)) + f" word{number}",
+            languages[number % 3],
+            countries=("Senegal",) if number % 2 else ("Benin", "Côte d'Ivoire"),
+            partners=("AIM",) if number % 5 == 0 else (),
+            date=dt.date(2010 + number % 9, 1 + number % 12, 1 + number % 28),
+        )
+        for number in range(150)
+    ]
+
+
+def _write(
+    folder: Path, writer_class: type, codec: Any, documents: list[dict[str, Any]], limitmb: float
+) -> dict[str, bytes]:
+    """The files of one segment written by `writer_class` (segment names drawn alike)."""
+    folder.mkdir()
+    random.seed(3)  # Whoosh names segments and runs with `random`
+    index = whoosh_index.create_in(str(folder), make_schema())
+    writer = writer_class(index, limitmb=limitmb, codec=codec, compound=False)
+    for document in documents:
+        writer.add_document(**document)
+    spilled = bool(writer.pool.runs)
+    writer.commit(merge=False)
+    index.close()
+    files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    return {name: data for name, data in files.items() if not name.endswith(".toc")} | {
+        "runs": b"yes" if spilled else b"no"
+    }
+
+
+@pytest.mark.parametrize("limitmb", [256, 0.05], ids=["in-memory", "spilled-runs"])
+def test_the_build_writer_writes_the_segment_whoosh_writes_byte_for_byte(
+    tmp_path: Path, many_articles: list[Article], limitmb: float
+) -> None:
+    documents = [article_document(article) for article in many_articles]
+    whoosh = _write(tmp_path / "whoosh", SegmentWriter, _WhooshPathCodec(), documents, limitmb)
+    ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), documents, limitmb)
+    assert any(name.endswith(".pst") for name in ours)
+    assert ours["runs"] == (b"yes" if limitmb < 1 else b"no")
+    assert ours.keys() == whoosh.keys()
+    assert [name for name in ours if ours[name] != whoosh[name]] == []
+
+
+def test_documents_taking_whooshs_path_keep_each_terms_postings_in_document_order(
+    tmp_path: Path, many_articles: list[Article]
+) -> None:
+    """A field boost sends a document through Whoosh's own `add_document`: its postings
+    reach the pool by their bytes, the others' by their text, and each term's postings
+    are merged back in document order."""
+    documents = [article_document(article) for article in many_articles]
+    for document in documents[::4]:
+        document["_body_exact_boost"] = 1.0
+    whoosh = _write(tmp_path / "whoosh", SegmentWriter, _WhooshPathCodec(), documents, 256)
+    ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), documents, 256)
+    assert [name for name in ours if ours[name] != whoosh.get(name)] == []
+
+
+def test_the_writer_processes_write_the_postings_one_writer_writes(
+    tmp_path: Path, many_articles: list[Article]
+) -> None:
+    """Two processes each write a segment (`FastMpWriter`); between them, every
+    article's postings are the ones a single writer writes."""
+    assert isinstance(_index_with(tmp_path / "two", many_articles, procs=2), FastMpWriter)
+    assert _segments(tmp_path / "two") >= 2
+    assert _index_with(tmp_path / "one", many_articles, procs=1).__class__ is FastSegmentWriter
+    assert _postings_by_id(tmp_path / "two") == _postings_by_id(tmp_path / "one")
+
+
+def _index_with(folder: Path, articles: list[Article], procs: int) -> Any:
+    folder.mkdir()
+    index = whoosh_index.create_in(str(folder), make_schema())
+    writer = open_writer(index, procs=procs, limitmb=64)
+    for article in articles:
+        writer.add_document(**article_document(article))
+    writer.commit(merge=False)
+    index.close()
+    return writer
+
+
+def _segments(folder: Path) -> int:
+    index = whoosh_index.open_dir(str(folder))
+    try:
+        return len(index._segments())
+    finally:
+        index.close()
+
+
+def _postings_by_id(folder: Path) -> dict[tuple[str, bytes], list[tuple[str, float, bytes]]]:
+    """Every term's postings as (article id, weight, value), whatever the segments."""
+    index = whoosh_index.open_dir(str(folder))
+    found: dict[tuple[str, bytes], list[tuple[str, float, bytes]]] = {}
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        for fieldname, term in reader.all_terms():
+            matcher = reader.postings(fieldname, term)
+            postings = found.setdefault((fieldname, term), [])
+            while matcher.is_active():
+                stored = searcher.stored_fields(matcher.id())
+                postings.append((stored["id"], matcher.weight(), matcher.value()))
+                matcher.next()
+            postings.sort()
+    index.close()
+    return found
