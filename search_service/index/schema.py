@@ -35,8 +35,9 @@ from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldWriter,
     W3PostingsWriter,
+    W3TermInfo,
 )
-from whoosh.system import pack_uint
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from search_service.analysis import BaseAnalyzer, language_analyzer, neutral_analyzer
@@ -350,6 +351,67 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             block._maxlength = max(found) if found else 0
             self._write_block(last=start + size >= len(postings))
 
+    def term_bytes(
+        self,
+        postings: list[tuple[str, bytes, int, float, bytes | None]],
+        lengths: list[int],
+        format_: Any,
+        offset: int,
+    ) -> tuple[bytes, bytes] | None:
+        """One term's postings as they go into the postings file at `offset`, and its
+        term info: what `start_postings`, `add_postings`, `finish_postings` and the term
+        info's `to_bytes` make, without a call per block (None: compressed or inlined
+        postings, which take that way)."""
+        count = len(postings)
+        if self._compression or count < self._inlinelimit:
+            return None
+        size, known = self._blocklimit, len(lengths)
+        fixed = format_.fixed_value_size()
+        parts = [WHOOSH3_HEADER_MAGIC]
+        total: float = 0  # the term info's statistics, as `W3TermInfo.add_block` keeps them
+        minlength: int | None = None
+        maxlength = 0
+        maxweight: float = 0
+        for start in range(0, count, size):
+            chunk = postings[start : start + size]
+            ids = [posting[2] for posting in chunk]
+            plain = [posting[3] for posting in chunk]
+            weights = array("f", plain)
+            found = [lengths[docnum] for docnum in ids if docnum < known and lengths[docnum]]
+            block_weight = max(0, *plain)
+            shortest = min(found) if found else None
+            longest = max(found) if found else 0
+            total += sum(weights)
+            minlength = shortest if minlength is None else min(minlength, shortest)  # type: ignore[type-var]
+            maxlength = max(maxlength, longest)
+            maxweight = max(maxweight, block_weight)
+            values = [posting[4] for posting in chunk if posting[4]]
+            data = (_deltas(ids), _mini_weights(weights), _mini_values(values, fixed))
+            databytes = dumps(data, _BLOCK_PICKLE_PROTOCOL)
+            info = (
+                len(ids),
+                ids[-1],
+                block_weight,
+                0,
+                length_to_byte(shortest),
+                length_to_byte(longest),
+            )
+            infobytes = dumps(info, 2)
+            length = len(infobytes) + len(databytes)
+            parts += (pack_int(-length if start + size >= count else length), infobytes, databytes)
+        posted = b"".join(parts)
+        terminfo = W3TermInfo._struct.pack(
+            False,
+            total,
+            count,
+            0 if minlength is None else length_to_byte(minlength),
+            length_to_byte(maxlength),
+            maxweight,
+            postings[0][2],
+            postings[-1][2],
+        )
+        return posted, terminfo + pack_long(offset) + pack_int(len(posted))
+
     def _write_block(self, last: bool = False) -> None:
         block: Any = self
         if not block._blockcount:
@@ -402,15 +464,45 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                 postings = [posting for posting in postings if posting[2] != -1]
                 if not postings:
                     continue
-            self.start_term(btext)
-            self._postwriter.add_postings(postings, field_lengths)
-            self.finish_term()
+            written = self._postwriter.term_bytes(
+                postings, field_lengths, self._format, self._postfile.tell()
+            )
+            if written is None:
+                self.start_term(btext)
+                self._postwriter.add_postings(postings, field_lengths)
+                self.finish_term()
+                continue
+            posted, terminfo = written
+            self._postfile.write(posted)
+            self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo)
         if last_field is not None:
             self.finish_field()
 
 
 #: A pool item's (fieldname, term bytes): items are sorted, so a term's postings are adjacent.
 _FIELD_AND_TERM: Final = operator.itemgetter(0, 1)
+
+
+def _deltas(ids: list[int]) -> tuple[int, ...]:
+    """A block's document numbers as Whoosh stores them (`_mini_ids`: each after the first
+    as its distance from the one before)."""
+    return (ids[0], *(after - before for before, after in itertools.pairwise(ids)))
+
+
+def _mini_weights(weights: array[float]) -> float | tuple[float, ...] | None:
+    """A block's weights as Whoosh stores them (`_mini_weights`): None when all are 1.0,
+    one number when all are the same, else all of them."""
+    first = weights[0]
+    if weights.count(first) == len(weights):
+        return None if first == 1.0 else first
+    return tuple(weights)
+
+
+def _mini_values(values: list[bytes], fixed: int | None) -> tuple[bytes, ...] | bytes | None:
+    """A block's posting values as Whoosh stores them (`_mini_values`)."""
+    if fixed is None or fixed < 0:
+        return tuple(values)
+    return None if fixed == 0 else b"".join(values)
 
 
 def _field_lengths(lengths: Any, fieldname: str) -> list[int]:
