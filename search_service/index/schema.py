@@ -441,12 +441,14 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
 
 
 class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
-    """Writes a term's postings in blocks at once, reading each field's lengths once.
+    """Writes each term's postings in one piece, reading each field's lengths once.
 
     Whoosh's writer hands the postings over one call at a time (a posting-list
     writer's `add_posting`), about a microsecond of Python each for the 400-odd
-    postings of an article; here a term's postings are cut into blocks with list
-    comprehensions. The blocks are the ones Whoosh would write, byte for byte.
+    postings of an article, then a few calls per block and per term; here a term's
+    postings are cut into blocks with list comprehensions and written with its term
+    info at once (`_PostingsWriter.term_bytes`). The bytes are the ones Whoosh would
+    write (tests/index/test_writer.py).
     """
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:

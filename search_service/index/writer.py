@@ -13,12 +13,12 @@ writer):
 - Whoosh's pool sorts all the postings when the segment is written; `TermPool`
   keeps each term's postings together as they arrive, in document order, so only
   the terms are sorted.
-- The codec writes a term's postings in whole blocks (`schema._PostingsWriter`).
+- The codec writes a term's postings, blocks and term info in one piece
+  (`schema._PostingsWriter.term_bytes`) instead of a few calls per posting and per block.
 
 `MpWriter`, Whoosh's writer over several processes, starts processes that write with
 Whoosh's `SegmentWriter`; `FastMpWriter`'s write with `FastSegmentWriter`, without
-the cyclic garbage collector. Measured at 100,000 articles: a writer process used
-63-66 s of CPU a batch against 69-70 s before (docs/index.md, "Build speed").
+the cyclic garbage collector. Figures: docs/index.md, "Past Whoosh's writer".
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ _LIMIT_MB: Final = 128
 _Posting = tuple[str, bytes, int, float, bytes]
 #: A format's `word_values` item: (term, frequency, weight, encoded value).
 _TermValue = tuple[str, int, float, bytes]
+#: A term in the pool: its bytes, and its postings in document order.
+_Term = tuple[bytes, list[_Posting]]
 
 
 def open_writer(index: Any, *, procs: int, limitmb: int) -> SegmentWriter:
@@ -75,7 +77,7 @@ class TermPool(PostingPool):  # type: ignore[misc]
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = _LIMIT_MB) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb)
-        self._fields: dict[str, dict[Any, list[_Posting]]] = {}
+        self._fields: dict[str, dict[Any, _Term]] = {}
         self._keyed_by_bytes: set[str] = set()
 
     def add(self, item: _Posting) -> None:
@@ -85,25 +87,21 @@ class TermPool(PostingPool):  # type: ignore[misc]
         )
         self._keyed_by_bytes.add(fieldname)
         terms = self._fields.setdefault(fieldname, {})
-        found = terms.get(btext)
-        if found is None:
-            terms[btext] = [item]
-        else:
-            found.append(item)
+        entry = terms.get(btext)
+        if entry is None:
+            entry = terms[btext] = (btext, [])
+        entry[1].append(item)
 
     def add_terms(self, fieldname: str, docnum: int, values: list[_TermValue]) -> None:
         """`add` of one document's postings in a field, from `word_values`' items."""
         terms = self._fields.setdefault(fieldname, {})
         size = (_POSTING_OVERHEAD + len(fieldname)) * len(values)
         for term, _, weight, value in values:
-            found = terms.get(term)
-            if found is None:
-                btext = term.encode()
-                terms[term] = [(fieldname, btext, docnum, weight, value)]
-            else:
-                btext = found[0][1]
-                found.append((fieldname, btext, docnum, weight, value))
-            size += 2 * len(btext) + len(value)
+            entry = terms.get(term)
+            if entry is None:
+                entry = terms[term] = (term.encode(), [])
+            entry[1].append((fieldname, entry[0], docnum, weight, value))
+            size += 2 * len(entry[0]) + len(value)
         self._count(fieldname, size)
 
     def _count(self, fieldname: str, size: int) -> None:
@@ -135,16 +133,16 @@ class TermPool(PostingPool):  # type: ignore[misc]
         terms = self._fields[fieldname]
         if fieldname in self._keyed_by_bytes:
             terms = _keyed_by_bytes(terms)
-        return itertools.chain.from_iterable(terms[term] for term in sorted(terms))
+        return itertools.chain.from_iterable(terms[term][1] for term in sorted(terms))
 
 
-def _keyed_by_bytes(terms: dict[Any, list[_Posting]]) -> dict[bytes, list[_Posting]]:
+def _keyed_by_bytes(terms: dict[Any, _Term]) -> dict[bytes, _Term]:
     """A field's terms by their bytes, the postings of one term kept by both ways
     merged in document order."""
-    merged: dict[bytes, list[_Posting]] = {}
-    for postings in terms.values():
-        btext = postings[0][1]
-        merged[btext] = sorted([*merged.get(btext, []), *postings], key=_DOCNUM)
+    merged: dict[bytes, _Term] = {}
+    for btext, postings in terms.values():
+        earlier = merged.get(btext, (btext, []))[1]
+        merged[btext] = (btext, sorted([*earlier, *postings], key=_DOCNUM))
     return merged
 
 
@@ -238,8 +236,10 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
     names its writer class), without the cyclic garbage collector.
 
     The process ends when its segment is written, and what it allocates (postings:
-    tuples, lists, bytes) holds no reference cycles; the collector's passes over them
-    cost 5 % of a writer process at 100,000 articles (3.5 s of 69 s a batch).
+    tuples, lists, bytes) holds no reference cycles. The collector's passes took
+    3.4-3.5 s of a 69-70 s batch at 100,000 articles; without it a 5,000-article
+    writer process used 6.0-6.2 s of CPU instead of 7.3-7.5 (its passes also evict
+    the caches).
     """
 
     def run(self) -> None:
