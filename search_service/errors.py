@@ -82,6 +82,13 @@ class IngestWorkerError(BuildFailedError):
     code = "ingest_worker_failed"
 
 
+class WriterProcessError(BuildFailedError):
+    """A process writing a build's segments ended without its segment (`index.writer`):
+    nothing published."""
+
+    code = "writer_process_failed"
+
+
 class SettingError(SearchServiceError):
     """A setting (a `SEARCH_*` variable or its command-line option) has a value it does
     not accept; the message names it as the user wrote it and what it accepts."""

@@ -325,7 +325,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             if length > block._maxlength:
                 block._maxlength = length
 
-    def add_postings(
+    def add_term_postings(
         self, postings: list[tuple[str, bytes, int, float, bytes | None]], lengths: list[int]
     ) -> None:
         """One term's pool items (its postings in document order), written in full
@@ -359,9 +359,9 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         offset: int,
     ) -> tuple[bytes, bytes] | None:
         """One term's postings as they go into the postings file at `offset`, and its
-        term info: what `start_postings`, `add_postings`, `finish_postings` and the term
+        term info: what `start_postings`, `add_posting`, `finish_postings` and the term
         info's `to_bytes` make, without a call per block (None: compressed or inlined
-        postings, which take that way)."""
+        postings, which take `add_term_postings`)."""
         count = len(postings)
         if self._compression or count < self._inlinelimit:
             return None
@@ -462,7 +462,7 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                 field_lengths = _field_lengths(lengths, fieldname)
                 last_field = fieldname
             postings = list(group)
-            if postings[0][2] == -1:  # Whoosh's marker of spelling-only words sorts first
+            if postings[0][2] == -1:  # a guard: Whoosh's base writer skips docnum -1 too
                 postings = [posting for posting in postings if posting[2] != -1]
                 if not postings:
                     continue
@@ -471,7 +471,7 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
             )
             if written is None:
                 self.start_term(btext)
-                self._postwriter.add_postings(postings, field_lengths)
+                self._postwriter.add_term_postings(postings, field_lengths)
                 self.finish_term()
                 continue
             posted, terminfo = written

@@ -26,19 +26,20 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
-import operator
 from collections.abc import Iterator
 from typing import Any, Final
 
 from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
 from whoosh.writing import PostingPool, SegmentWriter
 
+from search_service.errors import WriterProcessError
 from search_service.index.schema import (
     FastCodec,
     RawPositions,
     TermListFrequency,
     _term_list,
 )
+from search_service.wording import counted
 
 #: The bytes Whoosh's `PostingPool.add` counts for a posting besides its field
 #: name, term and value (a tuple of five, an int, a float, three objects' headers).
@@ -68,11 +69,13 @@ class TermPool(PostingPool):  # type: ignore[misc]
 
     Whoosh's pool sorts every posting at the end (a million of them for 2,500
     articles: a fifth of a writer process's time). Documents are added in order, so
-    a term's postings arrive in order, and only the terms need sorting. A field's
-    terms are kept by their text (`add_terms`, whose hash Python keeps with the
-    analyzer's string) or by their bytes (`add`, Whoosh's path); text sorts as its
-    UTF-8 bytes do. Past its limit the pool writes a sorted run to disk as Whoosh's
-    does, and runs are merged by Whoosh's code.
+    on our path (`add_terms`) a term's postings arrive in order and only the terms
+    need sorting; the terms are kept by their text, whose hash Python keeps with the
+    analyzer's string, and text sorts as its UTF-8 bytes do. On Whoosh's path (`add`:
+    other fields, boosted documents, merged segments) terms are kept by their bytes
+    and each one's postings are sorted in full (`_keyed_by_bytes`). Past its limit
+    the pool writes a sorted run to disk as Whoosh's does, and runs are merged by
+    Whoosh's code.
     """
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = _LIMIT_MB) -> None:
@@ -106,7 +109,7 @@ class TermPool(PostingPool):  # type: ignore[misc]
 
     def _count(self, fieldname: str, size: int) -> None:
         """Whoosh's estimate of the pool's size; past the limit, a run is written
-        (after the postings counted, where Whoosh writes it before the last one)."""
+        (before `add`'s posting is kept, as Whoosh does; after all of `add_terms`')."""
         self.fieldnames.add(fieldname)
         self.currentsize += size
         if self.currentsize > self.limit:
@@ -137,16 +140,15 @@ class TermPool(PostingPool):  # type: ignore[misc]
 
 
 def _keyed_by_bytes(terms: dict[Any, _Term]) -> dict[bytes, _Term]:
-    """A field's terms by their bytes, the postings of one term kept by both ways
-    merged in document order."""
+    """A field's terms by their bytes, each term's postings (kept either way) sorted as
+    Whoosh's pool sorts them: by document, then weight and value, since Whoosh's path
+    may pool several postings of one document (spelling words, all at document 0) or
+    out of order (a merged segment's)."""
     merged: dict[bytes, _Term] = {}
     for btext, postings in terms.values():
         earlier = merged.get(btext, (btext, []))[1]
-        merged[btext] = (btext, sorted([*earlier, *postings], key=_DOCNUM))
+        merged[btext] = (btext, sorted([*earlier, *postings]))
     return merged
-
-
-_DOCNUM: Final = operator.itemgetter(2)
 
 
 class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
@@ -215,7 +217,29 @@ _OUR_FORMATS: Final = (RawPositions, TermListFrequency)
 
 
 class FastMpWriter(MpWriter):  # type: ignore[misc]
-    """Whoosh's `MpWriter`, its processes writing with `FastSegmentWriter`."""
+    """Whoosh's `MpWriter`, its processes writing with `FastSegmentWriter`, stopped
+    when it is cancelled, and failing when one of them ends without its segment."""
+
+    def cancel(self) -> None:
+        """Whoosh's `cancel` only flags the parent's copies of its processes: they
+        would wait for jobs forever, and the build could never exit."""
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+            for task in self.tasks:
+                task.join()
+        finally:
+            super().cancel()
+
+    def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
+        super().commit(mergetype=mergetype, optimize=optimize, merge=merge)
+        failed = [task.exitcode for task in self.tasks if task.exitcode]
+        if failed:
+            raise WriterProcessError(
+                f"{counted(len(failed), 'writer process')} of the build ended without "
+                f"writing its segment (exit code {failed[0]}; its error is in the log above)"
+            )
 
     def _new_task(self) -> SubWriterTask:
         task = _SubWriterTask(

@@ -1,20 +1,31 @@
-"""The build's writers write what Whoosh's own writer writes, byte for byte."""
+"""The build's writers write what Whoosh's own writer writes, byte for byte, and their
+processes end with the build."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import multiprocessing
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import fields
 from whoosh import index as whoosh_index
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.writing import SegmentWriter
 
 from search_service.articles import Article
+from search_service.errors import WriterProcessError
 from search_service.index.schema import FastCodec, article_document, make_schema
-from search_service.index.writer import FastMpWriter, FastSegmentWriter, open_writer
+from search_service.index.writer import (
+    FastMpWriter,
+    FastSegmentWriter,
+    _SubWriterTask,
+    open_writer,
+)
 
 from .conftest import MakeArticle
 
@@ -54,17 +65,31 @@ def many_articles(make_article: MakeArticle) -> list[Article]:
 
 
 def _write(
-    folder: Path, writer_class: type, codec: Any, documents: list[dict[str, Any]], limitmb: float
+    folder: Path,
+    writer_class: type,
+    codec: Any,
+    documents: list[dict[str, Any]],
+    limitmb: float,
+    earlier: list[dict[str, Any]] | None = None,
+    schema: Any = None,
 ) -> dict[str, bytes]:
-    """The files of one segment written by `writer_class` (segment names drawn alike)."""
+    """The files of one segment written by `writer_class` (segment names drawn alike),
+    and `"runs"`: whether its pool was written out to runs before the commit. With
+    `earlier` documents, Whoosh's writer first writes them in a segment of their own,
+    which the new one then merges (through the pool, as an incremental build may)."""
     folder.mkdir()
     random.seed(3)  # Whoosh names segments and runs with `random`
-    index = whoosh_index.create_in(str(folder), make_schema())
+    index = whoosh_index.create_in(str(folder), schema or make_schema())
+    if earlier:
+        first = SegmentWriter(index, codec=_WhooshPathCodec(), compound=False)
+        for document in earlier:
+            first.add_document(**document)
+        first.commit(merge=False)
     writer = writer_class(index, limitmb=limitmb, codec=codec, compound=False)
     for document in documents:
         writer.add_document(**document)
     spilled = bool(writer.pool.runs)
-    writer.commit(merge=False)
+    writer.commit(optimize=bool(earlier), merge=False)
     index.close()
     files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
     return {name: data for name, data in files.items() if not name.endswith(".toc")} | {
@@ -72,17 +97,35 @@ def _write(
     }
 
 
-@pytest.mark.parametrize("limitmb", [256, 0.05], ids=["in-memory", "spilled-runs"])
+@pytest.mark.parametrize(
+    ("limitmb", "blocks"),
+    [(256, {}), (0.05, {}), (256, {"blocklimit": 7, "compression": 3})],
+    ids=["in-memory", "spilled-runs", "small-compressed-blocks"],
+)
 def test_the_build_writer_writes_the_segment_whoosh_writes_byte_for_byte(
-    tmp_path: Path, many_articles: list[Article], limitmb: float
+    tmp_path: Path, many_articles: list[Article], limitmb: float, blocks: dict[str, int]
 ) -> None:
     documents = [article_document(article) for article in many_articles]
-    whoosh = _write(tmp_path / "whoosh", SegmentWriter, _WhooshPathCodec(), documents, limitmb)
-    ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), documents, limitmb)
+    whoosh_codec, our_codec = _WhooshPathCodec(**blocks), FastCodec(**blocks)
+    whoosh = _write(tmp_path / "whoosh", SegmentWriter, whoosh_codec, documents, limitmb)
+    ours = _write(tmp_path / "ours", FastSegmentWriter, our_codec, documents, limitmb)
     assert any(name.endswith(".pst") for name in ours)
     assert ours["runs"] == (b"yes" if limitmb < 1 else b"no")
     assert ours.keys() == whoosh.keys()
     assert [name for name in ours if ours[name] != whoosh[name]] == []
+
+
+def test_a_merged_segment_is_written_as_whoosh_writes_it(
+    tmp_path: Path, many_articles: list[Article]
+) -> None:
+    """An older segment merged into the new one reaches the pool through Whoosh's path
+    (`add_reader`), posting by posting, beside the new documents' postings."""
+    documents = [article_document(article) for article in many_articles]
+    earlier, later = documents[:60], documents[60:]
+    whoosh = _write(tmp_path / "whoosh", SegmentWriter, _WhooshPathCodec(), later, 256, earlier)
+    ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), later, 256, earlier)
+    assert len([name for name in ours if name.endswith(".pst")]) == 1  # merged into one
+    assert [name for name in ours if ours[name] != whoosh.get(name)] == []
 
 
 def test_documents_taking_whooshs_path_keep_each_terms_postings_in_document_order(
@@ -93,9 +136,30 @@ def test_documents_taking_whooshs_path_keep_each_terms_postings_in_document_orde
     are merged back in document order."""
     documents = [article_document(article) for article in many_articles]
     for document in documents[::4]:
-        document["_body_exact_boost"] = 1.0
+        document["_body_exact_boost"] = 1.1  # weights rounded to float32 in the blocks
     whoosh = _write(tmp_path / "whoosh", SegmentWriter, _WhooshPathCodec(), documents, 256)
     ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), documents, 256)
+    assert [name for name in ours if ours[name] != whoosh.get(name)] == []
+
+
+def test_a_field_with_spelling_words_is_written_as_whoosh_writes_it(tmp_path: Path) -> None:
+    """Whoosh pools a stemmed field's spelling words all at document 0, several of a
+    word at once: a term's postings are then sorted by weight and value too."""
+    stemmed = fields.TEXT(analyzer=StemmingAnalyzer(), spelling=True)
+    schema = fields.Schema(id=fields.ID(stored=True), text=stemmed)
+    texts = [
+        "union school",
+        "teacher",
+        "schools unions taught teacher",
+        "teachers school unions schools",
+    ]
+    documents: list[dict[str, Any]] = [
+        {"id": str(number), "text": text} for number, text in enumerate(texts)
+    ]
+    whoosh = _write(
+        tmp_path / "whoosh", SegmentWriter, _WhooshPathCodec(), documents, 256, None, schema
+    )
+    ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), documents, 256, None, schema)
     assert [name for name in ours if ours[name] != whoosh.get(name)] == []
 
 
@@ -105,7 +169,8 @@ def test_the_writer_processes_write_the_postings_one_writer_writes(
     """Two processes each write a segment (`FastMpWriter`); between them, every
     article's postings are the ones a single writer writes."""
     assert isinstance(_index_with(tmp_path / "two", many_articles, procs=2), FastMpWriter)
-    assert _segments(tmp_path / "two") >= 2
+    sizes = _segment_sizes(tmp_path / "two")
+    assert len(sizes) == 2 and 0 not in sizes
     assert _index_with(tmp_path / "one", many_articles, procs=1).__class__ is FastSegmentWriter
     assert _postings_by_id(tmp_path / "two") == _postings_by_id(tmp_path / "one")
 
@@ -121,12 +186,65 @@ def _index_with(folder: Path, articles: list[Article], procs: int) -> Any:
     return writer
 
 
-def _segments(folder: Path) -> int:
+def _segment_sizes(folder: Path) -> list[int]:
     index = whoosh_index.open_dir(str(folder))
     try:
-        return len(index._segments())
+        return [segment.doc_count() for segment in index._segments()]
     finally:
         index.close()
+
+
+def test_a_writer_process_writes_with_the_build_writer_and_no_cyclic_collector(
+    tmp_path: Path,
+) -> None:
+    """What `FastMpWriter` starts in each process, run here: told to finish at once,
+    it writes an empty segment with `FastSegmentWriter`, the collector off."""
+    index = whoosh_index.create_in(str(tmp_path), make_schema())
+    jobs: multiprocessing.Queue[Any] = multiprocessing.Queue()
+    results: multiprocessing.Queue[Any] = multiprocessing.Queue()
+    kwargs = {"codec": FastCodec(), "limitmb": 16}
+    task = _SubWriterTask(index.storage, index.indexname, jobs, results, kwargs, True)
+    jobs.put(None)
+    try:
+        task.run()
+        collecting = gc.isenabled()
+    finally:
+        gc.enable()
+    assert isinstance(task.writer, FastSegmentWriter)
+    assert not collecting
+    assert results.get(timeout=5)[2].doc_count() == 0
+    index.close()
+
+
+def test_a_cancelled_writer_stops_its_processes(
+    tmp_path: Path, many_articles: list[Article]
+) -> None:
+    """Whoosh's `cancel` leaves its processes waiting for jobs: a failed build would
+    never exit."""
+    index = whoosh_index.create_in(str(tmp_path), make_schema())
+    writer = open_writer(index, procs=2, limitmb=16)
+    for article in many_articles:
+        writer.add_document(**article_document(article))
+    tasks = list(writer.tasks)
+    assert tasks and all(isinstance(task, _SubWriterTask) for task in tasks)
+    writer.cancel()
+    assert [task.is_alive() for task in tasks] == [False] * len(tasks)
+    index.close()
+
+
+def test_a_writer_process_that_fails_fails_the_commit(
+    tmp_path: Path, many_articles: list[Article]
+) -> None:
+    """Whoosh commits without the segment of a process that died."""
+    index = whoosh_index.create_in(str(tmp_path), make_schema())
+    writer = open_writer(index, procs=2, limitmb=16)
+    documents = [article_document(article) for article in many_articles]
+    documents[5]["title_exact"] = 12345  # not text: the process's analysis raises
+    for document in documents:
+        writer.add_document(**document)
+    with pytest.raises(WriterProcessError, match="1 writer process of the build ended"):
+        writer.commit(merge=False)
+    index.close()
 
 
 def _postings_by_id(folder: Path) -> dict[tuple[str, bytes], list[tuple[str, float, bytes]]]:
