@@ -27,6 +27,7 @@ from typing import Any, Final, Protocol
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
+from search_service import collector
 from search_service.analysis import analyze_neutral
 from search_service.articles import Article, Problem
 from search_service.errors import (
@@ -280,20 +281,21 @@ def build_index(
         used = used.with_discovered(discovery)
         report.new_partners = {o.partner for o in discovery.auto if o.extends is None}
         report.partners_proposed = len(discovery.proposed)
-        return _build_locked(
-            result.articles,
-            report,
-            root,
-            full=full,
-            keep=keep,
-            strict=strict,
-            allow_shrink=allow_shrink,
-            vocabulary=used,
-            progress=progress,
-            started=started,
-            workers=workers,
-            phases={"read": read_seconds},
-        )
+        with collector.holding_frozen():  # the articles, alive until the end (`collector`)
+            return _build_locked(
+                result.articles,
+                report,
+                root,
+                full=full,
+                keep=keep,
+                strict=strict,
+                allow_shrink=allow_shrink,
+                vocabulary=used,
+                progress=progress,
+                started=started,
+                workers=workers,
+                phases={"read": read_seconds},
+            )
 
 
 def build_from_articles(

@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from search_service import collector
 from search_service.articles import Article, Language, Problem, SourceRef
 from search_service.errors import ArticleParseError, SearchServiceError
 from search_service.fetch.urls import InvalidUrlError, normalise_url, page_key
@@ -185,15 +186,16 @@ def ingest_paths(
         for path in files:
             run.read_file(path)
     run.drop_copies()  # before discovery: a copy would count its names twice
-    if discovery is None:
-        discovery = discover(run.articles, vocabulary, evidence)
-    articles = with_discovered_partners(
-        run.articles,
-        discovery,
-        vocabulary,
-        stated=run.stated_partners,
-        stated_countries=run.stated_countries,
-    )
+    with collector.paused():  # over articles that all stay alive (`collector`)
+        if discovery is None:
+            discovery = discover(run.articles, vocabulary, evidence)
+        articles = with_discovered_partners(
+            run.articles,
+            discovery,
+            vocabulary,
+            stated=run.stated_partners,
+            stated_countries=run.stated_countries,
+        )
     return IngestResult(
         articles=articles,
         problems=run.problems,

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from search_service import collector
 from search_service.articles import Article, Problem
 from search_service.child_processes import die_with_parent
 from search_service.errors import IngestWorkerError, SearchServiceError
@@ -123,12 +124,13 @@ def read_in_processes(
     )
     evidence: dict[str, ArticleEvidence] = {}
     try:
-        planned = [_submit(pool, run, path) for path in files]
-        for path, parts in zip(files, planned, strict=True):
-            for part in parts:
-                done = part if isinstance(part, _Done) else _result(run, path, part)
-                _replay(run, done, evidence)
-            run.file_done()
+        with collector.paused():  # what arrives here stays alive (`collector`)
+            planned = [_submit(pool, run, path) for path in files]
+            for path, parts in zip(files, planned, strict=True):
+                for part in parts:
+                    done = part if isinstance(part, _Done) else _result(run, path, part)
+                    _replay(run, done, evidence)
+                run.file_done()
     except BaseException:
         _stop_now(pool)
         raise

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -435,3 +437,46 @@ def test_unreadable_checksums_make_the_next_build_full(
     assert report.full
     assert report.full_reason == "the live generation's checksums are missing or unreadable"
     assert live_ids(index_root) == {article.id for article in small_corpus}
+
+
+def test_what_a_build_holds_is_frozen_out_of_the_collector_until_it_ends(
+    small_corpus: list[Article], index_root: Path, tmp_path: Path, vocabulary_dir: Path
+) -> None:
+    """A full pass of the collector over 100,000 held articles took up to 1.1 s
+    (`collector`): from the write on, the build holds them frozen, and lets go after."""
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, small_corpus, vocabulary_dir)
+    frozen: dict[str, int] = {}
+
+    def progress(phase: str, *counts: int) -> None:
+        frozen.setdefault(phase, gc.get_freeze_count())
+
+    build_index(corpus, index_root, progress=progress)
+    assert frozen["read"] == 0
+    assert frozen["index"] > 0 and frozen["check"] > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_build_leaves_what_its_process_froze_before_frozen(
+    small_corpus: list[Article], index_root: Path, tmp_path: Path, vocabulary_dir: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, small_corpus, vocabulary_dir)
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        build_index(corpus, index_root)
+        assert gc.get_freeze_count() >= before
+    finally:
+        gc.unfreeze()
+
+
+def _write_corpus(corpus: Path, articles: list[Article], vocabulary_dir: Path) -> None:
+    """`articles` as a corpus folder: a JSONL export beside the shipped vocabulary."""
+    shutil.copytree(vocabulary_dir, corpus / "vocabulary")
+    (corpus / "articles").mkdir()
+    lines = [
+        json.dumps({"id": a.id, "title": a.title, "body": a.body, "language": a.language})
+        for a in articles
+    ]
+    (corpus / "articles" / "export.jsonl").write_text("\n".join(lines) + "\n")
