@@ -281,21 +281,20 @@ def build_index(
         used = used.with_discovered(discovery)
         report.new_partners = {o.partner for o in discovery.auto if o.extends is None}
         report.partners_proposed = len(discovery.proposed)
-        with collector.holding_frozen():  # the articles, alive until the end (`collector`)
-            return _build_locked(
-                result.articles,
-                report,
-                root,
-                full=full,
-                keep=keep,
-                strict=strict,
-                allow_shrink=allow_shrink,
-                vocabulary=used,
-                progress=progress,
-                started=started,
-                workers=workers,
-                phases={"read": read_seconds},
-            )
+        return _build_locked(
+            result.articles,
+            report,
+            root,
+            full=full,
+            keep=keep,
+            strict=strict,
+            allow_shrink=allow_shrink,
+            vocabulary=used,
+            progress=progress,
+            started=started,
+            workers=workers,
+            phases={"read": read_seconds},
+        )
 
 
 def build_from_articles(
@@ -375,6 +374,7 @@ def _report_for(
     )
 
 
+@collector.holding_frozen()  # the articles, alive until the end (`collector`)
 def _build_locked(
     articles: list[Article],
     report: BuildReport,

@@ -328,28 +328,12 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     def add_term_postings(
         self, postings: list[tuple[str, bytes, int, float, bytes | None]], lengths: list[int]
     ) -> None:
-        """One term's pool items (its postings in document order), written in full
-        blocks as `add_posting` one by one would have (`lengths`: the field's
-        length of each document)."""
-        if len(postings) < self._inlinelimit:  # Whoosh keeps these in the term's info
-            for _, _, docnum, weight, value in postings:
-                known = lengths[docnum] if docnum < len(lengths) else 0
-                self.add_posting(docnum, weight, value or b"", known)
-            return
-        block: Any = self
-        size, known = self._blocklimit, len(lengths)
-        for start in range(0, len(postings), size):
-            chunk = postings[start : start + size]
-            ids = [posting[2] for posting in chunk]
-            weights = [posting[3] for posting in chunk]
-            found = [lengths[docnum] for docnum in ids if docnum < known and lengths[docnum]]
-            block._ids = array("I", ids)
-            block._weights = array("f", weights)
-            block._values = [posting[4] for posting in chunk if posting[4]]
-            block._maxweight = max(0, *weights)
-            block._minlength = min(found) if found else None
-            block._maxlength = max(found) if found else 0
-            self._write_block(last=start + size >= len(postings))
+        """One term's pool items, posting by posting (`lengths`: the field's length of
+        each document): the way for what `term_bytes` does not write (compressed or
+        inlined postings, which our codec does not make)."""
+        known = len(lengths)
+        for _, _, docnum, weight, value in postings:
+            self.add_posting(docnum, weight, value or b"", lengths[docnum] if docnum < known else 0)
 
     def term_bytes(
         self,
