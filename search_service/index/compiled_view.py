@@ -83,6 +83,8 @@ FOLDED_BODY: Final = "body_folded"
 #: Characters of a body that snippets look through (a speed bound: longer bodies are
 #: highlighted in their first part only), and that the view keeps folded.
 HIGHLIGHTED_CHARS: Final = 60_000
+#: The texts of a result's document, in the order `StoredColumns.row` gives them.
+ROW_FIELDS: Final = (*SHOWN_FIELDS, FOLDED_BODY)
 
 _TERMINFO: Final = struct.Struct("!BfIBBfII")
 _EXTENT: Final = struct.Struct("!Qi")
@@ -186,24 +188,40 @@ class StoredColumns:
     blobs: dict[str, npt.NDArray[np.uint8]]
     starts: dict[str, npt.NDArray[np.int64]]
     year: IntArray
-    #: Each field's blob as a `memoryview` of the mapped file, and its starts: a slice of
-    #: a memoryview and `item` cost a fraction of numpy's slices, views and `tobytes`.
-    _columns: tuple[tuple[str, memoryview, npt.NDArray[np.int64]], ...] = field(
+    #: `ROW_FIELDS`' blobs as `memoryview`s of the mapped file, and their starts too (None:
+    #: a column this view does not keep): a memoryview's slice and item cost a fraction of
+    #: numpy's slices, views, `item` and `tobytes`.
+    _columns: tuple[tuple[memoryview, memoryview] | None, ...] = field(
         init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        columns = tuple((name, blob.data, self.starts[name]) for name, blob in self.blobs.items())
+        columns = tuple(
+            (self.blobs[name].data, self.starts[name].data) if name in self.blobs else None
+            for name in ROW_FIELDS
+        )
         object.__setattr__(self, "_columns", columns)
+
+    def row(self, doc: int) -> tuple[tuple[str | None, ...], int]:
+        """The document's texts of `ROW_FIELDS` (None: empty, or a column not kept), and its
+        year (0: none). Results read it: a tuple costs less than `fields`' dictionary read
+        back name by name (about 3 µs of a hit's 30)."""
+        texts: list[str | None] = []
+        for column in self._columns:
+            if column is None:
+                texts.append(None)
+                continue
+            blob, starts = column
+            start, end = starts[doc], starts[doc + 1]
+            texts.append(str(blob[start:end], "utf-8") if end > start else None)
+        return tuple(texts), self.year.item(doc)
 
     def fields(self, doc: int) -> dict[str, Any]:
         """The document's shown fields as Whoosh's `stored_fields` gives them."""
-        out: dict[str, Any] = {}
-        for name, blob, starts in self._columns:
-            start, end = starts.item(doc), starts.item(doc + 1)
-            if end > start:
-                out[name] = str(blob[start:end], "utf-8")
-        year = self.year.item(doc)
+        texts, year = self.row(doc)
+        out: dict[str, Any] = {
+            name: text for name, text in zip(ROW_FIELDS, texts, strict=True) if text is not None
+        }
         if year:
             out["year"] = year
         return out
@@ -280,6 +298,7 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
         live_count=int(meta["live_count"]),
         fields=dict(fields),
         stored=stored.fields,
+        stored_row=stored.row,
         cache_bytes=COMPILED_CACHE_BYTES,
     )
     lengths = {int(length): arrays[f"lexicon.length.{length}"] for length in meta["word_lengths"]}

@@ -292,6 +292,8 @@ class IndexView:
     stored: Callable[[int], dict[str, Any]] | None = None
     """The stored fields results show, by document (compiled views); None: read them
     from the segments."""
+    stored_row: Callable[[int], tuple[tuple[str | None, ...], int]] | None = None
+    """The same as texts in `compiled_view.ROW_FIELDS`' order, and the year (0: none)."""
     cache_bytes: int = _CACHE_BYTES
     """Bytes of what is cached (`cached`, `remember_adjacency`): beyond them, what was used
     least recently goes first."""

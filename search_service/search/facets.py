@@ -166,10 +166,10 @@ def _listing(
     listed = [
         FacetValue(value, count, value in selected)
         for value, count in zip(
-            [values[i] for i in shown.tolist()], counts[shown].tolist(), strict=True
+            map(values.__getitem__, shown.tolist()), counts[shown].tolist(), strict=True
         )
     ]
-    missing = selected - {item.value for item in listed}
+    missing = selected - {item.value for item in listed} if selected else selected
     if missing:
         index = {value: i for i, value in enumerate(values)}
         for value in sorted(missing):

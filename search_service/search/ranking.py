@@ -549,7 +549,11 @@ def _full_match_count(matches: list[_PartMatch]) -> int:
     counted = [m.matched for m in matches if m.counted]
     if not counted:
         return 0
-    return int(np.count_nonzero(np.logical_and.reduce(counted)))
+    # `&` in turn: `np.logical_and.reduce` of a list first copies it into a 2-D array.
+    every = counted[0]
+    for matched in counted[1:]:
+        every = every & matched
+    return int(np.count_nonzero(every))
 
 
 def _group_parts(
