@@ -31,7 +31,11 @@ from functools import cache
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 from uvicorn.server import ServerState
 
 from search_service.settings import Settings
@@ -185,7 +189,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                     "the service is answering too many requests at once; try again in a moment",
                 )
             )
+        started = self.cycle
         super().on_headers_complete()
+        if self.cycle is not started and self.cycle is not None:
+            self.cycle.transport = HeadWithBody(self.transport, self.cycle)
 
     def on_message_complete(self) -> None:
         self._disarm_read_deadline()
@@ -241,3 +248,45 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
         self.transport.write(STATUS_LINE[rejection.status] + head + b"\r\n" + body)
         self.transport.close()
+
+
+class HeadWithBody(asyncio.Transport):
+    """A response's transport that sends its head with its body, in one write.
+
+    uvicorn writes the status line and headers as soon as the app starts its
+    response, then the body: two system calls, and on loopback the client is woken
+    twice (the head's write was 6.5 % of a 5k worker's samples under wrk, the body's
+    1.6 %). Held until the body's first write, or the connection's close, the two
+    go out together (`writelines`: one `writev`). An interim `100 Continue`,
+    written before the response starts, is not held; nor is the head of a `HEAD`
+    request, which has no body to wait for.
+    """
+
+    def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
+        super().__init__()
+        self._transport = transport
+        self._cycle = cycle
+        self._head: bytes | None = None
+        self._head_written = cycle.scope["method"] == "HEAD"
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._head_written and self._cycle.response_started:
+            self._head_written = True
+            self._head = bytes(data)
+        elif self._head is not None:
+            head, self._head = self._head, None
+            self._transport.writelines((head, data))
+        else:
+            self._transport.write(data)
+
+    def close(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
