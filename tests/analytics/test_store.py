@@ -95,6 +95,49 @@ def test_a_search_id_and_a_clicked_position_count_once(tmp_path: Path) -> None:
     assert count(path, "clicks") == 1
 
 
+def test_a_batch_is_written_in_a_few_statements_not_one_per_row(tmp_path: Path) -> None:
+    """SQLite runs each statement with the interpreter lock let go, and a writer thread
+    waits to take it back from the thread serving requests: a statement per row made
+    the writer hand it over a thousand times a second under load."""
+    path = store_path(tmp_path)
+    clicks = [
+        ClickRecord(search_id=f"s{i}", position=1, article_id="x", day=TODAY) for i in range(500)
+    ]
+    with AnalyticsStore.open(path) as store:
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        store.write([*(search(f"s{i}") for i in range(1_000)), *clicks])
+        store._db.set_trace_callback(None)
+
+    inserts = [sql for sql in statements if sql.startswith("INSERT")]
+    assert len(inserts) == 3  # searches, their filters, clicks: well under the bound of variables
+    assert (count(path, "searches"), count(path, "search_filters"), count(path, "clicks")) == (
+        1_000,
+        1_000,
+        500,
+    )
+
+
+def test_rows_beyond_sqlites_bound_of_variables_go_in_several_statements_losing_none(
+    tmp_path: Path,
+) -> None:
+    """A bound of 9 variables: two searches (four values each) per statement; an id met
+    again in a later statement still counts once."""
+    path = store_path(tmp_path)
+    with AnalyticsStore.open(path) as store:
+        store._db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 9)
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        store.write([search(f"s{i}") for i in range(5)] + [search("s0", results=99)])
+        store._db.set_trace_callback(None)
+
+    assert len([sql for sql in statements if sql.startswith("INSERT OR IGNORE INTO searches")]) == 3
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT id, results FROM searches ORDER BY id").fetchall()
+    assert rows == [(f"s{i}", 3) for i in range(5)]
+    assert count(path, "search_filters") == 5
+
+
 def test_retention_deletes_searches_clicks_and_filters_older_than_the_kept_days(
     tmp_path: Path,
 ) -> None:
