@@ -115,8 +115,15 @@ class AnalyticsStore:
                 _make_file(path)
             elif not path.exists():
                 raise AnalyticsStoreError(f"no analytics store at {path.resolve()}")
+            # No statement cache: a batch's `INSERT` is written for its number of rows
+            # (`_insert`), so nearly every one is new, and 128 of them kept (sqlite3's
+            # default) held about 100 MB per worker. The rest prepare in microseconds.
             connection = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+                path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+                cached_statements=0,
             )
         except OSError as error:
             raise AnalyticsStoreError(f"cannot open {path.resolve()}: {error}") from error

@@ -160,7 +160,7 @@ def test_an_interim_100_continue_is_sent_before_the_body_is_read(
 
 
 def test_a_head_request_gets_its_head_without_a_body_to_wait_for(server: LiveServer) -> None:
-    """On a kept-alive connection: no body follows, and the connection stays open."""
+    """On a kept-alive connection, which no close comes to flush a held head."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=SOCKET_TIMEOUT) as sock:
         sock.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n")
         answer = b""
