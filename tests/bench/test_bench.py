@@ -20,7 +20,7 @@ from bench.common import latency_summary, percentile
 from bench.generate import FIRST_DAY, LAST_DAY, ArticleGenerator, generate, load_names
 from bench.peers import SqliteFts5
 from bench.queries import KINDS, BenchQuery, make_queries, read_articles
-from bench.report import TARGETS, TARGETS_11, Target, render
+from bench.report import TARGETS, TARGETS_11, Target, analytics_overhead, render
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -335,3 +335,23 @@ def test_the_analytics_comparison_is_a_target_and_a_section_of_its_own() -> None
     assert "| 20,000,000 | 20,300,000 | 300,000 | 1.5 % |" in text
     # Not mistaken for a load run of the service: its HTTP targets stay unmeasured.
     assert text.count("not measured") == len(TARGETS) - 1 + len(TARGETS_11)
+
+
+def test_the_analytics_target_reads_the_newest_comparison_that_counted_instructions() -> None:
+    def comparison(change: float, finished_at: str) -> dict[str, Any]:
+        instructions = {
+            "searches": 200,
+            "warm_up": 20,
+            "per_search": {"off": 10_000_000, "on": 10_000_000},
+            "analytics_per_search": 0,
+            "change_percent": change,
+        }
+        figures = {"articles": 5000, "workers": 1, "cache": False, "instructions": instructions}
+        return {"finished_at": finished_at, "figures": figures}
+
+    results = {
+        "http-5000-w1-analytics": comparison(2.59, "2026-12-03T17:54:28+00:00"),
+        "http-5000-w1-analytics-wrk": comparison(0.2, "2026-12-05T05:01:31+00:00"),
+    }
+
+    assert analytics_overhead(results) == (0.2, "http-5000-w1-analytics-wrk.json, callgrind")
