@@ -297,8 +297,7 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
         facets=facets,
         live_count=int(meta["live_count"]),
         fields=dict(fields),
-        stored=stored.fields,
-        stored_row=stored.row,
+        stored=stored,
         cache_bytes=COMPILED_CACHE_BYTES,
     )
     lengths = {int(length): arrays[f"lexicon.length.{length}"] for length in meta["word_lengths"]}
@@ -895,7 +894,7 @@ def _check_documents(view: IndexView, searcher: Any, docs: list[int], folded_bod
     reader = searcher.reader()
     for doc in docs:
         stored = searcher.stored_fields(doc)
-        shown = view.stored(doc) if view.stored is not None else {}
+        shown = view.stored.fields(doc) if view.stored is not None else {}
         for name in (*SHOWN_FIELDS, "year"):
             if shown.get(name) != (stored.get(name) if stored.get(name) != "" else None):
                 raise _differs(f"the stored {name} of document {doc}")

@@ -269,6 +269,16 @@ class FacetColumn:
         return np.bincount(self.value_by_doc[entries], minlength=size).astype(np.int64)
 
 
+class StoredTexts(Protocol):
+    """The stored fields results show (`compiled_view.StoredColumns`)."""
+
+    def row(self, doc: int) -> tuple[tuple[str | None, ...], int]:
+        """Texts in `compiled_view.ROW_FIELDS`' order (None: none), and the year (0: none)."""
+
+    def fields(self, doc: int) -> dict[str, Any]:
+        """The same by name, as Whoosh's `stored_fields` gives them."""
+
+
 @dataclass(slots=True)
 class IndexView:
     """Arrays of one generation plus a cache of postings-like arrays (shared by threads).
@@ -289,11 +299,9 @@ class IndexView:
     facets: dict[str, FacetColumn]
     live_count: int
     fields: dict[str, CompiledField] | None = None
-    stored: Callable[[int], dict[str, Any]] | None = None
+    stored: StoredTexts | None = None
     """The stored fields results show, by document (compiled views); None: read them
     from the segments."""
-    stored_row: Callable[[int], tuple[tuple[str | None, ...], int]] | None = None
-    """The same as texts in `compiled_view.ROW_FIELDS`' order, and the year (0: none)."""
     cache_bytes: int = _CACHE_BYTES
     """Bytes of what is cached (`cached`, `remember_adjacency`): beyond them, what was used
     least recently goes first."""

@@ -194,7 +194,7 @@ class Shown:
 
     @classmethod
     def of_row(cls, texts: tuple[str | None, ...], year: int) -> Shown:
-        """From a compiled view's `stored_row`: the same as `of` its `stored`."""
+        """From a compiled view's stored `row`: the same as `of` its `fields`."""
         ident, title, url, date, language, country, partner, body, folded_body = texts
         return cls(
             id=str(ident),
@@ -241,8 +241,8 @@ class Generation:
         per-generation cache: Whoosh decompresses and unpickles stored fields on
         every read, and the documents of the first result pages recur.
         """
-        if self.view.stored_row is not None:
-            return Shown.of_row(*self.view.stored_row(doc))
+        if self.view.stored is not None:
+            return Shown.of_row(*self.view.stored.row(doc))
         found = self._shown.get(doc)
         if found is None:
             found = Shown.of(self.searcher().stored_fields(doc))

@@ -125,7 +125,8 @@ def test_the_view_keeps_each_body_folded_letter_for_letter(
     view = open_compiled(path.name, path)
     assert view is not None and view.view.stored is not None
 
-    kept = {view.view.stored(doc)["body"]: view.view.stored(doc)[FOLDED_BODY] for doc in range(4)}
+    stored = view.view.stored
+    kept = {stored.fields(doc)["body"]: stored.fields(doc)[FOLDED_BODY] for doc in range(4)}
 
     assert kept.keys() == set(SPECIAL_BODIES)
     for body, folded in kept.items():
