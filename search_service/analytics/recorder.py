@@ -147,7 +147,7 @@ class Recorder:
         return self.ids.draw()
 
     def searched(self, request: SearchRequest, results: int, search_id: str) -> None:
-        """Count a search (an id counts once: asked again, the first one stays)."""
+        """Count a search (an id counts once a day: asked again, the first one stays)."""
         self.writer.put(
             SearchRecord(
                 id=search_id,

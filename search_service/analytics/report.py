@@ -186,9 +186,8 @@ def _fill(report: Report, store: AnalyticsStore, window: tuple[str, str]) -> Non
     report.top_filters = [
         FilterFigures(filter=name, value=value, searches=n)
         for name, value, n in store.rows(
-            "SELECT f.name, f.value, COUNT(*) AS n FROM search_filters f "
-            "JOIN searches s ON s.id = f.search_id WHERE s.day BETWEEN ? AND ? "
-            "GROUP BY f.name, f.value ORDER BY n DESC, f.name, f.value LIMIT ?",
+            "SELECT name, value, COUNT(*) AS n FROM search_filters WHERE day BETWEEN ? AND ? "
+            "GROUP BY name, value ORDER BY n DESC, name, value LIMIT ?",
             (*window, TOP),
         )
     ]

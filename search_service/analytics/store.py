@@ -8,6 +8,9 @@ newer version is refused rather than misread, an older one is migrated.
 Its tables hold exactly the fields of `SearchRecord` and `ClickRecord` (and
 the id-signing key in `meta`). They are `WITHOUT ROWID` tables keyed by the
 random search id, so not even the order in which searches were made is kept.
+Searches and their filters are keyed by the day first (`_SCHEMA`): a day's rows
+lie together, and a batch writes only pages of its day, not pages spread over
+every day kept.
 """
 
 from __future__ import annotations
@@ -27,25 +30,34 @@ from search_service.analytics.ids import new_key
 from search_service.errors import AnalyticsStoreError
 
 FILE_NAME: Final = "analytics.sqlite3"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: Milliseconds a connection waits for another one's write before giving up.
 BUSY_TIMEOUT_MS: Final = 10_000
 
-_SCHEMA: Final = (
-    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
-    """CREATE TABLE searches (
-        id TEXT PRIMARY KEY,
+_SEARCHES: Final = """CREATE TABLE {name} (
+        id TEXT NOT NULL,
         day TEXT NOT NULL,
         query TEXT NOT NULL,
-        results INTEGER NOT NULL
-    ) WITHOUT ROWID""",
-    "CREATE INDEX searches_by_day ON searches (day, query)",
-    """CREATE TABLE search_filters (
+        results INTEGER NOT NULL,
+        PRIMARY KEY (day, id)
+    ) WITHOUT ROWID"""
+_SEARCH_FILTERS: Final = """CREATE TABLE {name} (
         search_id TEXT NOT NULL,
         name TEXT NOT NULL,
         value TEXT NOT NULL,
-        PRIMARY KEY (search_id, name, value)
-    ) WITHOUT ROWID""",
+        day TEXT NOT NULL,
+        PRIMARY KEY (day, search_id, name, value)
+    ) WITHOUT ROWID"""
+
+#: Keyed by the day, then the random id. Keyed by the id alone (version 1), every record
+#: went to a random page of the whole file, and a second random page of an index by day:
+#: once the file outgrew SQLite's cache, a batch of 1,000 searches wrote some 3,000 pages
+#: to the WAL, 55 µs of CPU per record at 240,000 searches kept against 7 µs at 20,000.
+#: A day's rows are together now, so a batch writes pages of today only.
+_SCHEMA: Final = (
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+    _SEARCHES.format(name="searches"),
+    _SEARCH_FILTERS.format(name="search_filters"),
     """CREATE TABLE clicks (
         search_id TEXT NOT NULL,
         position INTEGER NOT NULL,
@@ -56,8 +68,22 @@ _SCHEMA: Final = (
     "CREATE INDEX clicks_by_day ON clicks (day)",
 )
 
-#: Schema changes, by the version they lead to (none yet: version 1 is the first).
-_MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {}
+#: Schema changes, by the version they lead to.
+_MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+    2: (
+        _SEARCHES.format(name="searches_by_day_and_id"),
+        "INSERT INTO searches_by_day_and_id (id, day, query, results) "
+        "SELECT id, day, query, results FROM searches",
+        _SEARCH_FILTERS.format(name="search_filters_by_day"),
+        "INSERT INTO search_filters_by_day (search_id, name, value, day) "
+        "SELECT f.search_id, f.name, f.value, s.day "
+        "FROM search_filters f JOIN searches s ON s.id = f.search_id",
+        "DROP TABLE search_filters",
+        "DROP TABLE searches",
+        "ALTER TABLE searches_by_day_and_id RENAME TO searches",
+        "ALTER TABLE search_filters_by_day RENAME TO search_filters",
+    ),
+}
 
 Clock = Callable[[], dt.date]
 
@@ -172,9 +198,10 @@ class AnalyticsStore:
                 for statement in _SCHEMA:
                     db.execute(statement)
                 db.execute("INSERT INTO meta (name, value) VALUES ('key', ?)", (new_key(),))
-            for target in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[target]:
-                    db.execute(statement)
+            else:
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS[target]:
+                        db.execute(statement)
             if version != SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -197,20 +224,28 @@ class AnalyticsStore:
         return bytes(row[0])
 
     def write(self, records: Sequence[Record]) -> None:
-        """Write records in one transaction; an id (or a click's position) already
-        stored is left as it is, so a repeated search or click counts once."""
+        """Write records in one transaction; an id already stored that day (or a click's
+        position) is left as it is, so a repeated search counts once a day, a click once."""
         searches = [r for r in records if isinstance(r, SearchRecord)]
         clicks = [r for r in records if isinstance(r, ClickRecord)]
+        search_days = [r.day.isoformat() for r in searches]
         with self.transaction() as db:
             _insert(
                 db,
                 "INSERT OR IGNORE INTO searches (id, day, query, results)",
-                [(r.id, r.day.isoformat(), r.query, r.results) for r in searches],
+                [
+                    (r.id, day, r.query, r.results)
+                    for r, day in zip(searches, search_days, strict=True)
+                ],
             )
             _insert(
                 db,
-                "INSERT OR IGNORE INTO search_filters (search_id, name, value)",
-                [(r.id, name, value) for r in searches for name, value in r.filters],
+                "INSERT OR IGNORE INTO search_filters (search_id, name, value, day)",
+                [
+                    (r.id, name, value, day)
+                    for r, day in zip(searches, search_days, strict=True)
+                    for name, value in r.filters
+                ],
             )
             _insert(
                 db,
@@ -227,11 +262,7 @@ class AnalyticsStore:
         cutoff = (today - dt.timedelta(days=keep_days - 1)).isoformat()
         yesterday = (today - dt.timedelta(days=1)).isoformat()
         with self.transaction() as db:
-            deleted = db.execute(
-                "DELETE FROM search_filters WHERE search_id IN "
-                "(SELECT id FROM searches WHERE day < ?)",
-                (cutoff,),
-            ).rowcount
+            deleted = db.execute("DELETE FROM search_filters WHERE day < ?", (cutoff,)).rowcount
             deleted += db.execute("DELETE FROM searches WHERE day < ?", (cutoff,)).rowcount
             deleted += db.execute("DELETE FROM clicks WHERE day < ?", (cutoff,)).rowcount
             deleted += db.execute(

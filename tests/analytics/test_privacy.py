@@ -47,7 +47,7 @@ NEEDLES = [
 STORED_COLUMNS = {
     "meta": ["name", "value"],
     "searches": ["id", "day", "query", "results"],
-    "search_filters": ["search_id", "name", "value"],
+    "search_filters": ["search_id", "name", "value", "day"],
     "clicks": ["search_id", "position", "article_id", "day"],
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import random
 import sqlite3
 import stat
 from pathlib import Path
@@ -94,6 +95,108 @@ def test_a_search_id_and_a_clicked_position_count_once(tmp_path: Path) -> None:
 
     assert count(path, "searches") == 2
     assert count(path, "clicks") == 1
+
+
+def test_a_search_id_counts_once_a_day(tmp_path: Path) -> None:
+    """Searches are keyed by their day, then their id: an id sent again the next day (a
+    results page left open overnight, then refined) counts on that day too."""
+    path = store_path(tmp_path)
+    with AnalyticsStore.open(path) as store:
+        store.write([search("a", TODAY), search("a", TODAY, query="health benin")])
+        store.write([search("a", TODAY + dt.timedelta(days=1))])
+
+    with sqlite3.connect(path) as db:
+        assert sorted(db.execute("SELECT day, query FROM searches").fetchall()) == [
+            ("2026-12-01", "health"),
+            ("2026-12-02", "health"),
+        ]
+
+
+def _wal_frames(path: Path, db: sqlite3.Connection) -> int:
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    wal = path.with_name(path.name + "-wal")
+    return max(0, wal.stat().st_size - 32) // (page_size + 24)
+
+
+def test_a_batch_writes_pages_of_its_day_only_however_many_days_are_kept(
+    tmp_path: Path,
+) -> None:
+    """Keyed by the random id alone, each record of a batch went to a random page of the
+    whole store (and to one of an index by day): 1,000 records wrote about 3,000 pages,
+    a cost per search that grew with the days kept."""
+    path = store_path(tmp_path)
+    drawn = random.Random(5)
+    earlier = [
+        search(drawn.randbytes(20).hex(), TODAY - dt.timedelta(days=day))
+        for day in range(1, 11)
+        for n in range(2_000)
+    ]
+    with AnalyticsStore.open(path) as store:
+        store.write(earlier)
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        store.write([search(drawn.randbytes(20).hex()) for n in range(300)])
+
+        frames = _wal_frames(path, store._db)
+    # 300 searches and their filters of one day: some 20 pages (version 1: 473).
+    assert frames < 60, f"{frames} pages written for 300 searches"
+    assert count(path, "searches") == 20_300
+
+
+def test_a_version_1_store_is_migrated_keeping_every_row(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    with sqlite3.connect(path) as db:
+        for statement in VERSION_1_SCHEMA:
+            db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('key', ?)", (b"k" * 32,))
+        db.executemany(
+            "INSERT INTO searches VALUES (?, ?, ?, ?)",
+            [("a", "2026-11-30", "health", 3), ("b", "2026-12-01", "benin", 0)],
+        )
+        db.execute("INSERT INTO search_filters VALUES ('a', 'country', 'Benin')")
+        db.execute("INSERT INTO clicks VALUES ('a', 1, 'x', '2026-11-30')")
+        db.execute("PRAGMA user_version = 1")
+
+    with AnalyticsStore.open(path) as store:
+        assert store.key() == b"k" * 32
+        store.write([search("c", TODAY)])
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert sorted(db.execute("SELECT id, day, query, results FROM searches")) == [
+            ("a", "2026-11-30", "health", 3),
+            ("b", "2026-12-01", "benin", 0),
+            ("c", "2026-12-01", "health", 3),
+        ]
+        assert sorted(db.execute("SELECT search_id, name, value, day FROM search_filters")) == [
+            ("a", "country", "Benin", "2026-11-30"),
+            ("c", "country", "Benin", "2026-12-01"),
+        ]
+        assert db.execute("SELECT * FROM clicks").fetchall() == [("a", 1, "x", "2026-11-30")]
+        assert {row[0] for row in db.execute("SELECT name FROM sqlite_master")} >= {
+            "searches",
+            "search_filters",
+            "clicks",
+            "meta",
+        }
+        assert "searches_by_day" not in {
+            row[0] for row in db.execute("SELECT name FROM sqlite_master")
+        }
+
+
+#: The schema of version 1 (before 2026-12-05): searches and filters keyed by the id alone.
+VERSION_1_SCHEMA = (
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE searches (id TEXT PRIMARY KEY, day TEXT NOT NULL, query TEXT NOT NULL, "
+    "results INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX searches_by_day ON searches (day, query)",
+    "CREATE TABLE search_filters (search_id TEXT NOT NULL, name TEXT NOT NULL, "
+    "value TEXT NOT NULL, PRIMARY KEY (search_id, name, value)) WITHOUT ROWID",
+    "CREATE TABLE clicks (search_id TEXT NOT NULL, position INTEGER NOT NULL, "
+    "article_id TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (search_id, position)) "
+    "WITHOUT ROWID",
+    "CREATE INDEX clicks_by_day ON clicks (day)",
+)
 
 
 def test_a_batch_is_written_in_a_few_statements_not_one_per_row(tmp_path: Path) -> None:
