@@ -83,7 +83,7 @@ class HighlightTerms:
     stems: dict[str, frozenset[str]] = field(default_factory=dict)
     names: tuple[NameWords, ...] = ()
     _judged: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
-    _heads: list[str] = field(default_factory=list, compare=False)
+    _heads: list[tuple[str, ...]] = field(default_factory=list, compare=False)
     _names_by_first: dict[str, list[NameWords]] = field(default_factory=dict, compare=False)
 
     @property
@@ -109,8 +109,8 @@ class HighlightTerms:
             }
             ordered = sorted(found, key=len)
             kept = [h for i, h in enumerate(ordered) if not h.startswith(tuple(ordered[:i]))]
-            self._heads.extend(sorted(kept))
-        return tuple(self._heads)
+            self._heads.append(tuple(sorted(kept)))
+        return self._heads[0]
 
     def names_from(self, first: str) -> list[NameWords]:
         """The names whose first word is `first` (folded), longest first."""
@@ -243,16 +243,20 @@ def _candidate_starts(folded: str, heads: tuple[str, ...]) -> list[int]:
     """Sorted starts of the words of a folded text that begin with a head (at a word start).
 
     A search of each head in the folded text runs in C; a regex of accent-insensitive
-    alternatives, run over the whole body, cost ten times more.
+    alternatives, run over the whole body, cost ten times more. No head begins with
+    another (`HighlightTerms.heads`), so no two find the same start.
     """
-    starts: set[int] = set()
+    starts: list[int] = []
+    find = folded.find
     for head in heads:
-        at = folded.find(head)
+        at = find(head)
         while at != -1:
             if at == 0 or not _is_word_char(folded[at - 1]):
-                starts.add(at)
-            at = folded.find(head, at + 1)
-    return sorted(starts)
+                starts.append(at)
+            at = find(head, at + 1)
+    if len(heads) > 1:
+        starts.sort()
+    return starts
 
 
 def _is_word_char(char: str) -> bool:
@@ -328,6 +332,8 @@ def _best_window(text: str, spans: list[Span], size: int) -> tuple[int, int]:
 
     Returns where it starts and the end of its last match, which it must keep.
     """
+    if len(spans) == 1:
+        return _window_start(text, spans[0][0], spans[0][1], size), spans[0][1]
     best_key = (-1, -1, -1)
     best_left = best_right = 0
     right = 0
@@ -342,13 +348,17 @@ def _best_window(text: str, spans: list[Span], size: int) -> tuple[int, int]:
         if key > best_key:
             best_key, best_left, best_right = key, left, right
     first, last = spans[best_left][0], spans[best_right - 1][1]
-    # Start a little before the first match, at a word boundary, for context, but not so
-    # early that the last match of the window falls out of the passage.
+    return _window_start(text, first, last, size), last
+
+
+def _window_start(text: str, first: int, last: int, size: int) -> int:
+    """A little before the first match, at a word boundary, for context, but not so early
+    that the last match of the window falls out of the passage."""
     start = max(0, first - size // 4, last - size)
     if start > 0:
         space = text.find(" ", start, first)
         start = space + 1 if space != -1 else first
-    return start, last
+    return start
 
 
 def _escape_window(text: str, start: int, size: int, spans: list[Span], keep: int = 0) -> str:
