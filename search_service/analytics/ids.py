@@ -7,12 +7,18 @@ the store's key (a keyed BLAKE2b tag), so a client cannot bring an id of its own
 (a user id, say) into the store: an id the service did not draw is refused.
 Every worker process reads the same key from the store, so an id drawn by one
 is accepted by the others.
+
+The tag also signs the day the id was drawn for (UTC), which the id does not
+show: it is good for that day only. A search sent again on a later day with its
+old id is counted that day under a new one, so no id joins two days of a
+visitor, and the store, keyed by day and id, holds each id once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -38,12 +44,14 @@ class SearchIds:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
-    def draw(self) -> str:
+    def draw(self, day: dt.date) -> str:
+        """A new id, good on `day`."""
         nonce = secrets.token_bytes(_NONCE_BYTES)
-        return base64.urlsafe_b64encode(nonce + self._tag(nonce)).decode("ascii")[:ID_LENGTH]
+        tag = self._tag(nonce, day)
+        return base64.urlsafe_b64encode(nonce + tag).decode("ascii")[:ID_LENGTH]
 
-    def is_valid(self, text: str) -> bool:
-        """Whether `text` is an id this key signed (compared in constant time)."""
+    def is_valid(self, text: str, day: dt.date) -> bool:
+        """Whether `text` is an id this key drew for `day` (compared in constant time)."""
         if not _ID_RE.match(text):
             return False
         try:
@@ -53,7 +61,8 @@ class SearchIds:
         if base64.urlsafe_b64encode(raw).decode().rstrip("=") != text:
             return False  # the last character's unused bits changed: not the id drawn
         nonce, tag = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-        return len(tag) == _TAG_BYTES and hmac.compare_digest(tag, self._tag(nonce))
+        return len(tag) == _TAG_BYTES and hmac.compare_digest(tag, self._tag(nonce, day))
 
-    def _tag(self, nonce: bytes) -> bytes:
-        return hashlib.blake2b(nonce, key=self._key, digest_size=_TAG_BYTES).digest()
+    def _tag(self, nonce: bytes, day: dt.date) -> bytes:
+        signed = nonce + day.isoformat().encode("ascii")
+        return hashlib.blake2b(signed, key=self._key, digest_size=_TAG_BYTES).digest()

@@ -133,21 +133,32 @@ class Recorder:
         self.writer.close()
 
     def search_id(self, request: SearchRequest, given: str | None) -> str | None:
-        """The id a search is answered with: `given` if this service drew it, else a new one.
+        """The id a search is answered with: `given` if this service drew it today, else a
+        new one.
 
         None for a request that is never counted (`counts`). An id the service did not
         draw (forged, or from a store since replaced) is not used: a client cannot bring
         identifiers of its own into the store, and a widget holding a stale id still gets
-        its search counted, under a new one.
+        its search counted, under a new one. Nor is one drawn on an earlier day (a results
+        page left open overnight): the search counts today, under a new id (`ids`).
         """
         if not counts(request):
             return None
-        if given is not None and self.ids.is_valid(given):
+        today = self.clock()
+        if given is not None and self.ids.is_valid(given, today):
             return given
-        return self.ids.draw()
+        return self.ids.draw(today)
+
+    def takes_click(self, search_id: str) -> bool:
+        """Whether a click reported with `search_id` is counted: an id drawn today, or
+        yesterday (results opened just after midnight)."""
+        today = self.clock()
+        return self.ids.is_valid(search_id, today) or self.ids.is_valid(
+            search_id, today - dt.timedelta(days=1)
+        )
 
     def searched(self, request: SearchRequest, results: int, search_id: str) -> None:
-        """Count a search (an id counts once a day: asked again, the first one stays)."""
+        """Count a search (an id counts once: asked again, the first one stays)."""
         self.writer.put(
             SearchRecord(
                 id=search_id,

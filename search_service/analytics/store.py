@@ -7,10 +7,10 @@ newer version is refused rather than misread, an older one is migrated.
 
 Its tables hold exactly the fields of `SearchRecord` and `ClickRecord` (and
 the id-signing key in `meta`). They are `WITHOUT ROWID` tables keyed by the
-random search id, so not even the order in which searches were made is kept.
-Searches and their filters are keyed by the day first (`_SCHEMA`): a day's rows
-lie together, and a batch writes only pages of its day, not pages spread over
-every day kept.
+random search id (searches and their filters by the day, then the id), so not
+even the order in which searches were made that day is kept. A day's rows lie
+together: a batch writes pages of its day only, not pages spread over every day
+kept (`_SCHEMA`). An id is good for one day (`ids`), so it is stored once.
 """
 
 from __future__ import annotations
@@ -187,6 +187,9 @@ class AnalyticsStore:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _retry_locked(lambda: db.execute("PRAGMA journal_mode = WAL").fetchone())
         db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
+        # What retention deletes (and what a migration copies away) is overwritten, not
+        # left in free space: the queries are the visitors' words.
+        db.execute("PRAGMA secure_delete = ON")
         with self.transaction():
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
@@ -224,8 +227,8 @@ class AnalyticsStore:
         return bytes(row[0])
 
     def write(self, records: Sequence[Record]) -> None:
-        """Write records in one transaction; an id already stored that day (or a click's
-        position) is left as it is, so a repeated search counts once a day, a click once."""
+        """Write records in one transaction; an id already stored (or a click's position)
+        is left as it is, so a repeated search or click counts once."""
         searches = [r for r in records if isinstance(r, SearchRecord)]
         clicks = [r for r in records if isinstance(r, ClickRecord)]
         search_days = [r.day.isoformat() for r in searches]

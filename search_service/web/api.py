@@ -329,8 +329,9 @@ class SearchQuery(BaseModel):
         default=None,
         pattern=ID_PATTERN,
         description="The `search_id` of an earlier response for the same search: the search "
-        "is counted under it (once, however often it is sent). Ids are drawn by the service: "
-        "one it did not draw is not used (the search is counted under a new one).",
+        "is counted under it (once, however often it is sent that day). Ids are drawn by the "
+        "service, each for its day (UTC): one it did not draw, or drew on an earlier day, is "
+        "not used (the search is counted under a new one).",
     )
 
     def request(self) -> SearchRequest:
@@ -1245,7 +1246,7 @@ def _add_analytics_routes(app: FastAPI) -> None:
             raise RequestValidationError(error.errors()) from None
         if (
             analytics is not None
-            and analytics.ids.is_valid(click.search_id)
+            and analytics.takes_click(click.search_id)
             and engine.has_article(click.article_id)
         ):
             analytics.opened(click.search_id, click.position, click.article_id)

@@ -149,7 +149,11 @@ def test_the_store_keeps_only_the_documented_columns(visited_store: Path) -> Non
 def test_a_search_is_filed_under_its_day_only(visited_store: Path) -> None:
     with sqlite3.connect(visited_store) as db:
         days = {
-            day for (day,) in db.execute("SELECT day FROM searches UNION SELECT day FROM clicks")
+            day
+            for (day,) in db.execute(
+                "SELECT day FROM searches UNION SELECT day FROM search_filters "
+                "UNION SELECT day FROM clicks"
+            )
         }
 
     assert len(days) == 1

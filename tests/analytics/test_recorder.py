@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from pathlib import Path
 
 import pytest
 
@@ -12,10 +13,12 @@ from search_service.analytics.recorder import (
     MAX_FILTER_CHARS,
     MAX_FILTER_VALUES,
     MAX_QUERY_CHARS,
+    Recorder,
     counts,
     normalise_query,
     used_filters,
 )
+from search_service.analytics.writer import BatchWriter
 from search_service.search.engine import SearchRequest
 
 
@@ -89,29 +92,90 @@ def test_only_a_first_page_with_words_or_filters_is_a_search_to_count(
     assert counts(request_) is counted
 
 
+DAY = dt.date(2026, 12, 1)
+
+
 def test_ids_are_random_and_signed_with_the_store_key() -> None:
     ids = SearchIds(new_key())
 
-    first, second = ids.draw(), ids.draw()
+    first, second = ids.draw(DAY), ids.draw(DAY)
 
     assert first != second
     assert len(first) == ID_LENGTH
-    assert ids.is_valid(first)
-    assert ids.is_valid(second)
+    assert ids.is_valid(first, DAY)
+    assert ids.is_valid(second, DAY)
 
 
 def test_an_id_not_drawn_with_the_key_is_invalid() -> None:
     ids = SearchIds(new_key())
-    other = SearchIds(new_key()).draw()
-    drawn = ids.draw()
+    other = SearchIds(new_key()).draw(DAY)
+    drawn = ids.draw(DAY)
     alphabet = string.ascii_letters + string.digits + "-_"
     # Every other last character, those changing only its unused bits too.
     tampered = [drawn[:-1] + last for last in alphabet if last != drawn[-1]]
 
-    assert not ids.is_valid(other)
-    assert not any(ids.is_valid(text) for text in tampered)
-    assert not ids.is_valid("user-42")
-    assert not ids.is_valid("A" * ID_LENGTH)
+    assert not ids.is_valid(other, DAY)
+    assert not any(ids.is_valid(text, DAY) for text in tampered)
+    assert not ids.is_valid("user-42", DAY)
+    assert not ids.is_valid("A" * ID_LENGTH, DAY)
+
+
+def test_an_id_is_good_on_the_day_it_was_drawn_for_only() -> None:
+    ids = SearchIds(new_key())
+
+    drawn = ids.draw(DAY)
+
+    assert ids.is_valid(drawn, DAY)
+    assert not ids.is_valid(drawn, DAY + dt.timedelta(days=1))
+    assert not ids.is_valid(drawn, DAY - dt.timedelta(days=1))
+
+
+class Today:
+    """A recorder's clock that a test moves on."""
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+
+    def __call__(self) -> dt.date:
+        return self.day
+
+
+def recorder_on(tmp_path: Path, today: Today) -> Recorder:
+    """A recorder whose writer is never started: these tests only draw and check ids."""
+    writer = BatchWriter(tmp_path / "analytics.sqlite3", retention_days=90)
+    return Recorder(SearchIds(new_key()), writer, today)
+
+
+def test_a_search_sent_again_the_next_day_counts_under_a_new_id(tmp_path: Path) -> None:
+    """An id never joins two days: a results page left open overnight, then searched
+    again, is a search of the new day, under an id of its own."""
+    today = Today(DAY)
+    recorder = recorder_on(tmp_path, today)
+    health = SearchRequest(q="health")
+    first = recorder.search_id(health, None)
+    assert first is not None
+    assert recorder.search_id(health, first) == first
+
+    today.day = DAY + dt.timedelta(days=1)
+    again = recorder.search_id(health, first)
+
+    assert again is not None and again != first
+    assert recorder.ids.is_valid(again, today.day)
+
+
+def test_a_click_counts_on_its_search_day_and_the_next_only(tmp_path: Path) -> None:
+    today = Today(DAY)
+    recorder = recorder_on(tmp_path, today)
+    drawn = recorder.search_id(SearchRequest(q="health"), None)
+    assert drawn is not None
+
+    taken = []
+    for days_later in range(3):
+        today.day = DAY + dt.timedelta(days=days_later)
+        taken.append(recorder.takes_click(drawn))
+
+    assert taken == [True, True, False]
+    assert not recorder.takes_click("A" * ID_LENGTH)
 
 
 def test_the_day_is_the_utc_date_and_turns_at_utc_midnight(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -78,7 +78,8 @@ def test_an_id_the_service_did_not_draw_is_replaced_by_one_it_draws(
 
     assert response.status_code == 200
     drawn = response.json()["search_id"]
-    assert drawn != forged and service.app.state.recorder.ids.is_valid(drawn)
+    recorder = service.app.state.recorder
+    assert drawn != forged and recorder.ids.is_valid(drawn, recorder.clock())
     assert searches_of(service.report()) == {"health": 1}
     assert service.rows("SELECT id FROM searches") == [(drawn,)]
 
