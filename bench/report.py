@@ -110,7 +110,10 @@ def analytics_overhead(results: Results) -> tuple[float, str] | None:
     if not counted:
         return None
     _, name, instructions = max(counted)
-    return float(instructions["change_percent"]), f"{name}.json, callgrind"
+    how = f"{name}.json, callgrind"
+    if "flush" in instructions.get("writer", ""):
+        how += ", a transaction per search (what a record costs a service seeing one at a time)"
+    return float(instructions["change_percent"]), how
 
 
 def _at(rows: list[dict[str, Any]], clients: int) -> dict[str, Any]:
@@ -447,29 +450,24 @@ def targets_11_section(results: Results) -> list[str]:
         "Why the gaps (measured causes; docs/api.md has the figures behind them):",
         "",
         "- 5k latency and req/s: CPU per search. With 8 clients on 2 cores (wrk on the same",
-        "  cores) the median is about 8 / (req/s), so 3 ms needs 2,700 req/s, well under 1 ms",
-        "  of CPU per request; a /search costs about 6.0 M instructions, 86 % of them in the",
-        "  engine (request-cost-5000.json), spread over word scores, snippets and facets. Under",
-        "  wrk both workers run at 91-97 % of a core, 1.1-1.3 ms of CPU per request; py-spy puts",
-        "  61 % of a worker's samples in the engine, 7 % in writing the response to the socket,",
-        '  and no other part above 3 % (docs/api.md, "Proximity by binary search"). Runs',
-        "  at 05aa465 and 37d500c gave 1,388-1,887 req/s at 8 clients (p50 3.8-5.5 ms); at",
-        "  0adaed9 two runs gave 1,834 and 1,917 (p50 4.0 and 3.9 ms, p99 11.7 and 10.3 ms);",
-        "  at 01fbb1c 1,659 and 1,934 (p50 4.6 and 3.9 ms, p99 12.4 and 9.0 ms). Since",
-        "  7765d14-f8f777a (2026-12-05) the engine runs 5.1 % fewer instructions per /search,",
-        "  an answer leaves in one write, and the analytics writer (on, as the service's",
-        "  default) no longer hands the interpreter lock over per record: one worker under",
-        "  wrk -c4 spent 889-1,060 µs of CPU per /search before, 862-930 after (834-851 with",
-        '  analytics off; docs/analytics.md, "What it costs"). The two-worker step, whose',
-        "  runs minutes apart differ by more than that (its /health ceiling 6,700-11,700",
-        "  req/s), gave 2,046 and 1,885 req/s at caab0f8, 1,888 and 1,833 at f8f777a (p50",
-        "  3.4, 4.0, 4.0 and 4.2 ms; p99 11.1-14.3 ms), the last one shown. Alternating",
-        "  with 9a694e9 instead (a server each, 2 workers, analytics on, wrk -c8 for 8 s, the",
-        "  same mix), f8f777a was ahead in each of 12 rounds: 2,031-2,134 req/s against",
-        "  1,771-1,999 in nine (CPU per /search 884-933 µs against 937-1,068), 1,518-1,870",
-        "  against 1,355-1,816 in three during a slow phase of the machine; in the three",
-        "  rounds with latencies p50 3.4-3.7 against 3.6-4.3 ms, p99 9.0-9.9 against",
-        "  9.2-10.4 ms. wrk sends each",
+        "  cores) the median is about 8 / (req/s), so 3 ms needs 2,500-2,700 req/s, about 0.7",
+        "  ms of a worker's CPU per request; a /search of the mix costs 0.85-0.95 ms. Of that",
+        "  the engine takes about 0.7 ms (thread CPU in a worker under wrk; 0.52-0.63 ms for",
+        "  the same requests in a loop in one process, its caches warm), a third of it",
+        "  snippets (16 µs a hit, 7.3 hits a page); what is not search costs 259 µs for a",
+        "  /search that searches nothing, against 32 µs for bare uvicorn: Python spread over",
+        "  ten middleware layers, the parameters and the headers, no part above 5 % of a",
+        "  worker's samples (docs/api.md, \"Where a request's CPU goes\"). Runs at 0adaed9,",
+        "  01fbb1c and f8f777a gave 1,659-1,934 req/s at 8 clients (p50 3.9-4.6 ms, p99",
+        "  9.0-14.3 ms). On 2026-12-05: 1,783 at b95025d; 1,772 at 1d61874, 1,573 and 1,666",
+        "  at 0d8e0d2 (those two with a review's tests running beside them); on a quiet",
+        "  machine at 239ba1e, 1,947 and 1,996 req/s (p50 3.71 and 3.62 ms, p99 11.6 and",
+        "  11.9 ms), the last one shown. Since 1d61874 the analytics store no longer costs",
+        "  more as it grows (each search went to a random page of the whole file; in this",
+        "  step it grows from nothing to some 60,000 searches): in alternating rounds on",
+        '  growing stores, 2,033-2,145 req/s against 1,653-2,017 (docs/analytics.md, "What',
+        "  it costs\"). The machine's own spread is as large: its /health ceiling read",
+        "  7,800-11,700 req/s across these runs. wrk sends each",
         "  query of its list of 1,000 about 18 times in its 10 s, so the view's word cache",
         '  serves part of them (docs/api.md, "The word cache, least recently used first").',
         "- 100k req/s: runs minutes apart on this machine differ by up to 2x with the same",
@@ -477,9 +475,10 @@ def targets_11_section(results: Results) -> list[str]:
         "  clients (p99 125, 35.6, 26.8 ms; the first two minutes after the index was rebuilt,",
         "  and what made its p99 was not looked into); at 37d500c two runs gave 764 and 733;",
         "  at 0adaed9 775 and 774 (p99 26.7, 26.3 ms); at 01fbb1c 665 and 770 (p99 28.8,",
-        "  24.8 ms); at caab0f8 691 and 726, at f8f777a 666 and 702 (p99 28.9, 28.4 ms), the",
-        "  last one shown. A search of the mix",
-        "  costs about 2-3 ms of engine CPU, most of it for words no earlier query read (each",
+        "  24.8 ms); at caab0f8 691 and 726, at f8f777a 666 and 702 (p99 28.9, 28.4 ms); at",
+        "  239ba1e 770 and 623 (p99 27.5, 31.7 ms at 8 clients), the last one shown. A",
+        "  search of the mix costs about 2-3 ms of engine CPU, most of it for words no earlier",
+        "  query read (each",
         "  word's BM25F over its postings in every field, scattered into an array of the",
         "  index's size), facet counts and listing, snippets.",
         "- Build rate: Whoosh's writer alone with our schema and codec on 2 processes, one",
@@ -492,7 +491,9 @@ def targets_11_section(results: Results) -> list[str]:
         "  not 20, and the check 1.7 s, not 2.8: the collector kept off the held articles;",
         '  docs/index.md, "Past Whoosh\'s writer"). At 5k the write phase alone runs at',
         "  830-860/s; reading the corpus, compiling the view, checking and finishing add 2.5 s,",
-        "  and starting the command about 0.6 s. What a writer process spends now: analysis,",
+        "  and starting the command about 0.6 s. Sampled each second, both cores are 100 %",
+        "  busy from the first batch written to the check: 800/s needs less CPU, not more",
+        "  overlap of the phases. What a writer process spends now: analysis,",
         "  pooling and Whoosh's per-term code (the synthetic corpus makes about 43 new terms",
         "  an article).",
         "- A worker's private memory: about 10 MiB idle (forked after the imports, the app's",
@@ -503,8 +504,8 @@ def targets_11_section(results: Results) -> list[str]:
         "  words kept by snippets and analyzers. At 01fbb1c two runs read 50.4 and 48.2 MiB",
         "  (before it, 57.3, 57.0, 58.8 and 55.8 in four runs of the same step). At caab0f8,",
         "  59.6 and 59.1: its analytics store kept every batch's new INSERT prepared; at",
-        '  f8f777a, which keeps none, 49.4 and 48.9, the last one shown. docs/api.md, "A',
-        "  worker's memory, piece by piece\".",
+        "  f8f777a, which keeps none, 49.4 and 48.9; at 239ba1e 50.0 and 49.6, the last one",
+        '  shown. docs/api.md, "A worker\'s memory, piece by piece".',
         "",
         "Peers (SQLite FTS5, tantivy) and relevance (SciFact nDCG@10, known items): the",
         "issue 5 table above and the sections below.",
@@ -758,6 +759,18 @@ def http_section(results: Results) -> list[str]:
     return lines
 
 
+def _writer_note(writer: str) -> str:
+    """How a comparison's writer wrote: a flush after each search, or its own polling."""
+    if not writer:
+        return ""
+    if "flush" in writer:
+        return f"the analytics writer: {writer}; "
+    return (
+        f"the analytics writer: {writer}, in fact polling its queue, so how many records a "
+        "transaction held followed when callgrind let its thread run and the count varied; "
+    )
+
+
 def analytics_section(results: Results) -> list[str]:
     """`http_load --compare-analytics`: /search with the search analytics off and on."""
     lines: list[str] = []
@@ -778,8 +791,9 @@ def analytics_section(results: Results) -> list[str]:
         if instructions:
             per = instructions["per_search"]
             lines += [
-                f"Instructions per /search (callgrind, the real `serve`, "
+                f"Instructions per /search (callgrind, the app through ASGI in-process, "
                 f"{instructions['searches']} searches after {instructions['warm_up']}; "
+                f"{_writer_note(instructions.get('writer', ''))}"
                 "independent of the machine's load):",
                 "",
                 row("analytics off", "analytics on", "added", "change"),

@@ -355,3 +355,32 @@ def test_the_analytics_target_reads_the_newest_comparison_that_counted_instructi
     }
 
     assert analytics_overhead(results) == (0.2, "http-5000-w1-analytics-wrk.json, callgrind")
+
+
+def test_a_comparison_says_whether_its_writer_wrote_a_transaction_per_search() -> None:
+    """The writer once polled its queue under callgrind, so a transaction held as many
+    records as its thread's timing allowed: such counts are marked as varying."""
+
+    def comparison(writer: str) -> dict[str, Any]:
+        instructions = {
+            "searches": 200,
+            "warm_up": 20,
+            "writer": writer,
+            "per_search": {"off": 10_000_000, "on": 10_500_000},
+            "analytics_per_search": 500_000,
+            "change_percent": 5.0,
+        }
+        figures = {"articles": 5000, "workers": 1, "cache": False, "instructions": instructions}
+        return {"finished_at": "2026-12-05T06:50:00+00:00", "figures": figures}
+
+    flushed = {"http-5000-w1-analytics": comparison("one transaction per record, flushed")}
+    polled = {"http-5000-w1-analytics": comparison("one transaction per record")}
+
+    assert "a transaction per search" in analytics_overhead(flushed)[1]
+    assert "a transaction per search" not in analytics_overhead(polled)[1]
+    assert "polling its queue" in render(
+        _results_with(polled["http-5000-w1-analytics"]["figures"], "http-5000-w1-analytics")
+    )
+    assert "polling its queue" not in render(
+        _results_with(flushed["http-5000-w1-analytics"]["figures"], "http-5000-w1-analytics")
+    )
