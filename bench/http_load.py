@@ -534,9 +534,9 @@ def instructions_per_search(
     generation watcher, the pointer checks of `SEARCH_RELOAD_INTERVAL`) would be
     counted against each search, in amounts that change with the machine's load.
     Here the watcher is idle (a reload interval of 10⁹ s) and the writer writes
-    each record in a transaction of its own (a flush after each search): what a service seeing one
-    search a second pays; at a busy service's rate a 1-second batch holds dozens,
-    which costs less per record. The off figure, the denominator, leaves out
+    each record in a transaction of its own (a flush after each search): what a
+    service seeing one search a second pays; at a busy service's rate a 1-second
+    batch holds dozens, which costs less per record. The off figure, the denominator, leaves out
     uvicorn's HTTP parsing: the percentage is on the high side.
     """
     if shutil.which("valgrind") is None:

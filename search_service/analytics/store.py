@@ -231,22 +231,18 @@ class AnalyticsStore:
         is left as it is, so a repeated search or click counts once."""
         searches = [r for r in records if isinstance(r, SearchRecord)]
         clicks = [r for r in records if isinstance(r, ClickRecord)]
-        search_days = [r.day.isoformat() for r in searches]
         with self.transaction() as db:
             _insert(
                 db,
                 "INSERT OR IGNORE INTO searches (id, day, query, results)",
-                [
-                    (r.id, day, r.query, r.results)
-                    for r, day in zip(searches, search_days, strict=True)
-                ],
+                [(r.id, r.day.isoformat(), r.query, r.results) for r in searches],
             )
             _insert(
                 db,
                 "INSERT OR IGNORE INTO search_filters (search_id, name, value, day)",
                 [
-                    (r.id, name, value, day)
-                    for r, day in zip(searches, search_days, strict=True)
+                    (r.id, name, value, r.day.isoformat())
+                    for r in searches
                     for name, value in r.filters
                 ],
             )
