@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar
@@ -102,6 +103,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._reading_head = True
         self._request_begun = self._began_in_chunk = self._ended_in_chunk = False
         self._head_bytes = self._url_bytes = self._header_bytes = 0
+        #: Called when the connection is lost (`balance.BalancedListener` counts it out).
+        self.on_lost: Callable[[], None] | None = None
 
     @classmethod
     def with_limits(cls, limits: ProtocolLimits) -> type[GuardedHttpToolsProtocol]:
@@ -117,6 +120,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_read_deadline()
         super().connection_lost(exc)
+        if self.on_lost is not None:
+            self.on_lost()
 
     def _arm_read_deadline(self) -> None:
         if self._read_deadline is None:

@@ -22,6 +22,7 @@ from search_service.index.build import build_index
 from search_service.index.generations import read_pointer
 from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
+from search_service.web.balance import LOOP, share_connections
 from search_service.web.workers import forked_workers, preload_app
 from search_service.wording import counted
 
@@ -108,6 +109,7 @@ def _run_uvicorn(config: uvicorn.Config, sock: socket.socket) -> None:
     if config.workers > 1:
         preload_app(config)
         supervisor = Multiprocess(config, sockets=[sock])
+        share_connections(config.workers)
         with forked_workers():
             supervisor.run()
         if any(worker.exitcode == _UVICORN_STARTUP_FAILURE for worker in supervisor.processes):
@@ -202,6 +204,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "workers": settings.workers,
         "http": _PROTOCOL,
+        # Several workers share their connections out evenly (`balance`).
+        "loop": LOOP if settings.workers > 1 else "auto",
         "timeout_keep_alive": settings.timeout_keep_alive,
         "proxy_headers": settings.proxy_headers,
         "forwarded_allow_ips": settings.forwarded_allow_ips,

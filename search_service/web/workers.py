@@ -39,6 +39,7 @@ from uvicorn.supervisors.multiprocess import SIGNALS
 
 from search_service.child_processes import die_with_parent
 from search_service.errors import ServeError
+from search_service.web.balance import claim_slot, use_slot
 from search_service.web.warm_up import warm_up
 
 #: What a worker imports to serve: the app's module pulls in the rest (FastAPI, numpy,
@@ -68,6 +69,7 @@ class ForkedWorkerProcess(ForkProcess):
 
     def start(self) -> None:
         self._supervisor = os.getpid()
+        self._slot = claim_slot(self)  # where it counts its connections (`balance`)
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         try:
             super().start()
@@ -80,6 +82,7 @@ class ForkedWorkerProcess(ForkProcess):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         die_with_parent(self._supervisor, signal.SIGTERM)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+        use_slot(self._slot)
         super().run()
 
 

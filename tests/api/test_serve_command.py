@@ -1,12 +1,14 @@
 """`search-service serve` as a real process: it says "open http://…" only once the address
 answers (one worker or several), stops with exit 0 on Ctrl-C, and a port in use or a host
 that is not of this machine is its own exit code, with nothing built. Its workers are
-forked from the supervisor (sharing its imports), and a killed one is replaced."""
+forked from the supervisor (sharing its imports), a killed one is replaced, and they share
+keep-alive connections out evenly."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import http.client
 import multiprocessing
 import os
 import re
@@ -246,6 +248,68 @@ def test_workers_stop_when_the_supervisor_is_killed(
 
     _, alive = psutil.wait_procs(children, timeout=60)
     assert alive == []
+
+
+def _connections_held(worker: psutil.Process, port: int) -> int:
+    return sum(
+        1
+        for connection in worker.net_connections(kind="tcp")
+        if connection.status == psutil.CONN_ESTABLISHED and connection.laddr.port == port
+    )
+
+
+def _answered_on_each(connections: list[http.client.HTTPConnection]) -> None:
+    for connection in connections:
+        connection.request("GET", "/health")
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+
+
+@pytest.mark.parametrize("serve_process", [2], indirect=True, ids=["2 workers"])
+def test_keep_alive_connections_opened_at_once_are_shared_out_evenly(
+    serve_process: tuple[subprocess.Popen[str], str],
+) -> None:
+    """As a load test or a reverse proxy's pool opens them: left to the kernel, the worker
+    woken first took every waiting connection (8/0, 7/1, 6/2 as often as 4/4)."""
+    _, base, children = _answering_workers(serve_process)
+    port = int(base.rstrip("/").rsplit(":", 1)[1])
+
+    for _ in range(4):
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(8)]
+        for connection in connections:
+            connection.connect()
+        try:
+            _answered_on_each(connections)
+            assert sorted(_connections_held(worker, port) for worker in children) == [4, 4]
+        finally:
+            for connection in connections:
+                connection.close()
+        deadline = time.monotonic() + 30
+        while any(_connections_held(worker, port) for worker in children):
+            assert time.monotonic() < deadline, "the workers never saw the connections close"
+            time.sleep(0.05)
+
+
+@pytest.mark.parametrize("serve_process", [2], indirect=True, ids=["2 workers"])
+def test_a_worker_that_does_not_accept_holds_no_connection_back(
+    serve_process: tuple[subprocess.Popen[str], str],
+) -> None:
+    """A worker leaves a new connection to one holding fewer, but only for a moment: a
+    stopped worker (or one busy with a long request) must not keep it waiting."""
+    _, base, (stopped, serving) = _answering_workers(serve_process)
+    port = int(base.rstrip("/").rsplit(":", 1)[1])
+
+    stopped.suspend()
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(3)]
+    try:
+        for connection in connections:
+            _answered_on_each([connection])
+        assert _connections_held(serving, port) == 3
+    finally:
+        stopped.resume()
+        for connection in connections:
+            connection.close()
 
 
 #: Set while a test wants each fork of this process to send its child a SIGTERM at once.
