@@ -3,11 +3,11 @@
 The workers accept connections from one listening socket. Left to the kernel and
 libuv, the worker that wakes first takes every connection waiting (libuv accepts
 until the backlog is empty): the 8 keep-alive connections a load test (or a reverse
-proxy's pool of upstream connections) opens at once were split 4/4 between two
-workers in a third of the runs, 5/3, 6/2 and 7/1 in the others, 8/0 now and then.
-A worker's requests queue behind one another in its one thread, so the clients of
-the fuller worker wait longer, and a worker holding no connection leaves its core
-idle: at 5,000 articles, 1,247 requests/s for an 8/0 split against 2,240 (docs/api.md,
+proxy's pool of upstream connections) opens at once were split between two workers
+4/4 in 13 runs of 36, 5/3 in 16, 6/2 in 4, 7/1 in 2 and 8/0 once. A worker's
+requests queue behind one another in its one thread, so the clients of the fuller
+worker wait longer, and a worker holding no connection leaves its core idle: at
+5,000 articles, 1,247 requests/s for the 8/0 split against 2,240 (docs/api.md,
 "Connections shared out between the workers").
 
 Here each worker counts its open connections in a table in memory shared by all of
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import errno
 import logging
 import multiprocessing
 import select
@@ -44,6 +45,9 @@ DEFER_SECONDS: Final = 0.02
 ACCEPT_RETRY_SECONDS: Final = 1.0
 #: The count of a slot no worker holds: never the least loaded.
 _FREE: Final = 1 << 62
+#: Accept errors that pause accepting (`ACCEPT_RETRY_SECONDS`), as in asyncio's servers;
+#: any other is logged and the next connection taken.
+_OUT_OF_RESOURCES: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 class ConnectionTable:
@@ -51,7 +55,8 @@ class ConnectionTable:
 
     A worker writes only its own slot (from its event loop's thread) and reads the
     others': aligned 64-bit words, so no lock is needed. The supervisor gives the
-    slots out (`claim`), and a slot whose worker has ended serves the next one.
+    slots out (`claim`); a slot counts from its worker's first accept (`Slot.start`)
+    until the worker stops accepting (`Slot.leave`) or ends.
     """
 
     def __init__(self, slots: int) -> None:
@@ -60,17 +65,29 @@ class ConnectionTable:
 
     def claim(self, worker: Any) -> Slot | None:
         """A slot for `worker` (a process about to start), from the supervisor; None
-        when every slot's worker is still running (the worker then accepts unbalanced)."""
+        when every slot's worker is still running (the worker then accepts unbalanced).
+
+        Slots of workers that ended are freed first: one killed (SIGKILL, the
+        out-of-memory killer) could not free its own. The slot stays free until the
+        worker's listener starts (`Slot.start`): a worker still starting, or one that
+        never does, holds no connection back from the others.
+        """
         for index, holder in enumerate(self._holders):
-            if holder is None or not holder.is_alive():
+            if holder is not None and not holder.is_alive():
+                self._holders[index] = None
+                self._counts[index] = _FREE
+        for index, holder in enumerate(self._holders):
+            if holder is None:
                 self._holders[index] = worker
-                self._counts[index] = 0
                 return Slot(self, index)
         return None
 
     def counts(self) -> list[int]:
         """Every slot's count (`_FREE`: no worker)."""
         return list(self._counts)
+
+    def set(self, index: int, count: int) -> None:
+        self._counts[index] = count
 
     def add(self, index: int, change: int) -> None:
         self._counts[index] += change
@@ -85,6 +102,10 @@ class Slot:
     def __init__(self, table: ConnectionTable, index: int) -> None:
         self.table = table
         self.index = index
+
+    def start(self) -> None:
+        """This worker accepts from now on, holding no connection yet."""
+        self.table.set(self.index, 0)
 
     def opened(self) -> None:
         self.table.add(self.index, 1)
@@ -156,21 +177,34 @@ class BalancedListener:
         self._closing = False
         self._connecting: set[asyncio.Task[None]] = set()
         sock.setblocking(False)
+        slot.start()
         loop.add_reader(self._fd, self._on_readable)
 
     def _on_readable(self) -> None:
+        """Take one waiting connection, or leave it to a less loaded worker for a while.
+
+        Once connections have waited that long (`_overdue`), every one waiting is taken
+        (until none is left), so a burst is not let in one per `DEFER_SECONDS`.
+        """
         if not self._overdue and not self._slot.is_least_loaded():
             self._pause(DEFER_SECONDS)
             return
-        self._overdue = False
         try:
             connection, _ = self._sock.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-            return  # another worker took it, or the client gave up
-        except OSError as error:  # out of descriptors or memory: as asyncio's servers do
+        except (BlockingIOError, InterruptedError):
+            self._overdue = False  # none left: another worker took it
+            return
+        except ConnectionAbortedError:
+            return  # the client gave up before it was taken
+        except OSError as error:
+            if error.errno not in _OUT_OF_RESOURCES:
+                logger.warning("accepting a connection failed: %s", error)
+                return
             logger.error("accepting a connection failed (%s): retrying in a second", error)
             self._pause(ACCEPT_RETRY_SECONDS)
             return
+        if self._overdue:
+            self._overdue = _is_readable(self._fd)  # more were waiting as long
         connection.setblocking(False)
         self._slot.opened()
         task = self._loop.create_task(self._connect(connection))
@@ -219,8 +253,9 @@ class BalancedListener:
 
 
 def _is_readable(fd: int) -> bool:
-    readable, _, _ = select.select([fd], [], [], 0)
-    return bool(readable)
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class BalancedLoop(uvloop.Loop):

@@ -119,9 +119,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_read_deadline()
-        super().connection_lost(exc)
-        if self.on_lost is not None:
-            self.on_lost()
+        try:
+            super().connection_lost(exc)
+        finally:
+            if self.on_lost is not None:
+                self.on_lost()
 
     def _arm_read_deadline(self) -> None:
         if self._read_deadline is None:

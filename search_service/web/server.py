@@ -204,6 +204,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "workers": settings.workers,
         "http": _PROTOCOL,
+        "ws": "none",  # no WebSocket route: an upgrade is answered as plain HTTP
+        "backlog": settings.backlog,
         # Several workers share their connections out evenly (`balance`).
         "loop": LOOP if settings.workers > 1 else "auto",
         "timeout_keep_alive": settings.timeout_keep_alive,
