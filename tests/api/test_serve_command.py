@@ -315,6 +315,33 @@ def test_keep_alive_connections_are_shared_out_evenly_between_the_workers(
 
 
 @pytest.mark.parametrize("serve_process", [2], indirect=True, ids=["2 workers"])
+def test_workers_restarted_by_sighup_share_connections_out_too(
+    serve_process: tuple[subprocess.Popen[str], str],
+) -> None:
+    """uvicorn's supervisor restarts its workers on SIGHUP, each new one started before an
+    old one stops: the new ones get slots of their own and count from zero."""
+    process, base, old = _answering_workers(serve_process)
+    port = int(base.rstrip("/").rsplit(":", 1)[1])
+
+    process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while {worker.pid for worker in _workers(process, 2)} & {worker.pid for worker in old}:
+        assert time.monotonic() < deadline, "the workers were never restarted"
+        time.sleep(0.1)
+    new = _workers(process, 2)
+    _until_both_accept(new, port)
+
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(8)]
+    try:
+        for connection in connections:
+            _answered_on_each([connection])
+        assert sorted(_connections_held(worker, port) for worker in new) == [4, 4]
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+@pytest.mark.parametrize("serve_process", [2], indirect=True, ids=["2 workers"])
 def test_a_worker_that_does_not_accept_holds_no_connection_back(
     serve_process: tuple[subprocess.Popen[str], str],
 ) -> None:
