@@ -111,7 +111,7 @@ def analytics_overhead(results: Results) -> tuple[float, str] | None:
         return None
     _, name, instructions = max(counted)
     how = f"{name}.json, callgrind"
-    if "flush" in instructions.get("writer", ""):
+    if _flushed_per_search(instructions.get("writer", "")):
         how += ", a transaction per search (what a record costs a service seeing one at a time)"
     return float(instructions["change_percent"]), how
 
@@ -770,11 +770,17 @@ def http_section(results: Results) -> list[str]:
     return lines
 
 
+def _flushed_per_search(writer: str) -> bool:
+    """Whether a comparison's analytics writer wrote a transaction per search (a flush
+    after each, since e1a238f), as its `writer` description says."""
+    return "flush" in writer
+
+
 def _writer_note(writer: str) -> str:
     """How a comparison's writer wrote: a flush after each search, or its own polling."""
     if not writer:
         return ""
-    if "flush" in writer:
+    if _flushed_per_search(writer):
         return f"the analytics writer: {writer}; "
     return (
         f"the analytics writer: {writer}, in fact polling its queue, so how many records a "

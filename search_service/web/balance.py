@@ -75,7 +75,7 @@ class ConnectionTable:
         for index, holder in enumerate(self._holders):
             if holder is not None and not holder.is_alive():
                 self._holders[index] = None
-                self._counts[index] = _FREE
+                self.set(index, _FREE)
         for index, holder in enumerate(self._holders):
             if holder is None:
                 self._holders[index] = worker
@@ -91,9 +91,6 @@ class ConnectionTable:
 
     def add(self, index: int, change: int) -> None:
         self._counts[index] += change
-
-    def leave(self, index: int) -> None:
-        self._counts[index] = _FREE
 
 
 class Slot:
@@ -121,7 +118,7 @@ class Slot:
 
     def leave(self) -> None:
         """This worker accepts no more: the others stop leaving connections to it."""
-        self.table.leave(self.index)
+        self.table.set(self.index, _FREE)
 
 
 #: The table `serve`'s supervisor shares with the workers it forks (None: one process).
