@@ -54,7 +54,7 @@ from search_service.search.facets import (
 )
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, QueryPart, check_query_length, parse_query
-from search_service.search.ranking import SYNONYM_KIND, NameSynonym, Scorer
+from search_service.search.ranking import SYNONYM_KIND, BoolArray, NameSynonym, Scored, Scorer
 from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
 from search_service.settings import Settings
 
@@ -771,28 +771,28 @@ class SearchEngine:
         masks = filter_masks(view, selections, request.year_from, request.year_to)
         suggestion = None
         highlight = HighlightTerms()
+        scored: Scored | None = None
         if parsed.has_no_words:  # "😀", "***": nothing to search for, not everything
             candidates = np.zeros(view.doc_count, dtype=np.bool_)
-            rank = np.zeros(view.doc_count, dtype=np.float64)
             score = np.zeros(view.doc_count, dtype=np.float32)
         elif parsed.is_empty:
             candidates = view.live.copy()
             if parsed.excluded:  # "-word" alone: browse everything without it
                 candidates &= ~self._scorer(generation, started).excluded(parsed)
-            rank = np.zeros(view.doc_count, dtype=np.float64)
             score = np.zeros(view.doc_count, dtype=np.float32)
         else:
             scorer = self._scorer(generation, started)
             scored = scorer.score(
                 parsed, self._synonyms(parsed, generation.vocabulary), TYPO_THRESHOLD
             )
-            candidates, rank, score = scored.candidates, scored.rank, scored.score
+            candidates, score = scored.candidates, scored.score
             highlight = scored.highlight
             suggestion = _suggestion(parsed, scored.corrected)
         matching = combine(masks, candidates)
         matching_docs = np.flatnonzero(matching)
         facets = facet_counts(view, candidates, masks, selections, (matching, matching_docs))
-        order = _order(view, matching_docs, rank, request, parsed)
+        rank = _ranks_of(matching_docs, matching, scored) if scored is not None else None
+        order = _order(view, matching_docs, rank, request)
         hits = tuple(
             self._hit(generation, int(doc), float(score[doc]), highlight, request.snippets)
             for doc in order
@@ -1023,14 +1023,25 @@ def _check_paging(request: SearchRequest) -> None:
         raise QueryError("per_page must be between 1 and 100", code="invalid_per_page")
 
 
+def _ranks_of(
+    docs: npt.NDArray[np.intp], matching: BoolArray, scored: Scored
+) -> npt.NDArray[np.float64]:
+    """The ranks of the matching `docs` (ascending), all among the documents `scored` ranked."""
+    if docs.size == scored.docs.size:  # no filter or excluded word left any out
+        return scored.rank
+    return scored.rank[matching[scored.docs]]
+
+
 def _order(
     view: IndexView,
     docs: npt.NDArray[np.intp],
-    rank: npt.NDArray[np.float64],
+    rank: npt.NDArray[np.float64] | None,
     request: SearchRequest,
-    parsed: ParsedQuery,
 ) -> list[int]:
     """Document numbers of the requested page, in order, from the matching `docs` (sorted).
+
+    `rank`: the ranks of `docs`, position by position, when the query had words to
+    rank them by (None: a browse, newest first unless asked otherwise).
 
     Only the first `page × per_page` documents are ever sorted: a partition
     selects them first (with their ties, so pages never overlap or skip).
@@ -1041,9 +1052,9 @@ def _order(
     start = end - request.per_page
     if start >= docs.size:
         return []
-    by_relevance = request.sort == "relevance" and not parsed.is_empty
-    if by_relevance:
-        primary = -rank[docs]
+    relevance = rank if request.sort == "relevance" else None
+    if relevance is not None:
+        primary = -relevance
     elif request.sort == "oldest":
         dates = view.date_sort[docs].astype(np.int64)
         primary = np.where(dates == 0, np.iinfo(np.int32).max, dates).astype(np.float64)
@@ -1054,7 +1065,7 @@ def _order(
         keep = primary <= threshold
         docs, primary = docs[keep], primary[keep]
     keys: tuple[Any, ...] = (docs, primary)
-    if by_relevance:
+    if relevance is not None:
         keys = (docs, -view.date_sort[docs], primary)
     order = np.lexsort(keys)
     page: list[int] = docs[order][start:end].tolist()

@@ -98,6 +98,10 @@ class Scored:
     """The outcome of matching: candidates, their scores, and what to highlight."""
 
     candidates: BoolArray
+    #: The documents matched when the parts were combined, in ascending order: `rank`
+    #: holds their ranks, position by position (a rank of every document of a large
+    #: index cost more to allocate and fill than the candidates' own).
+    docs: npt.NDArray[np.intp]
     rank: npt.NDArray[np.float64]
     score: FloatArray
     highlight: HighlightTerms
@@ -173,7 +177,8 @@ class Scorer:
             matches, corrected = self._with_corrections(groups, matches)
         scored = self._combine(matches, [parts for parts, _ in groups])
         scored.corrected = corrected
-        scored.candidates &= ~self.excluded(parsed)
+        if parsed.excluded:
+            scored.candidates &= ~self.excluded(parsed)
         scored.full_matches = _full_match_count(matches)
         return scored
 
@@ -380,6 +385,7 @@ class Scorer:
                 rank = _rank(score, covered, total, docs)
         return Scored(
             candidates=candidates,
+            docs=docs,
             rank=rank,
             score=score,
             highlight=HighlightTerms(
@@ -397,7 +403,8 @@ class Scorer:
         rank: npt.NDArray[np.float64],
     ) -> tuple[npt.NDArray[np.intp], FloatArray] | None:
         """Bonus for adjacent query words found side by side, among the best candidates:
-        those documents and their bonus (all of the query's pairs summed).
+        those documents and their bonus (all of the query's pairs summed). `rank` holds
+        the ranks of `docs`, position by position.
 
         Positions are only read for the `PROXIMITY_CANDIDATES` best documents so
         far, so the cost does not grow with the corpus (a phrase query over the
@@ -410,7 +417,7 @@ class Scorer:
         if not 2 <= len(words) <= PROXIMITY_MAX_PARTS:
             return None
         if docs.size > PROXIMITY_CANDIDATES:
-            best = np.argpartition(-rank[docs], PROXIMITY_CANDIDATES - 1)[:PROXIMITY_CANDIDATES]
+            best = np.argpartition(-rank, PROXIMITY_CANDIDATES - 1)[:PROXIMITY_CANDIDATES]
             docs = np.sort(docs[best])
         bonus = np.zeros(docs.size, dtype=np.float32)
         for first, second in itertools.pairwise(words):
@@ -527,18 +534,15 @@ def _rank(
 ) -> npt.NDArray[np.float64]:
     """Short queries: matched words first (strict tiers); long ones: score × coverage^p.
 
-    Computed for the candidates `docs` only (0 elsewhere; `covered`: the parts each
-    of them covers): a query matches a few percent of a large corpus (the 100k
-    bench mix: 7 % at the median), and three float64 passes over every document
-    cost more than the gathers.
+    The ranks of the candidates `docs` (`covered`: the parts each of them covers), in
+    their order: a query matches a few percent of a large corpus (the 100k bench mix:
+    7 % at the median), and an array of every document's rank was the largest part of
+    a search's memory there (800 KB at 100,000 articles, two with a proximity bonus).
     """
-    rank = np.zeros(score.size, dtype=np.float64)
     score = score[docs]
     if total <= STRICT_TIER_PARTS:
-        rank[docs] = covered.astype(np.float64) * _TIER + score
-    else:
-        rank[docs] = score.astype(np.float64) * (covered / total) ** COVERAGE_POWER
-    return rank
+        return covered.astype(np.float64) * _TIER + score
+    return score.astype(np.float64) * (covered / total) ** COVERAGE_POWER
 
 
 def _idf(total: int, df: int) -> float:

@@ -189,6 +189,29 @@ def test_excluded_words_remove_articles(engine_for: EngineFor, news: list[Articl
     assert "en-undated" in found
 
 
+def test_filters_and_exclusions_keep_the_relevance_order_of_what_they_leave(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    """A filter or an excluded word takes articles out of the ranking, never reorders it."""
+    engine = engine_for(
+        [
+            make_article(
+                f"a{times}",
+                f"Note {times}",
+                " ".join(["pensions"] * times + ["strike"] * (times % 3 == 0) + ["words"] * 9),
+                countries=["France" if times % 2 else "Senegal"],
+            )
+            for times in (3, 8, 1, 6, 2, 7, 4, 5)  # relevance not in the index's order
+        ]
+    )
+    everything = ids(engine, "pensions ", per_page=100)
+    assert len(everything) == 8
+    in_france = ids(engine, "pensions ", country=("France",), per_page=100)
+    assert in_france == [found for found in everything if int(found[1:]) % 2]
+    without_strikes = ids(engine, "pensions -strike", per_page=100)
+    assert without_strikes == [found for found in everything if int(found[1:]) % 3]
+
+
 def test_exclusions_alone_browse_everything_else(
     engine_for: EngineFor, news: list[Article]
 ) -> None:
