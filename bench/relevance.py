@@ -273,6 +273,11 @@ def main(argv: list[str] | None = None) -> int:
         help="SciFact only, with variants of the ranking constants: which knob matters.",
     )
     args = parser.parse_args(argv)
+    if not (args.scifact / "corpus.jsonl").is_file():
+        parser.error(
+            f"no SciFact data in {args.scifact} (corpus.jsonl, queries.jsonl, qrels/test.tsv); "
+            "pass --scifact DIR"
+        )
     if args.diagnose:
         parameters = {"scifact": str(args.scifact), "variants": VARIANTS}
         print(write_result("relevance-diagnose", parameters, diagnose(args.scifact)))

@@ -65,15 +65,28 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-large", action="store_true", help="Leave out the 100,000-article runs."
     )
     args = parser.parse_args(argv)
-    failed = 0
-    for step in [*steps(args.quick, args.skip_large), ["bench.report"]]:
+    failed = run_steps([*steps(args.quick, args.skip_large), ["bench.report"]])
+    if failed:
+        print(
+            f"{len(failed)} step(s) failed: {'; '.join(failed)}. Their results files, if any, "
+            "are from earlier runs: RESULTS.md shows those.",
+            flush=True,
+        )
+    return 1 if failed else 0
+
+
+def run_steps(planned: list[list[str]]) -> list[str]:
+    """Run each step as `python -m STEP` in the repository; the commands of those that failed."""
+    failed: list[str] = []
+    for step in planned:
         command = [sys.executable, "-m", *step]
         print(f"$ python -m {' '.join(step)}", flush=True)
         started = time.perf_counter()
         code = subprocess.call(command, cwd=REPO_ROOT)
         print(f"  exit {code} after {time.perf_counter() - started:.0f} s", flush=True)
-        failed += code != 0
-    return 1 if failed else 0
+        if code != 0:
+            failed.append(f"python -m {' '.join(step)} (exit {code})")
+    return failed
 
 
 if __name__ == "__main__":

@@ -384,3 +384,21 @@ def test_a_comparison_says_whether_its_writer_wrote_a_transaction_per_search() -
     assert "polling its queue" not in render(
         _results_with(flushed["http-5000-w1-analytics"]["figures"], "http-5000-w1-analytics")
     )
+
+
+def test_run_all_names_the_steps_that_failed() -> None:
+    from bench.run_all import run_steps
+
+    failed = run_steps([["json.tool", "--help"], ["bench.no_such_step"]])
+    assert failed == ["python -m bench.no_such_step (exit 1)"]
+
+
+def test_relevance_without_its_evaluation_data_says_where_it_looked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.relevance import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--scifact", str(tmp_path / "absent")])
+    assert stopped.value.code == 2
+    assert f"no SciFact data in {tmp_path / 'absent'}" in capsys.readouterr().err
