@@ -273,10 +273,11 @@ def main(argv: list[str] | None = None) -> int:
         help="SciFact only, with variants of the ranking constants: which knob matters.",
     )
     args = parser.parse_args(argv)
-    if not (args.scifact / "corpus.jsonl").is_file():
+    needed = ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv")
+    missing = [name for name in needed if not (args.scifact / name).is_file()]
+    if missing:
         parser.error(
-            f"no SciFact data in {args.scifact} (corpus.jsonl, queries.jsonl, qrels/test.tsv); "
-            "pass --scifact DIR"
+            f"no SciFact data in {args.scifact} ({', '.join(missing)} missing); pass --scifact DIR"
         )
     if args.diagnose:
         parameters = {"scifact": str(args.scifact), "variants": VARIANTS}

@@ -1028,7 +1028,7 @@ def _ranks_of(
 ) -> npt.NDArray[np.float64]:
     """The ranks of the matching `docs` (ascending), all among the documents `scored` ranked."""
     if docs.size == scored.docs.size:  # no filter or excluded word left any out
-        return scored.rank
+        return scored.rank  # the scorer's own array: read it, never write to it
     return scored.rank[matching[scored.docs]]
 
 

@@ -100,7 +100,8 @@ class Scored:
     candidates: BoolArray
     #: The documents matched when the parts were combined, in ascending order: `rank`
     #: holds their ranks, position by position (a rank of every document of a large
-    #: index cost more to allocate and fill than the candidates' own).
+    #: index cost more to allocate and fill than the candidates' own). Excluded words
+    #: then take documents out of `candidates`, not out of these: a superset of them.
     docs: npt.NDArray[np.intp]
     rank: npt.NDArray[np.float64]
     score: FloatArray

@@ -393,12 +393,14 @@ def test_run_all_names_the_steps_that_failed() -> None:
     assert failed == ["python -m bench.no_such_step (exit 1)"]
 
 
-def test_relevance_without_its_evaluation_data_says_where_it_looked(
+def test_relevance_without_its_evaluation_data_says_what_is_missing_where(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bench.relevance import main
 
+    (tmp_path / "corpus.jsonl").write_text("{}\n")
     with pytest.raises(SystemExit) as stopped:
-        main(["--scifact", str(tmp_path / "absent")])
+        main(["--scifact", str(tmp_path)])
     assert stopped.value.code == 2
-    assert f"no SciFact data in {tmp_path / 'absent'}" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"no SciFact data in {tmp_path} (queries.jsonl, qrels/test.tsv missing)" in said
