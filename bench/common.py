@@ -49,7 +49,35 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python_work_ms": python_work_ms(),
     }
+
+
+def python_work_ms(rounds: int = 5) -> float:
+    """Milliseconds one core takes for a fixed piece of Python work (the median of `rounds`).
+
+    The machine these figures come from is a shared virtual machine whose speed moves by
+    15-20 % within hours (Whoosh's writer alone: 723 articles/s at 5k one night, 619/s
+    the next morning). Written with each results file, this says how fast the machine
+    was for it, so two runs can be compared: the same code, a larger figure, a slower hour.
+    """
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        _python_work()
+        timings.append((time.perf_counter() - started) * 1000.0)
+    return round(statistics.median(timings), 2)
+
+
+def _python_work() -> int:
+    """Dictionary, string and integer work, as a search's Python is made of."""
+    counts: dict[str, int] = {}
+    total = 0
+    for number in range(60_000):
+        word = f"w{number % 4999}"
+        counts[word] = counts.get(word, 0) + 1
+        total += len(word.upper())
+    return total + len(counts)
 
 
 def git_commit() -> str | None:

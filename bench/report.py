@@ -556,6 +556,16 @@ def machine_section(results: Results) -> list[str]:
         "- The machine may be shared: the 1-minute load average at the start of each run "
         f"(`machine.load_average_at_start` in its JSON) was: {loads}."
     )
+    speeds = ", ".join(
+        f"{name} {doc['machine']['python_work_ms']:g}"
+        for name, doc in results.items()
+        if doc["machine"].get("python_work_ms")
+    )
+    if speeds:
+        lines.append(
+            "- Its speed moves by hours: a fixed piece of Python work took, in ms, as each "
+            f"results file was written (`machine.python_work_ms`; larger is slower): {speeds}."
+        )
     return [*lines, ""]
 
 

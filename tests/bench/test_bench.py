@@ -229,6 +229,17 @@ def test_report_marks_unmeasured_targets_and_describes_the_machine() -> None:
     assert text.count("not measured") == len(TARGETS) + len(TARGETS_11)
 
 
+def test_each_results_file_says_how_fast_the_machine_was_and_the_report_lists_it() -> None:
+    from bench.common import machine
+
+    written = machine()["python_work_ms"]
+    assert written > 0
+    results = _results_with({"articles": 10, "systems": {}, "ratios": {}}, "peers-10")
+    results["peers-10"]["machine"]["python_work_ms"] = 13.5
+    text = render(results)
+    assert "(`machine.python_work_ms`; larger is slower): peers-10 13.5." in text
+
+
 def _http_row(clients: int, p99: float, rps: float, heaps: list[float] | None = None) -> Any:
     row = {"clients": clients, "p99_ms": p99, "median_ms": p99 / 4, "throughput_rps": rps}
     return {**row, "server_heap_per_process_mib": heaps} if heaps else row
