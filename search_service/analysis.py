@@ -69,6 +69,11 @@ def stop_words(lang: Language) -> frozenset[str]:
     return frozenset(fold(word) for word in words)
 
 
+def split_words(text: str) -> list[str]:
+    """The words of `text`, as every analyzer splits it."""
+    return _TOKEN_RE.findall(normalize_letter_apostrophes(text))
+
+
 class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
     """A whole analysis chain in one Whoosh tokenizer (no filters to compose)."""
 
@@ -96,10 +101,15 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
 
         This is the fast path used by builds: one regex scan and a dict lookup per word.
         """
+        return self.terms_of_words(split_words(text))
+
+    def terms_of_words(self, words: list[str]) -> list[str]:
+        """`terms` of a text split already (`split_words`): a build analyses each title
+        and body twice (its language's field and the exact one) and splits it once."""
         cache = self._terms
         out: list[str] = []
         append = out.append
-        for word in _TOKEN_RE.findall(normalize_letter_apostrophes(text)):
+        for word in words:
             term = cache.get(word)
             if term is None:
                 kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s

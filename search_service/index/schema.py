@@ -25,7 +25,7 @@ import sys
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pickle import dumps
 from typing import Any, Final
 
@@ -37,6 +37,7 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
     W3TermInfo,
 )
+from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -180,6 +181,11 @@ def _positions_by_term(terms: list[str]) -> dict[str, list[int]]:
     return positions
 
 
+#: A document's postings in a field as columns: its terms, their frequencies, weights and
+#: encoded values.
+DocumentTerms = tuple[list[str], list[int], list[float], list[bytes]]
+
+
 class TermListPositions(formats.Positions):  # type: ignore[misc]
     """`Positions`, with a fast path for our analyzers and for ready term lists.
 
@@ -234,13 +240,16 @@ class RawPositions(formats.Positions):  # type: ignore[misc]
         yield from self.term_values(terms)
 
     def term_values(self, terms: list[str]) -> list[tuple[str, int, float, bytes]]:
-        """`word_values` of analysed `terms`, as a list (`index.writer` pools them at once)."""
+        """`word_values` of analysed `terms`, as a list."""
+        return list(zip(*self.term_columns(terms), strict=True))
+
+    def term_columns(self, terms: list[str]) -> DocumentTerms:
+        """`term_values` as columns (`index.writer` pools them at once)."""
+        positions = _positions_by_term(terms)
+        counts = list(map(len, positions.values()))
         boost = self.field_boost
-        encode = self.encode
-        return [
-            (term, len(where), len(where) * boost, encode(where))
-            for term, where in _positions_by_term(terms).items()
-        ]
+        weights = [count * boost for count in counts]
+        return list(positions), counts, weights, list(map(self.encode, positions.values()))
 
     def encode(self, poslist: list[int]) -> bytes:
         values = array(_UINT32, poslist)
@@ -284,11 +293,16 @@ class TermListFrequency(formats.Frequency):  # type: ignore[misc]
         yield from self.term_values(terms)
 
     def term_values(self, terms: list[str]) -> list[tuple[str, int, float, bytes]]:
-        """`word_values` of analysed `terms`, as a list (`index.writer` pools them at once)."""
+        """`word_values` of analysed `terms`, as a list."""
+        return list(zip(*self.term_columns(terms), strict=True))
+
+    def term_columns(self, terms: list[str]) -> DocumentTerms:
+        """`term_values` as columns (`index.writer` pools them at once)."""
+        counted = Counter(terms)
+        counts = list(counted.values())
         boost = self.field_boost
-        return [
-            (term, count, count * boost, pack_uint(count)) for term, count in Counter(terms).items()
-        ]
+        weights = [count * boost for count in counts]
+        return list(counted), counts, weights, list(map(pack_uint, counts))
 
 
 def _term_list(value: Any, analyzer: Any) -> list[str] | None:
@@ -326,27 +340,30 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
                 block._maxlength = length
 
     def add_term_postings(
-        self, postings: list[tuple[str, bytes, int, float, bytes | None]], lengths: list[int]
+        self, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int]
     ) -> None:
-        """One term's pool items, posting by posting (`lengths`: the field's length of
-        each document): the way for what `term_bytes` does not write (compressed or
-        inlined postings, which our codec does not make)."""
+        """One term's postings, one by one (`lengths`: the field's length of each
+        document): the way for what `term_bytes` does not write (compressed or inlined
+        postings, which our codec does not make)."""
         known = len(lengths)
-        for _, _, docnum, weight, value in postings:
+        for docnum, weight, value in zip(ids, weights, values, strict=True):
             self.add_posting(docnum, weight, value or b"", lengths[docnum] if docnum < known else 0)
 
     def term_bytes(
         self,
-        postings: list[tuple[str, bytes, int, float, bytes | None]],
+        ids: list[int],
+        weights: list[float],
+        values: list[bytes],
         lengths: list[int],
         format_: Any,
         offset: int,
     ) -> tuple[bytes, bytes] | None:
-        """One term's postings as they go into the postings file at `offset`, and its
-        term info: what `start_postings`, `add_posting`, `finish_postings` and the term
-        info's `to_bytes` make, without a call per block (None: compressed or inlined
-        postings, which take `add_term_postings`)."""
-        count = len(postings)
+        """One term's postings (its documents, weights and values) as they go into the
+        postings file at `offset`, and its term info: what `start_postings`,
+        `add_posting`, `finish_postings` and the term info's `to_bytes` make, without a
+        call per block (None: compressed or inlined postings, which take
+        `add_term_postings`)."""
+        count = len(ids)
         if self._compression or count < self._inlinelimit:
             return None
         size, known = self._blocklimit, len(lengths)
@@ -357,24 +374,28 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         maxlength = 0
         maxweight: float = 0
         for start in range(0, count, size):
-            chunk = postings[start : start + size]
-            ids = [posting[2] for posting in chunk]
-            plain = [posting[3] for posting in chunk]
-            weights = array("f", plain)
-            found = [lengths[docnum] for docnum in ids if docnum < known and lengths[docnum]]
+            end = start + size
+            block_ids = ids[start:end] if count > size else ids
+            plain = weights[start:end] if count > size else weights
+            block_weights = array("f", plain)
+            found = [lengths[docnum] for docnum in block_ids if docnum < known and lengths[docnum]]
             block_weight = max(0, *plain)
             shortest = min(found) if found else None
             longest = max(found) if found else 0
-            total += sum(weights)
+            total += sum(block_weights)
             minlength = shortest if minlength is None else min(minlength, shortest)  # type: ignore[type-var]
             maxlength = max(maxlength, longest)
             maxweight = max(maxweight, block_weight)
-            values = [posting[4] for posting in chunk if posting[4]]
-            data = (_deltas(ids), _mini_weights(weights), _mini_values(values, fixed))
+            block_values = list(filter(None, values[start:end]))
+            data = (
+                _deltas(block_ids),
+                _mini_weights(block_weights),
+                _mini_values(block_values, fixed),
+            )
             databytes = dumps(data, _BLOCK_PICKLE_PROTOCOL)
             info = (
-                len(ids),
-                ids[-1],
+                len(block_ids),
+                block_ids[-1],
                 block_weight,
                 0,
                 length_to_byte(shortest),
@@ -382,7 +403,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             )
             infobytes = dumps(info, 2)
             length = len(infobytes) + len(databytes)
-            parts += (pack_int(-length if start + size >= count else length), infobytes, databytes)
+            parts += (pack_int(-length if end >= count else length), infobytes, databytes)
         posted = b"".join(parts)
         terminfo = W3TermInfo._struct.pack(
             False,
@@ -391,8 +412,8 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             0 if minlength is None else length_to_byte(minlength),
             length_to_byte(maxlength),
             maxweight,
-            postings[0][2],
-            postings[-1][2],
+            ids[0],
+            ids[-1],
         )
         return posted, terminfo + pack_long(offset) + pack_int(len(posted))
 
@@ -436,33 +457,80 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
     """
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
+        """Whoosh's way in: the pool's items, sorted (a term's postings adjacent)."""
+        self.add_term_columns(schema, lengths, _term_columns(items))
+
+    def add_term_columns(self, schema: Any, lengths: Any, terms: Iterable[TermPostings]) -> None:
+        """Every term's postings, as columns (`index.writer.TermPool.term_columns`), in
+        the order of the fields and of their terms' bytes."""
         last_field: str | None = None
         field_lengths: list[int] = []
-        for (fieldname, btext), group in itertools.groupby(items, key=_FIELD_AND_TERM):
+        for fieldname, btext, ids, weights, values in terms:
             if fieldname != last_field:
                 if last_field is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 field_lengths = _field_lengths(lengths, fieldname)
                 last_field = fieldname
-            postings = list(group)
-            if postings[0][2] == -1:  # a guard: Whoosh's base writer skips docnum -1 too
-                postings = [posting for posting in postings if posting[2] != -1]
-                if not postings:
+            if ids[0] == -1:  # a guard: Whoosh's base writer skips docnum -1 too
+                kept = [i for i, docnum in enumerate(ids) if docnum != -1]
+                if not kept:
                     continue
+                ids = [ids[i] for i in kept]
+                weights = [weights[i] for i in kept]
+                values = [values[i] for i in kept]
             written = self._postwriter.term_bytes(
-                postings, field_lengths, self._format, self._postfile.tell()
+                ids, weights, values, field_lengths, self._format, self._postfile.tell()
             )
             if written is None:
                 self.start_term(btext)
-                self._postwriter.add_term_postings(postings, field_lengths)
+                self._postwriter.add_term_postings(ids, weights, values, field_lengths)
                 self.finish_term()
                 continue
             posted, terminfo = written
             self._postfile.write(posted)
-            self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo)
+            _add_term_info(self._tindex, pack_ushort(self._fieldid) + btext, terminfo)
         if last_field is not None:
             self.finish_field()
+
+
+#: `HashWriter`'s record header: the lengths of a key and of its value.
+_KEY_AND_VALUE_LENGTHS: Final = struct.Struct("!ii")
+
+
+def _add_term_info(tindex: Any, key: bytes, value: bytes) -> None:
+    """`OrderedHashWriter.add` of a term's info, the same bytes with fewer calls (a
+    record written in one piece, the key's MD5 hash taken from its digest's bytes):
+    Whoosh's `add` cost about as much as writing the term's postings."""
+    if type(tindex) is not OrderedHashWriter or tindex.hashfn is not md5_hash:
+        tindex.add(key, value)
+        return
+    if key <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+    dbfile = tindex.dbfile
+    position = dbfile.tell()
+    tindex.index.append(position)
+    dbfile.write(_KEY_AND_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+    hashed = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")
+    tindex.buckets[hashed & 255].append((hashed, position))
+    tindex.lastkey = key
+
+
+#: A term's postings as columns: field, term bytes, documents, weights, values.
+TermPostings = tuple[str, bytes, list[int], list[float], list[bytes]]
+
+
+def _term_columns(items: Iterable[tuple[str, bytes, int, float, bytes]]) -> Iterator[TermPostings]:
+    """Sorted pool items (Whoosh's `PostingPool`, runs merged) as each term's columns."""
+    for (fieldname, btext), group in itertools.groupby(items, key=_FIELD_AND_TERM):
+        postings = list(group)
+        yield (
+            fieldname,
+            btext,
+            [posting[2] for posting in postings],
+            [posting[3] for posting in postings],
+            [posting[4] for posting in postings],
+        )
 
 
 #: A pool item's (fieldname, term bytes): items are sorted, so a term's postings are adjacent.
@@ -472,7 +540,7 @@ _FIELD_AND_TERM: Final = operator.itemgetter(0, 1)
 def _deltas(ids: list[int]) -> tuple[int, ...]:
     """A block's document numbers as Whoosh stores them (`_mini_ids`: each after the first
     as its distance from the one before)."""
-    return (ids[0], *(after - before for before, after in itertools.pairwise(ids)))
+    return (ids[0], *map(operator.sub, itertools.islice(ids, 1, None), ids))
 
 
 def _mini_weights(weights: array[float]) -> float | tuple[float, ...] | None:

@@ -1,7 +1,7 @@
 """The build's Whoosh writers: Whoosh's own, with a faster way in for our text fields.
 
 A writer process spends its time in pure-Python work per posting (an article has
-400-odd) and per term. Three things of Whoosh's are done faster here, and the
+400-odd) and per term. Four things of Whoosh's are done faster here, and the
 segment written is the same, byte for byte (pinned by a test against Whoosh's own
 writer):
 
@@ -12,9 +12,14 @@ writer):
   Whoosh's boosts or spelling, takes Whoosh's own path.
 - Whoosh's pool sorts all the postings when the segment is written; `TermPool`
   keeps each term's postings together as they arrive, in document order, so only
-  the terms are sorted.
+  the terms are sorted, and as columns (documents, weights, values: no tuple per
+  posting), which the field writer cuts into blocks by slicing.
+- A title or body goes to two fields in a row (its language's, the exact one): it is
+  split into words once (`FastSegmentWriter._analysed`).
 - The codec writes a term's postings, blocks and term info in one piece
-  (`schema._PostingsWriter.term_bytes`) instead of a few calls per posting and per block.
+  (`schema._PostingsWriter.term_bytes`) instead of a few calls per posting and per block,
+  and enters the term in the term index with fewer calls than Whoosh's hash writer
+  (`schema._add_term_info`).
 
 `MpWriter`, Whoosh's writer over several processes, starts processes that write with
 Whoosh's `SegmentWriter`; `FastMpWriter`'s write with `FastSegmentWriter`, without
@@ -25,18 +30,20 @@ from __future__ import annotations
 
 import functools
 import gc
-import itertools
 from collections.abc import Iterator
 from typing import Any, Final
 
 from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
 from whoosh.writing import PostingPool, SegmentWriter
 
+from search_service.analysis import BaseAnalyzer, split_words
 from search_service.errors import WriterProcessError
 from search_service.index.schema import (
+    DocumentTerms,
     FastCodec,
     RawPositions,
     TermListFrequency,
+    TermPostings,
     _term_list,
 )
 from search_service.wording import counted
@@ -49,10 +56,28 @@ _POSTING_OVERHEAD: Final = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 _LIMIT_MB: Final = 128
 
 _Posting = tuple[str, bytes, int, float, bytes]
-#: A format's `word_values` item: (term, frequency, weight, encoded value).
-_TermValue = tuple[str, int, float, bytes]
-#: A term in the pool: its bytes, and its postings in document order.
-_Term = tuple[bytes, list[_Posting]]
+
+
+class _Term:
+    """A pooled term: its bytes, and its postings' documents, weights and values, in
+    the order they arrived (columns: no tuple per posting; `_FieldWriter` cuts them
+    into blocks by slicing)."""
+
+    __slots__ = ("btext", "ids", "values", "weights")
+
+    def __init__(self, btext: bytes) -> None:
+        self.btext = btext
+        self.ids: list[int] = []
+        self.weights: list[float] = []
+        self.values: list[bytes] = []
+
+    def postings(self, fieldname: str) -> Iterator[_Posting]:
+        """The term's postings as Whoosh's pool items."""
+        btext = self.btext
+        return (
+            (fieldname, btext, docnum, weight, value)
+            for docnum, weight, value in zip(self.ids, self.weights, self.values, strict=True)
+        )
 
 
 def open_writer(index: Any, *, procs: int, limitmb: int) -> SegmentWriter:
@@ -73,9 +98,10 @@ class TermPool(PostingPool):  # type: ignore[misc]
     need sorting; the terms are kept by their text, whose hash Python keeps with the
     analyzer's string, and text sorts as its UTF-8 bytes do. On Whoosh's path (`add`:
     other fields, boosted documents, merged segments) terms are kept by their bytes
-    and each one's postings are sorted in full (`_keyed_by_bytes`). Past its limit
-    the pool writes a sorted run to disk as Whoosh's does, and runs are merged by
-    Whoosh's code.
+    and each one's postings are sorted in full (`_keyed_by_bytes`). A term's postings
+    are kept as columns (`_Term`) and handed to the field writer so
+    (`term_columns`) while the pool is in memory. Past its limit the pool writes a
+    sorted run to disk as Whoosh's does, and runs are merged by Whoosh's code.
     """
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = _LIMIT_MB) -> None:
@@ -84,7 +110,7 @@ class TermPool(PostingPool):  # type: ignore[misc]
         self._keyed_by_bytes: set[str] = set()
 
     def add(self, item: _Posting) -> None:
-        fieldname, btext, _, _, value = item
+        fieldname, btext, docnum, weight, value = item
         self._count(
             fieldname, _POSTING_OVERHEAD + len(fieldname) + 2 * len(btext) + len(value or b"")
         )
@@ -92,19 +118,24 @@ class TermPool(PostingPool):  # type: ignore[misc]
         terms = self._fields.setdefault(fieldname, {})
         entry = terms.get(btext)
         if entry is None:
-            entry = terms[btext] = (btext, [])
-        entry[1].append(item)
+            entry = terms[btext] = _Term(btext)
+        entry.ids.append(docnum)
+        entry.weights.append(weight)
+        entry.values.append(value)
 
-    def add_terms(self, fieldname: str, docnum: int, values: list[_TermValue]) -> None:
-        """`add` of one document's postings in a field, from `word_values`' items."""
+    def add_terms(self, fieldname: str, docnum: int, columns: DocumentTerms) -> None:
+        """`add` of one document's postings in a field, from its format's `term_columns`."""
         terms = self._fields.setdefault(fieldname, {})
-        size = (_POSTING_OVERHEAD + len(fieldname)) * len(values)
-        for term, _, weight, value in values:
+        words, _, weights, values = columns
+        size = (_POSTING_OVERHEAD + len(fieldname)) * len(words) + sum(map(len, values))
+        for term, weight, value in zip(words, weights, values, strict=True):
             entry = terms.get(term)
             if entry is None:
-                entry = terms[term] = (term.encode(), [])
-            entry[1].append((fieldname, entry[0], docnum, weight, value))
-            size += 2 * len(entry[0]) + len(value)
+                entry = terms[term] = _Term(term.encode())
+            entry.ids.append(docnum)
+            entry.weights.append(weight)
+            entry.values.append(value)
+            size += 2 * len(entry.btext)
         self._count(fieldname, size)
 
     def _count(self, fieldname: str, size: int) -> None:
@@ -127,16 +158,30 @@ class TermPool(PostingPool):  # type: ignore[misc]
         merged: Iterator[_Posting] = super().items(maxfiles)  # saves what is held first
         return merged
 
-    def _sorted(self) -> Iterator[_Posting]:
-        return itertools.chain.from_iterable(
-            self._sorted_field(fieldname) for fieldname in sorted(self._fields)
+    def term_columns(self) -> Iterator[TermPostings] | None:
+        """Every pooled term in Whoosh's order (field, then term bytes), as columns; None
+        once runs were written (their postings are on disk: `items` merges them)."""
+        if self.runs:
+            return None
+        return (
+            (fieldname, term.btext, term.ids, term.weights, term.values)
+            for fieldname in sorted(self._fields)
+            for term in self._ordered_terms(fieldname)
         )
 
-    def _sorted_field(self, fieldname: str) -> Iterator[_Posting]:
+    def _sorted(self) -> Iterator[_Posting]:
+        return (
+            posting
+            for fieldname in sorted(self._fields)
+            for term in self._ordered_terms(fieldname)
+            for posting in term.postings(fieldname)
+        )
+
+    def _ordered_terms(self, fieldname: str) -> list[_Term]:
         terms = self._fields[fieldname]
         if fieldname in self._keyed_by_bytes:
             terms = _keyed_by_bytes(terms)
-        return itertools.chain.from_iterable(terms[term][1] for term in sorted(terms))
+        return [terms[key] for key in sorted(terms)]
 
 
 def _keyed_by_bytes(terms: dict[Any, _Term]) -> dict[bytes, _Term]:
@@ -144,11 +189,19 @@ def _keyed_by_bytes(terms: dict[Any, _Term]) -> dict[bytes, _Term]:
     Whoosh's pool sorts them: by document, then weight and value, since Whoosh's path
     may pool several postings of one document (spelling words, all at document 0) or
     out of order (a merged segment's)."""
-    merged: dict[bytes, _Term] = {}
-    for btext, postings in terms.values():
-        earlier = merged.get(btext, (btext, []))[1]
-        merged[btext] = (btext, sorted([*earlier, *postings]))
-    return merged
+    merged: dict[bytes, list[tuple[int, float, bytes]]] = {}
+    for term in terms.values():
+        merged.setdefault(term.btext, []).extend(
+            zip(term.ids, term.weights, term.values, strict=True)
+        )
+    keyed: dict[bytes, _Term] = {}
+    for btext, postings in merged.items():
+        entry = keyed[btext] = _Term(btext)
+        for docnum, weight, value in sorted(postings):
+            entry.ids.append(docnum)
+            entry.weights.append(weight)
+            entry.values.append(value)
+    return keyed
 
 
 class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
@@ -158,6 +211,8 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         super().__init__(ix, **kwargs)
         limitmb = kwargs.get("limitmb", _LIMIT_MB)
         self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self._split_text: str | None = None
+        self._split_words: list[str] = []
 
     def add_document(self, **fields: Any) -> None:
         if any(name.startswith("_") or name in self._whoosh_only for name in fields):
@@ -179,6 +234,21 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self.perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        """Whoosh's `_flush_segment`, handing the pool's terms over as columns while the
+        pool is in memory (`TermPool.term_columns`)."""
+        columns = self.pool.term_columns()
+        add_term_columns = getattr(self.fieldwriter, "add_term_columns", None)
+        if columns is None or add_term_columns is None:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        add_term_columns(self.schema, lengths, columns)
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
 
     @functools.cached_property
     def _whoosh_only(self) -> frozenset[str]:
@@ -202,15 +272,24 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
     def _pool_postings(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
         """Pool a field's postings for one document; the sum of their frequencies."""
         fmt = field.format
-        terms = _term_list(value, field.analyzer) if isinstance(fmt, _OUR_FORMATS) else None
+        terms = self._analysed(value, field.analyzer) if isinstance(fmt, _OUR_FORMATS) else None
         if terms is not None:
-            self.pool.add_terms(fieldname, docnum, fmt.term_values(terms))
+            self.pool.add_terms(fieldname, docnum, fmt.term_columns(terms))
             return len(terms)
         length = 0
         for btext, frequency, weight, vbytes in field.index(value):
             self.pool.add((fieldname, btext, docnum, weight, vbytes))
             length += frequency
         return length
+
+    def _analysed(self, value: Any, analyzer: Any) -> list[str] | None:
+        """`_term_list`, a text split into words once for the fields it goes to in a row
+        (a title or body: its language's field, then the exact one; the same string)."""
+        if not (isinstance(value, str) and isinstance(analyzer, BaseAnalyzer)):
+            return _term_list(value, analyzer)
+        if value is not self._split_text:
+            self._split_text, self._split_words = value, split_words(value)
+        return analyzer.terms_of_words(self._split_words)
 
 
 _OUR_FORMATS: Final = (RawPositions, TermListFrequency)
