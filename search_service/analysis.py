@@ -130,7 +130,7 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
         too would cost a serving process twice the memory.
         """
         out: list[str] = []
-        for word in _TOKEN_RE.findall(normalize_letter_apostrophes(text)):
+        for word in split_words(text):
             kind, term = self._classify(word)
             if kind == _TERM and term:
                 out.append(term)

@@ -99,8 +99,13 @@ def _write(
 
 @pytest.mark.parametrize(
     ("limitmb", "blocks"),
-    [(256, {}), (0.05, {}), (256, {"blocklimit": 7, "compression": 3})],
-    ids=["in-memory", "spilled-runs", "small-compressed-blocks"],
+    [
+        (256, {}),
+        (0.05, {}),
+        (256, {"blocklimit": 5}),
+        (256, {"blocklimit": 7, "compression": 3}),
+    ],
+    ids=["in-memory", "spilled-runs", "small-blocks", "small-compressed-blocks"],
 )
 def test_the_build_writer_writes_the_segment_whoosh_writes_byte_for_byte(
     tmp_path: Path, many_articles: list[Article], limitmb: float, blocks: dict[str, int]
@@ -167,10 +172,12 @@ def test_the_writer_processes_write_the_postings_one_writer_writes(
     tmp_path: Path, many_articles: list[Article]
 ) -> None:
     """Two processes each write a segment (`FastMpWriter`); between them, every
-    article's postings are the ones a single writer writes."""
+    article's postings are the ones a single writer writes. The batches go to whichever
+    process asks Whoosh's queue first: usually both take some, but on a loaded machine
+    one may take them all (CI saw 0 and 150), so the split is not asserted."""
     assert isinstance(_index_with(tmp_path / "two", many_articles, procs=2), FastMpWriter)
     sizes = _segment_sizes(tmp_path / "two")
-    assert len(sizes) == 2 and 0 not in sizes
+    assert len(sizes) == 2 and sum(sizes) == len(many_articles)
     assert _index_with(tmp_path / "one", many_articles, procs=1).__class__ is FastSegmentWriter
     assert _postings_by_id(tmp_path / "two") == _postings_by_id(tmp_path / "one")
 
