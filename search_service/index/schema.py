@@ -340,7 +340,11 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
                 block._maxlength = length
 
     def add_term_postings(
-        self, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int]
+        self,
+        ids: list[int],
+        weights: list[float],
+        values: list[bytes | None],
+        lengths: list[int],
     ) -> None:
         """One term's postings, one by one (`lengths`: the field's length of each
         document): the way for what `term_bytes` does not write (compressed or inlined
@@ -353,7 +357,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         self,
         ids: list[int],
         weights: list[float],
-        values: list[bytes],
+        values: list[bytes | None],
         lengths: list[int],
         format_: Any,
         offset: int,
@@ -517,10 +521,12 @@ def _add_term_info(tindex: Any, key: bytes, value: bytes) -> None:
 
 
 #: A term's postings as columns: field, term bytes, documents, weights, values.
-TermPostings = tuple[str, bytes, list[int], list[float], list[bytes]]
+TermPostings = tuple[str, bytes, list[int], list[float], list[bytes | None]]
 
 
-def _term_columns(items: Iterable[tuple[str, bytes, int, float, bytes]]) -> Iterator[TermPostings]:
+def _term_columns(
+    items: Iterable[tuple[str, bytes, int, float, bytes | None]],
+) -> Iterator[TermPostings]:
     """Sorted pool items (Whoosh's `PostingPool`, runs merged) as each term's columns."""
     for (fieldname, btext), group in itertools.groupby(items, key=_FIELD_AND_TERM):
         postings = list(group)

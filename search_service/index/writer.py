@@ -55,7 +55,8 @@ _POSTING_OVERHEAD: Final = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 #: Whoosh's default posting-pool size (MB) of a `SegmentWriter`.
 _LIMIT_MB: Final = 128
 
-_Posting = tuple[str, bytes, int, float, bytes]
+#: A pool item as Whoosh's writer makes it: field, term bytes, document, weight, value.
+_Posting = tuple[str, bytes, int, float, bytes | None]
 
 
 class _Term:
@@ -69,7 +70,7 @@ class _Term:
         self.btext = btext
         self.ids: list[int] = []
         self.weights: list[float] = []
-        self.values: list[bytes] = []
+        self.values: list[bytes | None] = []  # None: a value Whoosh's path left out
 
     def postings(self, fieldname: str) -> Iterator[_Posting]:
         """The term's postings as Whoosh's pool items."""
@@ -189,7 +190,7 @@ def _keyed_by_bytes(terms: dict[Any, _Term]) -> dict[bytes, _Term]:
     Whoosh's pool sorts them: by document, then weight and value, since Whoosh's path
     may pool several postings of one document (spelling words, all at document 0) or
     out of order (a merged segment's)."""
-    merged: dict[bytes, list[tuple[int, float, bytes]]] = {}
+    merged: dict[bytes, list[tuple[int, float, bytes | None]]] = {}
     for term in terms.values():
         merged.setdefault(term.btext, []).extend(
             zip(term.ids, term.weights, term.values, strict=True)

@@ -15,6 +15,7 @@ from whoosh import fields
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.writing import SegmentWriter
 
 from search_service.articles import Article
@@ -118,6 +119,22 @@ def test_the_build_writer_writes_the_segment_whoosh_writes_byte_for_byte(
     assert ours["runs"] == (b"yes" if limitmb < 1 else b"no")
     assert ours.keys() == whoosh.keys()
     assert [name for name in ours if ours[name] != whoosh[name]] == []
+
+
+def test_the_term_index_is_written_without_whoosh_s_add_per_term(
+    tmp_path: Path, many_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each term's entry goes into the term index in one write (`schema._add_term_info`),
+    which checks the table is Whoosh's `OrderedHashWriter` hashing with MD5 first: were
+    that to change (a new Whoosh), the write would fall back to `add` unnoticed, slower."""
+
+    def add(*_: Any) -> None:
+        raise AssertionError("OrderedHashWriter.add called for a term")
+
+    monkeypatch.setattr(OrderedHashWriter, "add", add)
+    documents = [article_document(article) for article in many_articles]
+    ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), documents, 256)
+    assert any(name.endswith(".trm") for name in ours)
 
 
 def test_a_merged_segment_is_written_as_whoosh_writes_it(
