@@ -8,6 +8,7 @@ Every benchmark writes one JSON file to `bench/results/` with the same envelope
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 import math
 import os
@@ -50,7 +51,42 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "python_work_ms": python_work_ms(),
+        "packages": package_versions(),
     }
+
+
+#: The installed packages whose versions move the figures: the index's format and
+#: arrays, the HTTP stack and its JSON. Their ranges in pyproject.toml are open, and
+#: every new machine installs the newest.
+MEASURED_PACKAGES = (
+    "whoosh-reloaded",
+    "numpy",
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic-core",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "orjson",
+)
+
+
+def package_versions() -> dict[str, str | None]:
+    """The version of each of `MEASURED_PACKAGES` installed (None: not installed).
+
+    A fresh machine installs the project anew, and two runs of the same code may then
+    differ in their packages: a worker's private memory rose by 3-5 MiB, the supervisor's
+    too, between two runs of the same commit on 2026-12-05, the second on a new machine,
+    with no record of what the first had installed.
+    """
+    versions: dict[str, str | None] = {}
+    for name in MEASURED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
 
 
 def python_work_ms(rounds: int = 5) -> float:

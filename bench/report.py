@@ -534,8 +534,11 @@ def targets_11_section(results: Results) -> list[str]:
         "  51.5 against 50.5 and 50.9 for the old code; at c9ca172, whose searches keep the",
         "  ranks of their candidates only (at 100k a search allocates 1.5 MiB at once at the",
         "  median, not 2.3), 49.0 and 48.6; at abc4c14, in the run shown, 54.9 and 50.0 (after",
-        "  the 32-client level; at 8 clients 50.3 and 45.3), and again at 11:10 52.4 and 49.4:",
-        "  the figure sits on the target,",
+        "  the 32-client level; at 8 clients 50.3 and 45.3), and again at 11:10 52.4 and 49.4,",
+        "  no serving code changed since c9ca172 but the machine new and its packages",
+        "  installed afresh: the supervisor, which serves nothing, held 2.7 MiB more than at",
+        "  c9ca172 at every level, and a worker 4.7 MiB more after the first (bench/README.md:",
+        "  results files record their packages since). The figure sits on the target,",
         "  moving by a MiB or two from run to run, with which searches came in the second",
         '  before it was read (docs/api.md, "The candidates\' ranks only" and "A worker\'s',
         '  memory, piece by piece").',
@@ -573,7 +576,30 @@ def machine_section(results: Results) -> list[str]:
             "- Its speed moves by hours: a fixed piece of Python work took, in ms, as each "
             f"results file was written (`machine.python_work_ms`; larger is slower): {speeds}."
         )
-    return [*lines, ""]
+    return [*lines, *_package_lines(results), ""]
+
+
+def _package_lines(results: Results) -> list[str]:
+    """The measured packages' versions (`machine.packages`), each set with its files."""
+    files_by_set: dict[str, list[str]] = {}
+    for name, doc in results.items():
+        packages = doc["machine"].get("packages")
+        if packages:
+            listed = ", ".join(
+                f"{package} {version or 'absent'}" for package, version in packages.items()
+            )
+            files_by_set.setdefault(listed, []).append(name)
+    if not files_by_set:
+        return []
+    if len(files_by_set) == 1:
+        (listed,) = files_by_set
+        return [
+            f"- Packages (`machine.packages`, the same in every file that records them): {listed}."
+        ]
+    return [
+        f"- Packages (`machine.packages`) of {', '.join(names)}: {listed}."
+        for listed, names in files_by_set.items()
+    ]
 
 
 def _request_cost_lines(results: Results) -> list[str]:

@@ -240,6 +240,27 @@ def test_each_results_file_says_how_fast_the_machine_was_and_the_report_lists_it
     assert "(`machine.python_work_ms`; larger is slower): peers-10 13.5." in text
 
 
+def test_each_results_file_records_the_measured_packages_and_the_report_lists_each_set() -> None:
+    from bench.common import MEASURED_PACKAGES, machine
+
+    written = machine()["packages"]
+    assert list(written) == list(MEASURED_PACKAGES)
+    assert written["numpy"] and written["whoosh-reloaded"] == "2.7.5"
+    results = _results_with({"articles": 10, "systems": {}, "ratios": {}}, "peers-10")
+    results["peers-20"] = _results_with({"articles": 20, "systems": {}, "ratios": {}}, "peers-20")[
+        "peers-20"
+    ]
+    results["peers-10"]["machine"]["packages"] = {"numpy": "2.4.6", "uvloop": None}
+    results["peers-20"]["machine"]["packages"] = {"numpy": "2.3.0", "uvloop": None}
+    text = render(results)
+    assert "- Packages (`machine.packages`) of peers-10: numpy 2.4.6, uvloop absent." in text
+    assert "- Packages (`machine.packages`) of peers-20: numpy 2.3.0, uvloop absent." in text
+    results["peers-20"]["machine"]["packages"] = {"numpy": "2.4.6", "uvloop": None}
+    assert "the same in every file that records them): numpy 2.4.6, uvloop absent." in render(
+        results
+    )
+
+
 def _http_row(clients: int, p99: float, rps: float, heaps: list[float] | None = None) -> Any:
     row = {"clients": clients, "p99_ms": p99, "median_ms": p99 / 4, "throughput_rps": rps}
     return {**row, "server_heap_per_process_mib": heaps} if heaps else row
