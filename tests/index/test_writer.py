@@ -15,6 +15,7 @@ from whoosh import fields
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.filedb.filestore import RamStorage
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.writing import SegmentWriter
 
@@ -135,6 +136,36 @@ def test_the_term_index_is_written_without_whoosh_s_add_per_term(
     documents = [article_document(article) for article in many_articles]
     ours = _write(tmp_path / "ours", FastSegmentWriter, FastCodec(), documents, 256)
     assert any(name.endswith(".trm") for name in ours)
+
+
+def test_postings_at_document_minus_one_are_left_out_as_whoosh_leaves_them_out() -> None:
+    """Whoosh's field writer takes a posting at document -1 for a spelling word, not a
+    posting, and skips it; ours, given the same pool items, writes the same files."""
+    items = [
+        ("country", b"benin", -1, 1.0, None),
+        ("country", b"benin", 0, 1.0, None),
+        ("country", b"benin", 3, 1.0, None),
+        ("country", b"senegal", -1, 1.0, None),
+        ("partner", b"aim", 2, 1.0, None),
+    ]
+    ours = _field_writer_files(
+        lambda codec, storage, segment: codec.field_writer(storage, segment), items
+    )
+    whoosh = _field_writer_files(W3FieldWriter, items)
+    assert any(name.endswith(".pst") for name in ours)
+    assert ours == whoosh
+
+
+def _field_writer_files(
+    make: Any, items: list[tuple[str, bytes, int, float, None]]
+) -> dict[str, bytes]:
+    """The files a field writer made by `make(codec, storage, segment)` writes for `items`."""
+    random.seed(5)  # Whoosh names segments with `random`
+    storage, codec = RamStorage(), FastCodec()
+    writer = make(codec, storage, codec.new_segment(storage, "segment"))
+    writer.add_postings(make_schema(), None, iter(items))
+    writer.close()
+    return {name: storage.open_file(name).read() for name in sorted(storage.list())}
 
 
 def test_a_merged_segment_is_written_as_whoosh_writes_it(
