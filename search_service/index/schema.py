@@ -237,14 +237,10 @@ class RawPositions(formats.Positions):  # type: ignore[misc]
         if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        yield from self.term_values(terms)
-
-    def term_values(self, terms: list[str]) -> list[tuple[str, int, float, bytes]]:
-        """`word_values` of analysed `terms`, as a list."""
-        return list(zip(*self.term_columns(terms), strict=True))
+        yield from zip(*self.term_columns(terms), strict=True)
 
     def term_columns(self, terms: list[str]) -> DocumentTerms:
-        """`term_values` as columns (`index.writer` pools them at once)."""
+        """`word_values` of analysed `terms`, as columns (`index.writer` pools them at once)."""
         positions = _positions_by_term(terms)
         counts = list(map(len, positions.values()))
         boost = self.field_boost
@@ -290,14 +286,10 @@ class TermListFrequency(formats.Frequency):  # type: ignore[misc]
         if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        yield from self.term_values(terms)
-
-    def term_values(self, terms: list[str]) -> list[tuple[str, int, float, bytes]]:
-        """`word_values` of analysed `terms`, as a list."""
-        return list(zip(*self.term_columns(terms), strict=True))
+        yield from zip(*self.term_columns(terms), strict=True)
 
     def term_columns(self, terms: list[str]) -> DocumentTerms:
-        """`term_values` as columns (`index.writer` pools them at once)."""
+        """`word_values` of analysed `terms`, as columns (`index.writer` pools them at once)."""
         counted = Counter(terms)
         counts = list(counted.values())
         boost = self.field_boost
@@ -390,7 +382,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             minlength = shortest if minlength is None else min(minlength, shortest)  # type: ignore[type-var]
             maxlength = max(maxlength, longest)
             maxweight = max(maxweight, block_weight)
-            block_values = list(filter(None, values[start:end]))
+            block_values = list(filter(None, values[start:end] if count > size else values))
             data = (
                 _deltas(block_ids),
                 _mini_weights(block_weights),

@@ -237,8 +237,8 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self.docnum += 1
 
     def _flush_segment(self) -> None:
-        """Whoosh's `_flush_segment`, handing the pool's terms over as columns while the
-        pool is in memory (`TermPool.term_columns`)."""
+        """Whoosh's `_flush_segment` (as in Whoosh-Reloaded 2.7.5), handing the pool's
+        terms over as columns while the pool is in memory (`TermPool.term_columns`)."""
         columns = self.pool.term_columns()
         add_term_columns = getattr(self.fieldwriter, "add_term_columns", None)
         if columns is None or add_term_columns is None:
