@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import psutil
 
@@ -41,6 +41,12 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+#: The load average as this benchmark's process started (each step of `run_all` is a
+#: process of its own): read when its results file is written, minutes later, it would
+#: count the benchmark's own load.
+LOAD_AVERAGE_AT_START: Final = [round(x, 2) for x in os.getloadavg()]
+
+
 def machine() -> dict[str, Any]:
     """Enough about the machine to compare two results files honestly."""
     return {
@@ -49,7 +55,7 @@ def machine() -> dict[str, Any]:
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_start": list(LOAD_AVERAGE_AT_START),
         "python_work_ms": python_work_ms(),
         "packages": package_versions(),
     }

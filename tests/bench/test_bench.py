@@ -240,6 +240,19 @@ def test_each_results_file_says_how_fast_the_machine_was_and_the_report_lists_it
     assert "(`machine.python_work_ms`; larger is slower): peers-10 13.5." in text
 
 
+def test_each_results_file_records_the_load_average_of_its_start_not_of_its_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    from bench import common
+
+    at_start = list(common.LOAD_AVERAGE_AT_START)
+    busier = [at_start[0] + 5.0, at_start[1] + 5.0, at_start[2] + 5.0]
+    monkeypatch.setattr(os, "getloadavg", lambda: tuple(busier))
+    assert common.machine()["load_average_at_start"] == at_start
+
+
 def test_each_results_file_records_the_measured_packages_and_the_report_lists_each_set() -> None:
     from bench.common import MEASURED_PACKAGES, machine
 
