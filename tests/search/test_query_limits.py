@@ -52,7 +52,7 @@ def test_a_query_of_symbols_only_finds_nothing_and_says_so(
         result = engine.search(SearchRequest(q=q))
         assert (result.total, result.hits) == (0, ()), q
         assert result.notice is not None and result.notice.code == "no_searchable_words", q
-        assert all(item.count == 0 for values in result.facets.values() for item in values)
+        assert all(item["count"] == 0 for values in result.facets.values() for item in values)
 
 
 def test_an_empty_or_blank_query_still_browses_everything_without_a_notice(

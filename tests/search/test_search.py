@@ -9,6 +9,7 @@ import pytest
 
 from search_service.articles import Article
 from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.facets import PackedListing
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]
@@ -319,3 +320,38 @@ def test_cached_responses_echo_the_query_as_sent(
     assert second.query == " teachers unions"
     assert [hit.id for hit in second.hits] == [hit.id for hit in first.hits]
     assert engine.search(SearchRequest(q="teachers unions ")).query == "teachers unions "
+
+
+def test_a_cached_response_lists_the_facets_of_the_first_selected_values_included(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    request = SearchRequest(q="teachers", country=("Benin", "Atlantis"), partner=("ILO",))
+    first = engine.search(request)
+    again = engine.search(request)
+    assert len(engine.generation().cache) == 1
+    assert again.facets == first.facets
+    assert {"value": "Atlantis", "count": 0, "selected": True} in again.facets["country"]
+
+
+def test_a_cached_response_gives_each_answer_facet_values_of_its_own(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    engine = engine_for(news)
+    first = engine.search(SearchRequest(q="teachers"))
+    counts = [item["count"] for item in first.facets["country"]]
+    engine.search(SearchRequest(q="teachers")).facets["country"][0]["count"] = -1
+    again = engine.search(SearchRequest(q="teachers"))
+    assert [item["count"] for item in again.facets["country"]] == counts
+
+
+def test_the_response_cache_keeps_facet_values_packed(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    """A few hundred dictionaries a response would be most of what a cached one holds."""
+    engine = engine_for(news)
+    engine.search(SearchRequest(q="teachers"))
+    [kept] = engine.generation().cache.values()
+    assert kept.result.facets == {}
+    assert [name for name, _ in kept.facets] == ["country", "partner", "year", "language"]
+    assert all(isinstance(packed, PackedListing) for _, packed in kept.facets)
