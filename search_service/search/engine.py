@@ -1097,9 +1097,10 @@ def _elapsed_ms(started: float) -> float:
 class _KeptResult:
     """A result as the response cache keeps it: its facets packed (`PackedListing`).
 
-    A response lists up to a few hundred facet values; as dictionaries (once orjson
-    has written them) they were two thirds of a cached response, 20 MiB of a worker's
-    memory at 100,000 articles with the default 512 responses cached.
+    A response lists up to a few hundred facet values; kept as objects (dataclasses
+    whose `__dict__` orjson's writing made real) they were most of a cached response:
+    about 10 MiB of a worker's memory at 100,000 articles with the default 512
+    responses cached (docs/api.md, "Cached responses with their facets packed").
     """
 
     result: SearchResult  # with no facets

@@ -64,6 +64,7 @@ class PackedListing:
         )
 
     def unpacked(self) -> list[FacetValue]:
+        """New dictionaries at each call: no two answers share one (a caller may change its own)."""
         if self.selected is None:
             return [
                 {"value": value, "count": count, "selected": False}

@@ -7,6 +7,7 @@ included: clients see no change.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -37,8 +38,10 @@ def pydantic_suggest_json(query: str, found: list[Suggestion]) -> bytes:
     )  # fmt: skip
 
 
-def engine_over(articles: list[Article], settings_for: Callable[..., Settings]) -> SearchEngine:
-    settings = settings_for(cache_size=0)
+def engine_over(
+    articles: list[Article], settings_for: Callable[..., Settings], cache_size: int = 0
+) -> SearchEngine:
+    settings = settings_for(cache_size=cache_size)
     build_from_articles(articles, settings.index_dir)
     return SearchEngine(settings)
 
@@ -60,6 +63,23 @@ def test_search_json_is_byte_for_byte_what_pydantic_writes(
         result = engine.search(request)
         for search_id in (None, "a" * 27):
             assert search_json(result, search_id) == pydantic_search_json(result, search_id)
+
+
+def test_a_cached_answer_is_written_byte_for_byte_as_the_fresh_one(
+    settings_for: Callable[..., Settings], news: list[Article]
+) -> None:
+    engine = engine_over(news, settings_for, cache_size=16)
+    requests = [
+        SearchRequest(q="teachers health"),
+        SearchRequest(q="éducation", country=("Benin", "Atlantis"), year=("2024",)),
+        SearchRequest(q="", sort="newest", partner=("ILO",)),
+        SearchRequest(q="zzzz nothing"),
+    ]
+    for request in requests:
+        fresh = engine.search(request)
+        cached = dataclasses.replace(engine.search(request), took_ms=fresh.took_ms)
+        assert search_json(cached, "id") == search_json(fresh, "id")
+    assert len(engine.generation().cache) == len(requests)
 
 
 def test_suggest_json_is_byte_for_byte_what_pydantic_writes(
