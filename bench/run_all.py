@@ -54,6 +54,9 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
              "--no-in-process-build"],
             ["bench.http_load", "--count", "100000", "--workers", "1", "--requests", "1000", *wrk],
             ["bench.http_load", "--count", "100000", "--workers", "2", "--requests", "1000", *wrk],
+            # A worker's memory with the service's defaults (the response cache on).
+            ["bench.http_load", "--count", "100000", "--workers", "2", "--requests", "1000",
+             "--cache", *wrk],
         ]  # fmt: skip
     return [step for i, step in enumerate(planned) if step not in planned[:i]]
 

@@ -325,6 +325,27 @@ def test_the_worker_memory_target_reads_private_memory_where_a_run_measured_it()
     assert "private memory per process: 21, 92, 87 MiB" in measured
 
 
+def test_a_workers_memory_with_the_defaults_is_read_from_the_run_with_the_cache_on() -> None:
+    def run(cache: bool, private: list[float]) -> dict[str, Any]:
+        last = {**_http_row(32, 20, 650), "server_private_per_process_mib": private}
+        return {"workers": 2, "cache": cache, "search": [_http_row(8, 20, 700), last]}
+
+    results = {
+        **_results_with(run(False, [20, 45, 44]), "http-100000-w2-wrk"),
+        **_results_with(run(True, [20, 58, 52]), "http-100000-w2-cache-wrk"),
+    }
+    rows = {target.what: target.row(results) for target in TARGETS_11}
+
+    assert (
+        "| 45 MiB | **met** | `http-100000-w2-wrk.json"
+        in rows["100k: private memory of one worker process"]
+    )
+    assert (
+        "| 58 MiB | gap: 8 MiB over (1.16× the target) | `http-100000-w2-cache-wrk.json"
+        in rows["100k, service defaults (cache on): private memory of one worker process"]
+    )
+
+
 def test_results_files_are_valid_json_in_the_shared_envelope() -> None:
     for path in (REPO_ROOT / "bench" / "results").glob("*.json"):
         document = json.loads(path.read_text())
