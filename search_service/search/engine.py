@@ -1113,18 +1113,11 @@ class _KeptResult:
 
     def answer(self, started: float, query: str) -> SearchResult:
         """The result again, for `query` (as typed) and timed from `started`."""
-        result = self.result
-        return SearchResult(
+        return dataclasses.replace(
+            self.result,
             query=query,
-            total=result.total,
-            page=result.page,
-            per_page=result.per_page,
             took_ms=_elapsed_ms(started),
-            hits=result.hits,
             facets={name: packed.unpacked() for name, packed in self.facets},
-            suggestion=result.suggestion,
-            generation=result.generation,
-            notice=result.notice,
         )
 
 
