@@ -54,8 +54,14 @@ _EXTRA_STOP_WORDS: Final[dict[Language, frozenset[str]]] = {
     "fr": frozenset({"les", "jusqu", "ainsi", "entre", "dont", "cette", "ces"}),
     "es": frozenset(),
 }
-#: Beyond this many distinct words the per-analyzer cache starts again (memory bound).
+#: Beyond this many distinct words a build's analyzer starts its cache again (memory bound).
 _CACHE_LIMIT: Final = 400_000
+#: ... and an analyzer of query words (`query_analyzer`). Visitors type anything, so
+#: what a serving process keeps of their words must be bounded by itself, not by the
+#: corpus's vocabulary: about 300 bytes a word, four analyzers, about 5 MiB at most.
+#: At 400,000, queries of random words grew a process by 2 MiB every 1,000 searches,
+#: towards some 450 MiB (docs/api.md, "What a worker keeps between requests").
+QUERY_WORDS_KEPT: Final = 4_096
 
 _ELIDED: Final = 0
 _STOP: Final = 1
@@ -77,6 +83,9 @@ def split_words(text: str) -> list[str]:
 class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
     """A whole analysis chain in one Whoosh tokenizer (no filters to compose)."""
 
+    #: Distinct words each of its caches keeps before it starts again.
+    cache_limit: int = _CACHE_LIMIT
+
     def __init__(self) -> None:
         self._setup()
 
@@ -91,7 +100,7 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
     def _kind(self, word: str) -> tuple[int, str]:
         found = self._kinds.get(word)
         if found is None:
-            if len(self._kinds) >= _CACHE_LIMIT:
+            if len(self._kinds) >= self.cache_limit:
                 self._kinds.clear()
             found = self._kinds[word] = self._classify(word)
         return found
@@ -115,7 +124,7 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
                 kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s
                 if kind != _TERM:
                     term = ""
-                if len(cache) >= _CACHE_LIMIT:
+                if len(cache) >= self.cache_limit:
                     cache.clear()
                 cache[word] = term
             if term:
@@ -235,7 +244,11 @@ class LanguageAnalyzer(BaseAnalyzer):
 
     def _setup(self) -> None:
         super()._setup()
-        self._stemmer = Stemmer.Stemmer(_STEMMER_NAMES[self.lang])
+        # Without PyStemmer's own cache (10,000 words by default): each word reaches
+        # the stemmer once per life of the cache in front of it (the analyzer's, or
+        # the snippets'), where a second cache only costs (1.4 µs a new word against
+        # 0.5) and keeps its words apart: 250 bytes a word, 2.5 MiB a stemmer when full.
+        self._stemmer = Stemmer.Stemmer(_STEMMER_NAMES[self.lang], 0)
         self._stops = stop_words(self.lang)
 
     def _identity(self) -> dict[str, Any]:
@@ -263,14 +276,31 @@ def neutral_analyzer() -> NeutralAnalyzer:
     return NeutralAnalyzer()
 
 
+@cache
+def query_analyzer(lang: Language) -> LanguageAnalyzer:
+    """`language_analyzer(lang)`'s twin for query words: the same terms, and caches of
+    its own bounded for a serving process (`QUERY_WORDS_KEPT`)."""
+    analyzer = LanguageAnalyzer(lang)
+    analyzer.cache_limit = QUERY_WORDS_KEPT
+    return analyzer
+
+
+@cache
+def query_neutral_analyzer() -> NeutralAnalyzer:
+    """`neutral_analyzer()`'s twin for query words (`query_analyzer`)."""
+    analyzer = NeutralAnalyzer()
+    analyzer.cache_limit = QUERY_WORDS_KEPT
+    return analyzer
+
+
 def analyze(text: str, lang: Language) -> list[str]:
     """Terms of `text` as the `<field>_<lang>` fields index them (for query words)."""
-    return language_analyzer(lang).terms(text)
+    return query_analyzer(lang).terms(text)
 
 
 def analyze_neutral(text: str) -> list[str]:
     """Terms of `text` as the `*_exact` fields index them (for exact/prefix/spelling)."""
-    return neutral_analyzer().terms(text)
+    return query_neutral_analyzer().terms(text)
 
 
 def is_stop_word(word: str, lang: Language) -> bool:

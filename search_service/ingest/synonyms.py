@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import yaml
 
-from search_service.analysis import analyze, analyze_neutral
+from search_service.analysis import QUERY_WORDS_KEPT, analyze, analyze_neutral
 from search_service.articles import LANGUAGES
 from search_service.errors import VocabularyError
 
@@ -47,9 +47,13 @@ class SynonymMatch:
     form: int
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=QUERY_WORDS_KEPT)
 def word_keys(word: str) -> frozenset[str]:
-    """What a (folded) word is compared by: itself, and its stem in each language."""
+    """What a (folded) word is compared by: itself, and its stem in each language.
+
+    Kept for as many words as the analyzers of query words keep (about 450 bytes a
+    word): every first word of a query comes here.
+    """
     keys = {word}
     for language in LANGUAGES:
         keys.update(f"{language}:{stem}" for stem in analyze(word, language)[:1])
