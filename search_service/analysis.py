@@ -56,11 +56,11 @@ _EXTRA_STOP_WORDS: Final[dict[Language, frozenset[str]]] = {
 }
 #: Beyond this many distinct words a build's analyzer starts its cache again (memory bound).
 _CACHE_LIMIT: Final = 400_000
-#: ... and an analyzer of query words (`query_analyzer`). Visitors type anything, so
-#: what a serving process keeps of their words must be bounded by itself, not by the
-#: corpus's vocabulary: about 300 bytes a word, four analyzers, about 5 MiB at most.
+#: Distinct words an analyzer of query words (`query_analyzer`) keeps. Visitors type
+#: anything, so what a serving process keeps of their words must be bounded by itself,
+#: not by the corpus's vocabulary: about 300 bytes a word, four analyzers, 5 MiB at most.
 #: At 400,000, queries of random words grew a process by 2 MiB every 1,000 searches,
-#: towards some 450 MiB (docs/api.md, "What a worker keeps between requests").
+#: towards some 450 MiB (docs/api.md, "Query words bounded by themselves").
 QUERY_WORDS_KEPT: Final = 4_096
 
 _ELIDED: Final = 0
@@ -244,9 +244,9 @@ class LanguageAnalyzer(BaseAnalyzer):
 
     def _setup(self) -> None:
         super()._setup()
-        # Without PyStemmer's own cache (10,000 words by default): each word reaches
-        # the stemmer once per life of the cache in front of it (the analyzer's, or
-        # the snippets'), where a second cache only costs (1.4 µs a new word against
+        # Without PyStemmer's own cache (10,000 words by default): the analyzers and
+        # the snippets keep the words they stemmed in front of it (`uncached_terms`
+        # callers keep their own), where a second cache only costs (1.4 µs a new word against
         # 0.5) and keeps its words apart: 250 bytes a word, 2.5 MiB a stemmer when full.
         self._stemmer = Stemmer.Stemmer(_STEMMER_NAMES[self.lang], 0)
         self._stops = stop_words(self.lang)
@@ -311,6 +311,7 @@ def is_stop_word(word: str, lang: Language) -> bool:
 __all__ = [
     "ELISIONS",
     "LANGUAGES",
+    "QUERY_WORDS_KEPT",
     "TOKEN_PATTERN",
     "LanguageAnalyzer",
     "NeutralAnalyzer",
@@ -319,5 +320,7 @@ __all__ = [
     "is_stop_word",
     "language_analyzer",
     "neutral_analyzer",
+    "query_analyzer",
+    "query_neutral_analyzer",
     "stop_words",
 ]

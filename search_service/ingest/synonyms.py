@@ -51,8 +51,8 @@ class SynonymMatch:
 def word_keys(word: str) -> frozenset[str]:
     """What a (folded) word is compared by: itself, and its stem in each language.
 
-    Kept for as many words as the analyzers of query words keep (about 450 bytes a
-    word): every first word of a query comes here.
+    Kept for as many words as the analyzers of query words keep (about 500 bytes a
+    word): the query words `Synonyms.find` compares, whatever visitors typed.
     """
     keys = {word}
     for language in LANGUAGES:

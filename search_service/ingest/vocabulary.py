@@ -33,6 +33,7 @@ from typing import Any, Literal
 import pycountry
 import yaml
 
+from search_service.analysis import QUERY_WORDS_KEPT
 from search_service.errors import VocabularyError
 from search_service.ingest.synonyms import SYNONYMS_FILE, Synonyms
 from search_service.text import (
@@ -299,6 +300,7 @@ class Vocabulary:
         self._ignored_phrases = tuple(ignore)
         self._ignored = frozenset(fold(name) for name in ignore)
         self._fold_memo: dict[str, str] = {}
+        self._query_fold_memo: dict[str, str] = {}
         # The partners file as read, for `with_partners` (set by `load`).
         self._partners_doc: Mapping[str, Any] = {}
 
@@ -468,6 +470,15 @@ class Vocabulary:
                 found = sorted([*found, *typo_found], key=lambda item: item[0])
         return self._resolve(tokens, found)
 
+    def match_query_names(self, query: str) -> list[NameMatch]:
+        """`match_names` of a visitor's query: the same matches, its words folded through
+        a memo of their own, bounded like the analyzers' query words
+        (`analysis.QUERY_WORDS_KEPT`). Visitors type anything; the ingest's memo keeps
+        up to 500,000 words, and queries of random words filled it by 2.8 MiB every
+        10,000 searches."""
+        tokens = self._tokenize(query, self._query_fold_memo, QUERY_WORDS_KEPT)
+        return self._resolve(tokens, self._exact_matches(tokens, prose=False))
+
     # ---- internals -----------------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
@@ -475,7 +486,13 @@ class Vocabulary:
         state = self.__dict__.copy()
         state.pop("_typo_index", None)
         state["_fold_memo"] = {}
+        state["_query_fold_memo"] = {}
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A vocabulary pickled before queries had a memo of their own gets one."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_query_fold_memo", {})
 
     def prepare_matching(self) -> None:
         """Build now what finding names with typos builds on first use: before the ingest
@@ -488,10 +505,14 @@ class Vocabulary:
         is most of what loading a vocabulary costs (the service loads one per generation)."""
         return _TypoIndex(self._typo_patterns, exceptions=self._typo_exceptions)
 
-    def _tokenize(self, text: str) -> _Tokens:
-        if len(self._fold_memo) > _FOLD_MEMO_LIMIT:
-            self._fold_memo.clear()
-        return _Tokens(text, self._fold_memo)
+    def _tokenize(self, text: str, memo: dict[str, str] | None = None, limit: int = 0) -> _Tokens:
+        """`text`'s words, folded through `memo` (the ingest's unless given), started
+        again beyond `limit` words."""
+        if memo is None:
+            memo, limit = self._fold_memo, _FOLD_MEMO_LIMIT
+        if len(memo) > limit:
+            memo.clear()
+        return _Tokens(text, memo)
 
     def _exact_matches(self, tokens: _Tokens, prose: bool) -> list[tuple[int, int, _Target]]:
         found: list[tuple[int, int, _Target]] = []

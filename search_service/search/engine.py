@@ -871,7 +871,7 @@ class SearchEngine:
                 found.end,
                 self._names_of(vocabulary, found.kind, found.canonical),
             )
-            for found in vocabulary.match_names(searched)
+            for found in vocabulary.match_query_names(searched)
         ]
         return names + _word_synonyms(parsed, vocabulary, names)
 

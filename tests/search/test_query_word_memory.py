@@ -19,7 +19,9 @@ from search_service.analysis import (
     query_neutral_analyzer,
 )
 from search_service.articles import LANGUAGES, Article
+from search_service.ingest import vocabulary as vocabulary_module
 from search_service.ingest.synonyms import word_keys
+from search_service.ingest.vocabulary import Vocabulary
 from search_service.search.engine import SearchEngine, SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
@@ -93,3 +95,34 @@ def test_stemming_new_words_keeps_nothing_behind() -> None:
     finally:
         tracemalloc.stop()
     assert after - before < 20_000  # bytes: with PyStemmer's cache, about 750,000
+
+
+def test_names_in_queries_are_looked_for_through_a_bounded_memo_of_their_own(
+    engine_for: EngineFor, news: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = engine_for(news)
+    vocabulary = engine.generation().vocabulary
+    assert vocabulary is not None
+    bound = 25
+    monkeypatch.setattr(vocabulary_module, "QUERY_WORDS_KEPT", bound)
+    words = _random_words(3 * bound, seed=4)
+    for word in words:
+        engine.search(SearchRequest(q=word))
+    assert 0 < len(vocabulary._query_fold_memo) <= bound + 1  # emptied past the bound
+    assert not any(word in vocabulary._fold_memo for word in words)  # the ingest's memo
+
+
+def test_a_query_finds_the_names_the_ingest_would(vocabulary: Vocabulary) -> None:
+    query = "teachers of Côte d'Ivoire and Senegal"
+    assert vocabulary.match_query_names(query) == vocabulary.match_names(query)
+    assert {match.canonical for match in vocabulary.match_query_names(query)} >= {"Senegal"}
+
+
+def test_a_vocabulary_pickled_before_the_query_memo_still_finds_names(
+    vocabulary: Vocabulary,
+) -> None:
+    state = vocabulary.__getstate__()
+    del state["_query_fold_memo"]
+    restored = Vocabulary.__new__(Vocabulary)
+    restored.__setstate__(state)
+    assert restored.match_query_names("Senegal") == vocabulary.match_query_names("Senegal")
