@@ -142,6 +142,13 @@ def _remember_fold(memo: dict[str, str], raw: str) -> str:
     return folded
 
 
+def _bounded_tokens(text: str, memo: dict[str, str], limit: int) -> _Tokens:
+    """`text`'s tokens, its words folded through `memo`, emptied first once past `limit`."""
+    if len(memo) > limit:
+        memo.clear()
+    return _Tokens(text, memo)
+
+
 class _Tokens:
     """The words of a text, as written and folded, with the gaps between them.
 
@@ -476,7 +483,7 @@ class Vocabulary:
         (`analysis.QUERY_WORDS_KEPT`). Visitors type anything; the ingest's memo keeps
         up to 500,000 words, and queries of random words filled it by 2.8 MiB every
         10,000 searches."""
-        tokens = self._tokenize(query, self._query_fold_memo, QUERY_WORDS_KEPT)
+        tokens = _bounded_tokens(query, self._query_fold_memo, QUERY_WORDS_KEPT)
         return self._resolve(tokens, self._exact_matches(tokens, prose=False))
 
     # ---- internals -----------------------------------------------------------------------
@@ -505,14 +512,8 @@ class Vocabulary:
         is most of what loading a vocabulary costs (the service loads one per generation)."""
         return _TypoIndex(self._typo_patterns, exceptions=self._typo_exceptions)
 
-    def _tokenize(self, text: str, memo: dict[str, str] | None = None, limit: int = 0) -> _Tokens:
-        """`text`'s words, folded through `memo` (the ingest's unless given), started
-        again beyond `limit` words."""
-        if memo is None:
-            memo, limit = self._fold_memo, _FOLD_MEMO_LIMIT
-        if len(memo) > limit:
-            memo.clear()
-        return _Tokens(text, memo)
+    def _tokenize(self, text: str) -> _Tokens:
+        return _bounded_tokens(text, self._fold_memo, _FOLD_MEMO_LIMIT)
 
     def _exact_matches(self, tokens: _Tokens, prose: bool) -> list[tuple[int, int, _Target]]:
         found: list[tuple[int, int, _Target]] = []
