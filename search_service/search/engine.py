@@ -17,6 +17,7 @@ import ctypes
 import dataclasses
 import gc
 import logging
+import operator
 import threading
 import time
 from collections import OrderedDict
@@ -45,13 +46,16 @@ from search_service.index.flat_arrays import FlatArraysError
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
 from search_service.index.vocabulary_snapshot import load_snapshot
+from search_service.search import packed as packing
 from search_service.search.facets import (
     FacetValue,
     PackedListing,
     combine,
     facet_counts,
     filter_masks,
+    pack_listing,
     resolve_selections,
+    unpack_listing,
 )
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, QueryPart, check_query_length, parse_query
@@ -115,9 +119,8 @@ class SearchRequest:
 #: Results (`SearchHit`, `Notice`, `Suggestion`) are dataclasses without `__slots__`:
 #: orjson writes the `__dict__` of a dataclass (web.api) five times faster than one
 #: with slots. `SearchHit`, made a few times per search, is not frozen either: a frozen
-#: dataclass of ten fields costs 1.5 µs to create, a plain one 0.6 µs. Treat them as
-#: read-only: cached results share them (a facet's values, `facets.FacetValue`, are
-#: dictionaries made afresh for each response).
+#: dataclass of ten fields costs 1.5 µs to create, a plain one 0.6 µs. Each answer has
+#: its own, cached or not (the cache keeps them packed: `_KeptResult`).
 @dataclass
 class SearchHit:
     id: str
@@ -1093,32 +1096,42 @@ def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 3)
 
 
+#: A hit's fields in order, as a tuple (`SearchHit(*fields)` makes it again).
+_hit_fields: Final = operator.attrgetter(*(f.name for f in dataclasses.fields(SearchHit)))
+
+#: What `_KeptResult` packs: each hit's fields, and each facet's listing by name.
+_Packed = tuple[tuple[tuple[Any, ...], ...], tuple[tuple[str, PackedListing], ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _KeptResult:
-    """A result as the response cache keeps it: its facets packed (`PackedListing`).
+    """A result as the response cache keeps it: its hits and facet listings packed into
+    one bytes object (`packed`), made into new objects for each answer."""
 
-    A response lists up to a few hundred facet values; kept as objects (dataclasses
-    whose `__dict__` orjson's writing made real) they were most of a cached response:
-    about 10 MiB of a worker's memory at 100,000 articles with the default 512
-    responses cached (docs/api.md, "Cached responses with their facets packed").
-    """
-
-    result: SearchResult  # with no facets
-    facets: tuple[tuple[str, PackedListing], ...]
+    result: SearchResult  # without hits and facets
+    packed: bytes
 
     @classmethod
     def of(cls, result: SearchResult) -> _KeptResult:
-        packed = tuple((name, PackedListing.of(listing)) for name, listing in result.facets.items())
-        return cls(dataclasses.replace(result, facets={}), packed)
+        hits = tuple(_hit_fields(hit) for hit in result.hits)
+        facets = tuple((name, pack_listing(listing)) for name, listing in result.facets.items())
+        return cls(dataclasses.replace(result, hits=(), facets={}), packing.pack((hits, facets)))
 
     def answer(self, started: float, query: str) -> SearchResult:
         """The result again, for `query` (as typed) and timed from `started`."""
+        hits, facets = self.unpacked()
         return dataclasses.replace(
             self.result,
             query=query,
             took_ms=_elapsed_ms(started),
-            facets={name: packed.unpacked() for name, packed in self.facets},
+            hits=tuple(SearchHit(*fields) for fields in hits),
+            facets={name: unpack_listing(listing) for name, listing in facets},
         )
+
+    def unpacked(self) -> _Packed:
+        """The hits' fields and the facets' listings, as `of` kept them."""
+        found: _Packed = packing.unpack(self.packed)
+        return found
 
 
 __all__: Sequence[str] = (

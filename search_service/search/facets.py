@@ -13,9 +13,7 @@ would add. Selected values are always listed, even at zero. The counts are
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 import numpy as np
@@ -44,36 +42,32 @@ class FacetValue(TypedDict):
     selected: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PackedListing:
-    """A facet's listing as a cached response keeps it: its values (the facet column's
-    own strings), their counts and which are selected (None: none), about 16 bytes a
-    value; unpacked into new dictionaries for each response that reuses it."""
+#: A facet's listing as a cached response keeps it (`pack_listing`): its values, their
+#: counts, and which are selected (None: none). Plain tuples, which `marshal` writes.
+PackedListing = tuple[tuple[str, ...], tuple[int, ...], tuple[bool, ...] | None]
 
-    values: tuple[str, ...]
-    counts: array[int]
-    selected: tuple[bool, ...] | None
 
-    @classmethod
-    def of(cls, listing: list[FacetValue]) -> PackedListing:
-        selected = tuple(item["selected"] for item in listing)
-        return cls(
-            values=tuple(item["value"] for item in listing),
-            counts=array("q", [item["count"] for item in listing]),
-            selected=selected if any(selected) else None,
-        )
+def pack_listing(listing: list[FacetValue]) -> PackedListing:
+    selected = tuple(item["selected"] for item in listing)
+    return (
+        tuple(item["value"] for item in listing),
+        tuple(item["count"] for item in listing),
+        selected if any(selected) else None,
+    )
 
-    def unpacked(self) -> list[FacetValue]:
-        """New dictionaries at each call: no two answers share one (a caller may change its own)."""
-        if self.selected is None:
-            return [
-                {"value": value, "count": count, "selected": False}
-                for value, count in zip(self.values, self.counts, strict=True)
-            ]
+
+def unpack_listing(packed: PackedListing) -> list[FacetValue]:
+    """New dictionaries at each call: no two answers share one (a caller may change its own)."""
+    values, counts, selected = packed
+    if selected is None:
         return [
-            {"value": value, "count": count, "selected": chosen}
-            for value, count, chosen in zip(self.values, self.counts, self.selected, strict=True)
+            {"value": value, "count": count, "selected": False}
+            for value, count in zip(values, counts, strict=True)
         ]
+    return [
+        {"value": value, "count": count, "selected": chosen}
+        for value, count, chosen in zip(values, counts, selected, strict=True)
+    ]
 
 
 class NameLookup(Protocol):

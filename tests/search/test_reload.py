@@ -97,7 +97,7 @@ def test_a_new_generation_is_warmed_with_the_latest_searches(
     warmed = engine.generation()
     assert len(warmed.cache) == 1
     [kept] = warmed.cache.values()
-    assert [hit.id for hit in kept.result.hits] == ["new"]
+    assert [hit.id for hit in kept.answer(0.0, "").hits] == ["new"]
 
 
 def test_a_thread_whose_generation_was_pruned_is_answered_by_the_live_one(
@@ -178,4 +178,4 @@ def test_a_search_answered_while_warming_copies_the_cache_does_not_stop_the_publ
     assert wait_for(lambda: engine.generation().name != old.name)
     assert crashed == []
     [warmed] = engine.generation().cache.values()
-    assert sorted(hit.id for hit in warmed.result.hits) == ["a", "new"]
+    assert sorted(hit.id for hit in warmed.answer(0.0, "").hits) == ["a", "new"]

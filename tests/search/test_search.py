@@ -9,7 +9,6 @@ import pytest
 
 from search_service.articles import Article
 from search_service.search.engine import SearchEngine, SearchRequest
-from search_service.search.facets import PackedListing
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]
@@ -346,13 +345,42 @@ def test_a_cached_response_gives_each_answer_facet_values_of_its_own(
     assert [item["count"] for item in again.facets["country"]] == counts
 
 
-def test_the_response_cache_keeps_facet_values_packed(
+def test_a_cached_response_answers_as_the_search_did(
     engine_for: EngineFor, news: list[Article]
 ) -> None:
-    """A few hundred dictionaries a response would be most of what a cached one holds."""
+    engine = engine_for(news)
+    request = SearchRequest(q="teachers", country=("Benin",))
+    first = engine.search(request)
+    again = engine.search(request)
+    assert len(engine.generation().cache) == 1
+    assert again.hits == first.hits
+    assert again.facets == first.facets
+    assert (again.total, again.suggestion, again.notice) == (
+        first.total,
+        first.suggestion,
+        first.notice,
+    )
+
+
+def test_the_response_cache_keeps_hits_and_facets_in_one_bytes_object(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    """Ten hits and a few hundred facet values as objects would be most of a cached response,
+    in allocations that a cache turning over keeps scattered."""
     engine = engine_for(news)
     engine.search(SearchRequest(q="teachers"))
     [kept] = engine.generation().cache.values()
-    assert kept.result.facets == {}
-    assert [name for name, _ in kept.facets] == ["country", "partner", "year", "language"]
-    assert all(isinstance(packed, PackedListing) for _, packed in kept.facets)
+    assert (kept.result.hits, kept.result.facets) == ((), {})
+    assert isinstance(kept.packed, bytes)
+    hits, facets = kept.unpacked()
+    assert hits and all(type(fields) is tuple for fields in hits)
+    assert [name for name, _ in facets] == ["country", "partner", "year", "language"]
+
+
+def test_answers_from_the_cache_share_no_hit(engine_for: EngineFor, news: list[Article]) -> None:
+    engine = engine_for(news)
+    engine.search(SearchRequest(q="teachers"))
+    one = engine.search(SearchRequest(q="teachers"))
+    one.hits[0].title = "changed by a caller"
+    other = engine.search(SearchRequest(q="teachers"))
+    assert other.hits[0].title != "changed by a caller"
