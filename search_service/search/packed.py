@@ -3,15 +3,18 @@
 The response cache keeps hundreds of results per worker. As objects, a result at
 100,000 articles (ten hits with their strings, a few hundred facet values) was about
 16 KB in some two hundred allocations, scattered over heap pages that a cache turning
-over then keeps from being given back; packed it is about 3.4 KB in one. Unpacking
+over then keeps from being given back; packed it is about 4 KB in one. Unpacking
 costs some 25 µs, against a request's few hundred (docs/api.md, "Cached responses
 packed into one bytes object").
 
-`marshal` writes only Python's own types (tuples, strings, numbers, None, booleans)
-and reads back what this process wrote: nothing here comes from outside. zstd at
-level 1 compresses a result by half in a few µs; zlib took four times longer each
-way for the same size. Its compressor and decompressor are not thread-safe: each
-thread has its own.
+`marshal` reads back what this process wrote: nothing here comes from outside. What
+is packed must be built of Python's own types (tuples, str, int, float, bool, None):
+marshal refuses a subclass of them, and writes any other object that exposes a buffer
+(a numpy scalar) as its raw bytes (tests/search/test_compiled_view_search.py checks a
+cached answer's types on both ways of searching). zstd at level 1 halves a result in
+about 20 µs; zlib took four times longer to compress and half again as long to read
+back, for the same size. zstd's compressors and decompressors are not thread-safe:
+each thread has its own.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ LEVEL: Final = 1
 
 
 class _Codecs(threading.local):
+    """This thread's zstd compressor and decompressor (made at its first use of them)."""
+
     def __init__(self) -> None:
         self.compressor = zstandard.ZstdCompressor(level=LEVEL)
         self.decompressor = zstandard.ZstdDecompressor()

@@ -110,6 +110,27 @@ def test_hits_scores_facets_and_suggestions_are_identical_with_and_without_the_v
         assert view_engine.suggest(prefix) == segment_engine.suggest(prefix), prefix
 
 
+def _types(result: SearchResult) -> list[list[type]]:
+    hits = [[type(value) for value in vars(hit).values()] for hit in result.hits]
+    counts = [[type(item["count"]) for item in listing] for listing in result.facets.values()]
+    return hits + counts
+
+
+def test_cached_answers_are_the_searches_own_values_and_types_either_way(
+    both_ways: tuple[SearchEngine, SearchEngine], vocabulary: Vocabulary
+) -> None:
+    """The cache packs results with `marshal`, which would write a numpy scalar as raw bytes."""
+    for uncached in both_ways:
+        settings = Settings(index_dir=uncached.settings.index_dir, cache_size=64)
+        engine = SearchEngine(settings, vocabulary=vocabulary)
+        for request in QUERIES:
+            first = engine.search(request)
+            again = engine.search(request)
+            assert _comparable(again) == _comparable(first), request
+            assert _types(again) == _types(first), request
+        assert len(engine.generation().cache) == len(QUERIES)
+
+
 def test_a_phrase_and_proximity_are_matched_from_the_views_positions(
     both_ways: tuple[SearchEngine, SearchEngine],
 ) -> None:
