@@ -142,6 +142,18 @@ def _remember_fold(memo: dict[str, str], raw: str) -> str:
     return folded
 
 
+def _whole_name(kind: Kind, name: str, matches: list[NameMatch]) -> str | None:
+    """The canonical name of the `kind` match that spans `name` whole (None: none does)."""
+    for match in matches:
+        if (
+            match.kind == kind
+            and match.start == _leading_space(name)
+            and (match.end == len(name.rstrip()))
+        ):
+            return match.canonical
+    return None
+
+
 def _bounded_tokens(text: str, memo: dict[str, str], limit: int) -> _Tokens:
     """`text`'s tokens, its words folded through `memo`, emptied first once past `limit`."""
     if len(memo) > limit:
@@ -404,14 +416,21 @@ class Vocabulary:
         known = self._names.get((kind, fold(name.strip())))
         if known is not None:
             return known
-        for match in self.match_names(name, typos=True):
-            if (
-                match.kind == kind
-                and match.start == _leading_space(name)
-                and (match.end == len(name.rstrip()))
-            ):
-                return match.canonical
-        return None
+        return _whole_name(kind, name, self.match_names(name, typos=True))
+
+    def query_canonical(self, kind: Kind, name: str) -> str | None:
+        """`canonical` of a name a visitor gave (a filter's value), typos apart.
+
+        Its words are folded through the queries' bounded memo (`match_query_names`),
+        and no typo is looked for: the typo index is built on first use (116 ms and 6.5
+        MiB on the bench's vocabulary, per generation and worker) and memoises up to
+        200,000 spans, which random filter values filled by 3.9 MiB every 2,000 searches.
+        A filter's values come from the facets listed, written as the index has them.
+        """
+        known = self._names.get((kind, fold(name.strip())))
+        if known is not None:
+            return known
+        return _whole_name(kind, name, self.match_query_names(name))
 
     def known_name(self, kind: Kind, name: str) -> str | None:
         """The canonical name of an entry that lists `name` itself (folded; no typo, no match)."""

@@ -74,7 +74,7 @@ def unpack_listing(packed: PackedListing) -> list[FacetValue]:
 class NameLookup(Protocol):
     """What filters need of the vocabulary: the canonical name a given name stands for."""
 
-    def canonical(self, kind: Literal["country", "partner"], name: str) -> str | None: ...
+    def query_canonical(self, kind: Literal["country", "partner"], name: str) -> str | None: ...
 
 
 def resolve_selections(
@@ -108,7 +108,7 @@ def _resolve(
         return value
     if vocabulary is not None and facet in ("country", "partner"):
         kind: Literal["country", "partner"] = "country" if facet == "country" else "partner"
-        known = vocabulary.canonical(kind, value)
+        known = vocabulary.query_canonical(kind, value)
         if known is not None:
             return known
     found = column.value_folded_as(fold(value)) if column is not None else None

@@ -263,6 +263,25 @@ def test_a_filter_value_naming_nothing_known_selects_nothing(named: SearchEngine
     assert FacetValue(value="Atlantis", count=0, selected=True) in result.facets["country"]
 
 
+def test_filter_values_leave_the_ingests_memos_and_typo_index_alone(
+    named: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A visitor's filter values are anything: they must not fill what the ingest bounds at
+    hundreds of thousands, nor build the typo index on the request path."""
+    vocabulary = named.generation().vocabulary
+    assert vocabulary is not None
+    # As a serving process has it, unpickled: the build in this process made it.
+    monkeypatch.delitem(vocabulary.__dict__, "_typo_index", raising=False)
+    folded_before = dict(vocabulary._fold_memo)
+    for n in range(50):
+        named.search(
+            SearchRequest(country=(f"Atlantis Province{n}",), partner=(f"Guild{n} Union",))
+        )
+    assert "_typo_index" not in vocabulary.__dict__
+    assert vocabulary._fold_memo == folded_before
+    assert "atlantis" in vocabulary._query_fold_memo.values()
+
+
 def test_two_spellings_of_one_value_select_it_once(named: SearchEngine) -> None:
     result = named.search(SearchRequest(country=("Benin", "bénin", "Togo")))
     assert sorted(hit.id for hit in result.hits) == ["bj", "tg"]

@@ -99,10 +99,9 @@ def test_the_word_forms_met_in_shown_bodies_stay_within_a_serving_budget() -> No
         for n in range(70_000):
             word = f"Élan{n}"
             snippets._word_stem(word, snippets._fold_word(word), ("en", "fr", "es")[n % 3])
-        gc.collect()
-        kept, _ = tracemalloc.get_traced_memory()
+        _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert len(snippets._folded) <= snippets.SNIPPET_WORDS_KEPT
     assert sum(map(len, snippets._stems.values())) <= snippets.SNIPPET_WORDS_KEPT
-    assert kept - before <= 10 * MIB
+    assert peak - before <= 10 * MIB  # the caches at their fullest: 6.2 MiB (14.2 at 200,000)
