@@ -715,7 +715,7 @@ class SearchEngine:
             except Exception:  # warming is an optimisation, never a failure
                 logger.exception("warming the new generation failed")
                 break
-            generation.remember(key, _KeptResult.of(result), self.settings.cache_size)
+            self._remember(generation, key, result)
 
     def wait_for_generation(self, name: str, timeout: float = 10.0) -> bool:
         """Block until generation `name` is served (for tests and the CLI)."""
@@ -763,8 +763,18 @@ class SearchEngine:
         if isinstance(cached, _KeptResult):
             return cached.answer(started, request.q)
         result = self._search(generation, request, started)
-        generation.remember(key, _KeptResult.of(result), self.settings.cache_size)
+        self._remember(generation, key, result)
         return result
+
+    def _remember(self, generation: Generation, key: Any, result: SearchResult) -> None:
+        """Keep `result` in the response cache; one that cannot be packed is answered but
+        not kept (a field of a type `marshal` refuses: a bug, logged, never the visitor's)."""
+        try:
+            kept = _KeptResult.of(result)
+        except ValueError:
+            logger.exception("a result could not be packed for the response cache")
+            return
+        generation.remember(key, kept, self.settings.cache_size)
 
     def _search(
         self, generation: Generation, request: SearchRequest, started: float

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from search_service.articles import Article
+from search_service.search import engine as engine_module
 from search_service.search.engine import SearchEngine, SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
@@ -384,3 +386,26 @@ def test_answers_from_the_cache_share_no_hit(engine_for: EngineFor, news: list[A
     one.hits[0].title = "changed by a caller"
     other = engine.search(SearchRequest(q="teachers"))
     assert other.hits[0].title != "changed by a caller"
+
+
+def test_a_result_the_cache_cannot_pack_is_answered_and_not_kept(
+    engine_for: EngineFor,
+    news: list[Article],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """marshal refuses a subclass of str: a bug of the core's, which must not fail the search."""
+
+    class Title(str):
+        pass
+
+    engine = engine_for(news)
+    first = engine.search(SearchRequest(q="teachers"))
+    engine.generation().cache.clear()
+    monkeypatch.setattr(
+        engine_module, "_hit_fields", lambda hit: (*dataclasses.astuple(hit)[:1], Title("x"))
+    )
+    again = engine.search(SearchRequest(q="teachers"))
+    assert [hit.id for hit in again.hits] == [hit.id for hit in first.hits]
+    assert len(engine.generation().cache) == 0
+    assert "could not be packed" in caplog.text
