@@ -413,10 +413,9 @@ class Vocabulary:
         Meant for names given on their own (metadata, facet values): any case is
         accepted, since nothing around the name could make it an ordinary word.
         """
-        known = self._names.get((kind, fold(name.strip())))
-        if known is not None:
-            return known
-        return _whole_name(kind, name, self.match_names(name, typos=True))
+        return self.known_name(kind, name) or _whole_name(
+            kind, name, self.match_names(name, typos=True)
+        )
 
     def query_canonical(self, kind: Kind, name: str) -> str | None:
         """`canonical` of a name a visitor gave (a filter's value), typos apart.
@@ -427,10 +426,7 @@ class Vocabulary:
         200,000 spans, which random filter values filled by 3.9 MiB every 2,000 searches.
         A filter's values come from the facets listed, written as the index has them.
         """
-        known = self._names.get((kind, fold(name.strip())))
-        if known is not None:
-            return known
-        return _whole_name(kind, name, self.match_query_names(name))
+        return self.known_name(kind, name) or _whole_name(kind, name, self.match_query_names(name))
 
     def known_name(self, kind: Kind, name: str) -> str | None:
         """The canonical name of an entry that lists `name` itself (folded; no typo, no match)."""

@@ -347,23 +347,6 @@ def test_a_cached_response_gives_each_answer_facet_values_of_its_own(
     assert [item["count"] for item in again.facets["country"]] == counts
 
 
-def test_a_cached_response_answers_as_the_search_did(
-    engine_for: EngineFor, news: list[Article]
-) -> None:
-    engine = engine_for(news)
-    request = SearchRequest(q="teachers", country=("Benin",))
-    first = engine.search(request)
-    again = engine.search(request)
-    assert len(engine.generation().cache) == 1
-    assert again.hits == first.hits
-    assert again.facets == first.facets
-    assert (again.total, again.suggestion, again.notice) == (
-        first.total,
-        first.suggestion,
-        first.notice,
-    )
-
-
 def test_the_response_cache_keeps_hits_and_facets_in_one_bytes_object(
     engine_for: EngineFor, news: list[Article]
 ) -> None:
