@@ -164,9 +164,14 @@ class Suggestion:
     id: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Shown:
-    """What a result shows of an article, read once from its stored fields."""
+    """What a result shows of an article, read once from its stored fields.
+
+    Not frozen: one is made for each hit of each search from the compiled view's row,
+    and a frozen dataclass of ten fields costs 1.5 µs to make against 0.6 µs (about 7 µs
+    of a search's 540 on the 5k bench mix). Nothing changes one once made.
+    """
 
     id: str
     title: str
