@@ -54,7 +54,9 @@ def main() -> None:
     parser.add_argument("jsonl", type=Path)
     parser.add_argument("--limit", type=int)
     parser.add_argument(
-        "--single-process", action="store_true", help="Never use the two-process writer."
+        "--single-process",
+        action="store_true",
+        help="One process for the whole build (no writer or view processes).",
     )
     parser.add_argument(
         "--limit-mb",
@@ -64,14 +66,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.limit_mb:
         build.POOL_MB_MAX = args.limit_mb
-    if args.single_process:
-        build.PARALLEL_THRESHOLD = 10**12
     articles = load_articles(args.jsonl, args.limit)
     words = sum(len(article.body.split()) for article in articles) / len(articles)
     with tempfile.TemporaryDirectory() as folder:
         cpu_before = cpu_seconds()
         started = time.perf_counter()
-        report = build_from_articles(articles, Path(folder) / "indexes")
+        report = build_from_articles(
+            articles, Path(folder) / "indexes", workers=1 if args.single_process else 0
+        )
         seconds = time.perf_counter() - started
         cpu = cpu_seconds() - cpu_before
         size = folder_bytes(Path(folder))

@@ -71,7 +71,9 @@ def load_module(path: Path) -> ModuleType:
 
 
 def counting_handler(base: Any, counts: Counts, validators: bool) -> Any:
-    class Counting(base):  # type: ignore[misc, valid-type]
+    class Counting(base):  # type: ignore[misc]
+        wfile: Any  # the handler's response stream (`base` is untyped)
+
         def do_GET(self) -> None:
             real = self.wfile
             buffer = io.BytesIO()

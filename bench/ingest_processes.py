@@ -76,8 +76,9 @@ def _comparable(result: object) -> list[object]:
 
 
 def write_html_pages(folder: Path, count: int) -> None:
-    sys.path.insert(0, str(REPO_ROOT / "tests" / "ingest"))
-    from bench_html import page  # the pages of the HTML ingest's own measure
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from tests.ingest.bench_html import page  # the pages of the HTML ingest's own measure
 
     rng = random.Random(11)
     for number in range(count):

@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import cProfile
 import ctypes
+import functools
 import os
 import pstats
 import re
@@ -87,10 +88,10 @@ def engine_calls(requests: Requests, index_dir: Path, data: Path) -> list[Callab
     for path, params in requests:
         if path == "/search":
             request = SearchQuery.model_validate(params).request()
-            calls.append(lambda request=request: engine.search(request))
+            calls.append(functools.partial(engine.search, request))
         else:
             suggest = SuggestQuery.model_validate(params)
-            calls.append(lambda s=suggest: engine.suggest(s.q, s.limit))
+            calls.append(functools.partial(engine.suggest, suggest.q, suggest.limit))
     return calls
 
 

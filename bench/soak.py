@@ -264,6 +264,7 @@ async def clients_until(
 
         async def worker() -> None:
             nonlocal next_request
+            problem: int | str | None
             while time.monotonic() < deadline:
                 path, params = stream[next_request % len(stream)]
                 next_request += 1

@@ -80,7 +80,7 @@ class AnalyticsService:
             "/clicks",
             json={"search_id": search_id, "position": position, "article_id": article_id},
         )
-        return response.status_code
+        return int(response.status_code)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         self.flush()

@@ -179,14 +179,17 @@ def test_a_click_counts_on_its_search_day_and_the_next_only(tmp_path: Path) -> N
 
 
 def test_the_day_is_the_utc_date_and_turns_at_utc_midnight(monkeypatch: pytest.MonkeyPatch) -> None:
-    from search_service.analytics import recorder
+    import time
 
-    today = recorder.utc_today()
+    from search_service.analytics import recorder
+    from search_service.analytics.store import utc_today
+
+    today = utc_today()
     clock = recorder.DayClock()
     midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
     assert clock() == today
 
-    monkeypatch.setattr(recorder.time, "time", lambda: midnight.timestamp())
+    monkeypatch.setattr(time, "time", lambda: midnight.timestamp())
     monkeypatch.setattr(recorder, "utc_today", lambda: today + dt.timedelta(days=1))
 
     assert clock() == today + dt.timedelta(days=1)

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
 
 from search_service.articles import Article
 from search_service.index.build import build_from_articles
 from search_service.index.generations import read_pointer
 from search_service.web.api import create_app
-
-from .conftest import TestClient
 
 MakeArticle = Callable[..., Article]
 

@@ -59,8 +59,8 @@ class NotedTransport:
 
 def noting_protocol(writes: Writes) -> type[GuardedHttpToolsProtocol]:
     class Noting(GuardedHttpToolsProtocol.with_limits(LIMITS)):  # type: ignore[misc]
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(NotedTransport(transport, writes))  # type: ignore[arg-type]
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(NotedTransport(transport, writes))
 
     return Noting
 

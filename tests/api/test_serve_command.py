@@ -365,9 +365,14 @@ def test_a_worker_that_does_not_accept_holds_no_connection_back(
 
 #: Set while a test wants each fork of this process to send its child a SIGTERM at once.
 _TERM_CHILD_AT_FORK = threading.Event()
-os.register_at_fork(
-    after_in_child=lambda: _TERM_CHILD_AT_FORK.is_set() and os.kill(os.getpid(), signal.SIGTERM)
-)
+
+
+def _term_child_if_asked() -> None:
+    if _TERM_CHILD_AT_FORK.is_set():
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+os.register_at_fork(after_in_child=_term_child_if_asked)
 
 
 def test_a_sigterm_sent_as_a_worker_is_forked_stops_it() -> None:

@@ -442,8 +442,10 @@ def test_a_comparison_says_whether_its_writer_wrote_a_transaction_per_search() -
     flushed = {"http-5000-w1-analytics": comparison("one transaction per record, flushed")}
     polled = {"http-5000-w1-analytics": comparison("one transaction per record")}
 
-    assert "a transaction per search" in analytics_overhead(flushed)[1]
-    assert "a transaction per search" not in analytics_overhead(polled)[1]
+    flushed_overhead, polled_overhead = analytics_overhead(flushed), analytics_overhead(polled)
+    assert flushed_overhead is not None and polled_overhead is not None
+    assert "a transaction per search" in flushed_overhead[1]
+    assert "a transaction per search" not in polled_overhead[1]
     assert "polling its queue" in render(
         _results_with(polled["http-5000-w1-analytics"]["figures"], "http-5000-w1-analytics")
     )

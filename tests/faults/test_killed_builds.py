@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 CLIENTS = 16
 KILLED_BUILDS = 3
 MIN_REQUESTS = 400
-REQUESTS = [
+REQUESTS: list[tuple[str, dict[str, str | int]]] = [
     ("/search", {"q": "teachers"}),
     ("/search", {"q": "health insurance benin", "per_page": 20}),
     ("/search", {"q": "report", "sort": "newest", "year_from": 2012}),

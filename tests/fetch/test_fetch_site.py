@@ -214,8 +214,8 @@ def test_server_errors_timeouts_and_429_never_delete_a_saved_page(
     failed = {e.url.removeprefix(server.base): e.reason for e in report.events["failed"]}
     assert failed[EN_BENIN] == "HTTP 500 Internal Server Error; the saved copy is kept"
     assert failed[EN_BURUNDI] == "HTTP 429 Too Many Requests; the saved copy is kept"
-    assert failed[FR_SENEGAL] is not None and failed[FR_SENEGAL].startswith("timed out after 1 s")
-    assert failed[ES_COLOMBIA] is not None and failed[ES_COLOMBIA].startswith("network error")
+    assert str(failed[FR_SENEGAL]).startswith("timed out after 1 s")
+    assert str(failed[ES_COLOMBIA]).startswith("network error")
     for path in ARTICLES:
         assert page_file(corpus, server, path).read_bytes() == saved[path], path
     assert report.events["removed"] == []

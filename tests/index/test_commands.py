@@ -28,7 +28,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int
 @pytest.fixture
 def facet_rich_corpus(make_article: MakeArticle) -> list[Article]:
     """13 years (2009 the most frequent, 2021 the newest) and 12 countries."""
-    articles = []
+    articles: list[Article] = []
     for year in range(2009, 2022):
         copies = 4 if year == 2009 else 1
         for copy in range(copies):

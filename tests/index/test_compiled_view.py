@@ -185,7 +185,8 @@ def test_the_view_maps_the_first_and_other_values_of_a_facet_with_several_per_ar
     ).first_and_extra()
 
     mapped_arrays: list[np.ndarray[Any, Any]] = list(column._split)
-    for mapped, fresh in zip(mapped_arrays, derived, strict=True):
+    fresh_arrays: list[np.ndarray[Any, Any]] = list(derived)
+    for mapped, fresh in zip(mapped_arrays, fresh_arrays, strict=True):
         assert not mapped.flags.owndata  # a view of the mapped file
         assert mapped.tolist() == fresh.tolist()
     first, extra_doc, extra_value = column._split
@@ -379,13 +380,14 @@ def test_the_view_compiled_by_several_processes_is_the_same_file(
     path = _live_path(index_root)
     one_process = (path / VIEW_FOLDER / f"{VIEW_NAME}.bin").read_bytes()
     monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
-    parallel = []
+    parallel: list[int] = []
     real = compiled_view._compile_in_processes
-    monkeypatch.setattr(
-        compiled_view,
-        "_compile_in_processes",
-        lambda *args: parallel.append(args[-1]) or real(*args),
-    )
+
+    def noting_processes(*args: Any) -> Any:
+        parallel.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(compiled_view, "_compile_in_processes", noting_processes)
 
     compile_view(path, processes=2)
 

@@ -52,7 +52,7 @@ def test_builds_keep_the_configured_number_of_generations(
     ]
 
     folders = sorted(p.name for p in index_root.iterdir() if p.name.startswith("gen-"))
-    assert folders == sorted([reports[-2].generation, reports[-1].generation])
+    assert folders == sorted(str(report.generation) for report in reports[-2:])
     assert reports[-1].pruned == [reports[-3].generation]
     assert [g.name for g in generations.previous_generations(index_root)] == [
         reports[-2].generation

@@ -21,13 +21,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_jsonl import REPO, article
-from html_site import Page, listing_main
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from search_service.ingest.corpus import ingest_paths, load_vocabulary
+from tests.ingest.bench_jsonl import REPO, article
+from tests.ingest.html_site import Page, listing_main
 
 # What a WordPress theme adds to every page: inline CSS and JS, an SVG sprite, a mega menu.
 WEIGHT_HEAD = (
@@ -48,7 +48,7 @@ WEIGHT_FOOTER = (
 
 def page(rng: random.Random, number: int) -> str:
     language = rng.choice(["en"] * 6 + ["fr"] * 3 + ["es"])
-    weight = {"extra_head": WEIGHT_HEAD, "extra_footer": WEIGHT_FOOTER}
+    weight: dict[str, Any] = {"extra_head": WEIGHT_HEAD, "extra_footer": WEIGHT_FOOTER}
     if number % 10 == 9:
         main = listing_main(language, "News", count=10)
         return Page(

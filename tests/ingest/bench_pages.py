@@ -16,11 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_jsonl import REPO, article
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from search_service.ingest.corpus import ingest_paths, load_vocabulary
+from tests.ingest.bench_jsonl import REPO, article
 
 SITE = "Education and Solidarity Network"
 MONTHS = {

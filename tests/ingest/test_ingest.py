@@ -520,8 +520,7 @@ def test_an_unexpected_failure_costs_one_file_not_the_run(
 ) -> None:
     """A bug in a reader (simulated) becomes a problem; the other files are still read."""
     import search_service.ingest.corpus as ingest_module
-
-    real_parse = ingest_module.parse_page
+    from search_service.ingest.pages import parse_page as real_parse
 
     def parse_page(text: str) -> object:
         if "boom" in text:

@@ -305,7 +305,9 @@ def test_the_articles_arriving_from_the_processes_and_their_discovery_are_not_co
     their organisations are discovered, and on again after."""
     mixed_corpus(write)
     seen: list[tuple[str, bool]] = []
-    replay, discover = parallel._replay, corpus_module.discover
+    from search_service.ingest.organisations import discover
+
+    replay = parallel._replay
 
     def replaying(*args: Any) -> None:
         seen.append(("replay", gc.isenabled()))

@@ -365,7 +365,9 @@ def test_every_african_european_and_latin_american_country_has_names_and_adjecti
 ) -> None:
     import pycountry
 
-    canonical = vocabulary.canonical("country", pycountry.countries.get(alpha_2=code).name)
+    country = pycountry.countries.get(alpha_2=code)
+    assert country is not None
+    canonical = vocabulary.canonical("country", country.name)
     assert canonical is not None
     entry = vocabulary.entry("country", canonical)
     assert entry.adjectives, f"{canonical} has no adjectives"

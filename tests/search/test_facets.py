@@ -250,7 +250,8 @@ def selected(result: SearchResult, facet: str) -> list[str]:
 def test_a_filter_value_selects_the_canonical_value_it_names(
     named: SearchEngine, facet: str, given: str, canonical: str, ids: list[str]
 ) -> None:
-    result = named.search(SearchRequest(**{facet: (given,)}))
+    selection: dict[str, Any] = {facet: (given,)}
+    result = named.search(SearchRequest(**selection))
     assert [hit.id for hit in result.hits] == ids
     assert selected(result, facet) == [canonical]
     listed = {item["value"] for values in result.facets.values() for item in values}

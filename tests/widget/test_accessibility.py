@@ -12,7 +12,7 @@ from .conftest import BLOCKING_IMPACTS, describe, run_axe
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from conftest import WidgetPage
+    from tests.widget.conftest import WidgetPage
 
 pytestmark = pytest.mark.browser
 

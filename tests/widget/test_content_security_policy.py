@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from search_service.web.security import inline_hashes
 
 if TYPE_CHECKING:
-    from conftest import UvicornThread, WidgetPage
+    from tests.widget.conftest import UvicornThread, WidgetPage
 
 pytestmark = pytest.mark.browser
 

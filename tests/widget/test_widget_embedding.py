@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 if TYPE_CHECKING:
-    from conftest import WidgetPage
+    from tests.widget.conftest import WidgetPage
 
 pytestmark = pytest.mark.browser
 

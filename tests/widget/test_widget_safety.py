@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from conftest import UvicornThread, WidgetPage
+    from tests.widget.conftest import UvicornThread, WidgetPage
 
 pytestmark = pytest.mark.browser
 

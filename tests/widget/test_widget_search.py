@@ -12,7 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 if TYPE_CHECKING:
-    from conftest import WidgetPage
+    from tests.widget.conftest import WidgetPage
 
 pytestmark = pytest.mark.browser
 
