@@ -16,7 +16,8 @@ subclass, which `search-service serve` runs (`http=` of uvicorn), adds:
 * a bound on requests handled at once (`SEARCH_LIMIT_CONCURRENCY`, 503
   `overloaded` with `Retry-After`), counting requests, not idle connections;
 * every answer of its own in the API's error shape (`api.error_body`), the
-  parser's 400 included.
+  parser's 400 included; to a `HEAD`, its head alone (with the length of the body
+  a `GET` gets), as the app answers `HEAD`.
 
 The app checks the same URL and header limits (`api.RequestGuard`), so a server
 other than `serve` gives the same answers; here they come before any buffering.
@@ -103,6 +104,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._reading_head = True
         self._request_begun = self._began_in_chunk = self._ended_in_chunk = False
         self._head_bytes = self._url_bytes = self._header_bytes = 0
+        #: The method of the request being read, once its request line has begun (None
+        #: before): a rejection of a `HEAD` is its answer's head alone.
+        self._method: bytes | None = None
         #: Called when the connection is lost (`balance.BalancedListener` counts it out).
         self.on_lost: Callable[[], None] | None = None
 
@@ -172,9 +176,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._began_in_chunk = self._request_begun = True
         self._url_bytes = self._header_bytes = 0
+        self._method = None
         self._arm_read_deadline()
 
     def on_url(self, url: bytes) -> None:
+        if self._method is None:
+            self._method = self.parser.get_method()
         self._url_bytes += len(url)
         if self._url_bytes > self.limits.max_url_bytes:
             raise self._refuse(Rejection(*uri_too_long(self.limits.max_url_bytes)))
@@ -253,7 +260,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.limits.any_origin:
             headers.append((b"access-control-allow-origin", b"*"))
         head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-        self.transport.write(STATUS_LINE[rejection.status] + head + b"\r\n" + body)
+        content = b"" if self._method == b"HEAD" else body  # its length is still the GET's
+        self.transport.write(STATUS_LINE[rejection.status] + head + b"\r\n" + content)
         self.transport.close()
 
 

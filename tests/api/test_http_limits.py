@@ -114,6 +114,27 @@ def test_an_over_long_url_gets_414_in_the_error_shape(server: LiveServer) -> Non
     assert answer.headers["x-content-type-options"] == "nosniff"
 
 
+@pytest.mark.parametrize(
+    ("target", "extra_headers", "status"),
+    [
+        ("/search?q=" + "a" * 3000, "", 414),
+        ("/health", "".join(f"X-Header-{n}: {'v' * 100}\r\n" for n in range(60)), 431),
+    ],
+)
+def test_a_head_request_the_protocol_refuses_gets_the_head_without_the_body(
+    server: LiveServer, target: str, extra_headers: str, status: int
+) -> None:
+    """HTTP sends no content in answer to `HEAD`: a client reading the head must not find a
+    body after it. The head still gives the length of the body a `GET` gets."""
+    head = f"{target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra_headers}\r\n"
+    answer = exchange(server.port, ("HEAD " + head).encode())
+    as_get = exchange(server.port, ("GET " + head).encode())
+
+    assert answer.status == as_get.status == status
+    assert answer.body == b""
+    assert as_get.body and int(answer.headers["content-length"]) == len(as_get.body)
+
+
 def test_a_url_streamed_without_end_is_cut_off_with_414(server: LiveServer) -> None:
     """The request line never ends: the answer comes as soon as the limit is passed."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=SOCKET_TIMEOUT) as sock:
