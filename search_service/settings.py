@@ -174,6 +174,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Connections waiting to be accepted (the listen backlog of `serve`).",
     )
+    balance_wait_ms: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="How long a worker of `serve --workers N` holding more connections than "
+        "another leaves a new one to it before taking it itself (0: no balancing, the "
+        "worker woken first takes it).",
+    )
     proxy_headers: bool = Field(
         default=True,
         description="Read the client address and scheme from `X-Forwarded-For`/"

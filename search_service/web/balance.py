@@ -13,11 +13,12 @@ worker wait longer, and a worker holding no connection leaves its core idle: at
 Here each worker counts its open connections in a table in memory shared by all of
 them (`ConnectionTable`, a slot per worker, given by the supervisor when it starts
 one) and accepts them itself (`BalancedListener`), one at a time: a worker holding
-more connections than the least loaded leaves a waiting connection to that one, for
-`DEFER_SECONDS` at most (a worker busy with a long request, or stopped, holds no
-connection back longer), then takes it. The event loop is uvloop's, with
-`create_server` on a shared socket making that listener (`BalancedLoop`); uvicorn
-takes it as a custom loop (`LOOP`).
+more connections than the least loaded leaves a waiting connection to that one for
+`SEARCH_BALANCE_WAIT_MS` at most, then takes it. A worker busy with a long request,
+stopped, or not run in time by a system whose cores are busy with other work, holds no
+connection back longer: there the connections are shared as the kernel wakes the
+workers. The event loop is uvloop's, with `create_server` on a shared socket making
+that listener (`BalancedLoop`); uvicorn takes it as a custom loop (`LOOP`).
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ logger = logging.getLogger("search_service.web.balance")
 
 #: uvicorn's `loop` option for several workers: it imports this factory in each worker.
 LOOP: Final = "search_service.web.balance:new_event_loop"
-#: How long a worker leaves a waiting connection to a less loaded one before taking it.
-DEFER_SECONDS: Final = 0.02
 #: How long a worker stops accepting when the system refuses it a descriptor (EMFILE…),
 #: as asyncio's own servers do.
 ACCEPT_RETRY_SECONDS: Final = 1.0
+#: How often a worker leaving a connection to a less loaded one looks again: taken by
+#: then, it stops waiting; still there, it may be the least loaded itself by now.
+LOOK_AGAIN_SECONDS: Final = 0.001
 #: The count of a slot no worker holds: never the least loaded.
 _FREE: Final = 1 << 62
 #: Accept errors that pause accepting (`ACCEPT_RETRY_SECONDS`), as in asyncio's servers;
@@ -125,16 +127,20 @@ class Slot:
 _table: ConnectionTable | None = None
 #: This worker's slot (None: not a balanced worker; its server accepts as uvloop does).
 _slot: Slot | None = None
+#: How long a worker leaves a waiting connection to a less loaded one before taking it.
+_wait_seconds: float = 0.0
 
 
-def share_connections(workers: int) -> None:
-    """In the supervisor, before it forks `workers` workers: the table they will share.
+def share_connections(workers: int, wait_seconds: float) -> None:
+    """In the supervisor, before it forks `workers` workers: the table they will share,
+    and how long each leaves a connection to a less loaded one (0: no table, no balancing).
 
     Twice as many slots as workers: a restart (SIGHUP) starts each new worker before
     it stops the old one.
     """
-    global _table
-    _table = ConnectionTable(2 * workers)
+    global _table, _wait_seconds
+    _table = ConnectionTable(2 * workers) if wait_seconds > 0 else None
+    _wait_seconds = wait_seconds
 
 
 def claim_slot(worker: Any) -> Slot | None:
@@ -150,7 +156,7 @@ def use_slot(slot: Slot | None) -> None:
 
 class BalancedListener:
     """Accepts the connections of a socket shared with other workers, one at a time,
-    leaving each to a less loaded worker for `DEFER_SECONDS` at most.
+    leaving each to a less loaded worker for `wait_seconds` at most.
 
     It stands in for the `asyncio.Server` uvicorn keeps (`close`, `wait_closed`).
     Each connection is counted in this worker's slot from its accept until its
@@ -163,13 +169,16 @@ class BalancedListener:
         sock: socket.socket,
         protocol_factory: Callable[[], asyncio.BaseProtocol],
         slot: Slot,
+        wait_seconds: float,
     ) -> None:
         self._loop = loop
         self._sock = sock
         self._factory = protocol_factory
         self._slot = slot
+        self._wait_seconds = wait_seconds
         self._fd = sock.fileno()
         self._resuming: asyncio.TimerHandle | None = None
+        self._waiting_since: float | None = None
         self._overdue = False
         self._closing = False
         self._connecting: set[asyncio.Task[None]] = set()
@@ -181,15 +190,15 @@ class BalancedListener:
         """Take one waiting connection, or leave it to a less loaded worker for a while.
 
         Once connections have waited that long (`_overdue`), every one waiting is taken
-        (until none is left), so a burst is not let in one per `DEFER_SECONDS`.
+        (until none is left), so a burst is not let in one per `wait_seconds`.
         """
         if not self._overdue and not self._slot.is_least_loaded():
-            self._pause(DEFER_SECONDS)
+            self._leave_to_another()
             return
         try:
             connection, _ = self._sock.accept()
         except (BlockingIOError, InterruptedError):
-            self._overdue = False  # none left: another worker took it
+            self._stop_waiting()  # none left: another worker took it
             return
         except ConnectionAbortedError:
             return  # the client gave up before it was taken
@@ -198,10 +207,10 @@ class BalancedListener:
                 logger.warning("accepting a connection failed: %s", error)
                 return
             logger.error("accepting a connection failed (%s): retrying in a second", error)
-            self._pause(ACCEPT_RETRY_SECONDS)
+            self._pause(ACCEPT_RETRY_SECONDS, self._accept_again)
             return
-        if self._overdue:
-            self._overdue = _is_readable(self._fd)  # more were waiting as long
+        if not self._overdue or not _is_readable(self._fd):  # more waited as long: take them
+            self._stop_waiting()
         connection.setblocking(False)
         self._slot.opened()
         task = self._loop.create_task(self._connect(connection))
@@ -221,17 +230,43 @@ class BalancedListener:
         protocol.on_lost = self._slot.closed  # type: ignore[attr-defined]
         return protocol
 
-    def _pause(self, seconds: float) -> None:
-        self._loop.remove_reader(self._fd)
-        self._resuming = self._loop.call_later(seconds, self._resume)
+    def _leave_to_another(self) -> None:
+        """Stop watching the socket for a moment (a connection waiting would wake this
+        worker again at once), then look again (`_look_again`)."""
+        if self._waiting_since is None:
+            self._waiting_since = self._loop.time()
+        self._pause(LOOK_AGAIN_SECONDS, self._look_again)
 
-    def _resume(self) -> None:
-        """Watch the socket again; a connection still waiting is taken at once."""
+    def _look_again(self) -> None:
+        """Watch the socket again. No connection waiting any more ends the wait; one
+        still waiting after `wait_seconds` is overdue, and taken with all that wait."""
+        self._resuming = None
+        if self._closing:
+            return
+        if not _is_readable(self._fd):
+            self._stop_waiting()
+        elif (
+            self._waiting_since is not None
+            and self._loop.time() - self._waiting_since >= self._wait_seconds
+        ):
+            self._overdue = True
+        self._loop.add_reader(self._fd, self._on_readable)
+
+    def _stop_waiting(self) -> None:
+        self._waiting_since = None
+        self._overdue = False
+
+    def _accept_again(self) -> None:
+        """After a pause for want of descriptors: connections waiting are taken at once."""
         self._resuming = None
         if self._closing:
             return
         self._overdue = _is_readable(self._fd)
         self._loop.add_reader(self._fd, self._on_readable)
+
+    def _pause(self, seconds: float, then: Callable[[], None]) -> None:
+        self._loop.remove_reader(self._fd)
+        self._resuming = self._loop.call_later(seconds, then)
 
     def close(self) -> None:
         """Accept no more (connections already open stay, as with asyncio's servers)."""
@@ -270,7 +305,7 @@ class BalancedLoop(uvloop.Loop):
     ) -> Any:
         if sock is None or _slot is None or options.get("ssl") is not None:
             return await super().create_server(protocol_factory, host, port, sock=sock, **options)
-        return BalancedListener(self, sock, protocol_factory, _slot)
+        return BalancedListener(self, sock, protocol_factory, _slot, _wait_seconds)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

@@ -99,17 +99,19 @@ def run_serve(settings: Settings) -> int:
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
         config = uvicorn_config(settings)
         with contextlib.suppress(KeyboardInterrupt):
-            _run_uvicorn(config, sock)
+            _run_uvicorn(config, sock, settings.balance_wait_ms / 1000)
     return 0
 
 
-def _run_uvicorn(config: uvicorn.Config, sock: socket.socket) -> None:
+def _run_uvicorn(config: uvicorn.Config, sock: socket.socket, balance_wait: float) -> None:
     """What `uvicorn.run` does after binding, on our socket; `ServeError` when the app
-    (or a worker) failed to start, instead of uvicorn's exit status 3 (ours: build running)."""
+    (or a worker) failed to start, instead of uvicorn's exit status 3 (ours: build running).
+    Several workers share connections out (`balance`), each leaving a new one to a less
+    loaded worker for `balance_wait` seconds at most."""
     if config.workers > 1:
         preload_app(config)
         supervisor = Multiprocess(config, sockets=[sock])
-        share_connections(config.workers)
+        share_connections(config.workers, balance_wait)
         with forked_workers():
             supervisor.run()
         if any(worker.exitcode == _UVICORN_STARTUP_FAILURE for worker in supervisor.processes):

@@ -9,6 +9,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pytest
 import uvloop
 
 from search_service.settings import Settings
@@ -113,26 +114,24 @@ class Counted(asyncio.Protocol):
 
 
 def test_connections_left_waiting_too_long_are_all_taken_at_once() -> None:
-    """Past the deferral, a burst is taken whole, not one connection per deferral. The
-    deferral's end is called directly (`_resume`) instead of waited for."""
+    """Past the wait, a burst is taken whole, not one connection per wait. The wait is an
+    hour, made to have started an hour ago instead of waited for."""
     table = ConnectionTable(2)
     busy, idle = started(table), started(table)
 
     async def burst() -> int:
         loop = asyncio.get_running_loop()
         with socket.create_server(("127.0.0.1", 0)) as listening:
-            listener = balance.BalancedListener(loop, listening, Counted, busy)
+            listener = balance.BalancedListener(loop, listening, Counted, busy, 3600)
             busy.opened()  # `idle` is the least loaded, and takes nothing: it is stopped
             clients = [socket.create_connection(listening.getsockname()) for _ in range(5)]
             try:
                 for _ in range(5):
                     await asyncio.sleep(0)
                 assert table.counts()[busy.index] == 1  # each left to `idle` so far
-                assert listener._resuming is not None
-                listener._resuming.cancel()
-                listener._resume()
-                for _ in range(20):
-                    await asyncio.sleep(0)
+                assert listener._resuming is not None and listener._waiting_since is not None
+                listener._waiting_since -= 3600
+                await _until(lambda: table.counts()[busy.index] == 1 + 5)
                 return table.counts()[busy.index]
             finally:
                 listener.close()
@@ -142,3 +141,57 @@ def test_connections_left_waiting_too_long_are_all_taken_at_once() -> None:
 
     assert uvloop.run(burst()) == 1 + 5
     assert table.counts()[idle.index] == 0
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the loop run until `condition` holds (an AssertionError after 5 s)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
+def test_a_worker_leaving_a_connection_to_another_takes_the_next_once_it_holds_fewer() -> None:
+    """Two workers in one loop, each with its own descriptor of the listening socket.
+    `left` holds more and leaves a connection to `right`; once `right` holds more, the
+    next is taken by `left`, not kept waiting until the end of its hour's wait (which a
+    worker that stopped watching the socket for the whole wait did)."""
+    table = ConnectionTable(2)
+    left_slot, right_slot = started(table), started(table)
+
+    async def three_connections() -> list[int]:
+        loop = asyncio.get_running_loop()
+        with socket.create_server(("127.0.0.1", 0)) as listening, listening.dup() as second:
+            left = balance.BalancedListener(loop, listening, Counted, left_slot, 3600)
+            right = balance.BalancedListener(loop, second, Counted, right_slot, 3600)
+            left_slot.opened()  # a connection from before
+            clients: list[socket.socket] = []
+            try:
+                for _ in range(3):
+                    held = sum(table.counts())
+                    clients.append(socket.create_connection(listening.getsockname()))
+                    await _until(lambda: sum(table.counts()) == held + 1)  # noqa: B023
+                return sorted(table.counts())
+            finally:
+                for listener in (left, right):
+                    listener.close()
+                    await listener.wait_closed()
+                for client in clients:
+                    client.close()
+
+    assert uvloop.run(three_connections()) == [2, 2]
+
+
+def test_a_balance_wait_of_zero_leaves_the_workers_unbalanced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`SEARCH_BALANCE_WAIT_MS=0`: no table, so each worker's server is uvloop's own."""
+    monkeypatch.setattr(balance, "_table", None)
+    monkeypatch.setattr(balance, "_wait_seconds", 0.0)
+
+    balance.share_connections(2, 0.0)
+
+    assert balance.claim_slot(Worker()) is None
+    balance.share_connections(2, 0.02)
+    assert balance.claim_slot(Worker()) is not None

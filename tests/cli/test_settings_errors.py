@@ -42,6 +42,7 @@ BAD_VALUES: dict[str, str | None] = {
     "timeout_keep_alive": "0",
     "limit_concurrency": "-1",
     "backlog": "0",
+    "balance_wait_ms": "-1",
     "proxy_headers": "perhaps",
     "forwarded_allow_ips": None,
     "data_dir": None,
