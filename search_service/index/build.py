@@ -73,6 +73,9 @@ POOL_MB_MAX = 2560
 #: Test hook (documented in docs/index.md): seconds to sleep after each batch, so
 #: a test can kill a real build mid-write deterministically.
 PAUSE_ENV: Final = "SEARCH_TEST_BUILD_PAUSE"
+#: Test hook (docs/index.md): while the file it names exists, the build waits after each
+#: batch, so a test can act beside a real build mid-write however slow its machine is.
+HOLD_ENV: Final = "SEARCH_TEST_BUILD_HOLD"
 
 Progress = Callable[[str, int, int, int], None]
 """progress(phase, done, total, articles), in this order of phases:
@@ -757,6 +760,7 @@ def _add_documents(
     """Hand `articles` to the writer; the progress counts from `done` of `total`
     articles (the build's whole count when it writes in batches)."""
     pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
+    hold = os.environ.get(HOLD_ENV)
     total = len(articles) if total is None else total
     if progress is not None and not done:
         progress("index", 0, total, total)
@@ -767,6 +771,8 @@ def _add_documents(
             progress("index", done + min(start + BATCH_SIZE, len(articles)), total, total)
         if pause:
             time.sleep(pause)
+        while hold and os.path.exists(hold):
+            time.sleep(0.05)
 
 
 def _check_generation(path: Path, articles: list[Article]) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 from search_service.cli import EXIT_CODES
 from search_service.index import generations
-from search_service.index.build import PAUSE_ENV
+from search_service.index.build import HOLD_ENV, PAUSE_ENV
 
 from .conftest import live_ids, live_stored, matching_ids, phrase_ids
 
@@ -77,23 +77,28 @@ def results_of(index: Path) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def slow_build(corpus: Path, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """A build of the corpus plus a 1,000-article export, paused after each batch."""
+def held_build(corpus: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """A build of the corpus plus a 1,000-article export, waiting after each batch while
+    the file it is given exists; the process and that file (the test removes it)."""
     add_export(corpus, 1_000)
-    with paused_build(corpus, tmp_path / "ix") as process:
-        yield process
+    hold = tmp_path / "hold"
+    hold.touch()
+    with running_build(corpus, tmp_path / "ix", {HOLD_ENV: str(hold)}) as process:
+        yield process, hold
 
 
 @contextlib.contextmanager
-def paused_build(corpus: Path, index: Path) -> Iterator[subprocess.Popen[str]]:
-    """A real `index build` that sleeps after each batch (the test hook), not awaited."""
+def running_build(
+    corpus: Path, index: Path, hook: dict[str, str]
+) -> Iterator[subprocess.Popen[str]]:
+    """A real `index build` with a test hook (`hook`: its environment), not awaited."""
     process = subprocess.Popen(
         _command("index", "build", "--corpus", str(corpus), "--index", str(index)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO_ROOT,
-        env={**os.environ, PAUSE_ENV: "1.5"},
+        env={**os.environ, **hook},
     )
     try:
         yield process
@@ -172,7 +177,7 @@ def test_build_killed_with_sigkill_leaves_the_live_generation_answering(
     before = results_of(index)
     add_export(corpus, 1_000)
 
-    with paused_build(corpus, index) as killed:
+    with running_build(corpus, index, {PAUSE_ENV: "1.5"}) as killed:
         wait_until_writing(killed)
         assert [p for p in index.iterdir() if p.name.startswith("building-")]  # mid-write
         os.kill(killed.pid, signal.SIGKILL)
@@ -194,9 +199,10 @@ def test_build_killed_with_sigkill_leaves_the_live_generation_answering(
 
 
 def test_two_concurrent_builds_one_succeeds_the_other_is_refused_with_the_pid(
-    corpus: Path, tmp_path: Path, slow_build: subprocess.Popen[str]
+    corpus: Path, tmp_path: Path, held_build: tuple[subprocess.Popen[str], Path]
 ) -> None:
     index = tmp_path / "ix"
+    slow_build, hold = held_build
     wait_until_writing(slow_build)
     before = sorted(path.name for path in index.iterdir())
 
@@ -207,6 +213,7 @@ def test_two_concurrent_builds_one_succeeds_the_other_is_refused_with_the_pid(
     assert sorted(path.name for path in index.iterdir()) == before
     assert run_cli("index", "rollback", "--index", str(index)).returncode == 3
     assert generations.lock_holder(index) == slow_build.pid
+    hold.unlink()
     out, err = slow_build.communicate(timeout=240)
     assert slow_build.returncode == 0, err
     assert "published gen-" in out
