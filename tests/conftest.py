@@ -10,8 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Hypothesis fails an example slower than 200 ms by default: on a busy machine (CI) a
+#: stall would fail a property test that holds. What its examples check is answers.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,6 +29,17 @@ def service_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEARCH_DATA_DIR", str(folder))
         yield folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def patient_search_budget() -> Iterator[None]:
+    """`SEARCH_SEARCH_TIME_BUDGET_MS` of a minute for every app, engine and command a test
+    runs: past the budget a search answers with what it has (no spelling correction, no
+    proximity bonus), so a machine stalled for 1.5 s (CI) would change answers a test
+    checks. Tests of the budget give their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEARCH_SEARCH_TIME_BUDGET_MS", "60000")
+        yield
 
 
 @pytest.fixture(scope="session")

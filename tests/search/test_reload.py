@@ -83,8 +83,9 @@ def test_searches_running_during_publishes_never_fail(
 
 
 def test_a_new_generation_is_warmed_with_the_latest_searches(
-    tmp_path: Path, make_article: MakeArticle
+    tmp_path: Path, make_article: MakeArticle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(engine_module, "_WARM_SECONDS", 60.0)  # a slow machine warms it too
     index_dir = tmp_path / "indexes"
     build_from_articles([make_article("old", "Old news", "Pensions and teachers.")], index_dir)
     engine = SearchEngine(Settings(index_dir=index_dir, reload_interval=0.05))
