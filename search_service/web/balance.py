@@ -156,7 +156,8 @@ def use_slot(slot: Slot | None) -> None:
 
 class BalancedListener:
     """Accepts the connections of a socket shared with other workers, one at a time,
-    leaving each to a less loaded worker for `wait_seconds` at most.
+    leaving each to a less loaded worker for about `wait_seconds` at most (counted in the
+    loop's milliseconds, from the first connection left since this worker last took one).
 
     It stands in for the `asyncio.Server` uvicorn keeps (`close`, `wait_closed`).
     Each connection is counted in this worker's slot from its accept until its
@@ -201,16 +202,18 @@ class BalancedListener:
             self._stop_waiting()  # none left: another worker took it
             return
         except ConnectionAbortedError:
-            return  # the client gave up before it was taken
+            self._dealt_with_one()  # the client gave up before it was taken
+            return
         except OSError as error:
             if error.errno not in _OUT_OF_RESOURCES:
                 logger.warning("accepting a connection failed: %s", error)
+                self._dealt_with_one()
                 return
             logger.error("accepting a connection failed (%s): retrying in a second", error)
+            self._stop_waiting()
             self._pause(ACCEPT_RETRY_SECONDS, self._accept_again)
             return
-        if not self._overdue or not _is_readable(self._fd):  # more waited as long: take them
-            self._stop_waiting()
+        self._dealt_with_one()
         connection.setblocking(False)
         self._slot.opened()
         task = self._loop.create_task(self._connect(connection))
@@ -251,6 +254,12 @@ class BalancedListener:
         ):
             self._overdue = True
         self._loop.add_reader(self._fd, self._on_readable)
+
+    def _dealt_with_one(self) -> None:
+        """A waiting connection taken (or gone): the wait is over, unless it was overdue
+        and more are waiting, which waited as long."""
+        if not self._overdue or not _is_readable(self._fd):
+            self._stop_waiting()
 
     def _stop_waiting(self) -> None:
         self._waiting_since = None

@@ -1,6 +1,7 @@
-"""The table the workers of `serve` count their connections in (`web.balance`); the
-workers themselves sharing connections out are tested as processes in
-test_serve_command.py."""
+"""The table the workers of `serve` count their connections in (`web.balance`), and the
+listener that accepts by it, in one process (two listeners on two descriptors of one
+socket stand for two workers); real workers sharing connections out are tested as
+processes in test_serve_command.py."""
 
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ def test_connections_left_waiting_too_long_are_all_taken_at_once() -> None:
                 for _ in range(5):
                     await asyncio.sleep(0)
                 assert table.counts()[busy.index] == 1  # each left to `idle` so far
-                assert listener._resuming is not None and listener._waiting_since is not None
+                assert listener._waiting_since is not None
                 listener._waiting_since -= 3600
                 await _until(lambda: table.counts()[busy.index] == 1 + 5)
                 return table.counts()[busy.index]
