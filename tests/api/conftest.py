@@ -134,16 +134,19 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """The app under a real uvicorn in a thread, on a free loopback port."""
+    """The app under a real uvicorn in a thread, on a free loopback port (bound here and
+    handed to uvicorn: no other process can take the port in between)."""
 
     def __init__(self, app: FastAPI, **options: Any) -> None:
         """`options`: more of uvicorn's `Config` (`http=` a protocol class, timeouts)."""
-        self.port = free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", **options
-        )
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port: int = self.socket.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", **options)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -161,6 +164,7 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()
 
 
 @pytest.fixture
