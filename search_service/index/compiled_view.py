@@ -22,7 +22,8 @@ What the file holds (docs/index.md, "The serving view"):
 
 Document numbers are Whoosh's, so stored fields are still read from the segment.
 `compile_view` reads everything through `view` (the Whoosh reading code the
-service used before), plus a bulk decoder of the W3 posting blocks;
+service used before), plus a bulk decoder of the W3 posting blocks, except the
+postings of segments whose writer left them as arrays (`view_parts`);
 `check_view` compares the result with Whoosh's own readers term by term.
 """
 
@@ -62,6 +63,7 @@ from search_service.index.view import (
     exact_word_counts,
     open_view,
 )
+from search_service.index.view_parts import FieldPart, SegmentParts, remove_parts
 from search_service.text import fold_same_length
 
 #: The base name of the view's two files in a generation's `VIEW_FOLDER`.
@@ -348,7 +350,9 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
     Run by the build on the generation it is writing, before it is published. With
     `processes` > 1 (and `PARALLEL_DOCUMENTS` documents or more), the text fields
     are compiled by that many forked processes, the largest first, while this
-    one reads the per-document arrays and stored fields.
+    one reads the per-document arrays and stored fields. A segment's postings come
+    from the part its writer left (`view_parts`) when there is one, else they are
+    decoded from the segment; the parts are deleted once the view is written.
     """
     started = time.perf_counter()
     path = Path(generation_path)
@@ -361,7 +365,7 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
                 merged, base, stored = _compile_in_processes(path, reader, fieldnames, processes)
             else:
                 base = open_view(path.name, reader)
-                merged = _compile_fields(reader, fieldnames, base.live)
+                merged = _compile_fields(reader, fieldnames, base.live, SegmentParts(path))
                 stored = _stored_columns(reader, base.doc_count)
             arrays, meta = _per_document_arrays(base)
             arrays.update(stored)
@@ -383,6 +387,7 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
     meta["fields"] = list(merged)
     meta["word_lengths"] = sorted(words.by_length)
     flat_arrays.write_arrays(view_path(path), VIEW_NAME, arrays, meta)
+    remove_parts(path)
     return time.perf_counter() - started
 
 
@@ -419,7 +424,8 @@ def _field_in_process(path: str, fieldname: str, live: npt.NDArray[np.bool_]) ->
     index = whoosh_index.open_dir(path)
     try:
         with index.searcher() as searcher:
-            return _compile_fields(searcher.reader(), [fieldname], live)[fieldname]
+            parts = SegmentParts(Path(path))
+            return _compile_fields(searcher.reader(), [fieldname], live, parts)[fieldname]
     finally:
         index.close()
 
@@ -502,20 +508,56 @@ def _add_table(arrays: dict[str, npt.NDArray[Any]], prefix: str, table: TermTabl
 
 
 def _compile_fields(
-    reader: Any, fieldnames: list[str], live: npt.NDArray[np.bool_]
+    reader: Any, fieldnames: list[str], live: npt.NDArray[np.bool_], parts: SegmentParts
 ) -> dict[str, _Merged]:
-    parts: dict[str, list[tuple[_SegmentField, int]]] = {name: [] for name in fieldnames}
+    postings: dict[str, list[_Merged]] = {name: [] for name in fieldnames}
     for leaf, offset in reader.leaf_readers():
-        records = _TermRecords.of(leaf)
+        records = _LazyRecords(leaf)
         for fieldname in fieldnames:
-            parts[fieldname].append((_read_segment_field(leaf, records, fieldname), offset))
-    out = {}
-    for fieldname in fieldnames:
-        fmt = reader.schema[fieldname].format
-        out[fieldname] = _merge(
-            parts[fieldname], live, fmt.supports("positions"), isinstance(fmt, RawPositions)
-        )
-    return out
+            postings[fieldname].append(
+                _segment_postings(leaf, records, fieldname, offset, live, parts)
+            )
+    return {fieldname: _merge(postings[fieldname]) for fieldname in fieldnames}
+
+
+def _segment_postings(
+    leaf: Any,
+    records: _LazyRecords,
+    fieldname: str,
+    offset: int,
+    live: npt.NDArray[np.bool_],
+    parts: SegmentParts,
+) -> _Merged:
+    """One segment's postings of a field: from the part its writer left (`view_parts`),
+    or decoded from the segment."""
+    part = parts.field(_segment_id(leaf), leaf.doc_count_all(), fieldname)
+    if part is not None:
+        return _part_postings(part, offset, live)
+    fmt = leaf.schema[fieldname].format
+    segment_field = _read_segment_field(leaf, records.get(), fieldname)
+    return _decode(
+        segment_field, offset, live, fmt.supports("positions"), isinstance(fmt, RawPositions)
+    )
+
+
+def _segment_id(leaf: Any) -> str:
+    segment = leaf.segment()
+    return str(segment.segment_id()) if segment is not None else ""
+
+
+class _LazyRecords:
+    """A segment's term records (`_TermRecords`), read when a field is decoded: a
+    segment whose fields all come from its part is not read at all."""
+
+    def __init__(self, leaf: Any) -> None:
+        self._leaf = leaf
+        self._records: _TermRecords | None = None
+        self._read = False
+
+    def get(self) -> _TermRecords | None:
+        if not self._read:
+            self._records, self._read = _TermRecords.of(self._leaf), True
+        return self._records
 
 
 @dataclass(frozen=True)
@@ -675,14 +717,8 @@ def _read_generic(
         _add_postings(out, ids, tuple(weights), values, fieldobj, with_positions, False)
 
 
-def _merge(
-    parts: list[tuple[_SegmentField, int]],
-    live: npt.NDArray[np.bool_],
-    with_positions: bool,
-    raw: bool,
-) -> _Merged:
-    """The segments' postings of one field as one dictionary, deleted documents left out."""
-    decoded = [_decode(part, offset, live, with_positions, raw) for part, offset in parts]
+def _merge(decoded: list[_Merged]) -> _Merged:
+    """The segments' postings of one field (`_segment_postings`) as one dictionary."""
     if len(decoded) == 1:
         return decoded[0]
     union = sorted(set().union(*(part.terms for part in decoded)))
@@ -703,6 +739,7 @@ def _merge(
     offsets = _starts(counts)
     ids = np.zeros(int(offsets[-1]), dtype=np.int32)
     tf = np.zeros(int(offsets[-1]), dtype=np.float32)
+    with_positions = any(part.position_starts is not None for part in decoded)
     position_starts = _starts(position_counts) if with_positions else None
     positions = (
         np.zeros(int(position_starts[-1]), dtype=np.uint32) if position_starts is not None else None
@@ -760,7 +797,7 @@ def _decode(
     tf = np.frombuffer(part.weights, dtype=np.float32)
     counts = np.frombuffer(part.counts, dtype=np.int64)
     positions: npt.NDArray[np.uint32] | None = None
-    position_counts: npt.NDArray[np.int64] | None = None
+    per_posting: npt.NDArray[np.int64] | None = None
     if with_positions:
         if raw:
             positions = np.frombuffer(b"".join(part.position_chunks), dtype="<u4").astype(
@@ -778,30 +815,68 @@ def _decode(
                 dtype=np.uint32,
                 count=int(per_posting.sum()),
             )
-        if positions.size != int(per_posting.sum()):
-            raise BuildFailedError(
-                "the view cannot be compiled: positions and frequencies of the exact "
-                "fields disagree"
-            )
+    return _live_postings(
+        part.terms,
+        ids,
+        tf,
+        counts,
+        np.frombuffer(part.raw_df, dtype=np.int64),
+        positions,
+        per_posting,
+        live,
+    )
+
+
+def _part_postings(part: FieldPart, doc_offset: int, live: npt.NDArray[np.bool_]) -> _Merged:
+    """A segment's part (`view_parts`) as `_decode` gives its decoded lists."""
+    ids = part.ids.astype(np.int64) + doc_offset
+    per_posting = part.tf.astype(np.int64) if part.positions is not None else None
+    # A new segment's terms count every posting they have (Whoosh's raw document frequency).
+    raw_df = part.counts
+    return _live_postings(
+        part.terms, ids, part.tf, part.counts, raw_df, part.positions, per_posting, live
+    )
+
+
+def _live_postings(
+    terms: list[bytes],
+    ids: npt.NDArray[np.int64],
+    tf: npt.NDArray[np.float32],
+    counts: npt.NDArray[np.int64],
+    raw_df: npt.NDArray[np.int64],
+    positions: npt.NDArray[np.uint32] | None,
+    per_posting: npt.NDArray[np.int64] | None,
+    live: npt.NDArray[np.bool_],
+) -> _Merged:
+    """A segment's postings of one field (global document numbers), deleted documents left out."""
+    if (
+        positions is not None
+        and per_posting is not None
+        and positions.size != int(per_posting.sum())
+    ):
+        raise BuildFailedError(
+            "the view cannot be compiled: positions and frequencies of the exact fields disagree"
+        )
     keep = live[ids] if ids.size else np.zeros(0, dtype=np.bool_)
     term_of = np.repeat(np.arange(counts.size), counts)
     if not keep.all():
         counts = np.bincount(term_of[keep], minlength=counts.size).astype(np.int64)
-        if positions is not None:
+        if positions is not None and per_posting is not None:
             positions = positions[np.repeat(keep, per_posting)]
             per_posting = per_posting[keep]
         ids, tf = ids[keep], tf[keep]
         term_of = term_of[keep]
+    position_counts: npt.NDArray[np.int64] | None = None
     if positions is not None:
         position_counts = np.bincount(term_of, weights=per_posting, minlength=counts.size).astype(
             np.int64
         )
     return _Merged(
-        terms=part.terms,
+        terms=terms,
         offsets=_starts(counts),
         ids=ids.astype(np.int32),
         tf=tf,
-        raw_df=np.frombuffer(part.raw_df, dtype=np.int64),
+        raw_df=raw_df,
         positions=positions,
         position_starts=_starts(position_counts) if position_counts is not None else None,
     )

@@ -33,9 +33,16 @@ class FlatArraysError(ValueError):
 
 
 def write_arrays(
-    folder: Path, name: str, arrays: Mapping[str, npt.NDArray[Any]], extra: dict[str, Any]
+    folder: Path,
+    name: str,
+    arrays: Mapping[str, npt.NDArray[Any]],
+    extra: dict[str, Any],
+    *,
+    durable: bool = True,
 ) -> None:
-    """Write `arrays` (C-contiguous copies are made when needed) and their index."""
+    """Write `arrays` (C-contiguous copies are made when needed) and their index;
+    `durable=False`: without the fsyncs, for files that do not outlive the process
+    that reads them (a crash loses the build they belong to anyway)."""
     folder.mkdir(parents=True, exist_ok=True)
     data_path, index_path = _paths(folder, name)
     token = secrets.token_hex(4)
@@ -53,14 +60,18 @@ def write_arrays(
             handle.write(contiguous.reshape(-1).view(np.uint8).data)
             offset += contiguous.nbytes
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     index = {**extra, "format": FORMAT, "size": offset, "arrays": entries}
     with open(index_tmp, "w", encoding="utf-8") as handle:
         json.dump(index, handle, ensure_ascii=False, separators=(",", ":"))
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     os.replace(data_tmp, data_path)
     os.replace(index_tmp, index_path)
+    if not durable:
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

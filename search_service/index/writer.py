@@ -21,6 +21,10 @@ writer):
   and enters the term in the term index with fewer calls than Whoosh's hash writer
   (`schema._add_term_info`).
 
+Writing a segment from its pool in memory, `FastSegmentWriter` also leaves the view's
+text fields' postings as arrays beside it (`view_parts`), which the view's compile
+takes instead of decoding the segment back.
+
 `MpWriter`, Whoosh's writer over several processes, starts processes that write with
 Whoosh's `SegmentWriter`; `FastMpWriter`'s write with `FastSegmentWriter`, without
 the cyclic garbage collector. Figures: docs/index.md, "Past Whoosh's writer".
@@ -31,6 +35,7 @@ from __future__ import annotations
 import functools
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Final
 
 from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
@@ -46,6 +51,7 @@ from search_service.index.schema import (
     TermPostings,
     _term_list,
 )
+from search_service.index.view_parts import SegmentPostings
 from search_service.wording import counted
 
 #: The bytes Whoosh's `PostingPool.add` counts for a posting besides its field
@@ -238,7 +244,9 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
 
     def _flush_segment(self) -> None:
         """Whoosh's `_flush_segment` (as in Whoosh-Reloaded 2.7.5), handing the pool's
-        terms over as columns while the pool is in memory (`TermPool.term_columns`)."""
+        terms over as columns while the pool is in memory (`TermPool.term_columns`), and
+        keeping the view's text fields' postings as arrays beside the segment, for the
+        view's compile (`view_parts`; in a folder index only)."""
         columns = self.pool.term_columns()
         add_term_columns = getattr(self.fieldwriter, "add_term_columns", None)
         if columns is None or add_term_columns is None:
@@ -246,10 +254,14 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
             return
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
-        add_term_columns(self.schema, lengths, columns)
+        folder = getattr(self.storage, "folder", None)
+        kept = SegmentPostings(self.schema) if folder else None
+        add_term_columns(self.schema, lengths, kept.passing(columns) if kept else columns)
         self.fieldwriter.close()
         if lengths:
             lengths.close()
+        if kept is not None and folder:
+            kept.write(Path(folder), self.newsegment.segment_id(), self.docnum)
 
     @functools.cached_property
     def _whoosh_only(self) -> frozenset[str]:

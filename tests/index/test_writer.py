@@ -93,7 +93,7 @@ def _write(
     spilled = bool(writer.pool.runs)
     writer.commit(optimize=bool(earlier), merge=False)
     index.close()
-    files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    files = {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
     return {name: data for name, data in files.items() if not name.endswith(".toc")} | {
         "runs": b"yes" if spilled else b"no"
     }
