@@ -67,7 +67,8 @@ class SegmentPostings:
     same copies cost about three times as much.
     """
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, index_folder: Path) -> None:
+        self._folder = index_folder / PARTS_FOLDER
         self._with_positions = {
             name: schema[name].format.supports("positions")
             for name in TEXT_FIELDS
@@ -92,20 +93,21 @@ class SegmentPostings:
             if kept is not None:
                 kept.add(item)
 
-    def write(self, index_folder: Path, segment_id: str, doc_count: int) -> None:
-        """Write the part of segment `segment_id` (its `doc_count` documents)."""
+    def write(self, segment_id: str, doc_count: int) -> None:
+        """Write the part of segment `segment_id` (its `doc_count` documents): every view
+        field of the schema, those without a term in this segment too (an empty field
+        read from its part spares the compile reading the segment's whole term table)."""
         arrays: dict[str, npt.NDArray[Any]] = {}
-        fields = []
-        for fieldname, kept in self._fields.items():
+        fields: list[str] = []
+        for fieldname, with_positions in self._with_positions.items():
+            kept = self._fields.get(fieldname) or _FieldArrays(with_positions)
             part = kept.part()
             if part is None:
                 continue
             fields.append(fieldname)
             arrays.update(_field_arrays(fieldname, part))
         meta = {"parts_version": PARTS_VERSION, "doc_count": doc_count, "fields": fields}
-        flat_arrays.write_arrays(
-            Path(index_folder) / PARTS_FOLDER, segment_id, arrays, meta, durable=False
-        )
+        flat_arrays.write_arrays(self._folder, segment_id, arrays, meta, durable=False)
 
 
 class _FieldArrays:
@@ -121,6 +123,7 @@ class _FieldArrays:
         self.usable = True
 
     def add(self, item: TermPostings) -> None:
+        """Copy one term's postings (as `_FieldWriter.add_term_columns` takes them)."""
         _, btext, ids, weights, values = item
         if ids[0] == -1:  # a posting Whoosh's writer skips
             self.usable = False
@@ -136,13 +139,15 @@ class _FieldArrays:
                 self.usable = False
 
     def part(self) -> FieldPart | None:
-        if not (self.usable and self.terms):
+        """The field's postings as arrays; None when decoding the segment must say them."""
+        if not self.usable:
             return None
         positions = None
         if self.with_positions:
-            positions = np.frombuffer(b"".join(self.positions), dtype="<u4").astype(
-                np.uint32, copy=False
-            )
+            data = b"".join(self.positions)
+            if len(data) % 4:
+                return None  # not whole uint32 positions: decoded instead
+            positions = np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
             frequencies = np.frombuffer(self.tf, dtype=np.float32).astype(np.int64)
             if positions.size != int(frequencies.sum()):
                 return None  # postings whose positions and frequencies disagree: decoded
@@ -162,6 +167,7 @@ def _usable_format(fmt: Any) -> bool:
 
 
 def _field_arrays(fieldname: str, part: FieldPart) -> dict[str, npt.NDArray[Any]]:
+    """A field's part as the arrays of the part's file (its terms end to end)."""
     lengths = np.fromiter(map(len, part.terms), dtype=np.int64, count=len(part.terms))
     starts = np.zeros(lengths.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
@@ -210,6 +216,7 @@ class SegmentParts:
 
 
 def remove_parts(index_folder: Path) -> None:
-    """Delete the parts of an index folder (once its view is compiled, or when it is a
-    copy whose segments are written again)."""
+    """Delete the parts of an index folder, once its view is compiled. (One left behind
+    would still be right: a segment never changes but for deletions, which the compile
+    takes from the index, and a part is used only for the segment it names.)"""
     shutil.rmtree(Path(index_folder) / PARTS_FOLDER, ignore_errors=True)

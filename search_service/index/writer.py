@@ -255,13 +255,13 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         folder = getattr(self.storage, "folder", None)
-        kept = SegmentPostings(self.schema) if folder else None
+        kept = SegmentPostings(self.schema, Path(folder)) if folder else None
         add_term_columns(self.schema, lengths, kept.passing(columns) if kept else columns)
         self.fieldwriter.close()
         if lengths:
             lengths.close()
-        if kept is not None and folder:
-            kept.write(Path(folder), self.newsegment.segment_id(), self.docnum)
+        if kept is not None:
+            kept.write(self.newsegment.segment_id(), self.docnum)
 
     @functools.cached_property
     def _whoosh_only(self) -> frozenset[str]:

@@ -85,6 +85,65 @@ def test_the_view_from_the_writers_parts_is_the_file_decoding_the_segments_gives
     assert check_view(with_parts, every_term=True) > 200
 
 
+def test_the_view_compiled_by_several_processes_takes_the_parts_too(
+    tmp_path: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
+    _write_index(with_parts, varied_articles, procs=2)
+    shutil.copytree(with_parts, decoded)
+    remove_parts(decoded)
+    compile_view(decoded)
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+
+    def no_decoding(*args: Any) -> Any:
+        raise AssertionError("a segment with its part was decoded")
+
+    monkeypatch.setattr(compiled_view, "_read_segment_field", no_decoding)  # forked too
+    compile_view(with_parts, processes=2)
+
+    assert _view_files(with_parts) == _view_files(decoded)
+
+
+def test_a_segment_with_its_part_and_deletions_since_leaves_the_deleted_out(
+    tmp_path: Path, varied_articles: list[Article], decoded_fields: list[str]
+) -> None:
+    with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
+    _write_index(with_parts, varied_articles, procs=1)
+    index = whoosh_index.open_dir(str(with_parts))
+    writer = index.writer()
+    for article in varied_articles[::3]:
+        writer.delete_by_term("id", article.id)
+    writer.commit(merge=False)
+    index.close()
+    assert _segment_count(with_parts) == 1
+    shutil.copytree(with_parts, decoded)
+    remove_parts(decoded)
+
+    compile_view(with_parts)
+
+    assert decoded_fields == []
+    compile_view(decoded)
+    assert _view_files(with_parts) == _view_files(decoded)
+    assert check_view(with_parts, every_term=True) > 200
+
+
+def test_a_field_without_a_term_in_a_segment_is_read_from_its_part_too(
+    tmp_path: Path, varied_articles: list[Article], decoded_fields: list[str]
+) -> None:
+    with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
+    no_spanish = [article for article in varied_articles if article.language != "es"]
+    _write_index(with_parts, no_spanish, procs=1)
+    shutil.copytree(with_parts, decoded)
+    remove_parts(decoded)
+
+    compile_view(with_parts)
+
+    assert decoded_fields == []
+    compile_view(decoded)
+    assert {"title_es", "body_es"} <= set(decoded_fields)
+    assert _view_files(with_parts) == _view_files(decoded)
+
+
 def test_a_new_segments_part_is_used_beside_old_segments_decoded_with_their_deletions(
     index_root: Path,
     varied_articles: list[Article],
