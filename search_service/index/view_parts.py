@@ -21,6 +21,7 @@ the compile: `remove_parts` deletes it before the generation's files are recorde
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 from array import array
@@ -148,9 +149,6 @@ class _FieldArrays:
             if len(data) % 4:
                 return None  # not whole uint32 positions: decoded instead
             positions = np.frombuffer(data, dtype="<u4").astype(np.uint32, copy=False)
-            frequencies = np.frombuffer(self.tf, dtype=np.float32).astype(np.int64)
-            if positions.size != int(frequencies.sum()):
-                return None  # postings whose positions and frequencies disagree: decoded
         return FieldPart(
             self.terms,
             np.frombuffer(self.counts, dtype=np.int64),
@@ -183,21 +181,23 @@ def _field_arrays(fieldname: str, part: FieldPart) -> dict[str, npt.NDArray[Any]
     return arrays
 
 
+_Opened = tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]
+
+
 class SegmentParts:
     """The parts an index folder holds, read by segment and field (None: decode it)."""
 
     def __init__(self, index_folder: Path) -> None:
         self._folder = Path(index_folder) / PARTS_FOLDER
+        self._opened: dict[str, _Opened | None] = {}
 
     def field(self, segment_id: str, doc_count: int, fieldname: str) -> FieldPart | None:
         """The part of one field of a segment of `doc_count` documents, when its writer
         left one (a part of another segment count, version or field: None)."""
-        if not flat_arrays.exists(self._folder, segment_id):
+        opened = self._open(segment_id)
+        if opened is None:
             return None
-        try:
-            arrays, meta = flat_arrays.open_arrays(self._folder, segment_id)
-        except flat_arrays.FlatArraysError:
-            return None
+        arrays, meta = opened
         if (
             meta.get("parts_version") != PARTS_VERSION
             or meta.get("doc_count") != doc_count
@@ -213,6 +213,17 @@ class SegmentParts:
             tf=arrays[f"{fieldname}.tf"],
             positions=arrays.get(f"{fieldname}.positions"),
         )
+
+    def _open(self, segment_id: str) -> _Opened | None:
+        """A segment's part file, mapped once for all its fields (None: there is none
+        that can be read)."""
+        if segment_id not in self._opened:
+            opened = None
+            if flat_arrays.exists(self._folder, segment_id):
+                with contextlib.suppress(flat_arrays.FlatArraysError):  # decoded instead
+                    opened = flat_arrays.open_arrays(self._folder, segment_id)
+            self._opened[segment_id] = opened
+        return self._opened[segment_id]
 
 
 def remove_parts(index_folder: Path) -> None:
