@@ -458,9 +458,18 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
 
     def add_term_columns(self, schema: Any, lengths: Any, terms: Iterable[TermPostings]) -> None:
         """Every term's postings, as columns (`index.writer.TermPool.term_columns`), in
-        the order of the fields and of their terms' bytes."""
+        the order of the fields and of their terms' bytes.
+
+        The postings file's and the term index's positions are counted here from the
+        bytes written rather than asked of the files: a buffered file's `tell` is a
+        system call (`lseek`, about half a microsecond), two per term. They are asked
+        again after anything Whoosh's own code writes (a field's start and end, a term
+        written its way).
+        """
         last_field: str | None = None
         field_lengths: list[int] = []
+        postfile = self._postfile
+        posted_at = term_info_at = 0
         for fieldname, btext, ids, weights, values in terms:
             if fieldname != last_field:
                 if last_field is not None:
@@ -468,6 +477,7 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                 self.start_field(fieldname, schema[fieldname])
                 field_lengths = _field_lengths(lengths, fieldname)
                 last_field = fieldname
+                posted_at, term_info_at = postfile.tell(), self._tindex.dbfile.tell()
             if ids[0] == -1:  # a guard: Whoosh's base writer skips docnum -1 too
                 kept = [i for i, docnum in enumerate(ids) if docnum != -1]
                 if not kept:
@@ -476,16 +486,20 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                 weights = [weights[i] for i in kept]
                 values = [values[i] for i in kept]
             written = self._postwriter.term_bytes(
-                ids, weights, values, field_lengths, self._format, self._postfile.tell()
+                ids, weights, values, field_lengths, self._format, posted_at
             )
             if written is None:
                 self.start_term(btext)
                 self._postwriter.add_term_postings(ids, weights, values, field_lengths)
                 self.finish_term()
+                posted_at, term_info_at = postfile.tell(), self._tindex.dbfile.tell()
                 continue
             posted, terminfo = written
-            self._postfile.write(posted)
-            _add_term_info(self._tindex, pack_ushort(self._fieldid) + btext, terminfo)
+            postfile.write(posted)
+            posted_at += len(posted)
+            term_info_at = _add_term_info(
+                self._tindex, pack_ushort(self._fieldid) + btext, terminfo, term_info_at
+            )
         if last_field is not None:
             self.finish_field()
 
@@ -494,22 +508,23 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
 _KEY_AND_VALUE_LENGTHS: Final = struct.Struct("!ii")
 
 
-def _add_term_info(tindex: Any, key: bytes, value: bytes) -> None:
-    """`OrderedHashWriter.add` of a term's info, the same bytes with fewer calls (a
-    record written in one piece, the key's MD5 hash taken from its digest's bytes):
-    Whoosh's `add` cost about as much as writing the term's postings."""
+def _add_term_info(tindex: Any, key: bytes, value: bytes, position: int) -> int:
+    """`OrderedHashWriter.add` of a term's info at `position` (where its file is), the
+    same bytes with fewer calls (a record written in one piece, the key's MD5 hash taken
+    from its digest's bytes): Whoosh's `add` cost about as much as writing the term's
+    postings. Returns where the file is after it."""
     if type(tindex) is not OrderedHashWriter or tindex.hashfn is not md5_hash:
         tindex.add(key, value)
-        return
+        return int(tindex.dbfile.tell())
     if key <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
-    dbfile = tindex.dbfile
-    position = dbfile.tell()
+    record = _KEY_AND_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
     tindex.index.append(position)
-    dbfile.write(_KEY_AND_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+    tindex.dbfile.write(record)
     hashed = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")
     tindex.buckets[hashed & 255].append((hashed, position))
     tindex.lastkey = key
+    return position + len(record)
 
 
 #: A term's postings as columns: field, term bytes, documents, weights, values.
