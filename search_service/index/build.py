@@ -40,7 +40,7 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
-from search_service.index.compiled_view import VIEW_FOLDER, check_view, compile_view
+from search_service.index.compiled_view import VIEW_FOLDER, ViewCheck, compile_view
 from search_service.index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -437,15 +437,19 @@ def _build_locked(
         with clock("view"):
             compile_view(gens.building_path(root, name), processes)
         _phase(progress, "check", report.indexed)
-        with clock("check"):
-            _check_generation(gens.building_path(root, name), articles)
-            check_view(gens.building_path(root, name))
-        finishing = time.perf_counter()
-        write_snapshot(gens.building_path(root, name), vocabulary.files if vocabulary else None)
-        write_compiled(gens.building_path(root, name))
-        _write_manifest(gens.building_path(root, name), name, articles, report, vocabulary)
-        gens.record_verified(gens.finish_generation(root, name))
-        report.phases["finish"] = time.perf_counter() - finishing
+        building = gens.building_path(root, name)
+        with ViewCheck(building, len(articles), processes) as view_check:
+            with clock("check"):
+                _check_generation(building, articles)
+                view_check.start()
+            with clock("finish"):
+                write_snapshot(building, vocabulary.files if vocabulary else None)
+                write_compiled(building)
+                _write_manifest(building, name, articles, report, vocabulary)
+            with clock("check"):  # what of the check the writes above did not cover
+                view_check.wait()
+        with clock("finish"):
+            gens.record_verified(gens.finish_generation(root, name))
     except BaseException as error:  # Ctrl-C too: never leave a half-built folder behind
         shutil.rmtree(gens.building_path(root, name), ignore_errors=True)
         shutil.rmtree(root / name, ignore_errors=True)

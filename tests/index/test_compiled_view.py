@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -404,3 +406,93 @@ def test_the_build_report_gives_the_seconds_of_each_phase(
     assert list(report.phases) == ["write", "view", "check", "finish", "publish"]
     assert all(seconds >= 0 for seconds in report.phases.values())
     assert any(line.startswith("  phases: write ") for line in report.summary_lines())
+
+
+def _generations(index_root: Path) -> list[str]:
+    return sorted(p.name for p in index_root.iterdir() if p.name.startswith(("gen-", "building-")))
+
+
+def test_the_view_is_checked_in_its_own_process_while_the_manifest_is_written(
+    index_root: Path,
+    varied_articles: list[Article],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from search_service.index import compiled_view
+
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+    real_check = compiled_view.check_view
+    seen = tmp_path / "seen.json"
+
+    def check_once_the_manifest_is_written(path: Path, every_term: bool = False) -> int:
+        # Forked before the finishing writes: run one after the other, the manifest
+        # would never appear while the check waits.
+        manifest = path / "manifest.json"
+        for _ in range(600):
+            if manifest.exists():
+                break
+            time.sleep(0.05)
+        seen.write_text(json.dumps({"pid": os.getpid(), "manifest": manifest.exists()}))
+        return real_check(path, every_term)
+
+    monkeypatch.setattr(compiled_view, "check_view", check_once_the_manifest_is_written)
+
+    report = build_from_articles(varied_articles, index_root, workers=2)
+
+    found = json.loads(seen.read_text())
+    assert found["pid"] != os.getpid()
+    assert found["manifest"] is True
+    assert _generations(index_root) == [report.generation]
+
+
+def test_a_view_check_failing_in_its_own_process_publishes_nothing(
+    index_root: Path,
+    varied_articles: list[Article],
+    make_article: MakeArticle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from search_service.index import compiled_view
+
+    first = build_from_articles(varied_articles[:40], index_root)
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+
+    def compile_wrongly(path: Path, processes: int = 1) -> float:
+        seconds = compile_view(path, processes)
+        arrays, meta = flat_arrays.open_arrays(path / VIEW_FOLDER, VIEW_NAME)
+        changed = {name: np.array(array) for name, array in arrays.items()}
+        changed["ids.title_exact"][:] = 0
+        flat_arrays.write_arrays(path / VIEW_FOLDER, VIEW_NAME, changed, meta)
+        return seconds
+
+    monkeypatch.setattr("search_service.index.build.compile_view", compile_wrongly)
+    with pytest.raises(BuildFailedError, match="serving view differs from the index"):
+        build_from_articles(
+            [*varied_articles[:40], make_article("new", "New", "A new one.", "en")],
+            index_root,
+            full=False,
+            workers=2,
+        )
+
+    live = live_generation(index_root)
+    assert live is not None and live.name == first.generation
+    assert _generations(index_root) == [first.generation]
+
+
+def test_a_view_check_process_that_dies_fails_the_build_and_publishes_nothing(
+    index_root: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search_service.index import compiled_view
+
+    first = build_from_articles(varied_articles[:40], index_root)
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+
+    def die(path: Path, every_term: bool = False) -> int:
+        os._exit(3)
+
+    monkeypatch.setattr(compiled_view, "check_view", die)
+    with pytest.raises(BuildFailedError, match="process checking the serving view died"):
+        build_from_articles(varied_articles, index_root, full=True, workers=2)
+
+    live = live_generation(index_root)
+    assert live is not None and live.name == first.generation
+    assert _generations(index_root) == [first.generation]
