@@ -349,9 +349,10 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
     """Compile the view of the Whoosh index in `generation_path`; returns the seconds taken.
 
     Run by the build on the generation it is writing, before it is published. With
-    `processes` > 1 (and `PARALLEL_DOCUMENTS` documents or more), the text fields
-    are compiled by that many forked processes, the largest first, while this
-    one reads the per-document arrays and stored fields. A segment's postings come
+    `processes` > 1 (and `PARALLEL_DOCUMENTS` documents or more), that many forked
+    processes read each segment's stored texts (the longest tasks with parts), then
+    compile the text fields, the largest first, while this one reads the per-document
+    arrays. A segment's postings come
     from the part its writer left (`view_parts`) when there is one, else they are
     decoded from the segment; the parts are deleted once the view is written.
     """
@@ -397,13 +398,17 @@ def _compile_in_processes(
 ) -> tuple[dict[str, _Merged], IndexView, dict[str, npt.NDArray[Any]]]:
     live = _live(reader)
     largest_first = sorted(fieldnames, key=lambda name: _FIELD_ORDER.get(name, 9))
+    segments = len(reader.leaf_readers())
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        texts = [
+            pool.submit(_segment_texts_in_process, str(path), number) for number in range(segments)
+        ]
         futures = {
             name: pool.submit(_field_in_process, str(path), name, live) for name in largest_first
         }
         base = open_view(path.name, reader)
-        stored = _stored_columns(reader, base.doc_count)
+        stored = _joined_columns([segment.result() for segment in texts], base.doc_count)
         merged = {name: futures[name].result() for name in fieldnames}
     return merged, base, stored
 
@@ -477,11 +482,24 @@ def _per_document_arrays(
     return arrays, meta
 
 
+#: The stored text columns of the view: each shown field, and the folded body.
+_TEXT_COLUMNS: Final = (*SHOWN_FIELDS, FOLDED_BODY)
+#: A segment's texts of each column: the column's bytes, and each document's length.
+_SegmentTexts = dict[str, tuple[bytes, npt.NDArray[np.int64]]]
+
+
 def _stored_columns(reader: Any, size: int) -> dict[str, npt.NDArray[Any]]:
     """The shown stored fields of every document, and its folded body, as text columns
     (deleted: empty)."""
-    texts: dict[str, list[bytes]] = {name: [b""] * size for name in (*SHOWN_FIELDS, FOLDED_BODY)}
-    for doc, stored in reader.iter_docs():
+    return _joined_columns([_segment_texts(leaf) for leaf, _ in reader.leaf_readers()], size)
+
+
+def _segment_texts(leaf: Any) -> _SegmentTexts:
+    """One segment's stored texts, read from Whoosh (which decompresses and unpickles
+    each document's fields: half of the time) and folded (the other half)."""
+    size = leaf.doc_count_all()
+    texts: dict[str, list[bytes]] = {name: [b""] * size for name in _TEXT_COLUMNS}
+    for doc, stored in leaf.iter_docs():
         for name in SHOWN_FIELDS:
             value = stored.get(name)
             if value is not None and value != "":
@@ -489,12 +507,39 @@ def _stored_columns(reader: Any, size: int) -> dict[str, npt.NDArray[Any]]:
         body = stored.get("body")
         if body:
             texts[FOLDED_BODY][doc] = _folded_body(str(body)).encode("utf-8")
+    return {
+        name: (
+            b"".join(values),
+            np.fromiter((len(value) for value in values), dtype=np.int64, count=size),
+        )
+        for name, values in texts.items()
+    }
+
+
+def _joined_columns(segments: list[_SegmentTexts], size: int) -> dict[str, npt.NDArray[Any]]:
+    """The segments' texts, one after the other, as the view's blob and starts per column."""
     out: dict[str, npt.NDArray[Any]] = {}
-    for name, values in texts.items():
-        lengths = np.fromiter((len(value) for value in values), dtype=np.int64, count=size)
-        out[f"stored.{name}.blob"] = np.frombuffer(b"".join(values), dtype=np.uint8)
+    for name in _TEXT_COLUMNS:
+        lengths = np.concatenate([segment[name][1] for segment in segments])
+        if lengths.size != size:
+            raise BuildFailedError(
+                f"the stored {name} of {lengths.size} documents were read, the index holds {size}"
+            )
+        blob = b"".join(segment[name][0] for segment in segments)
+        out[f"stored.{name}.blob"] = np.frombuffer(blob, dtype=np.uint8)
         out[f"stored.{name}.starts"] = _starts(lengths)
     return out
+
+
+def _segment_texts_in_process(path: str, number: int) -> _SegmentTexts:
+    """A segment's stored texts read in a worker process (which opens the index itself)."""
+    index = whoosh_index.open_dir(path)
+    try:
+        with index.searcher() as searcher:
+            leaf, _ = searcher.reader().leaf_readers()[number]
+            return _segment_texts(leaf)
+    finally:
+        index.close()
 
 
 def _folded_body(body: str) -> str:
