@@ -1,5 +1,3 @@
-import sys
+from search_service.cli import entry
 
-from search_service.cli import main
-
-sys.exit(main())
+entry()

@@ -19,14 +19,16 @@ the README to both.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from search_service.errors import (
     AnalyticsStoreError,
@@ -623,6 +625,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CODES["bug"].code
 
 
+def entry() -> NoReturn:
+    """The `search-service` command: `main`, then an exit that does not free the heap.
+
+    At exit Python frees every object left, one by one: after a build, the caches of its
+    analysis and vocabulary (word lists, stems, names) took 0.2 s of a 5,000-article
+    build's 8 (docs/index.md, "Build speed"). Everything else an exit does is done
+    here first, in its order: the threads still running are waited for, the exit
+    handlers run (logging, multiprocessing, temporary folders), the standard streams
+    are flushed. Tests call `main`, which returns.
+    """
+    code = main()
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = EXIT_CODES["broken_pipe"].code
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _silence_stdout() -> None:
     """The reader of stdout left (`| head`): point stdout at /dev/null so the flush at
     exit does not fail again (Python's documented recipe for SIGPIPE)."""
@@ -632,4 +657,4 @@ def _silence_stdout() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
