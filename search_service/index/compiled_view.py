@@ -39,7 +39,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -364,53 +364,78 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
             reader = searcher.reader()
             fieldnames = [name for name in TEXT_FIELDS if name in reader.schema]
             if processes > 1 and reader.doc_count_all() >= PARALLEL_DOCUMENTS:
-                merged, base, stored = _compile_in_processes(path, reader, fieldnames, processes)
+                fields, words, base, stored = _compile_in_processes(
+                    path, reader, fieldnames, processes
+                )
             else:
                 base = open_view(path.name, reader)
                 merged = _compile_fields(reader, fieldnames, base.live, SegmentParts(path))
+                fields = {name: _CompiledField.of(found) for name, found in merged.items()}
+                words = _exact_words(merged)
                 stored = _stored_columns(reader, base.doc_count)
             arrays, meta = _per_document_arrays(base)
             arrays.update(stored)
     finally:
         index.close()
-    for fieldname, compiled in merged.items():
-        _add_table(arrays, f"terms.{fieldname}", TermTable.from_sorted(compiled.terms))
+    for fieldname, field_ in fields.items():
+        compiled = field_.merged
+        _add_table(arrays, f"terms.{fieldname}", field_.table)
         arrays[f"offsets.{fieldname}"] = compiled.offsets
         arrays[f"ids.{fieldname}"] = compiled.ids
         arrays[f"tf.{fieldname}"] = compiled.tf
         if compiled.positions is not None and compiled.position_starts is not None:
             arrays[f"positions.{fieldname}"] = compiled.positions
             arrays[f"position_starts.{fieldname}"] = compiled.position_starts
-    words = _exact_words(merged)
     _add_table(arrays, "lexicon", words.table)
     arrays["lexicon.df"] = words.df
     for length, group in words.by_length.items():
         arrays[f"lexicon.length.{length}"] = group
-    meta["fields"] = list(merged)
+    meta["fields"] = list(fields)
     meta["word_lengths"] = sorted(words.by_length)
     flat_arrays.write_arrays(view_path(path), VIEW_NAME, arrays, meta)
     remove_parts(path)
     return time.perf_counter() - started
 
 
+@dataclass(frozen=True, slots=True)
+class _CompiledField:
+    """A field's merged postings and its term table. Compiled in a worker process, the
+    terms themselves come back only for the exact fields, which the exact words need."""
+
+    merged: _Merged
+    table: TermTable
+
+    @classmethod
+    def of(cls, merged: _Merged) -> _CompiledField:
+        return cls(merged, TermTable.from_sorted(merged.terms))
+
+
 def _compile_in_processes(
     path: Path, reader: Any, fieldnames: list[str], processes: int
-) -> tuple[dict[str, _Merged], IndexView, dict[str, npt.NDArray[Any]]]:
+) -> tuple[dict[str, _CompiledField], WordFrequencies, IndexView, dict[str, npt.NDArray[Any]]]:
+    """The fields and stored texts compiled by `processes` forked processes: the exact
+    fields first, so that this process gathers the exact words while the others read the
+    segments' stored texts and compile the other fields."""
     live = _live(reader)
     largest_first = sorted(fieldnames, key=lambda name: _FIELD_ORDER.get(name, 9))
+    exact = [name for name in largest_first if name in EXACT_FIELDS]
     segments = len(reader.leaf_readers())
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+
+        def compiling(names: list[str]) -> dict[str, Future[_CompiledField]]:
+            return {name: pool.submit(_field_in_process, str(path), name, live) for name in names}
+
+        futures = compiling(exact)
         texts = [
             pool.submit(_segment_texts_in_process, str(path), number) for number in range(segments)
         ]
-        futures = {
-            name: pool.submit(_field_in_process, str(path), name, live) for name in largest_first
-        }
+        futures.update(compiling([name for name in largest_first if name not in exact]))
         base = open_view(path.name, reader)
+        words = _exact_words({name: futures[name].result().merged for name in exact})
         stored = _joined_columns([segment.result() for segment in texts], base.doc_count)
-        merged = {name: futures[name].result() for name in fieldnames}
-    return merged, base, stored
+        fields = {name: futures[name].result() for name in fieldnames}
+    return fields, words, base, stored
 
 
 #: The order of the text fields by size (body_exact holds every word of every body).
@@ -425,15 +450,19 @@ def _live(reader: Any) -> npt.NDArray[np.bool_]:
     return live
 
 
-def _field_in_process(path: str, fieldname: str, live: npt.NDArray[np.bool_]) -> _Merged:
+def _field_in_process(path: str, fieldname: str, live: npt.NDArray[np.bool_]) -> _CompiledField:
     """One field compiled in a worker process (which opens the index itself)."""
     index = whoosh_index.open_dir(path)
     try:
         with index.searcher() as searcher:
             parts = SegmentParts(Path(path))
-            return _compile_fields(searcher.reader(), [fieldname], live, parts)[fieldname]
+            merged = _compile_fields(searcher.reader(), [fieldname], live, parts)[fieldname]
     finally:
         index.close()
+    compiled = _CompiledField.of(merged)
+    if fieldname in EXACT_FIELDS:
+        return compiled
+    return _CompiledField(replace(merged, terms=[]), compiled.table)
 
 
 def _first_and_extra(
