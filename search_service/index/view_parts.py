@@ -226,8 +226,14 @@ class SegmentParts:
         return self._opened[segment_id]
 
 
+def parts_folder(index_folder: Path) -> Path:
+    """Where the writers leave their parts, and the view's compile its processes' work."""
+    return Path(index_folder) / PARTS_FOLDER
+
+
 def remove_parts(index_folder: Path) -> None:
-    """Delete the parts of an index folder, once its view is compiled. (One left behind
-    would still be right: a segment never changes but for deletions, which the compile
-    takes from the index, and a part is used only for the segment it names.)"""
+    """Delete the parts of an index folder, and what the compile's processes handed over
+    there, once its view is compiled. (A part left behind would still be right: a
+    segment never changes but for deletions, which the compile takes from the index, and
+    a part is used only for the segment it names.)"""
     shutil.rmtree(Path(index_folder) / PARTS_FOLDER, ignore_errors=True)
