@@ -36,6 +36,7 @@ from whoosh.codec.whoosh3 import (
     W3FieldWriter,
     W3PostingsWriter,
     W3TermInfo,
+    _lenfield,
 )
 from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
@@ -573,7 +574,10 @@ def _mini_values(values: list[bytes], fixed: int | None) -> tuple[bytes, ...] | 
 
 
 def _field_lengths(lengths: Any, fieldname: str) -> list[int]:
-    if lengths is None:
+    """Each document's length in the field (0: none). A field without a lengths column
+    (not scored: ids, facets) has none: Whoosh's reader would look for the column's file
+    again for each document (a `stat` each)."""
+    if lengths is None or not lengths.has_column(_lenfield(fieldname)):
         return []
     return [
         lengths.doc_field_length(docnum, fieldname) for docnum in range(lengths.doc_count_all())
