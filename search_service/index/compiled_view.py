@@ -350,11 +350,13 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
 
     Run by the build on the generation it is writing, before it is published. With
     `processes` > 1 (and `PARALLEL_DOCUMENTS` documents or more), that many forked
-    processes read each segment's stored texts (the longest tasks with parts), then
-    compile the text fields, the largest first, while this one reads the per-document
-    arrays. A segment's postings come
+    processes compile the exact fields, then read each segment's stored texts, then
+    compile the other text fields, the largest first, and hand each over in a file of
+    the parts' folder, while this one reads the per-document arrays and gathers the
+    exact words (`_compile_in_processes`). A segment's postings come
     from the part its writer left (`view_parts`) when there is one, else they are
-    decoded from the segment; the parts are deleted once the view is written.
+    decoded from the segment; the parts and the handed-over files are deleted once the
+    view is written.
     """
     started = time.perf_counter()
     path = Path(generation_path)
@@ -487,17 +489,20 @@ def _compile_in_processes(
         futures.update(compiling([name for name in largest_first if name not in exact]))
         base = open_view(path.name, reader)
 
-        def compiled(name: str) -> _CompiledField:
-            futures[name].result()
-            return _CompiledField.read(folder, f"field.{name}")
+        def compiled(names: list[str]) -> dict[str, _CompiledField]:
+            for name in names:
+                futures[name].result()
+            return {name: _CompiledField.read(folder, f"field.{name}") for name in names}
 
-        words = _exact_words({name: compiled(name) for name in exact})
+        found = compiled(exact)
+        words = _exact_words(found)
         for segment in texts:
             segment.result()
         stored = _joined_columns(
             [_read_texts(folder, number) for number in range(segments)], base.doc_count
         )
-        fields = {name: compiled(name) for name in fieldnames}
+        found.update(compiled([name for name in fieldnames if name not in found]))
+        fields = {name: found[name] for name in fieldnames}
     return fields, words, base, stored
 
 
@@ -572,8 +577,6 @@ def _per_document_arrays(
     return arrays, meta
 
 
-#: The stored text columns of the view: each shown field, and the folded body.
-_TEXT_COLUMNS: Final = (*SHOWN_FIELDS, FOLDED_BODY)
 #: A segment's texts of each column: the column's bytes, and each document's length.
 _SegmentTexts = dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]
 
@@ -588,7 +591,7 @@ def _segment_texts(leaf: Any) -> _SegmentTexts:
     """One segment's stored texts, read from Whoosh (which decompresses and unpickles
     each document's fields: half of the time) and folded (the other half)."""
     size = leaf.doc_count_all()
-    texts: dict[str, list[bytes]] = {name: [b""] * size for name in _TEXT_COLUMNS}
+    texts: dict[str, list[bytes]] = {name: [b""] * size for name in ROW_FIELDS}
     for doc, stored in leaf.iter_docs():
         for name in SHOWN_FIELDS:
             value = stored.get(name)
@@ -609,7 +612,7 @@ def _segment_texts(leaf: Any) -> _SegmentTexts:
 def _joined_columns(segments: list[_SegmentTexts], size: int) -> dict[str, npt.NDArray[Any]]:
     """The segments' texts, one after the other, as the view's blob and starts per column."""
     out: dict[str, npt.NDArray[Any]] = {}
-    for name in _TEXT_COLUMNS:
+    for name in ROW_FIELDS:
         lengths = np.concatenate([segment[name][1] for segment in segments])
         if lengths.size != size:
             raise BuildFailedError(
@@ -638,7 +641,7 @@ def _segment_texts_in_process(path: str, number: int) -> None:
 
 def _read_texts(folder: Path, number: int) -> _SegmentTexts:
     arrays, _ = flat_arrays.open_arrays(folder, f"texts.{number}")
-    return {name: (arrays[f"{name}.blob"], arrays[f"{name}.lengths"]) for name in _TEXT_COLUMNS}
+    return {name: (arrays[f"{name}.blob"], arrays[f"{name}.lengths"]) for name in ROW_FIELDS}
 
 
 def _folded_body(body: str) -> str:
@@ -1093,18 +1096,19 @@ def check_view(generation_path: Path, every_term: bool = False) -> int:
 class ViewCheck:
     """`check_view` of a generation run beside what the build writes meanwhile.
 
-    `start` forks a process for the check when `processes` > 1 and the generation holds
-    `PARALLEL_DOCUMENTS` documents or more (else checks at once, in this process);
+    `start` forks a process for the check when `processes` > 1 and the build holds
+    `PARALLEL_DOCUMENTS` articles or more (else checks at once, in this process);
     `wait` raises the check's `BuildFailedError`. The build's check only reads the
     generation, and what the build writes next (the vocabulary's snapshot, the manifest
     with its hashes of the index files) is other files: the two take about as long, on
-    a core each (5,000 articles: 0.2 s each). Leaving the `with` block stops waiting
-    for nothing but the process.
+    a core each (5,000 articles: 0.2 s each). Leaving the `with` block on an error or
+    Ctrl-C waits for a check under way to end (a running task cannot be cancelled)
+    before the build removes the folder.
     """
 
     def __init__(self, generation_path: Path, documents: int, processes: int) -> None:
         self.path = Path(generation_path)
-        self.in_process = processes > 1 and documents >= PARALLEL_DOCUMENTS
+        self.forked = processes > 1 and documents >= PARALLEL_DOCUMENTS
         self._pool: ProcessPoolExecutor | None = None
         self._checked: Future[None] | None = None
 
@@ -1116,7 +1120,7 @@ class ViewCheck:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def start(self) -> None:
-        if not self.in_process:
+        if not self.forked:
             check_view(self.path)
             return
         self._pool = ProcessPoolExecutor(

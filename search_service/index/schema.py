@@ -464,8 +464,8 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
         The postings file's and the term index's positions are counted here from the
         bytes written rather than asked of the files: a buffered file's `tell` is a
         system call (`lseek`, about half a microsecond), two per term. They are asked
-        again after anything Whoosh's own code writes (a field's start and end, a term
-        written its way).
+        again after a term written Whoosh's way (its own code writes it), and at each
+        field's start, as a precaution (Whoosh writes nothing there).
         """
         last_field: str | None = None
         field_lengths: list[int] = []

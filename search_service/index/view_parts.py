@@ -17,6 +17,10 @@ build's check still compares it with Whoosh's own readers. A field whose posting
 part could misstate (a format without raw positions, a posting Whoosh would skip)
 is left out of the part, and decoded. The folder lives only between the writing and
 the compile: `remove_parts` deletes it before the generation's files are recorded.
+The compile's worker processes hand what they compiled over in the same folder
+(`compiled_view`: files named `field.<name>` and `texts.<segment number>`, which no
+segment id can be), so until the view is written it holds about as much as the view
+again, written without fsync.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from search_service.index import flat_arrays
 from search_service.index.schema import RawPositions, TermPostings
 from search_service.index.view import TEXT_FIELDS
 
-#: The folder, inside an index's folder, of its segments' parts.
+#: The folder, inside an index's folder, of its segments' parts (`parts_folder`).
 PARTS_FOLDER: Final = "view-parts"
 #: Bump when a part's arrays or their meaning change: a part of another version is
 #: not used (its segment is decoded).
@@ -69,7 +73,7 @@ class SegmentPostings:
     """
 
     def __init__(self, schema: Any, index_folder: Path) -> None:
-        self._folder = index_folder / PARTS_FOLDER
+        self._folder = parts_folder(index_folder)
         self._with_positions = {
             name: schema[name].format.supports("positions")
             for name in TEXT_FIELDS
@@ -188,7 +192,7 @@ class SegmentParts:
     """The parts an index folder holds, read by segment and field (None: decode it)."""
 
     def __init__(self, index_folder: Path) -> None:
-        self._folder = Path(index_folder) / PARTS_FOLDER
+        self._folder = parts_folder(index_folder)
         self._opened: dict[str, _Opened | None] = {}
 
     def field(self, segment_id: str, doc_count: int, fieldname: str) -> FieldPart | None:
@@ -236,4 +240,4 @@ def remove_parts(index_folder: Path) -> None:
     there, once its view is compiled. (A part left behind would still be right: a
     segment never changes but for deletions, which the compile takes from the index, and
     a part is used only for the segment it names.)"""
-    shutil.rmtree(Path(index_folder) / PARTS_FOLDER, ignore_errors=True)
+    shutil.rmtree(parts_folder(index_folder), ignore_errors=True)
