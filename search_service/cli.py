@@ -630,22 +630,40 @@ def entry() -> NoReturn:
 
     At exit Python frees every object left, one by one: after a build, the caches of its
     analysis and vocabulary (word lists, stems, names) took 0.2 s of a 5,000-article
-    build's 8 (docs/index.md, "Build speed"). Everything else an exit does is done
-    here first, in its order: the threads still running are waited for, the exit
-    handlers run (logging, multiprocessing, temporary folders), the standard streams
-    are flushed. Tests call `main`, which returns.
+    build's 8 (docs/index.md, "Build speed"). Everything else a normal exit does is done
+    here first, in its order: the threads' exit callbacks run and the threads still
+    running are waited for (`threading._shutdown`: a pool's manager thread is told to
+    stop there), then the exit handlers (logging, multiprocessing, temporary folders),
+    then the standard streams are flushed (`_flushed`). What is skipped is the freeing,
+    and with it the finalizers of objects left to it (`__del__`, a file never closed):
+    the commands close what they open. Tests call `main`, which returns.
     """
     code = main()
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        code = EXIT_CODES["broken_pipe"].code
-    sys.stderr.flush()
-    os._exit(code)
+    os._exit(_flushed(code))
+
+
+#: The exit status of a Python process whose standard streams could not be flushed.
+_UNFLUSHED: Final = 120
+
+
+def _flushed(code: int) -> int:
+    """`code`, once stdout and stderr are flushed. A success whose output could not be
+    written ends as Python's own exit would: `broken_pipe` when the reader of stdout
+    left, 120 on any other error; a stream already closed has nothing to flush."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            if code == 0 and stream is sys.stdout:
+                code = EXIT_CODES["broken_pipe"].code
+        except OSError:
+            if code == 0:
+                code = _UNFLUSHED
+        except ValueError:
+            continue
+    return code
 
 
 def _silence_stdout() -> None:
