@@ -395,41 +395,38 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
 
 @dataclass(frozen=True, slots=True)
 class _CompiledField:
-    """A field's merged postings, its terms as a term table."""
+    """A field compiled: its postings as the view serves them, and each term's document
+    frequency as Whoosh counts it (deletions included), which the exact words take."""
 
-    table: TermTable
-    offsets: npt.NDArray[np.int64]
-    ids: IntArray
-    tf: npt.NDArray[np.float32]
+    postings: FieldPostings
     raw_df: npt.NDArray[np.int64]
-    positions: npt.NDArray[np.uint32] | None
-    position_starts: npt.NDArray[np.int64] | None
 
     @classmethod
     def of(cls, merged: _Merged) -> _CompiledField:
-        return cls(
+        postings = FieldPostings(
             TermTable.from_sorted(merged.terms),
             merged.offsets,
             merged.ids,
             merged.tf,
-            merged.raw_df,
             merged.positions,
             merged.position_starts,
         )
+        return cls(postings, merged.raw_df)
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
-        """Its arrays by kind ("terms.keys", "ids", ...; no positions: none)."""
+        """Its postings' arrays by kind ("terms.keys", "ids", ...; no positions: none)."""
+        postings = self.postings
         arrays: dict[str, npt.NDArray[Any]] = {
-            "terms.keys": self.table.keys,
-            "terms.blob": self.table.blob,
-            "terms.starts": self.table.starts,
-            "offsets": self.offsets,
-            "ids": self.ids,
-            "tf": self.tf,
+            "terms.keys": postings.terms.keys,
+            "terms.blob": postings.terms.blob,
+            "terms.starts": postings.terms.starts,
+            "offsets": postings.offsets,
+            "ids": postings.ids,
+            "tf": postings.tf,
         }
-        if self.positions is not None and self.position_starts is not None:
-            arrays["positions"] = self.positions
-            arrays["position_starts"] = self.position_starts
+        if postings.positions is not None and postings.position_starts is not None:
+            arrays["positions"] = postings.positions
+            arrays["position_starts"] = postings.position_starts
         return arrays
 
     def write(self, folder: Path, name: str) -> None:
@@ -441,16 +438,15 @@ class _CompiledField:
     def read(cls, folder: Path, name: str) -> _CompiledField:
         """What `write` wrote, mapped."""
         arrays, _ = flat_arrays.open_arrays(folder, name)
-        table = TermTable(arrays["terms.keys"], arrays["terms.blob"], arrays["terms.starts"])
-        return cls(
-            table,
+        postings = FieldPostings(
+            TermTable(arrays["terms.keys"], arrays["terms.blob"], arrays["terms.starts"]),
             arrays["offsets"],
             arrays["ids"],
             arrays["tf"],
-            arrays["raw_df"],
             arrays.get("positions"),
             arrays.get("position_starts"),
         )
+        return cls(postings, arrays["raw_df"])
 
 
 def _view_key(kind: str, fieldname: str) -> str:
@@ -1038,7 +1034,7 @@ def _exact_words(fields: dict[str, _CompiledField]) -> WordFrequencies:
         found = fields.get(fieldname)
         if found is None:
             continue
-        for word, df in zip(found.table.terms(), found.raw_df.tolist(), strict=True):
+        for word, df in zip(found.postings.terms.terms(), found.raw_df.tolist(), strict=True):
             if df > counts.get(word, 0):
                 counts[word] = df
     return WordFrequencies.from_counts(counts)

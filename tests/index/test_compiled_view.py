@@ -35,6 +35,7 @@ from search_service.index.generations import (
 )
 from search_service.index.schema import RawPositions, TermListPositions, make_schema
 from search_service.index.view import FacetColumn
+from search_service.index.view_parts import PARTS_FOLDER
 from search_service.text import fold_same_length
 
 from .conftest import MakeArticle
@@ -44,6 +45,10 @@ def _live_path(index_root: Path) -> Path:
     generation = live_generation(index_root)
     assert generation is not None
     return generation.path
+
+
+def _generations(index_root: Path) -> list[str]:
+    return sorted(p.name for p in index_root.iterdir() if p.name.startswith(("gen-", "building-")))
 
 
 def test_every_term_of_the_view_equals_whoosh_postings_and_positions(
@@ -342,13 +347,28 @@ def test_raw_positions_read_back_as_whoosh_positions() -> None:
     assert raw.combine([value, raw.encode([1, 2])]) == raw.encode([0, 1, 2, 3])
 
 
+@pytest.mark.parametrize("forked", [False, True], ids=["checked-here", "checked-in-a-process"])
 def test_a_build_whose_view_differs_from_its_segments_publishes_nothing(
     index_root: Path,
     varied_articles: list[Article],
     make_article: MakeArticle,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    forked: bool,
 ) -> None:
+    from search_service.index import compiled_view
+
     first = build_from_articles(varied_articles[:40], index_root)
+    if forked:
+        monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+    checked_by = tmp_path / "checked-by"
+    real_check = compiled_view.check_view
+
+    def noting_the_process(path: Path, every_term: bool = False) -> int:
+        checked_by.write_text(str(os.getpid()))
+        return real_check(path, every_term)
+
+    monkeypatch.setattr(compiled_view, "check_view", noting_the_process)
 
     def compile_wrongly(path: Path, processes: int = 1) -> float:
         seconds = compile_view(path, processes)
@@ -364,13 +384,13 @@ def test_a_build_whose_view_differs_from_its_segments_publishes_nothing(
             [*varied_articles[:40], make_article("new", "New", "A new one.", "en")],
             index_root,
             full=False,
+            workers=2 if forked else 1,
         )
 
+    assert (checked_by.read_text() != str(os.getpid())) is forked
     live = live_generation(index_root)
     assert live is not None and live.name == first.generation
-    assert [p.name for p in index_root.iterdir() if p.name.startswith(("gen-", "building-"))] == [
-        first.generation
-    ]
+    assert _generations(index_root) == [first.generation]
 
 
 def test_the_view_compiled_by_several_processes_is_the_same_file(
@@ -408,10 +428,6 @@ def test_the_build_report_gives_the_seconds_of_each_phase(
     assert any(line.startswith("  phases: write ") for line in report.summary_lines())
 
 
-def _generations(index_root: Path) -> list[str]:
-    return sorted(p.name for p in index_root.iterdir() if p.name.startswith(("gen-", "building-")))
-
-
 def test_the_view_is_checked_in_its_own_process_while_the_manifest_is_written(
     index_root: Path,
     varied_articles: list[Article],
@@ -443,39 +459,7 @@ def test_the_view_is_checked_in_its_own_process_while_the_manifest_is_written(
     assert found["pid"] != os.getpid()
     assert found["manifest"] is True
     assert _generations(index_root) == [report.generation]
-
-
-def test_a_view_check_failing_in_its_own_process_publishes_nothing(
-    index_root: Path,
-    varied_articles: list[Article],
-    make_article: MakeArticle,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from search_service.index import compiled_view
-
-    first = build_from_articles(varied_articles[:40], index_root)
-    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
-
-    def compile_wrongly(path: Path, processes: int = 1) -> float:
-        seconds = compile_view(path, processes)
-        arrays, meta = flat_arrays.open_arrays(path / VIEW_FOLDER, VIEW_NAME)
-        changed = {name: np.array(array) for name, array in arrays.items()}
-        changed["ids.title_exact"][:] = 0
-        flat_arrays.write_arrays(path / VIEW_FOLDER, VIEW_NAME, changed, meta)
-        return seconds
-
-    monkeypatch.setattr("search_service.index.build.compile_view", compile_wrongly)
-    with pytest.raises(BuildFailedError, match="serving view differs from the index"):
-        build_from_articles(
-            [*varied_articles[:40], make_article("new", "New", "A new one.", "en")],
-            index_root,
-            full=False,
-            workers=2,
-        )
-
-    live = live_generation(index_root)
-    assert live is not None and live.name == first.generation
-    assert _generations(index_root) == [first.generation]
+    assert not (_live_path(index_root) / PARTS_FOLDER).exists()
 
 
 def test_a_view_check_process_that_dies_fails_the_build_and_publishes_nothing(

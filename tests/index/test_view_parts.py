@@ -39,6 +39,16 @@ def _write_index(folder: Path, articles: list[Article], procs: int, limitmb: flo
     index.close()
 
 
+def _delete(folder: Path, articles: list[Article]) -> None:
+    """Delete `articles` from the index in `folder`, its segments kept as they are."""
+    index = whoosh_index.open_dir(str(folder))
+    writer = index.writer()
+    for article in articles:
+        writer.delete_by_term("id", article.id)
+    writer.commit(merge=False)
+    index.close()
+
+
 def _segment_count(folder: Path) -> int:
     index = whoosh_index.open_dir(str(folder))
     try:
@@ -104,17 +114,30 @@ def test_the_view_compiled_by_several_processes_takes_the_parts_too(
     assert _view_files(with_parts) == _view_files(decoded)
 
 
+def test_the_view_compiled_by_several_processes_from_segments_with_deletions_is_the_same_file(
+    tmp_path: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parallel, single = tmp_path / "parallel", tmp_path / "single"
+    _write_index(parallel, varied_articles, procs=2)
+    _delete(parallel, varied_articles[::3])
+    assert _segment_count(parallel) == 2
+    shutil.copytree(parallel, single)
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+
+    compile_view(parallel, processes=2)
+    compile_view(single, processes=1)
+
+    assert _view_files(parallel) == _view_files(single)
+    assert not (parallel / PARTS_FOLDER).exists()  # the processes' hand-overs too
+    assert check_view(parallel, every_term=True) > 200
+
+
 def test_a_segment_with_its_part_and_deletions_since_leaves_the_deleted_out(
     tmp_path: Path, varied_articles: list[Article], decoded_fields: list[str]
 ) -> None:
     with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
     _write_index(with_parts, varied_articles, procs=1)
-    index = whoosh_index.open_dir(str(with_parts))
-    writer = index.writer()
-    for article in varied_articles[::3]:
-        writer.delete_by_term("id", article.id)
-    writer.commit(merge=False)
-    index.close()
+    _delete(with_parts, varied_articles[::3])
     assert _segment_count(with_parts) == 1
     shutil.copytree(with_parts, decoded)
     remove_parts(decoded)
