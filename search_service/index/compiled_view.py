@@ -257,17 +257,7 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
     if meta.get("view_version") != VIEW_VERSION:
         return None
     size = int(meta["doc_count"])
-    fields: dict[str, FieldPostings] = {
-        fieldname: FieldPostings(
-            terms=_table(arrays, f"terms.{fieldname}"),
-            offsets=arrays[f"offsets.{fieldname}"],
-            ids=arrays[f"ids.{fieldname}"],
-            tf=arrays[f"tf.{fieldname}"],
-            positions=arrays.get(f"positions.{fieldname}"),
-            position_starts=arrays.get(f"position_starts.{fieldname}"),
-        )
-        for fieldname in meta["fields"]
-    }
+    fields = {fieldname: _field_postings(arrays, fieldname) for fieldname in meta["fields"]}
     facets = {}
     for name_ in FACETS:
         prefix = f"facet.{name_}"
@@ -314,6 +304,31 @@ def _table(arrays: dict[str, npt.NDArray[Any]], prefix: str) -> TermTable:
         blob=arrays[f"{prefix}.blob"],
         starts=arrays[f"{prefix}.starts"],
     )
+
+
+def _field_postings(arrays: dict[str, npt.NDArray[Any]], fieldname: str) -> FieldPostings:
+    """A field's postings from arrays named as the view names them (`_postings_arrays`)."""
+    return FieldPostings(
+        terms=_table(arrays, f"terms.{fieldname}"),
+        offsets=arrays[f"offsets.{fieldname}"],
+        ids=arrays[f"ids.{fieldname}"],
+        tf=arrays[f"tf.{fieldname}"],
+        positions=arrays.get(f"positions.{fieldname}"),
+        position_starts=arrays.get(f"position_starts.{fieldname}"),
+    )
+
+
+def _postings_arrays(fieldname: str, postings: FieldPostings) -> dict[str, npt.NDArray[Any]]:
+    """A field's postings as the view's arrays ("terms.body_en.keys", "ids.body_en", ...)."""
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    _add_table(arrays, f"terms.{fieldname}", postings.terms)
+    arrays[f"offsets.{fieldname}"] = postings.offsets
+    arrays[f"ids.{fieldname}"] = postings.ids
+    arrays[f"tf.{fieldname}"] = postings.tf
+    if postings.positions is not None and postings.position_starts is not None:
+        arrays[f"positions.{fieldname}"] = postings.positions
+        arrays[f"position_starts.{fieldname}"] = postings.position_starts
+    return arrays
 
 
 # --- compiling ---------------------------------------------------------------------------
@@ -380,8 +395,7 @@ def compile_view(generation_path: Path, processes: int = 1) -> float:
     finally:
         index.close()
     for fieldname, compiled in fields.items():
-        for kind, values in compiled.arrays().items():
-            arrays[_view_key(kind, fieldname)] = values
+        arrays.update(_postings_arrays(fieldname, compiled.postings))
     _add_table(arrays, "lexicon", words.table)
     arrays["lexicon.df"] = words.df
     for length, group in words.by_length.items():
@@ -413,46 +427,17 @@ class _CompiledField:
         )
         return cls(postings, merged.raw_df)
 
-    def arrays(self) -> dict[str, npt.NDArray[Any]]:
-        """Its postings' arrays by kind ("terms.keys", "ids", ...; no positions: none)."""
-        postings = self.postings
-        arrays: dict[str, npt.NDArray[Any]] = {
-            "terms.keys": postings.terms.keys,
-            "terms.blob": postings.terms.blob,
-            "terms.starts": postings.terms.starts,
-            "offsets": postings.offsets,
-            "ids": postings.ids,
-            "tf": postings.tf,
-        }
-        if postings.positions is not None and postings.position_starts is not None:
-            arrays["positions"] = postings.positions
-            arrays["position_starts"] = postings.position_starts
-        return arrays
-
-    def write(self, folder: Path, name: str) -> None:
+    def write(self, folder: Path, fieldname: str) -> None:
         """Into a file of `folder`, for the process that compiled it to hand it over."""
-        arrays = {**self.arrays(), "raw_df": self.raw_df}
-        flat_arrays.write_arrays(folder, name, arrays, {}, durable=False)
+        arrays = _postings_arrays(fieldname, self.postings)
+        arrays[f"raw_df.{fieldname}"] = self.raw_df
+        flat_arrays.write_arrays(folder, f"field.{fieldname}", arrays, {}, durable=False)
 
     @classmethod
-    def read(cls, folder: Path, name: str) -> _CompiledField:
+    def read(cls, folder: Path, fieldname: str) -> _CompiledField:
         """What `write` wrote, mapped."""
-        arrays, _ = flat_arrays.open_arrays(folder, name)
-        postings = FieldPostings(
-            TermTable(arrays["terms.keys"], arrays["terms.blob"], arrays["terms.starts"]),
-            arrays["offsets"],
-            arrays["ids"],
-            arrays["tf"],
-            arrays.get("positions"),
-            arrays.get("position_starts"),
-        )
-        return cls(postings, arrays["raw_df"])
-
-
-def _view_key(kind: str, fieldname: str) -> str:
-    """A field's array in the view: "ids.body_en", "terms.body_en.keys"."""
-    head, _, tail = kind.partition(".")
-    return f"{head}.{fieldname}.{tail}" if tail else f"{head}.{fieldname}"
+        arrays, _ = flat_arrays.open_arrays(folder, f"field.{fieldname}")
+        return cls(_field_postings(arrays, fieldname), arrays[f"raw_df.{fieldname}"])
 
 
 def _compile_in_processes(
@@ -488,7 +473,7 @@ def _compile_in_processes(
         def compiled(names: list[str]) -> dict[str, _CompiledField]:
             for name in names:
                 futures[name].result()
-            return {name: _CompiledField.read(folder, f"field.{name}") for name in names}
+            return {name: _CompiledField.read(folder, name) for name in names}
 
         found = compiled(exact)
         words = _exact_words(found)
@@ -524,7 +509,7 @@ def _field_in_process(path: str, fieldname: str, live: npt.NDArray[np.bool_]) ->
             merged = _compile_fields(searcher.reader(), [fieldname], live, parts)[fieldname]
     finally:
         index.close()
-    _CompiledField.of(merged).write(parts_folder(Path(path)), f"field.{fieldname}")
+    _CompiledField.of(merged).write(parts_folder(Path(path)), fieldname)
 
 
 def _first_and_extra(
