@@ -274,7 +274,7 @@ class Scorer:
         self._add(tfc, "body_exact", self._postings("body_exact", term), EXACT_WEIGHT)
         for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
             if expansions:
-                merged = self._merged(fieldname, term, expansions)
+                merged = self._merged(fieldname, expansions)
                 self._add(tfc, fieldname, merged, weight * PREFIX_WEIGHT)
         summed = tfc.summed(self.view.doc_count)
         docs = _nonzero_ids(summed)
@@ -469,19 +469,19 @@ class Scorer:
     def _postings(self, fieldname: str, term: str) -> Postings:
         return self.view.postings(self.reader, fieldname, term)
 
-    def _merged(self, fieldname: str, prefix: str, words: list[str]) -> Postings:
-        """Union of the postings of a prefix's expansions, cached like a term's."""
-        key = f"{prefix}*{self.max_prefix_expansions}"
+    def _merged(self, fieldname: str, words: list[str]) -> Postings:
+        """Union of the postings of a prefix's expansions.
 
-        def build() -> Postings:
-            completions = _Weighted()
-            for postings in self.view.postings_of(self.reader, fieldname, words):
-                completions.add(postings.ids, postings.tf)
-            tf = completions.summed(self.view.doc_count)
-            ids = _nonzero_ids(tf)
-            return Postings(ids, tf[ids])
-
-        return self.view.cached(fieldname, key, build)
+        Not cached on its own: only a word's scores read it, and they are cached whole
+        (`_word`); kept too, it took about a third of the cache's bytes (docs/api.md, "A
+        prefix's completions cached only within their word").
+        """
+        completions = _Weighted()
+        for postings in self.view.postings_of(self.reader, fieldname, words):
+            completions.add(postings.ids, postings.tf)
+        tf = completions.summed(self.view.doc_count)
+        ids = _nonzero_ids(tf)
+        return Postings(ids, tf[ids])
 
     def _phrase_postings(self, fieldname: str, terms: tuple[str, ...]) -> Postings:
         return self.view.phrase(self.searcher, fieldname, terms)
