@@ -53,7 +53,7 @@ _POSTINGS_CACHE_LIMIT: Final = 50_000
 #: ... and bytes of their arrays (serving stays well under 1 GB).
 _CACHE_BYTES: Final = 256 * 2**20
 #: The same bound over a compiled view, whose postings cost nothing to read again: what
-#: is cached there (word scores, phrases, merged prefixes) is private to each worker. At
+#: is cached there (word scores, phrases, word pairs) is private to each worker. At
 #: 32 MiB, emptied whole when full, a worker at 100k held 83.6 MiB of private memory after
 #: 3,000 distinct searches, at 8 MiB 63.4 MiB (docs/api.md, "A smaller word cache"). The
 #: least recently used going first, 4 MiB found a word as often as 8 MiB emptied whole on
@@ -384,7 +384,7 @@ class IndexView:
         return merged
 
     def cached(self, fieldname: str, key: str, build: Callable[[], Postings]) -> Postings:
-        """Postings-like arrays (a term, a merged prefix, a phrase) kept for the generation."""
+        """Postings-like arrays (a term, a word's scores, a phrase) kept for the generation."""
         found = self._recall(("postings", fieldname, key))
         if isinstance(found, Postings):
             return found

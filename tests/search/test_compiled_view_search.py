@@ -26,6 +26,7 @@ from search_service.index.view import Adjacency, Postings
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.search import snippets
 from search_service.search.engine import Generation, SearchEngine, SearchRequest, SearchResult
+from search_service.search.ranking import Scorer
 from search_service.settings import Settings
 
 QUERIES = [
@@ -271,21 +272,31 @@ def test_word_pair_counts_take_their_share_of_the_cache_bound(
 
 @pytest.mark.parametrize("way", ["view", "segments"])
 def test_a_prefix_s_completions_are_cached_only_within_the_word_they_complete(
-    both_ways: tuple[SearchEngine, SearchEngine], way: str
+    both_ways: tuple[SearchEngine, SearchEngine], way: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a word's scores read its completions' union: kept apart too, it was a third of
     the cache's bytes on the bench's mix, room the cache had no use for."""
     engine = both_ways[0] if way == "view" else both_ways[1]
-    view = engine.generation().view
-    view._cached.clear()
+    view = _emptied_cache(engine, monkeypatch, engine.generation().view.cache_bytes)
+    unions: list[list[str]] = []
+    merged = Scorer._merged
+
+    def spied(scorer: Scorer, fieldname: str, words: list[str]) -> Postings:
+        unions.append(words)
+        return merged(scorer, fieldname, words)
+
+    monkeypatch.setattr(Scorer, "_merged", spied)
 
     first = engine.search(SearchRequest(q="health insur"))
 
-    keys = list(view._cached)
     assert first.total > 0
-    assert any(key[:2] == ("postings", "*word") and key[2].startswith("insur|") for key in keys)
-    assert not [key for key in keys if key[0] == "postings" and key[2].startswith("insur*")]
-    assert _comparable(engine.search(SearchRequest(q="health insur"))) == _comparable(first)
+    assert len(unions) == 2 and all(unions)  # the exact title and body: completions found
+    assert [key for key in view._cached if key[:2] == ("postings", "*word")]
+    prefixes = [key for key in view._cached if key[1] != "*word" and "*" in key[2]]
+    assert not prefixes  # no entry of its own for "insur*"
+    again = engine.search(SearchRequest(q="health insur"))
+    assert len(unions) == 2  # the word's scores, cached, hold the union
+    assert _comparable(again) == _comparable(first)
 
 
 def _postings_of(size: int) -> Postings:
