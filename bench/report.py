@@ -468,6 +468,8 @@ def targets_11_section(results: Results) -> list[str]:
         "  writer alone 681/s at 5k); a 100k worker 48.0 MiB, with the defaults 50.4 (by hand",
         "  from 01:12, alternating with 231db1e twice: 51.3-52.0 against 49.9-51.8 after the",
         "  32-client level, the code before over 50 too); opening the 100k generation 134 ms.",
+        "  Its 50k step was slow (850 req/s, its /suggest as slow: 2,127 at 8 clients against",
+        "  3,002 the run before); by hand at 01:24, 231db1e then 070d28d: 1,044 and 1,146.",
         "  The run before,",
         "  one whole `python -m bench.run_all` from 2026-12-05 23:23 to 23:42,",
         "  its 5k steps at 9e4c3ac, its 50k and 100k steps at e41451f (two commits of a",
