@@ -49,6 +49,20 @@ def _delete(folder: Path, articles: list[Article]) -> None:
     index.close()
 
 
+def _write_with_deletions(folder: Path, articles: list[Article], procs: int) -> None:
+    """One segment per writer process, a third of the articles deleted since."""
+    _write_index(folder, articles, procs=procs)
+    _delete(folder, articles[::3])
+    assert _segment_count(folder) == procs
+
+
+def _copy_without_parts(source: Path, copy: Path) -> None:
+    """The index in `source` copied to `copy` without the writers' parts: the control,
+    whose view is decoded from the segments."""
+    shutil.copytree(source, copy)
+    remove_parts(copy)
+
+
 def _segment_count(folder: Path) -> int:
     index = whoosh_index.open_dir(str(folder))
     try:
@@ -83,8 +97,7 @@ def test_the_view_from_the_writers_parts_is_the_file_decoding_the_segments_gives
     with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
     _write_index(with_parts, varied_articles, procs)
     assert len(list((with_parts / PARTS_FOLDER).glob("*.bin"))) == _segment_count(with_parts)
-    shutil.copytree(with_parts, decoded)
-    remove_parts(decoded)
+    _copy_without_parts(with_parts, decoded)
 
     compile_view(with_parts)
     assert decoded_fields == []  # every field of every segment came from its part
@@ -100,8 +113,7 @@ def test_the_view_compiled_by_several_processes_takes_the_parts_too(
 ) -> None:
     with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
     _write_index(with_parts, varied_articles, procs=2)
-    shutil.copytree(with_parts, decoded)
-    remove_parts(decoded)
+    _copy_without_parts(with_parts, decoded)
     compile_view(decoded)
     monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
 
@@ -118,9 +130,7 @@ def test_the_view_compiled_by_several_processes_from_segments_with_deletions_is_
     tmp_path: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parallel, single = tmp_path / "parallel", tmp_path / "single"
-    _write_index(parallel, varied_articles, procs=2)
-    _delete(parallel, varied_articles[::3])
-    assert _segment_count(parallel) == 2
+    _write_with_deletions(parallel, varied_articles, procs=2)
     shutil.copytree(parallel, single)
     monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
 
@@ -136,11 +146,8 @@ def test_a_segment_with_its_part_and_deletions_since_leaves_the_deleted_out(
     tmp_path: Path, varied_articles: list[Article], decoded_fields: list[str]
 ) -> None:
     with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
-    _write_index(with_parts, varied_articles, procs=1)
-    _delete(with_parts, varied_articles[::3])
-    assert _segment_count(with_parts) == 1
-    shutil.copytree(with_parts, decoded)
-    remove_parts(decoded)
+    _write_with_deletions(with_parts, varied_articles, procs=1)
+    _copy_without_parts(with_parts, decoded)
 
     compile_view(with_parts)
 
@@ -156,8 +163,7 @@ def test_a_field_without_a_term_in_a_segment_is_read_from_its_part_too(
     with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
     no_spanish = [article for article in varied_articles if article.language != "es"]
     _write_index(with_parts, no_spanish, procs=1)
-    shutil.copytree(with_parts, decoded)
-    remove_parts(decoded)
+    _copy_without_parts(with_parts, decoded)
 
     compile_view(with_parts)
 
@@ -211,8 +217,7 @@ def test_a_part_that_does_not_match_its_segment_is_not_used(
 ) -> None:
     with_parts, decoded = tmp_path / "with-parts", tmp_path / "decoded"
     _write_index(with_parts, varied_articles[:120], procs=1)
-    shutil.copytree(with_parts, decoded)
-    remove_parts(decoded)
+    _copy_without_parts(with_parts, decoded)
     (meta_path,) = (with_parts / PARTS_FOLDER).glob("*.json")
     meta = json.loads(meta_path.read_text())
     if damage == "another-size":
