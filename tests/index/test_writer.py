@@ -17,7 +17,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.filedb.filestore import RamStorage
 from whoosh.filedb.filetables import OrderedHashWriter
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from search_service.articles import Article
 from search_service.errors import WriterProcessError
@@ -25,6 +25,7 @@ from search_service.index.schema import FastCodec, article_document, make_schema
 from search_service.index.writer import (
     FastMpWriter,
     FastSegmentWriter,
+    TermPool,
     _SubWriterTask,
     open_writer,
 )
@@ -120,6 +121,25 @@ def test_the_build_writer_writes_the_segment_whoosh_writes_byte_for_byte(
     assert ours["runs"] == (b"yes" if limitmb < 1 else b"no")
     assert ours.keys() == whoosh.keys()
     assert [name for name in ours if ours[name] != whoosh[name]] == []
+
+
+@pytest.mark.parametrize("fieldname", ["body_exact", "body_fr"])
+def test_the_pool_counts_a_document_s_postings_as_whoosh_s_pool_counts_them(
+    fieldname: str,
+) -> None:
+    """The pool writes a run when Whoosh's would: its size grows by what Whoosh's
+    `PostingPool.add` counts, terms by their UTF-8 bytes (words beyond Latin-1 keep
+    letters of two bytes once folded)."""
+    text = "Київ teachers' union: Україна, straße, œuvre, Αθήνα, école"
+    field = make_schema()[fieldname]
+    whoosh = PostingPool(None, None, limitmb=256)
+    for btext, _, weight, value in field.index(text):
+        whoosh.add((fieldname, btext, 0, weight, value))
+    ours = TermPool(None, None, limitmb=256)
+    terms = field.analyzer.terms(text)
+    ours.add_terms(fieldname, 0, field.format.term_columns(terms))
+    assert any(not term.isascii() for term in terms)
+    assert ours.currentsize == whoosh.currentsize
 
 
 def test_the_term_index_is_written_without_whoosh_s_add_per_term(
