@@ -12,8 +12,9 @@ writer):
   Whoosh's boosts or spelling, takes Whoosh's own path.
 - Whoosh's pool sorts all the postings when the segment is written; `TermPool`
   keeps each term's postings together as they arrive, in document order, so only
-  the terms are sorted, and as columns (documents, weights, values: no tuple per
-  posting), which the field writer cuts into blocks by slicing.
+  the terms are sorted, in one list per term (documents, weights and values
+  interleaved: no tuple per posting), cut into columns when the segment is written,
+  which the field writer cuts into blocks by slicing.
 - A title or body goes to two fields in a row (its language's, the exact one): it is
   split into words once (`FastSegmentWriter._analysed`).
 - The codec writes a term's postings, blocks and term info in one piece
@@ -108,10 +109,10 @@ class TermPool(PostingPool):  # type: ignore[misc]
     are one list, interleaved (`_Postings`): a posting is one `extend` of one list,
     where three lists of their own (documents, weights, values) took three appends
     at three places in memory, 0.76 against 0.40 µs a posting (a 2,500-article
-    writer's million postings, the collector off). They are cut into columns (`_columns`) and handed to
-    the field writer so (`term_columns`) while the pool is in memory. Past its
-    limit the pool writes a sorted run to disk as Whoosh's does, and runs are merged
-    by Whoosh's code.
+    writer's million postings, the collector off). They are cut into columns
+    (`_columns`) and handed to the field writer so (`term_columns`) while the pool is
+    in memory. Past its limit the pool writes a sorted run to disk as Whoosh's does,
+    and runs are merged by Whoosh's code.
     """
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = _LIMIT_MB) -> None:
