@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,39 @@ def build_lock_held(root: Path) -> Iterator[int]:
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+#: The line `serve` prints once it listens (`web.server.run_serve`), and its address.
+_LISTENING = re.compile(r"search service: open (http://[^/\s]+)")
+
+
+def start_serve(
+    command: list[str],
+    *,
+    output: Path,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    stderr: int | None = subprocess.DEVNULL,
+    timeout: float = 120.0,
+) -> tuple[subprocess.Popen[str], str]:
+    """`command`, a `serve` command line, on a port the system chooses (`--port 0`); the
+    process and the address (`http://127.0.0.1:PORT`) read from the line it prints once
+    it listens. A port found free beforehand could be taken by another process before
+    `serve` binds it. Its standard output goes to the file `output` (a pipe nobody reads
+    on would fill); the caller stops the process."""
+    with open(output, "w") as written:
+        process = subprocess.Popen(
+            [*command, "--port", "0"], env=env, cwd=cwd, stdout=written, stderr=stderr, text=True
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        listening = _LISTENING.search(output.read_text())
+        if listening is not None:
+            return process, listening.group(1)
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise AssertionError(f"`serve` never said where it listens; it printed: {output.read_text()!r}")
 
 
 #: Words of the varied corpus, per language (a few very common ones fill several

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,10 @@ import pytest
 from search_service.cli import main
 from search_service.index.build import build_index
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from ..conftest import start_serve
 
 
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+def wait_until_healthy(base: str, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert process.poll() is None, "the service exited"
@@ -48,12 +42,11 @@ def test_two_workers_count_every_search_into_one_store(
 ) -> None:
     index_dir, data_dir = tmp_path / "indexes", tmp_path / "data"
     build_index(shipped_corpus, index_dir, full=True)
-    port = free_port()
     env = {**os.environ, "SEARCH_DATA_DIR": str(data_dir), "SEARCH_LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "search_service", "serve", "--index", str(index_dir)]
-    command += ["--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_serve(
+        [*command, "--workers", "2"], output=tmp_path / "serve.out", env=env, stderr=None
+    )
     queries = [f"query {n}" for n in range(40)] + ["abidjan"] * 40
     try:
         wait_until_healthy(base, process)

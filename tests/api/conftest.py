@@ -126,13 +126,6 @@ def news_articles() -> list[Article]:
     ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class LiveServer:
     """The app under a real uvicorn in a thread, on a free loopback port (bound here and
     handed to uvicorn: no other process can take the port in between)."""

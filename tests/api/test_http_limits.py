@@ -31,7 +31,8 @@ from search_service.web.api import create_app
 from search_service.web.protocol import GuardedHttpToolsProtocol, ProtocolLimits
 from search_service.web.server import uvicorn_options
 
-from .conftest import LiveServer, free_port
+from ..conftest import start_serve
+from .conftest import LiveServer
 
 LIMITS = ProtocolLimits(
     max_url_bytes=2048,
@@ -309,7 +310,6 @@ def test_search_service_serve_refuses_an_over_long_url_with_its_setting(
     """The command itself: settings reach every worker through the environment."""
     settings = settings_for()
     build_from_articles(news, settings.index_dir)
-    port = free_port()
     env = {
         **os.environ,
         "SEARCH_MAX_URL_BYTES": "1500",
@@ -322,12 +322,13 @@ def test_search_service_serve_refuses_an_over_long_url_with_its_setting(
         "serve",
         "--index",
         str(settings.index_dir),
-        "--port",
-        str(port),
         "--workers",
         "2",
     ]
-    process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
+    process, base = start_serve(
+        command, output=tmp_path / "serve.out", env=env, cwd=tmp_path, stderr=None
+    )
+    port = int(base.rsplit(":", 1)[1])
     try:
         _wait_until_serving(port, process)
         answer = get(port, "/search?" + "country=Benin&" * 120)  # 1,688 bytes

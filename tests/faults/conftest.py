@@ -13,7 +13,6 @@ import errno
 import json
 import os
 import shutil
-import socket
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,13 +70,6 @@ def serve() -> Iterator[Callable[..., TestClient]]:
     yield start
     for client in clients:
         client.__exit__(None, None, None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def folder_listing(root: Path) -> list[str]:

@@ -26,7 +26,8 @@ from search_service.index import generations
 from search_service.index.compiled_view import VIEW_NAME
 from search_service.search import engine
 
-from .conftest import add_export, free_port
+from ..conftest import start_serve
+from .conftest import add_export
 
 Serve = Callable[..., Any]
 ROLLBACK = "`search-service index rollback`"
@@ -227,15 +228,14 @@ def test_serve_on_a_damaged_generation_stays_up_and_recovers_without_a_restart(
 
     index, previous, live = two_generations
     truncate(segment(index / live))
-    port = free_port()
     command = [sys.executable, "-m", "search_service", "serve", "--index", str(index)]
-    command += ["--port", str(port), "--workers", "2"]
+    command += ["--workers", "2"]
     env = {**os.environ, "SEARCH_LOG_LEVEL": "warning", "SEARCH_RELOAD_INTERVAL": "0.1"}
-    server = subprocess.Popen(
-        command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    server, base = start_serve(
+        command, output=tmp_path / "serve.out", env=env, cwd=tmp_path, stderr=subprocess.PIPE
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        with httpx.Client(base_url=base, timeout=10) as client:
             wait_for_answer(client, server)
             workers = sorted(child.pid for child in psutil.Process(server.pid).children())
             for _ in range(10):
@@ -251,10 +251,10 @@ def test_serve_on_a_damaged_generation_stays_up_and_recovers_without_a_restart(
     assert after == workers  # nothing crashed, nothing was restarted
     assert recovered == 200 and search.status_code == 200
     assert search.json()["total"] == 200
-    assert f"the live generation {live} is damaged" in err.decode()
+    assert f"the live generation {live} is damaged" in err
 
 
-def wait_for_answer(client: Any, server: subprocess.Popen[bytes]) -> None:
+def wait_for_answer(client: Any, server: subprocess.Popen[str]) -> None:
     for _ in range(600):
         assert server.poll() is None, "serve exited"
         try:

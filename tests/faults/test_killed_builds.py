@@ -25,7 +25,8 @@ import pytest
 from search_service.index import generations
 from search_service.index.build import PAUSE_ENV
 
-from .conftest import add_export, free_port
+from ..conftest import start_serve
+from .conftest import add_export
 
 pytestmark = pytest.mark.slow
 
@@ -59,16 +60,13 @@ def server(corpus: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         check=False,
     )
     assert built.returncode == 0, built.stderr
-    port = free_port()
     env = {**os.environ, "SEARCH_LOG_LEVEL": "warning", "SEARCH_RELOAD_INTERVAL": "0.1"}
-    process = subprocess.Popen(
-        command("serve", "--index", str(index), "--port", str(port), "--workers", "2"),
+    process, base = start_serve(
+        command("serve", "--index", str(index), "--workers", "2"),
+        output=tmp_path / "serve.out",
         env=env,
         cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
             assert process.poll() is None, "serve exited"
