@@ -156,11 +156,13 @@ class BuildReport:
 
     def _rate(self) -> str:
         """Articles indexed per second over the whole build (reading, commit, checks
-        and publish included), which is what a build of that size costs."""
+        and publish included), which is what a build of that size costs. Under 10/s (an
+        update of a few articles) with a decimal: one article in 3 s is 0.3/s, not 0/s."""
         if not self.indexed or self.seconds <= 0:
             return ""
         rate = self.indexed / self.seconds
-        return f" ({counted(self.indexed, 'article')} indexed, {rate:.0f}/s over the whole build)"
+        shown = f"{rate:.1f}" if rate < 10 else f"{rate:.0f}"
+        return f" ({counted(self.indexed, 'article')} indexed, {shown}/s over the whole build)"
 
     def summary_lines(self) -> list[str]:
         """The report printed at the end of `index build`."""

@@ -25,7 +25,7 @@ VARYING = [
     (re.compile(r"gen-\d{8}T\d+-[0-9a-f]+"), "GEN"),
     (re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+\+00:00"), "TIME"),
     (re.compile(r"\d+(\.\d+)? ?(ms|s\b)"), "DURATION"),
-    (re.compile(r"\d+/s\b"), "RATE"),
+    (re.compile(r"\d+(\.\d+)?/s\b"), "RATE"),
     (re.compile(r'"took_ms": [\d.]+'), '"took_ms": X'),
     # the loopback site's server thread reporting a client that hung up (not the command)
     (re.compile(r"-{40}\nException occurred during processing of request.*?\n-{40}\n", re.S), ""),

@@ -17,7 +17,7 @@ from search_service.articles import Article, Problem
 from search_service.errors import BuildFailedError
 from search_service.index import build, generations
 from search_service.index import schema as index_module
-from search_service.index.build import build_from_articles, build_index
+from search_service.index.build import BuildReport, build_from_articles, build_index
 from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME
 from search_service.index.schema import split_facet_value
 from search_service.index.writer import FastSegmentWriter
@@ -211,9 +211,28 @@ def test_the_report_gives_the_rate_over_the_whole_build(
     published = next(line for line in report.summary_lines() if "published" in line)
     assert re.fullmatch(
         rf"  published {report.generation} in \d+\.\ds "
-        r"\(3 articles indexed, \d+/s over the whole build\)",
+        r"\(3 articles indexed, \d+(\.\d)?/s over the whole build\)",
         published,
     )
+
+
+@pytest.mark.parametrize(
+    ("indexed", "seconds", "said"),
+    [
+        (1, 3.0, "1 article indexed, 0.3/s"),
+        (5, 0.6, "5 articles indexed, 8.3/s"),
+        (5000, 7.1, "5000 articles indexed, 704/s"),
+    ],
+    ids=["one-article-update", "a-few-articles", "a-full-build"],
+)
+def test_the_report_s_rate_of_a_small_update_is_not_rounded_to_nothing(
+    indexed: int, seconds: float, said: str
+) -> None:
+    report = BuildReport(added=[f"article-{n}" for n in range(indexed)], seconds=seconds)
+    report.generation = "gen-x"
+
+    published = next(line for line in report.summary_lines() if "published" in line)
+    assert published.endswith(f"({said} over the whole build)")
 
 
 def test_corpus_without_articles_fails_and_leaves_the_live_generation(

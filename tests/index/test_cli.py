@@ -343,7 +343,7 @@ def test_build_prints_plain_progress_lines_when_stdout_is_not_a_terminal(
     assert phases == ["index", "index", "commit", "view", "check", "publish", "build"]
     assert "index: 42/42 articles (" in done.stdout
     assert "commit: writing the index (commit)…" in lines
-    assert re.search(r"published gen-\S+ in [\d.]+s \(42 articles indexed, \d+/s", done.stdout)
+    assert re.search(r"published gen-\S+ in [\d.]+s \(42 articles indexed, [\d.]+/s", done.stdout)
 
 
 def run_on_a_terminal(*args: str) -> tuple[int, str]:
