@@ -137,8 +137,12 @@ def start_serve(
         if listening is not None:
             return process, listening.group(1)
         time.sleep(0.05)
-    process.kill()
-    process.wait()
+    process.terminate()  # its workers stop with it (a killed supervisor would leave them)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
     raise AssertionError(f"`serve` never said where it listens; it printed: {output.read_text()!r}")
 
 

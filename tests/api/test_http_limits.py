@@ -328,8 +328,8 @@ def test_search_service_serve_refuses_an_over_long_url_with_its_setting(
     process, base = start_serve(
         command, output=tmp_path / "serve.out", env=env, cwd=tmp_path, stderr=None
     )
-    port = int(base.rsplit(":", 1)[1])
     try:
+        port = int(base.rsplit(":", 1)[1])
         _wait_until_serving(port, process)
         answer = get(port, "/search?" + "country=Benin&" * 120)  # 1,688 bytes
         served = get(port, "/search?" + "country=Benin&" * 100)  # 1,408 bytes
