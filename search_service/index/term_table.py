@@ -110,11 +110,15 @@ class TermTable:
 
     def terms(self, lo: int = 0, hi: int | None = None) -> list[str]:
         """The terms at positions [lo, hi), decoded."""
+        return [term.decode("utf-8") for term in self.terms_bytes(lo, hi)]
+
+    def terms_bytes(self, lo: int = 0, hi: int | None = None) -> list[bytes]:
+        """The terms at positions [lo, hi), as the table keeps them (UTF-8)."""
         hi = len(self) if hi is None else hi
         starts = self.starts[lo : hi + 1].tolist()
         data = self.blob[starts[0] : starts[-1]].tobytes() if hi > lo else b""
         base = starts[0] if starts else 0
-        return [data[a - base : b - base].decode("utf-8") for a, b in itertools.pairwise(starts)]
+        return [data[a - base : b - base] for a, b in itertools.pairwise(starts)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +136,20 @@ class WordFrequencies:
 
     @classmethod
     def from_counts(cls, counts: dict[str, int]) -> WordFrequencies:
-        words = sorted(counts, key=lambda word: word.encode("utf-8"))
+        return cls.from_utf8_counts({word.encode("utf-8"): df for word, df in counts.items()})
+
+    @classmethod
+    def from_utf8_counts(cls, counts: dict[bytes, int]) -> WordFrequencies:
+        """`from_counts` of words given as UTF-8 bytes, as term tables hold them: sorted
+        as they are (bytewise: code point order), each decoded once."""
+        encoded = sorted(counts)
         grouped: dict[int, list[str]] = {}
-        for word in words:
-            grouped.setdefault(len(word), []).append(word)
+        for word in encoded:
+            text = word.decode("utf-8")
+            grouped.setdefault(len(text), []).append(text)
         return cls(
-            table=TermTable.from_sorted([word.encode("utf-8") for word in words]),
-            df=np.asarray([counts[word] for word in words], dtype=np.int64),
+            table=TermTable.from_sorted(encoded),
+            df=np.fromiter(map(counts.__getitem__, encoded), dtype=np.int64, count=len(encoded)),
             by_length={
                 length: np.asarray(group, dtype=f"U{max(length, 1)}")
                 for length, group in grouped.items()
