@@ -64,13 +64,19 @@ def build_index_from(articles: list[Any], index_dir: Path) -> tuple[Any, float]:
 
 
 def open_engine(index_dir: Path, vocabulary: Any, cache_size: int = 0) -> Any:
+    engine = new_engine(index_dir, vocabulary, cache_size)
+    engine.generation()
+    return engine
+
+
+def new_engine(index_dir: Path, vocabulary: Any, cache_size: int = 0) -> Any:
+    """An engine over `index_dir` that has opened no generation yet: its modules imported
+    (what a serving process does once, before any generation is published)."""
     from search_service.search.engine import SearchEngine
     from search_service.settings import Settings
 
     settings = Settings(index_dir=index_dir, cache_size=cache_size, reload_interval=3600.0)
-    engine = SearchEngine(settings, vocabulary=vocabulary)
-    engine.generation()
-    return engine
+    return SearchEngine(settings, vocabulary=vocabulary)
 
 
 def request_for(query: BenchQuery, per_page: int = 10) -> Any:
