@@ -70,8 +70,8 @@ def open_engine(index_dir: Path, vocabulary: Any, cache_size: int = 0) -> Any:
 
 
 def new_engine(index_dir: Path, vocabulary: Any, cache_size: int = 0) -> Any:
-    """An engine over `index_dir` that has opened no generation yet: its modules imported
-    (what a serving process does once, before any generation is published)."""
+    """An engine over `index_dir` that has opened no generation yet, its modules imported
+    (as a serving process has them when a new generation is published)."""
     from search_service.search.engine import SearchEngine
     from search_service.settings import Settings
 

@@ -324,8 +324,9 @@ def run(
         "serving_view": bool(engine.generation().view.compiled),
         **time_files_check(index_dir),
         "note": "wall time of opening the live generation (SearchEngine.generation() of an "
-        "engine made beforehand: the modules imported, as in a serving process before any "
-        "generation), vocabulary included; files_check_ms: the part of it that compares "
+        "engine made beforehand, in a process that has imported the engine's and the "
+        "vocabulary's modules, as a serving process opening a newly published generation "
+        "has), vocabulary included; files_check_ms: the part of it that compares "
         "the files with the manifest (sizes; SHA-256 of files not verified on this "
         "machine: none where it was built), timed again alone; copy_first_open_check_ms: "
         "every file's SHA-256, what the first opening of a copy on a replica adds",
