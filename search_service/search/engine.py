@@ -1100,11 +1100,16 @@ def _suggestion(parsed: ParsedQuery, corrected: dict[str, str]) -> str | None:
 
 
 def _split(value: Any) -> tuple[str, ...]:
+    """A stored facet's values ("France, Senegal"); most hold one, which is not split."""
     if not value:
         return ()
     if isinstance(value, (list, tuple)):
         return tuple(str(v) for v in value)
-    return tuple(v.strip() for v in str(value).split(",") if v.strip())
+    text = str(value)
+    if "," not in text:
+        one = text.strip()
+        return (one,) if one else ()
+    return tuple(stripped for v in text.split(",") if (stripped := v.strip()))
 
 
 def _elapsed_ms(started: float) -> float:
