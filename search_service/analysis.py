@@ -114,22 +114,31 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
 
     def terms_of_words(self, words: list[str]) -> list[str]:
         """`terms` of a text split already (`split_words`): a build analyses each title
-        and body twice (its language's field and the exact one) and splits it once."""
+        and body twice (its language's field and the exact one) and splits it once.
+
+        The words are looked up, and the stop words and elisions ("") left out, by
+        loops in C (`map`, `filter`); only a text holding words not met yet takes a
+        loop in Python, for those.
+        """
         cache = self._terms
-        out: list[str] = []
-        append = out.append
-        for word in words:
-            term = cache.get(word)
-            if term is None:
-                kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s
-                if kind != _TERM:
-                    term = ""
-                if len(cache) >= self.cache_limit:
-                    cache.clear()
-                cache[word] = term
-            if term:
-                append(term)
-        return out
+        terms: list[str | None] = list(map(cache.get, words))
+        if None in terms:
+            for position, word in enumerate(words):
+                if terms[position] is None:
+                    known = cache.get(word)  # met earlier in this text
+                    terms[position] = known if known is not None else self._new_term(word)
+        return list(filter(None, terms))
+
+    def _new_term(self, word: str) -> str:
+        """The term of a word not in the cache ("" for a stop word or an elision), kept."""
+        kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s
+        if kind != _TERM:
+            term = ""
+        cache = self._terms
+        if len(cache) >= self.cache_limit:
+            cache.clear()
+        cache[word] = term
+        return term
 
     def uncached_terms(self, text: str) -> list[str]:
         """The same terms as `terms`, leaving the analyzer's caches as they were.
