@@ -118,7 +118,7 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
 
         The words are looked up, and the stop words and elisions ("") left out, by
         loops in C (`map`, `filter`); only a text holding words not met yet takes a
-        loop in Python, for those.
+        loop in Python over its words, which works out those.
         """
         cache = self._terms
         terms: list[str | None] = list(map(cache.get, words))
@@ -130,7 +130,8 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
         return list(filter(None, terms))
 
     def _new_term(self, word: str) -> str:
-        """The term of a word not in the cache ("" for a stop word or an elision), kept."""
+        """The term of a word not in the cache ("" for a stop word or an elision), and
+        cached."""
         kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s
         if kind != _TERM:
             term = ""

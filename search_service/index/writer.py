@@ -128,28 +128,31 @@ class TermPool(PostingPool):  # type: ignore[misc]
             fieldname, _POSTING_OVERHEAD + len(fieldname) + 2 * len(btext) + len(value or b"")
         )
         self._keyed_by_bytes.add(fieldname)
-        self._terms(fieldname)[btext].extend((docnum, weight, value))
+        self._postings_of(fieldname)[btext].extend((docnum, weight, value))
 
     def add_terms(self, fieldname: str, docnum: int, columns: DocumentTerms) -> None:
         """`add` of one document's postings in a field, from its format's `term_columns`.
 
         Each posting extends its term's list (made when the term is new) by loops in C
         (`map` of `list.extend` over the lists the field's `defaultdict` gives): a loop
-        in Python per posting took twice the instructions.
+        in Python per posting took 28 % more instructions (672,727 against 526,469 an
+        article of the 5k bench export).
         """
         words, _, weights, values = columns
         if not len(words) == len(weights) == len(values):
+            # Checked first: `map` would make a longer `words`' extra terms, with no postings.
             raise ValueError(f"{fieldname}: columns of different lengths")
         size = (
             (_POSTING_OVERHEAD + len(fieldname)) * len(words)
             + sum(map(len, values))
             + 2 * len("".join(words).encode())  # each term's bytes, as `add` counts them
         )
-        lists = map(self._terms(fieldname).__getitem__, words)
-        deque(map(list.extend, lists, zip(repeat(docnum), weights, values)), maxlen=0)
+        postings_lists = map(self._postings_of(fieldname).__getitem__, words)
+        extended = map(list.extend, postings_lists, zip(repeat(docnum), weights, values))
+        deque(extended, maxlen=0)  # runs the calls, keeping none of their results
         self._count(fieldname, size)
 
-    def _terms(self, fieldname: str) -> defaultdict[Any, _Postings]:
+    def _postings_of(self, fieldname: str) -> defaultdict[Any, _Postings]:
         """A field's terms, each with its postings (a new term: an empty list)."""
         terms = self._fields.get(fieldname)
         if terms is None:
