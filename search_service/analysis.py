@@ -118,27 +118,27 @@ class BaseAnalyzer(Tokenizer):  # type: ignore[misc]
 
         The words are looked up, and the stop words and elisions ("") left out, by
         loops in C (`map`, `filter`); only a text holding words not met yet takes a
-        loop in Python over its words, which works out those.
+        loop in Python over its words, which works those out.
         """
-        cache = self._terms
-        terms: list[str | None] = list(map(cache.get, words))
-        if None in terms:
-            for position, word in enumerate(words):
-                if terms[position] is None:
-                    known = cache.get(word)  # met earlier in this text
-                    terms[position] = known if known is not None else self._new_term(word)
-        return list(filter(None, terms))
+        found: list[str | None] = list(map(self._terms.get, words))
+        if None in found:
+            found = [
+                self._term(word) if term is None else term
+                for term, word in zip(found, words, strict=True)
+            ]
+        return list(filter(None, found))
 
-    def _new_term(self, word: str) -> str:
-        """The term of a word not in the cache ("" for a stop word or an elision), and
-        cached."""
-        kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s
-        if kind != _TERM:
-            term = ""
-        cache = self._terms
-        if len(cache) >= self.cache_limit:
-            cache.clear()
-        cache[word] = term
+    def _term(self, word: str) -> str:
+        """The term of a word ("" for a stop word or an elision), worked out and cached
+        the first time (a word new to the cache may recur in the same text)."""
+        term = self._terms.get(word)
+        if term is None:
+            kind, term = self._classify(word)  # kept here only: `_kinds` is `__call__`'s
+            if kind != _TERM:
+                term = ""
+            if len(self._terms) >= self.cache_limit:
+                self._terms.clear()
+            self._terms[word] = term
         return term
 
     def uncached_terms(self, text: str) -> list[str]:
