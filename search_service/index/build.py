@@ -49,6 +49,7 @@ from search_service.index.schema import (
     schema_fingerprint,
 )
 from search_service.index.vocabulary_snapshot import (
+    CompiledVocabularies,
     UsedVocabulary,
     recorded_digest,
     write_compiled,
@@ -273,7 +274,8 @@ def build_index(
         raise CorpusError(f"{error}; nothing was built") from error
     with gens.build_lock(root) as lock:
         _refuse_a_damaged_pointer(root)
-        used = UsedVocabulary(Vocabulary.load(corpus.vocabulary.directory), corpus.vocabulary)
+        vocabularies = CompiledVocabularies(root)
+        used = UsedVocabulary(vocabularies.load(corpus.vocabulary.directory), corpus.vocabulary)
         read_started = time.perf_counter()
         result = _ingest(corpus.path, used.vocabulary, progress, build_processes(workers))
         read_seconds = time.perf_counter() - read_started
@@ -286,7 +288,7 @@ def build_index(
         used = used.with_discovered(discovery)
         report.new_partners = {o.partner for o in discovery.auto if o.extends is None}
         report.partners_proposed = len(discovery.proposed)
-        return _build_locked(
+        built = _build_locked(
             result.articles,
             report,
             root,
@@ -299,7 +301,10 @@ def build_index(
             started=started,
             workers=workers,
             phases={"read": read_seconds},
+            vocabularies=vocabularies,
         )
+        vocabularies.save()
+        return built
 
 
 def build_from_articles(
@@ -328,7 +333,8 @@ def build_from_articles(
         report = _report_for(articles, list(problems), len(articles), lock)
         if vocabulary is not None:
             report.vocabulary = vocabulary.source.describe()
-        return _build_locked(
+        vocabularies = CompiledVocabularies(root)
+        built = _build_locked(
             articles,
             report,
             root,
@@ -340,7 +346,10 @@ def build_from_articles(
             progress=progress,
             started=started,
             workers=workers,
+            vocabularies=vocabularies,
         )
+        vocabularies.save()
+        return built
 
 
 def _ingest(
@@ -394,6 +403,7 @@ def _build_locked(
     started: float,
     workers: int = 0,
     phases: dict[str, float] | None = None,
+    vocabularies: CompiledVocabularies | None = None,
 ) -> BuildReport:
     """The build proper, while holding the lock: plan, write, check, publish, prune.
 
@@ -446,7 +456,7 @@ def _build_locked(
                 view_check.start()
             with clock("finish"):
                 write_snapshot(building, vocabulary.files if vocabulary else None)
-                write_compiled(building)
+                write_compiled(building, vocabularies)
                 _write_manifest(building, name, articles, report, vocabulary)
             with clock("check"):  # what of the check the writes above did not cover
                 view_check.wait()

@@ -21,6 +21,11 @@ or when it does not unpickle, the files are read as before.
 
 Generations built before snapshots existed (or by `build_from_articles` without a
 vocabulary) have none: the engine falls back to the corpus's vocabulary.
+
+A build needs the matcher twice (the corpus's vocabulary for the ingest, the snapshot's
+for `vocabulary.pickle`), and nearly every build uses the files the one before used: the
+index folder keeps the vocabularies builds compiled (`CompiledVocabularies`, in
+`vocabulary-cache/`), which the next build unpickles instead of building them again.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from search_service import text
+import search_service
 from search_service.index.generations import fsync_dir
 from search_service.ingest import vocabulary as vocabulary_module
 from search_service.ingest.corpus_root import VocabularySource
@@ -50,6 +55,11 @@ if TYPE_CHECKING:
 SNAPSHOT_DIR: Final = "vocabulary"
 #: The vocabulary built from the snapshot, pickled with `_compiled_key`.
 COMPILED_FILE: Final = "vocabulary.pickle"
+#: The index folder's vocabularies compiled by builds (`CompiledVocabularies`).
+CACHE_DIR: Final = "vocabulary-cache"
+#: Compiled vocabularies the cache keeps: those used last (a corpus's, with and without
+#: the organisations discovered in it, and those of a vocabulary edited back and forth).
+CACHE_KEPT: Final = 4
 
 logger = logging.getLogger(__name__)
 
@@ -122,14 +132,81 @@ def write_snapshot(generation: Path, files: Mapping[str, bytes] | None) -> None:
     fsync_dir(folder)
 
 
-def write_compiled(generation: Path) -> None:
-    """Pickle the vocabulary of `generation`'s snapshot beside it (none without one)."""
+class CompiledVocabularies:
+    """The vocabularies builds compiled, pickled by their `_compiled_key` in the index
+    folder's `vocabulary-cache/`, the `CACHE_KEPT` used last.
+
+    A build needs two matchers: building them cost 0.6 s of its own process on the bench
+    machine (YAML, every name's forms, wordfreq's word lists), unpickling them 0.06 s,
+    and the ingest then loads the word lists alone (0.25 s; `Vocabulary.prepare_matching`),
+    so a build of an unchanged vocabulary, full or not, is about 0.3 s shorter (docs/index.md,
+    "The vocabularies compiled once"). A cached file made from
+    other files or by other code never matches a key; one that does not unpickle is
+    built again. What a build compiled is kept only once the build succeeded (`save`),
+    so a failed build leaves the folder as it found it. Only builds use it, under the
+    build lock.
+    """
+
+    def __init__(self, index_root: Path) -> None:
+        self.folder = Path(index_root) / CACHE_DIR
+        self._unpickled: dict[str, Vocabulary] = {}
+        self._built: dict[str, Vocabulary] = {}
+
+    def load(self, directory: Path) -> Vocabulary:
+        """The vocabulary of the folder `directory` (`Vocabulary.load`), unpickled when
+        the cache holds it."""
+        key = _compiled_key(vocabulary_module.read_folder(directory))
+        found = self._built.get(key) or self._unpickled.get(key)
+        if found is not None:
+            return found
+        unpickled = _unpickled(self._path(key), key)
+        if unpickled is not None:
+            self._unpickled[key] = unpickled
+            return unpickled
+        vocabulary = Vocabulary.load(directory)
+        self._built[_compiled_key(vocabulary.files)] = vocabulary
+        return vocabulary
+
+    def save(self) -> None:
+        """Keep the vocabularies this build loaded (the cache's most recent), and drop
+        the oldest past `CACHE_KEPT`. Not a reason to fail a build: a file that cannot
+        be written is left out, with a warning."""
+        try:
+            self.folder.mkdir(exist_ok=True)
+            for key, vocabulary in self._built.items():  # new, or replacing a damaged file
+                _write_atomically(self._path(key), pickle.dumps((key, vocabulary), protocol=5))
+            for key in self._unpickled:
+                os.utime(self._path(key))  # used last
+            kept = sorted(self.folder.glob("*.pickle"), key=lambda path: path.stat().st_mtime)
+            for old in kept[:-CACHE_KEPT]:
+                old.unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("%s: compiled vocabularies not kept (%s)", self.folder, error)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.pickle"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """`data` in `path`, written under another name first: never a half-written pickle."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_compiled(generation: Path, vocabularies: CompiledVocabularies | None = None) -> None:
+    """Pickle the vocabulary of `generation`'s snapshot beside it (none without one);
+    from `vocabularies` when it holds it."""
     compiled = Path(generation) / COMPILED_FILE
     compiled.unlink(missing_ok=True)  # an incremental build copied the live one's
     folder = Path(generation) / SNAPSHOT_DIR
     if not folder.is_dir():
         return
-    vocabulary = Vocabulary.load(folder)
+    vocabulary = vocabularies.load(folder) if vocabularies else Vocabulary.load(folder)
     data = pickle.dumps((_compiled_key(vocabulary.files), vocabulary), protocol=5)
     with open(compiled, "wb") as handle:
         handle.write(data)
@@ -210,9 +287,15 @@ def _compiled_key(files: Mapping[str, bytes]) -> str:
 
 @lru_cache(maxsize=1)
 def _code_key() -> str:
+    """Python's version, the libraries', and every module of this package: the matcher
+    is built by `ingest.vocabulary` with the analyzers (`ingest.synonyms` stems the
+    synonyms), and a build unpickles what an earlier build compiled
+    (`CompiledVocabularies`), so any change of the code builds it again."""
     digest = hashlib.sha256(sys.version.encode())
-    for module in (vocabulary_module, text):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    sources = Path(str(search_service.__file__)).parent
+    for source in sorted(sources.rglob("*.py")):
+        digest.update(source.relative_to(sources).as_posix().encode() + b"\0")
+        digest.update(source.read_bytes())
     for package in ("pycountry", "wordfreq", "search-service"):
         try:
             digest.update(importlib.metadata.version(package).encode())

@@ -517,9 +517,13 @@ class Vocabulary:
         self.__dict__.setdefault("_query_fold_memo", {})
 
     def prepare_matching(self) -> None:
-        """Build now what finding names with typos builds on first use: before the ingest
-        forks its workers, which then share it instead of each building its own."""
+        """Build now what finding names with typos builds on first use, and load the word
+        lists that telling names from words reads: before the ingest forks its workers,
+        which then share them instead of each loading its own. (Building a vocabulary
+        loads the lists; one unpickled, `vocabulary_snapshot.CompiledVocabularies`, has
+        not.)"""
         self.find_names("Ready")
+        load_word_lists()
 
     @cached_property
     def _typo_index(self) -> _TypoIndex:
@@ -778,6 +782,12 @@ class _TypoIndex:
         if len(targets) != 1:
             return None  # nothing, or a typo that could be either of two names
         return next(iter(targets))
+
+
+def load_word_lists() -> None:
+    """Load now the word lists `word_zipf` and `_is_a_word` read on first use."""
+    _word_frequencies()
+    _is_a_word("ready")
 
 
 @lru_cache(maxsize=1)

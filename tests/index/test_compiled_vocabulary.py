@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from search_service.errors import BuildFailedError
 from search_service.index import generations, vocabulary_snapshot
 from search_service.index.build import build_index
 from search_service.ingest.vocabulary import Vocabulary
@@ -130,3 +132,102 @@ def test_a_changed_vocabulary_is_loaded_from_its_own_files(
     assert changed is not loaded
     assert partners_in(changed, "Northwind Mutual") == []
     assert partners_in(loaded, "Northwind Mutual") == ["Nordvent Mutuelle"]
+
+
+# ---- the index folder's compiled vocabularies, for the next build ----------------------
+
+
+def _rebuild(generation: Path) -> Path:
+    """A full build again of the corpus that made `generation` (its new live generation)."""
+    index = generation.parent
+    build_index(index.parent / "corpus", index, full=True)
+    live = generations.live_generation(index)
+    assert live is not None and live.path != generation
+    return live.path
+
+
+def _cached(generation: Path) -> list[Path]:
+    return sorted((generation.parent / vocabulary_snapshot.CACHE_DIR).glob("*.pickle"))
+
+
+def test_a_build_of_an_unchanged_vocabulary_unpickles_what_the_one_before_built(
+    generation: Path, no_building: None
+) -> None:
+    rebuilt = _rebuild(generation)
+
+    vocabulary_snapshot.forget_loaded()
+    assert partners_in(vocabulary_snapshot.load_snapshot(rebuilt), "Northwind Mutual") == [
+        "Nordvent Mutuelle"
+    ]
+
+
+def test_a_build_of_an_edited_vocabulary_builds_it_from_its_files(generation: Path) -> None:
+    partners = generation.parent.parent / "corpus" / "vocabulary" / "partners.yaml"
+    partners.write_text(partners.read_text("utf-8").replace(NORDVENT, ""), "utf-8")
+
+    rebuilt = _rebuild(generation)
+
+    vocabulary_snapshot.forget_loaded()
+    assert partners_in(vocabulary_snapshot.load_snapshot(rebuilt), "Northwind Mutual") == []
+
+
+def test_a_damaged_compiled_vocabulary_is_built_again_and_replaced(
+    generation: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    damaged = _cached(generation)
+    assert damaged
+    for path in damaged:
+        path.write_bytes(b"not a pickle")
+
+    with caplog.at_level(logging.WARNING):
+        _rebuild(generation)
+
+    assert "does not unpickle" in caplog.text
+    assert all(path.read_bytes() != b"not a pickle" for path in damaged)
+
+
+def test_a_failed_build_keeps_no_compiled_vocabulary(tmp_path: Path, vocabulary_dir: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(vocabulary_dir, corpus / "vocabulary")
+    (corpus / "empty.md").write_text("---\ntitle: Nothing\n---\n", encoding="utf-8")
+    index = tmp_path / "indexes"
+
+    with pytest.raises(BuildFailedError):
+        build_index(corpus, index)
+
+    assert not (index / vocabulary_snapshot.CACHE_DIR).exists()
+
+
+def test_the_cache_keeps_the_vocabularies_used_last(
+    tmp_path: Path, vocabulary_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folders = []
+    for number in range(vocabulary_snapshot.CACHE_KEPT + 1):
+        folder = tmp_path / f"vocabulary-{number}"
+        shutil.copytree(vocabulary_dir, folder)
+        (folder / "synonyms.yaml").write_text(
+            f"synonyms:\n  - [teacher{number}, educator{number}]\n", "utf-8"
+        )
+        folders.append(folder)
+    index = tmp_path / "indexes"
+    index.mkdir()
+    for folder in folders:
+        vocabularies = vocabulary_snapshot.CompiledVocabularies(index)
+        vocabularies.load(folder)
+        vocabularies.save()
+        time.sleep(0.01)  # mtimes that tell the saves apart
+    built: list[Path] = []
+    load = Vocabulary.load
+
+    def load_and_count(folder: Path) -> Vocabulary:
+        built.append(folder)
+        return load(folder)
+
+    monkeypatch.setattr(Vocabulary, "load", load_and_count)
+
+    vocabulary_snapshot.CompiledVocabularies(index).load(folders[-1])
+    vocabulary_snapshot.CompiledVocabularies(index).load(folders[0])
+
+    cache = index / vocabulary_snapshot.CACHE_DIR
+    assert len(list(cache.glob("*.pickle"))) == vocabulary_snapshot.CACHE_KEPT
+    assert built == [folders[0]]  # the one used first was dropped; the one used last kept
