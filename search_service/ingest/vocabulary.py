@@ -785,9 +785,10 @@ class _TypoIndex:
 
 
 def load_word_lists() -> None:
-    """Load now the word lists `word_zipf` and `_is_a_word` read on first use."""
+    """Load now the word lists `word_zipf` and `_is_a_word` read on first use (a word of
+    no language, so that `_is_a_word` reads the lists of all three)."""
     _word_frequencies()
-    _is_a_word("ready")
+    _is_a_word("qxzvbj")
 
 
 @lru_cache(maxsize=1)

@@ -5,12 +5,15 @@ The same files give the vocabulary loaded last again, not a second copy."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import search_service
 from search_service.errors import BuildFailedError
 from search_service.index import generations, vocabulary_snapshot
 from search_service.index.build import build_index
@@ -150,6 +153,20 @@ def _cached(generation: Path) -> list[Path]:
     return sorted((generation.parent / vocabulary_snapshot.CACHE_DIR).glob("*.pickle"))
 
 
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The folders whose vocabulary is built from its files from now on (not unpickled)."""
+    folders: list[Path] = []
+    load = Vocabulary.load
+
+    def load_and_note(folder: Path) -> Vocabulary:
+        folders.append(Path(folder))
+        return load(folder)
+
+    monkeypatch.setattr(Vocabulary, "load", load_and_note)
+    return folders
+
+
 def test_a_build_of_an_unchanged_vocabulary_unpickles_what_the_one_before_built(
     generation: Path, no_building: None
 ) -> None:
@@ -161,12 +178,16 @@ def test_a_build_of_an_unchanged_vocabulary_unpickles_what_the_one_before_built(
     ]
 
 
-def test_a_build_of_an_edited_vocabulary_builds_it_from_its_files(generation: Path) -> None:
-    partners = generation.parent.parent / "corpus" / "vocabulary" / "partners.yaml"
+def test_a_build_of_an_edited_vocabulary_builds_it_from_its_files(
+    generation: Path, built: list[Path]
+) -> None:
+    vocabulary = generation.parent.parent / "corpus" / "vocabulary"
+    partners = vocabulary / "partners.yaml"
     partners.write_text(partners.read_text("utf-8").replace(NORDVENT, ""), "utf-8")
 
     rebuilt = _rebuild(generation)
 
+    assert vocabulary in built
     vocabulary_snapshot.forget_loaded()
     assert partners_in(vocabulary_snapshot.load_snapshot(rebuilt), "Northwind Mutual") == []
 
@@ -198,8 +219,21 @@ def test_a_failed_build_keeps_no_compiled_vocabulary(tmp_path: Path, vocabulary_
     assert not (index / vocabulary_snapshot.CACHE_DIR).exists()
 
 
+def test_a_cache_that_cannot_be_written_does_not_fail_the_build(
+    generation: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = generation.parent / vocabulary_snapshot.CACHE_DIR
+    shutil.rmtree(cache)
+    cache.write_text("a file where the cache's folder goes", "utf-8")
+
+    with caplog.at_level(logging.WARNING):
+        _rebuild(generation)
+
+    assert "compiled vocabularies not kept" in caplog.text
+
+
 def test_the_cache_keeps_the_vocabularies_used_last(
-    tmp_path: Path, vocabulary_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, vocabulary_dir: Path, built: list[Path]
 ) -> None:
     folders = []
     for number in range(vocabulary_snapshot.CACHE_KEPT + 1):
@@ -211,23 +245,47 @@ def test_the_cache_keeps_the_vocabularies_used_last(
         folders.append(folder)
     index = tmp_path / "indexes"
     index.mkdir()
-    for folder in folders:
-        vocabularies = vocabulary_snapshot.CompiledVocabularies(index)
-        vocabularies.load(folder)
-        vocabularies.save()
-        time.sleep(0.01)  # mtimes that tell the saves apart
-    built: list[Path] = []
-    load = Vocabulary.load
-
-    def load_and_count(folder: Path) -> Vocabulary:
-        built.append(folder)
-        return load(folder)
-
-    monkeypatch.setattr(Vocabulary, "load", load_and_count)
-
-    vocabulary_snapshot.CompiledVocabularies(index).load(folders[-1])
-    vocabulary_snapshot.CompiledVocabularies(index).load(folders[0])
-
     cache = index / vocabulary_snapshot.CACHE_DIR
+    for age, folder in enumerate(folders[: vocabulary_snapshot.CACHE_KEPT]):
+        before = set(cache.glob("*.pickle"))
+        _load_and_save(index, folder)
+        [added] = set(cache.glob("*.pickle")) - before
+        os.utime(added, (1_000_000 + age, 1_000_000 + age))  # saved long ago, in this order
+    _load_and_save(index, folders[0])  # the oldest, used again
+    _load_and_save(index, folders[-1])  # one more than the cache keeps
+    built.clear()
+
+    for folder in folders:
+        vocabulary_snapshot.CompiledVocabularies(index).load(folder)
+
     assert len(list(cache.glob("*.pickle"))) == vocabulary_snapshot.CACHE_KEPT
-    assert built == [folders[0]]  # the one used first was dropped; the one used last kept
+    assert built == [folders[1]]  # saved second, not used since: the one dropped
+
+
+def _load_and_save(index: Path, folder: Path) -> None:
+    vocabularies = vocabulary_snapshot.CompiledVocabularies(index)
+    vocabularies.load(folder)
+    vocabularies.save()
+
+
+def test_the_code_a_compiled_vocabulary_depends_on_is_in_its_key() -> None:
+    """The modules of this package that making a vocabulary imports are all hashed into the
+    key (`VOCABULARY_CODE`), but the package's folders and its exceptions, nothing of
+    which is pickled."""
+    imported = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, search_service.ingest.vocabulary; "
+            "print(*(m.__file__ for n, m in sorted(sys.modules.items()) "
+            "if n.startswith('search_service')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    root = Path(search_service.__file__).parent.parent
+    modules = {Path(file).relative_to(root).as_posix() for file in imported}
+    left_out = {m for m in modules if m.endswith("__init__.py")} | {"search_service/errors.py"}
+
+    assert modules - left_out == set(vocabulary_snapshot.VOCABULARY_CODE)
