@@ -401,9 +401,9 @@ def _build_locked(
     vocabulary: UsedVocabulary | None,
     progress: Progress | None,
     started: float,
+    vocabularies: CompiledVocabularies,
     workers: int = 0,
     phases: dict[str, float] | None = None,
-    vocabularies: CompiledVocabularies | None = None,
 ) -> BuildReport:
     """The build proper, while holding the lock: plan, write, check, publish, prune.
 

@@ -364,14 +364,21 @@ def building_path(root: Path, name: str) -> Path:
 
 
 def write_json_durably(path: Path, data: Any) -> None:
-    """Write a JSON file via a temporary file, fsync, `os.replace`, fsync of the folder.
+    """Write a JSON file durably (`write_bytes_durably`)."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    write_bytes_durably(path, text.encode("utf-8"))
+
+
+def write_bytes_durably(path: Path, data: bytes) -> None:
+    """Write a file via a temporary file (`.<name>.<hex>.tmp`), fsync, `os.replace`, fsync
+    of the folder.
 
     A failed write (a full disk) removes the temporary file: the old file stays.
     """
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import search_service
-from search_service.index.generations import fsync_dir
+from search_service.index.generations import fsync_dir, write_bytes_durably
 from search_service.ingest import vocabulary as vocabulary_module
 from search_service.ingest.corpus_root import VocabularySource
 from search_service.ingest.vocabulary import DISCOVERED_FILE, Vocabulary, files_digest
@@ -149,26 +149,24 @@ class CompiledVocabularies:
 
     def __init__(self, index_root: Path) -> None:
         self.folder = Path(index_root) / CACHE_DIR
-        self._unpickled: dict[str, Vocabulary] = {}
-        self._built: dict[str, Vocabulary] = {}
+        #: What this build loaded, by key; `_built`: the keys of those it built.
+        self._loaded: dict[str, Vocabulary] = {}
+        self._built: set[str] = set()
 
     def load(self, directory: Path) -> Vocabulary:
         """The vocabulary of the folder `directory` (`Vocabulary.load`), unpickled when
         the cache holds it."""
         key = _compiled_key(vocabulary_module.read_folder(directory))
-        found = self._built.get(key)
+        found = self._loaded.get(key)  # not `or`: a vocabulary of no names is falsy
         if found is None:
-            found = self._unpickled.get(key)
-        if found is not None:
-            return found
-        unpickled = _unpickled(self._path(key), key)
-        if unpickled is not None:
-            self._unpickled[key] = unpickled
-            return unpickled
-        vocabulary = Vocabulary.load(directory)
-        # Under the key of the files it was made of (`load` reads the folder again).
-        self._built[_compiled_key(vocabulary.files)] = vocabulary
-        return vocabulary
+            found = _unpickled(self._path(key), key)
+        if found is None:
+            found = Vocabulary.load(directory)
+            # Under the key of the files it was made of (`load` reads the folder again).
+            key = _compiled_key(found.files)
+            self._built.add(key)
+        self._loaded[key] = found
+        return found
 
     def save(self) -> None:
         """Keep the vocabularies this build loaded (the cache's most recent), and drop
@@ -180,17 +178,18 @@ class CompiledVocabularies:
         except OSError as error:
             logger.warning("%s: compiled vocabularies not kept (%s)", self.folder, error)
             return
-        for key, vocabulary in self._built.items():  # new, or replacing a damaged file
-            self._quietly("written", partial(self._write, key, vocabulary))
-        for key in self._unpickled:
-            self._quietly("marked as used", partial(os.utime, self._path(key)))
+        for key, vocabulary in self._loaded.items():
+            if key in self._built:  # new, or replacing a damaged file
+                self._quietly("written", partial(self._write, key, vocabulary))
+            else:
+                self._quietly("marked as used", partial(os.utime, self._path(key)))
         leftovers = sorted(self.folder.glob(".*.tmp"))
         oldest = sorted(self.folder.glob("*.pickle"), key=_modified)[:-CACHE_KEPT]
         for path in [*leftovers, *oldest]:
             self._quietly("removed", partial(path.unlink, missing_ok=True))
 
     def _write(self, key: str, vocabulary: Vocabulary) -> None:
-        _write_atomically(self._path(key), _pickled(key, vocabulary))
+        write_bytes_durably(self._path(key), _pickled(key, vocabulary))
 
     def _quietly(self, what: str, action: Callable[[], object]) -> None:
         try:
@@ -213,26 +212,15 @@ def _modified(path: Path) -> float:
         return 0.0
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """`data` in `path`, written under another name first: never a half-written pickle."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def write_compiled(generation: Path, vocabularies: CompiledVocabularies | None = None) -> None:
-    """Pickle the vocabulary of `generation`'s snapshot beside it (none without one);
-    from `vocabularies` when it holds it."""
+def write_compiled(generation: Path, vocabularies: CompiledVocabularies) -> None:
+    """Pickle the vocabulary of `generation`'s snapshot beside it (none without one),
+    loaded through the build's `vocabularies`."""
     compiled = Path(generation) / COMPILED_FILE
     compiled.unlink(missing_ok=True)  # an incremental build copied the live one's
     folder = Path(generation) / SNAPSHOT_DIR
     if not folder.is_dir():
         return
-    vocabulary = vocabularies.load(folder) if vocabularies else Vocabulary.load(folder)
+    vocabulary = vocabularies.load(folder)
     data = _pickled(_compiled_key(vocabulary.files), vocabulary)
     with open(compiled, "wb") as handle:
         handle.write(data)
