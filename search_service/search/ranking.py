@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from search_service.analysis import analyze, is_stop_word
 from search_service.articles import LANGUAGES, Language
-from search_service.index.view import IndexView, Postings, held_by
+from search_service.index.view import DocIds, IndexView, Postings, held_by
 from search_service.search.lexicon import Lexicon
 from search_service.search.query import ParsedQuery, QueryPart
 from search_service.search.snippets import HighlightTerms, NameWords
@@ -129,10 +129,10 @@ class _Weighted:
     per list.
     """
 
-    ids: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    ids: list[DocIds] = field(default_factory=list)
     values: list[FloatArray] = field(default_factory=list)
 
-    def add(self, ids: npt.NDArray[np.int32], values: FloatArray) -> None:
+    def add(self, ids: DocIds, values: FloatArray) -> None:
         if ids.size:
             self.ids.append(ids)
             self.values.append(values)
@@ -489,7 +489,7 @@ class Scorer:
     def _add(self, tfc: _Weighted, fieldname: str, postings: Postings, weight: float) -> None:
         if not postings.df:
             return
-        # `take`: indexing by the postings' int32 ids costs twice as much (numpy 2.4).
+        # `take`: indexing by the postings' ids costs twice as much (numpy 2.4).
         lengths = np.take(self.view.lengths[fieldname], postings.ids)
         norm = 1.0 - B + B * lengths / self.view.average_lengths[fieldname]
         tfc.add(postings.ids, weight * postings.tf / norm)

@@ -15,9 +15,8 @@ import re
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
-import numpy.typing as npt
 
-from search_service.index.view import Postings
+from search_service.index.view import DocIds, Postings
 from search_service.search.query import parse_query
 
 if TYPE_CHECKING:
@@ -89,5 +88,5 @@ def _titles(
     return out
 
 
-def _ids(postings: Postings) -> npt.NDArray[np.int32]:
+def _ids(postings: Postings) -> DocIds:
     return postings.ids

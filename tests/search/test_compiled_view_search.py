@@ -313,7 +313,8 @@ def test_the_cache_bound_lets_word_pair_counts_go_too(
     assert pair in view._cached
     monkeypatch.setattr(view, "cache_bytes", view._bytes)
 
-    view.cached("*word", "filler", lambda: _postings_of((view._bytes - 440) // 8))
+    filler = (view._bytes - 440) // 6  # kept as 6 bytes a document (two-byte numbers)
+    view.cached("*word", "filler", lambda: _postings_of(filler))
 
     assert pair not in view._cached
     assert list(view._cached) == [("postings", "*word", "filler")]
@@ -344,6 +345,27 @@ def test_the_least_recently_used_entry_is_the_first_to_go(
     assert view.cached("*word", "a", lambda: _postings_of(1000)) is kept["a"]
     assert view.cached("*word", "b", lambda: _postings_of(1000)) is not kept["b"]
     assert view._bytes <= view.cache_bytes
+
+
+@pytest.mark.parametrize("way", ["view", "segments"])
+def test_what_the_cache_keeps_numbers_documents_in_two_bytes_and_answers_the_same(
+    both_ways: tuple[SearchEngine, SearchEngine], way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generation of up to 65,536 documents: a cached entry is 6 bytes a document, not 8,
+    and every answer is the one made with four-byte numbers."""
+    engine = both_ways[0] if way == "view" else both_ways[1]
+    view = _emptied_cache(engine, monkeypatch, engine.generation().view.cache_bytes)
+    narrow = [_comparable(engine.search(request)) for request in QUERIES]
+    kept = [found for found in view._cached.values() if isinstance(found, Postings)]
+    assert len(kept) > 20 and all(found.ids.dtype == np.uint16 for found in kept)
+
+    _emptied_cache(engine, monkeypatch, view.cache_bytes)
+    monkeypatch.setattr(segments, "_NARROW_DOCS", view.doc_count - 1)
+    wide = [_comparable(engine.search(request)) for request in QUERIES]
+
+    assert wide == narrow
+    kept = [found for found in view._cached.values() if isinstance(found, Postings)]
+    assert kept and all(found.ids.dtype == np.int32 for found in kept)
 
 
 def test_an_entry_larger_than_the_whole_cache_is_built_but_not_kept(
