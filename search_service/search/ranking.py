@@ -145,6 +145,46 @@ class _Weighted:
 
 
 @dataclass(slots=True)
+class _FieldFrequencies:
+    """A word's (or phrase's) frequencies list by list, each with its field's lengths and
+    weight: BM25F's `weight × tf / (1 − B + B × length / average length)` for every list at
+    once when summed.
+
+    Done list by list it took six numpy calls a list, and a word's scores read about
+    eleven lists (its stems, the other languages' stems, the exact fields, a prefix's
+    completions): the sums come out bit for bit the same, each value computed in float32
+    with the same operands in the same order.
+    """
+
+    ids: list[DocIds] = field(default_factory=list)
+    tf: list[FloatArray] = field(default_factory=list)
+    lengths: list[FloatArray] = field(default_factory=list)
+    averages: list[float] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+
+    def add(self, postings: Postings, lengths: FloatArray, average: float, weight: float) -> None:
+        """`postings` of a field whose documents have `lengths` (`average` on average)."""
+        if postings.df:
+            self.ids.append(postings.ids)
+            self.tf.append(postings.tf)
+            # `take`: indexing by the postings' ids costs twice as much (numpy 2.4).
+            self.lengths.append(np.take(lengths, postings.ids))
+            self.averages.append(average)
+            self.weights.append(weight)
+
+    def summed(self, size: int) -> FloatArray:
+        tfc = np.zeros(size, dtype=np.float32)
+        if not self.ids:
+            return tfc
+        sizes = [ids.size for ids in self.ids]
+        average = np.repeat(np.array(self.averages, dtype=np.float32), sizes)
+        weight = np.repeat(np.array(self.weights, dtype=np.float32), sizes)
+        norm = 1.0 - B + B * np.concatenate(self.lengths) / average
+        np.add.at(tfc, np.concatenate(self.ids), weight * np.concatenate(self.tf) / norm)
+        return tfc
+
+
+@dataclass(slots=True)
 class Scorer:
     """Scores parsed queries against one generation (one per request thread)."""
 
@@ -258,7 +298,7 @@ class Scorer:
         expansions: list[str],
         counted: bool,
     ) -> Postings:
-        tfc = _Weighted()
+        tfc = _FieldFrequencies()
         for lang, stem in stems:
             self._add(tfc, f"title_{lang}", self._postings(f"title_{lang}", stem), TITLE_WEIGHT)
             self._add(tfc, f"body_{lang}", self._postings(f"body_{lang}", stem), 1.0)
@@ -285,7 +325,7 @@ class Scorer:
         return Postings(docs, self._bm25(tf, docs.size))
 
     def _phrase(self, terms: tuple[str, ...]) -> _PartMatch:
-        weighted = _Weighted()
+        weighted = _FieldFrequencies()
         self._exact.update(terms)
         self._names.setdefault(NameWords(terms))
         for fieldname, weight in (("title_exact", TITLE_WEIGHT), ("body_exact", 1.0)):
@@ -486,13 +526,11 @@ class Scorer:
     def _phrase_postings(self, fieldname: str, terms: tuple[str, ...]) -> Postings:
         return self.view.phrase(self.searcher, fieldname, terms)
 
-    def _add(self, tfc: _Weighted, fieldname: str, postings: Postings, weight: float) -> None:
-        if not postings.df:
-            return
-        # `take`: indexing by the postings' ids costs twice as much (numpy 2.4).
-        lengths = np.take(self.view.lengths[fieldname], postings.ids)
-        norm = 1.0 - B + B * lengths / self.view.average_lengths[fieldname]
-        tfc.add(postings.ids, weight * postings.tf / norm)
+    def _add(
+        self, tfc: _FieldFrequencies, fieldname: str, postings: Postings, weight: float
+    ) -> None:
+        view = self.view
+        tfc.add(postings, view.lengths[fieldname], view.average_lengths[fieldname], weight)
 
     def _saturate(self, tfc: FloatArray) -> FloatArray:
         df = int(np.count_nonzero(tfc != 0))  # a mask counts in C; a float array per element
