@@ -62,7 +62,12 @@ _CACHE_BYTES: Final = 256 * 2**20
 #: mixes of distinct queries, but a 5k mix searched again took 0.85 ms a search against
 #: 0.59 at 8 MiB: its words no longer fit (docs/api.md, "The word cache, least recently
 #: used first"). The bench's HTTP steps send each query of their mix several times.
-COMPILED_CACHE_BYTES: Final = 8 * 2**20
+#: 7 MiB since the cache keeps two-byte document numbers up to 65,536 documents
+#: (`IndexView._narrowed`): there it holds more words than 8 MiB did before, the 5k bench
+#: list's as few scores computed again (0.217 a search over two workers' shares), and at
+#: 100k, where numbers stay four bytes, 1.060 against 1.058 a search, 1 MiB less a
+#: worker (docs/api.md, "A word cache of 7 MiB").
+COMPILED_CACHE_BYTES: Final = 7 * 2**20
 #: What an entry of the cache costs beyond its arrays' data: the `Postings`, two array
 #: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream,
 #: with plain dictionaries; the ordered one adds a link of about 50 bytes per entry).
