@@ -129,8 +129,11 @@ class AnalyticsStore:
         self._db = connection
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> AnalyticsStore:
-        """Open (and with `create`, make or migrate) the store at `path`.
+    def open(
+        cls, path: Path, *, create: bool = True, page_cache_kib: int | None = None
+    ) -> AnalyticsStore:
+        """Open (and with `create`, make or migrate) the store at `path`; `page_cache_kib`
+        bounds SQLite's page cache of this connection (2 MB by default).
 
         `AnalyticsStoreError` when it cannot be: a folder that cannot be made, a
         file that is not this store, a schema newer than this version knows.
@@ -157,6 +160,8 @@ class AnalyticsStore:
             raise AnalyticsStoreError(f"cannot open {path.resolve()}: {error}") from error
         store = cls(path, connection)
         try:
+            if page_cache_kib is not None:
+                connection.execute(f"PRAGMA cache_size = -{int(page_cache_kib)}")
             store._prepare()
         except sqlite3.Error as error:
             connection.close()

@@ -21,7 +21,7 @@ from search_service.analytics.store import (
     SearchRecord,
     store_path,
 )
-from search_service.analytics.writer import BatchWriter
+from search_service.analytics.writer import WRITER_PAGE_CACHE_KIB, BatchWriter
 from search_service.errors import AnalyticsStoreError
 
 TODAY = dt.date(2026, 12, 1)
@@ -298,6 +298,42 @@ def test_the_writer_applies_the_retention_when_it_starts(tmp_path: Path) -> None
     writer.close()
 
     assert count(path, "searches") == 1
+
+
+def _page_cache(store: AnalyticsStore) -> int:
+    return int(store._db.execute("PRAGMA cache_size").fetchone()[0])
+
+
+def test_a_connection_s_page_cache_is_bounded_only_when_asked(tmp_path: Path) -> None:
+    path = store_path(tmp_path)
+    with (
+        AnalyticsStore.open(path) as default,
+        AnalyticsStore.open(path, page_cache_kib=256) as small,
+    ):
+        assert _page_cache(default) == -2000  # SQLite's own: 2,000 KiB
+        assert _page_cache(small) == -256
+
+
+def test_each_worker_s_writer_keeps_a_small_page_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker has a writer: SQLite's 2 MB default was most of its thread's arena."""
+    opened: list[AnalyticsStore] = []
+    real_open = AnalyticsStore.open
+
+    def spied(path: Path, **options: Any) -> AnalyticsStore:
+        opened.append(real_open(path, **options))
+        return opened[-1]
+
+    monkeypatch.setattr(AnalyticsStore, "open", spied)
+    writer = BatchWriter(store_path(tmp_path), retention_days=90, clock=lambda: TODAY)
+    writer.start()
+    writer.put(search("id-1"))
+
+    assert writer.flush()
+    assert len(opened) == 1 and _page_cache(opened[0]) == -WRITER_PAGE_CACHE_KIB
+    writer.close()
+    assert count(store_path(tmp_path), "searches") == 1
 
 
 def test_the_writer_writes_what_is_queued_when_it_is_closed(tmp_path: Path) -> None:
