@@ -139,6 +139,8 @@ class AnalyticsStore:
         file that is not this store, a schema newer than this version knows.
         """
         path = Path(path)
+        if page_cache_kib is not None and page_cache_kib <= 0:
+            raise ValueError(f"a page cache of {page_cache_kib} KiB: give a positive size")
         try:
             if create:
                 _make_file(path)
@@ -160,9 +162,7 @@ class AnalyticsStore:
             raise AnalyticsStoreError(f"cannot open {path.resolve()}: {error}") from error
         store = cls(path, connection)
         try:
-            if page_cache_kib is not None:
-                connection.execute(f"PRAGMA cache_size = -{int(page_cache_kib)}")
-            store._prepare()
+            store._prepare(page_cache_kib)
         except sqlite3.Error as error:
             connection.close()
             raise AnalyticsStoreError(
@@ -187,10 +187,12 @@ class AnalyticsStore:
     def close(self) -> None:
         self._db.close()
 
-    def _prepare(self) -> None:
+    def _prepare(self, page_cache_kib: int | None) -> None:
         db = self._db
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _retry_locked(lambda: db.execute("PRAGMA journal_mode = WAL").fetchone())
+        if page_cache_kib is not None:
+            db.execute(f"PRAGMA cache_size = -{int(page_cache_kib)}")
         db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
         # What retention deletes (and what a migration copies away) is overwritten, not
         # left in free space: the queries are the visitors' words.

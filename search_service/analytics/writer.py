@@ -33,10 +33,9 @@ MAX_PENDING: Final = 100_000
 #: Records written in one transaction at most.
 MAX_BATCH: Final = 2_000
 #: SQLite's page cache of each worker's writer, in KiB. Its default, 2 MB, was most of the
-#: writer thread's 2.5 MiB arena in a worker at 100k (1.1 MiB with 256 KiB); a batch of
-#: 500 records on a store holding a day of 200,000 searches took 20-24 µs a record either
-#: way, 9-14 µs against 4-10 µs only on a store just made (docs/analytics.md, "The
-#: writer's page cache").
+#: writer thread's 2.5 MiB arena in a worker at 100k (1.1 MiB with 256 KiB); a record costs
+#: about 3 µs more on a store just made, the same on a store holding a day of 200,000
+#: searches (docs/analytics.md, "The writer's page cache").
 WRITER_PAGE_CACHE_KIB: Final = 256
 
 

@@ -403,7 +403,7 @@ class IndexView:
 
     def _narrowed(self, postings: Postings) -> Postings:
         """`postings` with its document numbers in two bytes when every document of the
-        generation has such a number (up to 65,536 documents, any site this serves).
+        generation has such a number (up to 65,536 documents: a site's, not the 100k bench).
 
         A cached entry is then 6 bytes a document rather than 8, and the budget holds a
         third more of them: the 5k bench's lists of 2,000 searches keep 8.21 MiB at 4
@@ -411,7 +411,10 @@ class IndexView:
         let each word go before it was asked for again (docs/api.md, "Narrower document
         numbers in the word cache").
         """
-        if self.doc_count > _NARROW_DOCS or postings.ids.dtype == np.uint16:
+        ids = postings.ids
+        if self.doc_count > _NARROW_DOCS or ids.dtype == np.uint16 or not ids.size:
+            return postings
+        if ids[-1] >= _NARROW_DOCS:  # sorted: a number beyond the generation's, kept whole
             return postings
         return Postings(postings.ids.astype(np.uint16), postings.tf)
 
@@ -491,7 +494,9 @@ def held_by(ids: npt.NDArray[Any], docs: npt.NDArray[np.intp]) -> npt.NDArray[np
     """
     if not ids.size:
         return np.zeros(docs.size, dtype=np.bool_)
-    wanted = docs.astype(ids.dtype)  # document numbers fit int32; else every id is cast
+    # Cast to the ids' type (uint16 in the cache up to 65,536 documents, whose numbers fit
+    # it), else every id would be cast instead.
+    wanted = docs.astype(ids.dtype)
     at = np.searchsorted(ids, wanted)
     at[at == ids.size] = 0
     return np.asarray(ids[at] == wanted)

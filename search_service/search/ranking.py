@@ -163,7 +163,11 @@ class _FieldFrequencies:
     weights: list[float] = field(default_factory=list)
 
     def add(self, postings: Postings, lengths: FloatArray, average: float, weight: float) -> None:
-        """`postings` of a field whose documents have `lengths` (`average` on average)."""
+        """`postings` of a field whose documents have `lengths` (`average` on average).
+
+        Frequencies and lengths are float32 everywhere (the view's arrays, `read_postings`,
+        phrases, completions): the bit-for-bit claim above rests on it.
+        """
         if postings.df:
             self.ids.append(postings.ids)
             self.tf.append(postings.tf)

@@ -310,8 +310,17 @@ def test_a_connection_s_page_cache_is_bounded_only_when_asked(tmp_path: Path) ->
         AnalyticsStore.open(path) as default,
         AnalyticsStore.open(path, page_cache_kib=256) as small,
     ):
-        assert _page_cache(default) == -2000  # SQLite's own: 2,000 KiB
+        assert _page_cache(default) != -256  # SQLite's own (2,000 KiB as it is usually built)
         assert _page_cache(small) == -256
+
+
+@pytest.mark.parametrize("size", [0, -5])
+def test_a_page_cache_of_no_size_is_refused_before_the_file_is_touched(
+    tmp_path: Path, size: int
+) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        AnalyticsStore.open(store_path(tmp_path), page_cache_kib=size)
+    assert not store_path(tmp_path).exists()
 
 
 def test_each_worker_s_writer_keeps_a_small_page_cache(
