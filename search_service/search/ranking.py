@@ -121,8 +121,8 @@ class _PartMatch:
 
 @dataclass(slots=True)
 class _Weighted:
-    """Per-document values given list by list: a word's (or phrase's) length-normalised,
-    weighted frequencies field by field, or a prefix's completions' frequencies.
+    """Per-document values given list by list: a prefix's completions' frequencies (a word's
+    and a phrase's, normalised by their fields' lengths: `_FieldFrequencies`).
 
     Summed per document once all are in, by one unbuffered add in the order they
     came: the float32 sums a scatter-add per list makes, without its numpy calls
