@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from search_service.index.view import DocIds, Postings
+from search_service.articles import Article
+from search_service.index.view import TEXT_FIELDS, DocIds, Postings, read_postings
 from search_service.search.ranking import B, _FieldFrequencies
+
+from .conftest import EngineFor
 
 SIZE = 300
 Given = tuple[Postings, npt.NDArray[np.float32], float, float]
@@ -52,3 +55,25 @@ def test_all_lists_normalised_at_once_sum_bit_for_bit_as_one_at_a_time() -> None
 
         assert summed.dtype == np.float32
         assert summed.tobytes() == _one_list_at_a_time(lists).tobytes()
+
+
+def test_what_a_word_s_scores_read_is_float32_through_the_view_and_the_segments(
+    engine_for: EngineFor, news: list[Article]
+) -> None:
+    """The sums are the old ones bit for bit only over float32 frequencies and lengths."""
+    generation = engine_for(news).generation()
+    view, searcher = generation.view, generation.searcher()
+    reader = searcher.reader()
+    read = 0
+    for fieldname in TEXT_FIELDS:
+        assert view.lengths[fieldname].dtype == np.float32, fieldname
+        for term in ("mutuelle", "mutuell", "teacher", "teachers", "salud", "sante", "sant"):
+            for postings in (
+                view.postings(reader, fieldname, term),
+                read_postings(reader, fieldname, term, view.live),
+            ):
+                assert postings.tf.dtype == np.float32, (fieldname, term)
+                read += postings.df > 0
+    phrase = view.phrase(searcher, "body_exact", ("mutuelle", "de"))
+    assert phrase.df and phrase.tf.dtype == np.float32
+    assert read > 10
