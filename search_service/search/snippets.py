@@ -265,7 +265,8 @@ def _candidate_starts(folded: str, heads: tuple[str, ...]) -> list[int]:
     for head in heads:
         at = find(head)
         while at != -1:
-            if at == 0 or not _is_word_char(folded[at - 1]):
+            # After a space (most words) without asking `_is_word_char`.
+            if at == 0 or folded[at - 1] == " " or not _is_word_char(folded[at - 1]):
                 starts.append(at)
             at = find(head, at + 1)
     if len(heads) > 1:
@@ -351,10 +352,17 @@ def _best_window(text: str, spans: list[Span], size: int) -> tuple[int, int]:
     best_key = (-1, -1, -1)
     best_left = best_right = 0
     right = 0
-    for left in range(len(spans)):
-        right = max(right, left + 1)
-        while right < len(spans) and spans[right][1] - spans[left][0] <= size:
+    count = len(spans)
+    for left in range(count):
+        reached = right
+        if right <= left:
+            right = left + 1
+        while right < count and spans[right][1] - spans[left][0] <= size:
             right += 1
+        if right == reached:
+            # The window lost its first span and gained none: it holds fewer of every
+            # kind than the one before, which was weighed already.
+            continue
         window = spans[left:right]
         names = {matched for _, _, matched, is_name in window if is_name}
         words = {matched for _, _, matched, is_name in window if not is_name}
@@ -387,10 +395,18 @@ def _escape_window(text: str, start: int, size: int, spans: list[Span], keep: in
     for span_start, span_end, _, _ in spans:
         if span_start < start or span_end > end:
             continue
-        out.append(html.escape(text[cursor:span_start], quote=True))
-        out.append("<mark>" + html.escape(text[span_start:span_end], quote=True) + "</mark>")
+        out.append(_escaped(text[cursor:span_start]))
+        out.append("<mark>" + _escaped(text[span_start:span_end]) + "</mark>")
         cursor = span_end
-    out.append(html.escape(text[cursor:end], quote=True))
+    out.append(_escaped(text[cursor:end]))
     if end < len(text):
         out.append("…")
     return " ".join("".join(out).split())
+
+
+def _escaped(text: str) -> str:
+    """`html.escape(text, quote=True)`, without its five replacements when `text` has none
+    of the characters they replace (most of a passage)."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html.escape(text, quote=True)
+    return text
