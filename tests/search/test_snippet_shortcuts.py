@@ -33,19 +33,22 @@ def _candidate_starts_asking_each(folded: str, heads: tuple[str, ...]) -> list[i
 
 
 def _best_window_weighing_each(text: str, spans: list[Span], size: int) -> tuple[int, int]:
-    best_key, best_left, best_right, right = (-1, -1, -1), 0, 0, 0
+    """Every window (the spans from each one on that fit in `size`, the first always),
+    weighed; the first of the heaviest."""
+    windows = []
     for left in range(len(spans)):
-        right = max(right, left + 1)
+        right = left + 1
         while right < len(spans) and spans[right][1] - spans[left][0] <= size:
             right += 1
-        window = spans[left:right]
-        names = {matched for _, _, matched, is_name in window if is_name}
-        words = {matched for _, _, matched, is_name in window if not is_name}
-        key = (len(names), len(words), len(window))
-        if key > best_key:
-            best_key, best_left, best_right = key, left, right
-    first, last = spans[best_left][0], spans[best_right - 1][1]
-    return _window_start(text, first, last, size), last
+        windows.append(spans[left:right])
+
+    def weight(window: list[Span]) -> tuple[int, int, int]:
+        kinds = {(is_name, matched) for _, _, matched, is_name in window}
+        names = sum(is_name for is_name, _ in kinds)
+        return names, len(kinds) - names, len(window)
+
+    best = max(windows, key=weight)  # the first of equals, as a strict `>` keeps it
+    return _window_start(text, best[0][0], best[-1][1], size), best[-1][1]
 
 
 @settings(max_examples=300, deadline=None)
