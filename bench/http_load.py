@@ -48,7 +48,7 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.common import DATA_DIR, REPO_ROOT, latency_summary, write_result
+from bench.common import DATA_DIR, REPO_ROOT, compile_package, latency_summary, write_result
 from bench.queries import KINDS, make_queries, read_articles
 
 CONCURRENCY: tuple[int, ...] = (1, 8, 32)
@@ -99,6 +99,7 @@ def running_server(
         "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers),
     ]  # fmt: skip
+    compile_package()
     errors = open(log, "wb") if log is not None else None  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         command,

@@ -45,6 +45,7 @@ from bench.common import (
     DATA_DIR,
     REPO_ROOT,
     RESULTS_DIR,
+    compile_package,
     directory_size_mib,
     git_commit,
     latency_summary,
@@ -74,6 +75,7 @@ def build_with_cli(corpus_dir: Path, index_dir: Path, count: int) -> dict[str, A
         str(Path(sys.executable).parent / "search-service"),
         "index", "build", "--full", "--corpus", str(corpus_dir), "--index", str(index_dir),
     ]  # fmt: skip
+    compile_package()
     commit = git_commit()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()

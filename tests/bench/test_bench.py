@@ -7,7 +7,9 @@ they say (right articles, right queries, right counts, honest verdicts).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
@@ -16,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bench.common import latency_summary, percentile
+from bench.common import compile_package, latency_summary, percentile
 from bench.generate import FIRST_DAY, LAST_DAY, ArticleGenerator, generate, load_names
 from bench.peers import SqliteFts5
 from bench.queries import KINDS, BenchQuery, make_queries, read_articles
@@ -130,6 +132,19 @@ def test_every_query_kind_is_drawn_and_phrases_are_adjacent_words(articles_file:
 def test_queries_are_reproducible(articles_file: Path) -> None:
     articles = read_articles(articles_file)
     assert make_queries(articles, 10).to_json() == make_queries(articles, 10).to_json()
+
+
+def test_compiling_the_package_leaves_bytecode_the_next_import_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "pkg"
+    (package / "inner").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "inner" / "module.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # as PYTHONDONTWRITEBYTECODE=1
+    compile_package(package)
+    for source in (package / "__init__.py", package / "inner" / "module.py"):
+        assert Path(importlib.util.cache_from_source(str(source))).is_file()
 
 
 def test_percentiles_use_the_nearest_rank() -> None:
