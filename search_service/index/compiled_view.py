@@ -153,8 +153,8 @@ class FieldPostings:
             ids, counts, flat = self._flat_positions(i)
             keep = np.isin(ids, docs, assume_unique=True)
             weight += self.tf[int(self.offsets[i]) : int(self.offsets[i + 1])][keep]
-            owners = np.repeat(ids.astype(np.int64), counts)
-            kept = np.repeat(keep, counts)
+            owners = ids.astype(np.int64).repeat(counts)
+            kept = keep.repeat(counts)
             keys = (owners[kept] << 32) + flat[kept].astype(np.int64) - shift
             starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
             if not starts.size:
@@ -171,9 +171,9 @@ class FieldPostings:
         if i < 0 or self.positions is None or not docs.size:
             return out
         ids, counts, flat = self._flat_positions(i)
-        where = np.searchsorted(ids, docs)
+        where = ids.searchsorted(docs)
         bounds = np.zeros(counts.size + 1, dtype=np.int64)
-        np.cumsum(counts, out=bounds[1:])
+        counts.cumsum(out=bounds[1:])
         for doc, at in zip(docs.tolist(), where.tolist(), strict=True):
             if at < ids.size and ids[at] == doc:
                 out[doc] = flat[bounds[at] : bounds[at + 1]].tolist()

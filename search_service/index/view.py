@@ -181,7 +181,7 @@ class FacetColumn:
         the same; below, gathering the values of `docs` costs less).
         """
         if docs.size * 5 > mask.size * 3:
-            outside = np.flatnonzero(~mask)
+            outside = (~mask).nonzero()[0]
             return (
                 self._counts_of_all(value_of_doc, size)
                 - np.bincount(value_of_doc[outside], minlength=size + 1)[:size]
@@ -264,7 +264,7 @@ class FacetColumn:
         """
         size = len(self.values)
         if docs is None:
-            docs = np.flatnonzero(mask)
+            docs = mask.nonzero()[0]
         if self.value_of_doc is not None:
             return self._one_per_doc_counts(self.value_of_doc, mask, docs, size)
         if docs.size * 8 > mask.size:
@@ -274,7 +274,7 @@ class FacetColumn:
             return counts
         starts = self.doc_start[docs]
         lengths = self.doc_start[docs + 1] - starts
-        first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        first = (starts - lengths.cumsum() + lengths).repeat(lengths)
         entries = first + np.arange(first.size)
         return np.bincount(self.value_by_doc[entries], minlength=size).astype(np.int64)
 
@@ -470,7 +470,7 @@ class Adjacency:
 
     def counts_of(self, docs: npt.NDArray[np.intp]) -> IntArray:
         """The counts of `docs`, every one of them known."""
-        return self.counts[np.searchsorted(self.docs, docs)]
+        return self.counts[self.docs.searchsorted(docs)]
 
     def unknown(self, docs: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
         """Those of `docs` (sorted, distinct) not counted yet."""
@@ -497,7 +497,7 @@ def held_by(ids: npt.NDArray[Any], docs: npt.NDArray[np.intp]) -> npt.NDArray[np
     # Cast to the ids' type (uint16 in the cache up to 65,536 documents, whose numbers fit
     # it), else every id would be cast instead.
     wanted = docs.astype(ids.dtype)
-    at = np.searchsorted(ids, wanted)
+    at = ids.searchsorted(wanted)
     at[at == ids.size] = 0
     return np.asarray(ids[at] == wanted)
 

@@ -808,7 +808,7 @@ class SearchEngine:
             highlight = scored.highlight
             suggestion = _suggestion(parsed, scored.corrected)
         matching = combine(masks, candidates)
-        matching_docs = np.flatnonzero(matching)
+        matching_docs = matching.nonzero()[0]
         facets = facet_counts(view, candidates, masks, selections, (matching, matching_docs))
         rank = _ranks_of(matching_docs, matching, scored) if scored is not None else None
         order = _order(view, matching_docs, rank, request)
@@ -1080,7 +1080,9 @@ def _order(
     else:
         primary = -view.date_sort[docs].astype(np.float64)
     if docs.size > end * 2:
-        threshold = np.partition(primary, end - 1)[end - 1]
+        partitioned = primary.copy()
+        partitioned.partition(end - 1)
+        threshold = partitioned[end - 1]
         keep = primary <= threshold
         docs, primary = docs[keep], primary[keep]
     keys: tuple[Any, ...] = (docs, primary)

@@ -168,11 +168,11 @@ def facet_counts(
         column = view.facets[name]
         if name in masks:
             mask = combine(masks, candidates, skip=name)
-            counts = column.counts(mask, np.flatnonzero(mask))
+            counts = column.counts(mask, mask.nonzero()[0])
         else:
             if shared is None:
                 every = combine(masks, candidates)
-                shared = (every, np.flatnonzero(every))
+                shared = (every, every.nonzero()[0])
             counts = column.counts(*shared)
         selected = set(selections.get(name) or ())
         out[name] = _listing(name, column.values, counts, selected)
@@ -186,11 +186,8 @@ def _listing(
 
     `values` are sorted, so a stable sort by count keeps ties in alphabetical order.
     """
-    present = np.nonzero(counts)[0]
-    if name == "year":
-        order = present[::-1]
-    else:
-        order = present[np.argsort(-counts[present], kind="stable")]
+    present = counts.nonzero()[0]
+    order = present[::-1] if name == "year" else present[(-counts[present]).argsort(kind="stable")]
     shown = order[:MAX_FACET_VALUES]
     listed: list[FacetValue] = [
         {"value": value, "count": count, "selected": value in selected}

@@ -73,7 +73,7 @@ class Lexicon:
             return []
         window = self.words.df[lo:hi]
         if window.size > limit:
-            top = np.argpartition(-window, limit - 1)[:limit]
+            top = (-window).argpartition(limit - 1)[:limit]
         else:
             top = np.arange(window.size)
         top = top[np.lexsort((top, -window[top]))]

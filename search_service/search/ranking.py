@@ -172,7 +172,7 @@ class _FieldFrequencies:
             self.ids.append(postings.ids)
             self.tf.append(postings.tf)
             # `take`: indexing by the postings' ids costs twice as much (numpy 2.4).
-            self.lengths.append(np.take(lengths, postings.ids))
+            self.lengths.append(lengths.take(postings.ids))
             self.averages.append(average)
             self.weights.append(weight)
 
@@ -181,8 +181,8 @@ class _FieldFrequencies:
         if not self.ids:
             return tfc
         sizes = [ids.size for ids in self.ids]
-        average = np.repeat(np.array(self.averages, dtype=np.float32), sizes)
-        weight = np.repeat(np.array(self.weights, dtype=np.float32), sizes)
+        average = np.array(self.averages, dtype=np.float32).repeat(sizes)
+        weight = np.array(self.weights, dtype=np.float32).repeat(sizes)
         norm = 1.0 - B + B * np.concatenate(self.lengths) / average
         np.add.at(tfc, np.concatenate(self.ids), weight * np.concatenate(self.tf) / norm)
         return tfc
@@ -322,7 +322,7 @@ class Scorer:
                 self._add(tfc, fieldname, merged, weight * PREFIX_WEIGHT)
         summed = tfc.summed(self.view.doc_count)
         docs = _nonzero_ids(summed)
-        tf = np.take(summed, docs)
+        tf = summed.take(docs)
         if not counted:
             # A stop word in every language: it ranks but does not count as a word to cover.
             tf *= STOP_WORD_WEIGHT
@@ -416,7 +416,7 @@ class Scorer:
         for match in counted[1:]:
             any_match |= match.matched
         candidates = any_match & self.view.live
-        docs = np.flatnonzero(candidates)
+        docs = candidates.nonzero()[0]
         covered = np.zeros(docs.size, dtype=np.float32)
         for match in counted:
             covered += (match.matched if match.coverage is None else match.coverage)[docs]
@@ -462,8 +462,9 @@ class Scorer:
         if not 2 <= len(words) <= PROXIMITY_MAX_PARTS:
             return None
         if docs.size > PROXIMITY_CANDIDATES:
-            best = np.argpartition(-rank, PROXIMITY_CANDIDATES - 1)[:PROXIMITY_CANDIDATES]
-            docs = np.sort(docs[best])
+            best = (-rank).argpartition(PROXIMITY_CANDIDATES - 1)[:PROXIMITY_CANDIDATES]
+            docs = docs[best]
+            docs.sort()
         bonus = np.zeros(docs.size, dtype=np.float32)
         for first, second in itertools.pairwise(words):
             tfc = np.zeros(docs.size, dtype=np.float32)
@@ -569,7 +570,8 @@ def _nonzero_ids(values: FloatArray) -> npt.NDArray[np.int32]:
     Through a mask: numpy's `nonzero` of a float array calls a function per element
     (about ten times the instructions of the comparison and the mask's `nonzero`).
     """
-    return np.flatnonzero(values != 0).astype(np.int32)
+    nonzero: npt.NDArray[np.bool_] = values != 0
+    return nonzero.nonzero()[0].astype(np.int32)
 
 
 def _rank(

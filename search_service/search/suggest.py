@@ -75,7 +75,7 @@ def _titles(
         required[_ids(view.postings(reader, "title_exact", word))] = True
         matching &= required
     matching &= view.live
-    docs = np.nonzero(matching)[0]
+    docs = matching.nonzero()[0]
     if not docs.size:
         return []
     # Titles holding the last word as typed (not only a longer word) first, then newest.
