@@ -478,7 +478,7 @@ class Adjacency:
 
     def joined(self, docs: npt.NDArray[np.intp], counts: IntArray) -> Adjacency:
         all_docs = np.concatenate((self.docs, docs))
-        order = np.argsort(all_docs, kind="stable")
+        order = all_docs.argsort(kind="stable")
         return Adjacency(all_docs[order], np.concatenate((self.counts, counts))[order])
 
 

@@ -134,7 +134,7 @@ def test_queries_are_reproducible(articles_file: Path) -> None:
     assert make_queries(articles, 10).to_json() == make_queries(articles, 10).to_json()
 
 
-def test_compiling_the_package_leaves_bytecode_the_next_import_reads(
+def test_compiling_the_package_writes_every_modules_bytecode_despite_dont_write_bytecode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     package = tmp_path / "pkg"

@@ -1,11 +1,13 @@
 """The search path calls numpy's array methods, not the module functions that wrap them.
 
-`np.flatnonzero(mask)` is two Python functions (`ravel`, then `nonzero` through
-`fromnumeric._wrapfunc`) around `mask.nonzero()`; `np.argsort`, `np.take`,
-`np.repeat`, `np.cumsum`, `np.searchsorted` and the others below are one each. A search
-calls a dozen of them: written as methods, `bench.request_cost`'s engine figure for a
-`/search` went from 4,466,593 to 4,279,663 instructions (-4.2 %), with the same answers
-byte for byte (docs/api.md, "numpy's methods rather than its wrappers").
+`np.argsort`, `np.take`, `np.repeat`, `np.cumsum`, `np.searchsorted`, `np.argpartition`
+and `np.nonzero` look up the array's method of the same name and call it through Python
+(`fromnumeric._wrapfunc`, after their dispatcher); `np.sort` and `np.partition` copy the
+array, then call it; `np.flatnonzero(mask)` is `ravel` then `nonzero` around
+`mask.nonzero()`. A search called about fifteen of them: written as methods,
+`bench.request_cost`'s engine figure for a `/search` went from 4,466,593 to 4,279,663
+instructions (-4.2 %), with the same answers byte for byte (docs/api.md, "numpy's methods
+rather than its wrappers"). A check of how the code is written, not of its results.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import search_service.search
 
-#: numpy functions that only look up and call the array method of the same name.
+#: numpy functions that call the array method of the same name through Python.
 WRAPPERS = frozenset(
     {
         "argpartition",
