@@ -6,17 +6,31 @@ version (2,000 articles, fewer queries) to check that everything works.
 
     python -m bench.run_all            # 5k, 50k and 100k articles: 30-60 min on 2 cores
     python -m bench.run_all --quick    # 2,000 articles: a few minutes
+
+A whole run replaces the figures RESULTS.md shows. On a machine much slower than the one
+they were measured on (`machine_check`), it stops before the first step unless `--anyway`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Final
 
-from bench.common import REPO_ROOT
+from bench.common import REPO_ROOT, RESULTS_DIR, python_work_ms
+
+#: How much slower than the machine of the results shown (their `python_work_ms`) a whole
+#: run may start. The machine is shared and its speed moves by hours (2026-12-06: Whoosh's
+#: writer alone 228-554 articles/s within an hour, 729 in the run shown); a run on a
+#: machine a quarter slower or more replaces the figures with the machine's, not the
+#: code's.
+SLOWER_THAN_SHOWN: Final = 1.25
 
 
 def steps(quick: bool, skip_large: bool) -> list[list[str]]:
@@ -67,7 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-large", action="store_true", help="Leave out the 100,000-article runs."
     )
+    parser.add_argument(
+        "--anyway", action="store_true", help="Run even on a machine slower than the last run's."
+    )
     args = parser.parse_args(argv)
+    if not (args.quick or args.anyway):
+        reason = machine_check(RESULTS_DIR, python_work_ms())
+        if reason is not None:
+            print(f"not run: {reason}", flush=True)
+            return 2
     failed = run_steps(steps(args.quick, args.skip_large))
     if failed:
         print(
@@ -77,6 +99,33 @@ def main(argv: list[str] | None = None) -> int:
         )
     failed += run_steps([["bench.report"]])
     return 1 if failed else 0
+
+
+def machine_check(results_dir: Path, now_ms: float) -> str | None:
+    """Why a whole run should not replace the results in `results_dir` now (None: go ahead).
+
+    `now_ms` is this machine's `python_work_ms` now; the results' is the median of their
+    files' (each file measures it as it is written).
+    """
+    recorded = []
+    for path in sorted(results_dir.glob("*.json")):
+        try:
+            work = json.loads(path.read_text())["machine"]["python_work_ms"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a file of another shape, or from before the measure existed
+        if isinstance(work, int | float) and work > 0:
+            recorded.append(float(work))
+    if not recorded:
+        return None
+    shown = statistics.median(recorded)
+    if now_ms <= shown * SLOWER_THAN_SHOWN:
+        return None
+    return (
+        f"the machine is {now_ms / shown:.1f}x slower than when the results shown were "
+        f"measured (a fixed piece of Python work, `python_work_ms`: {now_ms:.1f} ms now, "
+        f"{shown:.1f} ms the median of their files), so the run would record the machine "
+        "rather than the code; run it later, or with --anyway"
+    )
 
 
 def run_steps(planned: list[list[str]]) -> list[str]:

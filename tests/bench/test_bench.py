@@ -469,6 +469,46 @@ def test_a_comparison_says_whether_its_writer_wrote_a_transaction_per_search() -
     )
 
 
+def _results_measured_at(folder: Path, *work_ms: float) -> Path:
+    folder.mkdir()
+    for number, work in enumerate(work_ms):
+        document = {"benchmark": f"b{number}", "machine": {"python_work_ms": work}}
+        (folder / f"b{number}.json").write_text(json.dumps(document))
+    (folder / "older.json").write_text(json.dumps({"benchmark": "older", "machine": {}}))
+    return folder
+
+
+def test_a_whole_run_on_a_much_slower_machine_says_why_it_should_wait(tmp_path: Path) -> None:
+    from bench.run_all import machine_check
+
+    results = _results_measured_at(tmp_path / "results", 13.0, 13.5, 14.0)
+    reason = machine_check(results, 20.25)
+    assert reason is not None
+    assert "1.5x slower" in reason and "20.2 ms now, 13.5 ms" in reason
+    assert machine_check(results, 16.8) is None  # within a quarter of the median
+    assert machine_check(tmp_path / "none", 40.0) is None  # no results yet: nothing to keep
+
+
+def test_run_all_stops_before_any_step_unless_asked_to_run_anyway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import run_all
+
+    ran: list[list[list[str]]] = []
+
+    def run_steps(planned: list[list[str]]) -> list[str]:
+        ran.append(planned)
+        return []
+
+    monkeypatch.setattr(run_all, "machine_check", lambda folder, now: "too slow")
+    monkeypatch.setattr(run_all, "python_work_ms", lambda: 40.0)
+    monkeypatch.setattr(run_all, "run_steps", run_steps)
+    assert run_all.main([]) == 2
+    assert ran == []
+    assert run_all.main(["--anyway"]) == 0
+    assert ran[0] == run_all.steps(False, False)
+
+
 def test_run_all_names_the_steps_that_failed() -> None:
     from bench.run_all import run_steps
 
