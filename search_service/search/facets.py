@@ -189,13 +189,13 @@ def _listing(
     present = counts.nonzero()[0]
     order = present[::-1] if name == "year" else present[(-counts[present]).argsort(kind="stable")]
     shown = order[:MAX_FACET_VALUES]
+    pairs = zip(map(values.__getitem__, shown.tolist()), counts[shown].tolist(), strict=True)
+    if not selected:  # most searches: no value of this facet chosen, none to look up
+        return [{"value": value, "count": count, "selected": False} for value, count in pairs]
     listed: list[FacetValue] = [
-        {"value": value, "count": count, "selected": value in selected}
-        for value, count in zip(
-            map(values.__getitem__, shown.tolist()), counts[shown].tolist(), strict=True
-        )
+        {"value": value, "count": count, "selected": value in selected} for value, count in pairs
     ]
-    missing = selected - {item["value"] for item in listed} if selected else selected
+    missing = selected - {item["value"] for item in listed}
     if missing:
         index = {value: i for i, value in enumerate(values)}
         for value in sorted(missing):
