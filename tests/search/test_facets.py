@@ -95,6 +95,17 @@ def test_selected_values_are_listed_even_at_zero(engine: SearchEngine) -> None:
     assert language["en"] == (1, False)
 
 
+def test_only_chosen_values_are_marked_selected_and_none_in_a_facet_without_a_choice(
+    engine: SearchEngine,
+) -> None:
+    result = search(engine, country=("Togo",))
+    marked = {
+        facet: {item["value"] for item in values if item["selected"]}
+        for facet, values in result.facets.items()
+    }
+    assert marked == {"country": {"Togo"}, "partner": set(), "year": set(), "language": set()}
+
+
 def test_unknown_filter_values_match_nothing_and_are_listed(engine: SearchEngine) -> None:
     result = search(engine, country=("Atlantis",))
     assert result.total == 0
