@@ -220,9 +220,9 @@ def write_result(name: str, parameters: dict[str, Any], figures: dict[str, Any])
     return path
 
 
-def read_results() -> dict[str, dict[str, Any]]:
-    """Every results file, by file stem."""
+def read_results(folder: Path = RESULTS_DIR) -> dict[str, dict[str, Any]]:
+    """Every results file (of `folder`), by file stem."""
     found: dict[str, dict[str, Any]] = {}
-    for path in sorted(RESULTS_DIR.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         found[path.stem] = json.loads(path.read_text())
     return found

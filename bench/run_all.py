@@ -15,17 +15,16 @@ the first step unless `--anyway`.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
-from bench.common import REPO_ROOT, RESULTS_DIR, python_work_ms
+from bench.common import REPO_ROOT, python_work_ms, read_results
 
 #: How much slower than the machine of the results shown (their `python_work_ms`) a whole
 #: run may start. The machine is shared and its speed moves by hours (2026-12-06: Whoosh's
@@ -79,11 +78,11 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
     return [step for i, step in enumerate(planned) if step not in planned[:i]]
 
 
-def _plausible_ms(work: object) -> bool:
-    """A measure a results file could have written: a positive, finite number (not a bool)."""
+def _plausible_ms(work: object) -> float | None:
+    """`work` if a results file could have written it: a positive, finite number (not a bool)."""
     if isinstance(work, bool) or not isinstance(work, int | float):
-        return False
-    return math.isfinite(work) and work > 0
+        return None
+    return float(work) if math.isfinite(work) and work > 0 else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if not args.anyway:
-        reason = machine_check(RESULTS_DIR, python_work_ms())
+        reason = machine_check(read_results(), python_work_ms())
         if reason is not None:
             print(f"not run: {reason}", flush=True)
             return MACHINE_TOO_SLOW
@@ -114,20 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def machine_check(results_dir: Path, now_ms: float) -> str | None:
-    """Why a whole run should not replace the results in `results_dir` now (None: go ahead).
+def machine_check(results: Mapping[str, Any], now_ms: float) -> str | None:
+    """Why a run should not replace `results` (`read_results`) now (None: go ahead).
 
     `now_ms` is this machine's `python_work_ms` now; the results' is the median of their
-    files' (each file measures it as it is written).
+    files' (each file measures it as it is written; files from before it have none).
     """
     recorded = []
-    for path in sorted(results_dir.glob("*.json")):
-        try:
-            work = json.loads(path.read_text())["machine"]["python_work_ms"]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a file of another shape, or from before the measure existed
-        if _plausible_ms(work):
-            recorded.append(float(work))
+    for document in results.values():
+        machine = document.get("machine") if isinstance(document, dict) else None
+        work = machine.get("python_work_ms") if isinstance(machine, dict) else None
+        if (measure := _plausible_ms(work)) is not None:
+            recorded.append(measure)
     if not recorded:
         return None
     shown = statistics.median(recorded)

@@ -416,7 +416,7 @@ class IndexView:
             return postings
         if ids[-1] >= _NARROW_DOCS:  # sorted: a number beyond the generation's, kept whole
             return postings
-        return Postings(postings.ids.astype(np.uint16), postings.tf)
+        return Postings(ids.astype(np.uint16), postings.tf)
 
     def _recall(self, key: CacheKey) -> Postings | Adjacency | None:
         with self._lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import math
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from bench.common import compile_package, latency_summary, percentile
+from bench.common import compile_package, latency_summary, percentile, read_results
 from bench.generate import FIRST_DAY, LAST_DAY, ArticleGenerator, generate, load_names
 from bench.peers import SqliteFts5
 from bench.queries import KINDS, BenchQuery, make_queries, read_articles
@@ -469,13 +470,14 @@ def test_a_comparison_says_whether_its_writer_wrote_a_transaction_per_search() -
     )
 
 
-def _results_measured_at(folder: Path, *work_ms: float) -> Path:
+def _results_measured_at(folder: Path, *work_ms: float) -> dict[str, dict[str, Any]]:
+    """Results files measured at `work_ms`, and one from before the measure, read back."""
     folder.mkdir()
     for number, work in enumerate(work_ms):
         document = {"benchmark": f"b{number}", "machine": {"python_work_ms": work}}
         (folder / f"b{number}.json").write_text(json.dumps(document))
     (folder / "older.json").write_text(json.dumps({"benchmark": "older", "machine": {}}))
-    return folder
+    return read_results(folder)
 
 
 def test_a_whole_run_on_a_much_slower_machine_says_why_it_should_wait(tmp_path: Path) -> None:
@@ -487,20 +489,18 @@ def test_a_whole_run_on_a_much_slower_machine_says_why_it_should_wait(tmp_path: 
     assert reason is not None
     assert "1.5x slower" in reason and "20.1 ms now, 13.4 ms" in reason
     assert machine_check(results, 16.7) is None  # within a quarter of the median
-    assert machine_check(tmp_path / "none", 40.0) is None  # no results yet: nothing to keep
+    assert machine_check({}, 40.0) is None  # no results yet: nothing to keep
 
 
-def test_the_machine_check_reads_only_plausible_measures(tmp_path: Path) -> None:
+def test_the_machine_check_reads_only_plausible_measures() -> None:
     from bench.run_all import machine_check
 
-    results = tmp_path / "results"
-    results.mkdir()
-    for number, work in enumerate(["13.4", True, None, -1, "x"]):
-        document = {"machine": {"python_work_ms": work if work != "13.4" else 13.4}}
-        (results / f"b{number}.json").write_text(json.dumps(document))
-    (results / "infinite.json").write_text('{"machine": {"python_work_ms": Infinity}}')
-    (results / "list.json").write_text("[1, 2]")
-    (results / "broken.json").write_text("{")
+    measures: list[Any] = [13.4, True, None, -1, "x", math.inf]
+    results: dict[str, Any] = {
+        f"b{number}": {"machine": {"python_work_ms": work}} for number, work in enumerate(measures)
+    }
+    results["list"] = [1, 2]
+    results["machine-not-a-dict"] = {"machine": "fast"}
     assert machine_check(results, 16.7) is None
     assert machine_check(results, 20.1) is not None  # against 13.4, the one plausible file
 
@@ -516,7 +516,7 @@ def test_run_all_stops_before_any_step_unless_asked_to_run_anyway(
         ran.append(planned)
         return []
 
-    monkeypatch.setattr(run_all, "machine_check", lambda folder, now: "too slow")
+    monkeypatch.setattr(run_all, "machine_check", lambda results, now: "too slow")
     monkeypatch.setattr(run_all, "python_work_ms", lambda: 40.0)
     monkeypatch.setattr(run_all, "run_steps", run_steps)
     assert run_all.main([]) == run_all.MACHINE_TOO_SLOW
