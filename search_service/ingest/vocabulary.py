@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import pycountry
 import yaml
@@ -240,6 +240,13 @@ class _EntryDraft:
     shown_only: bool = False  # the canonical name is shown, not matched (discovered entries)
 
 
+#: Names `words_of` remembers: building a vocabulary asks for each name's words five times
+#: on average (the project's: 13,771 calls, 2,737 names), and a build builds two, its
+#: corpus's and its snapshot's, which share nearly every name.
+NAME_WORDS_KEPT: Final = 16_384
+
+
+@lru_cache(maxsize=NAME_WORDS_KEPT)
 def words_of(name: str) -> tuple[str, ...]:
     """The folded words of a name, as the matcher compares them."""
     return tuple(fold(m.group()) for m in _TOKEN.finditer(name))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search_service.errors import VocabularyError
-from search_service.ingest.vocabulary import Vocabulary
+from search_service.ingest.vocabulary import Vocabulary, words_of
 
 
 def countries(vocabulary: Vocabulary, text: str) -> list[str]:
@@ -656,3 +656,19 @@ def test_discovered_organisations_load_below_the_curated_ones(tmp_path: Path) ->
     assert "KTU" not in vocabulary.entry("partner", "SNEB").aliases  # the curated KTU's
     with pytest.raises(KeyError):
         vocabulary.entry("partner", "NOPE")
+
+
+def test_a_vocabulary_built_again_from_the_same_names_finds_their_words_remembered(
+    vocabulary_dir: Path,
+) -> None:
+    """A build compiles its corpus's vocabulary and then its snapshot's, which shares
+    nearly every name: the second asks `words_of` nothing it has not answered."""
+    words_of.cache_clear()
+    first = Vocabulary.load(vocabulary_dir)
+    worked_out = words_of.cache_info().misses
+    second = Vocabulary.load(vocabulary_dir)
+
+    assert worked_out > 0
+    assert words_of.cache_info().misses == worked_out
+    for built in (first, second):
+        assert built.find_partners("AIM and MUGEF-CI") == ["AIM", "MUGEF-CI"]
