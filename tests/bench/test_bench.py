@@ -544,3 +544,13 @@ def test_relevance_without_its_evaluation_data_says_what_is_missing_where(
     assert stopped.value.code == 2
     said = capsys.readouterr().err
     assert f"no SciFact data in {tmp_path} (queries.jsonl, qrels/test.tsv missing)" in said
+
+
+def test_the_whoosh_writer_alone_is_timed_right_after_the_build_it_is_shown_beside() -> None:
+    from bench.run_all import steps
+
+    planned = steps(quick=False, skip_large=True)
+    build = planned.index(["bench.speed", "--count", "5000"])
+
+    assert planned[build + 1][0] == "bench.plain_whoosh_rate"
+    assert "synthetic-5000-seed1" in planned[build + 1][1]
