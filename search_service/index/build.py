@@ -56,7 +56,7 @@ from search_service.index.vocabulary_snapshot import (
     write_snapshot,
 )
 from search_service.index.writer import open_writer
-from search_service.ingest.vocabulary import Vocabulary
+from search_service.ingest.vocabulary import Vocabulary, words_of
 from search_service.settings import Settings, build_processes
 from search_service.wording import counted
 
@@ -272,39 +272,44 @@ def build_index(
         corpus = open_corpus(corpus_dir)
     except CorpusError as error:
         raise CorpusError(f"{error}; nothing was built") from error
-    with gens.build_lock(root) as lock:
-        _refuse_a_damaged_pointer(root)
-        vocabularies = CompiledVocabularies(root)
-        used = UsedVocabulary(vocabularies.load(corpus.vocabulary.directory), corpus.vocabulary)
-        read_started = time.perf_counter()
-        result = _ingest(corpus.path, used.vocabulary, progress, build_processes(workers))
-        read_seconds = time.perf_counter() - read_started
-        report = _report_for(result.articles, result.problems, result.files_read, lock)
-        report.corpus = str(corpus.path)
-        report.vocabulary = corpus.vocabulary.describe()
-        report.vocabulary_notice = corpus.vocabulary.notice()
-        report.not_read = list(result.not_read)
-        discovery = result.discovery
-        used = used.with_discovered(discovery)
-        report.new_partners = {o.partner for o in discovery.auto if o.extends is None}
-        report.partners_proposed = len(discovery.proposed)
-        built = _build_locked(
-            result.articles,
-            report,
-            root,
-            full=full,
-            keep=keep,
-            strict=strict,
-            allow_shrink=allow_shrink,
-            vocabulary=used,
-            progress=progress,
-            started=started,
-            workers=workers,
-            phases={"read": read_seconds},
-            vocabularies=vocabularies,
-        )
-        vocabularies.save()
-        return built
+    try:
+        with gens.build_lock(root) as lock:
+            _refuse_a_damaged_pointer(root)
+            vocabularies = CompiledVocabularies(root)
+            used = UsedVocabulary(vocabularies.load(corpus.vocabulary.directory), corpus.vocabulary)
+            read_started = time.perf_counter()
+            result = _ingest(corpus.path, used.vocabulary, progress, build_processes(workers))
+            read_seconds = time.perf_counter() - read_started
+            report = _report_for(result.articles, result.problems, result.files_read, lock)
+            report.corpus = str(corpus.path)
+            report.vocabulary = corpus.vocabulary.describe()
+            report.vocabulary_notice = corpus.vocabulary.notice()
+            report.not_read = list(result.not_read)
+            discovery = result.discovery
+            used = used.with_discovered(discovery)
+            report.new_partners = {o.partner for o in discovery.auto if o.extends is None}
+            report.partners_proposed = len(discovery.proposed)
+            built = _build_locked(
+                result.articles,
+                report,
+                root,
+                full=full,
+                keep=keep,
+                strict=strict,
+                allow_shrink=allow_shrink,
+                vocabulary=used,
+                progress=progress,
+                started=started,
+                workers=workers,
+                phases={"read": read_seconds},
+                vocabularies=vocabularies,
+            )
+            vocabularies.save()
+            return built
+    finally:
+        # Only for the build's two matchers: a process that serves after building (`serve`
+        # without an index) need not keep them (`ingest.vocabulary.NAME_WORDS_KEPT`).
+        words_of.cache_clear()
 
 
 def build_from_articles(

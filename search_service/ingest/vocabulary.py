@@ -241,8 +241,9 @@ class _EntryDraft:
 
 
 #: Names `words_of` remembers: building a vocabulary asks for each name's words five times
-#: on average (the project's: 13,771 calls, 2,737 names), and a build builds two, its
-#: corpus's and its snapshot's, which share nearly every name.
+#: on average (the shipped one: 13,771 calls, 2,737 names), and a build builds two, its
+#: corpus's and its snapshot's, which share nearly every name. Emptied when a build ends
+#: (`index.build.build_index`).
 NAME_WORDS_KEPT: Final = 16_384
 
 

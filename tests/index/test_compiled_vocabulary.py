@@ -17,7 +17,8 @@ import search_service
 from search_service.errors import BuildFailedError
 from search_service.index import generations, vocabulary_snapshot
 from search_service.index.build import build_index
-from search_service.ingest.vocabulary import Vocabulary
+from search_service.ingest import vocabulary as vocabulary_module
+from search_service.ingest.vocabulary import Vocabulary, words_of
 
 NORDVENT = "  - canonical: Nordvent Mutuelle\n    names: [Northwind Mutual]\n"
 
@@ -217,6 +218,28 @@ def test_a_failed_build_keeps_no_compiled_vocabulary(tmp_path: Path, vocabulary_
         build_index(corpus, index)
 
     assert not (index / vocabulary_snapshot.CACHE_DIR).exists()
+
+
+def test_a_build_leaves_no_names_words_remembered_in_its_process(
+    tmp_path: Path, vocabulary_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` without an index builds one in its own process, then serves from it: the
+    names' words its matchers were built with are not kept, whether it published or not."""
+    monkeypatch.setattr(vocabulary_module, "_LOADED", {})  # each build compiles its own
+
+    def corpus_of(name: str, article: str) -> Path:
+        corpus = tmp_path / name
+        shutil.copytree(vocabulary_dir, corpus / "vocabulary")
+        (corpus / "a.md").write_text(f"---\ntitle: Teachers\n---\n{article}", "utf-8")
+        words_of("Teachers Health Fund")
+        assert words_of.cache_info().currsize > 0
+        return corpus
+
+    build_index(corpus_of("published", "Teachers met.\n"), tmp_path / "published-indexes")
+    assert words_of.cache_info().currsize == 0
+    with pytest.raises(BuildFailedError):
+        build_index(corpus_of("failed", ""), tmp_path / "failed-indexes")
+    assert words_of.cache_info().currsize == 0
 
 
 def test_a_cache_that_cannot_be_written_does_not_fail_the_build(

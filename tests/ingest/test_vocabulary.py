@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from search_service.errors import VocabularyError
-from search_service.ingest.vocabulary import Vocabulary, words_of
+from search_service.ingest import vocabulary as vocabulary_module
+from search_service.ingest.vocabulary import DISCOVERED_FILE, Vocabulary, words_of
 
 
 def countries(vocabulary: Vocabulary, text: str) -> list[str]:
@@ -658,17 +660,30 @@ def test_discovered_organisations_load_below_the_curated_ones(tmp_path: Path) ->
         vocabulary.entry("partner", "NOPE")
 
 
-def test_a_vocabulary_built_again_from_the_same_names_finds_their_words_remembered(
-    vocabulary_dir: Path,
+def test_a_snapshot_vocabulary_finds_the_words_of_its_corpus_names_remembered(
+    vocabulary_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A build compiles its corpus's vocabulary and then its snapshot's, which shares
-    nearly every name: the second asks `words_of` nothing it has not answered."""
+    """A build compiles its corpus's vocabulary, then its snapshot's (the same files and
+    `discovered.yaml`): the second works out the words of the names it adds, and only
+    those."""
+    monkeypatch.setattr(vocabulary_module, "_LOADED", {})  # each `load` builds
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(vocabulary_dir, snapshot)
+    (snapshot / DISCOVERED_FILE).write_text(
+        "partners:\n- canonical: Zorblax Teachers Guild\n  names:\n  - Zorblax Teachers Guild\n",
+        encoding="utf-8",
+    )
     words_of.cache_clear()
-    first = Vocabulary.load(vocabulary_dir)
-    worked_out = words_of.cache_info().misses
-    second = Vocabulary.load(vocabulary_dir)
+    corpus = Vocabulary.load(vocabulary_dir)
+    first = words_of.cache_info()
+    built = Vocabulary.load(snapshot)
+    second = words_of.cache_info()
+    worked_out, added = first.misses, second.misses - first.misses
 
-    assert worked_out > 0
-    assert words_of.cache_info().misses == worked_out
-    for built in (first, second):
-        assert built.find_partners("AIM and MUGEF-CI") == ["AIM", "MUGEF-CI"]
+    assert built is not corpus
+    assert 0 < added < worked_out // 100
+    assert second.hits - first.hits > worked_out  # every name met again, none worked out
+    assert built.find_partners("AIM and the Zorblax Teachers Guild") == [
+        "AIM",
+        "Zorblax Teachers Guild",
+    ]
