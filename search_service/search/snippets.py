@@ -401,7 +401,28 @@ def _escape_window(text: str, start: int, size: int, spans: list[Span], keep: in
     out.append(_escaped(text[cursor:end]))
     if end < len(text):
         out.append("…")
-    return " ".join("".join(out).split())
+    return _collapsed("".join(out))
+
+
+def _collapsed(passage: str) -> str:
+    """`" ".join(passage.split())`: each run of whitespace one space, none at the ends.
+
+    Splitting a passage into its words and joining them again was about a sixth of a
+    snippet's instructions. Bodies keep their line breaks (a paragraph's lines one
+    "\n" apart, paragraphs "\n\n"), which are made spaces by `str.replace`; a passage
+    that then holds no other whitespace than single spaces between words (no
+    whitespace but " " is printable) is that already. Any other is split and joined.
+    """
+    if "\n" in passage:
+        passage = passage.replace("\n\n", " ").replace("\n", " ")
+    if (
+        passage.isprintable()
+        and "  " not in passage
+        and not passage.startswith(" ")
+        and not passage.endswith(" ")
+    ):
+        return passage
+    return " ".join(passage.split())
 
 
 def _escaped(text: str) -> str:

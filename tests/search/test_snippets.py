@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,3 +152,23 @@ def test_a_long_body_is_highlighted_from_its_first_part_folded_beforehand() -> N
 
     assert len(body) > HIGHLIGHTED_CHARS and "<mark>Santé</mark>" in snippet
     assert snippet == make_snippet(body, terms, "fr")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Les enseignants\nse sont réunis.\n\nLa mutuelle aussi.",  # a body's line breaks
+        "Les enseignants\n\n\nse sont réunis.",
+        "Les  enseignants \n se sont réunis.",
+        "Les\tenseignants se sont\u00a0réunis\u202f: la mutuelle\u2028aussi.",
+        "Les enseignants\u00ad se sont réunis.",  # a soft hyphen: not printable
+    ],
+)
+def test_a_passage_has_one_space_wherever_its_body_had_any_whitespace(body: str) -> None:
+    terms = HighlightTerms(exact=frozenset({"enseignants"}))
+
+    snippet = make_snippet(body, terms, "fr")
+
+    assert snippet == " ".join(snippet.split())
+    words = body.replace("enseignants", "<mark>enseignants</mark>").split()
+    assert snippet == " ".join(words)
