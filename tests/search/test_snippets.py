@@ -161,7 +161,8 @@ def test_a_long_body_is_highlighted_from_its_first_part_folded_beforehand() -> N
         "Les enseignants\n\n\nse sont réunis.",
         "Les  enseignants \n se sont réunis.",
         "Les\tenseignants se sont\u00a0réunis\u202f: la mutuelle\u2028aussi.",
-        "Les enseignants\u00ad se sont réunis.",  # a soft hyphen: not printable
+        "\nLes enseignants se sont réunis.\n",  # whitespace at both ends
+        "Les enseignants\u00ad se sont réunis.",  # not printable, not whitespace: kept
     ],
 )
 def test_a_passage_has_one_space_wherever_its_body_had_any_whitespace(body: str) -> None:
