@@ -407,7 +407,7 @@ def _escape_window(text: str, start: int, size: int, spans: list[Span], keep: in
 def _collapsed(passage: str) -> str:
     """`" ".join(passage.split())`: each run of whitespace one space, none at the ends.
 
-    Splitting a passage into its words and joining them again was about a sixth of a
+    Splitting a passage into its words and joining them again was about a fifth of a
     snippet's instructions. Bodies keep their line breaks (a paragraph's lines one
     "\n" apart, paragraphs "\n\n"), which are made spaces by `str.replace`; a passage
     that then holds no other whitespace than single spaces between words (no
