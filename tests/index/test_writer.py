@@ -5,23 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import multiprocessing
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
-from whoosh import fields
+from whoosh import fields, formats
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.codec.whoosh3 import W3FieldWriter, W3TermInfo
 from whoosh.filedb.filestore import RamStorage
 from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.filedb.structfile import StructFile
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search_service.articles import Article
 from search_service.errors import WriterProcessError
-from search_service.index.schema import FastCodec, article_document, make_schema
+from search_service.index.schema import (
+    FastCodec,
+    _PostingsWriter,
+    article_document,
+    make_schema,
+)
 from search_service.index.writer import (
     FastMpWriter,
     FastSegmentWriter,
@@ -121,6 +128,59 @@ def test_the_build_writer_writes_the_segment_whoosh_writes_byte_for_byte(
     assert ours["runs"] == (b"yes" if limitmb < 1 else b"no")
     assert ours.keys() == whoosh.keys()
     assert [name for name in ours if ours[name] != whoosh[name]] == []
+
+
+#: Each document's length in a field, as `_FieldWriter` reads them (0: none; documents
+#: from 290 on have no entry, as beyond a lengths column).
+_LENGTHS = [0, 7, 3, 12, 1, 300, 5, 0, 9, *(1 + docnum % 50 for docnum in range(9, 290))]
+
+
+@pytest.mark.parametrize(
+    ("format_", "postings"),
+    [
+        (formats.Positions(), [(4, 1.0, b"\x00\x01")]),
+        (formats.Positions(), [(2, 3.3, b"\x05")]),
+        (formats.Positions(), [(7, 2.0, b"")]),  # a posting without a value
+        (formats.Positions(), [(295, 1.0, b"\x02")]),  # a document beyond the lengths
+        (formats.Frequency(), [(5, 1.0, b"\x00\x00\x00\x01")]),
+        (formats.Frequency(), [(3, 2.5, b"\x00\x00\x00\x02"), (6, 1.0, b"\x00\x00\x00\x01")]),
+        (formats.Existence(), [(1, 1.0, None)]),
+        (formats.Existence(), [(1, 1.0, None), (2, 1.0, None), (9, 1.0, None)]),
+        (formats.Positions(), [(d, 1.0 + d % 3, bytes([d % 7])) for d in range(0, 300, 2)]),
+    ],
+    ids=[
+        "one-posting",
+        "one-posting-weighed",
+        "one-posting-no-value",
+        "one-posting-no-length",
+        "one-posting-fixed-size",
+        "one-block-fixed-size",
+        "one-posting-no-values",
+        "one-block-no-values",
+        "several-blocks",
+    ],
+)
+def test_a_term_s_postings_are_the_bytes_whoosh_s_postings_writer_writes(
+    format_: Any, postings: list[tuple[int, float, bytes | None]]
+) -> None:
+    """`term_bytes` (one posting, one block or several; with or without values, fixed
+    size or not) gives the postings and term info that Whoosh's calls make, posting by
+    posting (`start_postings`, `add_posting`, `finish_postings`), at the same place in
+    the postings file. Our writer's blocks are pickled with protocol 4, Whoosh's with 2
+    (`_PostingsWriter`'s docstring), so its calls are made on ours."""
+    offset = 17
+    stream = StructFile(io.BytesIO())
+    stream.write(b"x" * offset)
+    whoosh = _PostingsWriter(stream, blocklimit=128, compression=0, inlinelimit=1)
+    whoosh.start_postings(format_, W3TermInfo())
+    for docnum, weight, value in postings:
+        length = _LENGTHS[docnum] if docnum < len(_LENGTHS) else 0
+        whoosh.add_posting(docnum, weight, value or b"", length)
+    terminfo = whoosh.finish_postings()
+    expected = (stream.file.getvalue()[offset:], terminfo.to_bytes())
+    ours = _PostingsWriter(StructFile(io.BytesIO()), blocklimit=128, compression=0)
+    ids, weights, values = (list(column) for column in zip(*postings, strict=True))
+    assert ours.term_bytes(ids, weights, values, _LENGTHS, format_, offset) == expected
 
 
 @pytest.mark.parametrize("fieldname", ["body_exact", "body_fr"])
