@@ -25,7 +25,7 @@ import sys
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pickle import dumps
 from typing import Any, Final
 
@@ -39,6 +39,7 @@ from whoosh.codec.whoosh3 import (
     _lenfield,
 )
 from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
+from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -472,6 +473,10 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
         last_field: str | None = None
         field_lengths: list[int] = []
         postfile = self._postfile
+        write_posted = _raw_write(postfile)
+        add_term_info = _term_info_adder(self._tindex)
+        term_bytes: Any = None
+        key_start = b""
         posted_at = term_info_at = 0
         for fieldname, btext, ids, weights, values in terms:
             if fieldname != last_field:
@@ -479,6 +484,7 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 field_lengths = _field_lengths(lengths, fieldname)
+                term_bytes, key_start = self._postwriter.term_bytes, pack_ushort(self._fieldid)
                 last_field = fieldname
                 posted_at, term_info_at = postfile.tell(), self._tindex.dbfile.tell()
             if ids[0] == -1:  # a guard: Whoosh's base writer skips docnum -1 too
@@ -488,9 +494,7 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                 ids = [ids[i] for i in kept]
                 weights = [weights[i] for i in kept]
                 values = [values[i] for i in kept]
-            written = self._postwriter.term_bytes(
-                ids, weights, values, field_lengths, self._format, posted_at
-            )
+            written = term_bytes(ids, weights, values, field_lengths, self._format, posted_at)
             if written is None:
                 self.start_term(btext)
                 self._postwriter.add_term_postings(ids, weights, values, field_lengths)
@@ -498,11 +502,9 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
                 posted_at, term_info_at = postfile.tell(), self._tindex.dbfile.tell()
                 continue
             posted, terminfo = written
-            postfile.write(posted)
+            write_posted(posted)
             posted_at += len(posted)
-            term_info_at = _add_term_info(
-                self._tindex, pack_ushort(self._fieldid) + btext, terminfo, term_info_at
-            )
+            term_info_at = add_term_info(key_start + btext, terminfo, term_info_at)
         if last_field is not None:
             self.finish_field()
 
@@ -584,23 +586,44 @@ def _one_posting_bytes(
 _KEY_AND_VALUE_LENGTHS: Final = struct.Struct("!ii")
 
 
-def _add_term_info(tindex: Any, key: bytes, value: bytes, position: int) -> int:
-    """`OrderedHashWriter.add` of a term's info at `position` (where its file is), the
-    same bytes with fewer calls (a record written in one piece, the key's MD5 hash taken
-    from its digest's bytes): Whoosh's `add` cost about as much as writing the term's
-    postings. Returns where the file is after it."""
+def _term_info_adder(tindex: Any) -> Callable[[bytes, bytes, int], int]:
+    """`OrderedHashWriter.add` of a term's info, given where the file is; the adder
+    returns where it is after it. The same bytes with fewer calls: a record written in
+    one piece to the file under Whoosh's `StructFile`, the key's MD5 hash taken from its
+    digest's bytes, the table's parts looked up once for all terms (Whoosh's `add` cost
+    about as much as writing the term's postings). Another table or hash (a new Whoosh)
+    is given Whoosh's `add`."""
     if type(tindex) is not OrderedHashWriter or tindex.hashfn is not md5_hash:
-        tindex.add(key, value)
-        return int(tindex.dbfile.tell())
-    if key <= tindex.lastkey:
-        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
-    record = _KEY_AND_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
-    tindex.index.append(position)
-    tindex.dbfile.write(record)
-    hashed = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")
-    tindex.buckets[hashed & 255].append((hashed, position))
-    tindex.lastkey = key
-    return position + len(record)
+
+        def add_by_whoosh(key: bytes, value: bytes, position: int) -> int:
+            tindex.add(key, value)
+            return int(tindex.dbfile.tell())
+
+        return add_by_whoosh
+    write, positions, buckets = _raw_write(tindex.dbfile), tindex.index, tindex.buckets
+    pack_lengths, md5 = _KEY_AND_VALUE_LENGTHS.pack, hashlib.md5
+
+    def add(key: bytes, value: bytes, position: int) -> int:
+        if key <= tindex.lastkey:
+            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+        record = pack_lengths(len(key), len(value)) + key + value
+        positions.append(position)
+        write(record)
+        hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
+        buckets[hashed & 255].append((hashed, position))
+        tindex.lastkey = key
+        return position + len(record)
+
+    return add
+
+
+def _raw_write(file: Any) -> Callable[[bytes], Any]:
+    """The `write` of the file a Whoosh `StructFile` wraps: its own `write` only passes
+    the call on, a Python call more for each term written."""
+    write: Callable[[bytes], Any] = (
+        file.raw_file().write if isinstance(file, StructFile) else file.write
+    )
+    return write
 
 
 #: A term's postings as columns: field, term bytes, documents, weights, values.

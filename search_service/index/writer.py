@@ -20,7 +20,7 @@ writer):
 - The codec writes a term's postings, blocks and term info in one piece
   (`schema._PostingsWriter.term_bytes`) instead of a few calls per posting and per block,
   and enters the term in the term index with fewer calls than Whoosh's hash writer
-  (`schema._add_term_info`).
+  (`schema._term_info_adder`).
 
 Writing a segment from its pool in memory, `FastSegmentWriter` also leaves the view's
 text fields' postings as arrays beside it (`view_parts`), which the view's compile

@@ -205,7 +205,7 @@ def test_the_pool_counts_a_document_s_postings_as_whoosh_s_pool_counts_them(
 def test_the_term_index_is_written_without_whoosh_s_add_per_term(
     tmp_path: Path, many_articles: list[Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each term's entry goes into the term index in one write (`schema._add_term_info`),
+    """Each term's entry goes into the term index in one write (`schema._term_info_adder`),
     which checks the table is Whoosh's `OrderedHashWriter` hashing with MD5 first: were
     that to change (a new Whoosh), the write would fall back to `add` unnoticed, slower."""
 
