@@ -142,10 +142,24 @@ _LENGTHS = [0, 7, 3, 12, 1, 300, 5, 0, 9, *(1 + docnum % 50 for docnum in range(
         (formats.Positions(), [(2, 3.3, b"\x05")]),
         (formats.Positions(), [(7, 2.0, b"")]),  # a posting without a value
         (formats.Positions(), [(295, 1.0, b"\x02")]),  # a document beyond the lengths
+        (formats.Positions(), [(3, -0.0, b"\x02")]),
         (formats.Frequency(), [(5, 1.0, b"\x00\x00\x00\x01")]),
-        (formats.Frequency(), [(3, 2.5, b"\x00\x00\x00\x02"), (6, 1.0, b"\x00\x00\x00\x01")]),
+        (formats.Frequency(), [(5, 1.0, b"")]),
+        (formats.Frequency(), [(5, 1.0, None)]),
         (formats.Existence(), [(1, 1.0, None)]),
+        (
+            formats.Positions(),
+            [(1, 0.1, b"\x01"), (2, 0.2, None), (3, 0.3, b""), (5, 1.0, b"\x07")],
+        ),
+        (formats.Positions(), [(0, 2.5, b"\x01"), (7, 2.5, b"\x02"), (296, 2.5, b"\x03")]),
+        (formats.Frequency(), [(3, 2.5, b"\x00\x00\x00\x02"), (6, 1.0, b"\x00\x00\x00\x01")]),
+        (formats.Frequency(), [(3, 0.0, b""), (6, 1.0, None), (8, 4.0, b"\x00\x00\x00\x04")]),
         (formats.Existence(), [(1, 1.0, None), (2, 1.0, None), (9, 1.0, None)]),
+        (formats.Positions(), [(1, 0.0, b"\x01"), (2, 0.0, b"\x02")]),
+        # float32 weights sum to another float32 than their float64 values do
+        (formats.Frequency(), [(d, 16_777_217.0, b"\x00\x00\x00\x01") for d in (1, 2, 3)]),
+        (formats.Positions(), [(d, 1.0 + d % 3, bytes([d % 7])) for d in range(0, 256, 2)]),
+        (formats.Positions(), [(d, 1.0 + d % 3, bytes([d % 7])) for d in range(0, 258, 2)]),
         (formats.Positions(), [(d, 1.0 + d % 3, bytes([d % 7])) for d in range(0, 300, 2)]),
     ],
     ids=[
@@ -153,14 +167,24 @@ _LENGTHS = [0, 7, 3, 12, 1, 300, 5, 0, 9, *(1 + docnum % 50 for docnum in range(
         "one-posting-weighed",
         "one-posting-no-value",
         "one-posting-no-length",
+        "one-posting-weight-minus-zero",
         "one-posting-fixed-size",
-        "one-block-fixed-size",
+        "one-posting-fixed-size-no-value",
+        "one-posting-fixed-size-value-none",
         "one-posting-no-values",
+        "one-block-some-values-missing",
+        "one-block-same-weights-no-lengths",
+        "one-block-fixed-size",
+        "one-block-fixed-size-missing-values",
         "one-block-no-values",
+        "one-block-weights-zero",
+        "one-block-weights-past-float32",
+        "one-full-block",
+        "a-block-and-one-posting",
         "several-blocks",
     ],
 )
-def test_a_term_s_postings_are_the_bytes_whoosh_s_postings_writer_writes(
+def test_a_term_s_postings_are_the_bytes_written_posting_by_posting(
     format_: Any, postings: list[tuple[int, float, bytes | None]]
 ) -> None:
     """`term_bytes` (one posting, one block or several; with or without values, fixed
