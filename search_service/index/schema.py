@@ -652,10 +652,10 @@ def _one_posting_bytes(
     """`_one_block_bytes` of a term in one document, with a weight above 0 (45 % of a 5k
     build's terms), each of Whoosh's block helpers worked out for one posting: its length
     is the block's shortest and longest (`length_to_byte` maps no length and 0 alike to
-    0), its weight as a block keeps it (float32) is the block's, the total and the
-    largest. Written out rather than shared with `_one_block_bytes`: a helper for both,
-    and the weight through `_mini_weights`, cost `add_term_columns` 4.6 % more
-    instructions (a 1k build, one writer)."""
+    0), its weight as a block keeps it (float32) is the block's and the term's total,
+    and the weight as given is the largest. Written out rather than shared with
+    `_one_block_bytes`: a helper for both, and the weight through `_mini_weights`, cost
+    `add_term_columns` 4.6 % more instructions (a 1k build, one writer)."""
     stored_weight = array("f", (weight,))[0]
     length_byte = length_to_byte(lengths[docnum] if docnum < len(lengths) else 0)
     fixed = format_.fixed_value_size()
