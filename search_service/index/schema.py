@@ -360,7 +360,8 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         postings file at `offset`, and its term info: what `start_postings`,
         `add_posting`, `finish_postings` and the term info's `to_bytes` make, without a
         call per block (None: compressed or inlined postings, which take
-        `add_term_postings`)."""
+        `add_term_postings`). A term of one block takes `_one_block_bytes`; the loop
+        below cuts longer ones into blocks."""
         count = len(ids)
         if self._compression or count < self._inlinelimit:
             return None
@@ -375,8 +376,8 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         maxweight: float = 0
         for start in range(0, count, size):
             end = start + size
-            block_ids = ids[start:end] if count > size else ids
-            plain = weights[start:end] if count > size else weights
+            block_ids = ids[start:end]
+            plain = weights[start:end]
             block_weights = array("f", plain)
             found = [lengths[docnum] for docnum in block_ids if docnum < known and lengths[docnum]]
             block_weight = max(0, *plain)
@@ -386,7 +387,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             minlength = shortest if minlength is None else min(minlength, shortest)  # type: ignore[type-var]
             maxlength = max(maxlength, longest)
             maxweight = max(maxweight, block_weight)
-            block_values = list(filter(None, values[start:end] if count > size else values))
+            block_values = list(filter(None, values[start:end]))
             data = (
                 _deltas(block_ids),
                 _mini_weights(block_weights),
