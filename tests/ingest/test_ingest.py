@@ -635,6 +635,29 @@ def test_control_characters_are_removed_in_every_format_with_a_warning(
     assert {(p.code, p.severity) for p in result.problems} == {("bad_characters", "warning")}
 
 
+@pytest.mark.parametrize("name", ["a.txt", "e.jsonl"])
+def test_a_c1_control_written_in_a_utf8_file_is_removed_with_a_warning(
+    write: Write, ingest: Ingest, name: str
+) -> None:
+    """U+0090 written as such (C2 90 in UTF-8), not as a JSON escape: the file's text is
+    cleaned, the whole file's bytes having been asked (`_utf8_holds_not_text`)."""
+    text = "Teachers\u0090 of Togo."
+    content = json.dumps({"id": "e", "title": "T", "body": text}, ensure_ascii=False)
+    write(name, f"T\n\n{text}\n" if name.endswith(".txt") else content + "\n")
+    result = ingest()
+    assert only(result).body == "Teachers of Togo."
+    assert [(p.path, p.code, p.line) for p in result.problems] == [(name, "bad_characters", None)]
+
+
+def test_a_next_line_character_written_in_a_utf8_file_is_a_line_break(
+    write: Write, ingest: Ingest
+) -> None:
+    write("a.txt", "Teachers of Togo.\u0085Teachers of Mali.\n")
+    result = ingest()
+    assert only(result).body == "Teachers of Togo.\nTeachers of Mali."
+    assert result.problems == []
+
+
 def test_a_sidecar_title_loses_its_control_characters(write: Write, ingest: Ingest) -> None:
     write("p.txt", "Teachers of Togo.\n")
     write("p.meta.yaml", 'title: "The \\x07AIM meeting"\n')
