@@ -512,14 +512,15 @@ class _Run:
                 f"not valid UTF-8 (byte {error.start}); read as Windows-1252 and repaired",
                 severity="warning",
             )
-        return self.repaired(path, text, utf8)
+        return self.repaired(path, text, utf8=utf8)
 
-    def repaired(self, path: Path, text: str, utf8: bytes | None = None) -> str:
+    def repaired(self, path: Path, text: str, *, utf8: bytes | None = None) -> str:
         """Decoded text without mojibake or characters that are not text, NFC.
 
-        `utf8`: the bytes `text` was decoded from as UTF-8, when it was, which are
-        looked at for characters that are not text instead of the text (the same answer,
-        an eighth of the time: `_utf8_holds_not_text`).
+        `utf8`: the exact bytes `text` was decoded from as UTF-8 (BOM included), when it
+        was, which are looked at for characters that are not text instead of the text
+        (the same answer, an eighth of the time: `_utf8_holds_not_text`); any other
+        bytes would give another file's answer.
         """
         # One scan for both uses below.
         suspect = _utf8_holds_not_text(utf8) if utf8 is not None else _holds_not_text(text)
@@ -1132,11 +1133,14 @@ def repair_mojibake(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def _mojibake_at_a_lead(text: str, sequence: re.Pattern[str]) -> bool:
-    """`sequence.search(text) is not None`, tried only where a lead character is.
+    """`sequence.search(text) is not None` for `_mojibake_patterns`' sequence, every match
+    of which starts with a lead character: tried only where one is.
 
     Each lead is found by `str.find` (in C, a few bytes a nanosecond); a scan by the
     regex engine tries its class at every character: 74 ms for the 11.7 MB of the 5k
-    bench's export, where this takes 5 (its 700 leads, "â" of French words, tried).
+    bench's export, where this takes 5 (its 700 leads, "â" of French words, tried). A
+    text full of "â" and no mojibake (Romanian, Vietnamese: not the site's languages)
+    would cost a `match` call each.
     """
     for lead in _MOJIBAKE_LEADS:
         at = text.find(lead)

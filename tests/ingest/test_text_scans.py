@@ -16,10 +16,16 @@ from search_service.ingest.corpus import (
 
 #: Text made of what the scans look for and what surrounds it: every C0 control, DEL, C1
 #: controls, characters whose UTF-8 starts with C2 as C1 controls' does (no-break space,
-#: "¡", "«"), accents, curly quotes, a character past the BMP.
+#: "¡", "«"), or whose second byte is one of 80-9F after another lead ("À", "ß": C3;
+#: "Ā": C4; "’": E2 80), accents, a character past the BMP.
 NEAR_NOT_TEXT = st.text(
     alphabet=st.sampled_from(
-        [*map(chr, range(0x20)), "\x7f", *map(chr, range(0x80, 0xC0)), "a", " ", "é", "’", "😀"]
+        [
+            *map(chr, range(0x20)),
+            "\x7f",
+            *map(chr, range(0x80, 0xC0)),
+            *["À", "ß", "Ā", "a", " ", "é", "’", "😀"],
+        ]
     ),
     max_size=40,
 )
@@ -43,5 +49,8 @@ def test_mojibake_is_found_at_its_lead_characters_as_by_a_scan(text: str) -> Non
 
 
 def test_mojibake_past_a_lead_that_is_none_is_repaired() -> None:
-    """The first "â" (of "château") begins no sequence; the "Ã©" after it is repaired."""
-    assert repair_mojibake("château, cafÃ©") == ("château, café", [("cafÃ©", "café")])
+    """The first "â" (of "château") begins no sequence; the second ("â€™") does."""
+    assert repair_mojibake("château, dâ€™Ivoire") == (
+        "château, d’Ivoire",
+        [("dâ€™Ivoire", "d’Ivoire")],
+    )
