@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pickle import dumps
 from typing import Any, Final
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
@@ -65,8 +65,8 @@ def make_schema() -> fields.Schema:
     """The one schema of every generation (see the table in docs/architecture.md)."""
     schema_fields: dict[str, fields.FieldType] = {
         "id": fields.ID(stored=True, unique=True),
-        "date": fields.ID(stored=True),
-        "date_sort": fields.NUMERIC(numtype=int, bits=32, sortable=True),
+        "date": fields.STORED(),
+        "date_sort": fields.COLUMN(columns.NumericColumn("i", default=0)),
         "year": fields.NUMERIC(numtype=int, bits=32, stored=True, sortable=True),
         "language": fields.ID(stored=True, sortable=True),
         "country": _facet_keyword(),

@@ -21,6 +21,8 @@ from search_service.index.schema import (
     split_facet_value,
 )
 
+from .conftest import MakeArticle
+
 WORDS = st.lists(
     st.sampled_from(
         ["la", "mutuelle", "Côte", "d’Ivoire", "mutuelles", "l'", "école", "*", "21.9"]
@@ -94,6 +96,26 @@ def test_posting_blocks_keep_positions_as_bytes_and_read_back_the_same(
         )
         assert block[:2] == b"\x80\x04"
         assert list(matcher.value_as("positions")) == [4]  # "La mutualité progresse en Côte"
+
+
+def test_dates_are_kept_as_a_column_and_a_stored_field_without_terms(
+    tmp_path: Path, small_corpus: list[Article], make_article: MakeArticle
+) -> None:
+    """No search asks Whoosh for a date: the view takes `date_sort` from its column and
+    results take `date` from the stored fields, so neither writes terms."""
+    articles = [*small_corpus, make_article("en-undated", "Undated", "Teachers met.", "en")]
+    build_from_articles(articles, tmp_path / "indexes")
+    _, index = open_live_index(tmp_path / "indexes")
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        fields_with_terms = {fieldname for fieldname, _ in reader.all_terms()}
+        ordinals = list(reader.column_reader("date_sort"))
+        stored = [reader.stored_fields(doc) for doc in range(reader.doc_count_all())]
+    assert not fields_with_terms & {"date", "date_sort"}
+    dates = [next(a.date for a in articles if a.id == f["id"]) for f in stored]
+    assert ordinals == [date.toordinal() if date else 0 for date in dates]
+    assert [f.get("date") for f in stored] == [date.isoformat() if date else None for date in dates]
+    assert dates.count(None) == 1
 
 
 def test_generations_built_before_the_stage_packages_still_unpickle() -> None:
