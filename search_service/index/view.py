@@ -735,7 +735,8 @@ def _length_bytes(leaf: Any, fieldname: str) -> npt.NDArray[np.uint8] | None:
 
 
 def _date_sort(reader: Any, size: int) -> IntArray:
-    """Days since 0001-01-01 per document (0 when unknown), from the sortable column."""
+    """Days since 0001-01-01 per document (0 when unknown), from its column (a `COLUMN` of
+    int32; the sortable column of a `NUMERIC` in generations built before cdc5c7e)."""
     out = np.zeros(size, dtype=np.int32)
     if not reader.has_column("date_sort"):
         return out

@@ -102,12 +102,16 @@ def test_dates_are_kept_as_a_column_and_a_stored_field_without_terms(
     tmp_path: Path, small_corpus: list[Article], make_article: MakeArticle
 ) -> None:
     """No search asks Whoosh for a date: the view takes `date_sort` from its column and
-    results take `date` from the stored fields, so neither writes terms."""
+    results take `date` from the stored fields, so neither writes terms. The undated
+    article is added by a second, incremental build: a segment of its own, whose column
+    holds nothing but the default."""
     articles = [*small_corpus, make_article("en-undated", "Undated", "Teachers met.", "en")]
-    build_from_articles(articles, tmp_path / "indexes")
+    build_from_articles(small_corpus, tmp_path / "indexes")
+    build_from_articles(articles, tmp_path / "indexes", full=False)
     _, index = open_live_index(tmp_path / "indexes")
     with index.searcher() as searcher:
         reader = searcher.reader()
+        assert len(list(reader.leaf_readers())) == 2
         fields_with_terms = {fieldname for fieldname, _ in reader.all_terms()}
         ordinals = list(reader.column_reader("date_sort"))
         stored = [reader.stored_fields(doc) for doc in range(reader.doc_count_all())]
