@@ -67,7 +67,7 @@ def make_schema() -> fields.Schema:
         "id": fields.ID(stored=True, unique=True),
         "date": fields.STORED(),
         "date_sort": fields.COLUMN(columns.NumericColumn("i", default=0)),
-        "year": fields.NUMERIC(numtype=int, bits=32, stored=True, sortable=True),
+        "year": fields.NUMERIC(numtype=int, bits=32, stored=True, sortable=True, shift_step=0),
         "language": fields.ID(stored=True, sortable=True),
         "country": _facet_keyword(),
         "partner": _facet_keyword(),

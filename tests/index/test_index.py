@@ -122,6 +122,18 @@ def test_dates_are_kept_as_a_column_and_a_stored_field_without_terms(
     assert dates.count(None) == 1
 
 
+def test_a_year_is_one_term_at_full_precision(tmp_path: Path, small_corpus: list[Article]) -> None:
+    """The view reads the year facet from the full-precision terms (`sortable_terms`); no
+    range query needs the seven coarser ones Whoosh writes by default."""
+    build_from_articles(small_corpus, tmp_path / "indexes")
+    _, index = open_live_index(tmp_path / "indexes")
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        terms = [term for fieldname, term in reader.all_terms() if fieldname == "year"]
+        years = [reader.schema["year"].from_bytes(term) for term in terms]
+    assert years == sorted({article.year for article in small_corpus if article.year})
+
+
 def test_generations_built_before_the_stage_packages_still_unpickle() -> None:
     """Older generations pickled their codec and formats as `search_service.index.<Class>`."""
     import pickle
