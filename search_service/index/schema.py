@@ -111,6 +111,7 @@ def schema_fingerprint(schema: fields.Schema | None = None) -> str:
             bool(field.sortable if hasattr(field, "sortable") else field.column_type),
             type(field.format).__name__ if field.format else None,
             repr(getattr(field, "analyzer", None)) if field.format else None,
+            getattr(field, "shift_step", None),  # a NUMERIC's terms a value: 1, or 32 / step
         ]
         for name, field in sorted(schema.items())
     ]
