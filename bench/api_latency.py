@@ -62,9 +62,10 @@ def shipped_index(work: Path) -> tuple[Path, Path]:
 
 
 def synthetic_index(count: int, seed: int, work: Path) -> tuple[Path, Path, Path]:
-    """N synthetic articles through ingest and build (reused when already built)."""
+    """N synthetic articles through ingest and build (reused when built already, with the
+    code's schema)."""
     from bench.generate import default_path, generate
-    from bench.ours import corpus_for, ingest_export, load_vocabulary
+    from bench.ours import corpus_for, ingest_export, load_vocabulary, reusable_index
     from search_service.index.build import build_from_articles
 
     export = default_path(count, seed)
@@ -72,7 +73,8 @@ def synthetic_index(count: int, seed: int, work: Path) -> tuple[Path, Path, Path
         generate(count, seed, export, REPO_ROOT / "corpus")
     corpus = corpus_for(export, work / f"synthetic-{count}-corpus")
     index_dir = work / f"synthetic-{count}-index"
-    if not index_dir.exists():
+    if not reusable_index(index_dir):
+        shutil.rmtree(index_dir, ignore_errors=True)
         articles, _ = ingest_export(export, load_vocabulary())
         build_from_articles(articles, index_dir)
     return index_dir, corpus, export

@@ -33,6 +33,24 @@ def corpus_for(export: Path, corpus_dir: Path) -> Path:
     return corpus_dir
 
 
+def reusable_index(index_dir: Path) -> bool:
+    """Whether an index a run left here can be measured again: its live generation was
+    written with the code's schema. One of an older schema is still served, but it is not
+    what a build makes now (2026-12-06: the 5k index cached here had kept the dates' terms
+    for hours after the schema lost them)."""
+    from search_service.errors import SearchServiceError
+    from search_service.index import generations
+    from search_service.index.schema import schema_fingerprint
+
+    if not index_dir.is_dir():
+        return False
+    try:
+        live = generations.live_generation(index_dir)
+    except SearchServiceError:  # a damaged pointer
+        return False
+    return live is not None and live.manifest.get("schema_fingerprint") == schema_fingerprint()
+
+
 def load_vocabulary() -> Any:
     from search_service.ingest.vocabulary import Vocabulary
 

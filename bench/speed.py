@@ -60,6 +60,7 @@ from bench.ours import (
     new_engine,
     open_engine,
     request_for,
+    reusable_index,
 )
 from bench.queries import KINDS, QuerySet, make_queries, read_articles
 from search_service.index import generations
@@ -294,7 +295,7 @@ def run(
     corpus_dir = corpus_for(export, work / "corpus")
     index_dir = work / "indexes"
     figures: dict[str, Any] = {"articles": count}
-    if build or not index_dir.exists():
+    if build or not reusable_index(index_dir):
         print("build: search-service index build --full ...", flush=True)
         figures["build_command"] = build_with_cli(corpus_dir, index_dir, count)
         print(f"build: {figures['build_command']}", flush=True)
@@ -358,7 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="Timed rounds over the queries.")
     parser.add_argument("--no-profile", action="store_true", help="Skip the cProfile pass.")
     parser.add_argument(
-        "--reuse-index", action="store_true", help="Skip the build if an index exists."
+        "--reuse-index",
+        action="store_true",
+        help="Skip the build if an index written with the code's schema exists.",
     )
     parser.add_argument(
         "--no-in-process-build",

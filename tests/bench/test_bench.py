@@ -21,9 +21,13 @@ import pytest
 
 from bench.common import compile_package, latency_summary, percentile, read_results
 from bench.generate import FIRST_DAY, LAST_DAY, ArticleGenerator, generate, load_names
+from bench.ours import reusable_index
 from bench.peers import SqliteFts5
 from bench.queries import KINDS, BenchQuery, make_queries, read_articles
 from bench.report import TARGETS, TARGETS_11, Target, analytics_overhead, render
+from search_service.index import generations
+from search_service.index import schema as index_schema
+from search_service.index.build import build_from_articles
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -559,3 +563,17 @@ def test_the_whoosh_writer_alone_is_timed_right_after_the_build_it_is_shown_besi
         "2",
         "--our-schema",
     ]
+
+
+def test_a_cached_index_is_measured_again_only_if_written_with_the_codes_schema(
+    tmp_path: Path, varied_articles: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "synthetic-20-index"
+    assert not reusable_index(index_dir)
+    build_from_articles(varied_articles[:20], index_dir)
+    assert reusable_index(index_dir)
+    with monkeypatch.context() as patch:
+        patch.setattr(index_schema, "schema_fingerprint", lambda schema=None: "another schema")
+        assert not reusable_index(index_dir)
+    (index_dir / generations.POINTER_FILE).write_text("{damaged", encoding="utf-8")
+    assert not reusable_index(index_dir)
