@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,13 +13,43 @@ from typing import Any
 import pytest
 
 from search_service.articles import Article, Language, SourceRef
+from search_service.index import generations as gens
 from search_service.index.build import build_from_articles
+from search_service.index.compiled_view import VIEW_FOLDER
 from search_service.ingest.vocabulary import Vocabulary
-from search_service.search.engine import SearchEngine
+from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
 from search_service.settings import Settings
 
 MakeArticle = Callable[..., Article]
 EngineFor = Callable[..., SearchEngine]
+
+
+#: Requests of every kind (words, typos, prefixes, phrases, names, exclusions, filters,
+#: sorts, pages), for comparing two ways of searching one set of articles.
+MIXED_REQUESTS = [
+    SearchRequest(q="teachers"),
+    SearchRequest(q="teachers union "),
+    SearchRequest(q="health insur"),
+    SearchRequest(q="t"),
+    SearchRequest(q='"health insurance"'),
+    SearchRequest(q='"la la"'),
+    SearchRequest(q='"mutuelle de santé" enseignants'),
+    SearchRequest(q='"la mutuelle" -enseignants'),
+    SearchRequest(q="teachres solidarty "),
+    SearchRequest(q="mutuelles ecole publique"),
+    SearchRequest(q="Côte d'Ivoire"),
+    SearchRequest(q="Ivory Coast teachers"),
+    SearchRequest(q="ILO workers rights"),
+    SearchRequest(q="-teachers"),
+    SearchRequest(q=""),
+    SearchRequest(q="", sort="oldest", page=3),
+    SearchRequest(q="the of and in for to a"),
+    SearchRequest(q="network", country=("Benin", "Togo"), year_from=2012, year_to=2020),
+    SearchRequest(q="salud", language=("es",), sort="newest"),
+    SearchRequest(q="education", partner=("AIM",), year=("2015", "2016"), page=2, per_page=2),
+    SearchRequest(q="solidarity network coverage africa benin senegal togo public school"),
+    SearchRequest(q="zzzz unknownword"),
+]
 
 
 def article(
@@ -136,3 +169,26 @@ def news() -> list[Article]:
             "en",
         ),
     ]
+
+
+def as_built_before_views(generation: Path) -> None:
+    """Remove a generation's view, and its files from the manifest (they were not written)."""
+    shutil.rmtree(generation / VIEW_FOLDER)
+    manifest_path = generation / gens.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = manifest[gens.FILES_KEY]
+    manifest[gens.FILES_KEY] = {
+        name: file for name, file in files.items() if not name.startswith(f"{VIEW_FOLDER}/")
+    }
+    assert manifest[gens.FILES_KEY] != files
+    gens.write_json_durably(manifest_path, manifest)
+
+
+def uncached_engine(index_dir: Path, vocabulary: Vocabulary) -> SearchEngine:
+    """An engine over `index_dir` without the response cache: every request is searched."""
+    return SearchEngine(Settings(index_dir=index_dir, cache_size=0), vocabulary=vocabulary)
+
+
+def comparable(result: SearchResult) -> SearchResult:
+    """`result` without what differs between two engines' answers to one request."""
+    return dataclasses.replace(result, took_ms=0.0, generation="")

@@ -29,52 +29,9 @@ from search_service.search.engine import Generation, SearchEngine, SearchRequest
 from search_service.search.ranking import Scorer
 from search_service.settings import Settings
 
-QUERIES = [
-    SearchRequest(q="teachers"),
-    SearchRequest(q="teachers union "),
-    SearchRequest(q="health insur"),
-    SearchRequest(q="t"),
-    SearchRequest(q='"health insurance"'),
-    SearchRequest(q='"la la"'),
-    SearchRequest(q='"mutuelle de santé" enseignants'),
-    SearchRequest(q='"la mutuelle" -enseignants'),
-    SearchRequest(q="teachres solidarty "),
-    SearchRequest(q="mutuelles ecole publique"),
-    SearchRequest(q="Côte d'Ivoire"),
-    SearchRequest(q="Ivory Coast teachers"),
-    SearchRequest(q="ILO workers rights"),
-    SearchRequest(q="-teachers"),
-    SearchRequest(q=""),
-    SearchRequest(q="", sort="oldest", page=3),
-    SearchRequest(q="the of and in for to a"),
-    SearchRequest(q="network", country=("Benin", "Togo"), year_from=2012, year_to=2020),
-    SearchRequest(q="salud", language=("es",), sort="newest"),
-    SearchRequest(q="education", partner=("AIM",), year=("2015", "2016"), page=2, per_page=2),
-    SearchRequest(q="solidarity network coverage africa benin senegal togo public school"),
-    SearchRequest(q="zzzz unknownword"),
-]
+from .conftest import MIXED_REQUESTS, as_built_before_views, comparable, uncached_engine
+
 PREFIXES = ["t", "te", "health i", "mutu", "éducation pub", "zz"]
-
-
-def as_built_before_views(generation: Path) -> None:
-    """Remove a generation's view, and its files from the manifest (they were not written)."""
-    shutil.rmtree(generation / VIEW_FOLDER)
-    manifest_path = generation / gens.MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    files = manifest[gens.FILES_KEY]
-    manifest[gens.FILES_KEY] = {
-        name: file for name, file in files.items() if not name.startswith(f"{VIEW_FOLDER}/")
-    }
-    assert manifest[gens.FILES_KEY] != files
-    gens.write_json_durably(manifest_path, manifest)
-
-
-def _engine(index_dir: Path, vocabulary: Vocabulary) -> SearchEngine:
-    return SearchEngine(Settings(index_dir=index_dir, cache_size=0), vocabulary=vocabulary)
-
-
-def _comparable(result: SearchResult) -> SearchResult:
-    return dataclasses.replace(result, took_ms=0.0, generation="")
 
 
 @pytest.fixture
@@ -90,8 +47,8 @@ def both_ways(
     without_view = tmp_path / "segments-only"
     shutil.copytree(with_view, without_view)
     as_built_before_views(without_view / generation.name)
-    view_engine = _engine(with_view, vocabulary)
-    segment_engine = _engine(without_view, vocabulary)
+    view_engine = uncached_engine(with_view, vocabulary)
+    segment_engine = uncached_engine(without_view, vocabulary)
     assert view_engine.generation().view.compiled
     assert not segment_engine.generation().view.compiled
     return view_engine, segment_engine
@@ -102,11 +59,11 @@ def test_hits_scores_facets_and_suggestions_are_identical_with_and_without_the_v
 ) -> None:
     view_engine, segment_engine = both_ways
     found = 0
-    for request in QUERIES:
-        expected = _comparable(segment_engine.search(request))
-        assert _comparable(view_engine.search(request)) == expected, request
+    for request in MIXED_REQUESTS:
+        expected = comparable(segment_engine.search(request))
+        assert comparable(view_engine.search(request)) == expected, request
         found += bool(expected.hits)
-    assert found >= len(QUERIES) - 2
+    assert found >= len(MIXED_REQUESTS) - 2
     for prefix in PREFIXES:
         assert view_engine.suggest(prefix) == segment_engine.suggest(prefix), prefix
 
@@ -124,12 +81,12 @@ def test_cached_answers_are_the_searches_own_values_and_types_either_way(
     for uncached in both_ways:
         settings = Settings(index_dir=uncached.settings.index_dir, cache_size=64)
         engine = SearchEngine(settings, vocabulary=vocabulary)
-        for request in QUERIES:
+        for request in MIXED_REQUESTS:
             first = engine.search(request)
             again = engine.search(request)
-            assert _comparable(again) == _comparable(first), request
+            assert comparable(again) == comparable(first), request
             assert _types(again) == _types(first), request
-        assert len(engine.generation().cache) == len(QUERIES)
+        assert len(engine.generation().cache) == len(MIXED_REQUESTS)
 
 
 def test_a_phrase_and_proximity_are_matched_from_the_views_positions(
@@ -159,7 +116,7 @@ def test_no_search_reads_the_segments_when_the_view_is_there(
     monkeypatch.setattr(segments, "_segment_positions", refuse)
     monkeypatch.setattr(segments, "matcher_postings", refuse)
     monkeypatch.setattr(Generation, "searcher", refuse)
-    for request in QUERIES:
+    for request in MIXED_REQUESTS:
         view_engine.search(request)
     for prefix in PREFIXES:
         view_engine.suggest(prefix)
@@ -169,7 +126,7 @@ def test_no_body_is_folded_on_the_request_path_when_the_view_keeps_them(
     both_ways: tuple[SearchEngine, SearchEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     view_engine, segment_engine = both_ways
-    expected = [segment_engine.search(request) for request in QUERIES]
+    expected = [segment_engine.search(request) for request in MIXED_REQUESTS]
 
     def refuse(text: str) -> str:
         raise AssertionError("a body folded on the request path")
@@ -178,8 +135,8 @@ def test_no_body_is_folded_on_the_request_path_when_the_view_keeps_them(
     monkeypatch.setattr(
         snippets, "_folded_texts", snippets.FoldedTexts(snippets.FOLDED_TEXTS_BYTES)
     )
-    for request, found in zip(QUERIES, expected, strict=True):
-        assert _comparable(view_engine.search(request)) == _comparable(found), request
+    for request, found in zip(MIXED_REQUESTS, expected, strict=True):
+        assert comparable(view_engine.search(request)) == comparable(found), request
 
 
 def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
@@ -190,7 +147,7 @@ def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
     old = live_generation(index_dir)
     assert old is not None
     as_built_before_views(old.path)
-    engine = _engine(index_dir, vocabulary)
+    engine = uncached_engine(index_dir, vocabulary)
     assert not engine.generation().view.compiled
     assert engine.search(SearchRequest(q="teachers")).total > 0
 
@@ -229,15 +186,16 @@ def test_a_view_compiled_before_folded_bodies_marks_the_same_words(
     shutil.copytree(current, older)
     as_compiled_before_folded_bodies(older / generation.name)
     assert check_view(older / generation.name, every_term=True) > 0
-    new_engine, old_engine = _engine(current, vocabulary), _engine(older, vocabulary)
+    new_engine = uncached_engine(current, vocabulary)
+    old_engine = uncached_engine(older, vocabulary)
     assert old_engine.generation().view.compiled
     assert new_engine.generation().shown(0).folded_body is not None
     assert old_engine.generation().shown(0).folded_body is None
 
     marked = 0
-    for request in QUERIES:
-        expected = _comparable(new_engine.search(request))
-        assert _comparable(old_engine.search(request)) == expected, request
+    for request in MIXED_REQUESTS:
+        expected = comparable(new_engine.search(request))
+        assert comparable(old_engine.search(request)) == expected, request
         marked += sum("<mark>" in hit.snippet for hit in expected.hits)
     assert marked > 20
 
@@ -250,7 +208,7 @@ def test_what_a_compiled_view_caches_stays_under_its_smaller_bound(
     view = view_engine.generation().view
     assert view.cache_bytes < segment_engine.generation().view.cache_bytes
     monkeypatch.setattr(view, "cache_bytes", 4096)
-    for request in QUERIES:
+    for request in MIXED_REQUESTS:
         view_engine.search(request)
         assert view._bytes <= 4096
 
@@ -296,7 +254,7 @@ def test_a_prefix_s_completions_are_cached_only_within_the_word_they_complete(
     assert not prefixes  # no entry of its own for "insur*"
     again = engine.search(SearchRequest(q="health insur"))
     assert len(unions) == 2  # the word's scores, cached, hold the union
-    assert _comparable(again) == _comparable(first)
+    assert comparable(again) == comparable(first)
 
 
 def _postings_of(size: int) -> Postings:
@@ -355,13 +313,13 @@ def test_what_the_cache_keeps_numbers_documents_in_two_bytes_and_answers_the_sam
     and every answer is the one made with four-byte numbers."""
     engine = both_ways[0] if way == "view" else both_ways[1]
     view = _emptied_cache(engine, monkeypatch, engine.generation().view.cache_bytes)
-    narrow = [_comparable(engine.search(request)) for request in QUERIES]
+    narrow = [comparable(engine.search(request)) for request in MIXED_REQUESTS]
     kept = [found for found in view._cached.values() if isinstance(found, Postings) and found.df]
     assert len(kept) > 20 and all(found.ids.dtype == np.uint16 for found in kept)
 
     _emptied_cache(engine, monkeypatch, view.cache_bytes)
     monkeypatch.setattr(segments, "_NARROW_DOCS", view.doc_count - 1)
-    wide = [_comparable(engine.search(request)) for request in QUERIES]
+    wide = [comparable(engine.search(request)) for request in MIXED_REQUESTS]
 
     assert wide == narrow
     kept = [found for found in view._cached.values() if isinstance(found, Postings)]
