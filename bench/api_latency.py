@@ -74,7 +74,8 @@ def synthetic_index(count: int, seed: int, work: Path) -> tuple[Path, Path, Path
     corpus = corpus_for(export, work / f"synthetic-{count}-corpus")
     index_dir = work / f"synthetic-{count}-index"
     if not reusable_index(index_dir):
-        shutil.rmtree(index_dir, ignore_errors=True)
+        if index_dir.exists():
+            shutil.rmtree(index_dir)
         articles, _ = ingest_export(export, load_vocabulary())
         build_from_articles(articles, index_dir)
     return index_dir, corpus, export

@@ -36,9 +36,9 @@ def corpus_for(export: Path, corpus_dir: Path) -> Path:
 def reusable_index(index_dir: Path) -> bool:
     """Whether an index a run left here can be measured again: its live generation was
     written with the code's schema. One of an older schema is still served, but it is not
-    what a build makes now (2026-12-06: the 5k index cached here had kept the dates' terms
-    for hours after the schema lost them)."""
-    from search_service.errors import SearchServiceError
+    what a build makes now (2026-12-06: bench/data/api-latency's 5k index kept the dates'
+    terms for an hour after the schema lost them)."""
+    from search_service.errors import DamagedPointerError
     from search_service.index import generations
     from search_service.index.schema import schema_fingerprint
 
@@ -46,7 +46,7 @@ def reusable_index(index_dir: Path) -> bool:
         return False
     try:
         live = generations.live_generation(index_dir)
-    except SearchServiceError:  # a damaged pointer
+    except DamagedPointerError:
         return False
     return live is not None and live.manifest.get("schema_fingerprint") == schema_fingerprint()
 

@@ -296,6 +296,8 @@ def run(
     index_dir = work / "indexes"
     figures: dict[str, Any] = {"articles": count}
     if build or not reusable_index(index_dir):
+        if not build:
+            print(f"--reuse-index: no index of the code's schema in {index_dir}", flush=True)
         print("build: search-service index build --full ...", flush=True)
         figures["build_command"] = build_with_cli(corpus_dir, index_dir, count)
         print(f"build: {figures['build_command']}", flush=True)

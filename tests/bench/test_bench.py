@@ -26,7 +26,7 @@ from bench.peers import SqliteFts5
 from bench.queries import KINDS, BenchQuery, make_queries, read_articles
 from bench.report import TARGETS, TARGETS_11, Target, analytics_overhead, render
 from search_service.index import generations
-from search_service.index import schema as index_schema
+from search_service.index import schema as index_module
 from search_service.index.build import build_from_articles
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -573,7 +573,7 @@ def test_a_cached_index_is_measured_again_only_if_written_with_the_codes_schema(
     build_from_articles(varied_articles[:20], index_dir)
     assert reusable_index(index_dir)
     with monkeypatch.context() as patch:
-        patch.setattr(index_schema, "schema_fingerprint", lambda schema=None: "another schema")
+        patch.setattr(index_module, "schema_fingerprint", lambda schema=None: "another schema")
         assert not reusable_index(index_dir)
     (index_dir / generations.POINTER_FILE).write_text("{damaged", encoding="utf-8")
     assert not reusable_index(index_dir)
