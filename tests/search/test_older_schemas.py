@@ -4,6 +4,7 @@ rebuilds it in full with the code's schema."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -50,14 +51,11 @@ def build_with_dates_as_terms(
         build_from_articles(articles, index_dir)
 
 
-def _fields_with_terms(index_dir: Path) -> dict[str, int]:
+def _terms_per_field(index_dir: Path) -> Counter[str]:
     _, index = generations.open_live_index(index_dir)
     try:
         with index.searcher() as searcher:
-            counts: dict[str, int] = {}
-            for fieldname, _ in searcher.reader().all_terms():
-                counts[fieldname] = counts.get(fieldname, 0) + 1
-            return counts
+            return Counter(fieldname for fieldname, _ in searcher.reader().all_terms())
     finally:
         index.close()
 
@@ -76,8 +74,8 @@ def test_a_generation_with_the_dates_as_terms_answers_as_one_without(
     build_with_dates_as_terms(articles, tmp_path / "older", monkeypatch)
     build_from_articles(articles, tmp_path / "current")
     older, current = (
-        _fields_with_terms(tmp_path / "older"),
-        _fields_with_terms(tmp_path / "current"),
+        _terms_per_field(tmp_path / "older"),
+        _terms_per_field(tmp_path / "current"),
     )
     assert {"date", "date_sort"} <= older.keys() and not {"date", "date_sort"} & current.keys()
     assert older["year"] > current["year"]
@@ -111,7 +109,7 @@ def test_the_build_after_a_generation_with_the_dates_as_terms_is_full(
     report = build_from_articles(articles, index_dir, full=False)
 
     assert report.full and report.full_reason == "the schema changed"
-    terms = _fields_with_terms(index_dir)
+    terms = _terms_per_field(index_dir)
     assert not {"date", "date_sort"} & terms.keys()
     assert terms["year"] == len({article.year for article in articles if article.year})
     assert _answers(uncached_engine(index_dir, vocabulary)) == before
