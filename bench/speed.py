@@ -121,14 +121,23 @@ def _watch_tree_memory(child: subprocess.Popen[str]) -> int:
     return peak
 
 
-def earlier_build_figures(count: int) -> dict[str, Any]:
-    """With `--reuse-index`: the build figures of the run that built the index, marked as such."""
+def earlier_build_figures(count: int, index_dir: Path) -> dict[str, Any]:
+    """With `--reuse-index`: the build figures of the run that built the index, marked as such.
+
+    None when the results file is another build's (its report published another
+    generation than the one live in `index_dir`): a run whose results were not kept may
+    have built the index since.
+    """
     import json
 
     path = RESULTS_DIR / f"speed-{count}.json"
-    if not path.exists():
+    live = generations.live_generation(index_dir)
+    if not path.exists() or live is None:
         return {}
     earlier = json.loads(path.read_text())
+    command = earlier["figures"].get("build_command", {})
+    if f"published {live.name} " not in " ".join(command.get("report_tail", [])):
+        return {}
     kept = {k: v for k, v in earlier["figures"].items() if k.startswith("build_")}
     for figures in kept.values():
         figures.setdefault("from_run_finished_at", earlier.get("finished_at"))
@@ -307,7 +316,7 @@ def run(
             figures["build_in_process"] = build_in_process(export, in_process_dir, vocabulary)
             print(f"build in process: {figures['build_in_process']}", flush=True)
     else:
-        figures.update(earlier_build_figures(count))
+        figures.update(earlier_build_figures(count, index_dir))
     vocabulary = load_vocabulary()
     queries = make_queries(read_articles(export), per_kind=per_kind)
     rss_before = psutil.Process(os.getpid()).memory_info().rss

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bench import speed
 from bench.common import compile_package, latency_summary, percentile, read_results
 from bench.generate import FIRST_DAY, LAST_DAY, ArticleGenerator, generate, load_names
 from bench.ours import reusable_index
@@ -577,3 +578,31 @@ def test_a_cached_index_is_measured_again_only_if_written_with_the_codes_schema(
         assert not reusable_index(index_dir)
     (index_dir / generations.POINTER_FILE).write_text("{damaged", encoding="utf-8")
     assert not reusable_index(index_dir)
+
+
+def test_a_reused_index_takes_the_build_figures_of_the_run_that_published_it(
+    tmp_path: Path, varied_articles: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "indexes"
+    build_from_articles(varied_articles[:20], index_dir)
+    live = generations.live_generation(index_dir)
+    assert live is not None
+    results = tmp_path / "results"
+    results.mkdir()
+    monkeypatch.setattr(speed, "RESULTS_DIR", results)
+
+    def earlier_run(published: str) -> None:
+        tail = [
+            f"  published {published} in 6.8s (20 articles indexed, 740/s over the whole build)"
+        ]
+        figures = {"build_command": {"articles_per_s": 700.0, "report_tail": tail}}
+        document = {"finished_at": "2026-12-06T04:40:26+00:00", "figures": figures}
+        (results / "speed-20.json").write_text(json.dumps(document), encoding="utf-8")
+
+    assert speed.earlier_build_figures(20, index_dir) == {}
+    earlier_run(live.name)
+    build = speed.earlier_build_figures(20, index_dir)["build_command"]
+    assert build["articles_per_s"] == 700.0
+    assert build["from_run_finished_at"] == "2026-12-06T04:40:26+00:00"
+    earlier_run("gen-20261206T000000000000-abcdef")
+    assert speed.earlier_build_figures(20, index_dir) == {}
