@@ -40,7 +40,7 @@ def reusable_index(index_dir: Path) -> bool:
     terms for an hour after the schema lost them)."""
     from search_service.errors import DamagedPointerError
     from search_service.index import generations
-    from search_service.index.schema import schema_fingerprint
+    from search_service.index.build import written_with_current_schema
 
     if not index_dir.is_dir():
         return False
@@ -48,7 +48,7 @@ def reusable_index(index_dir: Path) -> bool:
         live = generations.live_generation(index_dir)
     except DamagedPointerError:
         return False
-    return live is not None and live.manifest.get("schema_fingerprint") == schema_fingerprint()
+    return live is not None and written_with_current_schema(live)
 
 
 def load_vocabulary() -> Any:

@@ -658,6 +658,12 @@ def _plan(articles: list[Article], live: gens.Generation | None, full: bool) -> 
     return _Plan(False, None, to_add, to_update, to_delete, unchanged)
 
 
+def written_with_current_schema(generation: gens.Generation) -> bool:
+    """Whether `generation` was written with the code's schema (the fingerprint its
+    manifest keeps): an incremental build reuses only such a generation."""
+    return generation.manifest.get("schema_fingerprint") == schema_fingerprint()
+
+
 def _full_reason(live: gens.Generation | None, full: bool) -> tuple[str | None, dict[str, str]]:
     """Why this build must index everything afresh (None: incremental), and the
     live generation's checksums an incremental build compares with."""
@@ -665,7 +671,7 @@ def _full_reason(live: gens.Generation | None, full: bool) -> tuple[str | None, 
         return "--full", {}
     if live is None:
         return "no live generation", {}
-    if live.manifest.get("schema_fingerprint") != schema_fingerprint():
+    if not written_with_current_schema(live):
         return "the schema changed", {}
     damaged = gens.damage(live, thorough=True)  # an incremental build copies it
     if damaged is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import fields
 
 from bench import speed
 from bench.common import compile_package, latency_summary, percentile, read_results
@@ -573,8 +574,15 @@ def test_a_cached_index_is_measured_again_only_if_written_with_the_codes_schema(
     assert not reusable_index(index_dir)
     build_from_articles(varied_articles[:20], index_dir)
     assert reusable_index(index_dir)
+    original = index_module.make_schema
+
+    def with_a_region() -> fields.Schema:
+        schema = original()
+        schema.add("region", fields.ID(stored=True))
+        return schema
+
     with monkeypatch.context() as patch:
-        patch.setattr(index_module, "schema_fingerprint", lambda schema=None: "another schema")
+        patch.setattr(index_module, "make_schema", with_a_region)  # the code's fingerprint
         assert not reusable_index(index_dir)
     (index_dir / generations.POINTER_FILE).write_text("{damaged", encoding="utf-8")
     assert not reusable_index(index_dir)
