@@ -34,10 +34,11 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import psutil
 
@@ -82,8 +83,8 @@ def build_with_cli(corpus_dir: Path, index_dir: Path, count: int) -> dict[str, A
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         child = subprocess.Popen(command, stdout=out, stderr=err, text=True, cwd=REPO_ROOT)
-        tree_peak = _watch_tree_memory(child)
-        seconds = time.perf_counter() - start
+        ended, tree_peak = wait_sampling_memory(child)
+        seconds = ended - start
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -105,20 +106,51 @@ def build_with_cli(corpus_dir: Path, index_dir: Path, count: int) -> dict[str, A
     }
 
 
-def _watch_tree_memory(child: subprocess.Popen[str]) -> int:
-    """Wait for `child`, sampling the summed RSS of it and its descendants; return the peak."""
+#: How often `wait_sampling_memory` sums the RSS of the build's processes.
+MEMORY_SAMPLE_SECONDS: Final = 0.2
+
+
+def wait_sampling_memory(
+    child: subprocess.Popen[str], every: float = MEMORY_SAMPLE_SECONDS
+) -> tuple[float, int]:
+    """Wait for `child`, summing the RSS of it and its descendants every `every` seconds
+    on a thread of its own: when it ended (`time.perf_counter()`) and the largest sum.
+
+    The wait itself blocks on the child, so the build's time stops when it ends. Sleeping
+    between samples in the waiting loop, as this did before, stopped the clock at the
+    first sample after the end: 0.1 s more on average, 1.5 % of a 5k build.
+    """
     peak = 0
-    parent = psutil.Process(child.pid)
-    while child.poll() is None:
-        total = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
         try:
-            for process in [parent, *parent.children(recursive=True)]:
-                total += process.memory_info().rss
+            parent = psutil.Process(child.pid)
         except psutil.Error:
-            pass
-        peak = max(peak, total)
-        time.sleep(0.2)
-    return peak
+            return  # ended already
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(parent))
+            stop.wait(every)
+
+    sampler = threading.Thread(target=sample, name="build-memory", daemon=True)
+    sampler.start()
+    child.wait()
+    ended = time.perf_counter()
+    stop.set()
+    sampler.join()
+    return ended, peak
+
+
+def _tree_rss(parent: psutil.Process) -> int:
+    """The summed RSS of `parent` and its descendants (0 once they have ended)."""
+    total = 0
+    try:
+        for process in [parent, *parent.children(recursive=True)]:
+            total += process.memory_info().rss
+    except psutil.Error:
+        pass
+    return total
 
 
 def earlier_build_figures(count: int, index_dir: Path) -> dict[str, Any]:

@@ -10,7 +10,9 @@ import datetime as dt
 import importlib.util
 import json
 import math
+import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
@@ -614,3 +616,32 @@ def test_a_reused_index_takes_the_build_figures_of_the_run_that_published_it(
     assert build["from_run_finished_at"] == "2026-12-06T04:40:26+00:00"
     earlier_run("gen-20261206T000000000000-abcdef")
     assert speed.earlier_build_figures(20, index_dir) == {}
+
+
+def _python(code: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", code], text=True)
+
+
+@pytest.mark.timeout(60)
+def test_the_build_is_timed_to_its_end_not_to_the_next_memory_sample() -> None:
+    child = _python("import time; time.sleep(0.5)")
+
+    ended, peak = speed.wait_sampling_memory(child, every=600)
+
+    assert child.returncode == 0
+    assert ended <= time.perf_counter()
+    assert peak > 0  # sampled once, as it started
+
+
+def test_the_builds_memory_is_the_sum_of_its_processes() -> None:
+    allocating = "b = b'x' * (96 * 2**20); import time; time.sleep(1.5)"
+    child = _python(
+        "import subprocess, sys, time\n"
+        f"grandchild = subprocess.Popen([sys.executable, '-c', {allocating!r}])\n"
+        "grandchild.wait()"
+    )
+
+    _ended, peak = speed.wait_sampling_memory(child, every=0.05)
+
+    assert child.returncode == 0
+    assert peak > 96 * 2**20  # the grandchild's bytes, and the child's interpreter
