@@ -4,7 +4,7 @@ Each step is the same command as in bench/README.md, run as its own process
 (so one step's memory does not weigh on the next). `--quick` runs a small
 version (2,000 articles, fewer queries) to check that everything works.
 
-    python -m bench.run_all            # 5k, 50k and 100k articles: 30-60 min on 2 cores
+    python -m bench.run_all            # 5k, 50k and 100k articles: 40-70 min on 2 cores
     python -m bench.run_all --quick    # 2,000 articles: a few minutes
 
 A run replaces figures RESULTS.md shows (`--quick` too: it rewrites relevance.json). On a
@@ -75,6 +75,13 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
             # A worker's memory with the service's defaults (the response cache on).
             ["bench.http_load", "--count", "100000", "--workers", "2", "--requests", "1000",
              "--cache", *wrk],
+        ]  # fmt: skip
+    if shutil.which("valgrind"):
+        # Instructions per request (callgrind), which the machine's speed does not move: last.
+        planned += [
+            ["bench.request_cost"],
+            ["bench.http_load", "--count", "5000", "--compare-analytics",
+             "--callgrind", "200", "--rounds", "0"],
         ]  # fmt: skip
     return [step for i, step in enumerate(planned) if step not in planned[:i]]
 

@@ -645,3 +645,25 @@ def test_the_builds_memory_is_the_sum_of_its_processes() -> None:
 
     assert child.returncode == 0
     assert peak > 96 * 2**20  # the grandchild's bytes, and the child's interpreter
+
+
+def test_a_whole_run_counts_a_requests_instructions_last_where_valgrind_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The report's request-cost and analytics figures are callgrind's counts: `run_all`
+    writes them too, after the timed steps (the machine's speed does not move them)."""
+    from bench import run_all
+
+    counting = [
+        ["bench.request_cost"],
+        ["bench.http_load", "--count", "5000", "--compare-analytics", "--callgrind", "200",
+         "--rounds", "0"],
+    ]  # fmt: skip
+    monkeypatch.setattr(run_all.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert run_all.steps(quick=False, skip_large=False)[-2:] == counting
+    assert run_all.steps(quick=False, skip_large=True)[-2:] == counting
+
+    monkeypatch.setattr(
+        run_all.shutil, "which", lambda name: None if name == "valgrind" else f"/usr/bin/{name}"
+    )
+    assert not [step for step in run_all.steps(False, False) if step in counting]
