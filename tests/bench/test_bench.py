@@ -10,6 +10,7 @@ import datetime as dt
 import importlib.util
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -659,11 +660,11 @@ def test_a_whole_run_counts_a_requests_instructions_last_where_valgrind_is_insta
         ["bench.http_load", "--count", "5000", "--compare-analytics", "--callgrind", "200",
          "--rounds", "0"],
     ]  # fmt: skip
-    monkeypatch.setattr(run_all.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     assert run_all.steps(quick=False, skip_large=False)[-2:] == counting
     assert run_all.steps(quick=False, skip_large=True)[-2:] == counting
 
     monkeypatch.setattr(
-        run_all.shutil, "which", lambda name: None if name == "valgrind" else f"/usr/bin/{name}"
+        shutil, "which", lambda name: None if name == "valgrind" else f"/usr/bin/{name}"
     )
     assert not [step for step in run_all.steps(False, False) if step in counting]
