@@ -33,6 +33,15 @@ FILE_NAME: Final = "analytics.sqlite3"
 SCHEMA_VERSION: Final = 2
 #: Milliseconds a connection waits for another one's write before giving up.
 BUSY_TIMEOUT_MS: Final = 10_000
+#: Rows of the `INSERT` statements a batch is written in (`_insert`): 1,000 searches take
+#: 25 statements, of three texts a table, which the connection keeps prepared. Prepared
+#: again each time (that of one row, `BEGIN` and `COMMIT`), they were about 37,000 of the
+#: 84,000 instructions a transaction of one record cost (callgrind).
+ROWS_PER_STATEMENT: Final = (256, 16, 1)
+#: Statements a connection keeps prepared: more than the store runs, whose `INSERT`s are of
+#: `ROWS_PER_STATEMENT` rows only. Written for each batch's number of rows, 128 of them
+#: kept (sqlite3's default; about 0.5 MB each at 1,000 rows) held about 100 MB a worker.
+STATEMENTS_KEPT: Final = 32
 
 _SEARCHES: Final = """CREATE TABLE {name} (
         id TEXT NOT NULL,
@@ -146,15 +155,12 @@ class AnalyticsStore:
                 _make_file(path)
             elif not path.exists():
                 raise AnalyticsStoreError(f"no analytics store at {path.resolve()}")
-            # No statement cache: a batch's `INSERT` is written for its number of rows
-            # (`_insert`), so nearly every one is new, and 128 of them kept (sqlite3's
-            # default) held about 100 MB per worker. The rest prepare in microseconds.
             connection = sqlite3.connect(
                 path,
                 timeout=BUSY_TIMEOUT_MS / 1000,
                 isolation_level=None,
                 check_same_thread=False,
-                cached_statements=0,
+                cached_statements=STATEMENTS_KEPT,
             )
         except OSError as error:
             raise AnalyticsStoreError(f"cannot open {path.resolve()}: {error}") from error
@@ -286,7 +292,8 @@ class AnalyticsStore:
 
 
 def _insert(db: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) -> None:
-    """`insert` (its `VALUES` left out) of `rows`, many rows per statement.
+    """`insert` (its `VALUES` left out) of `rows`, many rows per statement, in statements
+    of a few sizes only (`ROWS_PER_STATEMENT`, the largest first).
 
     sqlite3 lets the interpreter lock go while SQLite runs a statement, and a
     worker's writer thread then waits to take it back from the thread serving
@@ -294,16 +301,21 @@ def _insert(db: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) ->
     to hand it over. One statement per row (`executemany`) wrote 1,000 records in
     3-4 ms alone, in 4-5 s beside a busy thread, with 2,400-3,000 context switches;
     under load the writer never caught up and every request paid for the handovers.
+    One statement for the whole batch was new almost every time (its number of rows),
+    and the connection could keep none prepared (`STATEMENTS_KEPT`).
     """
     if not rows:
         return
     width = len(rows[0])
-    per_statement = max(1, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    most = max(1, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
     row = "(" + ", ".join(["?"] * width) + ")"
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        values = [value for fields in chunk for value in fields]
-        db.execute(f"{insert} VALUES {', '.join([row] * len(chunk))}", values)
+    start = 0
+    for size in sorted({min(size, most) for size in ROWS_PER_STATEMENT}, reverse=True):
+        statement = f"{insert} VALUES {', '.join([row] * size)}"
+        while len(rows) - start >= size:
+            chunk = rows[start : start + size]
+            db.execute(statement, [value for fields in chunk for value in fields])
+            start += size
 
 
 def _make_file(path: Path) -> None:
