@@ -21,8 +21,13 @@ _APOSTROPHE_TABLE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 #: Apostrophes that regular expressions take for letters (`\w`): ʼ (U+02BC) is a modifier
 #: letter, so a word pattern would read "dʼIvoire" as one word where "d’Ivoire" is two.
 LETTER_APOSTROPHES: Final = "".join(ch for ch in APOSTROPHES if re.fullmatch(r"\w", ch))
+_APOSTROPHE_RE: Final = re.compile(f"[{APOSTROPHES}]")
 # Letters that NFKD does not decompose into a base letter plus an accent.
 _SPECIAL_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
+_SPECIAL_LETTER_RE: Final = re.compile("[ßæœøđł]")
+#: The marks Latin letters decompose into (U+0300-U+036F), but for the grapheme joiner
+#: U+034F, which is none (its combining class is 0).
+_LATIN_MARKS_RE: Final = re.compile("[\u0300-\u034e\u0350-\u036f]+")
 
 _LETTER = rf"[^\W_{LETTER_APOSTROPHES}]"
 #: A word as the vocabulary and the query parser cut text: letters and digits (with
@@ -43,8 +48,12 @@ NAME_CONNECTORS: Final = HEADING_CONNECTORS | frozenset(
 
 
 def normalize_apostrophes(text: str) -> str:
-    """Turn every apostrophe-like character into a plain ASCII `'`."""
-    return text.translate(_APOSTROPHE_TABLE)
+    """Turn every apostrophe-like character into a plain ASCII `'`.
+
+    Looked for first: `str.translate` with a table looks every character up (1.5 µs
+    for a query of 22 characters, the search 0.2).
+    """
+    return text.translate(_APOSTROPHE_TABLE) if _APOSTROPHE_RE.search(text) else text
 
 
 def normalize_letter_apostrophes(text: str) -> str:
@@ -62,16 +71,27 @@ def normalize_letter_apostrophes(text: str) -> str:
 
 
 def strip_accents(text: str) -> str:
-    """Remove combining marks: "Côte" -> "Cote" (case kept)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Remove combining marks: "Côte" -> "Cote" (case kept).
+
+    Latin accents decompose into marks of one block, which one regular expression
+    removes; only text still holding other characters than ASCII then (other scripts,
+    their marks) is gone through a character at a time.
+    """
+    if text.isascii():
+        return text
+    stripped = _LATIN_MARKS_RE.sub("", unicodedata.normalize("NFKD", text))
+    if stripped.isascii():
+        return stripped
+    return "".join(ch for ch in stripped if not unicodedata.combining(ch))
 
 
 def fold(text: str) -> str:
     """Case-, accent- and apostrophe-insensitive form: "Côte d’Ivoire" -> "cote d'ivoire"."""
     if text.isascii():  # no accent, no special letter: the same result, ten times faster
         return text.replace("`", "'").lower()
-    lowered = normalize_apostrophes(text).casefold().translate(_SPECIAL_LETTERS)
+    lowered = normalize_apostrophes(text).casefold()
+    if _SPECIAL_LETTER_RE.search(lowered):
+        lowered = lowered.translate(_SPECIAL_LETTERS)
     return strip_accents(lowered)
 
 
