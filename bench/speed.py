@@ -118,38 +118,41 @@ def wait_sampling_memory(
 
     The wait itself blocks on the child, so the build's time stops when it ends. Sleeping
     between samples in the waiting loop, as this did before, stopped the clock at the
-    first sample after the end: 0.1 s more on average, 1.5 % of a 5k build.
+    first sample after the end: 0.1 s more on average, 1.4 % of a 5k build.
     """
+    parent = psutil.Process(child.pid)  # before the wait: the child cannot be gone yet
     peak = 0
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak
-        try:
-            parent = psutil.Process(child.pid)
-        except psutil.Error:
-            return  # ended already
         while not stop.is_set():
             peak = max(peak, _tree_rss(parent))
             stop.wait(every)
 
     sampler = threading.Thread(target=sample, name="build-memory", daemon=True)
     sampler.start()
-    child.wait()
-    ended = time.perf_counter()
-    stop.set()
-    sampler.join()
+    try:
+        child.wait()
+        ended = time.perf_counter()
+    finally:
+        stop.set()
+        sampler.join()
     return ended, peak
 
 
 def _tree_rss(parent: psutil.Process) -> int:
-    """The summed RSS of `parent` and its descendants (0 once they have ended)."""
+    """The summed RSS of `parent` and its descendants (those that end meanwhile left out)."""
     total = 0
     try:
-        for process in [parent, *parent.children(recursive=True)]:
+        processes = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for process in processes:
+        try:
             total += process.memory_info().rss
-    except psutil.Error:
-        pass
+        except psutil.NoSuchProcess:
+            continue
     return total
 
 
