@@ -34,10 +34,10 @@ SCHEMA_VERSION: Final = 2
 #: Milliseconds a connection waits for another one's write before giving up.
 BUSY_TIMEOUT_MS: Final = 10_000
 #: Rows of the `INSERT` statements a batch is written in (`_insert`): 1,000 searches take
-#: 25 statements, of three texts a table, which the connection keeps prepared. Prepared
+#: 10 statements, of five texts a table, which the connection keeps prepared. Prepared
 #: again each time (that of one row, `BEGIN` and `COMMIT`), they were about 37,000 of the
 #: 84,000 instructions a transaction of one record cost (callgrind).
-ROWS_PER_STATEMENT: Final = (256, 16, 1)
+ROWS_PER_STATEMENT: Final = (256, 64, 16, 4, 1)
 #: Statements a connection keeps prepared: more than the store runs, whose `INSERT`s are of
 #: `ROWS_PER_STATEMENT` rows only. Written for each batch's number of rows, 128 of them
 #: kept (sqlite3's default; about 0.5 MB each at 1,000 rows) held about 100 MB a worker.
@@ -293,7 +293,7 @@ class AnalyticsStore:
 
 def _insert(db: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) -> None:
     """`insert` (its `VALUES` left out) of `rows`, many rows per statement, in statements
-    of a few sizes only (`ROWS_PER_STATEMENT`, the largest first).
+    of a few sizes only (`_statement_sizes`).
 
     sqlite3 lets the interpreter lock go while SQLite runs a statement, and a
     worker's writer thread then waits to take it back from the thread serving
@@ -310,12 +310,18 @@ def _insert(db: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) ->
     most = max(1, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
     row = "(" + ", ".join(["?"] * width) + ")"
     start = 0
-    for size in sorted({min(size, most) for size in ROWS_PER_STATEMENT}, reverse=True):
+    for size in _statement_sizes(most):
         statement = f"{insert} VALUES {', '.join([row] * size)}"
         while len(rows) - start >= size:
             chunk = rows[start : start + size]
             db.execute(statement, [value for fields in chunk for value in fields])
             start += size
+
+
+def _statement_sizes(most: int) -> list[int]:
+    """`ROWS_PER_STATEMENT` cut to `most` rows (SQLite's bound of variables), the largest
+    first, and one row always among them, so that every row is written."""
+    return sorted({min(size, most) for size in ROWS_PER_STATEMENT} | {1}, reverse=True)
 
 
 def _make_file(path: Path) -> None:

@@ -199,8 +199,8 @@ def test_what_retention_deletes_leaves_no_trace_in_the_file(tmp_path: Path) -> N
 def test_a_batch_is_written_in_a_few_statements_of_a_few_sizes(tmp_path: Path) -> None:
     """SQLite runs each statement with the interpreter lock let go, and a writer thread
     waits to take it back from the thread serving requests: a statement per row made
-    the writer hand it over a thousand times a second under load. Statements of three
-    sizes (256, 16 and 1 rows) are few texts, which the connection keeps prepared."""
+    the writer hand it over a thousand times a second under load. Statements of five
+    sizes (256, 64, 16, 4 and 1 rows) are few texts, which the connection keeps prepared."""
     path = store_path(tmp_path)
     clicks = [
         ClickRecord(search_id=f"s{i}", position=1, article_id="x", day=TODAY) for i in range(500)
@@ -216,12 +216,12 @@ def test_a_batch_is_written_in_a_few_statements_of_a_few_sizes(tmp_path: Path) -
         if sql.startswith("INSERT"):
             table = sql.split()[4]
             rows_per_statement.setdefault(table, []).append(sql.count("), (") + 1)
-    # 1,000 rows: 3 of 256, 14 of 16, 8 of 1; 500 rows: 1 of 256, 15 of 16, 4 of 1.
-    thousand = [256] * 3 + [16] * 14 + [1] * 8
+    # 1,000 rows: 3 of 256, 3 of 64, 2 of 16, 2 of 4; 500 rows: 1, 3, 3 and 1.
+    thousand = [256] * 3 + [64] * 3 + [16] * 2 + [4] * 2
     assert rows_per_statement == {
         "searches": thousand,
         "search_filters": thousand,
-        "clicks": [256] + [16] * 15 + [1] * 4,
+        "clicks": [256] + [64] * 3 + [16] * 3 + [4],
     }
     assert (count(path, "searches"), count(path, "search_filters"), count(path, "clicks")) == (
         1_000,
