@@ -21,10 +21,10 @@ _APOSTROPHE_TABLE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 #: Apostrophes that regular expressions take for letters (`\w`): ʼ (U+02BC) is a modifier
 #: letter, so a word pattern would read "dʼIvoire" as one word where "d’Ivoire" is two.
 LETTER_APOSTROPHES: Final = "".join(ch for ch in APOSTROPHES if re.fullmatch(r"\w", ch))
-_APOSTROPHE_RE: Final = re.compile(f"[{APOSTROPHES}]")
+_APOSTROPHE_RE: Final = re.compile(f"[{re.escape(APOSTROPHES)}]")
 # Letters that NFKD does not decompose into a base letter plus an accent.
 _SPECIAL_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
-_SPECIAL_LETTER_RE: Final = re.compile("[ßæœøđł]")
+_SPECIAL_LETTER_RE: Final = re.compile(f"[{re.escape(''.join(map(chr, _SPECIAL_LETTERS)))}]")
 #: The marks Latin letters decompose into (U+0300-U+036F), but for the grapheme joiner
 #: U+034F, which is none (its combining class is 0).
 _LATIN_MARKS_RE: Final = re.compile("[\u0300-\u034e\u0350-\u036f]+")
