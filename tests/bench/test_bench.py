@@ -672,3 +672,23 @@ def test_a_whole_run_counts_a_requests_instructions_last_where_valgrind_is_insta
         shutil, "which", lambda name: None if name == "valgrind" else f"/usr/bin/{name}"
     )
     assert not [step for step in run_all.steps(False, False) if step in counting]
+
+
+def test_the_analytics_count_runs_its_children_with_a_fixed_hash_seed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With a random seed, counts of the same code moved by more than the 5 % compared."""
+    from bench import http_load
+
+    seen: list[dict[str, str]] = []
+
+    def run(command: list[str], **options: Any) -> None:
+        seen.append(options["env"])
+        log = next(part for part in command if part.startswith("--log-file="))
+        Path(log.removeprefix("--log-file=")).write_text("==1== Collected : 1234\n")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    count = http_load.callgrind_instructions(tmp_path / "x.jsonl", tmp_path, "on", 20, 200)
+
+    assert count == 1234
+    assert [env["PYTHONHASHSEED"] for env in seen] == ["0"]
