@@ -16,6 +16,7 @@ kept (`_SCHEMA`). An id is good for one day (`ids`), so it is stored once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sqlite3
 import time
@@ -308,20 +309,28 @@ def _insert(db: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]]) ->
         return
     width = len(rows[0])
     most = max(1, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
-    row = "(" + ", ".join(["?"] * width) + ")"
     start = 0
     for size in _statement_sizes(most):
-        statement = f"{insert} VALUES {', '.join([row] * size)}"
         while len(rows) - start >= size:
             chunk = rows[start : start + size]
+            statement = _statement(insert, width, size)
             db.execute(statement, [value for fields in chunk for value in fields])
             start += size
 
 
-def _statement_sizes(most: int) -> list[int]:
+@functools.lru_cache(maxsize=8)
+def _statement_sizes(most: int) -> tuple[int, ...]:
     """`ROWS_PER_STATEMENT` cut to `most` rows (SQLite's bound of variables), the largest
     first, and one row always among them, so that every row is written."""
-    return sorted({min(size, most) for size in ROWS_PER_STATEMENT} | {1}, reverse=True)
+    return tuple(sorted({min(size, most) for size in ROWS_PER_STATEMENT} | {1}, reverse=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(insert: str, width: int, rows: int) -> str:
+    """`insert` with the `VALUES` of `rows` rows of `width` values each, made once: the
+    text of 256 rows took longer to write than a record of one row to store."""
+    row = "(" + ", ".join(["?"] * width) + ")"
+    return f"{insert} VALUES {', '.join([row] * rows)}"
 
 
 def _make_file(path: Path) -> None:
