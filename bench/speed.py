@@ -159,7 +159,7 @@ def _tree_rss(parent: psutil.Process) -> int:
 def earlier_build_figures(count: int, index_dir: Path) -> dict[str, Any]:
     """With `--reuse-index`: the build figures of the run that built the index, marked as such.
 
-    None when the results file is another build's (its report published another
+    Nothing ({}) when the results file is another build's (its report published another
     generation than the one live in `index_dir`): a run whose results were not kept may
     have built the index since.
     """
