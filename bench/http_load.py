@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import shutil
 import socket
 import sqlite3
@@ -48,6 +47,7 @@ from typing import Any
 import httpx
 import psutil
 
+from bench.callgrind import Counting, counted_instructions
 from bench.common import DATA_DIR, REPO_ROOT, compile_package, latency_summary, write_result
 from bench.queries import KINDS, make_queries, read_articles
 
@@ -462,7 +462,6 @@ def run(
 #: Searches measured under callgrind in each mode, after `CALLGRIND_WARM_UP` not counted.
 CALLGRIND_SEARCHES = 200
 CALLGRIND_WARM_UP = 20
-_COLLECTED = re.compile(r"Collected : (\d+)")
 
 
 #: Concurrency levels of the analytics comparison.
@@ -521,12 +520,10 @@ def instructions_per_search(
 ) -> dict[str, Any]:
     """What one `/search` costs the app in instructions, analytics off and on.
 
-    Each figure is a child process (`analytics_child`) under `valgrind
-    --tool=callgrind`, run twice per mode: once sent `warm_up` searches, once those
-    and `measured` more; the difference of the two totals over `measured` is one
-    search's cost, start-up and warm-up excluded, every thread of the process
-    included (with analytics on, the writer's SQLite work: the app's shutdown
-    writes what is queued).
+    Each figure is a child process (`analytics_child`) under callgrind, counted by
+    `bench.callgrind` from the end of its `warm_up` searches to the end of its
+    `measured` ones: start-up and warm-up are not counted, every thread of the
+    process is (with analytics on, the writer's SQLite work).
 
     The child drives the real app (`create_app`: middleware, routing, the
     recorder, the writer thread) through ASGI calls, in-process: no HTTP parsing,
@@ -544,9 +541,11 @@ def instructions_per_search(
         raise RuntimeError("valgrind is needed (apt-get install valgrind), or --callgrind 0")
     per_search: dict[str, float] = {}
     for mode in ("off", "on"):
-        base = callgrind_instructions(export, index_dir, mode, warm_up, 0)
-        loaded = callgrind_instructions(export, index_dir, mode, warm_up, measured)
-        per_search[mode] = (loaded - base) / measured
+        arguments = [
+            "--analytics-child", mode, "--export", str(export), "--index", str(index_dir),
+            "--warm-up", str(warm_up), "--callgrind", str(measured),
+        ]  # fmt: skip
+        per_search[mode] = counted_instructions("bench.http_load", arguments) / measured
         print(f"analytics {mode}: {per_search[mode]:,.0f} instructions per /search", flush=True)
     extra = per_search["on"] - per_search["off"]
     return {
@@ -562,40 +561,16 @@ def instructions_per_search(
     }
 
 
-def callgrind_instructions(
-    export: Path, index_dir: Path, mode: str, warm_up: int, measured: int
-) -> int:
-    """Instructions of one `analytics_child` run under callgrind."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "callgrind.log"
-        command = [
-            "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", f"--log-file={log}",
-            sys.executable, "-m", "bench.http_load", "--analytics-child", mode,
-            "--export", str(export), "--index", str(index_dir),
-            "--warm-up", str(warm_up), "--callgrind", str(measured),
-        ]  # fmt: skip
-        # A fixed hash seed, as `bench.request_cost`'s: with a random one, three runs of the
-        # same code read +5.42, +4.88 and +4.51 % (e1a238f), and two of the same engine
-        # 6,434,630 and 6,443,756 instructions a search off.
-        hashed = {**os.environ, "PYTHONHASHSEED": "0"}
-        subprocess.run(command, cwd=REPO_ROOT, check=True, env=hashed)
-        found = _COLLECTED.search(log.read_text())
-    if found is None:
-        raise RuntimeError("callgrind reported no instruction count")
-    return int(found.group(1))
-
-
-def analytics_child(export: Path, index_dir: Path, mode: str, warm_up: int, measured: int) -> None:
-    """The app with analytics `mode`, sent `warm_up` + `measured` searches through ASGI."""
+def analytics_child(
+    export: Path, index_dir: Path, mode: str, warm_up: int, measured: int, toggles: Path | None
+) -> None:
+    """The app with analytics `mode`, sent `warm_up` searches, then `measured` counted."""
     import tempfile
 
     from search_service.settings import Settings
     from search_service.web.api import create_app
 
     searches, _ = level_mixes(export, max(measured, 1), 1, seed=23)
-    paths = searches[0][:warm_up] + searches[1][:measured]
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(
             index_dir=index_dir,
@@ -605,11 +580,14 @@ def analytics_child(export: Path, index_dir: Path, mode: str, warm_up: int, meas
             reload_interval=1e9,
             log_level="warning",
         )
-        asyncio.run(_drive(create_app(settings), paths))
+        app = create_app(settings)
+        counting = Counting(toggles)
+        asyncio.run(_drive(app, searches[0][:warm_up], searches[1][:measured], counting))
 
 
-async def _drive(app: Any, paths: Requests) -> None:
-    """Start the app (lifespan), send each GET in turn, stop it: an ASGI server's calls."""
+async def _drive(app: Any, warm_up: Requests, measured: Requests, counting: Counting) -> None:
+    """Start the app (lifespan), send each GET in turn, stop it: an ASGI server's calls;
+    counted from the first measured request to the last one's record written."""
     async with app.router.lifespan_context(app):
         recorder = app.state.recorder
         if recorder is not None:
@@ -617,13 +595,17 @@ async def _drive(app: Any, paths: Requests) -> None:
             # timing under callgrind decided how many records a transaction held (the count
             # of one comparison moved between +0.0 % and +3.7 %).
             recorder.writer.interval = 3600.0
-        for path, params in paths:
-            target = httpx.URL(path, params=params)
-            status = await asgi_get(app, target.raw_path.partition(b"?"))
-            if status != 200:
-                raise RuntimeError(f"{target} answered {status}")
-            if recorder is not None:
-                recorder.writer.flush()
+        for stage, paths in (("warm-up", warm_up), ("measured", measured)):
+            if stage == "measured":
+                counting.enable()
+            for path, params in paths:
+                target = httpx.URL(path, params=params)
+                status = await asgi_get(app, target.raw_path.partition(b"?"))
+                if status != 200:
+                    raise RuntimeError(f"{target} answered {status}")
+                if recorder is not None:
+                    recorder.writer.flush()
+        counting.disable()
 
 
 async def asgi_get(app: Any, target: tuple[bytes, bytes, bytes]) -> int:
@@ -760,9 +742,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--warm-up", type=int, default=CALLGRIND_WARM_UP, help=argparse.SUPPRESS)
+    parser.add_argument("--toggles", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.analytics_child:
-        analytics_child(args.export, args.index, args.analytics_child, args.warm_up, args.callgrind)
+        analytics_child(
+            args.export, args.index, args.analytics_child, args.warm_up, args.callgrind,
+            args.toggles,
+        )  # fmt: skip
         return 0
     if args.compare_analytics:
         figures = compare_analytics(

@@ -14,13 +14,11 @@ kind with facets and snippets; its `/suggest` prefixes), response cache off:
   system calls and the event loop's polling.
 
 `http - engine` is what a request costs that is not search. Each figure is one
-child process under callgrind with instrumentation off (`--instr-atstart=no`,
-so start-up runs at a few times native speed) until the `--warm-up` requests
-are answered; it is switched on for the `--requests` counted ones only, by
-callgrind's client requests from a tiny C library compiled on the spot (gcc
-and valgrind's headers: `apt-get install valgrind gcc`). Every layer sends
-the same requests, so the engine's caches are as warm in each; string hashing
-is fixed (`PYTHONHASHSEED=0`), so a run counts the same figure every time.
+child process under callgrind, counted by `bench.callgrind` for the `--requests`
+counted requests only, after `--warm-up` ones uncounted. Every layer sends the
+same requests, so the engine's caches are as warm in each; string hashing is
+fixed and numpy starts no OpenBLAS thread, so a run counts the same figure every
+time.
 
     python -m bench.request_cost [--count 5000] [--requests 200] [--warm-up 200]
     python -m bench.request_cost --profile app   # where the time goes (cProfile)
@@ -31,14 +29,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import ctypes
 import functools
-import os
 import pstats
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -46,12 +39,12 @@ from typing import Any
 
 import httpx
 
-from bench.common import DATA_DIR, REPO_ROOT, write_result
+from bench.callgrind import Counting, counted_instructions
+from bench.common import DATA_DIR, write_result
 from bench.http_load import Requests, asgi_get, level_mixes
 
 LAYERS = ("engine", "app", "http")
 ENDPOINTS = ("search", "suggest")
-_COLLECTED = re.compile(r"Collected : (\d+)")
 
 
 def requests_of(export: Path, endpoint: str, count: int) -> Requests:
@@ -162,38 +155,6 @@ async def _drive_http(app: Any, heads: list[bytes]) -> None:
     protocol.connection_lost(None)
 
 
-_TOGGLES = r"""
-#include <valgrind/callgrind.h>
-void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; }
-void counting_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
-"""
-
-
-class _Counting:
-    """Switches callgrind's instrumentation (a no-op outside valgrind)."""
-
-    def __init__(self, library: Path | None) -> None:
-        self.library = ctypes.CDLL(str(library)) if library else None
-
-    def enable(self) -> None:
-        if self.library:
-            self.library.counting_on()
-
-    def disable(self) -> None:
-        if self.library:
-            self.library.counting_off()
-
-    def dump_stats(self, path: Path) -> None: ...
-
-
-def compile_toggles(folder: Path) -> Path:
-    source = folder / "toggles.c"
-    source.write_text(_TOGGLES)
-    library = folder / "toggles.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True)
-    return library
-
-
 def child(layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int, measured: int,
           profile: Path | None = None, toggles: Path | None = None) -> None:  # fmt: skip
     """Send `warm_up` requests to `layer`, then `measured` more, profiled or counted."""
@@ -203,7 +164,7 @@ def child(layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int
 
     sent = warm_up + measured
     requests = requests_of(export, endpoint, sent)
-    profiler: cProfile.Profile | _Counting = cProfile.Profile() if profile else _Counting(toggles)
+    profiler: cProfile.Profile | Counting = cProfile.Profile() if profile else Counting(toggles)
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
         if layer == "engine":
@@ -242,24 +203,11 @@ def instructions(
     layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int, measured: int
 ) -> float:
     """Instructions per request of `layer`, counted by callgrind (every thread)."""
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        log = folder / "callgrind.log"
-        command = [
-            "valgrind", "--tool=callgrind", "--instr-atstart=no",
-            "--callgrind-out-file=/dev/null", f"--log-file={log}",
-            sys.executable, "-m", "bench.request_cost", "--child",
-            "--layer", layer, "--endpoint", endpoint, "--export", str(export),
-            "--index", str(index_dir), "--warm-up", str(warm_up), "--requests", str(measured),
-            "--toggles", str(compile_toggles(folder)),
-        ]  # fmt: skip
-        subprocess.run(
-            command, cwd=REPO_ROOT, check=True, env={**os.environ, "PYTHONHASHSEED": "0"}
-        )
-        found = _COLLECTED.search(log.read_text())
-    if found is None:
-        raise RuntimeError("callgrind reported no instruction count")
-    return int(found.group(1)) / measured
+    arguments = [
+        "--child", "--layer", layer, "--endpoint", endpoint, "--export", str(export),
+        "--index", str(index_dir), "--warm-up", str(warm_up), "--requests", str(measured),
+    ]  # fmt: skip
+    return counted_instructions("bench.request_cost", arguments) / measured
 
 
 def synthetic(count: int) -> tuple[Path, Path]:

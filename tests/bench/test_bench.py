@@ -10,7 +10,9 @@ import datetime as dt
 import importlib.util
 import json
 import math
+import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -674,22 +676,82 @@ def test_a_whole_run_counts_a_requests_instructions_last_where_valgrind_is_insta
     assert not [step for step in run_all.steps(False, False) if step in counting]
 
 
-def test_the_analytics_count_runs_its_children_with_a_fixed_hash_seed(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_a_counted_child_runs_with_a_fixed_hash_seed_and_counts_only_what_it_switches_on(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """As `bench.request_cost`'s: with a random seed, three counts of the same code read
-    +5.42, +4.88 and +4.51 % (e1a238f)."""
-    from bench import http_load
+    """With a random seed, three counts of the same code read +5.42, +4.88 and +4.51 %
+    (e1a238f); counted from the start, two start-ups of the same child differed by
+    1,500,130 instructions."""
+    from bench import callgrind, http_load
 
-    seen: list[dict[str, str]] = []
+    seen: list[tuple[list[str], dict[str, str]]] = []
 
     def run(command: list[str], **options: Any) -> None:
-        seen.append(options["env"])
+        seen.append((command, options["env"]))
         log = next(part for part in command if part.startswith("--log-file="))
         Path(log.removeprefix("--log-file=")).write_text("==1== Collected : 1234\n")
 
     monkeypatch.setattr(subprocess, "run", run)
-    count = http_load.callgrind_instructions(tmp_path / "x.jsonl", tmp_path, "on", 20, 200)
+    monkeypatch.setattr(callgrind, "compile_toggles", lambda folder: folder / "toggles.so")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    counted = http_load.instructions_per_search(Path("x.jsonl"), Path("index"), 20, 200)
 
-    assert count == 1234
-    assert [env["PYTHONHASHSEED"] for env in seen] == ["0"]
+    assert counted["per_search"] == {"off": 6, "on": 6}
+    for command, env in seen:
+        assert "--instr-atstart=no" in command
+        assert command[command.index("--toggles") + 1].endswith("toggles.so")
+        assert env["PYTHONHASHSEED"] == "0"
+    assert [command[command.index("--analytics-child") + 1] for command, _ in seen] == [
+        "off",
+        "on",
+    ]
+
+
+def test_a_counted_child_starts_no_openblas_thread() -> None:
+    """numpy's OpenBLAS starts a thread a core that spins by the clock before it sleeps:
+    under callgrind that spin moved one start-up's count by 1,500,015 instructions."""
+    from bench.callgrind import STEADY_ENVIRONMENT
+
+    threads = "import os, numpy; print(len(os.listdir('/proc/self/task')))"
+    env = {**os.environ, **STEADY_ENVIRONMENT}
+    found = subprocess.run(
+        [sys.executable, "-c", threads], env=env, capture_output=True, text=True, check=True
+    )
+
+    assert found.stdout.strip() == "1"
+
+
+def test_the_analytics_count_covers_the_measured_searches_and_their_records_only(
+    tmp_path: Path, varied_articles: list[Any]
+) -> None:
+    """Switched on after the warm-up's records are written, off once the last measured
+    search's record is: the writer's work falls inside the count, none of the warm-up's."""
+    import asyncio
+
+    from bench import http_load
+    from search_service.analytics.store import FILE_NAME
+    from search_service.settings import Settings
+    from search_service.web.api import create_app
+
+    index_dir = tmp_path / "index"
+    build_from_articles(varied_articles[:20], index_dir)
+    data = tmp_path / "data"
+    settings = Settings(index_dir=index_dir, data_dir=data, cache_size=0, analytics=True)
+    written_at: list[tuple[str, int]] = []
+
+    def records() -> int:
+        with sqlite3.connect(data / FILE_NAME) as db:
+            return int(db.execute("SELECT COUNT(*) FROM searches").fetchone()[0])
+
+    class Counting:
+        def enable(self) -> None:
+            written_at.append(("on", records()))
+
+        def disable(self) -> None:
+            written_at.append(("off", records()))
+
+    warm_up = [("/search", {"q": "education"}), ("/search", {"q": "health"})]
+    measured = [("/search", {"q": "union"}), ("/search", {"q": "mutual"}), ("/search", {"q": "a"})]
+    asyncio.run(http_load._drive(create_app(settings), warm_up, measured, Counting()))  # type: ignore[arg-type]
+
+    assert written_at == [("on", 2), ("off", 5)]

@@ -1,0 +1,87 @@
+"""Instructions counted by callgrind for a stretch of a child process's work only.
+
+A child runs under `valgrind --tool=callgrind --instr-atstart=no`: start-up (imports,
+opening the index, the warm-up requests) runs uncounted at a few times native
+speed, and the child switches instrumentation on around the work to count, by
+callgrind's client requests from a tiny C library compiled on the spot (gcc and
+valgrind's headers: `apt-get install valgrind gcc`).
+
+Two things would otherwise move the count of the same code from run to run:
+
+* string hashing: the child runs with `PYTHONHASHSEED=0`;
+* OpenBLAS's idle thread, which numpy starts at import and which spins for a
+  while by the CPU's clock before it sleeps: under callgrind, whose run takes
+  minutes, that spin is counted in amounts that follow the machine's load (two
+  runs of the same start-up differed by 1,500,130 instructions, 1,500,015 of them
+  in `blas_thread_server`). The service calls no BLAS routine, so the child runs
+  with `OPENBLAS_NUM_THREADS=1`, which starts no such thread.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import REPO_ROOT
+
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+_TOGGLES = r"""
+#include <valgrind/callgrind.h>
+void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; }
+void counting_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+#: The child's environment on top of the parent's (see the module's docstring).
+STEADY_ENVIRONMENT = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+
+
+class Counting:
+    """Switches callgrind's instrumentation in the child (a no-op outside valgrind)."""
+
+    def __init__(self, library: Path | None) -> None:
+        self.library = ctypes.CDLL(str(library)) if library else None
+
+    def enable(self) -> None:
+        if self.library:
+            self.library.counting_on()
+
+    def disable(self) -> None:
+        if self.library:
+            self.library.counting_off()
+
+    def dump_stats(self, path: Path) -> None:
+        """Nothing to write: callgrind reports the count (cProfile's interface)."""
+
+
+def compile_toggles(folder: Path) -> Path:
+    """The shared library whose two functions switch the counting on and off."""
+    source = folder / "toggles.c"
+    source.write_text(_TOGGLES)
+    library = folder / "toggles.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True)
+    return library
+
+
+def counted_instructions(module: str, arguments: list[str]) -> int:
+    """Instructions that `python -m module arguments --toggles LIBRARY` counted, every
+    thread included, between its `Counting.enable` and `Counting.disable`."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        log = folder / "callgrind.log"
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no",
+            "--callgrind-out-file=/dev/null", f"--log-file={log}",
+            sys.executable, "-m", module, *arguments,
+            "--toggles", str(compile_toggles(folder)),
+        ]  # fmt: skip
+        subprocess.run(command, cwd=REPO_ROOT, check=True, env={**os.environ, **STEADY_ENVIRONMENT})
+        found = _COLLECTED.search(log.read_text())
+    if found is None:
+        raise RuntimeError("callgrind reported no instruction count")
+    return int(found.group(1))
