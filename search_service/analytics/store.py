@@ -245,25 +245,22 @@ class AnalyticsStore:
         is left as it is, so a repeated search or click counts once."""
         searches = [r for r in records if isinstance(r, SearchRecord)]
         clicks = [r for r in records if isinstance(r, ClickRecord)]
+        day = {r.day: r.day.isoformat() for r in records}  # a batch's days are one or two
         with self.transaction() as db:
             _insert(
                 db,
                 "INSERT OR IGNORE INTO searches (id, day, query, results)",
-                [(r.id, r.day.isoformat(), r.query, r.results) for r in searches],
+                [(r.id, day[r.day], r.query, r.results) for r in searches],
             )
             _insert(
                 db,
                 "INSERT OR IGNORE INTO search_filters (search_id, name, value, day)",
-                [
-                    (r.id, name, value, r.day.isoformat())
-                    for r in searches
-                    for name, value in r.filters
-                ],
+                [(r.id, name, value, day[r.day]) for r in searches for name, value in r.filters],
             )
             _insert(
                 db,
                 "INSERT OR IGNORE INTO clicks (search_id, position, article_id, day)",
-                [(r.search_id, r.position, r.article_id, r.day.isoformat()) for r in clicks],
+                [(r.search_id, r.position, r.article_id, day[r.day]) for r in clicks],
             )
 
     def prune(self, today: dt.date, keep_days: int) -> int:

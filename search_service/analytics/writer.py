@@ -116,11 +116,8 @@ class BatchWriter:
         returns whether `close` asked the thread to end."""
         pending: list[Record] = []
         stopped = False
-        while not stopped:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
+        while not stopped and not self._queue.empty():  # this thread alone takes from it
+            item = self._queue.get_nowait()
             if isinstance(item, (threading.Event, _Stop)):
                 self._write(store, pending)
                 pending = []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import string
 from pathlib import Path
 
@@ -118,6 +120,18 @@ def test_an_id_not_drawn_with_the_key_is_invalid() -> None:
     assert not any(ids.is_valid(text, DAY) for text in tampered)
     assert not ids.is_valid("user-42", DAY)
     assert not ids.is_valid("A" * ID_LENGTH, DAY)
+
+
+def test_an_id_drawn_by_an_earlier_version_is_still_valid() -> None:
+    """Workers of two versions share a store during a deploy: the tag stays the keyed
+    BLAKE2b of the nonce and the day, however it is computed."""
+    key = new_key()
+    nonce = bytes(range(12))
+    tag = hashlib.blake2b(nonce + b"2026-12-01", key=key, digest_size=8).digest()
+    earlier = base64.urlsafe_b64encode(nonce + tag).decode("ascii")[:ID_LENGTH]
+
+    assert SearchIds(key).is_valid(earlier, DAY)
+    assert not SearchIds(key).is_valid(earlier, DAY + dt.timedelta(days=1))
 
 
 def test_an_id_is_good_on_the_day_it_was_drawn_for_only() -> None:

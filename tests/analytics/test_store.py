@@ -97,6 +97,32 @@ def test_a_search_id_and_a_clicked_position_count_once(tmp_path: Path) -> None:
     assert count(path, "clicks") == 1
 
 
+def test_each_row_of_a_batch_keeps_its_own_day(tmp_path: Path) -> None:
+    """A batch written just after midnight holds searches and clicks of two days."""
+    yesterday = TODAY - dt.timedelta(days=1)
+    path = store_path(tmp_path)
+    with AnalyticsStore.open(path) as store:
+        store.write(
+            [
+                search("late", yesterday),
+                search("early"),
+                ClickRecord(search_id="late", position=1, article_id="x", day=yesterday),
+                ClickRecord(search_id="early", position=1, article_id="y", day=TODAY),
+            ]
+        )
+        days = {
+            table: sorted(store.rows(f"SELECT {column}, day FROM {table}"))
+            for table, column in (
+                ("searches", "id"),
+                ("search_filters", "search_id"),
+                ("clicks", "search_id"),
+            )
+        }
+
+    both = [("early", TODAY.isoformat()), ("late", yesterday.isoformat())]
+    assert days == {"searches": both, "search_filters": both, "clicks": both}
+
+
 def _wal_frames(path: Path, db: sqlite3.Connection) -> int:
     page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
     wal = path.with_name(path.name + "-wal")
