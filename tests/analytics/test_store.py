@@ -7,6 +7,7 @@ import multiprocessing
 import random
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from search_service.analytics.store import (
     SearchRecord,
     store_path,
 )
-from search_service.analytics.writer import WRITER_PAGE_CACHE_KIB, BatchWriter
+from search_service.analytics.writer import WRITER_PAGE_CACHE_KIB, BatchWriter, _Wake
 from search_service.errors import AnalyticsStoreError
 
 TODAY = dt.date(2026, 12, 1)
@@ -405,6 +406,46 @@ def test_a_flush_writes_what_is_queued_at_once_whatever_the_interval(tmp_path: P
     assert writer.flush(timeout=10)
     assert count(path, "searches") == 4
     writer.close()
+
+
+def test_wakes_asked_before_the_writer_takes_one_are_one() -> None:
+    """`flush` and `close` wake the thread; two wakes before it looks are one, and asking
+    again when one is pending is no error."""
+    wake = _Wake()
+    assert not wake.wait(0)
+
+    wake.set()
+    wake.set()
+
+    assert wake.wait(0)
+    assert not wake.wait(0)
+
+
+def test_a_flush_from_several_threads_at_once_returns_once_its_records_are_written(
+    tmp_path: Path,
+) -> None:
+    path = store_path(tmp_path)
+    writer = BatchWriter(path, retention_days=90, interval=3600, clock=lambda: TODAY)
+    writer.start()
+    found: list[bool] = []
+
+    def put_and_flush(thread: int) -> None:
+        for n in range(20):
+            writer.put(search(f"t{thread}-{n}"))
+            assert writer.flush(timeout=30)
+            with sqlite3.connect(path) as db:
+                row = db.execute("SELECT 1 FROM searches WHERE id = ?", (f"t{thread}-{n}",))
+                found.append(row.fetchone() is not None)
+
+    threads = [threading.Thread(target=put_and_flush, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.close()
+
+    assert found == [True] * 80
+    assert count(path, "searches") == 80
 
 
 def _write_from_a_process(path: str, worker: int, searches: int, go: Any) -> None:
