@@ -22,10 +22,12 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Final, Protocol
 
 from bench.common import REPO_ROOT
 
@@ -37,8 +39,36 @@ void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; }
 void counting_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
 """
 
+#: Valgrind's header with the client requests that switch the counting.
+HEADER: Final = "/usr/include/valgrind/callgrind.h"
 #: The child's environment on top of the parent's (see the module's docstring).
 STEADY_ENVIRONMENT = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+
+
+class Switch(Protocol):
+    """What a child switches around the work to count (`Counting`, or a test's own)."""
+
+    def enable(self) -> None: ...
+
+    def disable(self) -> None: ...
+
+
+def missing_tools() -> list[str]:
+    """What counting needs and this machine lacks: valgrind, and gcc with valgrind's
+    header to compile the switches (`apt-get install valgrind gcc`)."""
+    missing = [tool for tool in ("valgrind", "gcc") if shutil.which(tool) is None]
+    if not Path(HEADER).exists():
+        missing.append(HEADER)
+    return missing
+
+
+def require_tools() -> None:
+    """`RuntimeError` naming what is missing, before any child is started."""
+    missing = missing_tools()
+    if missing:
+        raise RuntimeError(
+            f"counting instructions needs {', '.join(missing)} (apt-get install valgrind gcc)"
+        )
 
 
 class Counting:

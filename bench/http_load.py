@@ -47,7 +47,7 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.callgrind import Counting, counted_instructions
+from bench.callgrind import Counting, Switch, counted_instructions, require_tools
 from bench.common import DATA_DIR, REPO_ROOT, compile_package, latency_summary, write_result
 from bench.queries import KINDS, make_queries, read_articles
 
@@ -537,8 +537,7 @@ def instructions_per_search(
     batch holds dozens, which costs less per record. The off figure, the denominator, leaves out
     uvicorn's HTTP parsing: the percentage is on the high side.
     """
-    if shutil.which("valgrind") is None:
-        raise RuntimeError("valgrind is needed (apt-get install valgrind), or --callgrind 0")
+    require_tools()
     per_search: dict[str, float] = {}
     for mode in ("off", "on"):
         arguments = [
@@ -585,7 +584,7 @@ def analytics_child(
         asyncio.run(_drive(app, searches[0][:warm_up], searches[1][:measured], counting))
 
 
-async def _drive(app: Any, warm_up: Requests, measured: Requests, counting: Counting) -> None:
+async def _drive(app: Any, warm_up: Requests, measured: Requests, counting: Switch) -> None:
     """Start the app (lifespan), send each GET in turn, stop it: an ASGI server's calls;
     counted from the first measured request to the last one's record written."""
     async with app.router.lifespan_context(app):

@@ -31,7 +31,6 @@ import asyncio
 import cProfile
 import functools
 import pstats
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from bench.callgrind import Counting, counted_instructions
+from bench.callgrind import Counting, counted_instructions, require_tools
 from bench.common import DATA_DIR, write_result
 from bench.http_load import Requests, asgi_get, level_mixes
 
@@ -248,8 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                   profile=out)  # fmt: skip
             pstats.Stats(str(out)).sort_stats("tottime").print_stats(40)
         return 0
-    if shutil.which("valgrind") is None:
-        raise SystemExit("valgrind is needed (apt-get install valgrind)")
+    require_tools()
     figures: dict[str, Any] = {}
     for endpoint in args.endpoints:
         per_layer = {}

@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
+from bench import callgrind
 from bench.common import REPO_ROOT, python_work_ms, read_results
 
 #: How much slower than the machine of the results shown (their `python_work_ms`) a whole
@@ -76,7 +77,7 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
             ["bench.http_load", "--count", "100000", "--workers", "2", "--requests", "1000",
              "--cache", *wrk],
         ]  # fmt: skip
-    if shutil.which("valgrind"):
+    if not callgrind.missing_tools():
         # Instructions per request (callgrind), which the machine's speed does not move: last.
         planned += [
             ["bench.request_cost"],

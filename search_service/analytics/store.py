@@ -245,7 +245,7 @@ class AnalyticsStore:
         is left as it is, so a repeated search or click counts once."""
         searches = [r for r in records if isinstance(r, SearchRecord)]
         clicks = [r for r in records if isinstance(r, ClickRecord)]
-        day = {r.day: r.day.isoformat() for r in records}  # a batch's days are one or two
+        day = {d: d.isoformat() for d in {r.day for r in records}}  # one or two a batch
         with self.transaction() as db:
             _insert(
                 db,

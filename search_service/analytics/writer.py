@@ -74,8 +74,9 @@ class _Wake:
             self._pending.release()
 
     def wait(self, timeout: float) -> bool:
-        """Whether a wake came (taking it) before `timeout` seconds passed."""
-        return self._pending.acquire(timeout=timeout)
+        """Whether a wake came (taking it) before `timeout` seconds passed (none: at once,
+        as `Event.wait` did; a lock refuses a negative timeout)."""
+        return self._pending.acquire(timeout=max(timeout, 0.0))
 
 
 class BatchWriter:
@@ -118,7 +119,7 @@ class BatchWriter:
         flushed = _Flush()
         self._queue.put(flushed)
         self._wake.set()
-        return flushed.written.acquire(timeout=timeout)
+        return flushed.written.acquire(timeout=max(timeout, 0.0))
 
     def close(self, timeout: float = 30.0) -> None:
         if self._thread.is_alive():

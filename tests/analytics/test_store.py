@@ -448,6 +448,25 @@ def test_a_flush_from_several_threads_at_once_returns_once_its_records_are_writt
     assert count(path, "searches") == 80
 
 
+def test_a_writer_without_its_store_answers_flushes_and_counts_what_it_drops(
+    tmp_path: Path,
+) -> None:
+    """A store it cannot open (here, of a newer schema) costs the records, never a search:
+    a flush still returns at once and `close` still ends the thread."""
+    path = store_path(tmp_path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    writer = BatchWriter(path, retention_days=90, interval=3600, clock=lambda: TODAY)
+    writer.start()
+    writer.put(search("lost-1"))
+    writer.put(search("lost-2"))
+
+    assert writer.flush(timeout=30)
+    assert writer.dropped == 2
+    writer.close(timeout=30)
+    assert not writer._thread.is_alive()
+
+
 def _write_from_a_process(path: str, worker: int, searches: int, go: Any) -> None:
     writer = BatchWriter(Path(path), retention_days=90, interval=0.01, clock=lambda: TODAY)
     writer.start()

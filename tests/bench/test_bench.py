@@ -659,7 +659,7 @@ def test_a_whole_run_counts_a_requests_instructions_last_where_valgrind_is_insta
 ) -> None:
     """The report's request-cost and analytics figures are callgrind's counts: `run_all`
     writes them too, after the timed steps (the machine's speed does not move them)."""
-    from bench import run_all
+    from bench import callgrind, run_all
 
     counting = [
         ["bench.request_cost"],
@@ -667,12 +667,17 @@ def test_a_whole_run_counts_a_requests_instructions_last_where_valgrind_is_insta
          "--rounds", "0"],
     ]  # fmt: skip
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(callgrind, "HEADER", __file__)  # valgrind's header, here or not
     assert run_all.steps(quick=False, skip_large=False)[-2:] == counting
     assert run_all.steps(quick=False, skip_large=True)[-2:] == counting
 
-    monkeypatch.setattr(
-        shutil, "which", lambda name: None if name == "valgrind" else f"/usr/bin/{name}"
-    )
+    for lacking in ("valgrind", "gcc"):
+        monkeypatch.setattr(
+            shutil, "which", lambda name, gone=lacking: None if name == gone else f"/bin/{name}"
+        )
+        assert not [step for step in run_all.steps(False, False) if step in counting]
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(callgrind, "HEADER", "/nowhere/callgrind.h")
     assert not [step for step in run_all.steps(False, False) if step in counting]
 
 
@@ -701,6 +706,7 @@ def test_a_counted_child_runs_with_a_fixed_hash_seed_and_counts_only_what_it_swi
         assert "--instr-atstart=no" in command
         assert command[command.index("--toggles") + 1].endswith("toggles.so")
         assert env["PYTHONHASHSEED"] == "0"
+        assert env["OPENBLAS_NUM_THREADS"] == "1"
     assert [command[command.index("--analytics-child") + 1] for command, _ in seen] == [
         "off",
         "on",
@@ -752,6 +758,6 @@ def test_the_analytics_count_covers_the_measured_searches_and_their_records_only
 
     warm_up = [("/search", {"q": "education"}), ("/search", {"q": "health"})]
     measured = [("/search", {"q": "union"}), ("/search", {"q": "mutual"}), ("/search", {"q": "a"})]
-    asyncio.run(http_load._drive(create_app(settings), warm_up, measured, Counting()))  # type: ignore[arg-type]
+    asyncio.run(http_load._drive(create_app(settings), warm_up, measured, Counting()))
 
     assert written_at == [("on", 2), ("off", 5)]
