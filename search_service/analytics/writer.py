@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 MAX_PENDING: Final = 100_000
 #: Records written in one transaction at most.
 MAX_BATCH: Final = 2_000
+#: Seconds between a waiting flush's checks that the writer thread still runs.
+FLUSH_CHECK_SECONDS: Final = 0.1
 #: SQLite's page cache of each worker's writer, in KiB. Its default, 2 MB, was most of the
 #: writer thread's 2.5 MiB arena in a worker at 100k (1.1 MiB with 256 KiB); a record costs
 #: about 3 µs more on a store just made, the same on a store holding a day of 200,000
@@ -113,13 +115,30 @@ class BatchWriter:
         self._queue.put(record)
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Block until every record put before this call is written (tests, shutdown)."""
+        """Block until every record put before this call is written (tests, shutdown);
+        False if they are not within `timeout` seconds, or the thread ends first."""
         if not self._thread.is_alive():
             return False
         flushed = _Flush()
         self._queue.put(flushed)
         self._wake.set()
-        return flushed.written.acquire(timeout=max(timeout, 0.0))
+        return self._answered(flushed, timeout)
+
+    def _answered(self, flushed: _Flush, timeout: float) -> bool:
+        """Whether `flushed` was answered within `timeout` seconds. A flush queued behind
+        `close`'s `_Stop` never is: the thread's end is noticed within
+        `FLUSH_CHECK_SECONDS`, not at the timeout."""
+        waited = 0.0
+        while waited < timeout:
+            step = timeout - waited
+            if step > FLUSH_CHECK_SECONDS:
+                step = FLUSH_CHECK_SECONDS
+            if flushed.written.acquire(timeout=step):
+                return True
+            waited += step
+            if not self._thread.is_alive():
+                return False
+        return flushed.written.acquire(blocking=False)
 
     def close(self, timeout: float = 30.0) -> None:
         if self._thread.is_alive():

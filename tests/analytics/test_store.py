@@ -22,7 +22,7 @@ from search_service.analytics.store import (
     SearchRecord,
     store_path,
 )
-from search_service.analytics.writer import WRITER_PAGE_CACHE_KIB, BatchWriter, _Wake
+from search_service.analytics.writer import WRITER_PAGE_CACHE_KIB, BatchWriter, _Stop, _Wake
 from search_service.errors import AnalyticsStoreError
 
 TODAY = dt.date(2026, 12, 1)
@@ -465,6 +465,24 @@ def test_a_writer_without_its_store_answers_flushes_and_counts_what_it_drops(
     assert writer.dropped == 2
     writer.close(timeout=30)
     assert not writer._thread.is_alive()
+
+
+def test_a_flush_queued_behind_close_returns_false_when_the_thread_ends(
+    tmp_path: Path,
+) -> None:
+    """A flush racing `close` (its marker queued after the stop) is never answered: it
+    says False once the thread has ended instead of waiting out its timeout."""
+    writer = BatchWriter(store_path(tmp_path), retention_days=90, interval=3600)
+    writer.start()
+    writer._queue.put(_Stop())  # `close` got there first, the thread not yet woken
+    answers: list[bool] = []
+    flushing = threading.Thread(target=lambda: answers.append(writer.flush(timeout=600)))
+
+    flushing.start()
+    flushing.join(timeout=60)
+
+    assert not flushing.is_alive(), "the flush waited for its timeout"
+    assert answers == [False]
 
 
 def _write_from_a_process(path: str, worker: int, searches: int, go: Any) -> None:
