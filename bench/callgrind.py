@@ -6,7 +6,7 @@ speed, and the child switches instrumentation on around the work to count, by
 callgrind's client requests from a tiny C library compiled on the spot (gcc and
 valgrind's headers: `apt-get install valgrind gcc`).
 
-Two things would otherwise move the count of the same code from run to run:
+Three things would otherwise move the count of the same code from run to run:
 
 * string hashing: the child runs with `PYTHONHASHSEED=0`;
 * OpenBLAS's idle thread, which numpy starts at import and which spins for a
@@ -14,7 +14,12 @@ Two things would otherwise move the count of the same code from run to run:
   minutes, that spin is counted in amounts that follow the machine's load (two
   runs of the same start-up differed by 1,500,130 instructions, 1,500,015 of them
   in `blas_thread_server`). The service calls no BLAS routine, so the child runs
-  with `OPENBLAS_NUM_THREADS=1`, which starts no such thread.
+  with `OPENBLAS_NUM_THREADS=1`, which starts no such thread;
+* where the process's objects lie in memory: a change to code the counted work does
+  not run, or a thousand objects made before the app starts (`pad_heap`), moved the
+  analytics comparison's off figure by up to 11,000 instructions a search (0.2 %); for
+  one code and one such start, the count repeats within a few hundred. A figure is
+  therefore the mean of children started with `HEAP_PADS`' objects made first.
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; }
 void counting_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
 """
 
+#: Objects (and as many short strings) a counted child makes before its work, one child
+#: each: three layouts of its heap, whose counts a figure averages. Four children of the
+#: off side read 4,907,543 (none), 4,918,420 (1,000), 4,917,790 (3,777) and 4,916,777
+#: (10,000) instructions a search.
+HEAP_PADS: Final = (0, 1_000, 3_777)
+#: How a child learns its number of `HEAP_PADS` objects.
+PAD_VARIABLE: Final = "BENCH_HEAP_PAD"
 #: Valgrind's header with the client requests that switch the counting.
 HEADER: Final = "/usr/include/valgrind/callgrind.h"
 #: The child's environment on top of the parent's (see the module's docstring).
@@ -89,6 +101,13 @@ class Counting:
         """Nothing to write: callgrind reports the count (cProfile's interface)."""
 
 
+def pad_heap() -> list[object]:
+    """The objects the parent asked this child to make first (`PAD_VARIABLE`), to be kept
+    alive while it works."""
+    count = int(os.environ.get(PAD_VARIABLE, "0"))
+    return [object() for _ in range(count)] + [f"{'x' * (i % 50)}{i}" for i in range(count)]
+
+
 def compile_toggles(folder: Path) -> Path:
     """The shared library whose two functions switch the counting on and off."""
     source = folder / "toggles.c"
@@ -98,9 +117,10 @@ def compile_toggles(folder: Path) -> Path:
     return library
 
 
-def counted_instructions(module: str, arguments: list[str]) -> int:
+def counted_instructions(module: str, arguments: list[str], pad: int = 0) -> int:
     """Instructions that `python -m module arguments --toggles LIBRARY` counted, every
-    thread included, between its `Counting.enable` and `Counting.disable`."""
+    thread included, between its `Counting.enable` and `Counting.disable`; the child made
+    `pad` objects first if it calls `pad_heap`."""
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         log = folder / "callgrind.log"
@@ -110,7 +130,8 @@ def counted_instructions(module: str, arguments: list[str]) -> int:
             sys.executable, "-m", module, *arguments,
             "--toggles", str(compile_toggles(folder)),
         ]  # fmt: skip
-        subprocess.run(command, cwd=REPO_ROOT, check=True, env={**os.environ, **STEADY_ENVIRONMENT})
+        env = {**os.environ, **STEADY_ENVIRONMENT, PAD_VARIABLE: str(pad)}
+        subprocess.run(command, cwd=REPO_ROOT, check=True, env=env)
         found = _COLLECTED.search(log.read_text())
     if found is None:
         raise RuntimeError("callgrind reported no instruction count")

@@ -47,7 +47,14 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.callgrind import Counting, Switch, counted_instructions, require_tools
+from bench.callgrind import (
+    HEAP_PADS,
+    Counting,
+    Switch,
+    counted_instructions,
+    pad_heap,
+    require_tools,
+)
 from bench.common import DATA_DIR, REPO_ROOT, compile_package, latency_summary, write_result
 from bench.queries import KINDS, make_queries, read_articles
 
@@ -538,20 +545,26 @@ def instructions_per_search(
     uvicorn's HTTP parsing: the percentage is on the high side.
     """
     require_tools()
-    per_search: dict[str, float] = {}
+    per_layout: dict[str, list[int]] = {}
     for mode in ("off", "on"):
         arguments = [
             "--analytics-child", mode, "--export", str(export), "--index", str(index_dir),
             "--warm-up", str(warm_up), "--callgrind", str(measured),
         ]  # fmt: skip
-        per_search[mode] = counted_instructions("bench.http_load", arguments) / measured
-        print(f"analytics {mode}: {per_search[mode]:,.0f} instructions per /search", flush=True)
+        per_layout[mode] = [
+            round(counted_instructions("bench.http_load", arguments, pad) / measured)
+            for pad in HEAP_PADS
+        ]
+        print(f"analytics {mode}: {per_layout[mode]} instructions per /search", flush=True)
+    per_search = {mode: statistics.mean(counts) for mode, counts in per_layout.items()}
     extra = per_search["on"] - per_search["off"]
     return {
         "tool": "valgrind --tool=callgrind: instructions executed by every thread of the "
         "process, the app driven through ASGI in-process",
         "searches": measured,
         "warm_up": warm_up,
+        "heap_pads": list(HEAP_PADS),
+        "per_layout": per_layout,
         "writer": "one transaction per record, flushed after each search (the most a record "
         "can cost)",
         "per_search": {mode: round(value) for mode, value in per_search.items()},
@@ -564,6 +577,7 @@ def analytics_child(
     export: Path, index_dir: Path, mode: str, warm_up: int, measured: int, toggles: Path | None
 ) -> None:
     """The app with analytics `mode`, sent `warm_up` searches, then `measured` counted."""
+    kept = pad_heap()  # noqa: F841 (made before the app's modules and kept: its heap's layout)
     import tempfile
 
     from search_service.settings import Settings

@@ -699,6 +699,7 @@ def test_a_counted_child_runs_with_a_fixed_hash_seed_and_counts_only_what_it_swi
     monkeypatch.setattr(subprocess, "run", run)
     monkeypatch.setattr(callgrind, "compile_toggles", lambda folder: folder / "toggles.so")
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(callgrind, "HEADER", __file__)  # valgrind's header, here or not
     counted = http_load.instructions_per_search(Path("x.jsonl"), Path("index"), 20, 200)
 
     assert counted["per_search"] == {"off": 6, "on": 6}
@@ -707,10 +708,45 @@ def test_a_counted_child_runs_with_a_fixed_hash_seed_and_counts_only_what_it_swi
         assert command[command.index("--toggles") + 1].endswith("toggles.so")
         assert env["PYTHONHASHSEED"] == "0"
         assert env["OPENBLAS_NUM_THREADS"] == "1"
-    assert [command[command.index("--analytics-child") + 1] for command, _ in seen] == [
-        "off",
-        "on",
+    children = [
+        (command[command.index("--analytics-child") + 1], env[callgrind.PAD_VARIABLE])
+        for command, env in seen
     ]
+    pads = [str(pad) for pad in callgrind.HEAP_PADS]
+    assert children == [("off", pad) for pad in pads] + [("on", pad) for pad in pads]
+    assert len(set(pads)) >= 3
+
+
+def test_a_counted_figure_averages_children_of_different_heap_layouts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A thousand objects made before the app moved the off figure by 10,877 instructions
+    a search: each side is the mean of its children, each made its own number first."""
+    from bench import callgrind, http_load
+
+    counts = iter([100, 130, 160, 200, 260, 320])
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(callgrind, "HEADER", __file__)
+    monkeypatch.setattr(http_load, "counted_instructions", lambda *args: next(counts) * 10)
+    monkeypatch.setattr(callgrind, "HEAP_PADS", (0, 1, 2))
+    monkeypatch.setattr(http_load, "HEAP_PADS", (0, 1, 2))
+
+    counted = http_load.instructions_per_search(Path("x.jsonl"), Path("index"), 20, 10)
+
+    assert counted["per_layout"] == {"off": [100, 130, 160], "on": [200, 260, 320]}
+    assert counted["per_search"] == {"off": 130, "on": 260}
+    assert counted["change_percent"] == 100.0
+
+
+def test_a_counted_child_makes_the_objects_its_parent_asks_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import callgrind
+
+    monkeypatch.setenv(callgrind.PAD_VARIABLE, "25")
+    assert len(callgrind.pad_heap()) == 50
+    monkeypatch.delenv(callgrind.PAD_VARIABLE)
+    assert callgrind.pad_heap() == []
 
 
 def test_a_counted_child_starts_no_openblas_thread() -> None:
