@@ -747,6 +747,22 @@ def _package_lines(results: Results) -> list[str]:
     ]
 
 
+def _layout_lines(instructions: dict[str, Any]) -> list[str]:
+    """The counts a comparison averaged, one child a heap layout (`bench.callgrind`)."""
+    layouts = instructions.get("per_layout")
+    if not layouts:
+        return []
+    counts = "; ".join(
+        f"{mode} {', '.join(f'{count:,}' for count in counted)}"
+        for mode, counted in layouts.items()
+    )
+    return [
+        f"Each the mean of {len(instructions['heap_pads'])} children, each with another "
+        f"number of objects made before the app (the heap's layout): {counts}.",
+        "",
+    ]
+
+
 def _request_cost_lines(results: Results) -> list[str]:
     """Where a /search's instructions go (engine or not), when `bench.request_cost` ran."""
     figures = results.get("request-cost-5000", {}).get("figures", {}).get("search")
@@ -1034,6 +1050,7 @@ def analytics_section(results: Results) -> list[str]:
                     f"{_fmt(instructions['change_percent'])} %",
                 ),
                 "",
+                *_layout_lines(instructions),
             ]
         change = f.get("change")
         if change:

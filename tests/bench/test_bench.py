@@ -430,6 +430,24 @@ def test_the_analytics_comparison_is_a_target_and_a_section_of_its_own() -> None
     assert text.count("not measured") == len(TARGETS) - 1 + len(TARGETS_11)
 
 
+def test_the_analytics_section_lists_the_count_of_each_heap_layout_it_averaged() -> None:
+    instructions = {
+        "searches": 200,
+        "warm_up": 20,
+        "heap_pads": [0, 1000, 3777],
+        "per_layout": {"off": [4_907_543, 4_918_420, 4_917_790], "on": [5_1, 5_2, 5_3]},
+        "per_search": {"off": 4_914_584, "on": 52},
+        "analytics_per_search": 0,
+        "change_percent": 0.0,
+    }
+    figures = {"articles": 5000, "workers": 1, "cache": False, "instructions": instructions}
+
+    text = render(_results_with(figures, "http-5000-w1-analytics"))
+
+    assert "Each the mean of 3 children" in text
+    assert "off 4,907,543, 4,918,420, 4,917,790; on 51, 52, 53." in text
+
+
 def test_the_analytics_target_reads_the_newest_comparison_that_counted_instructions() -> None:
     def comparison(change: float, finished_at: str) -> dict[str, Any]:
         instructions = {
