@@ -15,11 +15,18 @@ Three things would otherwise move the count of the same code from run to run:
   runs of the same start-up differed by 1,500,130 instructions, 1,500,015 of them
   in `blas_thread_server`). The service calls no BLAS routine, so the child runs
   with `OPENBLAS_NUM_THREADS=1`, which starts no such thread;
-* where the process's objects lie in memory: a change to code the counted work does
-  not run, or a thousand objects made before the app starts (`pad_heap`), moved the
-  analytics comparison's off figure by up to 11,000 instructions a search (0.2 %); for
-  one code and one such start, the count repeats within a few hundred. A figure is
-  therefore the mean of children started with `HEAP_PADS`' objects made first.
+* where the process's objects lie in memory: a thousand objects made before the app
+  starts (`pad_heap`) moved the analytics comparison's off figure by up to 11,000
+  instructions a search (0.2 %); for one code and one such start, the count repeats
+  within a few hundred. A figure is therefore the mean of children started with
+  `HEAP_PADS`' objects made first.
+
+And the package's bytecode is written before any child starts (`compile_package`): this
+machine sets `PYTHONDONTWRITEBYTECODE`, so a module changed since it was last compiled
+was compiled from source in each child, and the counts moved with it. The same off
+side, over the three layouts, read 4,925,231 instructions a search at cd6ba70 run from a
+worktree without bytecode and 4,910,118 at 7c712ad with three modules changed (neither
+runs the changed code); with the bytecode written, 4,914,402 and 4,911,342.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import tempfile
 from pathlib import Path
 from typing import Final, Protocol
 
-from bench.common import REPO_ROOT
+from bench.common import REPO_ROOT, compile_package
 
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -120,7 +127,8 @@ def compile_toggles(folder: Path) -> Path:
 def counted_instructions(module: str, arguments: list[str], pad: int = 0) -> int:
     """Instructions that `python -m module arguments --toggles LIBRARY` counted, every
     thread included, between its `Counting.enable` and `Counting.disable`; the child made
-    `pad` objects first if it calls `pad_heap`."""
+    `pad` objects first if it calls `pad_heap`; the package's bytecode written first."""
+    compile_package()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         log = folder / "callgrind.log"

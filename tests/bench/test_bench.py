@@ -716,11 +716,16 @@ def test_a_counted_child_runs_with_a_fixed_hash_seed_and_counts_only_what_it_swi
 
     monkeypatch.setattr(subprocess, "run", run)
     monkeypatch.setattr(callgrind, "compile_toggles", lambda folder: folder / "toggles.so")
+    monkeypatch.setattr(callgrind, "compile_package", lambda: seen.append((["compiled"], {})))
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(callgrind, "HEADER", __file__)  # valgrind's header, here or not
     counted = http_load.instructions_per_search(Path("x.jsonl"), Path("index"), 20, 200)
 
     assert counted["per_search"] == {"off": 6, "on": 6}
+    # The package's bytecode written before each child: a module changed since was
+    # compiled from source in the child, and the count moved with it.
+    assert [command for command, _ in seen[::2]] == [["compiled"]] * 6
+    seen = seen[1::2]
     for command, env in seen:
         assert "--instr-atstart=no" in command
         assert command[command.index("--toggles") + 1].endswith("toggles.so")
