@@ -46,40 +46,39 @@ class _Stop:
     """Put on the queue by `close`: write what is pending, then end the thread."""
 
 
-class _Flush:
-    """Put on the queue by `flush`: released once what was queued before it is written."""
+class _Signal:
+    """Set by one thread, waited for by another; set twice before it is taken, it is set
+    once. It wakes the writer thread before its interval is over, and answers a flush.
 
-    __slots__ = ("written",)
-
-    def __init__(self) -> None:
-        self.written = threading.Lock()
-        self.written.acquire()
-
-
-class _Wake:
-    """Wakes the writer thread before its interval is over; a wake asked twice before the
-    thread takes it is one.
-
-    A bare lock, held while no wake is pending. `threading.Event` waits and sets through a
-    `Condition` written in Python (three `AttributeError`s raised and caught to make
-    one): with an `Event` to wake the thread and another to answer the flush, a flush of
-    nothing cost 78,600 instructions, 29,900 with locks (31,900 since a flush waits in
-    steps, `_answered`; callgrind, 200 flushes), and the analytics comparison of
+    A bare lock, held while the signal is not set. `threading.Event` waits and sets
+    through a `Condition` written in Python (three `AttributeError`s raised and caught to
+    make one): with an `Event` to wake the thread and another to answer the flush, a
+    flush of nothing cost 78,600 instructions, 29,900 with locks (31,900 since a flush
+    waits in steps, `_answered`; callgrind, 200 flushes), and the analytics comparison of
     `bench.http_load` flushes after each search.
     """
 
     def __init__(self) -> None:
-        self._pending = threading.Lock()
-        self._pending.acquire()
+        self._unset = threading.Lock()
+        self._unset.acquire()
 
     def set(self) -> None:
-        with contextlib.suppress(RuntimeError):  # released already: a wake is pending
-            self._pending.release()
+        with contextlib.suppress(RuntimeError):  # set already, not yet taken
+            self._unset.release()
 
     def wait(self, timeout: float) -> bool:
-        """Whether a wake came (taking it) before `timeout` seconds passed (none: at once,
+        """Whether it was set (and is now taken) within `timeout` seconds (none: at once,
         as `Event.wait` did; a lock refuses a negative timeout)."""
-        return self._pending.acquire(timeout=max(timeout, 0.0))
+        return self._unset.acquire(timeout=max(timeout, 0.0))
+
+
+class _Flush:
+    """Put on the queue by `flush`: answered once what was queued before it is written."""
+
+    __slots__ = ("answered",)
+
+    def __init__(self) -> None:
+        self.answered = _Signal()
 
 
 class BatchWriter:
@@ -102,7 +101,7 @@ class BatchWriter:
         #: Records dropped: queue full, or their write failed.
         self.dropped = 0
         self._queue: queue.SimpleQueue[Record | _Flush | _Stop] = queue.SimpleQueue()
-        self._wake = _Wake()
+        self._wake = _Signal()
         self._thread = threading.Thread(target=self._run, name="analytics-writer", daemon=True)
         self._pruned_on: object = None
 
@@ -134,12 +133,12 @@ class BatchWriter:
             step = timeout - waited
             if step > FLUSH_CHECK_SECONDS:
                 step = FLUSH_CHECK_SECONDS
-            if flushed.written.acquire(timeout=step):
+            if flushed.answered.wait(step):
                 return True
             waited += step
             if not self._thread.is_alive():
                 break  # it may have answered just before it ended
-        return flushed.written.acquire(blocking=False)
+        return flushed.answered.wait(0)
 
     def close(self, timeout: float = 30.0) -> None:
         if self._thread.is_alive():
@@ -177,7 +176,7 @@ class BatchWriter:
                 self._write(store, pending)
                 pending = []
                 if isinstance(item, _Flush):
-                    item.written.release()
+                    item.answered.set()
                 stopped = isinstance(item, _Stop)
                 continue
             pending.append(item)
@@ -211,7 +210,7 @@ class BatchWriter:
         while True:
             item = self._queue.get()
             if isinstance(item, _Flush):
-                item.written.release()
+                item.answered.set()
             elif isinstance(item, _Stop):
                 return
             else:

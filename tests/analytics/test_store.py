@@ -22,7 +22,7 @@ from search_service.analytics.store import (
     SearchRecord,
     store_path,
 )
-from search_service.analytics.writer import WRITER_PAGE_CACHE_KIB, BatchWriter, _Stop, _Wake
+from search_service.analytics.writer import WRITER_PAGE_CACHE_KIB, BatchWriter, _Signal, _Stop
 from search_service.errors import AnalyticsStoreError
 
 TODAY = dt.date(2026, 12, 1)
@@ -411,7 +411,7 @@ def test_a_flush_writes_what_is_queued_at_once_whatever_the_interval(tmp_path: P
 def test_wakes_asked_before_the_writer_takes_one_are_one() -> None:
     """`flush` and `close` wake the thread; two wakes before it looks are one, and asking
     again when one is pending is no error."""
-    wake = _Wake()
+    wake = _Signal()
     assert not wake.wait(0)
 
     wake.set()
