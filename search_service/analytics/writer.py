@@ -17,7 +17,6 @@ timeout) is logged and its records dropped: analytics never hold up a search.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -63,8 +62,10 @@ class _Signal:
         self._unset.acquire()
 
     def set(self) -> None:
-        with contextlib.suppress(RuntimeError):  # set already, not yet taken
+        try:  # noqa: SIM105 (`contextlib.suppress` makes an object a call, twice a flush)
             self._unset.release()
+        except RuntimeError:
+            pass  # set already, not yet taken
 
     def wait(self, timeout: float) -> bool:
         """Whether it was set (and is now taken) within `timeout` seconds (none: at once,
