@@ -307,6 +307,7 @@ VOCABULARY_CODE: Final = (
     "search_service/articles.py",
     "search_service/ingest/synonyms.py",
     "search_service/ingest/vocabulary.py",
+    "search_service/ingest/word_lists.py",
     "search_service/text.py",
 )
 #: The libraries it is made with: country names, word lists, stemmers and stop words,

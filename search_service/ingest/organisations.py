@@ -53,7 +53,8 @@ from typing import Any, Final, Literal
 import yaml
 
 from search_service.articles import Article
-from search_service.ingest.vocabulary import ORGANISATION_WORDS, Vocabulary, word_zipf, words_of
+from search_service.ingest.vocabulary import ORGANISATION_WORDS, Vocabulary, words_of
+from search_service.ingest.word_lists import word_zipf
 from search_service.text import NAME_CONNECTORS, WORD_PATTERN, fold, fold_same_length
 
 # ---- thresholds ---------------------------------------------------------------------------

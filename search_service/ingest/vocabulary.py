@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gettext
 import hashlib
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import yaml
 from search_service.analysis import QUERY_WORDS_KEPT
 from search_service.errors import VocabularyError
 from search_service.ingest.synonyms import SYNONYMS_FILE, Synonyms
+from search_service.ingest.word_lists import is_a_word, load_word_lists, word_zipf
 from search_service.text import (
     APOSTROPHES,
     NAME_CONNECTORS,
@@ -43,7 +43,6 @@ from search_service.text import (
     WORD_RE,
     capitalised_as_name,
     fold,
-    fold_same_length,
 )
 
 Kind = Literal["country", "partner"]
@@ -593,7 +592,7 @@ class Vocabulary:
         `not_organisations` ("the NGO PASS") does not count as shouting (`_shouting_word`).
         """
         raws = tokens.raws
-        if size != 1 or not raws[i].isupper() or not _is_a_word(raws[i].lower()):
+        if size != 1 or not raws[i].isupper() or not is_a_word(raws[i].lower()):
             return False
         return any(self._shouting_word(raws[k]) for k in (i - 1, i + 1) if 0 <= k < len(raws))
 
@@ -733,7 +732,7 @@ def _single_word_typo_candidate(tokens: _Tokens, i: int) -> bool:
     return (
         len(tokens.folds[i]) >= _TYPO_MIN_LETTERS
         and not tokens.sentence_start(i)
-        and not _is_a_word(tokens.raws[i])
+        and not is_a_word(tokens.raws[i])
     )
 
 
@@ -792,39 +791,6 @@ class _TypoIndex:
         return next(iter(targets))
 
 
-def load_word_lists() -> None:
-    """Load now the word lists `word_zipf` and `_is_a_word` read on first use (a word of
-    no language, so that `_is_a_word` reads the lists of all three)."""
-    _word_frequencies()
-    _is_a_word("qxzvbj")
-
-
-@lru_cache(maxsize=1)
-def _word_frequencies() -> dict[str, float]:
-    """Folded word -> its highest Zipf frequency in English, French or Spanish.
-
-    wordfreq's small lists (words of 1 per million and more), folded with the same
-    table as `text.fold_same_length`, so that a word written in capitals without its
-    accents ("ASSEMBLEE", "SANTE") is still a word. Built in ~0.1 s, once.
-    """
-    import wordfreq
-
-    zipf: dict[str, float] = {}
-    for language in ("en", "fr", "es"):
-        for word, frequency in wordfreq.get_frequency_dict(language, wordlist="small").items():
-            key = fold_same_length(word)
-            value = math.log10(frequency) + 9 if frequency > 0 else 0.0
-            if value > zipf.get(key, 0.0):
-                zipf[key] = value
-    return zipf
-
-
-def word_zipf(word: str) -> float:
-    """How common `word` is (any case or accents), on wordfreq's Zipf scale; 0 when it is
-    no word of English, French or Spanish (4.2 ≈ 16 uses per million words)."""
-    return _word_frequencies().get(fold_same_length(word), 0.0)
-
-
 #: An acronym this rare as a word, of `TITLE_CASE_ACRONYM_MIN_LETTERS` letters or more, is
 #: also matched written as a name ("Adosen", "Unesco"): written so it can be nothing else.
 #: Common words are not ("Pass", "Care"), nor shorter acronyms, which are first names
@@ -843,20 +809,6 @@ def _title_case_forms(acronyms: Iterable[str]) -> list[str]:
         and acronym.isupper()
         and word_zipf(acronym) < TITLE_CASE_ACRONYM_MAX_ZIPF
     ]
-
-
-@lru_cache(maxsize=65_536)
-def _is_a_word(word: str) -> bool:
-    """Is `word` (as written) a known word or name of English, French or Spanish?
-
-    wordfreq's small lists: words of frequency 1e-6 and above, loaded in ~0.05 s.
-    """
-    import wordfreq
-
-    return any(
-        wordfreq.zipf_frequency(word, language, wordlist="small") > 0
-        for language in ("en", "fr", "es")
-    )
 
 
 def _edit_in_a_short_word(span: str, name: str) -> bool:
@@ -1438,6 +1390,6 @@ def _ordinary_word(word: str) -> bool:
     lower = word.lower()
     return (
         fold(lower) in ORGANISATION_WORDS
-        or _is_a_word(lower)
-        or (lower.endswith("s") and _is_a_word(lower[:-1]))
+        or is_a_word(lower)
+        or (lower.endswith("s") and is_a_word(lower[:-1]))
     )
