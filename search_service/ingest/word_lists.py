@@ -3,58 +3,143 @@
 wordfreq's small lists (words of 1 per million and more). The vocabulary reads them to
 tell names from words ("Pass", "Care", "CONTACT US") and a lone capitalised word from a
 misspelt name; the organisations' reader to tell an acronym from a word in capitals.
+
+The lists are wordfreq's own data files, read as wordfreq reads them but without
+importing wordfreq, whose import (its tokenizer's `regex` patterns, langcodes' tables)
+the build's start paid on one core while the other waited (docs/index.md, "The word
+lists without wordfreq's import"). A word of Latin letters is looked up as wordfreq
+looks it up; any other (digits, other scripts) is still asked of wordfreq, imported then.
 """
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import math
+import re
+import unicodedata
 from functools import lru_cache
+from itertools import chain
+from pathlib import Path
+from typing import Final
+
+import msgpack
 
 from search_service.text import fold_same_length
 
+LANGUAGES: Final = ("en", "fr", "es")
+#: wordfreq's lists of words of frequency 1e-6 and above (its "large" ones go to 1e-8).
+WORDLIST: Final = "small"
+
+#: Words that wordfreq's tokenizer reads as one token, the word NFC-normalised and
+#: case-folded: Latin letters, but ŉ (folded to "ʼn", which wordfreq reads as "'n").
+#: `tests/ingest/test_word_lists.py` checks each of them against wordfreq.
+_PLAIN_WORD: Final = re.compile("[A-Za-zªµºÀ-ÖØ-öø-\u0148\u014a-\u024f\u1e00-\u1eff]+")
+
 
 def load_word_lists() -> None:
-    """Load now the word lists `word_zipf` and `is_a_word` read on first use (a word of
-    no language, so that `is_a_word` reads the lists of all three)."""
-    _word_frequencies()
-    is_a_word("qxzvbj")
-
-
-@lru_cache(maxsize=1)
-def _word_frequencies() -> dict[str, float]:
-    """Folded word -> its highest Zipf frequency in English, French or Spanish.
-
-    wordfreq's small lists (words of 1 per million and more), folded with the same
-    table as `text.fold_same_length`, so that a word written in capitals without its
-    accents ("ASSEMBLEE", "SANTE") is still a word. Built in ~0.1 s, once.
-    """
-    import wordfreq
-
-    zipf: dict[str, float] = {}
-    for language in ("en", "fr", "es"):
-        for word, frequency in wordfreq.get_frequency_dict(language, wordlist="small").items():
-            key = fold_same_length(word)
-            value = math.log10(frequency) + 9 if frequency > 0 else 0.0
-            if value > zipf.get(key, 0.0):
-                zipf[key] = value
-    return zipf
+    """Load now the word lists `word_zipf` and `is_a_word` read on first use."""
+    _words()
+    _zipf()
 
 
 def word_zipf(word: str) -> float:
     """How common `word` is (any case or accents), on wordfreq's Zipf scale; 0 when it is
-    no word of English, French or Spanish (4.2 ≈ 16 uses per million words)."""
-    return _word_frequencies().get(fold_same_length(word), 0.0)
+    no word of English, French or Spanish (4.2 ≈ 16 uses per million words).
+
+    Folded with the same table as `text.fold_same_length`, so that a word written in
+    capitals without its accents ("ASSEMBLEE", "SANTE") is still a word.
+    """
+    return _zipf().get(fold_same_length(word), 0.0)
 
 
 @lru_cache(maxsize=65_536)
 def is_a_word(word: str) -> bool:
     """Is `word` (as written) a known word or name of English, French or Spanish?
 
-    wordfreq's small lists: words of frequency 1e-6 and above, loaded in ~0.05 s.
+    What `wordfreq.zipf_frequency(word, language, wordlist="small") > 0` answers for any
+    of the three.
     """
+    if _PLAIN_WORD.fullmatch(word):
+        return _wordfreq_key(word) in _words()
+    return _is_a_word_by_wordfreq(word)
+
+
+def _wordfreq_key(word: str) -> str:
+    """A word of one token as wordfreq's tokenizer keys it for English, French and
+    Spanish (`preprocess_text`, then `simple_tokenize`): NFC, case-folded, twice."""
+    folded = unicodedata.normalize("NFC", word).casefold()
+    return unicodedata.normalize("NFC", folded).strip("'").casefold()
+
+
+def _is_a_word_by_wordfreq(word: str) -> bool:
     import wordfreq
 
     return any(
-        wordfreq.zipf_frequency(word, language, wordlist="small") > 0
-        for language in ("en", "fr", "es")
+        wordfreq.zipf_frequency(word, language, wordlist=WORDLIST) > 0 for language in LANGUAGES
     )
+
+
+@lru_cache(maxsize=1)
+def _words() -> frozenset[str]:
+    """Every word of the three lists, as wordfreq keys them (NFC, case-folded). The
+    service needs only these (a query's acronym that is also a word: "WHO")."""
+    return frozenset(chain.from_iterable(chain.from_iterable(_all_buckets())))
+
+
+@lru_cache(maxsize=1)
+def _zipf() -> dict[str, float]:
+    return _folded_zipf(_all_buckets())
+
+
+def _all_buckets() -> list[list[list[str]]]:
+    return [word_buckets(language) for language in LANGUAGES]
+
+
+def _folded_zipf(buckets: list[list[list[str]]]) -> dict[str, float]:
+    """Folded word -> its highest Zipf frequency in any of the languages' buckets.
+
+    The i-th bucket holds the words of frequency 10^(-i/100) (as
+    `wordfreq.get_frequency_dict` reads it): filled from the rarest up, so that a more
+    common word of the same folded form overwrites a rarer one.
+    """
+    zipf: dict[str, float] = {}
+    for index in reversed(range(max(map(len, buckets)))):
+        value = math.log10(10 ** (-index / 100)) + 9
+        for language in buckets:
+            if index < len(language):
+                zipf.update(dict.fromkeys(map(fold_same_length, language[index]), value))
+    return zipf
+
+
+def word_buckets(language: str) -> list[list[str]]:
+    """`language`'s small list, its words by frequency in centibels (bucket i: -i cB).
+
+    wordfreq's data file read as `wordfreq.read_cBpack` reads it (a gzipped msgpack list
+    whose first item is a header); through wordfreq itself when the file is not where
+    wordfreq 3 keeps it or not in that format.
+    """
+    try:
+        return _read_cbpack(_data_file(language))
+    except (OSError, EOFError, ValueError, LookupError):
+        import wordfreq
+
+        return wordfreq.get_frequency_list(language, WORDLIST)
+
+
+def _data_file(language: str) -> Path:
+    spec = importlib.util.find_spec("wordfreq")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise LookupError("wordfreq is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return folder / "data" / f"{WORDLIST}_{language}.msgpack.gz"
+
+
+def _read_cbpack(path: Path) -> list[list[str]]:
+    with gzip.open(path, "rb") as handle:
+        data = msgpack.unpackb(handle.read(), raw=False)
+    header = data[0] if isinstance(data, list) and data else None
+    if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+        raise ValueError(f"{path}: not a cBpack file of version 1")
+    buckets: list[list[str]] = data[1:]
+    return buckets
