@@ -8,16 +8,20 @@ The lists are wordfreq's own data files, read as wordfreq reads them but without
 importing wordfreq, whose import (its tokenizer's `regex` patterns, langcodes' tables)
 the build's start paid on one core while the other waited (docs/index.md, "The word
 lists without wordfreq's import"). A word of Latin letters is looked up as wordfreq
-looks it up; any other (digits, other scripts) is still asked of wordfreq, imported then.
+looks it up; any other (digits, other scripts) is still asked of wordfreq, imported then,
+in an ingest's worker process too (0.1-0.2 s once: a name's typo that is such a word, or a
+vocabulary acronym with digits found in capitals, neither seen in the 5k bench corpus).
 """
 
 from __future__ import annotations
 
 import gzip
 import importlib.util
+import logging
 import math
 import re
 import unicodedata
+import zlib
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -26,6 +30,8 @@ from typing import Final
 import msgpack
 
 from search_service.text import fold_same_length
+
+logger = logging.getLogger(__name__)
 
 LANGUAGES: Final = ("en", "fr", "es")
 #: wordfreq's lists of words of frequency 1e-6 and above (its "large" ones go to 1e-8).
@@ -41,6 +47,7 @@ def load_word_lists() -> None:
     """Load now the word lists `word_zipf` and `is_a_word` read on first use."""
     _words()
     _zipf()
+    _all_buckets.cache_clear()  # both made from one reading; the lists are not kept
 
 
 def word_zipf(word: str) -> float:
@@ -60,6 +67,8 @@ def is_a_word(word: str) -> bool:
     What `wordfreq.zipf_frequency(word, language, wordlist="small") > 0` answers for any
     of the three.
     """
+    if not word:
+        return False  # wordfreq finds no token in it
     if _PLAIN_WORD.fullmatch(word):
         return _wordfreq_key(word) in _words()
     return _is_a_word_by_wordfreq(word)
@@ -67,7 +76,8 @@ def is_a_word(word: str) -> bool:
 
 def _wordfreq_key(word: str) -> str:
     """A word of one token as wordfreq's tokenizer keys it for English, French and
-    Spanish (`preprocess_text`, then `simple_tokenize`): NFC, case-folded, twice."""
+    Spanish (`preprocess_text`, then `simple_tokenize`): NFC, case-folded, twice. The
+    apostrophes stripped, as `simple_tokenize` strips them, are none for a `_PLAIN_WORD`."""
     folded = unicodedata.normalize("NFC", word).casefold()
     return unicodedata.normalize("NFC", folded).strip("'").casefold()
 
@@ -89,11 +99,15 @@ def _words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _zipf() -> dict[str, float]:
+    """Folded word -> its highest Zipf frequency in the three lists (`word_zipf`)."""
     return _folded_zipf(_all_buckets())
 
 
+@lru_cache(maxsize=1)
 def _all_buckets() -> list[list[list[str]]]:
-    return [word_buckets(language) for language in LANGUAGES]
+    """The three lists as read (`_buckets_of`), kept until `load_word_lists` has made
+    both `_words` and `_zipf` of them: reading them costs 25-50 ms a time."""
+    return [_buckets_of(language) for language in LANGUAGES]
 
 
 def _folded_zipf(buckets: list[list[list[str]]]) -> dict[str, float]:
@@ -105,6 +119,7 @@ def _folded_zipf(buckets: list[list[list[str]]]) -> dict[str, float]:
     """
     zipf: dict[str, float] = {}
     for index in reversed(range(max(map(len, buckets)))):
+        # wordfreq's frequency, then its logarithm: the floats the code before had, bit for bit.
         value = math.log10(10 ** (-index / 100)) + 9
         for language in buckets:
             if index < len(language):
@@ -112,30 +127,36 @@ def _folded_zipf(buckets: list[list[list[str]]]) -> dict[str, float]:
     return zipf
 
 
-def word_buckets(language: str) -> list[list[str]]:
+def _buckets_of(language: str) -> list[list[str]]:
     """`language`'s small list, its words by frequency in centibels (bucket i: -i cB).
 
     wordfreq's data file read as `wordfreq.read_cBpack` reads it (a gzipped msgpack list
-    whose first item is a header); through wordfreq itself when the file is not where
-    wordfreq 3 keeps it or not in that format.
+    whose first item is a header); through wordfreq itself, with a warning, when the file
+    is not where wordfreq 3 keeps it or not in that format.
     """
-    try:
-        return _read_cbpack(_data_file(language))
-    except (OSError, EOFError, ValueError, LookupError):
-        import wordfreq
+    path = _data_file(language)
+    if path is not None:
+        try:
+            return _read_cbpack(path)
+        except (OSError, EOFError, zlib.error, ValueError) as error:  # msgpack's are ValueErrors
+            logger.warning("%s: %s; reading wordfreq's list through wordfreq", path, error)
+    import wordfreq
 
-        return wordfreq.get_frequency_list(language, WORDLIST)
+    return wordfreq.get_frequency_list(language, WORDLIST)
 
 
-def _data_file(language: str) -> Path:
-    spec = importlib.util.find_spec("wordfreq")  # finds the package without importing it
+def _data_file(language: str) -> Path | None:
+    """Where wordfreq 3 keeps `language`'s small list, found without importing wordfreq;
+    None when wordfreq is not an installed package."""
+    spec = importlib.util.find_spec("wordfreq")
     if spec is None or not spec.submodule_search_locations:
-        raise LookupError("wordfreq is not installed")
+        return None
     folder = Path(next(iter(spec.submodule_search_locations)))
     return folder / "data" / f"{WORDLIST}_{language}.msgpack.gz"
 
 
 def _read_cbpack(path: Path) -> list[list[str]]:
+    """A cBpack file's buckets (`wordfreq.read_cBpack`), its header checked."""
     with gzip.open(path, "rb") as handle:
         data = msgpack.unpackb(handle.read(), raw=False)
     header = data[0] if isinstance(data, list) and data else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import math
 import random
 import subprocess
@@ -50,13 +51,19 @@ def test_every_plain_letter_is_keyed_as_wordfreq_tokenizes_it() -> None:
 
 def test_is_a_word_answers_as_wordfreq_does() -> None:
     listed = sorted(
-        {word for language in word_lists.LANGUAGES for word in wordfreq.iter_wordlist(language)}
+        {
+            word
+            for language in word_lists.LANGUAGES
+            for word in wordfreq.iter_wordlist(language, wordlist="small")
+        }
     )
     sample = random.Random(7).sample(listed, 3000)
     words = [*ODD_WORDS, *sample, *(w.upper() for w in sample), *(w.title() for w in sample)]
     words += [word[:-1] + "q" for word in sample]  # mostly no word at all
     answers = {word: word_lists.is_a_word(word) for word in words}
     assert answers == {word: _wordfreq_says_a_word(word) for word in words}
+    plain = [word for word in words if word_lists._PLAIN_WORD.fullmatch(word)]
+    assert len(plain) > 0.9 * len(words)  # most took the way without wordfreq
     assert answers["ASSEMBLEE"] is False and answers["Assemblée"] is True  # as written
     assert answers["COVID19"] is False and answers["G20"] is True  # digits, asked of wordfreq
 
@@ -80,43 +87,86 @@ def test_the_lists_are_read_without_importing_wordfreq_until_a_word_needs_its_to
         import sys
         from search_service.ingest.word_lists import is_a_word, load_word_lists, word_zipf
         load_word_lists()
-        print(is_a_word("Organisation"), is_a_word("Łódź"), word_zipf("SANTE") > 4)
+        print(is_a_word("Organisation"), is_a_word("Łódź"), is_a_word(""), word_zipf("SANTE") > 4)
         print("wordfreq" in sys.modules)
         print(is_a_word("G20"), "wordfreq" in sys.modules)
         """
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
-    )
-    assert run.stdout.split("\n")[:3] == ["True False True", "False", "True True"]
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:3] == ["True False False True", "False", "True True"]
 
 
-def _no_file(folder: Path) -> Path:
-    return folder / "small_fr.msgpack.gz"
+def _write(folder: Path, data: bytes) -> Path:
+    path = folder / "small_fr.msgpack.gz"
+    path.write_bytes(data)
+    return path
 
 
 def _another_version(folder: Path) -> Path:
-    path = folder / "small_fr.msgpack.gz"
-    path.write_bytes(gzip.compress(msgpack.packb([{"format": "cB", "version": 2}, ["le"]])))
-    return path
+    return _write(folder, gzip.compress(msgpack.packb([{"format": "cB", "version": 2}, ["le"]])))
 
 
 def _cut_short(folder: Path) -> Path:
-    path = folder / "small_fr.msgpack.gz"
-    path.write_bytes(gzip.compress(msgpack.packb([{"format": "cB", "version": 1}, ["le"]]))[:12])
-    return path
+    return _write(
+        folder, gzip.compress(msgpack.packb([{"format": "cB", "version": 1}, ["le"]]))[:12]
+    )
 
 
-@pytest.mark.parametrize("data_file", [_no_file, _another_version, _cut_short])
-def test_a_data_file_not_as_wordfreq_3_keeps_it_is_read_through_wordfreq(
-    data_file: Callable[[Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _corrupted(folder: Path) -> Path:
+    packed = bytearray(gzip.compress(msgpack.packb([{"format": "cB", "version": 1}, ["le"]])))
+    packed[10:14] = b"\xff\xff\xff\xff"  # the deflate stream, past gzip's header
+    return _write(folder, bytes(packed))
+
+
+def _not_gzip(folder: Path) -> Path:
+    return _write(folder, msgpack.packb([{"format": "cB", "version": 1}, ["le"]]))
+
+
+def _msgpack_cut_short(folder: Path) -> Path:
+    return _write(
+        folder, gzip.compress(msgpack.packb([{"format": "cB", "version": 1}, ["le"]])[:5])
+    )
+
+
+@pytest.mark.parametrize(
+    "data_file", [_another_version, _cut_short, _corrupted, _not_gzip, _msgpack_cut_short]
+)
+def test_a_data_file_not_as_wordfreq_3_keeps_it_is_read_through_wordfreq_with_a_warning(
+    data_file: Callable[[Path], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     path = data_file(tmp_path)
     monkeypatch.setattr(word_lists, "_data_file", lambda language: path)
-    assert word_lists.word_buckets("fr") == wordfreq.get_frequency_list("fr", "small")
+    assert word_lists._buckets_of("fr") == wordfreq.get_frequency_list("fr", "small")
+    assert f"{path}: " in caplog.text and "through wordfreq" in caplog.text
+
+
+def test_a_data_file_that_is_missing_is_read_through_wordfreq(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(word_lists, "_data_file", lambda language: tmp_path / "missing.gz")
+    assert word_lists._buckets_of("es") == wordfreq.get_frequency_list("es", "small")
+
+
+def test_without_wordfreq_found_as_a_package_the_lists_are_asked_of_wordfreq(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, package=None: None)
+    assert word_lists._data_file("en") is None
+    assert word_lists._buckets_of("en") == wordfreq.get_frequency_list("en", "small")
 
 
 def test_the_data_file_read_directly_holds_what_wordfreq_reads() -> None:
     for language in word_lists.LANGUAGES:
-        direct = word_lists._read_cbpack(word_lists._data_file(language))
-        assert direct == wordfreq.get_frequency_list(language, "small")
+        path = word_lists._data_file(language)
+        assert path is not None
+        assert word_lists._read_cbpack(path) == wordfreq.get_frequency_list(language, "small")
+
+
+def test_loading_the_lists_keeps_what_it_made_of_them_not_the_lists() -> None:
+    word_lists.load_word_lists()
+    assert word_lists._all_buckets.cache_info().currsize == 0
+    assert word_lists._words.cache_info().currsize == word_lists._zipf.cache_info().currsize == 1
