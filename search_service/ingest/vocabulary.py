@@ -316,6 +316,12 @@ class Vocabulary:
                 second = pattern.words[1] if len(pattern.words) > 1 else ""
                 by_second = self._folded_first.setdefault(pattern.words[0], {})
                 by_second.setdefault(second, []).append(pattern)
+        #: The acronyms that are also words, as `_shouted` meets them (in capitals): asked
+        #: here, so that a service answering "AIM" or "WHO" never loads the word lists
+        #: (about 11 MiB a worker; docs/api.md, "A query's acronym without the word lists").
+        self._acronyms_that_are_words = frozenset(
+            key for key in self._written_first if key.isupper() and is_a_word(key.lower())
+        )
         buckets = [*self._written_first.values()]
         buckets += [b for by_second in self._folded_first.values() for b in by_second.values()]
         for bucket in buckets:
@@ -590,9 +596,11 @@ class Vocabulary:
         "Essential" in "the NGO Essential" is written as a name. A neighbour that is
         itself a known name ("AIM, PASS", "MASMUT-UEMOA") or an acronym of
         `not_organisations` ("the NGO PASS") does not count as shouting (`_shouting_word`).
+        The word at `i` is one `_written_first` holds (its patterns were found by it), so
+        `_acronyms_that_are_words` knows it.
         """
         raws = tokens.raws
-        if size != 1 or not raws[i].isupper() or not is_a_word(raws[i].lower()):
+        if size != 1 or raws[i] not in self._acronyms_that_are_words:
             return False
         return any(self._shouting_word(raws[k]) for k in (i - 1, i + 1) if 0 <= k < len(raws))
 

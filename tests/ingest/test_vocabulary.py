@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -687,3 +692,28 @@ def test_a_snapshot_vocabulary_finds_the_words_of_its_corpus_names_remembered(
         "AIM",
         "Zorblax Teachers Guild",
     ]
+
+
+def test_a_query_s_acronym_is_told_from_a_shouted_word_without_loading_the_word_lists(
+    vocabulary: Vocabulary, tmp_path: Path
+) -> None:
+    """A service unpickles its vocabulary; answering "AIM" must not load the word lists
+    (about 11 MiB a worker) to see whether the acronym is also a word."""
+    queries = ["AIM", "WHO WE ARE", "the NGO PASS and the ONG AIM", "NEWS FROM THE ILO"]
+    expected = [[match.canonical for match in vocabulary.match_query_names(q)] for q in queries]
+    pickled = tmp_path / "vocabulary.pickle"
+    pickled.write_bytes(pickle.dumps(vocabulary))
+    script = textwrap.dedent(
+        f"""
+        import json, pickle, sys
+        from search_service.ingest import word_lists
+        vocabulary = pickle.loads(open({str(pickled)!r}, "rb").read())
+        found = [[m.canonical for m in vocabulary.match_query_names(q)] for q in {queries!r}]
+        loaded = word_lists._words.cache_info().currsize + word_lists._zipf.cache_info().currsize
+        print(json.dumps([found, loaded, "wordfreq" in sys.modules]))
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == [expected, 0, False]
+    assert expected == [["AIM"], [], ["PASS", "AIM"], ["ILO"]]  # "WHO WE ARE" is shouting
