@@ -138,7 +138,9 @@ class CompiledVocabularies:
 
     A build needs two matchers: building them cost 0.6 s of its own process on the bench
     machine (YAML, every name's forms, wordfreq's word lists), unpickling them 0.06 s,
-    and the ingest then loads the word lists alone (0.25 s; `Vocabulary.prepare_matching`):
+    and the ingest then loads the word lists alone (0.25 s; since they are read without
+    wordfreq's import, 0.10-0.15 s with the typo index, on a machine half again as slow;
+    `Vocabulary.prepare_matching`):
     a build of an unchanged vocabulary, full or not, spends about 0.3 s less in its own
     process, about 0.15 s less of wall time (docs/index.md, "The vocabularies compiled
     once"). A cached file made from other files or by other code never matches a key;
