@@ -48,6 +48,7 @@ from search_service.index.generations import fsync_dir, write_bytes_durably
 from search_service.ingest import vocabulary as vocabulary_module
 from search_service.ingest.corpus_root import VocabularySource
 from search_service.ingest.vocabulary import DISCOVERED_FILE, Vocabulary, files_digest
+from search_service.ingest.word_lists import forget_word_lists
 
 if TYPE_CHECKING:
     from search_service.ingest.organisations import Discovery
@@ -259,8 +260,17 @@ def load_snapshot(generation: Path) -> Vocabulary | None:
     last = _last_loaded
     if last is not None and last[0] == key:
         return last[1]
-    vocabulary = _unpickled(Path(generation) / COMPILED_FILE, key) or Vocabulary.load(folder)
+    vocabulary = _unpickled(Path(generation) / COMPILED_FILE, key) or serving_vocabulary(folder)
     _last_loaded = (key, vocabulary)
+    return vocabulary
+
+
+def serving_vocabulary(folder: Path) -> Vocabulary:
+    """The vocabulary of `folder` built from its files for a serving process, which keeps
+    no word lists after: building read them, and what queries need of them the vocabulary
+    kept (docs/api.md, "A query's acronym without the word lists")."""
+    vocabulary = Vocabulary.load(folder)
+    forget_word_lists()
     return vocabulary
 
 

@@ -316,12 +316,7 @@ class Vocabulary:
                 second = pattern.words[1] if len(pattern.words) > 1 else ""
                 by_second = self._folded_first.setdefault(pattern.words[0], {})
                 by_second.setdefault(second, []).append(pattern)
-        #: The acronyms that are also words, as `_shouted` meets them (in capitals): asked
-        #: here, so that a service answering "AIM" or "WHO" never loads the word lists
-        #: (about 11 MiB a worker; docs/api.md, "A query's acronym without the word lists").
-        self._acronyms_that_are_words = frozenset(
-            key for key in self._written_first if key.isupper() and is_a_word(key.lower())
-        )
+        self._acronyms_that_are_words = _in_capitals_and_words(self._written_first)
         buckets = [*self._written_first.values()]
         buckets += [b for by_second in self._folded_first.values() for b in by_second.values()]
         for bucket in buckets:
@@ -525,9 +520,12 @@ class Vocabulary:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """A vocabulary pickled before queries had a memo of their own gets one."""
+        """A vocabulary pickled before queries had a memo of their own gets one, and one
+        pickled before `_shouted` had its answers kept gets them."""
         self.__dict__.update(state)
         self.__dict__.setdefault("_query_fold_memo", {})
+        if "_acronyms_that_are_words" not in state:
+            self._acronyms_that_are_words = _in_capitals_and_words(self._written_first)
 
     def prepare_matching(self) -> None:
         """Build now what finding names with typos builds on first use, and load the word
@@ -727,6 +725,14 @@ def _written_as_name(raws: Sequence[str], pattern: _Pattern) -> bool:
     if capitalised_as_name(raws):
         return True
     return flags[0] and pattern.words[0] in ORGANISATION_WORDS
+
+
+def _in_capitals_and_words(written_first: Mapping[str, object]) -> frozenset[str]:
+    """The names matched as written that are in capitals and also words ("WHO", "AIM",
+    "FRENCH"): what `Vocabulary._shouted` asks, answered once, so that a service matching
+    a query's names never loads the word lists (about 11 MiB a worker; docs/api.md, "A
+    query's acronym without the word lists")."""
+    return frozenset(key for key in written_first if key.isupper() and is_a_word(key.lower()))
 
 
 def _single_word_typo_candidate(tokens: _Tokens, i: int) -> bool:

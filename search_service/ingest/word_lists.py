@@ -8,9 +8,13 @@ The lists are wordfreq's own data files, read as wordfreq reads them but without
 importing wordfreq, whose import (its tokenizer's `regex` patterns, langcodes' tables)
 the build's start paid on one core while the other waited (docs/index.md, "The word
 lists without wordfreq's import"). A word of Latin letters is looked up as wordfreq
-looks it up; any other (digits, other scripts) is still asked of wordfreq, imported then,
-in an ingest's worker process too (0.1-0.2 s once: a name's typo that is such a word, or a
-vocabulary acronym with digits found in capitals, neither seen in the 5k bench corpus).
+looks it up; any other (digits, other scripts) is still asked of wordfreq, imported then
+(0.1-0.2 s once): by an ingest's worker for a name's typo that is such a word (none in the
+5k bench corpus), by any process building a vocabulary that matches such a name in capitals
+(none in the shipped one).
+
+A serving process needs the lists only to build a vocabulary from its files, which then
+keeps the answers it needs (`Vocabulary._shouted`): it lets them go (`forget_word_lists`).
 """
 
 from __future__ import annotations
@@ -48,6 +52,13 @@ def load_word_lists() -> None:
     _words()
     _zipf()
     _all_buckets.cache_clear()  # both made from one reading; the lists are not kept
+
+
+def forget_word_lists() -> None:
+    """Let the lists go (about 10 MiB): read again if asked again."""
+    _words.cache_clear()
+    _zipf.cache_clear()
+    _all_buckets.cache_clear()
 
 
 def word_zipf(word: str) -> float:
@@ -92,8 +103,7 @@ def _is_a_word_by_wordfreq(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _words() -> frozenset[str]:
-    """Every word of the three lists, as wordfreq keys them (NFC, case-folded). The
-    service needs only these (a query's acronym that is also a word: "WHO")."""
+    """Every word of the three lists, as wordfreq keys them (NFC, case-folded)."""
     return frozenset(chain.from_iterable(chain.from_iterable(_all_buckets())))
 
 

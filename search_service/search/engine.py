@@ -45,7 +45,7 @@ from search_service.index.compiled_view import FOLDED_BODY, open_compiled
 from search_service.index.flat_arrays import FlatArraysError
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
-from search_service.index.vocabulary_snapshot import load_snapshot
+from search_service.index.vocabulary_snapshot import load_snapshot, serving_vocabulary
 from search_service.search import packed as packing
 from search_service.search.facets import (
     FacetValue,
@@ -1018,11 +1018,10 @@ def _word_synonyms(
 def _corpus_vocabulary(settings: Settings) -> Vocabulary | None:
     """The corpus's vocabulary (or the shipped default); None, with a warning, if unreadable."""
     from search_service.ingest.corpus_root import vocabulary_of
-    from search_service.ingest.vocabulary import Vocabulary
 
     try:
         source = vocabulary_of(settings.corpus_dir)
-        vocabulary = Vocabulary.load(source.directory)
+        vocabulary = serving_vocabulary(source.directory)
     except (SearchServiceError, OSError) as error:
         logger.warning("no vocabulary: synonyms disabled (%s)", error)
         return None

@@ -18,6 +18,7 @@ from search_service.errors import BuildFailedError
 from search_service.index import generations, vocabulary_snapshot
 from search_service.index.build import build_index
 from search_service.ingest import vocabulary as vocabulary_module
+from search_service.ingest import word_lists
 from search_service.ingest.vocabulary import Vocabulary, words_of
 
 NORDVENT = "  - canonical: Nordvent Mutuelle\n    names: [Northwind Mutual]\n"
@@ -107,6 +108,22 @@ def test_a_damaged_pickle_is_reported_and_the_files_are_read(
 
     assert partners_in(vocabulary, "Northwind Mutual") == ["Nordvent Mutuelle"]
     assert "does not unpickle" in caplog.text
+
+
+def test_a_vocabulary_built_from_its_files_for_serving_keeps_no_word_lists(
+    generation: Path,
+) -> None:
+    """Building read the lists (about 10 MiB); a serving process needs them no more."""
+    (generation / vocabulary_snapshot.COMPILED_FILE).unlink()
+    word_lists.load_word_lists()
+
+    vocabulary = vocabulary_snapshot.load_snapshot(generation)
+
+    assert vocabulary is not None
+    assert [m.canonical for m in vocabulary.match_query_names("AIM")] == ["AIM"]
+    assert [m.canonical for m in vocabulary.match_query_names("WHO WE ARE")] == []  # shouting
+    assert word_lists._words.cache_info().currsize == 0
+    assert word_lists._zipf.cache_info().currsize == 0
 
 
 def test_an_unchanged_vocabulary_is_the_one_loaded_last_not_read_again(
