@@ -520,12 +520,9 @@ class Vocabulary:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """A vocabulary pickled before queries had a memo of their own gets one, and one
-        pickled before `_shouted` had its answers kept gets them."""
+        """A vocabulary pickled before queries had a memo of their own gets one."""
         self.__dict__.update(state)
         self.__dict__.setdefault("_query_fold_memo", {})
-        if "_acronyms_that_are_words" not in state:
-            self._acronyms_that_are_words = _in_capitals_and_words(self._written_first)
 
     def prepare_matching(self) -> None:
         """Build now what finding names with typos builds on first use, and load the word

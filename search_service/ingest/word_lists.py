@@ -29,7 +29,7 @@ import zlib
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 import msgpack
 
@@ -47,18 +47,21 @@ WORDLIST: Final = "small"
 _PLAIN_WORD: Final = re.compile("[A-Za-zªµºÀ-ÖØ-öø-\u0148\u014a-\u024f\u1e00-\u1eff]+")
 
 
+class _WordLists(NamedTuple):
+    #: Every word of the three lists, as wordfreq keys them (NFC, case-folded).
+    words: frozenset[str]
+    #: Folded word -> its highest Zipf frequency in the three lists (`word_zipf`).
+    zipf: dict[str, float]
+
+
 def load_word_lists() -> None:
     """Load now the word lists `word_zipf` and `is_a_word` read on first use."""
-    _words()
-    _zipf()
-    _all_buckets.cache_clear()  # both made from one reading; the lists are not kept
+    _word_lists()
 
 
 def forget_word_lists() -> None:
     """Let the lists go (about 10 MiB): read again if asked again."""
-    _words.cache_clear()
-    _zipf.cache_clear()
-    _all_buckets.cache_clear()
+    _word_lists.cache_clear()
 
 
 def word_zipf(word: str) -> float:
@@ -68,7 +71,7 @@ def word_zipf(word: str) -> float:
     Folded with the same table as `text.fold_same_length`, so that a word written in
     capitals without its accents ("ASSEMBLEE", "SANTE") is still a word.
     """
-    return _zipf().get(fold_same_length(word), 0.0)
+    return _word_lists().zipf.get(fold_same_length(word), 0.0)
 
 
 @lru_cache(maxsize=65_536)
@@ -81,7 +84,7 @@ def is_a_word(word: str) -> bool:
     if not word:
         return False  # wordfreq finds no token in it
     if _PLAIN_WORD.fullmatch(word):
-        return _wordfreq_key(word) in _words()
+        return _wordfreq_key(word) in _word_lists().words
     return _is_a_word_by_wordfreq(word)
 
 
@@ -102,22 +105,11 @@ def _is_a_word_by_wordfreq(word: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _words() -> frozenset[str]:
-    """Every word of the three lists, as wordfreq keys them (NFC, case-folded)."""
-    return frozenset(chain.from_iterable(chain.from_iterable(_all_buckets())))
-
-
-@lru_cache(maxsize=1)
-def _zipf() -> dict[str, float]:
-    """Folded word -> its highest Zipf frequency in the three lists (`word_zipf`)."""
-    return _folded_zipf(_all_buckets())
-
-
-@lru_cache(maxsize=1)
-def _all_buckets() -> list[list[list[str]]]:
-    """The three lists as read (`_buckets_of`), kept until `load_word_lists` has made
-    both `_words` and `_zipf` of them: reading them costs 25-50 ms a time."""
-    return [_buckets_of(language) for language in LANGUAGES]
+def _word_lists() -> _WordLists:
+    """Both tables, made from one reading of the three lists (25-50 ms), which is not kept."""
+    buckets = [_buckets_of(language) for language in LANGUAGES]
+    words = frozenset(chain.from_iterable(chain.from_iterable(buckets)))
+    return _WordLists(words=words, zipf=_folded_zipf(buckets))
 
 
 def _folded_zipf(buckets: list[list[list[str]]]) -> dict[str, float]:

@@ -122,8 +122,7 @@ def test_a_vocabulary_built_from_its_files_for_serving_keeps_no_word_lists(
     assert vocabulary is not None
     assert [m.canonical for m in vocabulary.match_query_names("AIM")] == ["AIM"]
     assert [m.canonical for m in vocabulary.match_query_names("WHO WE ARE")] == []  # shouting
-    assert word_lists._words.cache_info().currsize == 0
-    assert word_lists._zipf.cache_info().currsize == 0
+    assert word_lists._word_lists.cache_info().currsize == 0
 
 
 def test_an_unchanged_vocabulary_is_the_one_loaded_last_not_read_again(

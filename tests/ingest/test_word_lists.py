@@ -74,7 +74,7 @@ def test_word_zipf_is_the_highest_zipf_of_any_word_of_the_same_folded_form() -> 
         for word, frequency in wordfreq.get_frequency_dict(language, wordlist="small").items():
             key = fold_same_length(word)
             expected[key] = max(expected.get(key, 0.0), math.log10(frequency) + 9)
-    assert word_lists._zipf() == expected
+    assert word_lists._word_lists().zipf == expected
     assert word_lists.word_zipf("SANTE") == expected["sante"] > 4
     assert word_lists.word_zipf("qxzvbj") == 0.0
 
@@ -164,9 +164,3 @@ def test_the_data_file_read_directly_holds_what_wordfreq_reads() -> None:
         path = word_lists._data_file(language)
         assert path is not None
         assert word_lists._read_cbpack(path) == wordfreq.get_frequency_list(language, "small")
-
-
-def test_loading_the_lists_keeps_what_it_made_of_them_not_the_lists() -> None:
-    word_lists.load_word_lists()
-    assert word_lists._all_buckets.cache_info().currsize == 0
-    assert word_lists._words.cache_info().currsize == word_lists._zipf.cache_info().currsize == 1
