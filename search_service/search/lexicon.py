@@ -82,6 +82,25 @@ class Lexicon:
             for i, frequency in zip(top.tolist(), window[top].tolist(), strict=True)
         ]
 
+    def has_completions(self, prefix: str, limit: int) -> bool:
+        """Whether `counted_completions(prefix, limit)` holds a word other than `prefix`,
+        found without reading them.
+
+        A search asks it of its last word, whose scores are most often kept already:
+        only when they are not are the completions read (`Scorer._expansions`). Of two
+        or more completions one at least is not `prefix`; the sorted table puts `prefix`
+        itself, when it is a word, first of the words beginning with it.
+        """
+        if not prefix or limit <= 0:
+            return False
+        if limit == 1:
+            return any(word != prefix for word, _ in self.counted_completions(prefix, 1))
+        table = self.words.table
+        lo, hi = table.prefix_range(prefix)
+        if lo < hi and table.term_bytes(lo) == prefix.encode("utf-8"):
+            lo += 1
+        return lo < hi
+
     def correction(self, word: str) -> str | None:
         """The closest known word within the tolerated edits of an unknown `word`.
 

@@ -254,16 +254,23 @@ class Scorer:
         """
         counted = not any(is_stop_word(term, lang) for lang in LANGUAGES)
         stems = self._stems_of(term, original)
-        prefix = part.prefix and len(term) >= 2
-        expansions = self._expansions(term) if prefix else []
+        expands = (
+            part.prefix
+            and len(term) >= 2
+            and self.lexicon.has_completions(term, self.max_prefix_expansions)
+        )
         self._exact.add(term)
         for lang, stem in stems:
             self._stems.setdefault(lang, set()).add(stem)
-        if expansions:
+        if expands:
             self._prefixes.append(term)
-        key = f"{term}|{stems}|{'*' if expansions else ''}|{counted}"
+        key = f"{term}|{stems}|{'*' if expands else ''}|{counted}"
         sparse = self.view.cached(
-            "*word", key, lambda: self._word_scores(term, stems, expansions, counted)
+            "*word",
+            key,
+            lambda: self._word_scores(
+                term, stems, self._expansions(term) if expands else [], counted
+            ),
         )
         score = np.zeros(self.view.doc_count, dtype=np.float32)
         score[sparse.ids.astype(np.intp)] = sparse.tf  # int32 indices: twice the time

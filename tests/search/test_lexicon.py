@@ -37,3 +37,32 @@ def test_counted_completions_carry_how_many_documents_hold_each_word() -> None:
     lexicon = Lexicon.from_counts({"mutual": 9, "mutuals": 4, "mugef": 2, "music": 7, "other": 99})
     assert lexicon.counted_completions("mu", 3) == [("mutual", 9), ("music", 7), ("mutuals", 4)]
     assert lexicon.counted_completions("zz", 5) == []
+
+
+def test_has_completions_says_whether_completions_hold_another_word() -> None:
+    """It reads no completion, yet answers as the completions would, for every prefix of
+    every word: a prefix that is itself a word, one whose only word is itself, words longer
+    than a table key (16 bytes), accents, and any limit (a limit of one keeps the most
+    frequent word only, which may be the prefix itself)."""
+    words = {
+        "mutual": 9,
+        "mutuals": 4,
+        "mu": 30,
+        "music": 7,
+        "alone": 3,
+        "éducation": 5,
+        "éducations": 1,
+        "internationalisation": 2,
+        "internationalisations": 6,
+        "internationalist": 1,
+    }
+    lexicon = Lexicon.from_counts(words)
+    prefixes = {word[:end] for word in words for end in range(1, len(word) + 1)}
+    prefixes |= {"zz", "mutualist", "internationalisationsx", ""}
+    for limit in (1, 2, 3, 64):
+        for prefix in sorted(prefixes):
+            expected = any(word != prefix for word, _ in lexicon.counted_completions(prefix, limit))
+            assert lexicon.has_completions(prefix, limit) is expected, (prefix, limit)
+    assert lexicon.has_completions("mu", 1) is False  # "mu" is its own most frequent word
+    assert lexicon.has_completions("alone", 64) is False
+    assert lexicon.has_completions("internationalisation", 64) is True
