@@ -212,8 +212,8 @@ class Shown:
             date=date,
             year=year or None,
             language=language or "",
-            countries=_split(country),
-            partners=_split(partner),
+            countries=_stored_values(country),
+            partners=_stored_values(partner),
             body=body or "",
             folded_body=folded_body,
         )
@@ -1100,17 +1100,25 @@ def _suggestion(parsed: ParsedQuery, corrected: dict[str, str]) -> str | None:
     return suggestion if suggestion != parsed.retyped({}) else None
 
 
-def _split(value: Any) -> tuple[str, ...]:
-    """A stored facet's values ("France, Senegal"); most hold one, which is not split."""
-    if not value:
+def _stored_values(text: str | None) -> tuple[str, ...]:
+    """A stored facet's values ("France, Senegal"); most hold one, which is not split.
+
+    A hit's row gives text or nothing, so no type is told apart; with a list rather than
+    a generator, about 20,000 instructions a search less on the 5k bench's list.
+    """
+    if not text:
         return ()
-    if isinstance(value, (list, tuple)):
-        return tuple(str(v) for v in value)
-    text = str(value)
     if "," not in text:
         one = text.strip()
         return (one,) if one else ()
-    return tuple(stripped for v in text.split(",") if (stripped := v.strip()))
+    return tuple([stripped for value in text.split(",") if (stripped := value.strip())])
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    """`_stored_values` of Whoosh's stored fields, which may hold a list."""
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return _stored_values(str(value) if value else None)
 
 
 def _elapsed_ms(started: float) -> float:

@@ -193,7 +193,8 @@ def make_snippet(
     text = body[:HIGHLIGHTED_CHARS]
     if folded is not None and len(folded) != len(text):
         folded = None
-    matches = _matched_spans(text, terms, lang, folded) if terms.heads() else []
+    heads = terms.heads()
+    matches = _matched_spans(text, terms, lang, heads, folded) if heads else []
     if not matches:
         return _escape_window(text, 0, size, [])
     start, keep = _best_window(text, matches, size)
@@ -206,19 +207,23 @@ Span = tuple[int, int, str, bool]
 
 
 def _matched_spans(
-    text: str, terms: HighlightTerms, lang: str, folded_text: str | None = None
+    text: str,
+    terms: HighlightTerms,
+    lang: str,
+    heads: tuple[str, ...],
+    folded_text: str | None = None,
 ) -> list[Span]:
     """Spans of matched names and words, in order, never overlapping.
 
-    Candidates are found by `str.find`; a candidate that begins a name found whole
-    is that name (the words inside it are not looked at again); any other is a
-    word, judged once per query.
+    Candidates are the words that begin with one of `heads` (`terms.heads()`), found
+    by `str.find`; a candidate that begins a name found whole is that name (the words
+    inside it are not looked at again); any other is a word, judged once per query.
     """
     spans: list[Span] = []
     covered = 0
     if folded_text is None:
         folded_text = _folded_text(text)
-    for start in _candidate_starts(folded_text, terms.heads()):
+    for start in _candidate_starts(folded_text, heads):
         if start < covered:
             continue
         match = _WORD_RE.match(text, start)

@@ -11,6 +11,7 @@ import pytest
 from search_service.articles import Article
 from search_service.search import engine as engine_module
 from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.lexicon import Lexicon
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]
@@ -148,6 +149,29 @@ def test_the_last_word_is_a_prefix(engine_for: EngineFor, news: list[Article]) -
     engine = engine_for(news)
     assert "en-coverage" in ids(engine, "universal cover")
     assert "en-coverage" not in ids(engine, "cover ")
+
+
+def test_a_prefix_whose_scores_are_kept_reads_no_completions(
+    engine_for: EngineFor, news: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last word's completions are read only to compute its scores: a search whose
+    scores of it are kept asks the dictionary whether it has completions, not which."""
+    read: list[str] = []
+    counted_completions = Lexicon.counted_completions
+
+    def reading(lexicon: Lexicon, prefix: str, limit: int) -> list[tuple[str, int]]:
+        read.append(prefix)
+        return counted_completions(lexicon, prefix, limit)
+
+    monkeypatch.setattr(Lexicon, "counted_completions", reading)
+    engine = engine_for(news)
+    first = engine.search(SearchRequest(q="universal cover"))
+    assert read == ["cover"]
+    again = engine.search(SearchRequest(q="health cover"))
+    assert read == ["cover"]
+    assert "en-coverage" in [hit.id for hit in first.hits]
+    assert "en-coverage" in [hit.id for hit in again.hits]
+    assert "<mark>coverage</mark>" in " ".join(hit.snippet for hit in again.hits)
 
 
 def test_a_misspelt_word_is_corrected_and_suggested(
@@ -392,3 +416,26 @@ def test_a_result_the_cache_cannot_pack_is_answered_and_not_kept(
     assert [hit.id for hit in again.hits] == [hit.id for hit in first.hits]
     assert len(engine.generation().cache) == 0
     assert "could not be packed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("stored", "values"),
+    [
+        (None, ()),
+        ("", ()),
+        ("France", ("France",)),
+        (" France ", ("France",)),
+        ("France,Senegal", ("France", "Senegal")),
+        ("France, Senegal ", ("France", "Senegal")),
+        (",", ()),
+        (" , Togo ,", ("Togo",)),
+        ("a,,b", ("a", "b")),
+        (["Benin", "Togo"], ("Benin", "Togo")),
+    ],
+)
+def test_a_stored_facet_gives_its_values_trimmed(stored: Any, values: tuple[str, ...]) -> None:
+    """A hit's countries and partners from its stored text (`_stored_values`) or from
+    Whoosh's stored fields (`_split`, which may give a list)."""
+    assert engine_module._split(stored) == values
+    if not isinstance(stored, list):
+        assert engine_module._stored_values(stored) == values
