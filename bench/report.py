@@ -769,11 +769,18 @@ def _request_cost_lines(results: Results) -> list[str]:
     if not figures:
         return []
     total, engine = figures["http"], figures["engine"]
-    return [
+    lines = [
         f"  A /search of the bench mix costs {total / 1e6:.2f} M instructions behind the HTTP",
         f"  layer, {engine / total * 100:.0f} % of them in the engine (request-cost-5000.json).",
-        '  See docs/api.md, "Against the targets of issue 5".',
     ]
+    warm = results.get("request-cost-5000-http-list", {}).get("figures", {}).get("search")
+    if warm and "http" in warm and "engine" in warm:
+        lines += [
+            f"  The list the 8-client wrk step repeats, warm: {warm['http'] / 1e6:.2f} M, "
+            f"{warm['engine'] / warm['http'] * 100:.0f} % in",
+            "  the engine (request-cost-5000-http-list.json).",
+        ]
+    return [*lines, '  See docs/api.md, "Against the targets of issue 5".']
 
 
 def targets_section(results: Results) -> list[str]:

@@ -13,6 +13,12 @@ kind with facets and snippets; its `/suggest` prefixes), response cache off:
   keeps the response: everything a worker does for a request but the socket's
   system calls and the event loop's polling.
 
+With `--mix http-list` the requests are instead the list that `bench.http_load`'s
+8-client wrk step repeats (2,000 of each endpoint), sent once whole uncounted, then
+`--requests` of them counted again: the engine's caches as warm as in that step, where
+a word's scores are mostly kept, whereas the default mix's counted requests are new
+(results in `request-cost-5000-http-list.json`).
+
 `http - engine` is what a request costs that is not search. Each figure is one
 child process under callgrind, counted by `bench.callgrind` for the `--requests`
 counted requests only, after `--warm-up` ones uncounted. Every layer sends the
@@ -21,6 +27,7 @@ fixed and numpy starts no OpenBLAS thread, so a run counts the same figure every
 time.
 
     python -m bench.request_cost [--count 5000] [--requests 200] [--warm-up 200]
+    python -m bench.request_cost --mix http-list [--requests 500]
     python -m bench.request_cost --profile app   # where the time goes (cProfile)
 """
 
@@ -40,16 +47,38 @@ import httpx
 
 from bench.callgrind import Counting, counted_instructions, require_tools
 from bench.common import DATA_DIR, write_result
-from bench.http_load import Requests, asgi_get, level_mixes
+from bench.http_load import CONCURRENCY, Requests, asgi_get, level_mixes
 
 LAYERS = ("engine", "app", "http")
 ENDPOINTS = ("search", "suggest")
+MIXES = ("requests", "http-list")
+#: Requests of each level of `bench.http_load`'s 5k steps (its `--requests` default).
+HTTP_LIST_REQUESTS = 2000
+#: The level whose list `--mix http-list` sends: 8 clients, the issue's p50 figure.
+HTTP_LIST_CLIENTS = 8
 
 
 def requests_of(export: Path, endpoint: str, count: int) -> Requests:
     """`count` requests of `endpoint`, the same for every layer and run."""
     searches, suggests = level_mixes(export, count, 0, seed=23)
     return (searches if endpoint == "search" else suggests)[0]
+
+
+def http_list(export: Path, endpoint: str) -> Requests:
+    """The requests `bench.http_load --wrk` repeats at `HTTP_LIST_CLIENTS` clients."""
+    searches, suggests = level_mixes(export, HTTP_LIST_REQUESTS, len(CONCURRENCY), seed=23)
+    level = CONCURRENCY.index(HTTP_LIST_CLIENTS) + 1  # list 0 is the warm-up's
+    return (searches if endpoint == "search" else suggests)[level]
+
+
+def mix_requests(
+    mix: str, export: Path, endpoint: str, warm_up: int, measured: int
+) -> tuple[Requests, int]:
+    """The requests a child sends, and how many of them go first, uncounted."""
+    if mix == "http-list":
+        listing = http_list(export, endpoint)
+        return listing + listing[:measured], len(listing)
+    return requests_of(export, endpoint, warm_up + measured), warm_up
 
 
 def _settings(index_dir: Path, data: Path) -> Any:
@@ -155,14 +184,16 @@ async def _drive_http(app: Any, heads: list[bytes]) -> None:
 
 
 def child(layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int, measured: int,
-          profile: Path | None = None, toggles: Path | None = None) -> None:  # fmt: skip
-    """Send `warm_up` requests to `layer`, then `measured` more, profiled or counted."""
+          profile: Path | None = None, toggles: Path | None = None,
+          mix: str = "requests") -> None:  # fmt: skip
+    """Send `warm_up` requests to `layer` (the whole list with `http-list`), then `measured`
+    more, profiled or counted."""
     import uvloop
 
     from search_service.web.api import create_app
 
+    requests, warm_up = mix_requests(mix, export, endpoint, warm_up, measured)
     sent = warm_up + measured
-    requests = requests_of(export, endpoint, sent)
     profiler: cProfile.Profile | Counting = cProfile.Profile() if profile else Counting(toggles)
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
@@ -199,12 +230,19 @@ def child(layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int
 
 
 def instructions(
-    layer: str, endpoint: str, export: Path, index_dir: Path, warm_up: int, measured: int
+    layer: str,
+    endpoint: str,
+    export: Path,
+    index_dir: Path,
+    warm_up: int,
+    measured: int,
+    mix: str = "requests",
 ) -> float:
     """Instructions per request of `layer`, counted by callgrind (every thread)."""
     arguments = [
         "--child", "--layer", layer, "--endpoint", endpoint, "--export", str(export),
         "--index", str(index_dir), "--warm-up", str(warm_up), "--requests", str(measured),
+        "--mix", mix,
     ]  # fmt: skip
     return counted_instructions("bench.request_cost", arguments) / measured
 
@@ -226,6 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", nargs="+", choices=LAYERS, default=list(LAYERS))
     parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
     parser.add_argument(
+        "--mix",
+        choices=MIXES,
+        default="requests",
+        help="http-list: the 8-client list of bench.http_load's wrk step, sent once first "
+        "(--warm-up is then the whole list).",
+    )
+    parser.add_argument(
         "--profile", choices=LAYERS, help="cProfile one layer's /search instead (top functions)."
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -237,14 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         child(args.layer, args.endpoint, args.export, args.index, args.warm_up, args.requests,
-              toggles=args.toggles)  # fmt: skip
+              toggles=args.toggles, mix=args.mix)  # fmt: skip
         return 0
     index_dir, export = synthetic(args.count)
     if args.profile:
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "profile"
             child(args.profile, "search", export, index_dir, args.warm_up, args.requests,
-                  profile=out)  # fmt: skip
+                  profile=out, mix=args.mix)  # fmt: skip
             pstats.Stats(str(out)).sort_stats("tottime").print_stats(40)
         return 0
     require_tools()
@@ -253,15 +298,23 @@ def main(argv: list[str] | None = None) -> int:
         per_layer = {}
         for layer in args.layers:
             per_layer[layer] = round(
-                instructions(layer, endpoint, export, index_dir, args.warm_up, args.requests)
+                instructions(
+                    layer, endpoint, export, index_dir, args.warm_up, args.requests, args.mix
+                )
             )
             print(f"/{endpoint} {layer}: {per_layer[layer]:,} instructions", flush=True)
         outer = next((layer for layer in ("http", "app") if layer in per_layer), None)
         if outer and "engine" in per_layer:
             per_layer["not_search"] = per_layer[outer] - per_layer["engine"]
         figures[endpoint] = per_layer
-    parameters = {"count": args.count, "requests": args.requests, "warm_up": args.warm_up}
-    print(write_result(f"request-cost-{args.count}", parameters, figures))
+    parameters: dict[str, Any] = {"count": args.count, "requests": args.requests, "mix": args.mix}
+    if args.mix == "http-list":
+        name = f"request-cost-{args.count}-http-list"
+        parameters["warm_up"] = f"the whole list ({HTTP_LIST_REQUESTS:,} requests)"
+    else:
+        name = f"request-cost-{args.count}"
+        parameters["warm_up"] = args.warm_up
+    print(write_result(name, parameters, figures))
     return 0
 
 

@@ -6,6 +6,7 @@ they say (right articles, right queries, right counts, honest verdicts).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -820,3 +821,60 @@ def test_the_analytics_count_covers_the_measured_searches_and_their_records_only
     asyncio.run(http_load._drive(create_app(settings), warm_up, measured, Counting()))
 
     assert written_at == [("on", 2), ("off", 5)]
+
+
+def test_the_http_list_mix_counts_what_the_8_client_wrk_step_repeats(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, articles_file: Path
+) -> None:
+    """`request_cost --mix http-list` sends the list `http_load --wrk` sends 8 clients,
+    whole and uncounted first, then the counted requests from its start again."""
+    from bench import generate as generate_module
+    from bench import http_load, request_cost
+
+    sent: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+
+    @contextlib.contextmanager
+    def no_server(*args: Any, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        yield "http://127.0.0.1:1", None
+
+    def wrk(base: str, paths: list[Any], clients: int, seconds: int) -> dict[str, Any]:
+        if paths and paths[0][0] == "/search":
+            sent.setdefault(clients, list(paths))
+        return {"clients": clients}
+
+    monkeypatch.setattr(http_load, "DATA_DIR", tmp_path)
+    (tmp_path / "speed-600" / "indexes").mkdir(parents=True)
+    monkeypatch.setattr(generate_module, "default_path", lambda count, seed: articles_file)
+    monkeypatch.setattr(http_load, "running_server", no_server)
+    monkeypatch.setattr(http_load, "wrk_load", wrk)
+    monkeypatch.setattr(http_load, "load", lambda *args, **kwargs: _no_load())
+    for measure in ("server_rss_mib", "server_heap_mib"):
+        monkeypatch.setattr(http_load, measure, lambda server: 0.0)
+    for measure in ("server_heap_per_process_mib", "server_private_per_process_mib"):
+        monkeypatch.setattr(http_load, measure, lambda server: [])
+    http_load.run(600, request_cost.HTTP_LIST_REQUESTS, 2, False, 1, use_wrk=True)
+
+    listing = request_cost.http_list(articles_file, "search")
+    assert listing == sent[request_cost.HTTP_LIST_CLIENTS]
+    requests, warm_up = request_cost.mix_requests("http-list", articles_file, "search", 200, 30)
+    assert (requests, warm_up) == (listing + listing[:30], len(listing))
+    default, warm_up = request_cost.mix_requests("requests", articles_file, "search", 200, 30)
+    assert warm_up == 200
+    assert default == request_cost.requests_of(articles_file, "search", 230)
+
+
+async def _no_load() -> dict[str, Any]:
+    return {}
+
+
+def test_the_report_gives_the_warm_lists_request_cost_beside_the_mixs() -> None:
+    results = _results_with(
+        {"search": {"engine": 4_143_109, "app": 4_648_740, "http": 4_834_806}}, "request-cost-5000"
+    )
+    text = render(results)
+    assert "costs 4.83 M instructions behind the HTTP" in text
+    assert "the 8-client wrk step repeats" not in text
+
+    warm = {"search": {"engine": 2_654_673, "app": 3_155_858, "http": 3_328_249}}
+    results |= _results_with(warm, "request-cost-5000-http-list")
+    assert "The list the 8-client wrk step repeats, warm: 3.33 M, 80 % in" in render(results)
