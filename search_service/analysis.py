@@ -318,6 +318,17 @@ def is_stop_word(word: str, lang: Language) -> bool:
     return fold(word) in stop_words(lang)
 
 
+@cache
+def _stop_words_of_any_language() -> frozenset[str]:
+    return frozenset().union(*(stop_words(lang) for lang in LANGUAGES))
+
+
+def is_stop_word_somewhere(word: str) -> bool:
+    """Whether some language's analyzer drops `word` as a stop word (folded once: a
+    query's every word is asked)."""
+    return fold(word) in _stop_words_of_any_language()
+
+
 __all__ = [
     "ELISIONS",
     "LANGUAGES",
@@ -328,6 +339,7 @@ __all__ = [
     "analyze",
     "analyze_neutral",
     "is_stop_word",
+    "is_stop_word_somewhere",
     "language_analyzer",
     "neutral_analyzer",
     "query_analyzer",

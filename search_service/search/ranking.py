@@ -33,7 +33,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from search_service.analysis import analyze, is_stop_word
+from search_service.analysis import analyze, is_stop_word_somewhere
 from search_service.articles import LANGUAGES, Language
 from search_service.index.view import DocIds, IndexView, Postings, held_by
 from search_service.search.lexicon import Lexicon
@@ -252,7 +252,7 @@ class Scorer:
         a word (with its prefix expansion, if any) are computed once per
         generation and only scattered into a dense array per query.
         """
-        counted = not any(is_stop_word(term, lang) for lang in LANGUAGES)
+        counted = not is_stop_word_somewhere(term)
         stems = self._stems_of(term, original)
         expands = (
             part.prefix

@@ -13,8 +13,11 @@ from search_service.analysis import (
     NeutralAnalyzer,
     analyze,
     analyze_neutral,
+    is_stop_word,
+    is_stop_word_somewhere,
     language_analyzer,
     neutral_analyzer,
+    stop_words,
 )
 from search_service.articles import LANGUAGES
 from search_service.text import fold
@@ -89,3 +92,17 @@ def test_a_word_analyzed_for_its_terms_is_kept_in_one_cache_not_two() -> None:
 
     assert all(word in english._terms for word in words)
     assert not any(word in english._kinds for word in words)
+
+
+@given(st.sampled_from(sorted({word for lang in LANGUAGES for word in stop_words(lang)})))
+def test_a_stop_word_of_one_language_is_a_stop_word_somewhere(word: str) -> None:
+    """A query's word is not counted as a word to cover when any language drops it."""
+    assert is_stop_word_somewhere(word)
+    assert is_stop_word_somewhere(word.upper()) is any(
+        is_stop_word(word.upper(), lang) for lang in LANGUAGES
+    )
+
+
+@given(st.text(max_size=12))
+def test_a_word_is_a_stop_word_somewhere_when_a_language_says_so(word: str) -> None:
+    assert is_stop_word_somewhere(word) is any(is_stop_word(word, lang) for lang in LANGUAGES)
