@@ -137,8 +137,14 @@ def check_query_length(text: str) -> None:
 
 
 def clean_query_text(text: str) -> str:
-    """Control and format characters become spaces; typographic quotes become `"`."""
+    """Control and format characters become spaces; typographic quotes become `"`.
+
+    A printable text holds none of them (`str.isprintable` is false for each of these
+    categories) and is returned as it is, without a look at each character.
+    """
     text = text[:MAX_QUERY_CHARS].translate(_QUOTES)
+    if text.isprintable():
+        return text
     return "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch for ch in text
     )

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from search_service.analysis import analyze_neutral
 from search_service.errors import QueryError
-from search_service.search.query import MAX_QUERY_BYTES, check_query_length, parse_query
+from search_service.search.query import (
+    MAX_QUERY_BYTES,
+    MAX_QUERY_CHARS,
+    check_query_length,
+    clean_query_text,
+    parse_query,
+)
 
 
 def test_words_are_folded_and_elisions_dropped() -> None:
@@ -46,6 +54,24 @@ def test_lone_operators_and_wildcards_are_ignored() -> None:
 def test_control_characters_are_spaces() -> None:
     parsed = parse_query("health\x00insurance\x1b", max_words=10)
     assert [part.terms for part in parsed.parts] == [("health",), ("insurance",)]
+
+
+#: Characters of each category the cleaning looks at, and printable ones beside them.
+_UNPRINTABLE_OR_NOT = st.characters(
+    categories=("Cc", "Cf", "Zl", "Zp", "Cs", "Zs", "Co", "Cn", "Ll", "Lu", "Mn", "Pi", "Pf", "Nd")
+)
+
+
+@given(st.text(_UNPRINTABLE_OR_NOT, max_size=40))
+def test_cleaning_a_query_makes_each_control_or_format_character_a_space(text: str) -> None:
+    """The rule a character at a time, whichever way `clean_query_text` takes."""
+    expected = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch
+        for ch in text[:MAX_QUERY_CHARS].translate(
+            {ord(q): '"' for q in "\u201c\u201d\u201e\u00ab\u00bb"}
+        )
+    )
+    assert clean_query_text(text) == expected
 
 
 def test_only_the_last_word_typed_without_a_space_is_a_prefix() -> None:
