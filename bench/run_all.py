@@ -81,6 +81,7 @@ def steps(quick: bool, skip_large: bool) -> list[list[str]]:
         # Instructions per request (callgrind), which the machine's speed does not move: last.
         planned += [
             ["bench.request_cost"],
+            ["bench.request_cost", "--mix", "http-list", "--requests", "500"],
             ["bench.http_load", "--count", "5000", "--compare-analytics",
              "--callgrind", "200", "--rounds", "0"],
         ]  # fmt: skip

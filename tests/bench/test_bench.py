@@ -682,13 +682,14 @@ def test_a_whole_run_counts_a_requests_instructions_last_where_valgrind_is_insta
 
     counting = [
         ["bench.request_cost"],
+        ["bench.request_cost", "--mix", "http-list", "--requests", "500"],
         ["bench.http_load", "--count", "5000", "--compare-analytics", "--callgrind", "200",
          "--rounds", "0"],
     ]  # fmt: skip
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(callgrind, "HEADER", __file__)  # valgrind's header, here or not
-    assert run_all.steps(quick=False, skip_large=False)[-2:] == counting
-    assert run_all.steps(quick=False, skip_large=True)[-2:] == counting
+    assert run_all.steps(quick=False, skip_large=False)[-3:] == counting
+    assert run_all.steps(quick=False, skip_large=True)[-3:] == counting
 
     for lacking in ("valgrind", "gcc"):
         monkeypatch.setattr(
