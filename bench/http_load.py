@@ -60,6 +60,8 @@ from bench.queries import KINDS, make_queries, read_articles
 
 CONCURRENCY: tuple[int, ...] = (1, 8, 32)
 WRK_SECONDS = 10
+#: Requests of each level and endpoint (`--requests`): the 5k steps' lists.
+REQUESTS_PER_LEVEL = 2000
 
 
 def free_port() -> int:
@@ -710,7 +712,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--requests", type=int, default=2000, help="Requests per level and endpoint."
+        "--requests",
+        type=int,
+        default=REQUESTS_PER_LEVEL,
+        help="Requests per level and endpoint.",
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes.")
     parser.add_argument("--cache", action="store_true", help="Leave the response cache on (512).")

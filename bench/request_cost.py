@@ -47,13 +47,11 @@ import httpx
 
 from bench.callgrind import Counting, counted_instructions, require_tools
 from bench.common import DATA_DIR, write_result
-from bench.http_load import CONCURRENCY, Requests, asgi_get, level_mixes
+from bench.http_load import CONCURRENCY, REQUESTS_PER_LEVEL, Requests, asgi_get, level_mixes
 
 LAYERS = ("engine", "app", "http")
 ENDPOINTS = ("search", "suggest")
 MIXES = ("requests", "http-list")
-#: Requests of each level of `bench.http_load`'s 5k steps (its `--requests` default).
-HTTP_LIST_REQUESTS = 2000
 #: The level whose list `--mix http-list` sends: 8 clients, the issue's p50 figure.
 HTTP_LIST_CLIENTS = 8
 
@@ -66,7 +64,7 @@ def requests_of(export: Path, endpoint: str, count: int) -> Requests:
 
 def http_list(export: Path, endpoint: str) -> Requests:
     """The requests `bench.http_load --wrk` repeats at `HTTP_LIST_CLIENTS` clients."""
-    searches, suggests = level_mixes(export, HTTP_LIST_REQUESTS, len(CONCURRENCY), seed=23)
+    searches, suggests = level_mixes(export, REQUESTS_PER_LEVEL, len(CONCURRENCY), seed=23)
     level = CONCURRENCY.index(HTTP_LIST_CLIENTS) + 1  # list 0 is the warm-up's
     return (searches if endpoint == "search" else suggests)[level]
 
@@ -77,7 +75,8 @@ def mix_requests(
     """The requests a child sends, and how many of them go first, uncounted."""
     if mix == "http-list":
         listing = http_list(export, endpoint)
-        return listing + listing[:measured], len(listing)
+        again = [listing[i % len(listing)] for i in range(measured)]  # as wrk goes round
+        return listing + again, len(listing)
     return requests_of(export, endpoint, warm_up + measured), warm_up
 
 
@@ -310,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parameters: dict[str, Any] = {"count": args.count, "requests": args.requests, "mix": args.mix}
     if args.mix == "http-list":
         name = f"request-cost-{args.count}-http-list"
-        parameters["warm_up"] = f"the whole list ({HTTP_LIST_REQUESTS:,} requests)"
+        parameters["warm_up"] = f"the whole list ({REQUESTS_PER_LEVEL:,} requests)"
     else:
         name = f"request-cost-{args.count}"
         parameters["warm_up"] = args.warm_up

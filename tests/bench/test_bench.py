@@ -853,12 +853,15 @@ def test_the_http_list_mix_counts_what_the_8_client_wrk_step_repeats(
         monkeypatch.setattr(http_load, measure, lambda server: 0.0)
     for measure in ("server_heap_per_process_mib", "server_private_per_process_mib"):
         monkeypatch.setattr(http_load, measure, lambda server: [])
-    http_load.run(600, request_cost.HTTP_LIST_REQUESTS, 2, False, 1, use_wrk=True)
+    http_load.run(600, http_load.REQUESTS_PER_LEVEL, 2, False, 1, use_wrk=True)
 
     listing = request_cost.http_list(articles_file, "search")
     assert listing == sent[request_cost.HTTP_LIST_CLIENTS]
     requests, warm_up = request_cost.mix_requests("http-list", articles_file, "search", 200, 30)
     assert (requests, warm_up) == (listing + listing[:30], len(listing))
+    more = len(listing) + 5  # counted past the list's end: round it again, as wrk does
+    requests, _ = request_cost.mix_requests("http-list", articles_file, "search", 200, more)
+    assert requests == listing + listing + listing[:5]
     default, warm_up = request_cost.mix_requests("requests", articles_file, "search", 200, 30)
     assert warm_up == 200
     assert default == request_cost.requests_of(articles_file, "search", 230)

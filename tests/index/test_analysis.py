@@ -96,7 +96,8 @@ def test_a_word_analyzed_for_its_terms_is_kept_in_one_cache_not_two() -> None:
 
 @given(st.sampled_from(sorted({word for lang in LANGUAGES for word in stop_words(lang)})))
 def test_a_stop_word_of_one_language_is_a_stop_word_somewhere(word: str) -> None:
-    """A query's word is not counted as a word to cover when any language drops it."""
+    """Any language's stop word, whichever its case (a query's word is then no word to
+    cover: `Scorer._word`)."""
     assert is_stop_word_somewhere(word)
     assert is_stop_word_somewhere(word.upper()) is any(
         is_stop_word(word.upper(), lang) for lang in LANGUAGES

@@ -40,10 +40,10 @@ def test_counted_completions_carry_how_many_documents_hold_each_word() -> None:
 
 
 def test_has_completions_says_whether_completions_hold_another_word() -> None:
-    """It reads no completion, yet answers as the completions would, for every prefix of
-    every word: a prefix that is itself a word, one whose only word is itself, words longer
-    than a table key (16 bytes), accents, and any limit (a limit of one keeps the most
-    frequent word only, which may be the prefix itself)."""
+    """It answers as the completions would (reading none, but for a limit of one, which
+    keeps the most frequent word only, maybe the prefix itself), for every prefix of every
+    word: a prefix that is itself a word, one whose only word is itself, words longer than
+    a table key (16 bytes), accents."""
     words = {
         "mutual": 9,
         "mutuals": 4,

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from search_service.analysis import analyze_neutral
 from search_service.errors import QueryError
+from search_service.search import query
 from search_service.search.query import (
     MAX_QUERY_BYTES,
     MAX_QUERY_CHARS,
@@ -67,9 +68,7 @@ def test_cleaning_a_query_makes_each_control_or_format_character_a_space(text: s
     """The rule a character at a time, whichever way `clean_query_text` takes."""
     expected = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch
-        for ch in text[:MAX_QUERY_CHARS].translate(
-            {ord(q): '"' for q in "\u201c\u201d\u201e\u00ab\u00bb"}
-        )
+        for ch in text[:MAX_QUERY_CHARS].translate(query._QUOTES)
     )
     assert clean_query_text(text) == expected
 
