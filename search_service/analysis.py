@@ -313,11 +313,6 @@ def analyze_neutral(text: str) -> list[str]:
     return query_neutral_analyzer().terms(text)
 
 
-def is_stop_word(word: str, lang: Language) -> bool:
-    """Whether `word` is dropped by the `lang` analyzer as a stop word."""
-    return fold(word) in stop_words(lang)
-
-
 @cache
 def _stop_words_of_any_language() -> frozenset[str]:
     return frozenset().union(*(stop_words(lang) for lang in LANGUAGES))
@@ -338,7 +333,6 @@ __all__ = [
     "NeutralAnalyzer",
     "analyze",
     "analyze_neutral",
-    "is_stop_word",
     "is_stop_word_somewhere",
     "language_analyzer",
     "neutral_analyzer",
