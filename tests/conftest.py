@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import re
 import subprocess
 import sys
@@ -11,8 +13,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import settings
+
+from search_service.index import flat_arrays
+from search_service.index import generations as gens
+from search_service.index.compiled_view import (
+    HEAD,
+    HEAD_FIELDS,
+    VIEW_FOLDER,
+    VIEW_NAME,
+    split_head,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -205,3 +218,28 @@ def varied_articles() -> list[Any]:
             )
         )
     return out
+
+
+def as_compiled_with_a_column_per_field(generation: Path) -> None:
+    """Rewrite a generation's view as version 1 kept its texts: a column for each of
+    `HEAD_FIELDS` (an empty text: no bytes) instead of their `HEAD`, and record its files
+    again."""
+    folder = generation / VIEW_FOLDER
+    arrays, meta = flat_arrays.open_arrays(folder, VIEW_NAME)
+    arrays = {name: np.array(array) for name, array in arrays.items()}  # off the mapped file
+    blob, starts = arrays.pop(f"stored.{HEAD}.blob"), arrays.pop(f"stored.{HEAD}.starts")
+    heads = [
+        split_head(bytes(blob[start:end]).decode("utf-8"))
+        for start, end in itertools.pairwise(starts.tolist())
+    ]
+    for number, name in enumerate(HEAD_FIELDS):
+        texts = [head[number].encode("utf-8") for head in heads]
+        lengths = np.array([len(text) for text in texts], dtype=np.int64)
+        arrays[f"stored.{name}.blob"] = np.frombuffer(b"".join(texts), dtype=np.uint8)
+        arrays[f"stored.{name}.starts"] = np.concatenate([[0], lengths.cumsum()])
+    flat_arrays.write_arrays(folder, VIEW_NAME, arrays, {**meta, "view_version": 1})
+    manifest_path = generation / gens.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    view_files = {f"{VIEW_FOLDER}/{VIEW_NAME}.bin", f"{VIEW_FOLDER}/{VIEW_NAME}.json"}
+    manifest[gens.FILES_KEY].update(gens.index_files(generation, only=view_files))
+    gens.write_json_durably(manifest_path, manifest)

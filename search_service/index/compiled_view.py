@@ -30,6 +30,7 @@ postings of segments whose writer left them as arrays (`view_parts`);
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import pickle
 import struct
@@ -41,7 +42,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -69,15 +70,27 @@ from search_service.text import fold_same_length
 
 #: The base name of the view's two files in a generation's `VIEW_FOLDER`.
 VIEW_NAME: Final = "arrays"
-#: Bump when the arrays or their meaning change: older views are then not used
-#: (the generation is served from its segments until the next build).
-VIEW_VERSION: Final = 1
+#: Bump when the arrays or their meaning change: views of a version not in
+#: `READABLE_VIEW_VERSIONS` are then not used (the generation is served from its segments
+#: until the next build).
+VIEW_VERSION: Final = 2
+#: Version 1 kept each shown field in a column of its own; 2 keeps `HEAD_FIELDS` in one.
+READABLE_VIEW_VERSIONS: Final = (1, VIEW_VERSION)
 #: Indexes of at least this many documents are compiled by several processes.
 PARALLEL_DOCUMENTS: Final = 2_000
 #: Terms per field the build's check compares with Whoosh (all of them in tests).
 CHECK_SAMPLE: Final = 200
+#: The short stored fields a result shows, kept together in one column (`HEAD`).
+HEAD_FIELDS: Final = ("id", "title", "url", "date", "language", "country", "partner")
 #: Stored fields a result shows (and the body its snippet is cut from), as text.
-SHOWN_FIELDS: Final = ("id", "title", "url", "date", "language", "country", "partner", "body")
+SHOWN_FIELDS: Final = (*HEAD_FIELDS, "body")
+#: The column of a document's `HEAD_FIELDS`, joined by `HEAD_SEPARATOR` (`join_head`): one
+#: slice and one decoding a hit instead of seven, 4.2 % of the engine's instructions a
+#: search on the 5k bench's list (docs/api.md, "One column for a hit's short fields").
+HEAD: Final = "head"
+#: Between two fields of a head: a control character, which the ingest removes from text
+#: (docs/ingest.md); a head whose fields hold one anyway is kept as JSON (`join_head`).
+HEAD_SEPARATOR: Final = "\x1f"
 #: The body folded for snippets (`text.fold_same_length` of its first
 #: `HIGHLIGHTED_CHARS`), a column beside the shown fields: folding it per hit cost a
 #: tenth of a 5k search. Views compiled before it have none, and their snippets fold
@@ -88,6 +101,8 @@ FOLDED_BODY: Final = "body_folded"
 HIGHLIGHTED_CHARS: Final = 60_000
 #: The texts of a result's document, in the order `StoredColumns.row` gives them.
 ROW_FIELDS: Final = (*SHOWN_FIELDS, FOLDED_BODY)
+#: The text columns a view of `VIEW_VERSION` keeps.
+STORED_COLUMNS: Final = (HEAD, "body", FOLDED_BODY)
 
 _TERMINFO: Final = struct.Struct("!BfIBBfII")
 _EXTENT: Final = struct.Struct("!Qi")
@@ -186,48 +201,85 @@ class StoredColumns:
 
     Whoosh decompresses and unpickles a document's stored fields on every read
     (about a tenth of a millisecond); here they are slices of the mapped file.
+    `blobs` and `starts` are keyed by column: `STORED_COLUMNS`, or in a view of
+    version 1, each of `ROW_FIELDS` (`FOLDED_BODY` may be missing from either).
     """
 
     blobs: dict[str, npt.NDArray[np.uint8]]
     starts: dict[str, npt.NDArray[np.int64]]
     year: IntArray
-    #: `ROW_FIELDS`' blobs as `memoryview`s of the mapped file, and their starts too (None:
-    #: a column this view does not keep): a memoryview's slice and item cost a fraction of
-    #: numpy's slices, views, `item` and `tobytes`.
+    #: The `HEAD` column as `memoryview`s of the mapped file, its blob and its starts (None:
+    #: a view of version 1): a memoryview's slice and item cost a fraction of numpy's
+    #: slices, views, `item` and `tobytes`.
+    _head: tuple[memoryview, memoryview] | None = field(init=False, repr=False, compare=False)
+    #: The columns of the row's other texts, in its order, the same way (None: a column
+    #: this view does not keep).
     _columns: tuple[tuple[memoryview, memoryview] | None, ...] = field(
         init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        columns = tuple(
-            (self.blobs[name].data, self.starts[name].data) if name in self.blobs else None
-            for name in ROW_FIELDS
-        )
-        object.__setattr__(self, "_columns", columns)
+        head = self._memoryviews(HEAD)
+        rest = ROW_FIELDS if head is None else ROW_FIELDS[len(HEAD_FIELDS) :]
+        object.__setattr__(self, "_head", head)
+        object.__setattr__(self, "_columns", tuple(self._memoryviews(name) for name in rest))
 
-    def row(self, doc: int) -> tuple[tuple[str | None, ...], int]:
-        """The document's texts of `ROW_FIELDS` (None: empty, or a column not kept), and its
-        year (0: none). Results read it: a tuple costs less than `fields`' dictionary read
-        back name by name (about 3 µs of a hit's 30)."""
-        texts: list[str | None] = []
+    def _memoryviews(self, column: str) -> tuple[memoryview, memoryview] | None:
+        if column not in self.blobs:
+            return None
+        return self.blobs[column].data, self.starts[column].data
+
+    def row(self, doc: int) -> tuple[list[str | None], int]:
+        """The document's texts of `ROW_FIELDS` ("": empty; None: a column the view does not
+        keep), and its year (0: none). Results read it: a list costs less than `fields`'
+        dictionary read back name by name (about 3 µs of a hit's 30)."""
+        after = doc + 1
+        texts: list[str | None]
+        if self._head is None:
+            texts = []
+        else:
+            blob, starts = self._head
+            texts = cast(
+                "list[str | None]", split_head(str(blob[starts[doc] : starts[after]], "utf-8"))
+            )
         for column in self._columns:
             if column is None:
                 texts.append(None)
-                continue
-            blob, starts = column
-            start, end = starts[doc], starts[doc + 1]
-            texts.append(str(blob[start:end], "utf-8") if end > start else None)
-        return tuple(texts), self.year.item(doc)
+            else:
+                blob, starts = column
+                texts.append(str(blob[starts[doc] : starts[after]], "utf-8"))
+        return texts, self.year.item(doc)
 
     def fields(self, doc: int) -> dict[str, Any]:
         """The document's shown fields as Whoosh's `stored_fields` gives them."""
         texts, year = self.row(doc)
         out: dict[str, Any] = {
-            name: text for name, text in zip(ROW_FIELDS, texts, strict=True) if text is not None
+            name: text for name, text in zip(ROW_FIELDS, texts, strict=True) if text
         }
         if year:
             out["year"] = year
         return out
+
+
+def join_head(texts: Sequence[str]) -> str:
+    """A document's `HEAD_FIELDS` (`""`: none) as the `HEAD` column keeps them.
+
+    Joined by `HEAD_SEPARATOR`; as a JSON list when a text holds that character (the
+    ingest leaves none, but a head must give back what was stored whatever it is): JSON
+    writes control characters as escapes, so such a head holds no separator at all.
+    """
+    head = HEAD_SEPARATOR.join(texts)
+    if head.count(HEAD_SEPARATOR) != len(texts) - 1:
+        return json.dumps(list(texts))
+    return head
+
+
+def split_head(head: str) -> list[str]:
+    """The texts `join_head` joined."""
+    texts = head.split(HEAD_SEPARATOR)
+    if len(texts) != len(HEAD_FIELDS):
+        texts = json.loads(head)
+    return texts
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,12 +301,21 @@ def has_view(generation_path: Path) -> bool:
     return flat_arrays.exists(view_path(generation_path), VIEW_NAME)
 
 
+def has_current_view(generation_path: Path) -> bool:
+    """Whether the generation's view is of the code's `VIEW_VERSION`: what a build makes now
+    (one of an older readable version is served too)."""
+    if not has_view(generation_path):
+        return False
+    _, meta = flat_arrays.open_arrays(view_path(generation_path), VIEW_NAME)
+    return meta.get("view_version") == VIEW_VERSION
+
+
 def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
     """Map the view of a generation (None: it has none, or one of another version)."""
     if not has_view(generation_path):
         return None
     arrays, meta = flat_arrays.open_arrays(view_path(generation_path), VIEW_NAME)
-    if meta.get("view_version") != VIEW_VERSION:
+    if meta.get("view_version") not in READABLE_VIEW_VERSIONS:
         return None
     size = int(meta["doc_count"])
     fields = {fieldname: _field_postings(arrays, fieldname) for fieldname in meta["fields"]}
@@ -273,7 +334,7 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
             _split=_first_and_extra(arrays, prefix),
         )
     folded_bodies = f"stored.{FOLDED_BODY}.blob" in arrays
-    columns = [*SHOWN_FIELDS, *([FOLDED_BODY] if folded_bodies else [])]
+    columns = [name for name in (HEAD, *ROW_FIELDS) if f"stored.{name}.blob" in arrays]
     stored = StoredColumns(
         blobs={field_: arrays[f"stored.{field_}.blob"] for field_ in columns},
         starts={field_: arrays[f"stored.{field_}.starts"] for field_ in columns},
@@ -572,14 +633,14 @@ def _segment_texts(leaf: Any) -> _SegmentTexts:
     """One segment's stored texts, read from Whoosh (which decompresses and unpickles
     each document's fields: half of the time) and folded (the other half)."""
     size = leaf.doc_count_all()
-    texts: dict[str, list[bytes]] = {name: [b""] * size for name in ROW_FIELDS}
+    texts: dict[str, list[bytes]] = {name: [b""] * size for name in STORED_COLUMNS}
+    texts[HEAD] = [join_head([""] * len(HEAD_FIELDS)).encode("utf-8")] * size  # deleted
     for doc, stored in leaf.iter_docs():
-        for name in SHOWN_FIELDS:
-            value = stored.get(name)
-            if value is not None and value != "":
-                texts[name][doc] = str(value).encode("utf-8")
+        head = [_stored_text(stored.get(name)) for name in HEAD_FIELDS]
+        texts[HEAD][doc] = join_head(head).encode("utf-8")
         body = stored.get("body")
         if body:
+            texts["body"][doc] = str(body).encode("utf-8")
             texts[FOLDED_BODY][doc] = _folded_body(str(body)).encode("utf-8")
     return {
         name: (
@@ -590,10 +651,15 @@ def _segment_texts(leaf: Any) -> _SegmentTexts:
     }
 
 
+def _stored_text(value: Any) -> str:
+    """A stored field as a head keeps it: "" when absent or empty."""
+    return "" if value is None or value == "" else str(value)
+
+
 def _joined_columns(segments: list[_SegmentTexts], size: int) -> dict[str, npt.NDArray[Any]]:
     """The segments' texts, one after the other, as the view's blob and starts per column."""
     out: dict[str, npt.NDArray[Any]] = {}
-    for name in ROW_FIELDS:
+    for name in STORED_COLUMNS:
         lengths = np.concatenate([segment[name][1] for segment in segments])
         if lengths.size != size:
             raise BuildFailedError(
@@ -622,7 +688,7 @@ def _segment_texts_in_process(path: str, number: int) -> None:
 
 def _read_texts(folder: Path, number: int) -> _SegmentTexts:
     arrays, _ = flat_arrays.open_arrays(folder, f"texts.{number}")
-    return {name: (arrays[f"{name}.blob"], arrays[f"{name}.lengths"]) for name in ROW_FIELDS}
+    return {name: (arrays[f"{name}.blob"], arrays[f"{name}.lengths"]) for name in STORED_COLUMNS}
 
 
 def _folded_body(body: str) -> str:

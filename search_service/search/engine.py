@@ -202,14 +202,14 @@ class Shown:
         )
 
     @classmethod
-    def of_row(cls, texts: tuple[str | None, ...], year: int) -> Shown:
+    def of_row(cls, texts: Sequence[str | None], year: int) -> Shown:
         """From a compiled view's stored `row`: the same as `of` its `fields`."""
         ident, title, url, date, language, country, partner, body, folded_body = texts
         return cls(
             id=str(ident),
             title=title or "",
-            url=url,
-            date=date,
+            url=url or None,
+            date=date or None,
             year=year or None,
             language=language or "",
             countries=_stored_values(country),

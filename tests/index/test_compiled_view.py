@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -11,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from search_service.articles import Article
 from search_service.errors import BuildFailedError
@@ -18,13 +21,19 @@ from search_service.index import flat_arrays
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import (
     FOLDED_BODY,
+    HEAD,
+    HEAD_FIELDS,
+    HEAD_SEPARATOR,
     HIGHLIGHTED_CHARS,
     VIEW_FOLDER,
     VIEW_NAME,
+    StoredColumns,
     check_view,
     compile_view,
     has_view,
+    join_head,
     open_compiled,
+    split_head,
 )
 from search_service.index.generations import (
     FILES_KEY,
@@ -156,6 +165,91 @@ def test_the_check_finds_a_folded_body_that_differs_from_its_body(
         handle.write(b"S")  # "Santé", not "sante": not what snippets would search
 
     with pytest.raises(BuildFailedError, match="the folded body of document 0"):
+        check_view(path)
+
+
+def test_a_documents_short_fields_are_kept_as_one_text(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    """`HEAD`: the shown fields but the body, joined by the separator, read back as stored."""
+    build_from_articles(
+        [
+            make_article(
+                "a",
+                "Santé, « mutuelles »",
+                "Corps.",
+                "fr",
+                url="https://esn.example/a",
+                date=dt.date(2024, 3, 1),
+                countries=("Senegal", "Benin"),
+                partners=("MGEN",),
+            ),
+            make_article("b", "Bare", "", "en"),
+        ],
+        index_root,
+    )
+    path = _live_path(index_root)
+    view = open_compiled(path.name, path)
+    assert view is not None and isinstance(view.view.stored, StoredColumns)
+    stored = view.view.stored
+    assert set(stored.blobs) == {HEAD, "body", FOLDED_BODY}
+    _, index = open_live_index(index_root)
+    with index.searcher() as searcher:
+        by_id = {searcher.stored_fields(doc)["id"]: doc for doc in range(2)}
+        whoosh = {name: searcher.stored_fields(doc) for name, doc in by_id.items()}
+    index.close()
+
+    first = stored.fields(by_id["a"])
+    assert first == {
+        name: whoosh["a"][name] for name in (*HEAD_FIELDS, "body", "year") if name in whoosh["a"]
+    } | {FOLDED_BODY: "corps."}
+    assert first["country"] == "Senegal,Benin" and first["date"] == "2024-03-01"
+    assert stored.fields(by_id["b"]) == {"id": "b", "title": "Bare", "language": "en"}
+    texts, year = stored.row(by_id["b"])
+    assert texts == ["b", "Bare", "", "", "en", "", "", "", ""] and year == 0
+    start, end = stored.starts[HEAD][by_id["b"] : by_id["b"] + 2]
+    assert bytes(stored.blobs[HEAD][start:end]) == b"b\x1fBare\x1f\x1f\x1fen\x1f\x1f"
+
+
+def test_a_field_holding_the_separator_is_kept_and_read_back_whole(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    """The ingest removes control characters, but a record built otherwise may hold one."""
+    title = f"Two{HEAD_SEPARATOR}parts"
+    build_from_articles([make_article("a", title, "Body.", "en", url="u\x1f[")], index_root)
+    path = _live_path(index_root)
+    view = open_compiled(path.name, path)
+    assert view is not None and view.view.stored is not None
+
+    assert check_view(path) > 0
+    fields = view.view.stored.fields(0)
+    assert fields["title"] == title and fields["url"] == "u\x1f["
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from('ab\x1f"\\[],é '), max_size=6), min_size=7, max_size=7
+    )
+)
+def test_a_head_gives_back_the_texts_it_joined(texts: list[str]) -> None:
+    head = join_head(texts)
+    assert split_head(head) == texts
+    assert (HEAD_SEPARATOR in head) == (HEAD_SEPARATOR not in "".join(texts))
+
+
+def test_the_check_finds_a_short_field_that_differs_from_the_stored_one(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    build_from_articles([make_article("a", "Title", "Body.", "en")], index_root)
+    path = _live_path(index_root)
+    folder = path / VIEW_FOLDER
+    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
+    _, _, offset = index["arrays"][f"stored.{HEAD}.blob"]
+    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(offset + len("a\x1f"))
+        handle.write(b"t")  # "title", not "Title"
+
+    with pytest.raises(BuildFailedError, match="the stored title of document 0"):
         check_view(path)
 
 

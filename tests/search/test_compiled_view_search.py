@@ -16,8 +16,10 @@ from search_service.index import view as segments
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import (
     FOLDED_BODY,
+    HEAD,
     VIEW_FOLDER,
     VIEW_NAME,
+    StoredColumns,
     check_view,
     has_view,
 )
@@ -29,6 +31,7 @@ from search_service.search.engine import Generation, SearchEngine, SearchRequest
 from search_service.search.ranking import Scorer
 from search_service.settings import Settings
 
+from ..conftest import as_compiled_with_a_column_per_field
 from .conftest import MIXED_REQUESTS, as_built_before_views, comparable, uncached_engine
 
 PREFIXES = ["t", "te", "health i", "mutu", "éducation pub", "zz"]
@@ -198,6 +201,35 @@ def test_a_view_compiled_before_folded_bodies_marks_the_same_words(
         assert comparable(old_engine.search(request)) == expected, request
         marked += sum("<mark>" in hit.snippet for hit in expected.hits)
     assert marked > 20
+
+
+def test_a_view_compiled_with_a_column_per_field_is_served_and_answers_the_same(
+    tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
+) -> None:
+    """A generation whose view is of version 1 (each short field in a column of its own)
+    is served through that view, with every result the current view gives."""
+    current = tmp_path / "current"
+    build_from_articles(varied_articles[:250], current)
+    build_from_articles(varied_articles[20:], current, full=False)  # segments, deletions
+    generation = live_generation(current)
+    assert generation is not None
+    older = tmp_path / "older"
+    shutil.copytree(current, older)
+    as_compiled_with_a_column_per_field(older / generation.name)
+    assert check_view(older / generation.name, every_term=True) > 0
+    new_engine = uncached_engine(current, vocabulary)
+    old_engine = uncached_engine(older, vocabulary)
+    old_view, new_view = old_engine.generation().view, new_engine.generation().view
+    assert old_view.compiled
+    assert isinstance(old_view.stored, StoredColumns) and HEAD not in old_view.stored.blobs
+    assert isinstance(new_view.stored, StoredColumns) and HEAD in new_view.stored.blobs
+
+    for doc in range(new_view.doc_count):
+        assert old_engine.generation().shown(doc) == new_engine.generation().shown(doc)
+        assert old_view.stored.fields(doc) == new_view.stored.fields(doc)
+    for request in MIXED_REQUESTS:
+        expected = comparable(new_engine.search(request))
+        assert comparable(old_engine.search(request)) == expected, request
 
 
 def test_what_a_compiled_view_caches_stays_under_its_smaller_bound(
