@@ -35,12 +35,14 @@ def corpus_for(export: Path, corpus_dir: Path) -> Path:
 
 def reusable_index(index_dir: Path) -> bool:
     """Whether an index a run left here can be measured again: its live generation was
-    written with the code's schema. One of an older schema is still served, but it is not
-    what a build makes now (2026-12-06: bench/data/api-latency's 5k index kept the dates'
-    terms for an hour after the schema lost them)."""
+    written with the code's schema, and its view is of the code's version. One of an older
+    schema or view is still served, but it is not what a build makes now (2026-12-06:
+    bench/data/api-latency's 5k index kept the dates' terms for an hour after the schema
+    lost them)."""
     from search_service.errors import DamagedPointerError
     from search_service.index import generations
     from search_service.index.build import written_with_current_schema
+    from search_service.index.compiled_view import has_current_view
 
     if not index_dir.is_dir():
         return False
@@ -48,7 +50,7 @@ def reusable_index(index_dir: Path) -> bool:
         live = generations.live_generation(index_dir)
     except DamagedPointerError:
         return False
-    return live is not None and written_with_current_schema(live)
+    return live is not None and written_with_current_schema(live) and has_current_view(live.path)
 
 
 def load_vocabulary() -> Any:

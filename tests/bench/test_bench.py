@@ -37,6 +37,8 @@ from search_service.index import generations
 from search_service.index import schema as index_module
 from search_service.index.build import build_from_articles
 
+from ..conftest import as_compiled_with_a_column_per_field
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -609,6 +611,18 @@ def test_a_cached_index_is_measured_again_only_if_written_with_the_codes_schema(
         patch.setattr(index_module, "make_schema", with_a_region)  # the code's fingerprint
         assert not reusable_index(index_dir)
     (index_dir / generations.POINTER_FILE).write_text("{damaged", encoding="utf-8")
+    assert not reusable_index(index_dir)
+
+
+def test_a_cached_index_whose_view_is_of_an_older_version_is_built_again(
+    tmp_path: Path, varied_articles: list[Any]
+) -> None:
+    """Served, but not what a build makes now: its figures would not be the code's."""
+    index_dir = tmp_path / "synthetic-20-index"
+    build_from_articles(varied_articles[:20], index_dir)
+    live = generations.live_generation(index_dir)
+    assert live is not None and reusable_index(index_dir)
+    as_compiled_with_a_column_per_field(live.path)
     assert not reusable_index(index_dir)
 
 
