@@ -39,8 +39,14 @@ from search_service.errors import (
     RollbackError,
     SearchServiceError,
 )
+from search_service.index import flat_arrays
 from search_service.index import generations as gens
-from search_service.index.compiled_view import VIEW_FOLDER, ViewCheck, compile_view
+from search_service.index.compiled_view import (
+    VIEW_FOLDER,
+    ViewCheck,
+    compile_view,
+    has_current_view,
+)
 from search_service.index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -118,6 +124,9 @@ class BuildReport:
     """The one line saying the shipped default vocabulary was used."""
     vocabulary_changed: bool = False
     """The vocabulary's files differ from the live generation's snapshot (or it had none)."""
+    view_outdated: bool = False
+    """The live generation's serving view is not of the code's version (a view compiled by
+    an older release): the build publishes a copy with a new one, even if nothing changed."""
     not_read: list[Problem] = field(default_factory=list)
     """Files of the corpus that are not article files (`corpus check` lists them)."""
     partners_vocabulary: int = 0
@@ -144,6 +153,7 @@ class BuildReport:
             and self.previous is not None
             and self.changed == 0
             and not self.vocabulary_changed
+            and not self.view_outdated
         )
 
     @property
@@ -180,6 +190,10 @@ class BuildReport:
             lines.append(f"  corpus {self.corpus}; {vocabulary}")
         if self.vocabulary_changed and self.previous is not None:
             lines.append(f"  the vocabulary differs from the one {self.previous} was built with")
+        if self.view_outdated and self.previous is not None:
+            lines.append(
+                f"  the serving view of {self.previous} is of an older version: compiled again"
+            )
         lines.append(
             f"  partners: {self.partners_vocabulary} from the vocabulary, "
             f"{self.partners_discovered} discovered in the corpus"
@@ -443,9 +457,10 @@ def _build_locked(
     report.vocabulary_changed = vocabulary is not None and (
         live is None or recorded_digest(live.manifest) != vocabulary.digest
     )
-    if live is not None and not plan.full and report.changed == 0 and not report.vocabulary_changed:
+    report.view_outdated = live is not None and not plan.full and _view_outdated(live)
+    if not plan.full and report.up_to_date:
         report.seconds = time.perf_counter() - started
-        return report  # up to date: the live generation stays, no copy is made
+        return report  # the live generation stays, no copy is made
     name = gens.new_generation_name()
     try:
         with clock("write"):
@@ -662,6 +677,15 @@ def written_with_current_schema(generation: gens.Generation) -> bool:
     """Whether `generation` was written with the code's schema (the fingerprint its
     manifest keeps): an incremental build reuses only such a generation."""
     return generation.manifest.get("schema_fingerprint") == schema_fingerprint()
+
+
+def _view_outdated(live: gens.Generation) -> bool:
+    """Whether the live generation's serving view is not the one this code compiles (an
+    older version, or none): it is served, but the next build compiles it again."""
+    try:
+        return not has_current_view(live.path)
+    except flat_arrays.FlatArraysError:
+        return True
 
 
 def _full_reason(live: gens.Generation | None, full: bool) -> tuple[str | None, dict[str, str]]:

@@ -18,10 +18,11 @@ from search_service.errors import BuildFailedError
 from search_service.index import build, generations
 from search_service.index import schema as index_module
 from search_service.index.build import BuildReport, build_from_articles, build_index
-from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME
+from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME, has_current_view
 from search_service.index.schema import split_facet_value
 from search_service.index.writer import FastSegmentWriter
 
+from ..conftest import as_compiled_with_a_column_per_field
 from .conftest import MakeArticle, live_ids, live_stored, matching_ids
 
 
@@ -121,6 +122,30 @@ def test_incremental_build_reindexes_nothing_when_nothing_changed(
     assert generations.read_pointer(index_root) == first.generation  # no needless copy
     assert any("nothing changed" in line for line in report.summary_lines())
     assert live_ids(index_root) == {article.id for article in small_corpus}
+
+
+def test_a_build_over_a_view_of_an_older_version_publishes_a_copy_with_a_new_view(
+    small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing changed, but the live view is what an older release compiled: it is served,
+    more slowly, until a build compiles it again; this one does, without reindexing."""
+    first = build_from_articles(small_corpus, index_root)
+    live = generations.live_generation(index_root)
+    assert live is not None and has_current_view(live.path)
+    as_compiled_with_a_column_per_field(live.path)
+    assert not has_current_view(live.path)
+    indexed = record_indexed_ids(monkeypatch)
+
+    report = build_from_articles(small_corpus, index_root, full=False)
+
+    assert indexed == [] and report.view_outdated and not report.full
+    assert report.generation is not None and report.generation != first.generation
+    new = generations.live_generation(index_root)
+    assert new is not None and new.name == report.generation and has_current_view(new.path)
+    assert any("is of an older version: compiled again" in line for line in report.summary_lines())
+    assert live_ids(index_root) == {article.id for article in small_corpus}
+    again = build_from_articles(small_corpus, index_root, full=False)
+    assert again.up_to_date and not again.view_outdated and again.generation is None
 
 
 def test_incremental_build_reindexes_only_the_changed_article(
