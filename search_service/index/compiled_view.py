@@ -18,9 +18,11 @@ What the file holds (docs/index.md, "The serving view"):
   one-byte lengths, decoded), and the facets as integer codes with their value
   tables;
 - the exact-word dictionary (`WordFrequencies`, the search's `Lexicon`): words,
-  document frequencies, and the words of each length for typo correction.
+  document frequencies, and the words of each length for typo correction;
+- the stored texts a result shows (`StoredColumns`): each document's short fields in one
+  text (`HEAD`), its body, and its body folded for snippets.
 
-Document numbers are Whoosh's, so stored fields are still read from the segment.
+Document numbers are Whoosh's: `/articles/{id}` still reads its article from the segment.
 `compile_view` reads everything through `view` (the Whoosh reading code the
 service used before), plus a bulk decoder of the W3 posting blocks, except the
 postings of segments whose writer left them as arrays (`view_parts`);
@@ -42,7 +44,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -225,6 +227,7 @@ class StoredColumns:
         object.__setattr__(self, "_columns", tuple(self._memoryviews(name) for name in rest))
 
     def _memoryviews(self, column: str) -> tuple[memoryview, memoryview] | None:
+        """A column's blob and starts as memoryviews (None: the view does not keep it)."""
         if column not in self.blobs:
             return None
         return self.blobs[column].data, self.starts[column].data
@@ -234,14 +237,10 @@ class StoredColumns:
         keep), and its year (0: none). Results read it: a list costs less than `fields`'
         dictionary read back name by name (about 3 µs of a hit's 30)."""
         after = doc + 1
-        texts: list[str | None]
-        if self._head is None:
-            texts = []
-        else:
+        texts: list[Any] = []  # of `str | None`: `split_head`'s `list[str]` grows None too
+        if self._head is not None:
             blob, starts = self._head
-            texts = cast(
-                "list[str | None]", split_head(str(blob[starts[doc] : starts[after]], "utf-8"))
-            )
+            texts = split_head(str(blob[starts[doc] : starts[after]], "utf-8"))
         for column in self._columns:
             if column is None:
                 texts.append(None)
@@ -275,11 +274,17 @@ def join_head(texts: Sequence[str]) -> str:
 
 
 def split_head(head: str) -> list[str]:
-    """The texts `join_head` joined."""
+    """The texts `join_head` joined (ValueError: `head` is not one)."""
     texts = head.split(HEAD_SEPARATOR)
-    if len(texts) != len(HEAD_FIELDS):
-        texts = json.loads(head)
-    return texts
+    if len(texts) == len(HEAD_FIELDS):
+        return texts
+    try:
+        kept = json.loads(head)
+    except ValueError:
+        kept = None
+    if not isinstance(kept, list) or len(kept) != len(HEAD_FIELDS):
+        raise ValueError(f"not the texts of a head: {head[:100]!r}")
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,13 +306,24 @@ def has_view(generation_path: Path) -> bool:
     return flat_arrays.exists(view_path(generation_path), VIEW_NAME)
 
 
+def view_version(generation_path: Path) -> Any:
+    """The version of the generation's view as its index says it (None: it has no view).
+
+    Raises `FlatArraysError` if the index cannot be read. Reads the index alone.
+    """
+    if not has_view(generation_path):
+        return None
+    return flat_arrays.read_extra(view_path(generation_path), VIEW_NAME).get("view_version")
+
+
 def has_current_view(generation_path: Path) -> bool:
     """Whether the generation's view is of the code's `VIEW_VERSION`: what a build makes now
-    (one of an older readable version is served too)."""
-    if not has_view(generation_path):
+    (one of an older readable version is served too; an unreadable one is not current)."""
+    try:
+        version = view_version(generation_path)
+    except flat_arrays.FlatArraysError:
         return False
-    _, meta = flat_arrays.open_arrays(view_path(generation_path), VIEW_NAME)
-    return meta.get("view_version") == VIEW_VERSION
+    return bool(version == VIEW_VERSION)
 
 
 def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
@@ -1228,7 +1244,10 @@ def _check_documents(view: IndexView, searcher: Any, docs: list[int], folded_bod
     reader = searcher.reader()
     for doc in docs:
         stored = searcher.stored_fields(doc)
-        shown = view.stored.fields(doc) if view.stored is not None else {}
+        try:
+            shown = view.stored.fields(doc) if view.stored is not None else {}
+        except ValueError as error:  # a head that `split_head` cannot read
+            raise _differs(f"the stored fields of document {doc} ({error})") from error
         for name in (*SHOWN_FIELDS, "year"):
             if shown.get(name) != (stored.get(name) if stored.get(name) != "" else None):
                 raise _differs(f"the stored {name} of document {doc}")

@@ -83,15 +83,15 @@ def exists(folder: Path, name: str) -> bool:
     return all(path.is_file() for path in _paths(folder, name))
 
 
+def read_extra(folder: Path, name: str) -> dict[str, Any]:
+    """The index's other keys than its arrays', without mapping the arrays' file."""
+    return _extra(_read_index(_paths(folder, name)[1]))
+
+
 def open_arrays(folder: Path, name: str) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
     """The arrays (read-only views of one shared memory map) and the index's other keys."""
     data_path, index_path = _paths(folder, name)
-    try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise FlatArraysError(f"cannot read {index_path}: {error}") from error
-    if not isinstance(index, dict) or index.get("format") != FORMAT:
-        raise FlatArraysError(f"{index_path} is not a format-{FORMAT} array index")
+    index = _read_index(index_path)
     try:
         with open(data_path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -107,8 +107,21 @@ def open_arrays(folder: Path, name: str) -> tuple[dict[str, npt.NDArray[Any]], d
         count = int(np.prod(shape, dtype=np.int64))
         array = np.frombuffer(buffer, dtype=np.dtype(dtype), count=count, offset=offset)
         arrays[key] = array.reshape(shape)
-    extra = {key: value for key, value in index.items() if key not in ("arrays", "size")}
-    return arrays, extra
+    return arrays, _extra(index)
+
+
+def _read_index(index_path: Path) -> dict[str, Any]:
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise FlatArraysError(f"cannot read {index_path}: {error}") from error
+    if not isinstance(index, dict) or index.get("format") != FORMAT:
+        raise FlatArraysError(f"{index_path} is not a format-{FORMAT} array index")
+    return index
+
+
+def _extra(index: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in index.items() if key not in ("arrays", "size")}
 
 
 def _paths(folder: Path, name: str) -> tuple[Path, Path]:

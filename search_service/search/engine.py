@@ -215,7 +215,7 @@ class Shown:
             countries=_stored_values(country),
             partners=_stored_values(partner),
             body=body or "",
-            folded_body=folded_body,
+            folded_body=folded_body or None,
         )
 
 

@@ -30,10 +30,12 @@ from search_service.index.compiled_view import (
     StoredColumns,
     check_view,
     compile_view,
+    has_current_view,
     has_view,
     join_head,
     open_compiled,
     split_head,
+    view_version,
 )
 from search_service.index.generations import (
     FILES_KEY,
@@ -237,6 +239,28 @@ def test_a_head_gives_back_the_texts_it_joined(texts: list[str]) -> None:
     assert (HEAD_SEPARATOR in head) == (HEAD_SEPARATOR not in "".join(texts))
 
 
+def test_a_head_that_is_neither_seven_texts_nor_their_json_is_refused() -> None:
+    for head in ("a\x1fb", '["a", "b"]', "[1, 2", ""):
+        with pytest.raises(ValueError, match="not the texts of a head"):
+            split_head(head)
+
+
+def test_the_check_names_the_document_whose_head_cannot_be_read(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    build_from_articles([make_article("a", "Title", "Body.", "en")], index_root)
+    path = _live_path(index_root)
+    folder = path / VIEW_FOLDER
+    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
+    _, _, offset = index["arrays"][f"stored.{HEAD}.blob"]
+    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(offset + 1)
+        handle.write(b"_")  # "a_Title…": six texts, not seven
+
+    with pytest.raises(BuildFailedError, match="the stored fields of document 0"):
+        check_view(path)
+
+
 def test_the_check_finds_a_short_field_that_differs_from_the_stored_one(
     index_root: Path, make_article: MakeArticle
 ) -> None:
@@ -401,6 +425,11 @@ def test_a_view_of_another_version_or_damaged_is_not_used(
     index = json.loads(index_file.read_text())
     index_file.write_text(json.dumps({**index, "view_version": 0}))
     assert open_compiled(path.name, path) is None
+    assert view_version(path) == 0 and not has_current_view(path)
+    index_file.write_text("{damaged")
+    with pytest.raises(flat_arrays.FlatArraysError, match="cannot read"):
+        view_version(path)
+    assert not has_current_view(path)
 
     index_file.write_text(json.dumps(index))
     with open(path / VIEW_FOLDER / f"{VIEW_NAME}.bin", "r+b") as handle:
