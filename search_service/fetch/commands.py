@@ -108,6 +108,7 @@ def build_data(report: BuildReport) -> dict[str, Any]:
         "updated": report.updated,
         "deleted": report.deleted,
         "unchanged": report.unchanged,
+        "view_outdated": report.view_outdated,
         "skipped": [str(problem) for problem in report.skipped],
         "seconds": round(report.seconds, 3),
     }

@@ -43,9 +43,10 @@ from search_service.index import flat_arrays
 from search_service.index import generations as gens
 from search_service.index.compiled_view import (
     VIEW_FOLDER,
+    VIEW_VERSION,
     ViewCheck,
     compile_view,
-    has_current_view,
+    view_version,
 )
 from search_service.index.schema import (
     FACET_FIELDS,
@@ -124,9 +125,10 @@ class BuildReport:
     """The one line saying the shipped default vocabulary was used."""
     vocabulary_changed: bool = False
     """The vocabulary's files differ from the live generation's snapshot (or it had none)."""
-    view_outdated: bool = False
-    """The live generation's serving view is not of the code's version (a view compiled by
-    an older release): the build publishes a copy with a new one, even if nothing changed."""
+    view_outdated: str | None = None
+    """Why the live generation's serving view is not the one this code compiles ("is of
+    version 1, …", "is missing", "cannot be read …"; None: it is): the build publishes a
+    copy with a new one, even if nothing changed."""
     not_read: list[Problem] = field(default_factory=list)
     """Files of the corpus that are not article files (`corpus check` lists them)."""
     partners_vocabulary: int = 0
@@ -192,7 +194,7 @@ class BuildReport:
             lines.append(f"  the vocabulary differs from the one {self.previous} was built with")
         if self.view_outdated and self.previous is not None:
             lines.append(
-                f"  the serving view of {self.previous} is of an older version: compiled again"
+                f"  the serving view of {self.previous} {self.view_outdated}: compiled again"
             )
         lines.append(
             f"  partners: {self.partners_vocabulary} from the vocabulary, "
@@ -457,7 +459,7 @@ def _build_locked(
     report.vocabulary_changed = vocabulary is not None and (
         live is None or recorded_digest(live.manifest) != vocabulary.digest
     )
-    report.view_outdated = live is not None and not plan.full and _view_outdated(live)
+    report.view_outdated = _outdated_view(live) if live is not None and not plan.full else None
     if not plan.full and report.up_to_date:
         report.seconds = time.perf_counter() - started
         return report  # the live generation stays, no copy is made
@@ -679,13 +681,19 @@ def written_with_current_schema(generation: gens.Generation) -> bool:
     return generation.manifest.get("schema_fingerprint") == schema_fingerprint()
 
 
-def _view_outdated(live: gens.Generation) -> bool:
-    """Whether the live generation's serving view is not the one this code compiles (an
-    older version, or none): it is served, but the next build compiles it again."""
+def _outdated_view(live: gens.Generation) -> str | None:
+    """Why the live generation's serving view is not the one this code compiles (None: it
+    is). It is served all the same (an older version through the view, any other from the
+    segments), and this build compiles it again."""
     try:
-        return not has_current_view(live.path)
-    except flat_arrays.FlatArraysError:
-        return True
+        version = view_version(live.path)
+    except flat_arrays.FlatArraysError as error:
+        return f"cannot be read ({error})"
+    if version is None:
+        return "is missing"
+    if version != VIEW_VERSION:
+        return f"is of version {version}, this code compiles version {VIEW_VERSION}"
+    return None
 
 
 def _full_reason(live: gens.Generation | None, full: bool) -> tuple[str | None, dict[str, str]]:
@@ -726,7 +734,7 @@ def _write_generation(
         (path / stale).unlink(missing_ok=True)
     shutil.rmtree(path / VIEW_FOLDER, ignore_errors=True)  # compiled again below
     if not (plan.to_add or plan.to_update or plan.to_delete):
-        return  # only the vocabulary changed: the same documents, a new snapshot
+        return  # only the vocabulary or the view: the same documents, a new snapshot or view
     index = whoosh_index.open_dir(str(path))
     limit = pool_limit_mb(len(plan.to_add) + len(plan.to_update), 1)
     writer = open_writer(index, procs=1, limitmb=limit)

@@ -74,6 +74,7 @@ def test_sync_exits_1_when_some_pages_failed_and_still_builds(
         "updated",
         "deleted",
         "unchanged",
+        "view_outdated",
         "skipped",
         "seconds",
     }
