@@ -237,8 +237,10 @@ class StoredColumns:
         keep), and its year (0: none). Results read it: a list costs less than `fields`'
         dictionary read back name by name (about 3 µs of a hit's 30)."""
         after = doc + 1
-        texts: list[Any] = []  # of `str | None`: `split_head`'s `list[str]` grows None too
-        if self._head is not None:
+        texts: list[str | None]
+        if self._head is None:
+            texts = []
+        else:
             blob, starts = self._head
             texts = split_head(str(blob[starts[doc] : starts[after]], "utf-8"))
         for column in self._columns:
@@ -273,8 +275,9 @@ def join_head(texts: Sequence[str]) -> str:
     return head
 
 
-def split_head(head: str) -> list[str]:
-    """The texts `join_head` joined (ValueError: `head` is not one)."""
+def split_head(head: str) -> list[Any]:
+    """The texts `join_head` joined (ValueError: `head` is not one). Typed `list[Any]`, not
+    `list[str]`: a row appends None to it, and a cast would cost each hit a call."""
     texts = head.split(HEAD_SEPARATOR)
     if len(texts) == len(HEAD_FIELDS):
         return texts
