@@ -58,6 +58,16 @@ def _live_path(index_root: Path) -> Path:
     return generation.path
 
 
+def _overwrite_stored(generation: Path, column: str, at: int, data: bytes) -> None:
+    """Write `data` over the bytes of a stored text column's blob from `at` on."""
+    folder = generation / VIEW_FOLDER
+    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
+    _, _, offset = index["arrays"][f"stored.{column}.blob"]
+    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(offset + at)
+        handle.write(data)
+
+
 def _generations(index_root: Path) -> list[str]:
     return sorted(p.name for p in index_root.iterdir() if p.name.startswith(("gen-", "building-")))
 
@@ -159,12 +169,7 @@ def test_the_check_finds_a_folded_body_that_differs_from_its_body(
 ) -> None:
     build_from_articles([make_article("a", "Title", "Santé pour tous.", "fr")], index_root)
     path = _live_path(index_root)
-    folder = path / VIEW_FOLDER
-    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
-    _, _, offset = index["arrays"][f"stored.{FOLDED_BODY}.blob"]
-    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
-        handle.seek(offset)
-        handle.write(b"S")  # "Santé", not "sante": not what snippets would search
+    _overwrite_stored(path, FOLDED_BODY, 0, b"S")  # "Santé", not "sante": not what is searched
 
     with pytest.raises(BuildFailedError, match="the folded body of document 0"):
         check_view(path)
@@ -245,35 +250,21 @@ def test_a_head_that_is_neither_seven_texts_nor_their_json_is_refused() -> None:
             split_head(head)
 
 
-def test_the_check_names_the_document_whose_head_cannot_be_read(
-    index_root: Path, make_article: MakeArticle
+@pytest.mark.parametrize(
+    ("at", "garbled", "found"),
+    [
+        (len("a\x1f"), b"t", "the stored title of document 0"),  # "title", not "Title"
+        (1, b"_", "the stored fields of document 0"),  # "a_Title…": six texts, not seven
+    ],
+)
+def test_the_check_finds_a_head_that_differs_from_the_stored_fields_or_cannot_be_read(
+    index_root: Path, make_article: MakeArticle, at: int, garbled: bytes, found: str
 ) -> None:
     build_from_articles([make_article("a", "Title", "Body.", "en")], index_root)
     path = _live_path(index_root)
-    folder = path / VIEW_FOLDER
-    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
-    _, _, offset = index["arrays"][f"stored.{HEAD}.blob"]
-    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
-        handle.seek(offset + 1)
-        handle.write(b"_")  # "a_Title…": six texts, not seven
+    _overwrite_stored(path, HEAD, at, garbled)
 
-    with pytest.raises(BuildFailedError, match="the stored fields of document 0"):
-        check_view(path)
-
-
-def test_the_check_finds_a_short_field_that_differs_from_the_stored_one(
-    index_root: Path, make_article: MakeArticle
-) -> None:
-    build_from_articles([make_article("a", "Title", "Body.", "en")], index_root)
-    path = _live_path(index_root)
-    folder = path / VIEW_FOLDER
-    index = json.loads((folder / f"{VIEW_NAME}.json").read_text())
-    _, _, offset = index["arrays"][f"stored.{HEAD}.blob"]
-    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
-        handle.seek(offset + len("a\x1f"))
-        handle.write(b"t")  # "title", not "Title"
-
-    with pytest.raises(BuildFailedError, match="the stored title of document 0"):
+    with pytest.raises(BuildFailedError, match=found):
         check_view(path)
 
 

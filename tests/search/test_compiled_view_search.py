@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -177,18 +178,24 @@ def as_compiled_before_folded_bodies(generation: Path) -> None:
     gens.write_json_durably(manifest_path, manifest)
 
 
+def _older_copy(index_dir: Path, copy: Path, rewrite: Callable[[Path], None]) -> Path:
+    """A copy of the index whose live generation's view `rewrite` made as an older
+    release wrote it (the build's check still passes on it)."""
+    generation = live_generation(index_dir)
+    assert generation is not None
+    shutil.copytree(index_dir, copy)
+    rewrite(copy / generation.name)
+    assert check_view(copy / generation.name, every_term=True) > 0
+    return copy
+
+
 def test_a_view_compiled_before_folded_bodies_marks_the_same_words(
     tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
 ) -> None:
     """A generation built before the view kept folded bodies: its snippets fold the body."""
     current = tmp_path / "current"
     build_from_articles(varied_articles[:120], current)
-    generation = live_generation(current)
-    assert generation is not None
-    older = tmp_path / "older"
-    shutil.copytree(current, older)
-    as_compiled_before_folded_bodies(older / generation.name)
-    assert check_view(older / generation.name, every_term=True) > 0
+    older = _older_copy(current, tmp_path / "older", as_compiled_before_folded_bodies)
     new_engine = uncached_engine(current, vocabulary)
     old_engine = uncached_engine(older, vocabulary)
     assert old_engine.generation().view.compiled
@@ -211,12 +218,7 @@ def test_a_view_compiled_with_a_column_per_field_is_served_and_answers_the_same(
     current = tmp_path / "current"
     build_from_articles(varied_articles[:250], current)
     build_from_articles(varied_articles[20:], current, full=False)  # segments, deletions
-    generation = live_generation(current)
-    assert generation is not None
-    older = tmp_path / "older"
-    shutil.copytree(current, older)
-    as_compiled_with_a_column_per_field(older / generation.name)
-    assert check_view(older / generation.name, every_term=True) > 0
+    older = _older_copy(current, tmp_path / "older", as_compiled_with_a_column_per_field)
     new_engine = uncached_engine(current, vocabulary)
     old_engine = uncached_engine(older, vocabulary)
     old_view, new_view = old_engine.generation().view, new_engine.generation().view
