@@ -238,8 +238,13 @@ def as_compiled_with_a_column_per_field(generation: Path) -> None:
         arrays[f"stored.{name}.blob"] = np.frombuffer(b"".join(texts), dtype=np.uint8)
         arrays[f"stored.{name}.starts"] = np.concatenate([[0], lengths.cumsum()])
     flat_arrays.write_arrays(folder, VIEW_NAME, arrays, {**meta, "view_version": 1})
+    record_files(generation, {f"{VIEW_FOLDER}/{VIEW_NAME}.bin", f"{VIEW_FOLDER}/{VIEW_NAME}.json"})
+
+
+def record_files(generation: Path, names: set[str]) -> None:
+    """Record the generation's files `names` (relative paths) in its manifest again, as a
+    build that wrote them so would have: a file changed without it is damage."""
     manifest_path = generation / gens.MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    view_files = {f"{VIEW_FOLDER}/{VIEW_NAME}.bin", f"{VIEW_FOLDER}/{VIEW_NAME}.json"}
-    manifest[gens.FILES_KEY].update(gens.index_files(generation, only=view_files))
+    manifest[gens.FILES_KEY].update(gens.index_files(generation, only=names))
     gens.write_json_durably(manifest_path, manifest)

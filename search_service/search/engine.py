@@ -41,7 +41,7 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
-from search_service.index.compiled_view import FOLDED_BODY, open_compiled
+from search_service.index.compiled_view import FOLDED_BODY, open_compiled, view_version
 from search_service.index.flat_arrays import FlatArraysError
 from search_service.index.generations import open_live_index, read_pointer
 from search_service.index.view import IndexView, open_view
@@ -414,13 +414,34 @@ def _open_arrays(on_disk: gens.Generation, index: Any) -> tuple[IndexView, Lexic
         logger.warning(
             "the serving view of %s cannot be read (%s): searching its segments", name, error
         )
-        compiled = None
-    if compiled is not None:
-        return compiled.view, Lexicon(compiled.words)
-    logger.info("%s has no serving view (built before views): searching its segments", name)
+    else:
+        if compiled is not None:
+            return compiled.view, Lexicon(compiled.words)
+        _log_unused_view(on_disk)
     with index.searcher() as searcher:
         reader = searcher.reader()
         return open_view(name, reader), Lexicon.from_reader(reader)
+
+
+def _log_unused_view(on_disk: gens.Generation) -> None:
+    """Say why a generation whose view was read without error is searched in its segments:
+    it has none, or one of a version this release does not read (a later one: the release
+    was rolled back)."""
+    try:
+        version = view_version(on_disk.path)
+    except FlatArraysError:  # changed since it was read: the next look at it will say
+        version = None
+    if version is None:
+        logger.info(
+            "%s has no serving view (built before views): searching its segments", on_disk.name
+        )
+        return
+    logger.warning(
+        "the serving view of %s is of version %s, which this release does not read: "
+        "searching its segments until the next `index build` compiles one",
+        on_disk.name,
+        version,
+    )
 
 
 def _generation_vocabulary(

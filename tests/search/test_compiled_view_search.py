@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from search_service.articles import Article
-from search_service.index import generations as gens
 from search_service.index import view as segments
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import (
@@ -32,7 +31,7 @@ from search_service.search.engine import Generation, SearchEngine, SearchRequest
 from search_service.search.ranking import Scorer
 from search_service.settings import Settings
 
-from ..conftest import as_compiled_with_a_column_per_field
+from ..conftest import as_compiled_with_a_column_per_field, record_files
 from .conftest import MIXED_REQUESTS, as_built_before_views, comparable, uncached_engine
 
 PREFIXES = ["t", "te", "health i", "mutu", "éducation pub", "zz"]
@@ -172,10 +171,7 @@ def as_compiled_before_folded_bodies(generation: Path) -> None:
     kept = {k: v for k, v in index["arrays"].items() if not k.startswith(f"stored.{FOLDED_BODY}.")}
     assert len(kept) == len(index["arrays"]) - 2
     index_path.write_text(json.dumps({**index, "arrays": kept}), encoding="utf-8")
-    manifest_path = generation / gens.MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest[gens.FILES_KEY].update(gens.index_files(generation, only={name}))
-    gens.write_json_durably(manifest_path, manifest)
+    record_files(generation, {name})
 
 
 def _older_copy(index_dir: Path, copy: Path, rewrite: Callable[[Path], None]) -> Path:
@@ -232,6 +228,40 @@ def test_a_view_compiled_with_a_column_per_field_is_served_and_answers_the_same(
     for request in MIXED_REQUESTS:
         expected = comparable(new_engine.search(request))
         assert comparable(old_engine.search(request)) == expected, request
+
+
+def as_compiled_by_a_later_release(generation: Path) -> None:
+    """Give a view a version no release reads yet, and record its index file again."""
+    name = f"{VIEW_FOLDER}/{VIEW_NAME}.json"
+    index_path = generation / name
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    index_path.write_text(json.dumps({**index, "view_version": 99}), encoding="utf-8")
+    record_files(generation, {name})
+
+
+def test_a_view_of_a_later_release_is_left_for_the_segments_and_the_log_says_why(
+    tmp_path: Path,
+    varied_articles: list[Article],
+    vocabulary: Vocabulary,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After a rollback of the release: the generation is served, from its segments."""
+    current = tmp_path / "current"
+    build_from_articles(varied_articles[:120], current)
+    generation = live_generation(current)
+    assert generation is not None
+    later = tmp_path / "later"
+    shutil.copytree(current, later)
+    as_compiled_by_a_later_release(later / generation.name)
+
+    with caplog.at_level("INFO", logger="search_service.search.engine"):
+        later_engine = uncached_engine(later, vocabulary)
+        assert not later_engine.generation().view.compiled
+    assert f"the serving view of {generation.name} is of version 99" in caplog.text
+    new_engine = uncached_engine(current, vocabulary)
+    for request in MIXED_REQUESTS:
+        expected = comparable(new_engine.search(request))
+        assert comparable(later_engine.search(request)) == expected, request
 
 
 def test_what_a_compiled_view_caches_stays_under_its_smaller_bound(
