@@ -42,7 +42,7 @@ def reusable_index(index_dir: Path) -> bool:
     from search_service.errors import DamagedPointerError
     from search_service.index import generations
     from search_service.index.build import written_with_current_schema
-    from search_service.index.compiled_view import has_current_view
+    from search_service.index.compiled_view import outdated_view
 
     if not index_dir.is_dir():
         return False
@@ -50,7 +50,7 @@ def reusable_index(index_dir: Path) -> bool:
         live = generations.live_generation(index_dir)
     except DamagedPointerError:
         return False
-    return live is not None and written_with_current_schema(live) and has_current_view(live.path)
+    return live is not None and written_with_current_schema(live) and not outdated_view(live.path)
 
 
 def load_vocabulary() -> Any:

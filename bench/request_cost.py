@@ -45,6 +45,7 @@ from typing import Any
 
 import httpx
 
+from bench.api_latency import cycle
 from bench.callgrind import Counting, counted_instructions, require_tools
 from bench.common import DATA_DIR, write_result
 from bench.http_load import CONCURRENCY, REQUESTS_PER_LEVEL, Requests, asgi_get, level_mixes
@@ -75,8 +76,7 @@ def mix_requests(
     """The requests a child sends, and how many of them go first, uncounted."""
     if mix == "http-list":
         listing = http_list(export, endpoint)
-        again = [listing[i % len(listing)] for i in range(measured)]  # as wrk goes round
-        return listing + again, len(listing)
+        return listing + cycle(listing, measured), len(listing)  # as wrk goes round
     return requests_of(export, endpoint, warm_up + measured), warm_up
 
 

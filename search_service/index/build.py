@@ -39,14 +39,12 @@ from search_service.errors import (
     RollbackError,
     SearchServiceError,
 )
-from search_service.index import flat_arrays
 from search_service.index import generations as gens
 from search_service.index.compiled_view import (
     VIEW_FOLDER,
-    VIEW_VERSION,
     ViewCheck,
     compile_view,
-    view_version,
+    outdated_view,
 )
 from search_service.index.schema import (
     FACET_FIELDS,
@@ -459,7 +457,7 @@ def _build_locked(
     report.vocabulary_changed = vocabulary is not None and (
         live is None or recorded_digest(live.manifest) != vocabulary.digest
     )
-    report.view_outdated = _outdated_view(live) if live is not None and not plan.full else None
+    report.view_outdated = outdated_view(live.path) if live is not None and not plan.full else None
     if not plan.full and report.up_to_date:
         report.seconds = time.perf_counter() - started
         return report  # the live generation stays, no copy is made
@@ -679,21 +677,6 @@ def written_with_current_schema(generation: gens.Generation) -> bool:
     """Whether `generation` was written with the code's schema (the fingerprint its
     manifest keeps): an incremental build reuses only such a generation."""
     return generation.manifest.get("schema_fingerprint") == schema_fingerprint()
-
-
-def _outdated_view(live: gens.Generation) -> str | None:
-    """Why the live generation's serving view is not the one this code compiles (None: it
-    is). It is served all the same (an older version through the view, any other from the
-    segments), and this build compiles it again."""
-    try:
-        version = view_version(live.path)
-    except flat_arrays.FlatArraysError as error:
-        return f"cannot be read ({error})"
-    if version is None:
-        return "is missing"
-    if version != VIEW_VERSION:
-        return f"is of version {version}, this code compiles version {VIEW_VERSION}"
-    return None
 
 
 def _full_reason(live: gens.Generation | None, full: bool) -> tuple[str | None, dict[str, str]]:

@@ -319,14 +319,19 @@ def view_version(generation_path: Path) -> Any:
     return flat_arrays.read_extra(view_path(generation_path), VIEW_NAME).get("view_version")
 
 
-def has_current_view(generation_path: Path) -> bool:
-    """Whether the generation's view is of the code's `VIEW_VERSION`: what a build makes now
-    (one of an older readable version is served too; an unreadable one is not current)."""
+def outdated_view(generation_path: Path) -> str | None:
+    """Why the generation's view is not the one this code compiles, as a build reports it
+    (None: it is). It is served all the same (an older version through the view, any
+    other from the segments); the next build compiles it again."""
     try:
         version = view_version(generation_path)
-    except flat_arrays.FlatArraysError:
-        return False
-    return bool(version == VIEW_VERSION)
+    except flat_arrays.FlatArraysError as error:
+        return f"cannot be read ({error})"
+    if version is None:
+        return "is missing"
+    if version != VIEW_VERSION:
+        return f"is of version {version}, this code compiles version {VIEW_VERSION}"
+    return None
 
 
 def open_compiled(name: str, generation_path: Path) -> CompiledView | None:

@@ -44,6 +44,7 @@ from search_service.index import generations as gens
 from search_service.index.compiled_view import FOLDED_BODY, open_compiled, view_version
 from search_service.index.flat_arrays import FlatArraysError
 from search_service.index.generations import open_live_index, read_pointer
+from search_service.index.schema import VALUE_SEPARATOR
 from search_service.index.view import IndexView, open_view
 from search_service.index.vocabulary_snapshot import load_snapshot, serving_vocabulary
 from search_service.search import packed as packing
@@ -1130,10 +1131,10 @@ def _stored_values(text: str | None) -> tuple[str, ...]:
     """
     if not text:
         return ()
-    if "," not in text:
+    if VALUE_SEPARATOR not in text:
         one = text.strip()
         return (one,) if one else ()
-    return tuple([stripped for value in text.split(",") if (stripped := value.strip())])
+    return tuple([stripped for value in text.split(VALUE_SEPARATOR) if (stripped := value.strip())])
 
 
 def _split(value: Any) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from search_service.errors import BuildFailedError
 from search_service.index import build, generations
 from search_service.index import schema as index_module
 from search_service.index.build import BuildReport, build_from_articles, build_index
-from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME, has_current_view
+from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME, outdated_view
 from search_service.index.schema import split_facet_value
 from search_service.index.writer import FastSegmentWriter
 
@@ -131,9 +131,9 @@ def test_a_build_over_a_view_of_an_older_version_publishes_a_copy_with_a_new_vie
     more slowly, until a build compiles it again; this one does, without reindexing."""
     first = build_from_articles(small_corpus, index_root)
     live = generations.live_generation(index_root)
-    assert live is not None and has_current_view(live.path)
+    assert live is not None and outdated_view(live.path) is None
     as_compiled_with_a_column_per_field(live.path)
-    assert not has_current_view(live.path)
+    assert outdated_view(live.path) == "is of version 1, this code compiles version 2"
     indexed = record_indexed_ids(monkeypatch)
 
     report = build_from_articles(small_corpus, index_root, full=False)
@@ -141,7 +141,7 @@ def test_a_build_over_a_view_of_an_older_version_publishes_a_copy_with_a_new_vie
     assert indexed == [] and report.view_outdated and not report.full
     assert report.generation is not None and report.generation != first.generation
     new = generations.live_generation(index_root)
-    assert new is not None and new.name == report.generation and has_current_view(new.path)
+    assert new is not None and new.name == report.generation and outdated_view(new.path) is None
     line = f"the serving view of {first.generation} is of version 1, this code compiles version"
     assert any(line in text and "compiled again" in text for text in report.summary_lines())
     assert live_ids(index_root) == {article.id for article in small_corpus}

@@ -30,10 +30,10 @@ from search_service.index.compiled_view import (
     StoredColumns,
     check_view,
     compile_view,
-    has_current_view,
     has_view,
     join_head,
     open_compiled,
+    outdated_view,
     split_head,
     view_version,
 )
@@ -416,11 +416,12 @@ def test_a_view_of_another_version_or_damaged_is_not_used(
     index = json.loads(index_file.read_text())
     index_file.write_text(json.dumps({**index, "view_version": 0}))
     assert open_compiled(path.name, path) is None
-    assert view_version(path) == 0 and not has_current_view(path)
+    assert view_version(path) == 0
+    assert outdated_view(path) == "is of version 0, this code compiles version 2"
     index_file.write_text("{damaged")
     with pytest.raises(flat_arrays.FlatArraysError, match="cannot read"):
         view_version(path)
-    assert not has_current_view(path)
+    assert (outdated_view(path) or "").startswith("cannot be read")
 
     index_file.write_text(json.dumps(index))
     with open(path / VIEW_FOLDER / f"{VIEW_NAME}.bin", "r+b") as handle:
