@@ -122,6 +122,39 @@ def test_the_context_before_a_passage_never_pushes_its_last_match_out() -> None:
     assert "<mark>alpha</mark>" in snippet and "<mark>beta</mark>" in snippet
 
 
+@pytest.mark.parametrize(
+    ("body", "words", "expected"),
+    [
+        (  # cut at the last space before its size: that space is inside the window
+            "Some words come first, then health of solidarity a in society.",
+            ["health", "solidarity"],
+            "…<mark>health</mark> of <mark>solidarity</mark>…",
+        ),
+        (  # less context before the first match, so that the last one fits
+            "Words before them and solidarity of mutual and more words after.",
+            ["mutual", "solidarity"],
+            "…<mark>solidarity</mark> of <mark>mutual</mark>…",
+        ),
+        (  # a match longer than a passage is shown whole
+            "A word: antidisestablishmentarianism, then more words after it.",
+            ["antidisestablishmentarianism"],
+            "…<mark>antidisestablishmentarianism</mark>…",
+        ),
+        (  # the context before the match reaches the body's start: all of it is shown
+            "Some education here and more words after it all.",
+            ["education"],
+            "Some <mark>education</mark> here…",
+        ),
+    ],
+)
+def test_a_short_passage_holds_every_match_of_its_window(
+    body: str, words: list[str], expected: str
+) -> None:
+    terms = HighlightTerms(exact=frozenset(words))
+
+    assert make_snippet(body, terms, "en", size=20) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     words=st.lists(
