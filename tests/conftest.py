@@ -20,12 +20,16 @@ from hypothesis import settings
 from search_service.index import flat_arrays
 from search_service.index import generations as gens
 from search_service.index.compiled_view import (
+    FOLDED_BODY,
     HEAD,
     HEAD_FIELDS,
+    HIGHLIGHTED_CHARS,
+    PLAIN_BODIES,
     VIEW_FOLDER,
     VIEW_NAME,
     split_head,
 )
+from search_service.text import fold_same_length
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -220,25 +224,54 @@ def varied_articles() -> list[Any]:
     return out
 
 
+def as_compiled_by_version_2(generation: Path) -> None:
+    """Rewrite a generation's view as version 2 kept its texts: bodies folded by
+    `fold_same_length` (not `fold_to_words`), no `PLAIN_BODIES`; record its files again."""
+    _rewrite_view(generation, 2, _as_version_2)
+
+
 def as_compiled_with_a_column_per_field(generation: Path) -> None:
-    """Rewrite a generation's view as version 1 kept its texts: a column for each of
-    `HEAD_FIELDS` (an empty text: no bytes) instead of their `HEAD`, and record its files
-    again."""
+    """Rewrite a generation's view as version 1 kept its texts: those of version 2, with
+    a column for each of `HEAD_FIELDS` (an empty text: no bytes) instead of their `HEAD`;
+    record its files again."""
+
+    def as_version_1(arrays: dict[str, Any]) -> None:
+        _as_version_2(arrays)
+        heads = [split_head(text) for text in _texts(arrays, HEAD)]
+        del arrays[f"stored.{HEAD}.blob"], arrays[f"stored.{HEAD}.starts"]
+        for number, name in enumerate(HEAD_FIELDS):
+            _set_texts(arrays, name, [head[number] for head in heads])
+
+    _rewrite_view(generation, 1, as_version_1)
+
+
+def _as_version_2(arrays: dict[str, Any]) -> None:
+    del arrays[PLAIN_BODIES]
+    bodies = _texts(arrays, "body")
+    _set_texts(arrays, FOLDED_BODY, [fold_same_length(body[:HIGHLIGHTED_CHARS]) for body in bodies])
+
+
+def _rewrite_view(generation: Path, version: int, rewrite: Any) -> None:
     folder = generation / VIEW_FOLDER
     arrays, meta = flat_arrays.open_arrays(folder, VIEW_NAME)
     arrays = {name: np.array(array) for name, array in arrays.items()}  # off the mapped file
-    blob, starts = arrays.pop(f"stored.{HEAD}.blob"), arrays.pop(f"stored.{HEAD}.starts")
-    heads = [
-        split_head(bytes(blob[start:end]).decode("utf-8"))
-        for start, end in itertools.pairwise(starts.tolist())
-    ]
-    for number, name in enumerate(HEAD_FIELDS):
-        texts = [head[number].encode("utf-8") for head in heads]
-        lengths = np.array([len(text) for text in texts], dtype=np.int64)
-        arrays[f"stored.{name}.blob"] = np.frombuffer(b"".join(texts), dtype=np.uint8)
-        arrays[f"stored.{name}.starts"] = np.concatenate([[0], lengths.cumsum()])
-    flat_arrays.write_arrays(folder, VIEW_NAME, arrays, {**meta, "view_version": 1})
+    rewrite(arrays)
+    flat_arrays.write_arrays(folder, VIEW_NAME, arrays, {**meta, "view_version": version})
     record_files(generation, {f"{VIEW_FOLDER}/{VIEW_NAME}.bin", f"{VIEW_FOLDER}/{VIEW_NAME}.json"})
+
+
+def _texts(arrays: dict[str, Any], column: str) -> list[str]:
+    blob, starts = arrays[f"stored.{column}.blob"], arrays[f"stored.{column}.starts"]
+    return [
+        bytes(blob[start:end]).decode("utf-8") for start, end in itertools.pairwise(starts.tolist())
+    ]
+
+
+def _set_texts(arrays: dict[str, Any], column: str, texts: list[str]) -> None:
+    encoded = [text.encode("utf-8") for text in texts]
+    lengths = np.array([len(text) for text in encoded], dtype=np.int64)
+    arrays[f"stored.{column}.blob"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    arrays[f"stored.{column}.starts"] = np.concatenate([[0], lengths.cumsum()])
 
 
 def record_files(generation: Path, names: set[str]) -> None:

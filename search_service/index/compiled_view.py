@@ -20,7 +20,7 @@ What the file holds (docs/index.md, "The serving view"):
 - the exact-word dictionary (`WordFrequencies`, the search's `Lexicon`): words,
   document frequencies, and the words of each length for typo correction;
 - the stored texts a result shows (`StoredColumns`): each document's short fields in one
-  text (`HEAD`), its body, and its body folded for snippets.
+  text (`HEAD`), its body, its body folded for snippets, and whether that body is plain.
 
 Document numbers are Whoosh's: `/articles/{id}` still reads its article from the segment.
 `compile_view` reads everything through `view` (the Whoosh reading code the
@@ -68,16 +68,18 @@ from search_service.index.view import (
     open_view,
 )
 from search_service.index.view_parts import FieldPart, SegmentParts, parts_folder, remove_parts
-from search_service.text import fold_same_length
+from search_service.text import fold_to_words, is_plain
 
 #: The base name of the view's two files in a generation's `VIEW_FOLDER`.
 VIEW_NAME: Final = "arrays"
 #: Bump when the arrays or their meaning change: views of a version not in
 #: `READABLE_VIEW_VERSIONS` are then not used (the generation is served from its segments
 #: until the next build).
-VIEW_VERSION: Final = 2
-#: Version 1 kept each shown field in a column of its own; 2 keeps `HEAD_FIELDS` in one.
-READABLE_VIEW_VERSIONS: Final = (1, VIEW_VERSION)
+VIEW_VERSION: Final = 3
+#: Version 1 kept each shown field in a column of its own; 2 keeps `HEAD_FIELDS` in one;
+#: 3 keeps the bodies folded as snippets now search them (`FOLDED_BODY`) and whether each
+#: is plain (`PLAIN_BODIES`). The folded bodies of versions 1 and 2 are left aside.
+READABLE_VIEW_VERSIONS: Final = (1, 2, VIEW_VERSION)
 #: Indexes of at least this many documents are compiled by several processes.
 PARALLEL_DOCUMENTS: Final = 2_000
 #: Terms per field the build's check compares with Whoosh (all of them in tests).
@@ -93,11 +95,15 @@ HEAD: Final = "head"
 #: Between two fields of a head: a control character, which the ingest removes from text
 #: (docs/ingest.md); a head whose fields hold one anyway is kept as JSON (`join_head`).
 HEAD_SEPARATOR: Final = "\x1f"
-#: The body folded for snippets (`text.fold_same_length` of its first
-#: `HIGHLIGHTED_CHARS`), a column beside the shown fields: folding it per hit cost a
-#: tenth of a 5k search. Views compiled before it have none, and their snippets fold
-#: the body as they did.
+#: The body folded for snippets (`text.fold_to_words` of its first `HIGHLIGHTED_CHARS`),
+#: a column beside the shown fields: folding it per hit cost a tenth of a 5k search.
+#: Views of versions 1 and 2 kept it folded by `text.fold_same_length` (the first ones
+#: not at all): it is left aside, and their snippets fold each body themselves.
 FOLDED_BODY: Final = "body_folded"
+#: Per document, 1 when the part of its body that snippets look through is
+#: `text.is_plain`, else 0 (uint8): its passages need no check of their whitespace's
+#: printability (docs/api.md, "Snippets' folded copies and plain bodies").
+PLAIN_BODIES: Final = "stored.plain_body"
 #: Characters of a body that snippets look through (a speed bound: longer bodies are
 #: highlighted in their first part only), and that the view keeps folded.
 HIGHLIGHTED_CHARS: Final = 60_000
@@ -210,6 +216,8 @@ class StoredColumns:
     blobs: dict[str, npt.NDArray[np.uint8]]
     starts: dict[str, npt.NDArray[np.int64]]
     year: IntArray
+    #: `PLAIN_BODIES` (None: a view before version 3).
+    plain_bodies: npt.NDArray[np.uint8] | None = None
     #: The `HEAD` column as `memoryview`s of the mapped file, its blob and its starts (None:
     #: a view of version 1): a memoryview's slice and item cost a fraction of numpy's
     #: slices, views, `item` and `tobytes`.
@@ -219,12 +227,16 @@ class StoredColumns:
     _columns: tuple[tuple[memoryview, memoryview] | None, ...] = field(
         init=False, repr=False, compare=False
     )
+    #: `plain_bodies` as a memoryview (an item is a Python int at once).
+    _plain: memoryview | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         head = self._memoryviews(HEAD)
         rest = ROW_FIELDS if head is None else ROW_FIELDS[len(HEAD_FIELDS) :]
         object.__setattr__(self, "_head", head)
         object.__setattr__(self, "_columns", tuple(self._memoryviews(name) for name in rest))
+        plain = None if self.plain_bodies is None else self.plain_bodies.data
+        object.__setattr__(self, "_plain", plain)
 
     def _memoryviews(self, column: str) -> tuple[memoryview, memoryview] | None:
         """A column's blob and starts as memoryviews (None: the view does not keep it)."""
@@ -232,10 +244,11 @@ class StoredColumns:
             return None
         return self.blobs[column].data, self.starts[column].data
 
-    def row(self, doc: int) -> tuple[list[str | None], int]:
+    def row(self, doc: int) -> tuple[list[str | None], int, bool]:
         """The document's texts of `ROW_FIELDS` ("": empty; None: a column the view does not
-        keep), and its year (0: none). Results read it: a list costs less than `fields`'
-        dictionary read back name by name (about 3 µs of a hit's 30)."""
+        keep), its year (0: none) and whether its body is plain (False: not known).
+        Results read it: a list costs less than `fields`' dictionary read back name by name
+        (about 3 µs of a hit's 30)."""
         after = doc + 1
         texts: list[str | None]
         if self._head is None:
@@ -249,11 +262,12 @@ class StoredColumns:
             else:
                 blob, starts = column
                 texts.append(str(blob[starts[doc] : starts[after]], "utf-8"))
-        return texts, self.year.item(doc)
+        plain = self._plain is not None and self._plain[doc] == 1
+        return texts, self.year.item(doc), plain
 
     def fields(self, doc: int) -> dict[str, Any]:
         """The document's shown fields as Whoosh's `stored_fields` gives them."""
-        texts, year = self.row(doc)
+        texts, year, _ = self.row(doc)
         out: dict[str, Any] = {
             name: text for name, text in zip(ROW_FIELDS, texts, strict=True) if text
         }
@@ -297,7 +311,8 @@ class CompiledView:
     view: IndexView
     words: WordFrequencies
     fields: dict[str, FieldPostings]
-    #: Whether it keeps the bodies folded (`FOLDED_BODY`; views compiled before: no).
+    #: Whether it keeps the bodies folded as snippets search them and whether each is
+    #: plain (`FOLDED_BODY`, `PLAIN_BODIES`; views before version 3: no).
     folded_bodies: bool = False
 
 
@@ -339,7 +354,8 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
     if not has_view(generation_path):
         return None
     arrays, meta = flat_arrays.open_arrays(view_path(generation_path), VIEW_NAME)
-    if meta.get("view_version") not in READABLE_VIEW_VERSIONS:
+    version = meta.get("view_version")
+    if version not in READABLE_VIEW_VERSIONS:
         return None
     size = int(meta["doc_count"])
     fields = {fieldname: _field_postings(arrays, fieldname) for fieldname in meta["fields"]}
@@ -357,12 +373,14 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
             value_of_doc=arrays.get(f"{prefix}.value_of_doc"),
             _split=_first_and_extra(arrays, prefix),
         )
-    folded_bodies = f"stored.{FOLDED_BODY}.blob" in arrays
-    columns = [name for name in (HEAD, *ROW_FIELDS) if f"stored.{name}.blob" in arrays]
+    folded_bodies = version == VIEW_VERSION
+    kept = (HEAD, *ROW_FIELDS) if folded_bodies else (HEAD, *SHOWN_FIELDS)
+    columns = [name for name in kept if f"stored.{name}.blob" in arrays]
     stored = StoredColumns(
         blobs={field_: arrays[f"stored.{field_}.blob"] for field_ in columns},
         starts={field_: arrays[f"stored.{field_}.starts"] for field_ in columns},
         year=arrays["year"],
+        plain_bodies=arrays[PLAIN_BODIES] if folded_bodies else None,
     )
     view = IndexView(
         generation=name,
@@ -643,13 +661,18 @@ def _per_document_arrays(
     return arrays, meta
 
 
-#: A segment's texts of each column: the column's bytes, and each document's length.
-_SegmentTexts = dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]
+@dataclass(frozen=True, slots=True)
+class _SegmentTexts:
+    """A segment's texts of each column (the column's bytes, and each document's length),
+    and whether each document's body is plain (`PLAIN_BODIES`)."""
+
+    columns: dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]
+    plain_bodies: npt.NDArray[np.uint8]
 
 
 def _stored_columns(reader: Any, size: int) -> dict[str, npt.NDArray[Any]]:
     """The shown stored fields of every document, and its folded body, as text columns
-    (deleted: empty)."""
+    (deleted: empty), and whether each body is plain (deleted: no)."""
     return _joined_columns([_segment_texts(leaf) for leaf, _ in reader.leaf_readers()], size)
 
 
@@ -659,6 +682,7 @@ def _segment_texts(leaf: Any) -> _SegmentTexts:
     size = leaf.doc_count_all()
     texts: dict[str, list[bytes]] = {name: [b""] * size for name in STORED_COLUMNS}
     texts[HEAD] = [join_head([""] * len(HEAD_FIELDS)).encode("utf-8")] * size  # deleted
+    plain = np.zeros(size, dtype=np.uint8)
     for doc, stored in leaf.iter_docs():
         head = [_stored_text(stored.get(name)) for name in HEAD_FIELDS]
         texts[HEAD][doc] = join_head(head).encode("utf-8")
@@ -666,13 +690,15 @@ def _segment_texts(leaf: Any) -> _SegmentTexts:
         if body:
             texts["body"][doc] = str(body).encode("utf-8")
             texts[FOLDED_BODY][doc] = _folded_body(str(body)).encode("utf-8")
-    return {
+            plain[doc] = _plain_body(str(body))
+    columns = {
         name: (
             np.frombuffer(b"".join(values), dtype=np.uint8),
             np.fromiter((len(value) for value in values), dtype=np.int64, count=size),
         )
         for name, values in texts.items()
     }
+    return _SegmentTexts(columns, plain)
 
 
 def _stored_text(value: Any) -> str:
@@ -684,13 +710,16 @@ def _joined_columns(segments: list[_SegmentTexts], size: int) -> dict[str, npt.N
     """The segments' texts, one after the other, as the view's blob and starts per column."""
     out: dict[str, npt.NDArray[Any]] = {}
     for name in STORED_COLUMNS:
-        lengths = np.concatenate([segment[name][1] for segment in segments])
+        lengths = np.concatenate([segment.columns[name][1] for segment in segments])
         if lengths.size != size:
             raise BuildFailedError(
                 f"the stored {name} of {lengths.size} documents were read, the index holds {size}"
             )
-        out[f"stored.{name}.blob"] = np.concatenate([segment[name][0] for segment in segments])
+        out[f"stored.{name}.blob"] = np.concatenate(
+            [segment.columns[name][0] for segment in segments]
+        )
         out[f"stored.{name}.starts"] = _starts(lengths)
+    out[PLAIN_BODIES] = np.concatenate([segment.plain_bodies for segment in segments])
     return out
 
 
@@ -704,20 +733,27 @@ def _segment_texts_in_process(path: str, number: int) -> None:
             texts = _segment_texts(leaf)
     finally:
         index.close()
-    arrays: dict[str, npt.NDArray[Any]] = {}
-    for name, (blob, lengths) in texts.items():
+    arrays: dict[str, npt.NDArray[Any]] = {PLAIN_BODIES: texts.plain_bodies}
+    for name, (blob, lengths) in texts.columns.items():
         arrays[f"{name}.blob"], arrays[f"{name}.lengths"] = blob, lengths
     flat_arrays.write_arrays(parts_folder(Path(path)), f"texts.{number}", arrays, {}, durable=False)
 
 
 def _read_texts(folder: Path, number: int) -> _SegmentTexts:
     arrays, _ = flat_arrays.open_arrays(folder, f"texts.{number}")
-    return {name: (arrays[f"{name}.blob"], arrays[f"{name}.lengths"]) for name in STORED_COLUMNS}
+    columns = {name: (arrays[f"{name}.blob"], arrays[f"{name}.lengths"]) for name in STORED_COLUMNS}
+    return _SegmentTexts(columns, arrays[PLAIN_BODIES])
 
 
 def _folded_body(body: str) -> str:
-    """What snippets search in a body: its highlighted part, folded, the same offsets."""
-    return fold_same_length(body[:HIGHLIGHTED_CHARS])
+    """What snippets search in a body: its highlighted part, folded, what belongs to no
+    word a space, the same offsets."""
+    return fold_to_words(body[:HIGHLIGHTED_CHARS])
+
+
+def _plain_body(body: str) -> int:
+    """`PLAIN_BODIES`' value for a body: 1 when its highlighted part is plain."""
+    return 1 if is_plain(body[:HIGHLIGHTED_CHARS]) else 0
 
 
 def _add_table(arrays: dict[str, npt.NDArray[Any]], prefix: str, table: TermTable) -> None:
@@ -1260,8 +1296,11 @@ def _check_documents(view: IndexView, searcher: Any, docs: list[int], folded_bod
             if shown.get(name) != (stored.get(name) if stored.get(name) != "" else None):
                 raise _differs(f"the stored {name} of document {doc}")
         body = stored.get("body")
-        if folded_bodies and shown.get(FOLDED_BODY) != (_folded_body(str(body)) if body else None):
-            raise _differs(f"the folded body of document {doc}")
+        if folded_bodies and view.stored is not None:
+            if shown.get(FOLDED_BODY) != (_folded_body(str(body)) if body else None):
+                raise _differs(f"the folded body of document {doc}")
+            if view.stored.row(doc)[2] != bool(body and _plain_body(str(body))):
+                raise _differs(f"the plainness of the body of document {doc}")
         facts = {
             "year": (int(view.year[doc]), int(stored.get("year") or 0)),
             "date": (

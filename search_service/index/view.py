@@ -282,9 +282,9 @@ class FacetColumn:
 class StoredTexts(Protocol):
     """The stored fields results show (`compiled_view.StoredColumns`)."""
 
-    def row(self, doc: int) -> tuple[list[str | None], int]:
-        """Texts in `compiled_view.ROW_FIELDS`' order ("" or None: none), and the year (0:
-        none)."""
+    def row(self, doc: int) -> tuple[list[str | None], int, bool]:
+        """Texts in `compiled_view.ROW_FIELDS`' order ("" or None: none), the year (0:
+        none), and whether the body is plain (False: not known)."""
 
     def fields(self, doc: int) -> dict[str, Any]:
         """The same by name, as Whoosh's `stored_fields` gives them."""

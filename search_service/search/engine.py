@@ -184,8 +184,10 @@ class Shown:
     partners: tuple[str, ...]
     body: str
     #: The body as snippets search it (its first `HIGHLIGHTED_CHARS`, folded by
-    #: `text.fold_same_length`), when the view keeps it.
+    #: `text.fold_to_words`), when the view keeps it.
     folded_body: str | None = None
+    #: Whether that part of the body is `text.is_plain`, as the view knows (False: not known).
+    plain_body: bool = False
 
     @classmethod
     def of(cls, stored: dict[str, Any]) -> Shown:
@@ -203,7 +205,7 @@ class Shown:
         )
 
     @classmethod
-    def of_row(cls, texts: Sequence[str | None], year: int) -> Shown:
+    def of_row(cls, texts: Sequence[str | None], year: int, plain_body: bool) -> Shown:
         """From a compiled view's stored `row`: the same as `of` its `fields`."""
         ident, title, url, date, language, country, partner, body, folded_body = texts
         return cls(
@@ -217,6 +219,7 @@ class Shown:
             partners=_stored_values(partner),
             body=body or "",
             folded_body=folded_body or None,
+            plain_body=plain_body,
         )
 
 
@@ -954,7 +957,13 @@ class SearchEngine:
             countries=shown.countries,
             partners=shown.partners,
             snippet=(
-                make_snippet(shown.body, terms, shown.language, folded=shown.folded_body)
+                make_snippet(
+                    shown.body,
+                    terms,
+                    shown.language,
+                    folded_words=shown.folded_body,
+                    plain=shown.plain_body,
+                )
                 if snippets
                 else ""
             ),

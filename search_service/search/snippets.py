@@ -1,14 +1,14 @@
 """Highlighted passages: a short window of the body around the best matches.
 
 Whoosh's highlighter costs about 5 ms for ten hits and escapes nothing in custom
-formatters; this one looks in the folded body for the words that begin like a
-query term (`str.find`, in C), decides for each whether it matched the query (its
-folded form is a query word, begins with the typed prefix, or stems like a query
-word in the article's language) and picks the window holding the most distinct
-matched words. Names come before words: a phrase of the query, or a country or
-partner the query names (`MUGEF-CI`, `IAM`, `Ivory Coast`) written in the body by
-any of its names, is found whole and marked as one, and the window naming the
-most of them wins, so the passage shown is the one that names what was asked
+formatters; this one looks in the body's folded copy (`text.fold_to_words`) for the
+words that begin like a query term (`str.find`, in C), decides for each whether it
+matched the query (its folded form is a query word, begins with the typed prefix, or
+stems like a query word in the article's language) and picks the window holding the
+most distinct matched words. Names come before words: a phrase of the query, or a
+country or partner the query names (`MUGEF-CI`, `IAM`, `Ivory Coast`) written in the
+body by any of its names, is found whole and marked as one, and the window naming
+the most of them wins, so the passage shown is the one that names what was asked
 for rather than one where a few of its words recur. Everything is HTML-escaped;
 only our own `<mark>` tags are markup.
 """
@@ -27,7 +27,7 @@ from typing import Final, cast
 from search_service.analysis import ELISIONS, TOKEN_PATTERN, language_analyzer
 from search_service.articles import LANGUAGES, Language
 from search_service.index.compiled_view import HIGHLIGHTED_CHARS
-from search_service.text import APOSTROPHES, LETTER_APOSTROPHES, fold, fold_same_length
+from search_service.text import APOSTROPHES, fold, fold_to_words
 
 _WORD_RE: Final = re.compile(TOKEN_PATTERN)
 #: What may separate two words of a name in a body: a space, a hyphen or an
@@ -106,8 +106,10 @@ class HighlightTerms:
 
         An exact word or a typed prefix begins the words it matches; a stem's first
         three letters begin nearly every word that stems to it (French "publication"
-        stems to "publiqu", so more than three would miss it). Heads that begin
-        with another head are left out: that one finds their words already.
+        stems to "publiqu", so more than three would miss it). A term holding a dot
+        ("3.5") begins with its part before it: the folded copy searched has a space for
+        the dot. Heads that begin with another head are left out: that one finds their
+        words already.
         """
         if not self._heads:
             found = {term for term in self.exact | set(self.prefixes) if term}
@@ -118,6 +120,7 @@ class HighlightTerms:
                 for stem in stems
                 if stem
             }
+            found = {_word_part(head) for head in found} - {""}
             ordered = sorted(found, key=len)
             kept = [h for i, h in enumerate(ordered) if not h.startswith(tuple(ordered[:i]))]
             self._heads.append(tuple(sorted(kept)))
@@ -183,22 +186,24 @@ def make_snippet(
     terms: HighlightTerms,
     lang: str,
     size: int = SNIPPET_CHARS,
-    folded: str | None = None,
+    folded_words: str | None = None,
+    plain: bool = False,
 ) -> str:
     """An escaped passage of about `size` characters with matched words in `<mark>`.
 
-    `folded`: the `fold_same_length` of the body's first `HIGHLIGHTED_CHARS`, when the
-    index keeps it (a copy that does not fit is left aside).
+    `folded_words`: the `text.fold_to_words` of the body's first `HIGHLIGHTED_CHARS`, when
+    the index keeps it (a copy that does not fit is left aside). `plain`: that part of
+    the body is `text.is_plain`, as the index knows (False: not known).
     """
     text = body[:HIGHLIGHTED_CHARS]
-    if folded is not None and len(folded) != len(text):
-        folded = None
+    if folded_words is not None and len(folded_words) != len(text):
+        folded_words = None
     heads = terms.heads()
-    matches = _matched_spans(text, terms, lang, heads, folded) if heads else []
+    matches = _matched_spans(text, terms, lang, heads, folded_words) if heads else []
     if not matches:
-        return _escape_window(text, 0, size, [])
+        return _escape_window(text, 0, size, [], plain=plain)
     start, keep = _best_window(text, matches, size)
-    return _escape_window(text, start, size, matches, keep)
+    return _escape_window(text, start, size, matches, keep, plain)
 
 
 #: A matched span of the body: start, end, what it matched (a folded word or a name's
@@ -211,19 +216,20 @@ def _matched_spans(
     terms: HighlightTerms,
     lang: str,
     heads: tuple[str, ...],
-    folded_text: str | None = None,
+    folded_words: str | None = None,
 ) -> list[Span]:
     """Spans of matched names and words, in order, never overlapping.
 
     Candidates are the words that begin with one of `heads` (`terms.heads()`), found
-    by `str.find`; a candidate that begins a name found whole is that name (the words
-    inside it are not looked at again); any other is a word, judged once per query.
+    by `str.find` in the text's `folded_words` (`text.fold_to_words`); a candidate that
+    begins a name found whole is that name (the words inside it are not looked at
+    again); any other is a word, judged once per query.
     """
     spans: list[Span] = []
     covered = 0
-    if folded_text is None:
-        folded_text = _folded_text(text)
-    for start in _candidate_starts(folded_text, heads):
+    if folded_words is None:
+        folded_words = _folded_text(text)
+    for start in _candidate_starts(folded_words, heads):
         if start < covered:
             continue
         match = _WORD_RE.match(text, start)
@@ -258,36 +264,36 @@ def _name_at(text: str, first: re.Match[str], names: Sequence[NameWords]) -> Spa
     return None
 
 
-def _candidate_starts(folded: str, heads: tuple[str, ...]) -> list[int]:
-    """Sorted starts of the words of a folded text that begin with a head (at a word start).
+def _candidate_starts(folded_words: str, heads: tuple[str, ...]) -> list[int]:
+    """Sorted starts of the words of a text that begin with a head, found in its
+    `folded_words` (`text.fold_to_words`), where a word begins at the start or after a space.
 
-    A search of each head in the folded text runs in C; a regex of accent-insensitive
-    alternatives, run over the whole body, cost ten times more. No head begins with
-    another (`HighlightTerms.heads`), so no two find the same start.
+    A search of a space and each head runs in C: no look at what comes before each
+    place a head is found (most are inside words), which cost 4 % of a snippet's
+    instructions. No head begins with another (`HighlightTerms.heads`), so no two find
+    the same start.
     """
     starts: list[int] = []
-    find = folded.find
+    find = folded_words.find
     for head in heads:
-        at = find(head)
+        if folded_words.startswith(head):
+            starts.append(0)
+        spaced = " " + head
+        at = find(spaced)
         while at != -1:
-            # After a space (most words) without asking `_is_word_char`.
-            if at == 0 or folded[at - 1] == " " or not _is_word_char(folded[at - 1]):
-                starts.append(at)
-            at = find(head, at + 1)
+            starts.append(at + 1)
+            at = find(spaced, at + 1)
     if len(heads) > 1:
         starts.sort()
     return starts
 
 
-def _is_word_char(char: str) -> bool:
-    """Does `char` belong to a word (so that a head found right after it is inside one)?
-
-    ʼ is a letter to `isalnum` but an apostrophe here, as to the analyzers: "dʼIvoire"
-    holds the word "Ivoire" (bodies with letters beyond Latin-1 keep it when folded).
-    """
-    if char in LETTER_APOSTROPHES:
-        return False
-    return char.isalnum() or char == "_" or "\u0300" <= char <= "\u036f"
+def _word_part(head: str) -> str:
+    """What a word that begins with `head` begins with in its folded copy: `head` up to
+    its first character that belongs to no word ("3.5": "3")."""
+    if head.isascii() and head.isalnum():
+        return head
+    return fold_to_words(head).split(" ", 1)[0]
 
 
 #: Bytes of bodies and their folded copies kept at most, per process (about 900
@@ -297,13 +303,14 @@ FOLDED_TEXTS_BYTES: Final = 4 * 1024 * 1024
 
 
 class FoldedTexts:
-    """Folded copies of the bodies shown recently, the least recently used forgotten first.
+    """Folded copies of the bodies shown recently (`text.fold_to_words`), the least
+    recently used forgotten first, for indexes that keep none (`make_snippet`'s
+    `folded_words`).
 
     The same hits recur across queries, and folding a body is the costly part of
-    finding its candidate words (`text.fold_same_length`: 30-50 µs for 2,000
-    characters). Each entry costs its body (the key, kept alive) and its folded
-    copy: both count against `limit`. Thread-safe (a new generation is warmed up
-    on a thread of its own).
+    finding its candidate words (30-50 µs for 2,000 characters). Each entry costs its
+    body (the key, kept alive) and its folded copy: both count against `limit`.
+    Thread-safe (a new generation is warmed up on a thread of its own).
     """
 
     def __init__(self, limit: int) -> None:
@@ -321,7 +328,7 @@ class FoldedTexts:
             if found is not None:
                 self._entries.move_to_end(text)
                 return found
-        found = fold_same_length(text)
+        found = fold_to_words(text)
         cost = _entry_bytes(text, found)
         if cost > self.limit:
             return found
@@ -343,7 +350,7 @@ _folded_texts: Final = FoldedTexts(FOLDED_TEXTS_BYTES)
 
 
 def _folded_text(text: str) -> str:
-    """`text` lower-cased and without accents, character for character (same offsets)."""
+    """`text.fold_to_words(text)`, kept a while."""
     return _folded_texts.folded(text)
 
 
@@ -390,8 +397,11 @@ def _window_start(text: str, first: int, last: int, size: int) -> int:
     return space + 1 if space != -1 else first
 
 
-def _escape_window(text: str, start: int, size: int, spans: list[Span], keep: int = 0) -> str:
-    """The passage from `start`, about `size` long and through `keep` at least, marked.
+def _escape_window(
+    text: str, start: int, size: int, spans: list[Span], keep: int = 0, plain: bool = False
+) -> str:
+    """The passage from `start`, about `size` long and through `keep` at least, marked
+    (`plain`: `text` is `text.is_plain`).
 
     Comparisons, not `min` and `max`: their calls were 5 % of a snippet's instructions.
     """
@@ -412,10 +422,10 @@ def _escape_window(text: str, start: int, size: int, spans: list[Span], keep: in
     out.append(_escaped(text[cursor:end]))
     if end < length:
         out.append("…")
-    return _collapsed("".join(out))
+    return _collapsed("".join(out), plain)
 
 
-def _collapsed(passage: str) -> str:
+def _collapsed(passage: str, plain: bool = False) -> str:
     """`" ".join(passage.split())`: each run of whitespace one space, none at the ends.
 
     Splitting a passage into its words and joining them again was about a fifth of a
@@ -423,11 +433,13 @@ def _collapsed(passage: str) -> str:
     "\n" apart, paragraphs "\n\n"), which are made spaces by `str.replace`; a passage
     that then holds no other whitespace than single spaces between words (no
     whitespace but " " is printable) is that already. Any other is split and joined.
+    A passage of a `plain` body, with its marks and escapes, is printable: not looked
+    through again (`str.isprintable` was 6 % of a snippet's instructions).
     """
     if "\n" in passage:
         passage = passage.replace("\n\n", " ").replace("\n", " ")
     if (
-        passage.isprintable()
+        (plain or passage.isprintable())
         and "  " not in passage
         and not passage.startswith(" ")
         and not passage.endswith(" ")

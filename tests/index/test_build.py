@@ -7,6 +7,7 @@ import gc
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from search_service.index.compiled_view import VIEW_FOLDER, VIEW_NAME, outdated_
 from search_service.index.schema import split_facet_value
 from search_service.index.writer import FastSegmentWriter
 
-from ..conftest import as_compiled_with_a_column_per_field
+from ..conftest import as_compiled_by_version_2, as_compiled_with_a_column_per_field
 from .conftest import MakeArticle, live_ids, live_stored, matching_ids
 
 
@@ -124,16 +125,24 @@ def test_incremental_build_reindexes_nothing_when_nothing_changed(
     assert live_ids(index_root) == {article.id for article in small_corpus}
 
 
+@pytest.mark.parametrize(
+    ("as_compiled_before", "version"),
+    [(as_compiled_with_a_column_per_field, 1), (as_compiled_by_version_2, 2)],
+)
 def test_a_build_over_a_view_of_an_older_version_publishes_a_copy_with_a_new_view(
-    small_corpus: list[Article], index_root: Path, monkeypatch: pytest.MonkeyPatch
+    small_corpus: list[Article],
+    index_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    as_compiled_before: Callable[[Path], None],
+    version: int,
 ) -> None:
     """Nothing changed, but the live view is what an older release compiled: it is served,
     more slowly, until a build compiles it again; this one does, without reindexing."""
     first = build_from_articles(small_corpus, index_root)
     live = generations.live_generation(index_root)
     assert live is not None and outdated_view(live.path) is None
-    as_compiled_with_a_column_per_field(live.path)
-    assert outdated_view(live.path) == "is of version 1, this code compiles version 2"
+    as_compiled_before(live.path)
+    assert outdated_view(live.path) == f"is of version {version}, this code compiles version 3"
     indexed = record_indexed_ids(monkeypatch)
 
     report = build_from_articles(small_corpus, index_root, full=False)
@@ -142,7 +151,7 @@ def test_a_build_over_a_view_of_an_older_version_publishes_a_copy_with_a_new_vie
     assert report.generation is not None and report.generation != first.generation
     new = generations.live_generation(index_root)
     assert new is not None and new.name == report.generation and outdated_view(new.path) is None
-    line = f"the serving view of {first.generation} is of version 1, this code compiles version"
+    line = f"the serving view of {first.generation} is of version {version}, this code compiles"
     assert any(line in text and "compiled again" in text for text in report.summary_lines())
     assert live_ids(index_root) == {article.id for article in small_corpus}
     again = build_from_articles(small_corpus, index_root, full=False)

@@ -25,6 +25,7 @@ from search_service.index.compiled_view import (
     HEAD_FIELDS,
     HEAD_SEPARATOR,
     HIGHLIGHTED_CHARS,
+    PLAIN_BODIES,
     VIEW_FOLDER,
     VIEW_NAME,
     StoredColumns,
@@ -47,7 +48,7 @@ from search_service.index.generations import (
 from search_service.index.schema import RawPositions, TermListPositions, make_schema
 from search_service.index.view import FacetColumn
 from search_service.index.view_parts import PARTS_FOLDER
-from search_service.text import fold_same_length
+from search_service.text import fold_to_words, is_plain
 
 from .conftest import MakeArticle
 
@@ -144,9 +145,11 @@ SPECIAL_BODIES = [
 def test_the_view_keeps_each_body_folded_letter_for_letter(
     index_root: Path, make_article: MakeArticle
 ) -> None:
-    """What snippets search: the body lower-cased and unaccented, at the same offsets."""
+    """What snippets search: the body lower-cased and unaccented, at the same offsets, each
+    character that belongs to no word a space; and whether the body is plain."""
+    bodies = [*SPECIAL_BODIES, "Tab\tand no-break\u00a0spaces."]
     build_from_articles(
-        [make_article(f"a{i}", f"Title {i}", body, "fr") for i, body in enumerate(SPECIAL_BODIES)],
+        [make_article(f"a{i}", f"Title {i}", body, "fr") for i, body in enumerate(bodies)],
         index_root,
     )
     path = _live_path(index_root)
@@ -154,14 +157,19 @@ def test_the_view_keeps_each_body_folded_letter_for_letter(
     assert view is not None and view.view.stored is not None
 
     stored = view.view.stored
-    kept = {stored.fields(doc)["body"]: stored.fields(doc)[FOLDED_BODY] for doc in range(4)}
+    kept = {
+        stored.fields(doc)["body"]: (stored.fields(doc)[FOLDED_BODY], stored.row(doc)[2])
+        for doc in range(len(bodies))
+    }
 
-    assert kept.keys() == set(SPECIAL_BODIES)
-    for body, folded in kept.items():
+    assert kept.keys() == set(bodies)
+    for body, (folded, plain) in kept.items():
         highlighted = body[:HIGHLIGHTED_CHARS]
-        assert folded == fold_same_length(highlighted) and len(folded) == len(highlighted)
-    assert kept[SPECIAL_BODIES[0]].startswith("la mutualite de cote d")
-    assert len(SPECIAL_BODIES[3]) > HIGHLIGHTED_CHARS == len(kept[SPECIAL_BODIES[3]])
+        assert folded == fold_to_words(highlighted) and len(folded) == len(highlighted)
+        assert plain is is_plain(highlighted)
+    assert kept[SPECIAL_BODIES[0]][0].startswith("la mutualite de cote d ivoire     sante ")
+    assert len(SPECIAL_BODIES[3]) > HIGHLIGHTED_CHARS == len(kept[SPECIAL_BODIES[3]][0])
+    assert [plain for _, plain in kept.values()] == [True, True, True, True, False]
 
 
 def test_the_check_finds_a_folded_body_that_differs_from_its_body(
@@ -172,6 +180,21 @@ def test_the_check_finds_a_folded_body_that_differs_from_its_body(
     _overwrite_stored(path, FOLDED_BODY, 0, b"S")  # "Santé", not "sante": not what is searched
 
     with pytest.raises(BuildFailedError, match="the folded body of document 0"):
+        check_view(path)
+
+
+def test_the_check_finds_a_body_kept_as_plain_that_is_not(
+    index_root: Path, make_article: MakeArticle
+) -> None:
+    build_from_articles([make_article("a", "Title", "Santé\tpour tous.", "fr")], index_root)
+    path = _live_path(index_root)
+    folder = path / VIEW_FOLDER
+    _, _, offset = json.loads((folder / f"{VIEW_NAME}.json").read_text())["arrays"][PLAIN_BODIES]
+    with open(folder / f"{VIEW_NAME}.bin", "r+b") as handle:
+        handle.seek(offset)
+        handle.write(b"\x01")  # its tab is whitespace that passages must make a space
+
+    with pytest.raises(BuildFailedError, match="the plainness of the body of document 0"):
         check_view(path)
 
 
@@ -209,11 +232,11 @@ def test_a_documents_short_fields_are_kept_as_one_text(
     first = stored.fields(by_id["a"])
     assert first == {
         name: whoosh["a"][name] for name in (*HEAD_FIELDS, "body", "year") if name in whoosh["a"]
-    } | {FOLDED_BODY: "corps."}
+    } | {FOLDED_BODY: "corps "}
     assert first["country"] == "Senegal,Benin" and first["date"] == "2024-03-01"
     assert stored.fields(by_id["b"]) == {"id": "b", "title": "Bare", "language": "en"}
-    texts, year = stored.row(by_id["b"])
-    assert texts == ["b", "Bare", "", "", "en", "", "", "", ""] and year == 0
+    texts, year, plain = stored.row(by_id["b"])
+    assert texts == ["b", "Bare", "", "", "en", "", "", "", ""] and year == 0 and not plain
     start, end = stored.starts[HEAD][by_id["b"] : by_id["b"] + 2]
     assert bytes(stored.blobs[HEAD][start:end]) == b"b\x1fBare\x1f\x1f\x1fen\x1f\x1f"
 
@@ -417,7 +440,7 @@ def test_a_view_of_another_version_or_damaged_is_not_used(
     index_file.write_text(json.dumps({**index, "view_version": 0}))
     assert open_compiled(path.name, path) is None
     assert view_version(path) == 0
-    assert outdated_view(path) == "is of version 0, this code compiles version 2"
+    assert outdated_view(path) == "is of version 0, this code compiles version 3"
     index_file.write_text("{damaged")
     with pytest.raises(flat_arrays.FlatArraysError, match="cannot read"):
         view_version(path)

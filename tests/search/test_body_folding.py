@@ -1,10 +1,28 @@
-"""Folding a body for snippets: lower case and no accents, character for character."""
+"""Folding a body for snippets: lower case and no accents, character for character; what
+is no word a space; whether it is plain."""
 
 from __future__ import annotations
 
 import random
 
-from search_service.text import _ACCENT_TABLE, fold_same_length
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search_service.text import (
+    _ACCENT_TABLE,
+    fold_same_length,
+    fold_to_words,
+    is_plain,
+    is_word_char,
+)
+
+#: Letters, digits and punctuation of Latin-1 and beyond, combining accents, apostrophes
+#: (ʼ a letter to `isalnum`), whitespace of every kind, controls, a lone surrogate.
+BODY_TEXT = st.text(
+    alphabet="aZé9É_ß.,’ʼ'łŁİ\u0301\u0250—\u00ad \n\t\r\u00a0\u2028\u202f\x00\x85\x7f\ud800xyz«»",
+    max_size=60,
+)
 
 
 def test_every_code_point_folds_as_the_accent_table_says() -> None:
@@ -40,3 +58,41 @@ def test_one_letter_beyond_latin1_keeps_the_other_characters_of_a_body() -> None
 def test_other_characters_beyond_latin1_alone_are_replaced() -> None:
     assert fold_same_length("Été’\u0250") == "ete??"
     assert fold_same_length("Été’\u02ff") == "ete??"
+
+
+def test_every_code_point_is_a_space_in_the_words_copy_unless_it_belongs_to_a_word() -> None:
+    text = "".join(chr(code) for code in range(0x110000))  # lone surrogates included
+    folded = fold_same_length(text)
+    expected = "".join(char if is_word_char(char) else " " for char in folded)
+    assert fold_to_words(text) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(BODY_TEXT)
+def test_the_words_copy_is_the_folded_body_with_spaces_for_what_is_no_word(text: str) -> None:
+    """Latin-1 bodies take a byte table, the others a regex: both as the definition says."""
+    folded = fold_same_length(text)
+    assert fold_to_words(text) == "".join(char if is_word_char(char) else " " for char in folded)
+
+
+@settings(max_examples=500, deadline=None)
+@given(BODY_TEXT)
+def test_a_body_is_plain_when_only_its_line_breaks_are_unprintable(text: str) -> None:
+    assert is_plain(text) == text.replace("\n", "").isprintable()
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        ("Les enseignants\nse sont réunis.\n\nLa mutuelle aussi.", True),
+        ("Łódź, d’Ivoire — « santé »", True),  # beyond Latin-1, printable
+        ("Les\tenseignants", False),
+        ("Les\u00a0enseignants", False),  # a no-break space is whitespace, not printable
+        ("Les enseignants\u00ad", False),  # a soft hyphen is not printable
+        ("Łódź\u2028Abidjan", False),
+    ],
+)
+def test_a_plain_body_holds_no_whitespace_but_spaces_and_line_breaks(
+    body: str, plain: bool
+) -> None:
+    assert is_plain(body) is plain

@@ -31,8 +31,19 @@ from search_service.search.engine import Generation, SearchEngine, SearchRequest
 from search_service.search.ranking import Scorer
 from search_service.settings import Settings
 
-from ..conftest import as_compiled_with_a_column_per_field, record_files
-from .conftest import MIXED_REQUESTS, as_built_before_views, comparable, uncached_engine
+from ..conftest import (
+    as_compiled_by_version_2,
+    as_compiled_with_a_column_per_field,
+    record_files,
+)
+from .conftest import (
+    MIXED_REQUESTS,
+    EngineFor,
+    MakeArticle,
+    as_built_before_views,
+    comparable,
+    uncached_engine,
+)
 
 PREFIXES = ["t", "te", "health i", "mutu", "éducation pub", "zz"]
 
@@ -134,12 +145,31 @@ def test_no_body_is_folded_on_the_request_path_when_the_view_keeps_them(
     def refuse(text: str) -> str:
         raise AssertionError("a body folded on the request path")
 
-    monkeypatch.setattr(snippets, "fold_same_length", refuse)
-    monkeypatch.setattr(
-        snippets, "_folded_texts", snippets.FoldedTexts(snippets.FOLDED_TEXTS_BYTES)
-    )
+    monkeypatch.setattr(snippets, "_folded_text", refuse)
     for request, found in zip(MIXED_REQUESTS, expected, strict=True):
         assert comparable(view_engine.search(request)) == comparable(found), request
+
+
+def test_a_snippet_of_a_body_that_is_not_plain_has_one_space_between_its_words(
+    engine_for: EngineFor, make_article: MakeArticle
+) -> None:
+    """The view says which bodies are plain; a passage of any other has its tabs and
+    no-break spaces made single spaces, and a plain one is shown as written."""
+    engine = engine_for(
+        [
+            make_article("tabs", "Tabs", "Teachers\tand\u00a0unions meet\u2028today.", "en"),
+            make_article("plain", "Plain", "Teachers of the unions meet.\nToday.", "en"),
+        ]
+    )
+    assert engine.generation().view.compiled
+
+    found = engine.search(SearchRequest(q="teachers"))
+
+    snippets_by_id = {hit.id: hit.snippet for hit in found.hits}
+    assert snippets_by_id == {
+        "tabs": "<mark>Teachers</mark> and unions meet today.",
+        "plain": "<mark>Teachers</mark> of the unions meet. Today.",
+    }
 
 
 def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
@@ -163,17 +193,6 @@ def test_a_generation_without_a_view_is_served_and_the_next_build_compiles_one(
     assert engine.search(SearchRequest(q="teachers")).total > 0
 
 
-def as_compiled_before_folded_bodies(generation: Path) -> None:
-    """Drop the folded bodies from a view's index of arrays, and record the file again."""
-    name = f"{VIEW_FOLDER}/{VIEW_NAME}.json"
-    index_path = generation / name
-    index = json.loads(index_path.read_text(encoding="utf-8"))
-    kept = {k: v for k, v in index["arrays"].items() if not k.startswith(f"stored.{FOLDED_BODY}.")}
-    assert len(kept) == len(index["arrays"]) - 2
-    index_path.write_text(json.dumps({**index, "arrays": kept}), encoding="utf-8")
-    record_files(generation, {name})
-
-
 def _older_copy(index_dir: Path, copy: Path, rewrite: Callable[[Path], None]) -> Path:
     """A copy of the index whose live generation's view `rewrite` made as an older
     release wrote it (the build's check still passes on it)."""
@@ -185,18 +204,21 @@ def _older_copy(index_dir: Path, copy: Path, rewrite: Callable[[Path], None]) ->
     return copy
 
 
-def test_a_view_compiled_before_folded_bodies_marks_the_same_words(
+def test_a_view_of_version_2_is_served_and_its_snippets_fold_their_bodies_themselves(
     tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
 ) -> None:
-    """A generation built before the view kept folded bodies: its snippets fold the body."""
+    """Version 2 kept bodies folded by `fold_same_length`, not as snippets now search them:
+    its folded bodies are left aside, and each snippet folds its body, marking the same
+    words as the current view."""
     current = tmp_path / "current"
     build_from_articles(varied_articles[:120], current)
-    older = _older_copy(current, tmp_path / "older", as_compiled_before_folded_bodies)
+    older = _older_copy(current, tmp_path / "older", as_compiled_by_version_2)
     new_engine = uncached_engine(current, vocabulary)
     old_engine = uncached_engine(older, vocabulary)
     assert old_engine.generation().view.compiled
-    assert new_engine.generation().shown(0).folded_body is not None
-    assert old_engine.generation().shown(0).folded_body is None
+    new_shown, old_shown = new_engine.generation().shown(0), old_engine.generation().shown(0)
+    assert new_shown.folded_body is not None and new_shown.plain_body
+    assert old_shown.folded_body is None and not old_shown.plain_body
 
     marked = 0
     for request in MIXED_REQUESTS:
@@ -223,8 +245,11 @@ def test_a_view_compiled_with_a_column_per_field_is_served_and_answers_the_same(
     assert isinstance(new_view.stored, StoredColumns) and HEAD in new_view.stored.blobs
 
     for doc in range(new_view.doc_count):
-        assert old_engine.generation().shown(doc) == new_engine.generation().shown(doc)
-        assert old_view.stored.fields(doc) == new_view.stored.fields(doc)
+        shown = new_engine.generation().shown(doc)
+        without_folding = dataclasses.replace(shown, folded_body=None, plain_body=False)
+        assert old_engine.generation().shown(doc) == without_folding
+        fields = {k: v for k, v in new_view.stored.fields(doc).items() if k != FOLDED_BODY}
+        assert old_view.stored.fields(doc) == fields
     for request in MIXED_REQUESTS:
         expected = comparable(new_engine.search(request))
         assert comparable(old_engine.search(request)) == expected, request

@@ -50,7 +50,7 @@ def test_the_least_recently_used_body_is_forgotten_first() -> None:
 def test_a_body_larger_than_the_whole_bound_is_folded_but_not_kept() -> None:
     cache = FoldedTexts(limit=1000)
     body = "Côte d'Ivoire " * 200
-    assert cache.folded(body) == "cote d'ivoire " * 200
+    assert cache.folded(body) == "cote d ivoire " * 200
     assert len(cache) == 0
     assert cache.size == 0
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from search_service.index.compiled_view import HIGHLIGHTED_CHARS
 from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
-from search_service.text import fold_same_length
+from search_service.text import fold_to_words, is_plain
 
 
 def test_unaccented_query_words_mark_accented_words_beside_curly_punctuation() -> None:
@@ -41,6 +41,19 @@ def test_only_whole_words_are_marked_never_their_insides() -> None:
     snippet = make_snippet(body, terms, "en")
     assert snippet.count("<mark>") == 1
     assert "<mark>health</mark> first" in snippet
+
+
+def test_a_query_word_holding_a_dot_is_marked_whole() -> None:
+    """The folded copy searched has a space for the dot: its part before it is looked for."""
+    body = "Budget 3.5 billion, up from 3,5 and 3.50; see U.S. unions (3.5)."
+    terms = HighlightTerms(exact=frozenset({"3.5", "u.s"}))
+
+    snippet = make_snippet(body, terms, "en")
+
+    assert snippet == (
+        "Budget <mark>3.5</mark> billion, up from 3,5 and 3.50; see <mark>U.S</mark>. unions "
+        "(<mark>3.5</mark>)."
+    )
 
 
 def test_stems_mark_forms_whose_stem_ends_differently_from_the_word() -> None:
@@ -172,16 +185,16 @@ def test_a_body_folded_beforehand_gives_the_snippet_folding_it_here_gives(words:
     terms = HighlightTerms(exact=frozenset({"sante", "ivoire", "teachers"}), prefixes=("mutu",))
     expected = make_snippet(body, terms, "fr")
 
-    assert make_snippet(body, terms, "fr", folded=fold_same_length(body)) == expected
-    assert make_snippet(body, terms, "fr", folded="x" + fold_same_length(body)) == expected
+    assert make_snippet(body, terms, "fr", folded_words=fold_to_words(body)) == expected
+    assert make_snippet(body, terms, "fr", folded_words="x" + fold_to_words(body)) == expected
 
 
 def test_a_long_body_is_highlighted_from_its_first_part_folded_beforehand() -> None:
     body = "Teachers and unions. " * 2_000 + "Santé pour tous. " * 2_000  # santé after 40,000
     terms = HighlightTerms(exact=frozenset({"sante"}))
-    folded = fold_same_length(body[:HIGHLIGHTED_CHARS])
+    folded = fold_to_words(body[:HIGHLIGHTED_CHARS])
 
-    snippet = make_snippet(body, terms, "fr", folded=folded)
+    snippet = make_snippet(body, terms, "fr", folded_words=folded)
 
     assert len(body) > HIGHLIGHTED_CHARS and "<mark>Santé</mark>" in snippet
     assert snippet == make_snippet(body, terms, "fr")
@@ -206,3 +219,4 @@ def test_a_passage_has_one_space_wherever_its_body_had_any_whitespace(body: str)
     assert snippet == " ".join(snippet.split())
     words = body.replace("enseignants", "<mark>enseignants</mark>").split()
     assert snippet == " ".join(words)
+    assert make_snippet(body, terms, "fr", plain=is_plain(body)) == snippet  # as the view says
