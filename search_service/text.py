@@ -243,10 +243,9 @@ def _latin1_fold() -> bytes:
     return bytes(out)
 
 
-def _latin1_words() -> bytes:
-    """The byte table of `fold_to_words` for Latin-1 text: `_LATIN1_FOLD`, then " " for
-    each byte that belongs to no word."""
-    folded = _latin1_fold()
+def _latin1_words(folded: bytes) -> bytes:
+    """The byte table of `fold_to_words` for Latin-1 text: `folded` (`_LATIN1_FOLD`), then
+    " " for each byte that belongs to no word."""
     return bytes(code if is_word_char(chr(code)) else ord(" ") for code in folded)
 
 
@@ -259,7 +258,7 @@ def _accent_codes(table: dict[int, str]) -> npt.NDArray[np.uint32]:
 
 
 _LATIN1_FOLD: Final = _latin1_fold()
-_LATIN1_WORDS: Final = _latin1_words()
+_LATIN1_WORDS: Final = _latin1_words(_LATIN1_FOLD)
 #: Which Latin-1 characters belong to words (`is_word_char`), by code point.
 _LATIN1_IN_WORDS: Final = np.array([is_word_char(chr(code)) for code in range(256)])
 #: The Latin-1 bytes a plain text may hold (`is_plain`).

@@ -1299,7 +1299,8 @@ def _check_documents(view: IndexView, searcher: Any, docs: list[int], folded_bod
         if folded_bodies and view.stored is not None:
             if shown.get(FOLDED_BODY) != (_folded_body(str(body)) if body else None):
                 raise _differs(f"the folded body of document {doc}")
-            if view.stored.row(doc)[2] != bool(body and _plain_body(str(body))):
+            _, _, plain = view.stored.row(doc)
+            if plain != bool(body and _plain_body(str(body))):
                 raise _differs(f"the plainness of the body of document {doc}")
         facts = {
             "year": (int(view.year[doc]), int(stored.get("year") or 0)),

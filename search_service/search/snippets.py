@@ -27,7 +27,7 @@ from typing import Final, cast
 from search_service.analysis import ELISIONS, TOKEN_PATTERN, language_analyzer
 from search_service.articles import LANGUAGES, Language
 from search_service.index.compiled_view import HIGHLIGHTED_CHARS
-from search_service.text import APOSTROPHES, fold, fold_to_words
+from search_service.text import APOSTROPHES, fold, fold_to_words, is_word_char
 
 _WORD_RE: Final = re.compile(TOKEN_PATTERN)
 #: What may separate two words of a name in a body: a space, a hyphen or an
@@ -289,11 +289,14 @@ def _candidate_starts(folded_words: str, heads: tuple[str, ...]) -> list[int]:
 
 
 def _word_part(head: str) -> str:
-    """What a word that begins with `head` begins with in its folded copy: `head` up to
-    its first character that belongs to no word ("3.5": "3")."""
+    """What a word that begins with `head` (folded) begins with in its folded copy: `head`
+    up to its first character that belongs to no word ("3.5": "3")."""
     if head.isascii() and head.isalnum():
         return head
-    return fold_to_words(head).split(" ", 1)[0]
+    for at, char in enumerate(head):
+        if not is_word_char(char):
+            return head[:at]
+    return head
 
 
 #: Bytes of bodies and their folded copies kept at most, per process (about 900

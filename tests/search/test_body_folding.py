@@ -70,7 +70,8 @@ def test_every_code_point_is_a_space_in_the_words_copy_unless_it_belongs_to_a_wo
 @settings(max_examples=500, deadline=None)
 @given(BODY_TEXT)
 def test_the_words_copy_is_the_folded_body_with_spaces_for_what_is_no_word(text: str) -> None:
-    """Latin-1 bodies take a byte table, the others a regex: both as the definition says."""
+    """Latin-1 bodies take a byte table, the others an array of code points: both as the
+    definition says."""
     folded = fold_same_length(text)
     assert fold_to_words(text) == "".join(char if is_word_char(char) else " " for char in folded)
 

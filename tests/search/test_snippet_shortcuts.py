@@ -68,6 +68,22 @@ def test_words_are_found_where_asking_each_character_found_them(
     assert _candidate_starts(fold_to_words(text), kept) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=" \nМоaŁłə.’ʼ_", max_size=80),
+    st.lists(st.sampled_from(["мо", "о", "ə", "l", "a"]), min_size=1, max_size=3),
+)
+def test_words_beyond_latin1_are_found_where_asking_each_character_found_them(
+    text: str, heads: list[str]
+) -> None:
+    """Cyrillic and other letters are kept by the fold of a body with Latin letters
+    beyond Latin-1 (and are "?" in any other, as they were)."""
+    distinct = tuple(sorted(set(heads)))
+    kept = tuple(h for h in distinct if not any(h != o and h.startswith(o) for o in distinct))
+    expected = _candidate_starts_asking_each(fold_same_length(text), kept)
+    assert _candidate_starts(fold_to_words(text), kept) == expected
+
+
 @st.composite
 def spans_of_a_body(draw: st.DrawFn) -> list[Span]:
     """Spans in order and apart, as `_matched_spans` gives them: words and names."""

@@ -56,6 +56,13 @@ def test_a_query_word_holding_a_dot_is_marked_whole() -> None:
     )
 
 
+def test_a_query_word_beyond_latin1_is_marked_whole() -> None:
+    body = "Łódź et Москва, capitales."
+    terms = HighlightTerms(exact=frozenset({"москва"}))
+
+    assert make_snippet(body, terms, "fr") == "Łódź et <mark>Москва</mark>, capitales."
+
+
 def test_stems_mark_forms_whose_stem_ends_differently_from_the_word() -> None:
     body = "Une publication sur les indications des mutuelles."
     terms = HighlightTerms(stems={"fr": frozenset({"publiqu", "indiqu", "mutuel"})})
