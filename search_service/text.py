@@ -142,7 +142,18 @@ def fold_to_words(text: str) -> str:
     latin1 = _latin1_bytes(text)
     if latin1 is not None:
         return latin1.translate(_LATIN1_WORDS).decode("latin-1")
-    codes = _code_points(fold_same_length(text))
+    return space_non_words(fold_same_length(text))
+
+
+def space_non_words(text: str) -> str:
+    """`text` with each character that belongs to no word (`is_word_char`) made a space:
+    `fold_to_words` of a body from its `fold_same_length`, which views before version 3
+    kept (respaced, not folded again: folding twice is not always folding once)."""
+    try:
+        return text.encode("latin-1").translate(_LATIN1_SPACES).decode("latin-1")
+    except UnicodeEncodeError:
+        pass
+    codes = _code_points(text)
     latin = codes <= 0xFF
     spaced = np.where(latin & ~_LATIN1_IN_WORDS[codes & 0xFF], 32, codes).astype(np.uint32)
     others, which = np.unique(codes[~latin], return_inverse=True)
@@ -244,8 +255,8 @@ def _latin1_fold() -> bytes:
 
 
 def _latin1_words(folded: bytes) -> bytes:
-    """The byte table of `fold_to_words` for Latin-1 text: `folded` (`_LATIN1_FOLD`), then
-    " " for each byte that belongs to no word."""
+    """The byte table `folded` (`_LATIN1_FOLD`: `fold_to_words`'; none:
+    `space_non_words`'), then " " for each byte that belongs to no word."""
     return bytes(code if is_word_char(chr(code)) else ord(" ") for code in folded)
 
 
@@ -259,6 +270,7 @@ def _accent_codes(table: dict[int, str]) -> npt.NDArray[np.uint32]:
 
 _LATIN1_FOLD: Final = _latin1_fold()
 _LATIN1_WORDS: Final = _latin1_words(_LATIN1_FOLD)
+_LATIN1_SPACES: Final = _latin1_words(bytes(range(256)))
 #: Which Latin-1 characters belong to words (`is_word_char`), by code point.
 _LATIN1_IN_WORDS: Final = np.array([is_word_char(chr(code)) for code in range(256)])
 #: The Latin-1 bytes a plain text may hold (`is_plain`).

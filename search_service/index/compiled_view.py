@@ -68,7 +68,7 @@ from search_service.index.view import (
     open_view,
 )
 from search_service.index.view_parts import FieldPart, SegmentParts, parts_folder, remove_parts
-from search_service.text import fold_to_words, is_plain
+from search_service.text import fold_to_words, is_plain, space_non_words
 
 #: The base name of the view's two files in a generation's `VIEW_FOLDER`.
 VIEW_NAME: Final = "arrays"
@@ -78,7 +78,7 @@ VIEW_NAME: Final = "arrays"
 VIEW_VERSION: Final = 3
 #: Version 1 kept each shown field in a column of its own; 2 keeps `HEAD_FIELDS` in one;
 #: 3 keeps the bodies folded as snippets now search them (`FOLDED_BODY`) and whether each
-#: is plain (`PLAIN_BODIES`). The folded bodies of versions 1 and 2 are left aside.
+#: is plain (`PLAIN_BODIES`). The folded bodies of versions 1 and 2 are respaced as read.
 READABLE_VIEW_VERSIONS: Final = (1, 2, VIEW_VERSION)
 #: Indexes of at least this many documents are compiled by several processes.
 PARALLEL_DOCUMENTS: Final = 2_000
@@ -98,7 +98,7 @@ HEAD_SEPARATOR: Final = "\x1f"
 #: The body folded for snippets (`text.fold_to_words` of its first `HIGHLIGHTED_CHARS`),
 #: a column beside the shown fields: folding it per hit cost a tenth of a 5k search.
 #: Views of versions 1 and 2 kept it folded by `text.fold_same_length` (the first ones
-#: not at all): it is left aside, and their snippets fold each body themselves.
+#: not at all): it is made what snippets search as it is read (`text.space_non_words`).
 FOLDED_BODY: Final = "body_folded"
 #: Per document, 1 when the part of its body that snippets look through is
 #: `text.is_plain`, else 0 (uint8): its passages need no check of their whitespace's
@@ -218,6 +218,9 @@ class StoredColumns:
     year: IntArray
     #: `PLAIN_BODIES` (None: a view before version 3).
     plain_bodies: npt.NDArray[np.uint8] | None = None
+    #: Its `FOLDED_BODY` texts are `text.fold_same_length`'s (a view before version 3),
+    #: respaced by `text.space_non_words` as a row is read.
+    respaced_folds: bool = False
     #: The `HEAD` column as `memoryview`s of the mapped file, its blob and its starts (None:
     #: a view of version 1): a memoryview's slice and item cost a fraction of numpy's
     #: slices, views, `item` and `tobytes`.
@@ -262,6 +265,8 @@ class StoredColumns:
             else:
                 blob, starts = column
                 texts.append(str(blob[starts[doc] : starts[after]], "utf-8"))
+        if self.respaced_folds and texts[-1]:
+            texts[-1] = space_non_words(texts[-1])
         plain = self._plain is not None and self._plain[doc] == 1
         return texts, self.year.item(doc), plain
 
@@ -374,13 +379,13 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
             _split=_first_and_extra(arrays, prefix),
         )
     folded_bodies = version == VIEW_VERSION
-    kept = (HEAD, *ROW_FIELDS) if folded_bodies else (HEAD, *SHOWN_FIELDS)
-    columns = [name for name in kept if f"stored.{name}.blob" in arrays]
+    columns = [name for name in (HEAD, *ROW_FIELDS) if f"stored.{name}.blob" in arrays]
     stored = StoredColumns(
         blobs={field_: arrays[f"stored.{field_}.blob"] for field_ in columns},
         starts={field_: arrays[f"stored.{field_}.starts"] for field_ in columns},
         year=arrays["year"],
         plain_bodies=arrays[PLAIN_BODIES] if folded_bodies else None,
+        respaced_folds=not folded_bodies,
     )
     view = IndexView(
         generation=name,

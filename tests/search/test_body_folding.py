@@ -15,6 +15,7 @@ from search_service.text import (
     fold_to_words,
     is_plain,
     is_word_char,
+    space_non_words,
 )
 
 #: Letters, digits and punctuation of Latin-1 and beyond, combining accents, apostrophes
@@ -74,6 +75,18 @@ def test_the_words_copy_is_the_folded_body_with_spaces_for_what_is_no_word(text:
     definition says."""
     folded = fold_same_length(text)
     assert fold_to_words(text) == "".join(char if is_word_char(char) else " " for char in folded)
+
+
+def test_respacing_a_body_folded_by_fold_same_length_gives_its_words_copy() -> None:
+    """What a view before version 3 kept, made what snippets search, for every code point."""
+    text = "".join(chr(code) for code in range(0x110000))
+    assert space_non_words(fold_same_length(text)) == fold_to_words(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(BODY_TEXT)
+def test_respacing_any_folded_body_gives_its_words_copy(text: str) -> None:
+    assert space_non_words(fold_same_length(text)) == fold_to_words(text)
 
 
 @settings(max_examples=500, deadline=None)

@@ -15,7 +15,6 @@ from search_service.articles import Article
 from search_service.index import view as segments
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import (
-    FOLDED_BODY,
     HEAD,
     VIEW_FOLDER,
     VIEW_NAME,
@@ -204,22 +203,32 @@ def _older_copy(index_dir: Path, copy: Path, rewrite: Callable[[Path], None]) ->
     return copy
 
 
-def test_a_view_of_version_2_is_served_and_its_snippets_fold_their_bodies_themselves(
-    tmp_path: Path, varied_articles: list[Article], vocabulary: Vocabulary
+def test_a_view_of_version_2_is_served_with_its_folded_bodies_respaced(
+    tmp_path: Path,
+    varied_articles: list[Article],
+    vocabulary: Vocabulary,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Version 2 kept bodies folded by `fold_same_length`, not as snippets now search them:
-    its folded bodies are left aside, and each snippet folds its body, marking the same
-    words as the current view."""
+    """Version 2 kept bodies folded by `fold_same_length`, punctuation and all: each is
+    respaced as it is read, into the copy version 3 keeps, and no body is folded on the
+    request path; the same words are marked."""
     current = tmp_path / "current"
     build_from_articles(varied_articles[:120], current)
     older = _older_copy(current, tmp_path / "older", as_compiled_by_version_2)
     new_engine = uncached_engine(current, vocabulary)
     old_engine = uncached_engine(older, vocabulary)
     assert old_engine.generation().view.compiled
-    new_shown, old_shown = new_engine.generation().shown(0), old_engine.generation().shown(0)
-    assert new_shown.folded_body is not None and new_shown.plain_body
-    assert old_shown.folded_body is None and not old_shown.plain_body
+    for doc in range(new_engine.generation().view.doc_count):
+        new_shown, old_shown = (
+            new_engine.generation().shown(doc),
+            old_engine.generation().shown(doc),
+        )
+        assert old_shown == dataclasses.replace(new_shown, plain_body=False)
 
+    def refuse(text: str) -> str:
+        raise AssertionError("a body folded on the request path")
+
+    monkeypatch.setattr(snippets, "_folded_text", refuse)
     marked = 0
     for request in MIXED_REQUESTS:
         expected = comparable(new_engine.search(request))
@@ -246,10 +255,8 @@ def test_a_view_compiled_with_a_column_per_field_is_served_and_answers_the_same(
 
     for doc in range(new_view.doc_count):
         shown = new_engine.generation().shown(doc)
-        without_folding = dataclasses.replace(shown, folded_body=None, plain_body=False)
-        assert old_engine.generation().shown(doc) == without_folding
-        fields = {k: v for k, v in new_view.stored.fields(doc).items() if k != FOLDED_BODY}
-        assert old_view.stored.fields(doc) == fields
+        assert old_engine.generation().shown(doc) == dataclasses.replace(shown, plain_body=False)
+        assert old_view.stored.fields(doc) == new_view.stored.fields(doc)
     for request in MIXED_REQUESTS:
         expected = comparable(new_engine.search(request))
         assert comparable(old_engine.search(request)) == expected, request
