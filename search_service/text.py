@@ -155,9 +155,10 @@ def space_non_words(text: str) -> str:
         pass
     codes = _code_points(text)
     latin = codes <= 0xFF
-    spaced = np.where(latin & ~_LATIN1_IN_WORDS[codes & 0xFF], 32, codes).astype(np.uint32)
     others, which = np.unique(codes[~latin], return_inverse=True)
     in_words = np.array([is_word_char(chr(code)) for code in others.tolist()], dtype=bool)
+    spaced = codes.copy()
+    spaced[latin] = _LATIN1_SPACE_CODES[codes[latin]]
     spaced[~latin] = np.where(in_words[which], codes[~latin], 32)
     return spaced.tobytes().decode("utf-32-le", "surrogatepass")
 
@@ -271,8 +272,8 @@ def _accent_codes(table: dict[int, str]) -> npt.NDArray[np.uint32]:
 _LATIN1_FOLD: Final = _latin1_fold()
 _LATIN1_WORDS: Final = _latin1_words(_LATIN1_FOLD)
 _LATIN1_SPACES: Final = _latin1_words(bytes(range(256)))
-#: Which Latin-1 characters belong to words (`is_word_char`), by code point.
-_LATIN1_IN_WORDS: Final = np.array([is_word_char(chr(code)) for code in range(256)])
+#: `_LATIN1_SPACES` as an array, for text beyond Latin-1 spaced by code point.
+_LATIN1_SPACE_CODES: Final = np.frombuffer(_LATIN1_SPACES, dtype=np.uint8)
 #: The Latin-1 bytes a plain text may hold (`is_plain`).
 _PLAIN_LATIN1: Final = bytes(
     code for code in range(256) if chr(code).isprintable() or chr(code) == "\n"

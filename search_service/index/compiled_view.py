@@ -216,11 +216,9 @@ class StoredColumns:
     blobs: dict[str, npt.NDArray[np.uint8]]
     starts: dict[str, npt.NDArray[np.int64]]
     year: IntArray
-    #: `PLAIN_BODIES` (None: a view before version 3).
+    #: `PLAIN_BODIES` (None: a view before version 3, whose `FOLDED_BODY` texts are
+    #: `text.fold_same_length`'s: `row` respaces them by `text.space_non_words`).
     plain_bodies: npt.NDArray[np.uint8] | None = None
-    #: Its `FOLDED_BODY` texts are `text.fold_same_length`'s (a view before version 3),
-    #: respaced by `text.space_non_words` as a row is read.
-    respaced_folds: bool = False
     #: The `HEAD` column as `memoryview`s of the mapped file, its blob and its starts (None:
     #: a view of version 1): a memoryview's slice and item cost a fraction of numpy's
     #: slices, views, `item` and `tobytes`.
@@ -265,7 +263,7 @@ class StoredColumns:
             else:
                 blob, starts = column
                 texts.append(str(blob[starts[doc] : starts[after]], "utf-8"))
-        if self.respaced_folds and texts[-1]:
+        if self._plain is None and texts[-1]:  # a view before version 3
             texts[-1] = space_non_words(texts[-1])
         plain = self._plain is not None and self._plain[doc] == 1
         return texts, self.year.item(doc), plain
@@ -385,7 +383,6 @@ def open_compiled(name: str, generation_path: Path) -> CompiledView | None:
         starts={field_: arrays[f"stored.{field_}.starts"] for field_ in columns},
         year=arrays["year"],
         plain_bodies=arrays[PLAIN_BODIES] if folded_bodies else None,
-        respaced_folds=not folded_bodies,
     )
     view = IndexView(
         generation=name,
