@@ -92,14 +92,22 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: `SECURITY_HEADERS` and `PAGE_POLICY` as ASGI headers, encoded once.
+_RAW_SECURITY_HEADERS: Final = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS
+)
+_RAW_PAGE_POLICY: Final = (b"content-security-policy", PAGE_POLICY.encode("latin-1"))
+
+
 def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    names = {name.lower() for name, _ in headers}
-    added = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in SECURITY_HEADERS
-        if name.lower().encode("latin-1") not in names
-    ]
-    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    names: set[bytes] = set()
+    content_type = b""
+    for name, value in headers:
+        lowered = name.lower()
+        names.add(lowered)
+        if lowered == b"content-type" and not content_type:
+            content_type = value
+    added = [header for header in _RAW_SECURITY_HEADERS if header[0] not in names]
     if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
-        added.append((b"content-security-policy", PAGE_POLICY.encode("latin-1")))
+        added.append(_RAW_PAGE_POLICY)
     return [*headers, *added]

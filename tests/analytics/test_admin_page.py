@@ -139,6 +139,18 @@ def test_the_page_needs_nothing_from_elsewhere_and_runs_no_script(
     assert re.search(r"style-src 'sha256-[A-Za-z0-9+/=]+'", policy)
 
 
+def test_the_page_keeps_its_own_stricter_policies_without_the_services_beside_them(
+    service: AnalyticsService,
+) -> None:
+    """The service adds its security headers only where a response sets none: a second,
+    weaker Referrer-Policy would be the one a browser applies (the last it reads)."""
+    headers = service.client.get("/admin/report", headers=BEARER).headers
+
+    assert headers.get_list("referrer-policy") == ["no-referrer"]
+    assert headers.get_list("x-content-type-options") == ["nosniff"]
+    assert len(headers.get_list("content-security-policy")) == 1
+
+
 def test_text_from_visitors_is_escaped(service: AnalyticsService) -> None:
     service.search('<script>alert("x")</script> zanzibar')
     service.flush()

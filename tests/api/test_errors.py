@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -95,6 +96,38 @@ def test_non_utf8_percent_escapes_are_refused_over_a_real_socket(
             assert response.status == 422, target
             assert b'"invalid_encoding"' in response.body
         assert raw_request(server.port, b"GET /search?q=%C3%A9cole").status == 200
+
+
+def asgi_get(app: Any, raw_path: bytes, query: bytes = b"") -> tuple[int, bytes]:
+    """A GET given to the ASGI app as another server could give it: target bytes as sent."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": raw_path.decode("latin-1"), "raw_path": raw_path,
+        "query_string": query, "root_path": "", "headers": [(b"host", b"x")],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    body = b"".join(message.get("body", b"") for message in sent[1:])
+    return int(sent[0]["status"]), body
+
+
+def test_bytes_of_a_target_that_are_not_utf8_are_refused_unescaped_too(
+    client_for: ClientFor, news: list[Article]
+) -> None:
+    """uvicorn refuses such a target itself; the app gives any other server the same answer."""
+    app = client_for(news).app
+    for raw_path, query in ((b"/search", b"q=\xff"), (b"/articles/\xc3\x28", b"")):
+        status, body = asgi_get(app, raw_path, query)
+        assert (status, b'"invalid_encoding"' in body) == (422, True), (raw_path, query)
+    assert asgi_get(app, b"/search", "q=école".encode())[0] == 200
 
 
 text = st.text(max_size=300)
