@@ -914,7 +914,8 @@ def _without_body(send: Send) -> Send:
 
 def _encoding_problem(scope: Scope) -> str | None:
     """Why the query or the path is not UTF-8 once unescaped (None: it is). A part
-    without `%` is checked as sent, by `bytes.decode` alone."""
+    without `%` is checked as sent, by `bytes.decode` alone: `unquote_to_bytes` is a loop
+    in Python, and `+` (a space in a query) is ASCII either way."""
     for raw in (scope.get("query_string", b""), scope.get("raw_path") or b""):
         try:
             (unquote_to_bytes(raw) if b"%" in raw else raw).decode("utf-8")

@@ -100,14 +100,18 @@ _RAW_PAGE_POLICY: Final = (b"content-security-policy", PAGE_POLICY.encode("latin
 
 
 def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with those of `SECURITY_HEADERS` they lack, and `PAGE_POLICY` when the
+    (first) content type is HTML and no policy is set: a response's own header stays
+    alone, since a browser applies the last of two."""
     names: set[bytes] = set()
-    content_type = b""
+    content_type: bytes | None = None
     for name, value in headers:
         lowered = name.lower()
         names.add(lowered)
-        if lowered == b"content-type" and not content_type:
+        if lowered == b"content-type" and content_type is None:
             content_type = value
     added = [header for header in _RAW_SECURITY_HEADERS if header[0] not in names]
-    if content_type.startswith(b"text/html") and b"content-security-policy" not in names:
+    html = content_type is not None and content_type.startswith(b"text/html")
+    if html and b"content-security-policy" not in names:
         added.append(_RAW_PAGE_POLICY)
     return [*headers, *added]

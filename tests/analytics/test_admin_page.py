@@ -139,7 +139,7 @@ def test_the_page_needs_nothing_from_elsewhere_and_runs_no_script(
     assert re.search(r"style-src 'sha256-[A-Za-z0-9+/=]+'", policy)
 
 
-def test_the_page_keeps_its_own_stricter_policies_without_the_services_beside_them(
+def test_the_page_keeps_its_own_security_headers_without_the_services_beside_them(
     service: AnalyticsService,
 ) -> None:
     """The service adds its security headers only where a response sets none: a second,

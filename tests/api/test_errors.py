@@ -119,10 +119,11 @@ def asgi_get(app: Any, raw_path: bytes, query: bytes = b"") -> tuple[int, bytes]
     return int(sent[0]["status"]), body
 
 
-def test_bytes_of_a_target_that_are_not_utf8_are_refused_unescaped_too(
+def test_raw_bytes_of_a_target_that_are_not_utf8_are_refused_too(
     client_for: ClientFor, news: list[Article]
 ) -> None:
-    """uvicorn refuses such a target itself; the app gives any other server the same answer."""
+    """Bytes not percent-escaped: uvicorn refuses such a target itself (400, before the
+    app); the app gives any other server the same 422 as for escaped ones."""
     app = client_for(news).app
     for raw_path, query in ((b"/search", b"q=\xff"), (b"/articles/\xc3\x28", b"")):
         status, body = asgi_get(app, raw_path, query)
