@@ -100,7 +100,7 @@ def _targets(requests: Requests) -> list[bytes]:
 def engine_calls(requests: Requests, index_dir: Path, data: Path) -> list[Callable[[], Any]]:
     """One call of the core per request, its parameters parsed here (not counted)."""
     from search_service.search.engine import SearchEngine
-    from search_service.web.api import SearchQuery, SuggestQuery
+    from search_service.web.parameters import SearchQuery, SuggestQuery
 
     engine = SearchEngine(_settings(index_dir, data))
     engine.generation()

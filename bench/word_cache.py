@@ -96,7 +96,7 @@ def scores_computed(
 
 def bench_requests(count: int) -> list[Any]:
     """The searches of `bench.http_load`'s 8-client level, parsed as the API parses them."""
-    from search_service.web.api import SearchQuery
+    from search_service.web.parameters import SearchQuery
 
     searches, _ = level_mixes(default_path(count, 1), 2000, len(CONCURRENCY), seed=23)
     return [SearchQuery.model_validate(params).request() for _, params in searches[LEVEL]]

@@ -118,7 +118,7 @@ class SearchRequest:
 
 
 #: Results (`SearchHit`, `Notice`, `Suggestion`) are dataclasses without `__slots__`:
-#: orjson writes the `__dict__` of a dataclass (web.api) five times faster than one
+#: orjson writes the `__dict__` of a dataclass (web.responses) five times faster than one
 #: with slots. `SearchHit`, made a few times per search, is not frozen either: a frozen
 #: dataclass of ten fields costs 1.5 µs to create, a plain one 0.6 µs. Each answer has
 #: its own, cached or not (the cache keeps them packed: `_KeptResult`).

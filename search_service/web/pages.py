@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 from search_service.articles import LANGUAGES
 
 if TYPE_CHECKING:
-    from search_service.web.api import ArticleModel
+    from search_service.web.responses import ArticleModel
 
 #: The pages' own words, in each language the site publishes.
 WORDS: Final[dict[str, dict[str, str]]] = {

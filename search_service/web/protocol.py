@@ -15,11 +15,11 @@ subclass, which `search-service serve` runs (`http=` of uvicorn), adds:
   endless header is cut off instead of buffered;
 * a bound on requests handled at once (`SEARCH_LIMIT_CONCURRENCY`, 503
   `overloaded` with `Retry-After`), counting requests, not idle connections;
-* every answer of its own in the API's error shape (`api.error_body`), the
+* every answer of its own in the API's error shape (`errors.error_body`), the
   parser's 400 included; to a `HEAD`, its head alone (with the length of the body
   a `GET` gets), as the app answers `HEAD`.
 
-The app checks the same URL and header limits (`api.RequestGuard`), so a server
+The app checks the same URL and header limits (`middleware.RequestGuard`), so a server
 other than `serve` gives the same answers; here they come before any buffering.
 """
 
@@ -41,7 +41,7 @@ from uvicorn.protocols.http.httptools_impl import (
 from uvicorn.server import ServerState
 
 from search_service.settings import Settings
-from search_service.web.api import error_body, headers_too_large, uri_too_long
+from search_service.web.errors import error_body, headers_too_large, uri_too_long
 from search_service.web.security import SECURITY_HEADERS
 
 logger = logging.getLogger("search_service.web.protocol")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from search_service.articles import Article
-from search_service.web.api import SearchResponse, SuggestResponse
+from search_service.web.responses import SearchResponse, SuggestResponse
 
 ClientFor = Callable[..., Any]
 
