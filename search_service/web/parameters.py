@@ -3,9 +3,9 @@
 The routes read their query parameters themselves (`read_parameters`), by one rule
 for every route, and document them in the OpenAPI schema from the same models
 (`query_parameters`): FastAPI's per-parameter resolution cost 0.2 ms per request, a
-sixth of a whole search. The rule (docs/api.md, "Parameters"): unknown parameters are
-ignored; an empty value counts as absent; a parameter that takes one value, given
-several times, is refused with its name.
+sixth of a whole search. The rule (docs/api.md, "How parameters are read"): unknown
+parameters are ignored; an empty value counts as absent; a parameter that takes one
+value, given several times, is refused with its name.
 """
 
 from __future__ import annotations
