@@ -1,6 +1,6 @@
 """API latency as the widget sees it: `/search` (facets + snippets) and `/suggest` over HTTP.
 
-The figures of docs/api.md. A real `search-service serve` (one uvicorn worker,
+The figures of docs/serving-speed.md. A real `search-service serve` (one uvicorn worker,
 response cache off unless `--cache`) on a free loopback port, on two indexes:
 
 - the shipped corpus (`corpus/`: the seed pages), with a fixed list of visitor

@@ -1,4 +1,4 @@
-"""Full-build speed, the figures of docs/index.md "Build speed".
+"""Full-build speed, the figures of docs/build-speed.md "Build speed".
 
     python -m bench.build_rate ARTICLES.jsonl [--single-process] [--limit-mb N] [--limit N]
 

@@ -1,4 +1,4 @@
-"""Plain Whoosh's build rate, the baseline of docs/index.md "Build speed".
+"""Plain Whoosh's build rate, the baseline of docs/build-speed.md "Build speed".
 
     python -m bench.plain_whoosh_rate ARTICLES.jsonl [--procs N] [--our-schema]
 

@@ -60,7 +60,7 @@ _CACHE_LIMIT: Final = 400_000
 #: anything, so what a serving process keeps of their words must be bounded by itself,
 #: not by the corpus's vocabulary: about 300 bytes a word, four analyzers, 5 MiB at most.
 #: At 400,000, queries of random words grew a process by 2 MiB every 1,000 searches,
-#: towards some 450 MiB (docs/api.md, "Query words bounded by themselves").
+#: towards some 450 MiB (docs/serving-speed.md, "Query words bounded by themselves").
 QUERY_WORDS_KEPT: Final = 4_096
 
 _ELIDED: Final = 0

@@ -630,7 +630,7 @@ def entry() -> NoReturn:
 
     At exit Python frees every object left, one by one: after a build, the caches of its
     analysis and vocabulary (word lists, stems, names) took 0.2 s of a 5,000-article
-    build's 8 (docs/index.md, "Build speed"). Everything else a normal exit does is done
+    build's 8 (docs/build-speed.md, "Build speed"). Everything else a normal exit does is done
     here first, in its order: the threads' exit callbacks run and the threads still
     running are waited for (`threading._shutdown`: a pool's manager thread is told to
     stop there), then the exit handlers (logging, multiprocessing, temporary folders),

@@ -90,7 +90,7 @@ HEAD_FIELDS: Final = ("id", "title", "url", "date", "language", "country", "part
 SHOWN_FIELDS: Final = (*HEAD_FIELDS, "body")
 #: The column of a document's `HEAD_FIELDS`, joined by `HEAD_SEPARATOR` (`join_head`): one
 #: slice and one decoding a hit instead of seven, 4.2 % of the engine's instructions a
-#: search on the 5k bench's list (docs/api.md, "One column for a hit's short fields").
+#: search on the 5k bench's list (docs/serving-speed.md, "One column for a hit's short fields").
 HEAD: Final = "head"
 #: Between two fields of a head: a control character, which the ingest removes from text
 #: (docs/ingest.md); a head whose fields hold one anyway is kept as JSON (`join_head`).
@@ -102,7 +102,7 @@ HEAD_SEPARATOR: Final = "\x1f"
 FOLDED_BODY: Final = "body_folded"
 #: Per document, 1 when the part of its body that snippets look through is
 #: `text.is_plain`, else 0 (uint8): its passages need no check of their whitespace's
-#: printability (docs/api.md, "Snippets' folded copies and plain bodies").
+#: printability (docs/serving-speed.md, "Snippets' folded copies and plain bodies").
 PLAIN_BODIES: Final = "stored.plain_body"
 #: Characters of a body that snippets look through (a speed bound: longer bodies are
 #: highlighted in their first part only), and that the view keeps folded.

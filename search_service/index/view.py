@@ -57,16 +57,16 @@ _CACHE_BYTES: Final = 256 * 2**20
 #: The same bound over a compiled view, whose postings cost nothing to read again: what
 #: is cached there (word scores, phrases, word pairs) is private to each worker. At
 #: 32 MiB, emptied whole when full, a worker at 100k held 83.6 MiB of private memory after
-#: 3,000 distinct searches, at 8 MiB 63.4 MiB (docs/api.md, "A smaller word cache"). The
+#: 3,000 distinct searches, at 8 MiB 63.4 MiB (docs/serving-speed.md, "A smaller word cache"). The
 #: least recently used going first, 4 MiB found a word as often as 8 MiB emptied whole on
 #: mixes of distinct queries, but a 5k mix searched again took 0.85 ms a search against
-#: 0.59 at 8 MiB: its words no longer fit (docs/api.md, "The word cache, least recently
+#: 0.59 at 8 MiB: its words no longer fit (docs/serving-speed.md, "The word cache, least recently
 #: used first"). The bench's HTTP steps send each query of their mix several times.
 #: 7 MiB since the cache keeps two-byte document numbers up to 65,536 documents
 #: (`IndexView._narrowed`): there it holds more words than 8 MiB did before, the 5k bench
 #: list's as few scores computed again (0.217 a search over two workers' shares), and at
 #: 100k, where numbers stay four bytes, 1.060 against 1.058 a search, 1 MiB less a
-#: worker (docs/api.md, "A word cache of 7 MiB").
+#: worker (docs/serving-speed.md, "A word cache of 7 MiB").
 COMPILED_CACHE_BYTES: Final = 7 * 2**20
 #: What an entry of the cache costs beyond its arrays' data: the `Postings`, two array
 #: headers, the key and its slot (measured: 440 bytes an entry over the bench's stream,
@@ -409,7 +409,7 @@ class IndexView:
         A cached entry is then 6 bytes a document rather than 8, and the budget holds a
         third more of them: the 5k bench's lists of 2,000 searches keep 8.21 MiB at 4
         bytes a number, just over the 8 MiB budget, so that a worker cycling through one
-        let each word go before it was asked for again (docs/api.md, "Narrower document
+        let each word go before it was asked for again (docs/serving-speed.md, "Narrower document
         numbers in the word cache").
         """
         ids = postings.ids
@@ -433,7 +433,7 @@ class IndexView:
 
         Least recently used, rather than everything at once when full: a worker's cache
         then holds what its visitors' words keep asking for, and never its budget plus
-        the searches' own arrays right after emptying (docs/api.md, "The word cache, least
+        the searches' own arrays right after emptying (docs/serving-speed.md, "The word cache, least
         recently used first").
         """
         size = _cached_bytes(value)

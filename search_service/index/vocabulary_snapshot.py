@@ -143,7 +143,7 @@ class CompiledVocabularies:
     wordfreq's import, 0.10-0.15 s with the typo index, on a machine half again as slow;
     `Vocabulary.prepare_matching`):
     a build of an unchanged vocabulary, full or not, spends about 0.3 s less in its own
-    process, about 0.15 s less of wall time (docs/index.md, "The vocabularies compiled
+    process, about 0.15 s less of wall time (docs/build-speed.md, "The vocabularies compiled
     once"). A cached file made from other files or by other code never matches a key;
     one that does not unpickle is built again. What a build compiled is kept only once
     the build succeeded (`save`), so a failed build leaves the folder as it found it.
@@ -247,7 +247,7 @@ def load_snapshot(generation: Path) -> Vocabulary | None:
     same object (`_last_loaded`): a new generation of an unchanged vocabulary costs no
     second copy while the one it replaces is served, and a worker of `serve` shares the
     one its supervisor loaded before forking it (`web.warm_up`), instead of unpickling
-    its own: 5.7 MiB of a worker's private memory at 100,000 articles (docs/api.md, "A
+    its own: 5.7 MiB of a worker's private memory at 100,000 articles (docs/serving-speed.md, "A
     worker's memory, piece by piece").
     """
     global _last_loaded
@@ -268,7 +268,7 @@ def load_snapshot(generation: Path) -> Vocabulary | None:
 def serving_vocabulary(folder: Path) -> Vocabulary:
     """The vocabulary of `folder` built from its files for a serving process, which keeps
     no word lists after: building read them, and what queries need of them the vocabulary
-    kept (docs/api.md, "A query's acronym without the word lists")."""
+    kept (docs/serving-speed.md, "A query's acronym without the word lists")."""
     vocabulary = Vocabulary.load(folder)
     forget_word_lists()
     return vocabulary

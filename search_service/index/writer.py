@@ -28,7 +28,7 @@ takes instead of decoding the segment back.
 
 `MpWriter`, Whoosh's writer over several processes, starts processes that write with
 Whoosh's `SegmentWriter`; `FastMpWriter`'s write with `FastSegmentWriter`, without
-the cyclic garbage collector. Figures: docs/index.md, "Past Whoosh's writer".
+the cyclic garbage collector. Figures: docs/build-speed.md, "Past Whoosh's writer".
 """
 
 from __future__ import annotations

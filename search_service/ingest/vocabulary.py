@@ -727,7 +727,7 @@ def _written_as_name(raws: Sequence[str], pattern: _Pattern) -> bool:
 def _in_capitals_and_words(written_first: Mapping[str, object]) -> frozenset[str]:
     """The names matched as written that are in capitals and also words ("WHO", "AIM",
     "FRENCH"): what `Vocabulary._shouted` asks, answered once, so that a service matching
-    a query's names never loads the word lists (about 11 MiB a worker; docs/api.md, "A
+    a query's names never loads the word lists (about 11 MiB a worker; docs/serving-speed.md, "A
     query's acronym without the word lists")."""
     return frozenset(key for key in written_first if key.isupper() and is_a_word(key.lower()))
 

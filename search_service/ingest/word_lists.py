@@ -6,7 +6,7 @@ misspelt name; the organisations' reader to tell an acronym from a word in capit
 
 The lists are wordfreq's own data files, read as wordfreq reads them but without
 importing wordfreq, whose import (its tokenizer's `regex` patterns, langcodes' tables)
-the build's start paid on one core while the other waited (docs/index.md, "The word
+the build's start paid on one core while the other waited (docs/build-speed.md, "The word
 lists without wordfreq's import"). A word of Latin letters is looked up as wordfreq
 looks it up; any other (digits, other scripts) is still asked of wordfreq, imported then
 (0.1-0.2 s once): by an ingest's worker for a name's typo that is such a word (none in the

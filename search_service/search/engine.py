@@ -357,7 +357,7 @@ def release_freed_memory() -> None:
     A generation replaced by a publish is freed, but glibc keeps most of its small
     allocations (the dictionary, cached postings and stored fields) in its arenas:
     without this, each publish left the worker's heap at the high-water mark of two
-    generations (docs/api.md, "Memory after a publish": a 5,000-article generation
+    generations (docs/serving-speed.md, "Memory after a publish": a 5,000-article generation
     re-opened six times grew a process from 80 to 103 MiB; with it, to 89). No-op
     where glibc is absent.
     """
@@ -370,7 +370,7 @@ def trim_freed_heap() -> None:
 
     A search frees what it allocated, but glibc keeps the pages: at 100,000 articles
     a worker's heap stood at 476 MiB after 2,000 distinct searches and at 205 MiB
-    once trimmed, and went back up within 200 searches (docs/api.md, "Issue 11,
+    once trimmed, and went back up within 200 searches (docs/serving-speed.md, "Issue 11,
     where it stands"). About 30 ms for such a heap. No-op where glibc is absent.
     """
     trim = getattr(_LIBC, "malloc_trim", None)
@@ -1170,7 +1170,7 @@ class _KeptResult:
     one bytes object (`packed`), made into new objects for each answer.
 
     As objects, a cached response at 100,000 articles was 16 KB in some two hundred
-    allocations, and a full cache put a worker over its 50 MiB (docs/api.md, "Cached
+    allocations, and a full cache put a worker over its 50 MiB (docs/serving-speed.md, "Cached
     responses packed into one bytes object").
     """
 

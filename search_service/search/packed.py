@@ -4,7 +4,7 @@ The response cache keeps hundreds of results per worker. As objects, a result at
 100,000 articles (ten hits with their strings, a few hundred facet values) was about
 16 KB in some two hundred allocations, scattered over heap pages that a cache turning
 over then keeps from being given back; packed it is about 4 KB in one. Unpacking
-costs some 25 µs, against a request's few hundred (docs/api.md, "Cached responses
+costs some 25 µs, against a request's few hundred (docs/serving-speed.md, "Cached responses
 packed into one bytes object").
 
 `marshal` reads back what this process wrote: nothing here comes from outside. What

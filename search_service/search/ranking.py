@@ -525,7 +525,7 @@ class Scorer:
         """Union of the postings of a prefix's expansions.
 
         Not cached on its own: only a word's scores read it, and they are cached whole
-        (`_word`); kept too, it took about a third of the cache's bytes (docs/api.md, "A
+        (`_word`); kept too, it took about a third of the cache's bytes (docs/serving-speed.md, "A
         prefix's completions cached only within their word").
         """
         completions = _Weighted()

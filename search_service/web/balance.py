@@ -7,7 +7,7 @@ proxy's pool of upstream connections) opens at once were split between two worke
 4/4 in 13 runs of 36, 5/3 in 16, 6/2 in 4, 7/1 in 2 and 8/0 once. A worker's
 requests queue behind one another in its one thread, so the clients of the fuller
 worker wait longer, and a worker holding no connection leaves its core idle: at
-5,000 articles, 1,247 requests/s for the 8/0 split against 2,240 (docs/api.md,
+5,000 articles, 1,247 requests/s for the 8/0 split against 2,240 (docs/serving-speed.md,
 "Connections shared out between the workers").
 
 Here each worker counts its open connections in a table in memory shared by all of

@@ -4,7 +4,7 @@ What a worker's first requests build on the way, each worker would build for its
 the middleware stack (Starlette builds it on the first request), modules imported where
 they are first needed, compiled patterns, cached lookups, and the bytecode Python 3.11
 specialises as it runs. Built once in the supervisor, it is shared by the workers it
-forks (docs/api.md, "A worker's memory, piece by piece").
+forks (docs/serving-speed.md, "A worker's memory, piece by piece").
 
 The requests go to the app itself (httpx's ASGI transport: no server, no lifespan), searching with a
 throwaway engine over the live generation. The app's own engine opens nothing in the

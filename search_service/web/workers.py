@@ -4,7 +4,7 @@ imported the app, instead of spawned.
 uvicorn's supervisor starts each worker with multiprocessing's "spawn": a fresh
 interpreter that imports FastAPI, numpy, Whoosh, pycountry and the app once more, 56 MiB
 of private memory in every worker at 100,000 articles before it serves anything
-(docs/api.md, "Workers forked after the imports"). Forked after those imports, the
+(docs/serving-speed.md, "Workers forked after the imports"). Forked after those imports, the
 workers share the supervisor's pages until they write to them; the imported objects are
 frozen out of the garbage collector first (`gc.freeze`), so that a collection in a
 worker does not write to every page holding one of them (Python's documentation of
@@ -13,7 +13,7 @@ worker does not write to every page holding one of them (Python's documentation 
 The supervisor also builds the app (`create_app`: settings, routes, the engine with
 no generation open yet), and every worker serves that object (`preloaded_app`): built
 in a worker, the same app cost it 13 MiB of private memory, most of it pages of the
-supervisor's that building it wrote to (docs/api.md, "A worker's memory, piece by piece").
+supervisor's that building it wrote to (docs/serving-speed.md, "A worker's memory, piece by piece").
 It loads uvicorn's configuration too (what each worker's uvicorn would import and wrap
 before serving) and serves a few searches (`warm_up`), so what the first requests build
 is built once. What holds a thread, an open file or a mapped index (the live

@@ -503,7 +503,7 @@ def _load_the_served_app(answers: multiprocessing.SimpleQueue[tuple[bool, bool, 
 def test_forked_workers_serve_the_app_the_supervisor_built_with_serves_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Built in each worker, the app cost a worker 13 MiB of private memory (docs/api.md,
+    """Built in each worker, the app cost a worker 13 MiB of private memory (docs/serving-speed.md,
     "A worker's memory, piece by piece"); the live generation stays each worker's own."""
     monkeypatch.setattr(workers, "_preloaded", None)
     monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "ix"))

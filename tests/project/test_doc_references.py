@@ -18,10 +18,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-#: `docs/NAME.md, "Title"` (or `docs/NAME.md "Title"`), the title maybe wrapped over
+#: `docs/<name>.md, "<title>"` (or without the comma), the title maybe wrapped over
 #: lines of a comment or a docstring.
 _NAMED = re.compile(r"docs/([\w-]+)\.md,?\s+[\"“]([^\"”]+)[\"”]")
-#: `(NAME.md#anchor)` or `(docs/NAME.md#anchor)`: a Markdown link to a heading.
+#: `(<name>.md#<anchor>)`, or with `docs/` before it: a Markdown link to a heading.
 _LINKED = re.compile(r"\((?:docs/)?([\w-]+)\.md#([\w-]+)\)")
 #: What wraps a title over lines: the line break, the indentation, a comment's marker.
 _WRAP = re.compile(r"\s*\n\s*(?:#:?|//|\*(?!\*))?\s*")

@@ -6,7 +6,7 @@ and `np.nonzero` look up the array's method of the same name and call it through
 array, then call it; `np.flatnonzero(mask)` is `ravel` then `nonzero` around
 `mask.nonzero()`. A search called about fifteen of them: written as methods,
 `bench.request_cost`'s engine figure for a `/search` went from 4,466,593 to 4,279,663
-instructions (-4.2 %), with the same answers byte for byte (docs/api.md, "numpy's methods
+instructions (-4.2 %), with the same answers byte for byte (docs/serving-speed.md, "numpy's methods
 rather than its wrappers"). A check of how the code is written, not of its results.
 """
 
