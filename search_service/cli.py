@@ -1,7 +1,7 @@
 """The `search-service` command: argument parsing, settings and exit codes, nothing else.
 
 Each command hands over to one function of the module that owns the work
-(`check.run_check`, `build.run_build`, ...). Those return an exit status for
+(`check.run_check`, `commands.run_build`, ...). Those return an exit status for
 ordinary outcomes (0, or 1 for "nothing found") and raise `SearchServiceError`
 for failures; `main` is the one place where failures become exit codes, from
 the one table `EXIT_CODES` (the README's exit-code table is checked against it).
@@ -521,19 +521,19 @@ def _corpus_organisations(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
-    from search_service.index.build import run_build
+    from search_service.index.commands import run_build
 
     return run_build(settings, full=args.full, strict=args.strict, allow_shrink=args.allow_shrink)
 
 
 def _index_status(args: argparse.Namespace, settings: Settings) -> int:
-    from search_service.index.build import run_status
+    from search_service.index.commands import run_status
 
     return run_status(settings, all_values=args.all, as_json=args.json)
 
 
 def _index_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from search_service.index.build import run_rollback
+    from search_service.index.commands import run_rollback
 
     return run_rollback(settings)
 

@@ -21,7 +21,8 @@ from search_service.errors import FetchError
 from search_service.fetch.report import FetchReport
 from search_service.fetch.run import FetchOptions, fetch_site
 from search_service.fetch.sources import Source, load_sources, sources_from_urls
-from search_service.index.build import BuildReport, build_index, progress_display
+from search_service.index.build import BuildReport, build_index
+from search_service.index.commands import progress_display
 from search_service.settings import Settings
 
 

@@ -19,6 +19,7 @@ from search_service.analytics import report
 from search_service.fetch import commands as fetch_commands
 from search_service.fetch.store import Store
 from search_service.index import build, generations
+from search_service.index import commands as index_commands
 from search_service.ingest import check, curation
 from search_service.web import server
 
@@ -30,9 +31,9 @@ from .conftest import ARTICLES, RunMain, one_page_site, write_corpus
 WORK = {
     "corpus check": (check, "run_check"),
     "corpus organisations": (curation, "run_organisations"),
-    "index build": (build, "run_build"),
-    "index status": (build, "run_status"),
-    "index rollback": (build, "run_rollback"),
+    "index build": (index_commands, "run_build"),
+    "index status": (index_commands, "run_status"),
+    "index rollback": (index_commands, "run_rollback"),
     "serve": (server, "run_serve"),
     "search": (server, "run_search"),
     "corpus fetch": (fetch_commands, "run_fetch"),
