@@ -35,12 +35,7 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
-from search_service.index.compiled_view import (
-    VIEW_FOLDER,
-    ViewCheck,
-    compile_view,
-    outdated_view,
-)
+from search_service.index.compiled_view import VIEW_FOLDER, compile_view, outdated_view
 from search_service.index.schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -48,6 +43,7 @@ from search_service.index.schema import (
     make_schema,
     schema_fingerprint,
 )
+from search_service.index.view_check import ViewCheck
 from search_service.index.vocabulary_snapshot import (
     CompiledVocabularies,
     UsedVocabulary,

@@ -29,7 +29,6 @@ from search_service.index.compiled_view import (
     VIEW_FOLDER,
     VIEW_NAME,
     StoredColumns,
-    check_view,
     compile_view,
     has_view,
     join_head,
@@ -47,6 +46,7 @@ from search_service.index.generations import (
 )
 from search_service.index.schema import RawPositions, TermListPositions, make_schema
 from search_service.index.view import FacetColumn
+from search_service.index.view_check import check_view
 from search_service.index.view_parts import PARTS_FOLDER
 from search_service.text import fold_to_words, is_plain
 
@@ -494,19 +494,19 @@ def test_a_build_whose_view_differs_from_its_segments_publishes_nothing(
     tmp_path: Path,
     forked: bool,
 ) -> None:
-    from search_service.index import compiled_view
+    from search_service.index import view_check
 
     first = build_from_articles(varied_articles[:40], index_root)
     if forked:
-        monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+        monkeypatch.setattr(view_check, "PARALLEL_DOCUMENTS", 10)
     checked_by = tmp_path / "checked-by"
-    real_check = compiled_view.check_view
+    real_check = view_check.check_view
 
     def noting_the_process(path: Path, every_term: bool = False) -> int:
         checked_by.write_text(str(os.getpid()))
         return real_check(path, every_term)
 
-    monkeypatch.setattr(compiled_view, "check_view", noting_the_process)
+    monkeypatch.setattr(view_check, "check_view", noting_the_process)
 
     def compile_wrongly(path: Path, processes: int = 1) -> float:
         seconds = compile_view(path, processes)
@@ -572,10 +572,10 @@ def test_the_view_is_checked_in_its_own_process_while_the_manifest_is_written(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    from search_service.index import compiled_view
+    from search_service.index import view_check
 
-    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
-    real_check = compiled_view.check_view
+    monkeypatch.setattr(view_check, "PARALLEL_DOCUMENTS", 10)
+    real_check = view_check.check_view
     seen = tmp_path / "seen.json"
 
     def check_once_the_manifest_is_written(path: Path, every_term: bool = False) -> int:
@@ -589,7 +589,7 @@ def test_the_view_is_checked_in_its_own_process_while_the_manifest_is_written(
         seen.write_text(json.dumps({"pid": os.getpid(), "manifest": manifest.exists()}))
         return real_check(path, every_term)
 
-    monkeypatch.setattr(compiled_view, "check_view", check_once_the_manifest_is_written)
+    monkeypatch.setattr(view_check, "check_view", check_once_the_manifest_is_written)
 
     report = build_from_articles(varied_articles, index_root, workers=2)
 
@@ -603,15 +603,16 @@ def test_the_view_is_checked_in_its_own_process_while_the_manifest_is_written(
 def test_a_view_check_process_that_dies_fails_the_build_and_publishes_nothing(
     index_root: Path, varied_articles: list[Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from search_service.index import compiled_view
+    from search_service.index import compiled_view, view_check
 
     first = build_from_articles(varied_articles[:40], index_root)
     monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
+    monkeypatch.setattr(view_check, "PARALLEL_DOCUMENTS", 10)
 
     def die(path: Path, every_term: bool = False) -> int:
         os._exit(3)
 
-    monkeypatch.setattr(compiled_view, "check_view", die)
+    monkeypatch.setattr(view_check, "check_view", die)
     with pytest.raises(BuildFailedError, match="process checking the serving view died"):
         build_from_articles(varied_articles, index_root, full=True, workers=2)
 

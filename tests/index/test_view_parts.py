@@ -18,11 +18,11 @@ from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import (
     VIEW_FOLDER,
     VIEW_NAME,
-    check_view,
     compile_view,
 )
 from search_service.index.generations import FILES_KEY, live_generation
 from search_service.index.schema import article_document, make_schema
+from search_service.index.view_check import check_view
 from search_service.index.view_parts import PARTS_FOLDER, remove_parts
 from search_service.index.writer import open_writer
 

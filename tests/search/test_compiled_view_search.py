@@ -19,11 +19,11 @@ from search_service.index.compiled_view import (
     VIEW_FOLDER,
     VIEW_NAME,
     StoredColumns,
-    check_view,
     has_view,
 )
 from search_service.index.generations import live_generation
 from search_service.index.view import Adjacency, Postings
+from search_service.index.view_check import check_view
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.search import snippets
 from search_service.search.engine import Generation, SearchEngine, SearchRequest, SearchResult
