@@ -1,4 +1,4 @@
-"""Build a generation, check it, publish it (`commands` runs it as `index build`).
+"""Build a generation, check it, publish it (run by `index build` and `corpus sync`).
 
 A build never touches the live generation: it writes a new folder beside it
 (a copy of the live one updated with only the new, changed and deleted

@@ -5,7 +5,8 @@ the index of record; before a generation is published, `check_view` reads part o
 back through Whoosh (document counts and deletions, a sample of documents' stored facts
 and lengths, a sample of each field's terms: postings, positions, dictionary
 frequencies) and refuses the generation at the first difference. `ViewCheck` runs it
-in a process of its own beside what the build writes meanwhile.
+beside what the build writes meanwhile, in a process of its own when the build has
+several and the generation `compiled_view.PARALLEL_DOCUMENTS` documents or more.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import numpy.typing as npt
 from whoosh import index as whoosh_index
 
 from search_service.errors import BuildFailedError
+from search_service.index import compiled_view
 from search_service.index.compiled_view import (
     FOLDED_BODY,
-    PARALLEL_DOCUMENTS,
     SHOWN_FIELDS,
     FieldPostings,
     folded_body,
@@ -89,7 +90,7 @@ class ViewCheck:
     """`check_view` of a generation run beside what the build writes meanwhile.
 
     `start` forks a process for the check when `processes` > 1 and the build holds
-    `PARALLEL_DOCUMENTS` articles or more (else checks at once, in this process);
+    `compiled_view.PARALLEL_DOCUMENTS` articles or more (else checks at once, in this process);
     `wait` raises the check's `BuildFailedError`. The build's check only reads the
     generation, and what the build writes next (the vocabulary's snapshot, the manifest
     with its hashes of the index files) is other files: the two take about as long, on
@@ -100,7 +101,7 @@ class ViewCheck:
 
     def __init__(self, generation_path: Path, documents: int, processes: int) -> None:
         self.path = Path(generation_path)
-        self.forked = processes > 1 and documents >= PARALLEL_DOCUMENTS
+        self.forked = processes > 1 and documents >= compiled_view.PARALLEL_DOCUMENTS
         self._pool: ProcessPoolExecutor | None = None
         self._checked: Future[None] | None = None
 

@@ -38,6 +38,7 @@ from search_service.settings import Settings
 from search_service.web import admin, widget
 from search_service.web.errors import (
     ANY_ROUTE_DOC,
+    API_LOG,
     INVALID_DOC,
     NO_INDEX_DOC,
     article_not_found_doc,
@@ -68,7 +69,7 @@ from search_service.web.responses import (
 )
 from search_service.web.security import SecurityHeaders, page_policy
 
-logger = logging.getLogger("search_service.web.api")
+logger = logging.getLogger(API_LOG)
 
 
 async def get_engine(request: Request) -> SearchEngine:
@@ -101,7 +102,7 @@ class DirectRoute(APIRoute):
     handling layer) cost about 4 % of a search's instructions. Errors still reach
     the app's handlers, through Starlette's `ExceptionMiddleware` around the
     router, and the OpenAPI schema still comes from the route's declaration.
-    Added to the app's own router (`add_direct_routes`), not an included one,
+    Added to the app's own router (`_DirectRoutes`), not an included one,
     whose matching costs more per request in FastAPI.
     """
 
@@ -174,7 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.watcher = watcher
     app.state.recorder = None
     install_error_handlers(app)
-    # The last added runs first: RequestLog, SecurityHeaders, CORS, the guard ("middleware").
+    # The last added runs first: RequestLog, SecurityHeaders, CORS, the guard (`middleware`).
     app.add_middleware(
         RequestGuard,
         max_url_bytes=settings.max_url_bytes,

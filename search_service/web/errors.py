@@ -1,10 +1,12 @@
-"""The HTTP face of the service's errors, built in one place.
+"""The HTTP face of the service's errors: the one error shape, built in one place.
 
-Every 4xx and 5xx the API answers leaves through `error_response` (the HTTP layer's
-own refusals through `error_body`), so the shape `{"error": {"code": …, "message":
-…}}` is defined here only; `install_error_handlers` maps the errors of
-`search_service.errors` to their status, and the `*_DOC` entries document them in
-the OpenAPI schema.
+The shape `{"error": {"code": …, "message": …}}` is made here only: the app's errors
+by `error_response`, the refusals of `serve`'s HTTP layer by `error_body`.
+`install_error_handlers` maps the errors of `search_service.errors` to their status,
+and the `*_DOC` entries document them in the OpenAPI schema. The exceptions:
+`/health`'s 503 is its own `HealthResponse`, an unknown article asked for by a browser
+gets an HTML page, and a CORS preflight that Starlette's middleware refuses gets its
+plain-text 400.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from search_service.web import admin
 from search_service.web.pages import not_found_page, reader_language, wants_html
 from search_service.web.responses import ErrorBody, ErrorResponse
 
-#: The API's log: its request lines (`middleware.RequestLog`) and its errors, one name.
-logger = logging.getLogger("search_service.web.api")
+#: The API's log, the name operators filter by: the request lines
+#: (`middleware.RequestLog`), the errors, and the app's own messages (`api`).
+API_LOG: Final = "search_service.web.api"
+logger = logging.getLogger(API_LOG)
 
 
 ERROR_STATUS: dict[type[SearchServiceError], int] = {
@@ -177,9 +181,9 @@ _METHOD_ORDER: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTION
 
 
 def allowed_methods(allow: str) -> str:
-    """The `Allow` header of a route (RFC 9110): its methods, HEAD with GET (`RequestGuard`
-    answers it), and OPTIONS, which every route answers (204 with this header, or a CORS
-    preflight)."""
+    """The `Allow` header of a route (RFC 9110): its methods, HEAD with GET
+    (`middleware.RequestGuard` answers it), and OPTIONS, which every route answers
+    (204 with this header, or a CORS preflight)."""
     methods = {method.strip().upper() for method in allow.split(",") if method.strip()}
     methods |= {"HEAD", "OPTIONS"} if "GET" in methods else {"OPTIONS"}
     ordered = sorted(

@@ -1,7 +1,8 @@
-"""The API's own ASGI layers around the routes.
+"""The API's own ASGI layers around the routes: the request log and the guard.
 
-Four pure ASGI layers (no per-request task or stream wrapping, so each costs
-microseconds), installed in `api.create_app` in this order, outermost first:
+They are two of the four pure ASGI layers (no per-request task or stream wrapping,
+so each costs microseconds) that `api.create_app` installs, in this order, outermost
+first:
 
   RequestLog       one line per request, CORS preflights and 500s included;
   SecurityHeaders  nosniff, Referrer-Policy and a page CSP on every response (`security`);
@@ -22,14 +23,14 @@ from urllib.parse import unquote_to_bytes
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from search_service.web.errors import (
+    API_LOG,
     error_response,
     headers_too_large,
     internal_error_response,
     uri_too_long,
 )
 
-#: The API's log: its request lines and its errors (`errors`), one name.
-logger = logging.getLogger("search_service.web.api")
+logger = logging.getLogger(API_LOG)
 
 
 class RequestLog:

@@ -1,6 +1,6 @@
 """The JSON of `/search` and `/suggest`: orjson's bytes are exactly pydantic-core's.
 
-The routes write the core's results with orjson (web.api `search_json`,
+The routes write the core's results with orjson (web.responses `search_json`,
 `suggest_json`); pydantic-core wrote them before. Same bytes, member order
 included: clients see no change.
 """

@@ -494,11 +494,11 @@ def test_a_build_whose_view_differs_from_its_segments_publishes_nothing(
     tmp_path: Path,
     forked: bool,
 ) -> None:
-    from search_service.index import view_check
+    from search_service.index import compiled_view, view_check
 
     first = build_from_articles(varied_articles[:40], index_root)
     if forked:
-        monkeypatch.setattr(view_check, "PARALLEL_DOCUMENTS", 10)
+        monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
     checked_by = tmp_path / "checked-by"
     real_check = view_check.check_view
 
@@ -572,9 +572,9 @@ def test_the_view_is_checked_in_its_own_process_while_the_manifest_is_written(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    from search_service.index import view_check
+    from search_service.index import compiled_view, view_check
 
-    monkeypatch.setattr(view_check, "PARALLEL_DOCUMENTS", 10)
+    monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
     real_check = view_check.check_view
     seen = tmp_path / "seen.json"
 
@@ -607,7 +607,6 @@ def test_a_view_check_process_that_dies_fails_the_build_and_publishes_nothing(
 
     first = build_from_articles(varied_articles[:40], index_root)
     monkeypatch.setattr(compiled_view, "PARALLEL_DOCUMENTS", 10)
-    monkeypatch.setattr(view_check, "PARALLEL_DOCUMENTS", 10)
 
     def die(path: Path, every_term: bool = False) -> int:
         os._exit(3)
