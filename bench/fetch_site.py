@@ -200,7 +200,8 @@ def main() -> int:
 
 def quality(truth_file: Path, corpus: Path, index: Path, base: str, store: Any, norm: Any) -> None:
     from search_service.ingest.corpus import ingest_corpus
-    from search_service.search.engine import SearchEngine, SearchRequest
+    from search_service.search.engine import SearchEngine
+    from search_service.search.results import SearchRequest
     from search_service.settings import Settings
 
     truth = [json.loads(line) for line in truth_file.read_text(encoding="utf-8").splitlines()]

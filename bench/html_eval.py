@@ -66,7 +66,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def evaluate(site: Path, verbose: bool, texts: Path | None = None) -> dict[str, Any]:
     from search_service.index.build import build_from_articles
     from search_service.ingest.corpus import ingest_paths, load_vocabulary
-    from search_service.search.engine import SearchEngine, SearchRequest
+    from search_service.search.engine import SearchEngine
+    from search_service.search.results import SearchRequest
     from search_service.settings import Settings
 
     truth = read_jsonl(site / "truth.jsonl")

@@ -100,7 +100,7 @@ def new_engine(index_dir: Path, vocabulary: Any, cache_size: int = 0) -> Any:
 
 
 def request_for(query: BenchQuery, per_page: int = 10) -> Any:
-    from search_service.search.engine import SearchRequest
+    from search_service.search.results import SearchRequest
 
     return SearchRequest(
         q=query.q,
@@ -149,7 +149,7 @@ def ours_ranker_from_export(export: Path, work_dir: Path) -> Any:
     engine = open_engine(work_dir / "index", vocabulary)
 
     def rank(text: str, limit: int) -> list[str]:
-        from search_service.search.engine import SearchRequest
+        from search_service.search.results import SearchRequest
 
         result = engine.search(SearchRequest(q=text, per_page=limit, snippets=False))
         return [hit.id for hit in result.hits]

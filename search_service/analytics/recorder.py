@@ -31,7 +31,7 @@ from search_service.analytics.store import (
 )
 from search_service.analytics.writer import BatchWriter
 from search_service.errors import AnalyticsStoreError
-from search_service.search.engine import SearchRequest
+from search_service.search.results import SearchRequest
 from search_service.settings import Settings
 from search_service.text import fold
 

@@ -3,7 +3,7 @@
 `SearchEngine` follows the live generation: it checks the pointer at most every
 `reload_interval` seconds when asked (and every `reload_interval` seconds anyway
 when a `search.watch.GenerationWatcher` runs beside it, as in the service) and,
-when a new generation is published, opens it (arrays, dictionary) and swaps it
+when a new generation is published, opens it (`generation`) and swaps it
 in; requests already running keep the generation they started with. Whoosh
 searchers are not thread-safe, so each thread gets its own searcher per
 generation. Responses are cached per generation in a small LRU keyed by the
@@ -12,7 +12,6 @@ normalised request.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import dataclasses
 import gc
@@ -20,15 +19,13 @@ import logging
 import operator
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
-from whoosh.index import EmptyIndexError
 
 from search_service.analysis import analyze_neutral
 from search_service.errors import (
@@ -41,15 +38,11 @@ from search_service.errors import (
     SearchServiceError,
 )
 from search_service.index import generations as gens
-from search_service.index.compiled_view import FOLDED_BODY, open_compiled, view_version
-from search_service.index.flat_arrays import FlatArraysError
-from search_service.index.generations import open_live_index, read_pointer
-from search_service.index.schema import VALUE_SEPARATOR
-from search_service.index.view import IndexView, open_view
-from search_service.index.vocabulary_snapshot import load_snapshot, serving_vocabulary
+from search_service.index.generations import read_pointer
+from search_service.index.view import IndexView
+from search_service.index.vocabulary_snapshot import serving_vocabulary
 from search_service.search import packed as packing
 from search_service.search.facets import (
-    FacetValue,
     PackedListing,
     combine,
     facet_counts,
@@ -58,9 +51,22 @@ from search_service.search.facets import (
     resolve_selections,
     unpack_listing,
 )
-from search_service.search.lexicon import Lexicon
+from search_service.search.generation import (
+    Generation,
+    GenerationGoneError,
+    open_generation,
+    still_live,
+)
 from search_service.search.query import ParsedQuery, QueryPart, check_query_length, parse_query
 from search_service.search.ranking import SYNONYM_KIND, BoolArray, NameSynonym, Scored, Scorer
+from search_service.search.results import (
+    Notice,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    Suggestion,
+    split_stored,
+)
 from search_service.search.snippets import HighlightTerms, NameWords, make_snippet
 from search_service.settings import Settings
 
@@ -70,7 +76,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-Sort = Literal["relevance", "newest", "oldest"]
 #: Results deeper than this are not served (a page beyond it is empty): nobody reads
 #: them, and ordering them costs.
 MAX_RESULT_DEPTH: Final = 10_000
@@ -78,8 +83,6 @@ MAX_RESULT_DEPTH: Final = 10_000
 TYPO_THRESHOLD: Final = 3
 #: Seconds spent at most replaying recent searches on a newly opened generation.
 _WARM_SECONDS: Final = 0.5
-#: Documents whose stored fields are kept in memory per generation.
-_STORED_CACHE_LIMIT: Final = 4096
 #: Countries and partners whose names are kept analysed (for synonyms and snippets).
 _NAME_CACHE_LIMIT: Final = 4096
 #: Seconds after a swap before the replaced generation's memory is handed back (requests
@@ -90,265 +93,6 @@ TRIM_EVERY: Final = 10.0
 #: Seconds before a failed read of a generation is checked against its recorded files
 #: again (the check reads every file: about a second per GB).
 _RECHECK_SECONDS: Final = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class SearchRequest:
-    """What a visitor asks for; every filter is a tuple of values (OR within, AND across)."""
-
-    q: str = ""
-    country: tuple[str, ...] = ()
-    partner: tuple[str, ...] = ()
-    year: tuple[str, ...] = ()
-    language: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    sort: Sort = "relevance"
-    page: int = 1
-    per_page: int = 10
-    snippets: bool = True
-
-    def selections(self) -> dict[str, tuple[str, ...]]:
-        return {
-            "country": self.country,
-            "partner": self.partner,
-            "year": self.year,
-            "language": self.language,
-        }
-
-
-#: Results (`SearchHit`, `Notice`, `Suggestion`) are dataclasses without `__slots__`:
-#: orjson writes the `__dict__` of a dataclass (web.responses) five times faster than one
-#: with slots. `SearchHit`, made a few times per search, is not frozen either: a frozen
-#: dataclass of ten fields costs 1.5 µs to create, a plain one 0.6 µs. Each answer has
-#: its own, cached or not (the cache keeps them packed: `_KeptResult`).
-@dataclass
-class SearchHit:
-    id: str
-    title: str
-    url: str | None
-    date: str | None
-    year: int | None
-    language: str
-    countries: tuple[str, ...]
-    partners: tuple[str, ...]
-    snippet: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something the visitor should know about how the query was read."""
-
-    code: Literal["words_dropped", "no_searchable_words", "empty_year_range", "beyond_depth"]
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SearchResult:
-    query: str
-    total: int
-    page: int
-    per_page: int
-    took_ms: float
-    hits: tuple[SearchHit, ...]
-    facets: dict[str, list[FacetValue]]
-    suggestion: str | None
-    generation: str
-    notice: Notice | None = None
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    text: str
-    kind: Literal["title", "word"]
-    id: str | None
-
-
-@dataclass(slots=True)
-class Shown:
-    """What a result shows of an article, read once from its stored fields.
-
-    Not frozen: one is made for each hit of each search from the compiled view's row,
-    and a frozen dataclass of ten fields costs 1.5 µs to make against 0.6 µs (about 7 µs
-    of a search's 540 on the 5k bench mix). Nothing changes one once made.
-    """
-
-    id: str
-    title: str
-    url: str | None
-    date: str | None
-    year: int | None
-    language: str
-    countries: tuple[str, ...]
-    partners: tuple[str, ...]
-    body: str
-    #: The body as snippets search it (its first `HIGHLIGHTED_CHARS`, folded by
-    #: `text.fold_to_words`), when the view keeps it.
-    folded_body: str | None = None
-    #: Whether that part of the body is `text.is_plain`, as the view knows (False: not known).
-    plain_body: bool = False
-
-    @classmethod
-    def of(cls, stored: dict[str, Any]) -> Shown:
-        return cls(
-            id=str(stored.get("id")),
-            title=str(stored.get("title") or ""),
-            url=stored.get("url") or None,
-            date=stored.get("date") or None,
-            year=int(stored["year"]) if stored.get("year") else None,
-            language=str(stored.get("language") or ""),
-            countries=_split(stored.get("country")),
-            partners=_split(stored.get("partner")),
-            body=str(stored.get("body") or ""),
-            folded_body=stored.get(FOLDED_BODY),
-        )
-
-    @classmethod
-    def of_row(cls, texts: Sequence[str | None], year: int, plain_body: bool) -> Shown:
-        """From a compiled view's stored `row`: the same as `of` its `fields`."""
-        ident, title, url, date, language, country, partner, body, folded_body = texts
-        return cls(
-            id=str(ident),
-            title=title or "",
-            url=url or None,
-            date=date or None,
-            year=year or None,
-            language=language or "",
-            countries=_stored_values(country),
-            partners=_stored_values(partner),
-            body=body or "",
-            folded_body=folded_body or None,
-            plain_body=plain_body,
-        )
-
-
-class GenerationGoneError(IndexNotFoundError):
-    """A thread needed a new searcher of a generation whose folder was pruned meanwhile."""
-
-
-@dataclass(slots=True)
-class Generation:
-    """One opened generation: its Whoosh index, arrays, dictionary and per-thread searchers."""
-
-    name: str
-    index: Any
-    view: IndexView
-    lexicon: Lexicon
-    vocabulary: Vocabulary | None = None
-    """The countries and partners it was built with (query synonyms); None: synonyms off."""
-    on_disk: gens.Generation | None = None
-    #: What is wrong with its files, once found (it is then refused: `SearchEngine._usable`).
-    damage: str | None = None
-    checked_at: float | None = None
-    cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
-    _local: threading.local = field(default_factory=threading.local)
-    _shown: dict[int, Shown] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def shown(self, doc: int) -> Shown:
-        """What a result shows of a document.
-
-        From the compiled view's text columns (slices of the mapped file); from
-        the segments for a generation without a view, then kept in a bounded
-        per-generation cache: Whoosh decompresses and unpickles stored fields on
-        every read, and the documents of the first result pages recur.
-        """
-        if self.view.stored is not None:
-            return Shown.of_row(*self.view.stored.row(doc))
-        found = self._shown.get(doc)
-        if found is None:
-            found = Shown.of(self.searcher().stored_fields(doc))
-            if len(self._shown) >= _STORED_CACHE_LIMIT:
-                self._shown.clear()
-            self._shown[doc] = found
-        return found
-
-    def searcher(self) -> Any:
-        """This thread's searcher of this generation (Whoosh searchers are not thread-safe)."""
-        found = getattr(self._local, "searcher", None)
-        if found is None:
-            try:
-                found = self._local.searcher = self.index.searcher()
-            except (EmptyIndexError, OSError) as error:
-                raise GenerationGoneError(f"generation {self.name} was removed") from error
-        return found
-
-    def cached(self, key: Any) -> Any:
-        """A response remembered for this generation (None when absent)."""
-        with self._lock:
-            found = self.cache.get(key)
-            if found is not None:
-                self.cache.move_to_end(key)
-            return found
-
-    def recent_keys(self) -> list[Any]:
-        """The keys of the remembered responses, most recently used first.
-
-        Copied under the lock: the keys hash in Python (`SearchRequest` is a
-        dataclass), so other threads run while an unlocked copy is taken, and a
-        search answered meanwhile reorders the dictionary under it.
-        """
-        with self._lock:
-            keys = list(self.cache)
-        keys.reverse()
-        return keys
-
-    def remember(self, key: Any, value: Any, limit: int) -> None:
-        """Keep a response, forgetting the least recently used beyond `limit`."""
-        if limit <= 0:
-            return
-        with self._lock:
-            self.cache[key] = value
-            while len(self.cache) > limit:
-                self.cache.popitem(last=False)
-
-
-def open_generation(
-    root: Path, fallback: Callable[[], Vocabulary | None] = lambda: None, attempts: int = 3
-) -> Generation:
-    """`open_live_generation`, again when a build pruned the generation being opened."""
-    for _ in range(attempts - 1):
-        with contextlib.suppress(GenerationGoneError):
-            return open_live_generation(root, fallback)
-    return open_live_generation(root, fallback)
-
-
-def open_live_generation(
-    root: Path, fallback: Callable[[], Vocabulary | None] = lambda: None
-) -> Generation:
-    """Open the live generation, read its arrays and its vocabulary.
-
-    The vocabulary is the one the build copied into the generation; `fallback()`
-    for a generation that keeps none (built before vocabulary snapshots).
-
-    Its files are first compared with what its build recorded (sizes, and the SHA-256
-    of any file not verified on this machine since it was last written: about a
-    second per GB, so a copied generation's first opening), so a generation damaged
-    on disk, or copied incompletely to this machine, is never served. Raises
-    `IndexNotFoundError` (nothing published, or pruned while opening),
-    `DamagedPointerError`, or `DamagedGenerationError`.
-    """
-    on_disk, index = open_live_index(root)
-    name = str(on_disk.name)
-    found = gens.damage_before_serving(on_disk)  # only what its build wrote is served
-    if found is not None and _still_live(root, name):
-        raise DamagedGenerationError(name, found)
-    try:
-        view, lexicon = _open_arrays(on_disk, index)
-    except Exception as error:  # a truncated or garbled file: unpickling, struct, zlib…
-        if not _still_live(root, name):
-            raise GenerationGoneError(f"generation {name} was removed while opening") from error
-        raise gens.damaged_generation(root, name, error) from error
-    vocabulary = _generation_vocabulary(on_disk.path, name, fallback)
-    return Generation(
-        name=name,
-        index=index,
-        view=view,
-        lexicon=lexicon,
-        vocabulary=vocabulary,
-        on_disk=on_disk,
-    )
 
 
 def release_freed_memory() -> None:
@@ -386,80 +130,6 @@ def _libc() -> Any:
 
 
 _LIBC: Final = _libc()
-
-
-def _still_live(root: Path, name: str) -> bool:
-    """Whether `name` is the live generation and its folder is there (not pruned)."""
-    try:
-        return read_pointer(root) == name and (Path(root) / name).is_dir()
-    except DamagedPointerError:
-        return (Path(root) / name).is_dir()
-    except (IndexAccessError, PermissionError):
-        return False  # unknown: nothing is declared damaged on what cannot be read
-
-
-def _open_arrays(on_disk: gens.Generation, index: Any) -> tuple[IndexView, Lexicon]:
-    """The generation's compiled view, mapped; read from its segments if it has none.
-
-    A generation built before serving views is still served, from its segments:
-    opening it reads its arrays and dictionary, and each word's postings are
-    decoded on first use. The next build compiles a view (docs/index.md, "The
-    serving view"). A view its build recorded in the manifest that cannot be
-    read is damage (the caller refuses the generation), as for any other file;
-    one it did not record (built before files were recorded) is left for the
-    segments, with a warning.
-    """
-    name = on_disk.name
-    try:
-        compiled = open_compiled(name, on_disk.path)
-    except (FlatArraysError, KeyError, ValueError, OSError) as error:
-        if gens.records_view(on_disk):
-            raise
-        logger.warning(
-            "the serving view of %s cannot be read (%s): searching its segments", name, error
-        )
-    else:
-        if compiled is not None:
-            return compiled.view, Lexicon(compiled.words)
-        _log_unused_view(on_disk)
-    with index.searcher() as searcher:
-        reader = searcher.reader()
-        return open_view(name, reader), Lexicon.from_reader(reader)
-
-
-def _log_unused_view(on_disk: gens.Generation) -> None:
-    """Say why a generation whose view was read without error is searched in its segments:
-    it has none, or one of a version this release does not read (a later one: the release
-    was rolled back)."""
-    try:
-        version = view_version(on_disk.path)
-    except FlatArraysError:  # changed since it was read: the next look at it will say
-        version = None
-    if version is None:
-        logger.info(
-            "%s has no serving view (built before views): searching its segments", on_disk.name
-        )
-        return
-    logger.warning(
-        "the serving view of %s is of version %s, which this release does not read: "
-        "searching its segments until the next `index build` compiles one",
-        on_disk.name,
-        version,
-    )
-
-
-def _generation_vocabulary(
-    path: Path, name: str, fallback: Callable[[], Vocabulary | None]
-) -> Vocabulary | None:
-    try:
-        found = load_snapshot(path)
-    except (SearchServiceError, OSError) as error:
-        logger.warning("the vocabulary kept in %s cannot be read (%s)", name, error)
-        found = None
-    else:
-        if found is None:
-            logger.info("%s keeps no vocabulary (built before vocabulary snapshots)", name)
-    return found if found is not None else fallback()
 
 
 class SearchEngine:
@@ -607,7 +277,7 @@ class SearchEngine:
         if generation.damage is not None or generation.on_disk is None:
             return
         found = gens.damage(generation.on_disk)
-        if found is not None and _still_live(self._root, generation.name):
+        if found is not None and still_live(self._root, generation.name):
             generation.damage = found
             self._warn_refused(generation)
 
@@ -625,7 +295,7 @@ class SearchEngine:
             if generation.checked_at is None or now - generation.checked_at > _RECHECK_SECONDS:
                 generation.checked_at = now
                 found = gens.damage(generation.on_disk, thorough=True)
-                if found is not None and _still_live(self._root, generation.name):
+                if found is not None and still_live(self._root, generation.name):
                     generation.damage = found
                     self._warn_refused(generation)
         return generation.damage
@@ -986,8 +656,8 @@ class SearchEngine:
         if doc is None or not generation.view.live[doc]:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         stored = dict(searcher.stored_fields(doc))
-        stored["countries"] = list(_split(stored.pop("country", None)))
-        stored["partners"] = list(_split(stored.pop("partner", None)))
+        stored["countries"] = list(split_stored(stored.pop("country", None)))
+        stored["partners"] = list(split_stored(stored.pop("partner", None)))
         return stored
 
     # ---- suggest ------------------------------------------------------------------------
@@ -1131,28 +801,6 @@ def _suggestion(parsed: ParsedQuery, corrected: dict[str, str]) -> str | None:
     return suggestion if suggestion != parsed.retyped({}) else None
 
 
-def _stored_values(text: str | None) -> tuple[str, ...]:
-    """A stored facet's values ("France, Senegal"); most hold one, which is not split.
-
-    A hit's row gives text or nothing, so no type is told apart; without that check, and
-    with a list rather than a generator, about 20,000 instructions a search less on the
-    5k bench's list.
-    """
-    if not text:
-        return ()
-    if VALUE_SEPARATOR not in text:
-        one = text.strip()
-        return (one,) if one else ()
-    return tuple([stripped for value in text.split(VALUE_SEPARATOR) if (stripped := value.strip())])
-
-
-def _split(value: Any) -> tuple[str, ...]:
-    """`_stored_values` of Whoosh's stored fields, which may hold a list."""
-    if isinstance(value, (list, tuple)):
-        return tuple(str(v) for v in value)
-    return _stored_values(str(value) if value else None)
-
-
 def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 3)
 
@@ -1199,11 +847,4 @@ class _KeptResult:
         return cast(_Packed, packing.unpack(self.packed))
 
 
-__all__: Sequence[str] = (
-    "Notice",
-    "SearchEngine",
-    "SearchHit",
-    "SearchRequest",
-    "SearchResult",
-    "Suggestion",
-)
+__all__: Sequence[str] = ("SearchEngine",)

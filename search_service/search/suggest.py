@@ -20,7 +20,8 @@ from search_service.index.view import DocIds, Postings
 from search_service.search.query import parse_query
 
 if TYPE_CHECKING:
-    from search_service.search.engine import Generation, Suggestion
+    from search_service.search.generation import Generation
+    from search_service.search.results import Suggestion
 
 #: Words of the dictionary a prefix is completed with, at most (before ranking).
 _TITLE_PREFIX_EXPANSIONS: Final = 32
@@ -28,7 +29,7 @@ _CHUNK_RE: Final = re.compile(r"\S+")
 
 
 def suggest(generation: Generation, q: str, limit: int, max_words: int) -> list[Suggestion]:
-    from search_service.search.engine import Suggestion
+    from search_service.search.results import Suggestion
 
     tail = _last_chunks(q, max_words)
     parsed = parse_query(tail, len(tail) + 1)

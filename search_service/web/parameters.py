@@ -25,8 +25,9 @@ from pydantic_core import PydanticCustomError
 from search_service.analytics.ids import ID_PATTERN
 from search_service.analytics.report import DEFAULT_DAYS
 from search_service.errors import BodyTooLargeError, MediaTypeError
-from search_service.search.engine import MAX_RESULT_DEPTH, SearchRequest
+from search_service.search.engine import MAX_RESULT_DEPTH
 from search_service.search.query import MAX_QUERY_BYTES
+from search_service.search.results import SearchRequest
 
 #: A page number of more digits than this is beyond any depth served (read as 10**18).
 _PAGE_DIGITS: Final = 18

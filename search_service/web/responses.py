@@ -15,7 +15,7 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, Field
 
-from search_service.search.engine import SearchResult, Suggestion
+from search_service.search.results import SearchResult, Suggestion
 
 
 class ErrorBody(BaseModel):

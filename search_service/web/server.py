@@ -20,7 +20,8 @@ from uvicorn.supervisors import Multiprocess
 from search_service.errors import CorpusError, DamagedPointerError, IndexNotFoundError, ServeError
 from search_service.index.build import build_index
 from search_service.index.generations import read_pointer
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest, SearchResult
 from search_service.settings import Settings
 from search_service.web.balance import LOOP, share_connections
 from search_service.web.workers import forked_workers, preload_app

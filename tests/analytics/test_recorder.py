@@ -21,7 +21,7 @@ from search_service.analytics.recorder import (
     used_filters,
 )
 from search_service.analytics.writer import BatchWriter
-from search_service.search.engine import SearchRequest
+from search_service.search.results import SearchRequest
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ from pydantic import TypeAdapter
 
 from search_service.articles import Article
 from search_service.index.build import build_from_articles
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult, Suggestion
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest, SearchResult, Suggestion
 from search_service.settings import Settings
 from search_service.web.responses import search_json, suggest_json
 

@@ -15,7 +15,8 @@ import pytest
 
 from search_service.index import vocabulary_snapshot
 from search_service.index.build import build_index
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest, SearchResult
 from search_service.settings import Settings
 from search_service.web import warm_up as warm_up_module
 from search_service.web.api import create_app

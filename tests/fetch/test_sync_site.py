@@ -10,7 +10,8 @@ import pytest
 
 from search_service.cli import main
 from search_service.index.generations import open_live_index
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest
 from search_service.settings import Settings
 
 from .conftest import EN_BENIN, EN_BURUNDI, ES_COLOMBIA, FR_LATIN1, FR_SENEGAL, LATIN1_TITLE

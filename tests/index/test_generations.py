@@ -354,7 +354,8 @@ def test_every_reader_reports_a_damaged_pointer_not_no_index(
 def test_a_serving_engine_keeps_its_generation_when_the_pointer_becomes_damaged(
     small_corpus: list[Article], index_root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from search_service.search.engine import SearchEngine, SearchRequest
+    from search_service.search.engine import SearchEngine
+    from search_service.search.results import SearchRequest
     from search_service.settings import Settings
 
     first = build_from_articles(small_corpus, index_root)

@@ -17,7 +17,8 @@ from search_service.index import generations as gens
 from search_service.index.build import build_from_articles
 from search_service.index.compiled_view import VIEW_FOLDER
 from search_service.ingest.vocabulary import Vocabulary
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest, SearchResult
 from search_service.settings import Settings
 
 MakeArticle = Callable[..., Article]

@@ -26,8 +26,10 @@ from search_service.index.view import Adjacency, Postings
 from search_service.index.view_check import check_view
 from search_service.ingest.vocabulary import Vocabulary
 from search_service.search import snippets
-from search_service.search.engine import Generation, SearchEngine, SearchRequest, SearchResult
+from search_service.search.engine import SearchEngine
+from search_service.search.generation import Generation
 from search_service.search.ranking import Scorer
+from search_service.search.results import SearchRequest, SearchResult
 from search_service.settings import Settings
 
 from ..conftest import (

@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from search_service.index.build import build_index
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest
 from search_service.settings import Settings
 
 ARTICLES = {

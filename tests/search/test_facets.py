@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from search_service.articles import Article
 from search_service.index.view import FacetColumn
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
+from search_service.search.engine import SearchEngine
 from search_service.search.facets import FacetValue, resolve_selections
+from search_service.search.results import SearchRequest, SearchResult
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]

@@ -10,7 +10,8 @@ import pytest
 from search_service.articles import Article
 from search_service.index.build import build_from_articles
 from search_service.search import engine as engine_module
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
 

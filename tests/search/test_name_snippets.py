@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from search_service.articles import Article
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]

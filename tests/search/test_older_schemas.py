@@ -16,7 +16,8 @@ from search_service.index import schema as index_module
 from search_service.index.build import build_from_articles
 from search_service.index.schema import make_schema
 from search_service.ingest.vocabulary import Vocabulary
-from search_service.search.engine import SearchEngine, SearchRequest, SearchResult
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest, SearchResult
 
 from .conftest import MIXED_REQUESTS, as_built_before_views, comparable, uncached_engine
 

@@ -8,8 +8,9 @@ import pytest
 
 from search_service.articles import Article
 from search_service.errors import QueryError
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
 from search_service.search.query import MAX_QUERY_BYTES
+from search_service.search.results import SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
 

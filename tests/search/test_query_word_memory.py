@@ -22,7 +22,8 @@ from search_service.articles import LANGUAGES, Article
 from search_service.ingest import vocabulary as vocabulary_module
 from search_service.ingest.synonyms import word_keys
 from search_service.ingest.vocabulary import Vocabulary
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest
 
 EngineFor = Callable[..., SearchEngine]
 

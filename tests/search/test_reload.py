@@ -12,7 +12,9 @@ import pytest
 from search_service.articles import Article
 from search_service.index.build import build_from_articles
 from search_service.search import engine as engine_module
-from search_service.search.engine import Generation, SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
+from search_service.search.generation import Generation
+from search_service.search.results import SearchRequest
 from search_service.settings import Settings
 
 MakeArticle = Callable[..., Article]

@@ -10,8 +10,9 @@ import pytest
 
 from search_service.articles import Article
 from search_service.search import engine as engine_module
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
 from search_service.search.lexicon import Lexicon
+from search_service.search.results import SearchRequest, split_stored, stored_values
 
 EngineFor = Callable[..., SearchEngine]
 MakeArticle = Callable[..., Article]
@@ -438,8 +439,8 @@ def test_a_result_the_cache_cannot_pack_is_answered_and_not_kept(
     ],
 )
 def test_a_stored_facet_gives_its_values_trimmed(stored: Any, values: tuple[str, ...]) -> None:
-    """A hit's countries and partners from its stored text (`_stored_values`) or from
-    Whoosh's stored fields (`_split`, which may give a list)."""
-    assert engine_module._split(stored) == values
+    """A hit's countries and partners from its stored text (`stored_values`) or from
+    Whoosh's stored fields (`split_stored`, which may give a list)."""
+    assert split_stored(stored) == values
     if stored is None or isinstance(stored, str):
-        assert engine_module._stored_values(stored) == values
+        assert stored_values(stored) == values

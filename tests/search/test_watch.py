@@ -12,7 +12,8 @@ import pytest
 from search_service.articles import Article
 from search_service.index.build import build_from_articles
 from search_service.index.generations import read_pointer
-from search_service.search.engine import SearchEngine, SearchRequest
+from search_service.search.engine import SearchEngine
+from search_service.search.results import SearchRequest
 from search_service.search.watch import GenerationWatcher
 from search_service.settings import Settings
 
