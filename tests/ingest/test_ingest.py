@@ -640,7 +640,7 @@ def test_a_c1_control_written_in_a_utf8_file_is_removed_with_a_warning(
     write: Write, ingest: Ingest, name: str
 ) -> None:
     """U+0090 written as such (C2 90 in UTF-8), not as a JSON escape: the file's text is
-    cleaned, the whole file's bytes having been asked (`_utf8_holds_not_text`)."""
+    cleaned, the whole file's bytes having been asked (`text_repair.utf8_holds_not_text`)."""
     text = "Teachers\u0090 of Togo."
     content = json.dumps({"id": "e", "title": "T", "body": text}, ensure_ascii=False)
     write(name, f"T\n\n{text}\n" if name.endswith(".txt") else content + "\n")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search_service.ingest.corpus import (
+from search_service.ingest.text_repair import (
     _MOJIBAKE_LEADS,
     _NOT_TEXT,
     _mojibake_at_a_lead,
     _mojibake_patterns,
-    _utf8_holds_not_text,
     repair_mojibake,
+    utf8_holds_not_text,
 )
 
 #: Text made of what the scans look for and what surrounds it: every C0 control, DEL, C1
@@ -39,7 +39,7 @@ NEAR_MOJIBAKE = st.text(
 @given(NEAR_NOT_TEXT, st.booleans())
 def test_not_text_is_found_in_the_utf8_bytes_as_in_the_text(text: str, bom: bool) -> None:
     data = ("\ufeff" if bom else "").encode() + text.encode()
-    assert _utf8_holds_not_text(data) == (_NOT_TEXT.search(text) is not None)
+    assert utf8_holds_not_text(data) == (_NOT_TEXT.search(text) is not None)
 
 
 @given(NEAR_MOJIBAKE)
