@@ -1,9 +1,12 @@
 """Text as files bring it: told from binary data, decoded, its mojibake repaired, the
 characters that are not text taken out, NFC.
 
-The ingest's first look at every file (`corpus._Run.decode`, `_Run.repaired`): what
-goes wrong with text saved by hand (Windows encodings, UTF-16, a page decoded twice,
-control characters) is repaired where it can be and reported as a warning.
+What the ingest does to the text of every file before it reads articles in it
+(`corpus._Run.decode` and `_Run.repaired`; a JSONL line's and a sidecar's values by
+`clean_value` and `repair_mojibake`; an HTML page decoded by `html_encoding` first):
+what goes wrong with text saved by hand (Windows encodings, UTF-16, a page decoded
+twice, control characters) is repaired where it can be, with the messages the ingest
+reports as warnings; a binary file is told apart, for the ingest to skip.
 """
 
 from __future__ import annotations

@@ -290,7 +290,7 @@ class SearchEngine:
         """After a failed read: are the generation's files still what its build wrote?"""
         if generation.damage is not None or generation.on_disk is None:
             return generation.damage
-        with generation._lock:
+        with generation.lock:
             now = time.monotonic()
             if generation.checked_at is None or now - generation.checked_at > _RECHECK_SECONDS:
                 generation.checked_at = now

@@ -63,7 +63,8 @@ class Generation:
     cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _local: threading.local = field(default_factory=threading.local)
     _shown: dict[int, Shown] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Held to read or change its cache, and by the engine to check its files once at a time.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def shown(self, doc: int) -> Shown:
         """What a result shows of a document.
@@ -95,7 +96,7 @@ class Generation:
 
     def cached(self, key: Any) -> Any:
         """A response remembered for this generation (None when absent)."""
-        with self._lock:
+        with self.lock:
             found = self.cache.get(key)
             if found is not None:
                 self.cache.move_to_end(key)
@@ -108,7 +109,7 @@ class Generation:
         dataclass), so other threads run while an unlocked copy is taken, and a
         search answered meanwhile reorders the dictionary under it.
         """
-        with self._lock:
+        with self.lock:
             keys = list(self.cache)
         keys.reverse()
         return keys
@@ -117,7 +118,7 @@ class Generation:
         """Keep a response, forgetting the least recently used beyond `limit`."""
         if limit <= 0:
             return
-        with self._lock:
+        with self.lock:
             self.cache[key] = value
             while len(self.cache) > limit:
                 self.cache.popitem(last=False)

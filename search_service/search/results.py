@@ -1,5 +1,7 @@
 """What the search core takes and gives: the request, and the results, hits, notices
-and suggestions it answers with (no HTTP: `web.responses` writes them as JSON).
+and suggestions it answers with (no HTTP: `web.responses` writes them as JSON); and
+what a hit shows of an article (`Shown`, read from the view's stored columns or the
+segments' stored fields, whose facet values `stored_values` and `split_stored` split).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class SearchRequest:
 #: orjson writes the `__dict__` of a dataclass (web.responses) five times faster than one
 #: with slots. `SearchHit`, made a few times per search, is not frozen either: a frozen
 #: dataclass of ten fields costs 1.5 µs to create, a plain one 0.6 µs. Each answer has
-#: its own, cached or not (the cache keeps them packed: `_KeptResult`).
+#: its own, cached or not (the cache keeps them packed: `engine._KeptResult`).
 @dataclass
 class SearchHit:
     id: str
